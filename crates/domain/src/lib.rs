@@ -1,0 +1,27 @@
+//! Pure domain logic of fengkou: the rules of the key-project pipeline ("三个一批").
+//!
+//! Nothing here does IO, reads the clock or knows about databases or HTTP: today's
+//! date is always a parameter. The edges parse raw input into the newtypes defined
+//! here and get a typed error with a Chinese message when the input is bad.
+//!
+//! - [`money::Wan`]: an exact amount of money, stored as integer yuan, shown in 万元.
+//! - [`dates`]: the many ways a ledger writes a date or a month ("2026.03", "2026年3月", Excel serials).
+//! - [`project::Stage`] and [`project::check_transition`]: the stage ladder 谋划 → … → 达产.
+//! - [`progress`]: cumulative figures (年初至今, 开工至今, shares of plans) from monthly reports.
+//! - [`warning`]: the 红黄绿灯 rules, each result carrying the rule that fired and its figures.
+//! - [`campaign`]: conversion ratios of a "三个一批" batch.
+//! - [`role`]: who may do what.
+
+pub mod campaign;
+pub mod dates;
+pub mod money;
+pub mod progress;
+pub mod project;
+pub mod role;
+pub mod warning;
+
+pub use dates::{Month, parse_ledger_date, parse_month};
+pub use money::Wan;
+pub use project::{Stage, TransitionError, check_transition};
+pub use role::{Actor, Role};
+pub use warning::{Light, Warning, WarningSettings};

@@ -1,0 +1,321 @@
+//! A key project: its stage ladder, the transitions allowed between stages, and the
+//! checks on the header fields that a person types or an import supplies.
+
+use crate::money::Wan;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The provinces' "七个一批" ladder, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Stage {
+    Planning,
+    Negotiating,
+    Signed,
+    Started,
+    Building,
+    Producing,
+    FullProduction,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Stage::Planning,
+        Stage::Negotiating,
+        Stage::Signed,
+        Stage::Started,
+        Stage::Building,
+        Stage::Producing,
+        Stage::FullProduction,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Planning => "谋划",
+            Stage::Negotiating => "洽谈",
+            Stage::Signed => "签约",
+            Stage::Started => "开工",
+            Stage::Building => "建设",
+            Stage::Producing => "投产",
+            Stage::FullProduction => "达产",
+        }
+    }
+
+    pub fn english(self) -> &'static str {
+        match self {
+            Stage::Planning => "Planning",
+            Stage::Negotiating => "Negotiating",
+            Stage::Signed => "Signed",
+            Stage::Started => "Started",
+            Stage::Building => "Building",
+            Stage::Producing => "Producing",
+            Stage::FullProduction => "Full production",
+        }
+    }
+
+    /// Stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Planning => "planning",
+            Stage::Negotiating => "negotiating",
+            Stage::Signed => "signed",
+            Stage::Started => "started",
+            Stage::Building => "building",
+            Stage::Producing => "producing",
+            Stage::FullProduction => "full_production",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Accepts the labels offices write, including the synonyms 在建 (= 建设) and
+    /// 竣工 (= 投产), and the stored codes.
+    pub fn from_label(raw: &str) -> Option<Stage> {
+        let t = raw.trim();
+        match t {
+            "在建" | "续建" | "建设中" => Some(Stage::Building),
+            "竣工" | "已投产" => Some(Stage::Producing),
+            "新开工" | "已开工" => Some(Stage::Started),
+            "已签约" => Some(Stage::Signed),
+            _ => Stage::ALL
+                .into_iter()
+                .find(|s| s.label() == t || s.code() == t || s.english().eq_ignore_ascii_case(t)),
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Has the project broken ground (开工 or later)?
+    pub fn is_started(self) -> bool {
+        self >= Stage::Started
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("项目已处于“{0}”阶段")]
+    Unchanged(Stage),
+    #[error("实际日期 {0} 晚于今天，不能登记未来的日期")]
+    FutureDate(NaiveDate),
+    #[error("从“{from}”退回到“{to}”必须填写原因")]
+    BackwardsWithoutReason { from: Stage, to: Stage },
+    #[error("项目尚未开工，不能直接进入“{0}”阶段")]
+    NotStarted(Stage),
+    #[error("日期 {date} 早于上一次阶段变更的日期 {previous}")]
+    BeforePrevious { date: NaiveDate, previous: NaiveDate },
+}
+
+/// What we know about a project when someone asks to move it to another stage.
+#[derive(Debug, Clone, Copy)]
+pub struct TransitionRequest<'a> {
+    pub from: Stage,
+    pub to: Stage,
+    pub date: NaiveDate,
+    pub reason: &'a str,
+    /// Date of the last recorded transition, if any.
+    pub previous_date: Option<NaiveDate>,
+}
+
+/// Decides whether a stage change may happen. Forward jumps are allowed (a project may
+/// be signed and started on the same day) except into production without a start;
+/// going back needs a reason.
+pub fn check_transition(req: TransitionRequest<'_>, today: NaiveDate) -> Result<(), TransitionError> {
+    if req.from == req.to {
+        return Err(TransitionError::Unchanged(req.from));
+    }
+    if req.date > today {
+        return Err(TransitionError::FutureDate(req.date));
+    }
+    if let Some(previous) = req.previous_date
+        && req.date < previous
+    {
+        return Err(TransitionError::BeforePrevious { date: req.date, previous });
+    }
+    if req.to < req.from && req.reason.trim().is_empty() {
+        return Err(TransitionError::BackwardsWithoutReason { from: req.from, to: req.to });
+    }
+    if req.to >= Stage::Producing && !req.from.is_started() {
+        return Err(TransitionError::NotStarted(req.to));
+    }
+    Ok(())
+}
+
+/// A problem with one field of a form or one cell of an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        FieldError { field, message: message.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}：{}", self.field, self.message)
+    }
+}
+
+/// The header of a project as entered, before the office and industry names are
+/// resolved to records.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProjectHeader {
+    pub code: Option<String>,
+    pub name: String,
+    pub office: String,
+    pub industry: String,
+    pub stage: Option<Stage>,
+    pub location: String,
+    pub content: String,
+    pub leader: String,
+    pub responsible_unit: String,
+    pub owner_unit: String,
+    pub total_investment: Wan,
+    pub annual_plan: Wan,
+    pub planned_start: Option<NaiveDate>,
+    pub planned_finish: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+}
+
+pub const MAX_NAME_CHARS: usize = 100;
+
+impl ProjectHeader {
+    /// Checks the cross-field rules; every problem is returned, not only the first.
+    pub fn problems(&self, today: NaiveDate) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        let name_len = self.name.trim().chars().count();
+        if name_len == 0 {
+            out.push(FieldError::new("项目名称", "不能为空"));
+        } else if name_len > MAX_NAME_CHARS {
+            out.push(FieldError::new("项目名称", format!("不能超过{MAX_NAME_CHARS}个字")));
+        }
+        if self.office.trim().is_empty() {
+            out.push(FieldError::new("办事处", "不能为空"));
+        }
+        if self.industry.trim().is_empty() {
+            out.push(FieldError::new("产业", "不能为空"));
+        }
+        if let Some(code) = &self.code
+            && (code.chars().count() > 40 || code.chars().any(char::is_control))
+        {
+            out.push(FieldError::new("项目编号", "最多40个字符，且不能含控制字符"));
+        }
+        if self.annual_plan > self.total_investment && self.total_investment > Wan::ZERO {
+            out.push(FieldError::new(
+                "年度计划投资",
+                format!("{} 万元超过总投资 {} 万元", self.annual_plan, self.total_investment),
+            ));
+        }
+        if let (Some(s), Some(f)) = (self.planned_start, self.planned_finish)
+            && f < s
+        {
+            out.push(FieldError::new("计划竣工", format!("{f} 早于计划开工 {s}")));
+        }
+        if let Some(a) = self.actual_start
+            && a > today
+        {
+            out.push(FieldError::new("实际开工", format!("{a} 晚于今天，不能登记未来的日期")));
+        }
+        if let (Some(stage), Some(_)) = (self.stage, self.actual_start)
+            && !stage.is_started()
+        {
+            out.push(FieldError::new("实际开工", format!("阶段为“{stage}”的项目不应有实际开工日期")));
+        }
+        for (field, text) in [
+            ("建设地点", &self.location),
+            ("建设内容", &self.content),
+            ("包联领导", &self.leader),
+            ("责任单位", &self.responsible_unit),
+            ("业主单位", &self.owner_unit),
+        ] {
+            if text.chars().count() > 2000 {
+                out.push(FieldError::new(field, "不能超过2000个字"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[rstest]
+    #[case::zaijian_is_building("在建", Stage::Building)]
+    #[case::jungong_is_producing("竣工", Stage::Producing)]
+    #[case::label("签约", Stage::Signed)]
+    #[case::code("full_production", Stage::FullProduction)]
+    fn stage_labels_and_synonyms(#[case] raw: &str, #[case] stage: Stage) {
+        assert_eq!(Stage::from_label(raw), Some(stage));
+    }
+
+    #[test]
+    fn stage_codes_round_trip() {
+        for s in Stage::ALL {
+            assert_eq!(Stage::from_code(s.code()), Some(s));
+            assert_eq!(Stage::from_label(s.label()), Some(s));
+        }
+        assert_eq!(Stage::from_label("停工"), None);
+    }
+
+    fn req(from: Stage, to: Stage, date: &str, reason: &'static str) -> TransitionRequest<'static> {
+        TransitionRequest { from, to, date: d(date), reason, previous_date: Some(d("2026-01-10")) }
+    }
+
+    #[rstest]
+    #[case::forward_one(Stage::Signed, Stage::Started, "2026-03-01", "", None)]
+    #[case::forward_jump_to_start(Stage::Negotiating, Stage::Started, "2026-03-01", "", None)]
+    #[case::no_production_before_start(Stage::Signed, Stage::Producing, "2026-03-01", "", Some("尚未开工"))]
+    #[case::no_future_date(Stage::Started, Stage::Building, "2026-12-01", "", Some("晚于今天"))]
+    #[case::back_needs_reason(Stage::Building, Stage::Signed, "2026-03-01", "", Some("必须填写原因"))]
+    #[case::back_with_reason(Stage::Building, Stage::Signed, "2026-03-01", "用地未批，停工", None)]
+    #[case::same_stage(Stage::Building, Stage::Building, "2026-03-01", "", Some("已处于"))]
+    #[case::before_previous(Stage::Started, Stage::Building, "2026-01-01", "", Some("早于上一次"))]
+    fn transition_rules(
+        #[case] from: Stage,
+        #[case] to: Stage,
+        #[case] date: &str,
+        #[case] reason: &'static str,
+        #[case] refusal: Option<&str>,
+    ) {
+        let result = check_transition(req(from, to, date, reason), d("2026-11-25"));
+        match refusal {
+            None => assert_eq!(result, Ok(())),
+            Some(text) => assert!(result.unwrap_err().to_string().contains(text)),
+        }
+    }
+
+    #[test]
+    fn header_reports_every_problem() {
+        let header = ProjectHeader {
+            name: " ".into(),
+            total_investment: Wan::from_wan(100),
+            annual_plan: Wan::from_wan(200),
+            planned_start: Some(d("2026-05-01")),
+            planned_finish: Some(d("2026-01-01")),
+            actual_start: Some(d("2027-01-01")),
+            stage: Some(Stage::Started),
+            ..Default::default()
+        };
+        let fields: Vec<_> = header.problems(d("2026-11-25")).iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["项目名称", "办事处", "产业", "年度计划投资", "计划竣工", "实际开工"]);
+    }
+}

@@ -1,0 +1,147 @@
+//! Roles and what each may do. Every use case asks these questions before it touches
+//! data, so that pages, API and CLI refuse the same things.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Users and settings.
+    Admin,
+    /// Reads everything and comments.
+    Leader,
+    /// 项目办: edits every project, opens and closes reporting periods, runs batches.
+    ProjectOffice,
+    /// Bound to one 办事处: edits its own projects and reports.
+    OfficeUser,
+    /// Reads.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Leader, Role::ProjectOffice, Role::OfficeUser, Role::Viewer];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::ProjectOffice => "project_office",
+            Role::OfficeUser => "office_user",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Leader => "区领导",
+            Role::ProjectOffice => "项目办",
+            Role::OfficeUser => "办事处用户",
+            Role::Viewer => "只读用户",
+        }
+    }
+}
+
+/// The acting user as the rules see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    /// Set for office users: the one 办事处 they belong to.
+    pub office_id: Option<i64>,
+}
+
+impl Actor {
+    /// May read a project of `office_id`? Office users see only their own office's
+    /// projects; everyone else reads all.
+    pub fn can_read_office(&self, office_id: i64) -> bool {
+        match self.role {
+            Role::OfficeUser => self.office_id == Some(office_id),
+            _ => true,
+        }
+    }
+
+    /// The office whose data this actor is confined to, if any.
+    pub fn confined_to(&self) -> Option<i64> {
+        match self.role {
+            Role::OfficeUser => Some(self.office_id.unwrap_or(-1)),
+            _ => None,
+        }
+    }
+
+    /// May edit a project (header, stage, milestones, problems) of `office_id`?
+    pub fn can_edit_project(&self, office_id: i64) -> bool {
+        match self.role {
+            Role::ProjectOffice => true,
+            Role::OfficeUser => self.office_id == Some(office_id),
+            _ => false,
+        }
+    }
+
+    /// May create projects at all (office users only in their own office).
+    pub fn can_create_projects(&self) -> bool {
+        matches!(self.role, Role::ProjectOffice | Role::OfficeUser)
+    }
+
+    /// May submit a monthly report for a project of `office_id`?
+    pub fn can_report(&self, office_id: i64) -> bool {
+        self.can_edit_project(office_id)
+    }
+
+    pub fn can_comment(&self) -> bool {
+        matches!(self.role, Role::Leader | Role::ProjectOffice | Role::Admin)
+    }
+
+    /// Open and close periods, run campaign batches, import ledgers.
+    pub fn can_manage_pipeline(&self) -> bool {
+        self.role == Role::ProjectOffice
+    }
+
+    pub fn can_administer(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The whole-system audit trail.
+    pub fn can_read_audit(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::ProjectOffice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, office: Option<i64>) -> Actor {
+        Actor { user_id: 1, username: "u".into(), role, office_id: office }
+    }
+
+    #[test]
+    fn office_users_are_confined_to_their_office() {
+        let a = actor(Role::OfficeUser, Some(3));
+        assert!(a.can_read_office(3) && a.can_edit_project(3) && a.can_report(3));
+        assert!(!a.can_read_office(4) && !a.can_edit_project(4) && !a.can_report(4));
+        assert_eq!(a.confined_to(), Some(3));
+        // An office user without an office sees nothing rather than everything.
+        assert_eq!(actor(Role::OfficeUser, None).confined_to(), Some(-1));
+    }
+
+    #[test]
+    fn leaders_read_and_comment_but_do_not_edit() {
+        let l = actor(Role::Leader, None);
+        assert!(l.can_read_office(9) && l.can_comment());
+        assert!(!l.can_edit_project(9) && !l.can_manage_pipeline());
+        let v = actor(Role::Viewer, None);
+        assert!(v.can_read_office(9) && !v.can_comment() && !v.can_report(9));
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+    }
+}
