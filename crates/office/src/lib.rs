@@ -1,1 +1,50 @@
-//! placeholder
+//! Office files for fengkou: project ledgers in Excel, read as offices really keep them
+//! and written back in the same layout.
+//!
+//! - [`ledger::read_ledger`] finds the header by its text (two-row merged headers, unit
+//!   rows and titles above it), skips section, 小计/合计, blank and note rows, and parses
+//!   every cell into domain values, reporting each problem as "第N行 列名：原因".
+//! - [`ledger::write_ledger`] writes title, unit row, merged header, sections with
+//!   subtotals and a grand total; its output reads back to the same data.
+//! - [`table::write_table`] writes a plain titled table (the 办事处 comparison).
+
+pub mod ledger;
+pub mod table;
+
+/// A problem with one cell or row of an imported sheet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    /// 1-based row number as Excel shows it.
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "第{}行 {}：{}", self.row, self.column, self.reason)
+    }
+}
+
+/// Problems with the file as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeError {
+    #[error("文件不是有效的 Excel (.xlsx) 文件：{0}")]
+    NotXlsx(String),
+    #[error("工作簿中没有工作表")]
+    NoSheet,
+    #[error("前{0}行中没有找到表头：需要有一行含“项目名称”")]
+    NoHeader(usize),
+    #[error("表头缺少必需的列：{}", .0.join("、"))]
+    MissingColumns(Vec<String>),
+    #[error("数据行数 {0} 超过上限 {1}，请分批导入")]
+    TooManyRows(usize, usize),
+    #[error("生成 Excel 文件失败：{0}")]
+    Write(String),
+}
+
+impl From<rust_xlsxwriter::XlsxError> for OfficeError {
+    fn from(e: rust_xlsxwriter::XlsxError) -> Self {
+        OfficeError::Write(e.to_string())
+    }
+}

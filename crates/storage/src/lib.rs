@@ -1,1 +1,75 @@
-//! placeholder
+//! fengkou's database layer.
+//!
+//! One code path for SQLite (the embedded default) and PostgreSQL, chosen by the URL:
+//! `sqlite://fengkou.db` or `postgres://user@host/db`. [`connect`] opens the pool and
+//! runs the embedded [`migration::Migrator`]; [`entity`] holds one sea-orm entity per
+//! table; [`queries`] holds the aggregate queries (ledger page, summaries, comparisons)
+//! that are written once with sea-query and run unchanged on both backends.
+//!
+//! Money columns are integer yuan (`i64`); the domain's `Wan` converts at the edge.
+
+pub mod entity;
+pub mod migration;
+pub mod queries;
+
+pub use sea_orm::{
+    ConnectionTrait, DatabaseConnection as Db, DatabaseTransaction as Tx, DbErr, TransactionTrait,
+};
+
+use sea_orm::{ConnectOptions, Database};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("不支持的数据库地址“{0}”：请使用 sqlite://文件名 或 postgres://用户@主机/库名")]
+    UnsupportedUrl(String),
+    #[error("数据库错误：{0}")]
+    Db(#[from] DbErr),
+}
+
+/// Which backend a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend, StorageError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StorageError::UnsupportedUrl(url.to_string()))
+        }
+    }
+}
+
+/// Opens the database, creating an SQLite file when missing, and brings the schema up
+/// to date.
+pub async fn connect(url: &str) -> Result<Db, StorageError> {
+    let backend = Backend::of(url)?;
+    let url = match backend {
+        // sqlx only creates a missing file with mode=rwc.
+        Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        }
+        _ => url.to_string(),
+    };
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if backend == Backend::Sqlite {
+        // WAL lets readers work while a report is being written.
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+    }
+    migration::Migrator::up(&db, None).await?;
+    Ok(db)
+}

@@ -1,0 +1,41 @@
+//! A plain titled table in a workbook: a title row, a unit row, one header row, data.
+
+use crate::OfficeError;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+
+/// A cell of a plain table.
+#[derive(Debug, Clone)]
+pub enum TableCell {
+    Text(String),
+    Number(f64),
+    /// A percentage given as 0–100.
+    Percent(Option<f64>),
+}
+
+pub fn write_table(title: &str, unit: &str, headers: &[&str], rows: &[Vec<TableCell>]) -> Result<Vec<u8>, OfficeError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let last = headers.len().saturating_sub(1) as u16;
+    let head = Format::new().set_bold().set_border(FormatBorder::Thin).set_align(FormatAlign::Center).set_text_wrap().set_background_color("#DDEBF7");
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
+    ws.merge_range(0, 0, 0, last, title, &Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center))?;
+    ws.merge_range(1, 0, 1, last, unit, &Format::new().set_align(FormatAlign::Right))?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &head)?;
+        ws.set_column_width(c as u16, if c == 0 { 16 } else { 12 })?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 3;
+        for (c, value) in row.iter().enumerate() {
+            let c = c as u16;
+            match value {
+                TableCell::Text(t) => ws.write_string_with_format(r, c, t, &cell)?,
+                TableCell::Number(n) => ws.write_number_with_format(r, c, *n, &num)?,
+                TableCell::Percent(Some(p)) => ws.write_string_with_format(r, c, format!("{p:.1}%"), &cell)?,
+                TableCell::Percent(None) => ws.write_string_with_format(r, c, "—", &cell)?,
+            };
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}
