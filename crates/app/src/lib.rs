@@ -1,1 +1,99 @@
-//! placeholder
+//! fengkou's use cases, shared by the web pages, the JSON API and the CLI.
+//!
+//! Every public method of [`App`] follows one shape: check the actor's permission
+//! (`fengkou_domain::role::Actor`), load, ask the domain for a decision, save and write
+//! the audit trail, all in one transaction. Nothing outside this crate talks to the
+//! database.
+//!
+//! - [`auth`]: users, password login with throttling, sessions, API tokens.
+//! - [`projects`]: the ledger, project pages, edits, stage transitions, milestones,
+//!   problems, comments, photos.
+//! - [`reports`]: reporting periods and monthly reports.
+//! - [`warnings`]: warning settings and the recomputation of every project's colour.
+//! - [`views`]: summary, dashboard and 办事处 comparison.
+//! - [`batches`]: "三个一批" campaign batches.
+//! - [`ledger`]: Excel import and export.
+//! - [`audit`]: the audit trail.
+//! - [`demo`]: the demo district.
+
+pub mod audit;
+pub mod auth;
+pub mod batches;
+pub mod demo;
+pub mod ledger;
+pub mod projects;
+pub mod reports;
+pub mod views;
+pub mod warnings;
+
+mod error;
+
+pub use error::AppError;
+pub use fengkou_domain::role::Actor;
+pub use fengkou_storage::{Backend, Db};
+
+use chrono::NaiveDate;
+use fengkou_storage::entity::{industry, office};
+use sea_orm::{EntityTrait, QueryOrder};
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Where "today" comes from. Tests and demos pin it; the server reads the clock.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(NaiveDate),
+}
+
+/// The application: a database and the state use cases share.
+#[derive(Clone)]
+pub struct App {
+    db: Db,
+    clock: Clock,
+    throttle: Arc<auth::LoginThrottle>,
+}
+
+impl App {
+    /// Connects (creating and migrating the database as needed).
+    pub async fn open(url: &str) -> Result<App> {
+        let db = fengkou_storage::connect(url).await.map_err(|e| match e {
+            fengkou_storage::StorageError::Db(db) => AppError::Storage(db),
+            other => AppError::Rejected(other.to_string()),
+        })?;
+        Ok(App { db, clock: Clock::System, throttle: Arc::default() })
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> App {
+        self.clock = clock;
+        self
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        match self.clock {
+            Clock::System => chrono::Local::now().date_naive(),
+            Clock::Fixed(d) => d,
+        }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+
+    /// For benchmarks and tests that need to seed at scale.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn offices(&self) -> Result<Vec<office::Model>> {
+        Ok(office::Entity::find().order_by_asc(office::Column::SortOrder).order_by_asc(office::Column::Id).all(&self.db).await?)
+    }
+
+    pub async fn industries(&self) -> Result<Vec<industry::Model>> {
+        Ok(industry::Entity::find()
+            .order_by_asc(industry::Column::SortOrder)
+            .order_by_asc(industry::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+}

@@ -1,0 +1,166 @@
+//! "三个一批" campaign batches: 第N期 with a date and three lists (签约, 开工, 投产).
+//! Conversion ratios compare what was promised with the stages projects reached.
+
+use crate::audit::{self, Change, json};
+use crate::projects::{Names, stage_of};
+use crate::{Actor, App, AppError, Result};
+use chrono::{NaiveDate, Utc};
+use fengkou_domain::campaign::{BatchList, Conversion};
+use fengkou_domain::{Stage, Wan};
+use fengkou_storage::entity::{batch, batch_item, project};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchProject {
+    pub id: i64,
+    pub name: String,
+    pub office: String,
+    pub stage: Stage,
+    pub stage_label: &'static str,
+    pub total_investment: Wan,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchListView {
+    pub list: BatchList,
+    pub label: &'static str,
+    pub code: &'static str,
+    pub projects: Vec<BatchProject>,
+    pub investment: Wan,
+    pub conversion: Conversion,
+    pub ratio_label: &'static str,
+    pub percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchView {
+    pub id: i64,
+    pub seq: i32,
+    pub name: String,
+    pub held_on: Option<NaiveDate>,
+    pub lists: Vec<BatchListView>,
+}
+
+impl App {
+    pub async fn create_batch(&self, actor: &Actor, seq: i32, held_on: NaiveDate) -> Result<i64> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以创建“三个一批”批次"));
+        }
+        if !(1..=999).contains(&seq) {
+            return Err(AppError::invalid("期数", "须在1到999之间"));
+        }
+        let txn = self.db.begin().await?;
+        if batch::Entity::find().filter(batch::Column::Seq.eq(seq)).one(&txn).await?.is_some() {
+            return Err(AppError::invalid("期数", format!("第{seq}期已存在")));
+        }
+        let saved = batch::ActiveModel {
+            seq: Set(seq),
+            name: Set(format!("第{seq}期“三个一批”")),
+            held_on: Set(Some(held_on)),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, &actor.username, Change { action: "create", entity: "batch", entity_id: Some(saved.id), project_id: None, before: None, after: json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(saved.id)
+    }
+
+    pub async fn add_to_batch(&self, actor: &Actor, batch_id: i64, project_id: i64, list: BatchList) -> Result<()> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以调整批次名单"));
+        }
+        let txn = self.db.begin().await?;
+        batch::Entity::find_by_id(batch_id).one(&txn).await?.ok_or(AppError::NotFound("批次"))?;
+        project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+        let exists = batch_item::Entity::find()
+            .filter(batch_item::Column::BatchId.eq(batch_id))
+            .filter(batch_item::Column::ProjectId.eq(project_id))
+            .filter(batch_item::Column::List.eq(list.code()))
+            .one(&txn)
+            .await?;
+        if exists.is_some() {
+            return Err(AppError::Rejected(format!("该项目已在本期{}名单中", list.label())));
+        }
+        let saved = batch_item::ActiveModel { batch_id: Set(batch_id), project_id: Set(project_id), list: Set(list.code().to_string()), ..Default::default() }
+            .insert(&txn)
+            .await?;
+        audit::record(&txn, &actor.username, Change { action: "create", entity: "batch_item", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_from_batch(&self, actor: &Actor, item_id: i64) -> Result<i64> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以调整批次名单"));
+        }
+        let txn = self.db.begin().await?;
+        let item = batch_item::Entity::find_by_id(item_id).one(&txn).await?.ok_or(AppError::NotFound("名单项"))?;
+        let batch_id = item.batch_id;
+        audit::record(&txn, &actor.username, Change { action: "delete", entity: "batch_item", entity_id: Some(item.id), project_id: Some(item.project_id), before: json(&item), after: None }).await?;
+        item.delete(&txn).await?;
+        txn.commit().await?;
+        Ok(batch_id)
+    }
+
+    /// Every batch, newest first, with its lists and conversion ratios.
+    pub async fn batches(&self) -> Result<Vec<BatchView>> {
+        let batches = batch::Entity::find().order_by_desc(batch::Column::Seq).all(&self.db).await?;
+        let items = batch_item::Entity::find().all(&self.db).await?;
+        let projects: HashMap<i64, project::Model> = project::Entity::find()
+            .filter(project::Column::Id.is_in(items.iter().map(|i| i.project_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let names = Names::load(&self.db).await?;
+        Ok(batches
+            .into_iter()
+            .map(|b| {
+                let lists = BatchList::ALL
+                    .into_iter()
+                    .map(|list| {
+                        let listed: Vec<BatchProject> = items
+                            .iter()
+                            .filter(|i| i.batch_id == b.id && i.list == list.code())
+                            .filter_map(|i| projects.get(&i.project_id))
+                            .map(|p| {
+                                let stage = stage_of(p);
+                                BatchProject {
+                                    id: p.id,
+                                    name: p.name.clone(),
+                                    office: names.office(p.office_id),
+                                    stage,
+                                    stage_label: stage.label(),
+                                    total_investment: Wan::from_yuan(p.total_investment),
+                                }
+                            })
+                            .collect();
+                        let stages: Vec<Stage> = listed.iter().map(|p| p.stage).collect();
+                        let conversion = Conversion::of(list, &stages);
+                        BatchListView {
+                            list,
+                            label: list.label(),
+                            code: list.code(),
+                            investment: listed.iter().map(|p| p.total_investment).sum(),
+                            projects: listed,
+                            percent: conversion.percent(),
+                            conversion,
+                            ratio_label: list.ratio_label(),
+                        }
+                    })
+                    .collect();
+                BatchView { id: b.id, seq: b.seq, name: b.name, held_on: b.held_on, lists }
+            })
+            .collect())
+    }
+
+    /// Item ids of a batch's list, to offer removal on the page.
+    pub async fn batch_items(&self, batch_id: i64) -> Result<Vec<batch_item::Model>> {
+        Ok(batch_item::Entity::find().filter(batch_item::Column::BatchId.eq(batch_id)).all(&self.db).await?)
+    }
+}

@@ -1,0 +1,758 @@
+//! The ledger and the project page: listing, reading, creating, editing, stage
+//! transitions, milestones, problems, comments and photos.
+
+use crate::audit::{self, Change, json};
+use crate::{Actor, App, AppError, Result};
+use chrono::{Datelike, NaiveDate, Utc};
+use fengkou_domain::project::{FieldError, ProjectHeader, TransitionRequest};
+use fengkou_domain::warning::Light;
+use fengkou_domain::{Month, Stage, Wan, check_transition};
+use fengkou_storage::entity::{annual_plan, comment, industry, milestone, office, photo, problem, project, report, stage_event};
+use fengkou_storage::queries::{self, ProjectFilter, ProjectSort};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub const MAX_PER_PAGE: u64 = 200;
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+
+/// What the ledger list asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub office_id: Option<i64>,
+    pub industry_id: Option<i64>,
+    pub stage: Option<Stage>,
+    pub warning: Option<Light>,
+    pub year: Option<i32>,
+    pub search: Option<String>,
+    pub sort: ProjectSort,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// A ledger line.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectRow {
+    pub id: i64,
+    pub code: Option<String>,
+    pub name: String,
+    pub office_id: i64,
+    pub office: String,
+    pub industry: String,
+    pub stage: Stage,
+    pub stage_label: &'static str,
+    pub total_investment: Wan,
+    pub annual_plan: Wan,
+    pub completed: Wan,
+    pub share_of_plan: Option<f64>,
+    pub light: Light,
+    pub light_label: &'static str,
+    pub warning_detail: String,
+    pub planned_start: Option<NaiveDate>,
+    pub actual_start: Option<NaiveDate>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectPage {
+    pub rows: Vec<ProjectRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+    pub per_page: u64,
+    pub year: i32,
+}
+
+/// Names of offices and industries by id, loaded once per request.
+pub(crate) struct Names {
+    pub offices: HashMap<i64, String>,
+    pub industries: HashMap<i64, String>,
+}
+
+impl Names {
+    pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> Result<Names> {
+        Ok(Names {
+            offices: office::Entity::find().all(db).await?.into_iter().map(|o| (o.id, o.name)).collect(),
+            industries: industry::Entity::find().all(db).await?.into_iter().map(|i| (i.id, i.name)).collect(),
+        })
+    }
+
+    pub(crate) fn office(&self, id: i64) -> String {
+        self.offices.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn industry(&self, id: i64) -> String {
+        self.industries.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+pub(crate) fn stage_of(p: &project::Model) -> Stage {
+    Stage::from_code(&p.stage).unwrap_or(Stage::Planning)
+}
+
+pub(crate) fn light_of(p: &project::Model) -> Light {
+    Light::from_code(&p.warning_light).unwrap_or(Light::Green)
+}
+
+pub(crate) fn row_of(p: &project::Model, names: &Names, plan: Wan, completed: Wan) -> ProjectRow {
+    let stage = stage_of(p);
+    let light = light_of(p);
+    ProjectRow {
+        id: p.id,
+        code: p.code.clone(),
+        name: p.name.clone(),
+        office_id: p.office_id,
+        office: names.office(p.office_id),
+        industry: names.industry(p.industry_id),
+        stage,
+        stage_label: stage.label(),
+        total_investment: Wan::from_yuan(p.total_investment),
+        annual_plan: plan,
+        completed,
+        share_of_plan: completed.percent_of(plan),
+        light,
+        light_label: light.label(),
+        warning_detail: p.warning_detail.clone(),
+        planned_start: p.planned_start,
+        actual_start: p.actual_start,
+        demo: p.demo,
+    }
+}
+
+/// Everything the project page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectDetail {
+    pub row: ProjectRow,
+    pub header: ProjectHeader,
+    pub location: String,
+    pub content: String,
+    pub leader: String,
+    pub responsible_unit: String,
+    pub owner_unit: String,
+    pub planned_finish: Option<NaiveDate>,
+    pub plans: Vec<PlanYear>,
+    pub stages: Vec<StageEventView>,
+    pub reports: Vec<crate::reports::ReportView>,
+    pub milestones: Vec<milestone::Model>,
+    pub problems: Vec<problem::Model>,
+    pub comments: Vec<comment::Model>,
+    pub photos: Vec<PhotoMeta>,
+    pub can_edit: bool,
+    pub can_report: bool,
+    pub can_comment: bool,
+    pub next_stages: Vec<Stage>,
+}
+
+/// A photo without its bytes.
+#[derive(Debug, Clone, Serialize, sea_orm::FromQueryResult)]
+pub struct PhotoMeta {
+    pub id: i64,
+    pub report_id: Option<i64>,
+    pub filename: String,
+    pub uploaded_by: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanYear {
+    pub year: i32,
+    pub plan: Wan,
+    pub completed: Wan,
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageEventView {
+    pub from: String,
+    pub to: String,
+    pub on_date: Option<NaiveDate>,
+    pub reason: String,
+    pub username: String,
+    pub at: chrono::DateTime<Utc>,
+}
+
+fn stage_label_of_code(code: &str) -> String {
+    Stage::from_code(code).map_or_else(String::new, |s| s.label().to_string())
+}
+
+impl App {
+    pub(crate) fn filter_for(&self, actor: &Actor) -> ProjectFilter {
+        ProjectFilter { confined_office: actor.confined_to(), ..Default::default() }
+    }
+
+    /// One page of the ledger, limited to what the actor may see.
+    pub async fn list_projects(&self, actor: &Actor, q: &ListQuery) -> Result<ProjectPage> {
+        let year = q.year.unwrap_or_else(|| self.today().year());
+        let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
+        let page = q.page.max(1);
+        let filter = ProjectFilter {
+            confined_office: actor.confined_to(),
+            office_id: q.office_id,
+            industry_id: q.industry_id,
+            stage: q.stage.map(|s| s.code().to_string()),
+            warning: q.warning.map(|l| l.code().to_string()),
+            year: q.year,
+            search: q.search.clone(),
+        };
+        let (models, total) = queries::list_projects(&self.db, &filter, q.sort, page, per_page).await?;
+        let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
+        let figures: HashMap<i64, (Wan, Wan)> = queries::year_figures(&self.db, &ids, year)
+            .await?
+            .into_iter()
+            .map(|f| (f.project_id, (Wan::from_yuan(f.amount), Wan::from_yuan(f.completed))))
+            .collect();
+        let names = Names::load(&self.db).await?;
+        let rows = models
+            .iter()
+            .map(|m| {
+                let (plan, done) = figures.get(&m.id).copied().unwrap_or_default();
+                row_of(m, &names, plan, done)
+            })
+            .collect();
+        Ok(ProjectPage { rows, total, page, pages: total.div_ceil(per_page).max(1), per_page, year })
+    }
+
+    /// Loads a project the actor may read.
+    pub(crate) async fn readable_project(&self, actor: &Actor, id: i64) -> Result<project::Model> {
+        let p = project::Entity::find_by_id(id).one(&self.db).await?.ok_or(AppError::NotFound("项目"))?;
+        if !actor.can_read_office(p.office_id) {
+            return Err(AppError::forbidden("只能查看本办事处的项目"));
+        }
+        Ok(p)
+    }
+
+    async fn editable_project<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<project::Model> {
+        let p = project::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("项目"))?;
+        if !actor.can_edit_project(p.office_id) {
+            return Err(AppError::forbidden("只能修改本办事处的项目"));
+        }
+        Ok(p)
+    }
+
+    pub async fn project_detail(&self, actor: &Actor, id: i64) -> Result<ProjectDetail> {
+        let p = self.readable_project(actor, id).await?;
+        let names = Names::load(&self.db).await?;
+        let year = self.today().year();
+        let plans_models = annual_plan::Entity::find()
+            .filter(annual_plan::Column::ProjectId.eq(id))
+            .order_by_desc(annual_plan::Column::Year)
+            .all(&self.db)
+            .await?;
+        let plans: Vec<PlanYear> = plans_models
+            .iter()
+            .map(|a| PlanYear {
+                year: a.year,
+                plan: Wan::from_yuan(a.amount),
+                completed: Wan::from_yuan(a.completed),
+                share: Wan::from_yuan(a.completed).percent_of(Wan::from_yuan(a.amount)),
+            })
+            .collect();
+        let this_year = plans.iter().find(|pl| pl.year == year);
+        let row = row_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan), this_year.map_or(Wan::ZERO, |y| y.completed));
+        let stages = stage_event::Entity::find()
+            .filter(stage_event::Column::ProjectId.eq(id))
+            .order_by_asc(stage_event::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|e| StageEventView {
+                from: stage_label_of_code(&e.from_stage),
+                to: stage_label_of_code(&e.to_stage),
+                on_date: e.on_date,
+                reason: e.reason,
+                username: e.username,
+                at: e.created_at,
+            })
+            .collect();
+        let reports = self.report_views(&p, &plans_models).await?;
+        let milestones =
+            milestone::Entity::find().filter(milestone::Column::ProjectId.eq(id)).order_by_asc(milestone::Column::DueOn).all(&self.db).await?;
+        let problems =
+            problem::Entity::find().filter(problem::Column::ProjectId.eq(id)).order_by_desc(problem::Column::Id).all(&self.db).await?;
+        let comments =
+            comment::Entity::find().filter(comment::Column::ProjectId.eq(id)).order_by_desc(comment::Column::Id).all(&self.db).await?;
+        // Photo metadata only: the bytes are served by `photo`.
+        let photos = photo::Entity::find()
+            .select_only()
+            .columns([photo::Column::Id, photo::Column::ReportId, photo::Column::Filename, photo::Column::UploadedBy, photo::Column::CreatedAt])
+            .filter(photo::Column::ProjectId.eq(id))
+            .order_by_desc(photo::Column::Id)
+            .into_model::<PhotoMeta>()
+            .all(&self.db)
+            .await?;
+        let stage = stage_of(&p);
+        let header = header_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan));
+        Ok(ProjectDetail {
+            location: p.location.clone(),
+            content: p.content.clone(),
+            leader: p.leader.clone(),
+            responsible_unit: p.responsible_unit.clone(),
+            owner_unit: p.owner_unit.clone(),
+            planned_finish: p.planned_finish,
+            header,
+            row,
+            plans,
+            stages,
+            reports,
+            milestones,
+            problems,
+            comments,
+            photos,
+            can_edit: actor.can_edit_project(p.office_id),
+            can_report: actor.can_report(p.office_id),
+            can_comment: actor.can_comment(),
+            next_stages: Stage::ALL.into_iter().filter(|s| *s != stage).collect(),
+        })
+    }
+
+    /// Resolves office and industry names and checks the header; all problems at once.
+    pub(crate) async fn resolve_header<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        header: &ProjectHeader,
+    ) -> Result<(i64, i64), Vec<FieldError>> {
+        let mut problems = header.problems(self.today());
+        let office = office::Entity::find().filter(office::Column::Name.eq(header.office.trim())).one(db).await.ok().flatten();
+        let industry =
+            industry::Entity::find().filter(industry::Column::Name.eq(header.industry.trim())).one(db).await.ok().flatten();
+        if office.is_none() && !header.office.trim().is_empty() {
+            problems.push(FieldError::new("办事处", format!("没有名为“{}”的办事处", header.office.trim())));
+        }
+        if industry.is_none() && !header.industry.trim().is_empty() {
+            problems.push(FieldError::new("产业", format!("没有名为“{}”的产业类别", header.industry.trim())));
+        }
+        if let Some(o) = &office
+            && !actor.can_edit_project(o.id)
+        {
+            problems.push(FieldError::new("办事处", "只能登记本办事处的项目"));
+        }
+        match (office, industry, problems.is_empty()) {
+            (Some(o), Some(i), true) => Ok((o.id, i.id)),
+            _ => Err(problems),
+        }
+    }
+
+    /// Creates a project from a form or API body.
+    pub async fn create_project(&self, actor: &Actor, header: &ProjectHeader) -> Result<i64> {
+        if !actor.can_create_projects() {
+            return Err(AppError::forbidden("当前角色不能登记项目"));
+        }
+        let txn = self.db.begin().await?;
+        let (office_id, industry_id) = self.resolve_header(&txn, actor, header).await.map_err(AppError::Invalid)?;
+        if let Some(code) = header.code.as_deref().filter(|c| !c.trim().is_empty())
+            && project::Entity::find().filter(project::Column::Code.eq(code.trim())).one(&txn).await?.is_some()
+        {
+            return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
+        }
+        let id = insert_project(&txn, &actor.username, header, office_id, industry_id, self.today().year()).await?;
+        self.refresh_project_warning(&txn, id).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// Edits the header (not the stage: that is a transition with its own rules).
+    pub async fn update_project(&self, actor: &Actor, id: i64, header: &ProjectHeader) -> Result<()> {
+        let txn = self.db.begin().await?;
+        let before = self.editable_project(&txn, actor, id).await?;
+        let mut header = header.clone();
+        header.stage = Some(stage_of(&before));
+        let (office_id, industry_id) = self.resolve_header(&txn, actor, &header).await.map_err(AppError::Invalid)?;
+        if let Some(code) = header.code.as_deref().filter(|c| !c.trim().is_empty())
+            && project::Entity::find()
+                .filter(project::Column::Code.eq(code.trim()))
+                .filter(project::Column::Id.ne(id))
+                .one(&txn)
+                .await?
+                .is_some()
+        {
+            return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
+        }
+        update_project_row(&txn, &actor.username, before, &header, office_id, industry_id, self.today().year()).await?;
+        self.refresh_project_warning(&txn, id).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a project to another stage, if the rules allow it.
+    pub async fn transition(&self, actor: &Actor, id: i64, to: Stage, date: NaiveDate, reason: &str) -> Result<()> {
+        if reason.chars().count() > 500 {
+            return Err(AppError::invalid("原因", "不能超过500个字"));
+        }
+        let txn = self.db.begin().await?;
+        let p = self.editable_project(&txn, actor, id).await?;
+        let from = stage_of(&p);
+        let previous_date = stage_event::Entity::find()
+            .filter(stage_event::Column::ProjectId.eq(id))
+            .filter(stage_event::Column::OnDate.is_not_null())
+            .order_by_desc(stage_event::Column::Id)
+            .one(&txn)
+            .await?
+            .and_then(|e| e.on_date);
+        check_transition(TransitionRequest { from, to, date, reason, previous_date }, self.today())
+            .map_err(|e| AppError::Rejected(e.to_string()))?;
+        record_stage(&txn, &actor.username, &p, to, date, reason).await?;
+        self.refresh_project_warning(&txn, id).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_comment(&self, actor: &Actor, project_id: i64, body: &str) -> Result<()> {
+        if !actor.can_comment() {
+            return Err(AppError::forbidden("只有领导和项目办可以点评"));
+        }
+        self.readable_project(actor, project_id).await?;
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > 2000 {
+            return Err(AppError::invalid("点评", "须为1到2000个字"));
+        }
+        let txn = self.db.begin().await?;
+        let saved = comment::ActiveModel {
+            project_id: Set(project_id),
+            username: Set(actor.username.clone()),
+            body: Set(body.to_string()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, &actor.username, Change { action: "create", entity: "comment", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_milestone(&self, actor: &Actor, project_id: i64, name: &str, due_on: Option<NaiveDate>, responsible: &str) -> Result<()> {
+        let txn = self.db.begin().await?;
+        self.editable_project(&txn, actor, project_id).await?;
+        if name.trim().is_empty() || name.chars().count() > 200 {
+            return Err(AppError::invalid("节点", "须为1到200个字"));
+        }
+        let saved = milestone::ActiveModel {
+            project_id: Set(project_id),
+            name: Set(name.trim().to_string()),
+            due_on: Set(due_on),
+            responsible: Set(responsible.trim().to_string()),
+            done_on: Set(None),
+            note: Set(String::new()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(&txn, &actor.username, Change { action: "create", entity: "milestone", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn complete_milestone(&self, actor: &Actor, milestone_id: i64, done_on: NaiveDate) -> Result<i64> {
+        let txn = self.db.begin().await?;
+        let m = milestone::Entity::find_by_id(milestone_id).one(&txn).await?.ok_or(AppError::NotFound("节点"))?;
+        self.editable_project(&txn, actor, m.project_id).await?;
+        if done_on > self.today() {
+            return Err(AppError::invalid("完成日期", "不能晚于今天"));
+        }
+        let before = json(&m);
+        let project_id = m.project_id;
+        let mut am = m.into_active_model();
+        am.done_on = Set(Some(done_on));
+        let saved = am.update(&txn).await?;
+        audit::record(&txn, &actor.username, Change { action: "update", entity: "milestone", entity_id: Some(milestone_id), project_id: Some(project_id), before, after: json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(project_id)
+    }
+
+    pub async fn add_problem(&self, actor: &Actor, project_id: i64, description: &str, responsible: &str, deadline: Option<NaiveDate>) -> Result<()> {
+        let txn = self.db.begin().await?;
+        self.editable_project(&txn, actor, project_id).await?;
+        if description.trim().is_empty() || description.chars().count() > 2000 {
+            return Err(AppError::invalid("问题", "须为1到2000个字"));
+        }
+        insert_problem(&txn, &actor.username, project_id, description, responsible, deadline).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn resolve_problem(&self, actor: &Actor, problem_id: i64, resolution: &str) -> Result<i64> {
+        let txn = self.db.begin().await?;
+        let p = problem::Entity::find_by_id(problem_id).one(&txn).await?.ok_or(AppError::NotFound("问题"))?;
+        self.editable_project(&txn, actor, p.project_id).await?;
+        let before = json(&p);
+        let project_id = p.project_id;
+        let mut am = p.into_active_model();
+        am.resolved = Set(true);
+        am.resolution = Set(resolution.trim().chars().take(2000).collect());
+        let saved = am.update(&txn).await?;
+        audit::record(&txn, &actor.username, Change { action: "update", entity: "problem", entity_id: Some(problem_id), project_id: Some(project_id), before, after: json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(project_id)
+    }
+
+    /// A photo's bytes, for whoever may read its project.
+    pub async fn photo(&self, actor: &Actor, photo_id: i64) -> Result<photo::Model> {
+        let p = photo::Entity::find_by_id(photo_id).one(&self.db).await?.ok_or(AppError::NotFound("照片"))?;
+        self.readable_project(actor, p.project_id).await?;
+        Ok(p)
+    }
+}
+
+pub(crate) async fn insert_problem<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    project_id: i64,
+    description: &str,
+    responsible: &str,
+    deadline: Option<NaiveDate>,
+) -> Result<()> {
+    let saved = problem::ActiveModel {
+        project_id: Set(project_id),
+        description: Set(description.trim().to_string()),
+        responsible: Set(responsible.trim().chars().take(200).collect()),
+        deadline: Set(deadline),
+        resolved: Set(false),
+        resolution: Set(String::new()),
+        created_by: Set(username.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(db, username, Change { action: "create", entity: "problem", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await
+}
+
+pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> ProjectHeader {
+    ProjectHeader {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        office: names.office(p.office_id),
+        industry: names.industry(p.industry_id),
+        stage: Some(stage_of(p)),
+        location: p.location.clone(),
+        content: p.content.clone(),
+        leader: p.leader.clone(),
+        responsible_unit: p.responsible_unit.clone(),
+        owner_unit: p.owner_unit.clone(),
+        total_investment: Wan::from_yuan(p.total_investment),
+        annual_plan,
+        planned_start: p.planned_start,
+        planned_finish: p.planned_finish,
+        actual_start: p.actual_start,
+    }
+}
+
+fn clean(s: &str) -> String {
+    s.trim().to_string()
+}
+
+/// Inserts a new project with its plan for `plan_year` and its first stage event.
+pub(crate) async fn insert_project<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    plan_year: i32,
+) -> Result<i64> {
+    insert_project_for_year(db, username, h, office_id, industry_id, None, plan_year, false).await
+}
+
+pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    stage_date: Option<NaiveDate>,
+    plan_year: i32,
+    demo: bool,
+) -> Result<i64> {
+    let now = Utc::now();
+    let stage = h.stage.unwrap_or(Stage::Planning);
+    let saved = project::ActiveModel {
+        code: Set(h.code.as_deref().map(clean).filter(|c| !c.is_empty())),
+        name: Set(clean(&h.name)),
+        office_id: Set(office_id),
+        industry_id: Set(industry_id),
+        stage: Set(stage.code().to_string()),
+        location: Set(clean(&h.location)),
+        content: Set(clean(&h.content)),
+        leader: Set(clean(&h.leader)),
+        responsible_unit: Set(clean(&h.responsible_unit)),
+        owner_unit: Set(clean(&h.owner_unit)),
+        total_investment: Set(h.total_investment.yuan()),
+        planned_start: Set(h.planned_start),
+        planned_finish: Set(h.planned_finish),
+        actual_start: Set(h.actual_start),
+        actual_finish: Set(None),
+        warning_light: Set(Light::Green.code().to_string()),
+        warning_detail: Set(String::new()),
+        demo: Set(demo),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    if h.annual_plan > Wan::ZERO {
+        annual_plan::ActiveModel {
+            project_id: Set(saved.id),
+            year: Set(plan_year),
+            amount: Set(h.annual_plan.yuan()),
+            completed: Set(0),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    stage_event::ActiveModel {
+        project_id: Set(saved.id),
+        from_stage: Set(String::new()),
+        to_stage: Set(stage.code().to_string()),
+        // The date the project reached its stage: its actual start when started,
+        // otherwise what the caller knows (often nothing).
+        on_date: Set(if stage.is_started() { h.actual_start.or(stage_date) } else { stage_date }),
+        reason: Set("登记".to_string()),
+        username: Set(username.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(db, username, Change { action: "create", entity: "project", entity_id: Some(saved.id), project_id: Some(saved.id), before: None, after: json(&saved) }).await?;
+    Ok(saved.id)
+}
+
+/// Writes a changed header; records nothing when nothing changed.
+pub(crate) async fn update_project_row<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    before: project::Model,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    plan_year: i32,
+) -> Result<bool> {
+    let mut new = before.clone();
+    new.code = h.code.as_deref().map(clean).filter(|c| !c.is_empty());
+    new.name = clean(&h.name);
+    new.office_id = office_id;
+    new.industry_id = industry_id;
+    new.location = clean(&h.location);
+    new.content = clean(&h.content);
+    new.leader = clean(&h.leader);
+    new.responsible_unit = clean(&h.responsible_unit);
+    new.owner_unit = clean(&h.owner_unit);
+    new.total_investment = h.total_investment.yuan();
+    new.planned_start = h.planned_start;
+    new.planned_finish = h.planned_finish;
+    new.actual_start = h.actual_start;
+    let plan_changed = set_annual_plan(db, before.id, plan_year, h.annual_plan).await?;
+    let header_changed = new != before;
+    if header_changed {
+        new.updated_at = Utc::now();
+        let am = project::ActiveModel::from(new).reset_all();
+        let after = am.update(db).await?;
+        audit::record(db, username, Change { action: "update", entity: "project", entity_id: Some(before.id), project_id: Some(before.id), before: json(&before), after: json(&after) }).await?;
+    }
+    Ok(header_changed || plan_changed)
+}
+
+/// Sets a project's plan for a year; returns whether it changed.
+pub(crate) async fn set_annual_plan<C: ConnectionTrait>(db: &C, project_id: i64, year: i32, amount: Wan) -> Result<bool> {
+    let existing = annual_plan::Entity::find()
+        .filter(annual_plan::Column::ProjectId.eq(project_id))
+        .filter(annual_plan::Column::Year.eq(year))
+        .one(db)
+        .await?;
+    match existing {
+        Some(a) if a.amount == amount.yuan() => Ok(false),
+        Some(a) => {
+            let mut am = a.into_active_model();
+            am.amount = Set(amount.yuan());
+            am.update(db).await?;
+            Ok(true)
+        }
+        None if amount == Wan::ZERO => Ok(false),
+        None => {
+            // The year's completed figure may already exist in reports.
+            let completed = report_sum(db, project_id, year).await?;
+            annual_plan::ActiveModel {
+                project_id: Set(project_id),
+                year: Set(year),
+                amount: Set(amount.yuan()),
+                completed: Set(completed),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+pub(crate) async fn report_sum<C: ConnectionTrait>(db: &C, project_id: i64, year: i32) -> Result<i64> {
+    Ok(report::Entity::find()
+        .filter(report::Column::ProjectId.eq(project_id))
+        .filter(report::Column::Year.eq(year))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.completed)
+        .sum())
+}
+
+/// Records a stage change (already checked by the caller) and updates the project.
+pub(crate) async fn record_stage<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    p: &project::Model,
+    to: Stage,
+    date: NaiveDate,
+    reason: &str,
+) -> Result<()> {
+    let from = stage_of(p);
+    stage_event::ActiveModel {
+        project_id: Set(p.id),
+        from_stage: Set(from.code().to_string()),
+        to_stage: Set(to.code().to_string()),
+        on_date: Set(Some(date)),
+        reason: Set(reason.trim().to_string()),
+        username: Set(username.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut am = p.clone().into_active_model();
+    am.stage = Set(to.code().to_string());
+    if to == Stage::Started || (to.is_started() && p.actual_start.is_none()) {
+        am.actual_start = Set(Some(date));
+    }
+    if to == Stage::Producing {
+        am.actual_finish = Set(Some(date));
+    }
+    if !to.is_started() {
+        am.actual_start = Set(None);
+    }
+    am.updated_at = Set(Utc::now());
+    let after = am.update(db).await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "transition",
+            entity: "project",
+            entity_id: Some(p.id),
+            project_id: Some(p.id),
+            before: Some(serde_json::json!({"stage": from.label()})),
+            after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason, "actual_start": after.actual_start})),
+        },
+    )
+    .await
+}
+
+/// The month label for a report row.
+pub(crate) fn month_of(r: &report::Model) -> Option<Month> {
+    Month::new(r.year, r.month as u32)
+}

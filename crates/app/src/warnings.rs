@@ -1,0 +1,192 @@
+//! Keeps every project's warning colour (红黄绿灯) current. The rules are in
+//! `fengkou_domain::warning`; this module gathers their inputs, stores the colour and
+//! its explanation on the project so that the ledger can filter by it, and recomputes
+//! after every change that can move it (a report, a transition, an edit, a new period,
+//! new thresholds) and once a day.
+
+use crate::audit::{self, Change, json};
+use crate::reports::latest_period;
+use crate::{Actor, App, AppError, Result};
+use fengkou_domain::warning::{WarningInput, evaluate};
+use fengkou_domain::{Month, Stage, Wan, WarningSettings};
+use fengkou_storage::entity::{annual_plan, project, report, setting};
+use fengkou_storage::queries::stmt;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, Set,
+    TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+
+const SETTINGS_KEY: &str = "warning_settings";
+
+/// The month being judged and whether its reports are due yet.
+struct Judged {
+    month: Month,
+    reports_due: bool,
+}
+
+async fn judged_month<C: ConnectionTrait>(db: &C, today: chrono::NaiveDate) -> Result<Judged> {
+    Ok(match latest_period(db, today).await? {
+        // Reports count as missing once the deadline has passed or the period is closed.
+        Some(p) => Judged { month: p.month, reports_due: p.overdue || !p.open },
+        None => Judged { month: Month::of(today).prev(), reports_due: false },
+    })
+}
+
+pub(crate) async fn load_settings<C: ConnectionTrait>(db: &C) -> Result<WarningSettings> {
+    Ok(setting::Entity::find_by_id(SETTINGS_KEY.to_string())
+        .one(db)
+        .await?
+        .and_then(|s| serde_json::from_str(&s.value).ok())
+        .unwrap_or_default())
+}
+
+fn expects_report(stage: Stage) -> bool {
+    stage.is_started() && stage < Stage::FullProduction
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ProjectSum {
+    project_id: i64,
+    amount: i64,
+}
+
+impl App {
+    pub async fn warning_settings(&self) -> Result<WarningSettings> {
+        load_settings(&self.db).await
+    }
+
+    pub async fn save_warning_settings(&self, actor: &Actor, settings: WarningSettings) -> Result<()> {
+        if !actor.can_administer() {
+            return Err(AppError::forbidden("只有系统管理员可以修改预警阈值"));
+        }
+        settings.validate().map_err(|e| AppError::invalid("预警阈值", e.to_string()))?;
+        let txn = self.db.begin().await?;
+        let before = load_settings(&txn).await?;
+        let value = serde_json::to_string(&settings).unwrap_or_default();
+        match setting::Entity::find_by_id(SETTINGS_KEY.to_string()).one(&txn).await? {
+            Some(s) => {
+                let mut am = s.into_active_model();
+                am.value = Set(value);
+                am.update(&txn).await?;
+            }
+            None => {
+                setting::ActiveModel { key: Set(SETTINGS_KEY.to_string()), value: Set(value) }.insert(&txn).await?;
+            }
+        }
+        audit::record(&txn, &actor.username, Change { action: "update", entity: "settings", entity_id: None, project_id: None, before: json(&before), after: json(&settings) }).await?;
+        txn.commit().await?;
+        self.refresh_all_warnings().await?;
+        Ok(())
+    }
+
+    /// Recomputes one project's colour inside the caller's transaction.
+    pub(crate) async fn refresh_project_warning<C: ConnectionTrait>(&self, db: &C, project_id: i64) -> Result<()> {
+        let today = self.today();
+        let Some(p) = project::Entity::find_by_id(project_id).one(db).await? else {
+            return Ok(());
+        };
+        let settings = load_settings(db).await?;
+        let judged = judged_month(db, today).await?;
+        let plan = annual_plan::Entity::find()
+            .filter(annual_plan::Column::ProjectId.eq(project_id))
+            .filter(annual_plan::Column::Year.eq(judged.month.year))
+            .one(db)
+            .await?
+            .map_or(0, |a| a.amount);
+        let reports = report::Entity::find()
+            .filter(report::Column::ProjectId.eq(project_id))
+            .filter(report::Column::Year.eq(judged.month.year))
+            .filter(report::Column::Month.lte(judged.month.month as i32))
+            .all(db)
+            .await?;
+        let ytd: i64 = reports.iter().map(|r| r.completed).sum();
+        let reported = reports.iter().any(|r| r.month == judged.month.month as i32);
+        store(db, &p, &settings, &judged, plan, ytd, reported, today).await.map(|_| ())
+    }
+
+    /// Recomputes every project's colour (set-based: four queries, then the changed
+    /// rows). Returns how many changed.
+    pub async fn refresh_all_warnings(&self) -> Result<usize> {
+        let today = self.today();
+        let settings = load_settings(&self.db).await?;
+        let judged = judged_month(&self.db, today).await?;
+        let backend = self.db.get_database_backend();
+        let (y, m) = (judged.month.year, judged.month.month as i32);
+        let plans: HashMap<i64, i64> = annual_plan::Entity::find()
+            .filter(annual_plan::Column::Year.eq(y))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.project_id, a.amount))
+            .collect();
+        let ytd: HashMap<i64, i64> = ProjectSum::find_by_statement(stmt(
+            backend,
+            "SELECT project_id, CAST(SUM(completed) AS BIGINT) AS amount FROM reports WHERE year = ? AND month <= ? GROUP BY project_id",
+            vec![y.into(), m.into()],
+        ))
+        .all(&self.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.project_id, s.amount))
+        .collect();
+        let reported: HashSet<i64> = ProjectSum::find_by_statement(stmt(
+            backend,
+            "SELECT project_id, CAST(0 AS BIGINT) AS amount FROM reports WHERE year = ? AND month = ?",
+            vec![y.into(), m.into()],
+        ))
+        .all(&self.db)
+        .await?
+        .into_iter()
+        .map(|s| s.project_id)
+        .collect();
+        let projects = project::Entity::find().all(&self.db).await?;
+        let txn = self.db.begin().await?;
+        let mut changed = 0;
+        for p in &projects {
+            let plan = plans.get(&p.id).copied().unwrap_or(0);
+            let done = ytd.get(&p.id).copied().unwrap_or(0);
+            if store(&txn, p, &settings, &judged, plan, done, reported.contains(&p.id), today).await? {
+                changed += 1;
+            }
+        }
+        txn.commit().await?;
+        Ok(changed)
+    }
+}
+
+/// Evaluates and writes the colour when it differs from what is stored.
+async fn store<C: ConnectionTrait>(
+    db: &C,
+    p: &project::Model,
+    settings: &WarningSettings,
+    judged: &Judged,
+    plan: i64,
+    ytd: i64,
+    reported: bool,
+    today: chrono::NaiveDate,
+) -> Result<bool> {
+    let stage = crate::projects::stage_of(p);
+    let warning = evaluate(
+        &WarningInput {
+            stage,
+            annual_plan: Wan::from_yuan(plan),
+            year_to_date: Wan::from_yuan(ytd),
+            planned_start: p.planned_start,
+            period: judged.month,
+            report_missing: judged.reports_due && expects_report(stage) && !reported,
+        },
+        settings,
+        today,
+    );
+    let light = warning.light.code();
+    let detail = warning.explanation();
+    if p.warning_light != light || p.warning_detail != detail {
+        let mut am = p.clone().into_active_model();
+        am.warning_light = Set(light.to_string());
+        am.warning_detail = Set(detail);
+        am.update(db).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
