@@ -170,6 +170,28 @@ impl App {
         Ok(saved.id)
     }
 
+    /// Adds a 办事处 (admin, or the CLI with `by` None).
+    pub async fn add_office(&self, by: Option<&Actor>, name: &str) -> Result<i64> {
+        if let Some(a) = by
+            && !a.can_administer()
+        {
+            return Err(AppError::forbidden("只有系统管理员可以添加办事处"));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(AppError::invalid("办事处", "名称须为1到40个字"));
+        }
+        if office::Entity::find().filter(office::Column::Name.eq(name)).one(&self.db).await?.is_some() {
+            return Err(AppError::invalid("办事处", format!("“{name}”已存在")));
+        }
+        let txn = self.db.begin().await?;
+        let count = office::Entity::find().all(&txn).await?.len() as i32;
+        let saved = office::ActiveModel { name: Set(name.to_string()), sort_order: Set(count), ..Default::default() }.insert(&txn).await?;
+        audit::record(&txn, by.map_or("cli", |a| a.username.as_str()), Change { action: "create", entity: "office", entity_id: Some(saved.id), project_id: None, before: None, after: audit::json(&saved) }).await?;
+        txn.commit().await?;
+        Ok(saved.id)
+    }
+
     pub async fn has_users(&self) -> Result<bool> {
         Ok(user::Entity::find().one(&self.db).await?.is_some())
     }

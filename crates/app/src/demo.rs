@@ -102,13 +102,19 @@ const PROBLEMS: [(&str, &str); 6] = [
 
 const LEADERS: [&str; 8] = ["王建国", "李明", "张卫东", "刘晓燕", "陈志强", "杨帆", "赵立新", "周敏"];
 
-/// Creates reference data (offices, industries) if missing. Needed by every start.
+/// Creates the demo district's offices and the industries if missing.
 pub async fn ensure_reference_data(app: &App) -> Result<()> {
     if office::Entity::find().count(&app.db).await? == 0 {
         for (i, name) in OFFICES.iter().enumerate() {
             office::ActiveModel { name: Set(name.to_string()), sort_order: Set(i as i32), ..Default::default() }.insert(&app.db).await?;
         }
     }
+    ensure_industries(app).await
+}
+
+/// The industries are the district's 3+1+1 plus infrastructure and social projects;
+/// every start makes sure they exist (offices, which differ by district, do not).
+pub async fn ensure_industries(app: &App) -> Result<()> {
     if industry::Entity::find().count(&app.db).await? == 0 {
         for (i, (name, cat)) in INDUSTRIES.iter().enumerate() {
             industry::ActiveModel { name: Set(name.to_string()), category: Set(cat.to_string()), sort_order: Set(i as i32), ..Default::default() }
@@ -180,7 +186,7 @@ impl App {
         for (i, (name, ind, total, owner)) in specs.into_iter().enumerate() {
             // Uneven on purpose: "各办事处项目建设极不均衡".
             let office = &offices[(i * 7 + i * i / 5) % offices.len().max(1)];
-            let office = if i % 3 == 0 { &offices[0] } else { office };
+            let office = if i % 5 == 0 { &offices[0] } else { office };
             let industry = industries.iter().find(|x| x.name == ind).unwrap_or(&industries[0]);
             let target = match rng.random_range(0..100) {
                 0..8 => Stage::Planning,

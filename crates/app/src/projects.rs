@@ -8,7 +8,8 @@ use fengkou_domain::project::{FieldError, ProjectHeader, TransitionRequest};
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Month, Stage, Wan, check_transition};
 use fengkou_storage::entity::{annual_plan, comment, industry, milestone, office, photo, problem, project, report, stage_event};
-use fengkou_storage::queries::{self, ProjectFilter, ProjectSort};
+use fengkou_storage::queries::{self, ProjectFilter};
+pub use fengkou_storage::queries::ProjectSort;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     Set, TransactionTrait,

@@ -38,6 +38,8 @@ pub struct ReportInput {
 pub struct PeriodView {
     pub id: i64,
     pub month: Month,
+    /// "2026-10", the form value.
+    pub code: String,
     pub label: String,
     pub deadline: Option<NaiveDate>,
     pub open: bool,
@@ -85,6 +87,7 @@ fn period_view(p: &period::Model, today: NaiveDate) -> Option<PeriodView> {
     Some(PeriodView {
         id: p.id,
         month,
+        code: month.to_string(),
         label: month.label(),
         deadline: p.deadline,
         open: p.status == OPEN,

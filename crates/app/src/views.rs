@@ -195,7 +195,13 @@ impl App {
         }
         let months: HashMap<i32, i64> =
             queries::completed_by_month(&self.db, confined, year).await?.into_iter().map(|m| (m.month, m.amount)).collect();
-        let last_month = if year == self.today().year() { self.today().month() } else { 12 };
+        // Bars stop at the last month with data (the latest period), not at today.
+        let period = self.current_period().await?;
+        let last_month = match &period {
+            Some(p) if p.month.year == year => p.month.month,
+            _ if year == self.today().year() => Month::of(self.today()).prev().month,
+            _ => 12,
+        };
         let mut cumulative = Wan::ZERO;
         let monthly = (1..=12u32)
             .map(|m| {
@@ -216,7 +222,13 @@ impl App {
         if let Some(o) = confined {
             q = q.filter(report::Column::OfficeId.eq(o));
         }
-        let recent = q.order_by_desc(report::Column::SubmittedAt).order_by_desc(report::Column::Id).limit(8).all(&self.db).await?;
+        let recent = q
+            .order_by_desc(report::Column::Year)
+            .order_by_desc(report::Column::Month)
+            .order_by_desc(report::Column::Id)
+            .limit(8)
+            .all(&self.db)
+            .await?;
         let project_names: HashMap<i64, String> = project::Entity::find()
             .filter(project::Column::Id.is_in(recent.iter().map(|r| r.project_id)))
             .all(&self.db)
@@ -235,7 +247,7 @@ impl App {
                 help_needed: r.help_needed,
             })
             .collect();
-        let period = self.current_period().await?.map(|p| p.label);
+        let period = period.map(|p| p.label);
         Ok(Dashboard {
             completion_rate: summary.completed.percent_of(summary.annual_plan),
             summary,

@@ -1,1 +1,228 @@
-fn main() {}
+//! The `fengkou` binary: parses arguments and calls the app. Nothing else lives here.
+
+mod bench;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use fengkou_app::demo::{DEMO_USERS, ensure_industries};
+use fengkou_app::ledger::cli_actor;
+use fengkou_app::{App, AppError};
+use fengkou_domain::Role;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "fengkou", version, about = "风口：重点项目“三个一批”、月报、预警与办事处对比")]
+struct Cli {
+    /// Database URL: sqlite://FILE (default) or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "FENGKOU_DB", default_value = "sqlite://fengkou.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo district (when the database has no projects yet)
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema, then exit
+    Migrate,
+    /// Users
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// 办事处 (sub-district offices)
+    Office {
+        #[command(subcommand)]
+        command: OfficeCommand,
+    },
+    /// API tokens
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import an Excel ledger
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export an Excel ledger
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Load the demo district into an empty database
+    Demo,
+    /// Benchmarks at provincial scale (see docs/BENCHMARKS.md)
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input
+    Add {
+        name: String,
+        /// admin, leader, project_office, office_user or viewer
+        #[arg(long)]
+        role: String,
+        /// The 办事处 of an office_user
+        #[arg(long)]
+        office: Option<String>,
+        /// Read the password from standard input (required: never on the command line)
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficeCommand {
+    /// Add a 办事处
+    Add { name: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it
+    Create {
+        username: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import projects from a ledger (.xlsx); nothing is written if any row is invalid
+    Projects {
+        file: PathBuf,
+        /// Check only; write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the project ledger (.xlsx) in the offices' layout
+    Projects {
+        file: PathBuf,
+        #[arg(long)]
+        year: Option<i32>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let app = App::open(&cli.db).await.with_context(|| format!("无法打开数据库 {}", cli.db))?;
+    ensure_industries(&app).await?;
+    match cli.command {
+        Command::Serve { addr, demo } => serve(app, addr, demo).await,
+        Command::Migrate => {
+            println!("数据库已是最新结构：{}", cli.db);
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { name, role, office, password_stdin, display_name } } => {
+            let role = Role::from_code(&role).with_context(|| format!("未知角色“{role}”：可选 admin, leader, project_office, office_user, viewer"))?;
+            if !password_stdin {
+                bail!("请用 --password-stdin 从标准输入提供密码（不要把密码写在命令行上）");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            app.add_user(None, &name, &display_name, role, office.as_deref(), password).await.map_err(user_error)?;
+            println!("已添加用户 {name}（{}）", role.label());
+            Ok(())
+        }
+        Command::Office { command: OfficeCommand::Add { name } } => {
+            app.add_office(None, &name).await.map_err(user_error)?;
+            println!("已添加办事处 {name}");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { username, label } } => {
+            let token = app.create_token(&username, &label).await.map_err(user_error)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Import { command: ImportCommand::Projects { file, dry_run } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            match app.import_projects(&cli_actor(), &bytes, dry_run).await {
+                Ok(report) if report.problems.is_empty() => {
+                    println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
+                    Ok(())
+                }
+                Ok(report) => {
+                    for p in &report.problems {
+                        eprintln!("{p}");
+                    }
+                    bail!("发现 {} 个问题（试运行，未写入任何数据）", report.problems.len())
+                }
+                Err(AppError::ImportRejected(report)) => {
+                    for p in &report.problems {
+                        eprintln!("{p}");
+                    }
+                    bail!("导入未执行：发现 {} 个问题，未写入任何数据", report.problems.len())
+                }
+                Err(e) => Err(user_error(e)),
+            }
+        }
+        Command::Export { command: ExportCommand::Projects { file, year } } => {
+            let bytes = app.export_projects(&cli_actor(), year).await.map_err(user_error)?;
+            std::fs::write(&file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
+            println!("已导出到 {}", file.display());
+            Ok(())
+        }
+        Command::Demo => {
+            if app.seed_demo().await? {
+                print_demo_accounts();
+            } else {
+                println!("数据库中已有项目，未载入演示数据。");
+            }
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(&cli.db, command).await,
+    }
+}
+
+fn user_error(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.to_string())
+}
+
+fn print_demo_accounts() {
+    println!("演示账号（用户名 / 密码 / 角色）：");
+    for (name, role, office, password) in DEMO_USERS {
+        println!("  {name:<10} {password:<16} {}{}", role.label(), office.map(|o| format!("（{o}）")).unwrap_or_default());
+    }
+}
+
+async fn serve(app: App, addr: SocketAddr, demo: bool) -> Result<()> {
+    if demo {
+        if app.seed_demo().await? {
+            println!("已载入演示区县数据。");
+        }
+        print_demo_accounts();
+    } else if !app.has_users().await? {
+        println!("数据库中还没有用户。先创建第一个管理员：");
+        println!("  echo '至少8位的密码' | fengkou user add admin --role admin --password-stdin");
+        println!("再添加办事处：fengkou office add 湖北路办事处（或登录后在“系统管理”中添加）。");
+    }
+    println!("fengkou 正在 http://{addr} 提供服务（Ctrl+C 停止）");
+    fengkou_web::serve(app, addr).await.context("服务器停止")
+}

@@ -1,1 +1,74 @@
-//! placeholder
+//! fengkou's web server: server-rendered pages in Chinese (English by a switch), the
+//! JSON API under `/api/v1` with its OpenAPI document, sessions, and every asset
+//! embedded in the binary.
+//!
+//! - [`router`] wires pages ([`pages`]), the API ([`api`]) and assets ([`assets`]).
+//! - [`auth`] turns a session cookie or a bearer token into an `Actor`, and guards
+//!   unsafe methods against cross-site requests.
+//! - [`error`] is the one place where use-case errors become HTTP responses.
+//! - [`render`] holds the template environment and the zh/en dictionary.
+//! - [`charts`] builds ECharts options as JSON in Rust.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod charts;
+pub mod error;
+pub mod forms;
+pub mod pages;
+pub mod render;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use fengkou_app::App;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Uploads (ledgers, photos) above this are refused before they are read.
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub templates: Arc<render::Templates>,
+}
+
+/// The whole HTTP surface.
+pub fn router(app: App) -> Router {
+    let state = AppState { app, templates: Arc::new(render::Templates::load()) };
+    let (api_router, openapi) = api::router().split_for_parts();
+    let api_router = api_router.with_state(state.clone());
+    Router::new()
+        .merge(pages::router())
+        .merge(assets::router())
+        .with_state(state.clone())
+        .nest("/api/v1", api_router)
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .layer(axum::middleware::from_fn(auth::cross_site_guard))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn(render::security_headers))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until the process is stopped. Warnings are recomputed at start and daily,
+/// since a colour can change with nothing but the passing of time.
+pub async fn serve(app: App, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(app, listener).await
+}
+
+pub async fn serve_on(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let refresher = app.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = refresher.refresh_all_warnings().await {
+                tracing::warn!("recomputing warnings failed: {e}");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
+        }
+    });
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!("fengkou listening on {addr:?}");
+    axum::serve(listener, router(app)).await
+}

@@ -1,0 +1,160 @@
+//! Who is asking: a session cookie (pages) or `Authorization: Bearer` (API and scripts),
+//! and a guard that refuses cross-site writes.
+
+use crate::error::ApiError;
+use crate::render::{Page, UserCtx};
+use crate::AppState;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use fengkou_app::{Actor, AppError};
+
+pub const SESSION_COOKIE: &str = "fk_session";
+pub const LANG_COOKIE: &str = "fk_lang";
+
+async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
+    if let Some(token) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return state.app.token_actor(token.trim()).await;
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    match jar.get(SESSION_COOKIE) {
+        Some(c) => state.app.session_actor(c.value()).await,
+        None => Ok(None),
+    }
+}
+
+pub fn lang_of(parts: &Parts) -> &'static str {
+    let jar = CookieJar::from_headers(&parts.headers);
+    match jar.get(LANG_COOKIE).map(|c| c.value()) {
+        Some("en") => "en",
+        _ => "zh",
+    }
+}
+
+/// A page request by a logged-in user. Anonymous visitors are sent to the login page.
+pub struct PageUser {
+    pub actor: Actor,
+    pub page: Page,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let anon = AnonPage::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        match actor_from(parts, state).await {
+            Ok(Some(actor)) => {
+                let mut page = anon.0;
+                page.user = Some(UserCtx::of(&actor));
+                page.demo = state.app.has_demo_data().await.unwrap_or(false);
+                Ok(PageUser { actor, page })
+            }
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let target = if next == "/" { "/login".to_string() } else { format!("/login?next={}", urlencode(next)) };
+                Err(Redirect::to(&target).into_response())
+            }
+            Err(e) => Err(crate::error::PageError::from(e).into_response()),
+        }
+    }
+}
+
+/// A page that anyone may see (the login page).
+pub struct AnonPage(pub Page);
+
+impl FromRequestParts<AppState> for AnonPage {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(AnonPage(Page {
+            templates: state.templates.clone(),
+            lang: lang_of(parts),
+            user: None,
+            demo: false,
+            path: parts.uri.path().to_string(),
+        }))
+    }
+}
+
+/// An API request with a valid session or token.
+pub struct ApiUser(pub Actor);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match actor_from(parts, state).await? {
+            Some(a) => Ok(ApiUser(a)),
+            None => Err(ApiError(AppError::Unauthenticated)),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Only same-site local redirects after login ("/projects?x=1", never "//evil" or "http:").
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+/// Refuses unsafe methods from other sites. Browsers send `Sec-Fetch-Site` (and
+/// `Origin`); a write is allowed when it is same-origin, user-initiated ("none"), or
+/// when a non-browser client sends neither header (it then carries no ambient cookie
+/// of a victim). SameSite=Lax cookies are the second line.
+pub async fn cross_site_guard(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let allowed = match fetch_site {
+        Some("same-origin") | Some("none") => true,
+        Some(_) => false,
+        None => match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            None => true,
+            Some(origin) => {
+                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+                origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+            }
+        },
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        (StatusCode::FORBIDDEN, "跨站请求被拒绝（cross-site request refused）").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(safe_next(Some("/projects?page=2")), "/projects?page=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

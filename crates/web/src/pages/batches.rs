@@ -1,0 +1,75 @@
+//! "三个一批" campaign batches.
+
+use super::{opt_num, see_other};
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::forms::optional_date;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fengkou_app::AppError;
+use fengkou_domain::campaign::BatchList;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/batches", get(list).post(create))
+        .route("/batches/{id}/items", post(add_item))
+        .route("/batch-items/{id}/delete", post(remove_item))
+}
+
+async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    let batches = state.app.batches().await?;
+    let mut items = Vec::new();
+    for b in &batches {
+        items.extend(state.app.batch_items(b.id).await?);
+    }
+    let next_seq = batches.iter().map(|b| b.seq).max().unwrap_or(0) + 1;
+    Ok(u
+        .page
+        .render(
+            "batches.html",
+            crate::ctx! { batches => batches, items => items, next_seq => next_seq, today => state.app.today().to_string() },
+        )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct BatchForm {
+    #[serde(default)]
+    seq: Option<String>,
+    #[serde(default)]
+    held_on: String,
+}
+
+async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<BatchForm>) -> Result<Response, PageError> {
+    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let seq: i32 = opt_num(&f.seq).ok_or_else(|| err(AppError::invalid("期数", "请填写数字")))?;
+    let mut problems = Vec::new();
+    let held_on = optional_date("日期", &f.held_on, &mut problems).ok_or_else(|| err(AppError::invalid("日期", "请填写有效的日期")))?;
+    state.app.create_batch(&u.actor, seq, held_on).await.map_err(err)?;
+    Ok(see_other("/batches"))
+}
+
+#[derive(Deserialize)]
+struct ItemForm {
+    #[serde(default)]
+    project_id: Option<String>,
+    #[serde(default)]
+    list: String,
+}
+
+async fn add_item(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<ItemForm>) -> Result<Response, PageError> {
+    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let project: i64 = opt_num(&f.project_id).ok_or_else(|| err(AppError::invalid("项目", "请填写项目编号（ID）")))?;
+    let list = BatchList::from_code(&f.list).ok_or_else(|| err(AppError::invalid("名单", "须为 签约、开工 或 投产")))?;
+    state.app.add_to_batch(&u.actor, id, project, list).await.map_err(err)?;
+    Ok(see_other(&format!("/batches#batch-{id}")))
+}
+
+async fn remove_item(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let batch = state.app.remove_from_batch(&u.actor, id).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    Ok(see_other(&format!("/batches#batch-{batch}")))
+}

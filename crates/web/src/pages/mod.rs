@@ -1,0 +1,118 @@
+//! HTML pages. One module per area; each handler checks nothing itself but asks the
+//! app, which enforces permissions.
+
+mod admin;
+mod batches;
+mod overview;
+mod projects;
+pub(crate) use projects::ListParams;
+mod reports;
+
+use crate::AppState;
+use crate::auth::{AnonPage, LANG_COOKIE, PageUser, SESSION_COOKIE, safe_next};
+use crate::error::PageError;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+        .merge(overview::router())
+        .merge(projects::router())
+        .merge(reports::router())
+        .merge(batches::router())
+        .merge(admin::router())
+}
+
+async fn home(user: Result<PageUser, Response>) -> Redirect {
+    match user {
+        Ok(u) if u.actor.confined_to().is_some() => Redirect::to("/reports"),
+        Ok(_) => Redirect::to("/dashboard"),
+        Err(_) => Redirect::to("/login"),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct NextParam {
+    next: Option<String>,
+}
+
+async fn login_page(AnonPage(page): AnonPage, Query(q): Query<NextParam>) -> impl IntoResponse {
+    page.render("login.html", crate::ctx! { next => safe_next(q.next.as_deref()), error => None::<String>, username => "" })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn login(State(state): State<AppState>, AnonPage(page): AnonPage, jar: CookieJar, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    match state.app.login(&f.username, &f.password).await {
+        Ok((_, secret)) => {
+            let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
+            let cookie = Cookie::build((SESSION_COOKIE, secret))
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(secure)
+                .path("/")
+                .max_age(time_hours(fengkou_app::auth::SESSION_HOURS))
+                .build();
+            (jar.add(cookie), Redirect::to(safe_next(f.next.as_deref()))).into_response()
+        }
+        Err(e) => {
+            let status = crate::error::status_of(&e);
+            let html = page.render(
+                "login.html",
+                crate::ctx! { next => safe_next(f.next.as_deref()), error => e.to_string(), username => f.username },
+            );
+            (status, html).into_response()
+        }
+    }
+}
+
+fn time_hours(h: i64) -> time::Duration {
+    time::Duration::hours(h)
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, PageError> {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        state.app.logout(c.value()).await?;
+    }
+    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
+}
+
+async fn set_lang(axum::extract::Path(code): axum::extract::Path<String>, jar: CookieJar, headers: HeaderMap) -> Response {
+    let lang = if code == "en" { "en" } else { "zh" };
+    let back = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())))
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = Cookie::build((LANG_COOKIE, lang)).path("/").same_site(SameSite::Lax).max_age(time_hours(24 * 365)).build();
+    (jar.add(cookie), Redirect::to(safe_next(Some(&back)))).into_response()
+}
+
+/// Parses an optional number from a query or form value, ignoring junk.
+pub(crate) fn opt_num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+}
+
+/// Redirect after a successful POST (303 so the browser GETs the page).
+pub(crate) fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}

@@ -1,0 +1,76 @@
+//! The leaders' pages: the dashboard (驾驶舱) and the 办事处 comparison.
+
+use super::opt_num;
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::charts;
+use crate::error::PageError;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fengkou_domain::Stage;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/comparison", get(comparison))
+        .route("/comparison.xlsx", get(comparison_xlsx))
+}
+
+#[derive(Deserialize, Default)]
+struct YearParam {
+    year: Option<String>,
+}
+
+async fn dashboard(State(state): State<AppState>, u: PageUser, Query(q): Query<YearParam>) -> Result<Response, PageError> {
+    let d = state.app.dashboard(&u.actor, opt_num(&q.year)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let lang = u.page.lang;
+    let html = u.page.render(
+        "dashboard.html",
+        crate::ctx! {
+            d => &d,
+            funnel => charts::funnel(&d.summary, lang).to_string(),
+            industry => charts::industry(&d.by_industry, lang).to_string(),
+            monthly => charts::monthly(&d.monthly, lang).to_string(),
+            stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
+        },
+    );
+    Ok(html.into_response())
+}
+
+async fn comparison(State(state): State<AppState>, u: PageUser, Query(q): Query<YearParam>) -> Result<Response, PageError> {
+    let c = state.app.comparison(opt_num(&q.year)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let lang = u.page.lang;
+    Ok(u
+        .page
+        .render(
+            "comparison.html",
+            crate::ctx! {
+                c => &c,
+                stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
+                chart => charts::office_completion(&c.rows, lang).to_string(),
+                stage_chart => charts::office_stages(&c.rows, lang).to_string(),
+            },
+        )
+        .into_response())
+}
+
+async fn comparison_xlsx(State(state): State<AppState>, u: PageUser, Query(q): Query<YearParam>) -> Result<Response, PageError> {
+    let _ = &u.actor; // any logged-in user may export the comparison
+    let bytes = state.app.export_comparison(opt_num(&q.year)).await?;
+    Ok(xlsx_response("办事处对比.xlsx", bytes))
+}
+
+pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", crate::auth::urlencode(filename))),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,328 @@
+//! The ledger list, the project page and everything done from it.
+
+use super::{opt_num, see_other};
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::forms::{ProjectForm, optional_date};
+use crate::pages::overview::xlsx_response;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fengkou_app::AppError;
+use fengkou_app::projects::{ListQuery, ProjectSort};
+use fengkou_app::reports::{PhotoUpload, ReportInput};
+use fengkou_domain::project::FieldError;
+use fengkou_domain::warning::Light;
+use fengkou_domain::{Month, Stage, Wan, parse_month};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list).post(create))
+        .route("/projects.xlsx", get(export))
+        .route("/projects/new", get(new_form))
+        .route("/projects/{id}", get(detail).post(update))
+        .route("/projects/{id}/edit", get(edit_form))
+        .route("/projects/{id}/transition", post(transition))
+        .route("/projects/{id}/comments", post(comment))
+        .route("/projects/{id}/milestones", post(milestone))
+        .route("/projects/{id}/problems", post(problem))
+        .route("/projects/{id}/report", get(report_form).post(submit_report))
+        .route("/milestones/{id}/done", post(milestone_done))
+        .route("/problems/{id}/resolve", post(problem_resolve))
+        .route("/photos/{id}", get(photo))
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+pub(crate) struct ListParams {
+    pub office: Option<String>,
+    pub industry: Option<String>,
+    pub stage: Option<String>,
+    pub warning: Option<String>,
+    pub year: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub page: Option<String>,
+}
+
+impl ListParams {
+    pub(crate) fn query(&self, per_page: u64) -> ListQuery {
+        ListQuery {
+            office_id: opt_num(&self.office),
+            industry_id: opt_num(&self.industry),
+            stage: self.stage.as_deref().and_then(Stage::from_label),
+            warning: self.warning.as_deref().and_then(Light::from_code),
+            year: opt_num(&self.year),
+            search: self.q.clone().filter(|q| !q.trim().is_empty()).map(|q| q.chars().take(100).collect()),
+            sort: ProjectSort::from_code(self.sort.as_deref().unwrap_or("")),
+            page: opt_num(&self.page).unwrap_or(1),
+            per_page,
+        }
+    }
+
+    /// The query string without `page` (for pager links) or without `sort`.
+    fn without(&self, key: &str) -> String {
+        let pairs = [
+            ("office", &self.office),
+            ("industry", &self.industry),
+            ("stage", &self.stage),
+            ("warning", &self.warning),
+            ("year", &self.year),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("page", &self.page),
+        ];
+        pairs
+            .iter()
+            .filter(|(k, v)| *k != key && v.as_deref().is_some_and(|s| !s.is_empty()))
+            .map(|(k, v)| format!("{k}={}", crate::auth::urlencode(v.as_deref().unwrap_or(""))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn page_err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
+    move |e| PageError { error: e, page: Some(u.page.clone()) }
+}
+
+async fn list(State(state): State<AppState>, u: PageUser, Query(p): Query<ListParams>) -> Result<Response, PageError> {
+    let page = state.app.list_projects(&u.actor, &p.query(50)).await.map_err(page_err(&u))?;
+    let offices = state.app.offices().await?;
+    let industries = state.app.industries().await?;
+    Ok(u
+        .page
+        .render(
+            "projects.html",
+            crate::ctx! {
+                page => page,
+                params => &p,
+                base_query => p.without("page"),
+                sort_query => p.without("sort"),
+                offices => offices,
+                industries => industries,
+                stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
+            },
+        )
+        .into_response())
+}
+
+async fn export(State(state): State<AppState>, u: PageUser, Query(p): Query<ListParams>) -> Result<Response, PageError> {
+    let bytes = state.app.export_projects(&u.actor, opt_num(&p.year)).await.map_err(page_err(&u))?;
+    Ok(xlsx_response("重点项目台账.xlsx", bytes))
+}
+
+async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(&u))?;
+    let audit = state.app.project_audit(&u.actor, id).await.map_err(page_err(&u))?;
+    let today = state.app.today();
+    Ok(u.page.render("project.html", crate::ctx! { d => d, audit => audit, today => today.to_string() }).into_response())
+}
+
+async fn form_page(state: &AppState, u: &PageUser, form: &ProjectForm, id: Option<i64>, errors: &[FieldError]) -> Result<Response, PageError> {
+    let offices = state.app.offices().await?;
+    let industries = state.app.industries().await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((
+        status,
+        u.page.render(
+            "project_form.html",
+            crate::ctx! {
+                form => form,
+                id => id,
+                errors => errors,
+                offices => offices,
+                industries => industries,
+                stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
+            },
+        ),
+    )
+        .into_response())
+}
+
+async fn new_form(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    if !u.actor.can_create_projects() {
+        return Err(page_err(&u)(AppError::forbidden("当前角色不能登记项目")));
+    }
+    let mut form = ProjectForm { stage: Stage::Signed.label().into(), ..Default::default() };
+    if let Some(office) = u.actor.office_id {
+        form.office = state.app.offices().await?.into_iter().find(|o| o.id == office).map(|o| o.name).unwrap_or_default();
+    }
+    form_page(&state, &u, &form, None, &[]).await
+}
+
+async fn create(State(state): State<AppState>, u: PageUser, Form(form): Form<ProjectForm>) -> Result<Response, PageError> {
+    let header = match form.parse() {
+        Ok(h) => h,
+        Err(errors) => return form_page(&state, &u, &form, None, &errors).await,
+    };
+    match state.app.create_project(&u.actor, &header).await {
+        Ok(id) => Ok(see_other(&format!("/projects/{id}"))),
+        Err(AppError::Invalid(errors)) => form_page(&state, &u, &form, None, &errors).await,
+        Err(e) => Err(page_err(&u)(e)),
+    }
+}
+
+async fn edit_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(&u))?;
+    if !d.can_edit {
+        return Err(page_err(&u)(AppError::forbidden("只能修改本办事处的项目")));
+    }
+    form_page(&state, &u, &ProjectForm::of(&d.header), Some(id), &[]).await
+}
+
+async fn update(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(form): Form<ProjectForm>) -> Result<Response, PageError> {
+    let header = match form.parse() {
+        Ok(h) => h,
+        Err(errors) => return form_page(&state, &u, &form, Some(id), &errors).await,
+    };
+    match state.app.update_project(&u.actor, id, &header).await {
+        Ok(()) => Ok(see_other(&format!("/projects/{id}"))),
+        Err(AppError::Invalid(errors)) => form_page(&state, &u, &form, Some(id), &errors).await,
+        Err(e) => Err(page_err(&u)(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct TransitionForm {
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn transition(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TransitionForm>) -> Result<Response, PageError> {
+    let to = Stage::from_label(&f.stage).ok_or_else(|| page_err(&u)(AppError::invalid("阶段", format!("无法识别的阶段“{}”", f.stage))))?;
+    let mut problems = Vec::new();
+    let date = optional_date("日期", &f.date, &mut problems).ok_or_else(|| page_err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
+    state.app.transition(&u.actor, id, to, date, &f.reason).await.map_err(page_err(&u))?;
+    Ok(see_other(&format!("/projects/{id}")))
+}
+
+#[derive(Deserialize)]
+struct TextForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    responsible: String,
+    #[serde(default)]
+    date: String,
+}
+
+async fn comment(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+    state.app.add_comment(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
+    Ok(see_other(&format!("/projects/{id}#comments")))
+}
+
+async fn milestone(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+    let mut problems = Vec::new();
+    let due = optional_date("时限", &f.date, &mut problems);
+    if !problems.is_empty() {
+        return Err(page_err(&u)(AppError::Invalid(problems)));
+    }
+    state.app.add_milestone(&u.actor, id, &f.body, due, &f.responsible).await.map_err(page_err(&u))?;
+    Ok(see_other(&format!("/projects/{id}#milestones")))
+}
+
+async fn problem(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+    let mut problems = Vec::new();
+    let deadline = optional_date("解决时限", &f.date, &mut problems);
+    if !problems.is_empty() {
+        return Err(page_err(&u)(AppError::Invalid(problems)));
+    }
+    state.app.add_problem(&u.actor, id, &f.body, &f.responsible, deadline).await.map_err(page_err(&u))?;
+    Ok(see_other(&format!("/projects/{id}#problems")))
+}
+
+async fn milestone_done(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let today = state.app.today();
+    let project = state.app.complete_milestone(&u.actor, id, today).await.map_err(page_err(&u))?;
+    Ok(see_other(&format!("/projects/{project}#milestones")))
+}
+
+async fn problem_resolve(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+    let project = state.app.resolve_problem(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
+    Ok(see_other(&format!("/projects/{project}#problems")))
+}
+
+async fn photo(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let p = state.app.photo(&u.actor, id).await.map_err(page_err(&u))?;
+    Ok(([(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())], p.data).into_response())
+}
+
+#[derive(Serialize, Default)]
+struct ReportFormValues {
+    month: String,
+    completed: String,
+    progress: String,
+    problems: String,
+    help_needed: String,
+}
+
+async fn report_page(state: &AppState, u: &PageUser, id: i64, values: &ReportFormValues, errors: &[FieldError]) -> Result<Response, PageError> {
+    let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(u))?;
+    let periods: Vec<_> = state.app.periods().await?.into_iter().filter(|p| p.open).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, u.page.render("report_form.html", crate::ctx! { d => d, periods => periods, v => values, errors => errors })).into_response())
+}
+
+async fn report_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let month = state.app.periods().await?.into_iter().find(|p| p.open).map(|p| p.month.to_string()).unwrap_or_default();
+    report_page(&state, &u, id, &ReportFormValues { month, ..Default::default() }, &[]).await
+}
+
+async fn submit_report(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, PageError> {
+    let mut v = ReportFormValues::default();
+    let mut photos = Vec::new();
+    let mut errors = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(page_err(&u)(AppError::Rejected(format!("上传中断或文件过大：{e}")))),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photos" {
+            let filename = field.file_name().unwrap_or("photo").to_string();
+            let bytes = field.bytes().await.map_err(|e| page_err(&u)(AppError::Rejected(format!("照片上传失败：{e}"))))?;
+            if !bytes.is_empty() {
+                photos.push(PhotoUpload { filename, bytes: bytes.to_vec() });
+            }
+            continue;
+        }
+        let text = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "month" => v.month = text,
+            "completed" => v.completed = text,
+            "progress" => v.progress = text,
+            "problems" => v.problems = text,
+            "help_needed" => v.help_needed = text,
+            _ => {}
+        }
+    }
+    let month: Option<Month> = parse_month(&v.month).map_err(|e| errors.push(FieldError::new("月份", e.to_string()))).ok();
+    let completed = Wan::parse(if v.completed.trim().is_empty() { "0" } else { &v.completed })
+        .map_err(|e| errors.push(FieldError::new("本月完成投资", e.to_string())))
+        .ok();
+    let (Some(month), Some(completed)) = (month, completed) else {
+        return report_page(&state, &u, id, &v, &errors).await;
+    };
+    let input = ReportInput {
+        month,
+        completed,
+        progress: v.progress.clone(),
+        problems: v.problems.clone(),
+        help_needed: v.help_needed.clone(),
+        photos,
+    };
+    match state.app.submit_report(&u.actor, id, input).await {
+        Ok(_) => Ok(see_other(&format!("/projects/{id}#reports"))),
+        Err(AppError::Invalid(errors)) => report_page(&state, &u, id, &v, &errors).await,
+        Err(AppError::Rejected(msg)) => report_page(&state, &u, id, &v, &[FieldError::new("月份", msg)]).await,
+        Err(e) => Err(page_err(&u)(e)),
+    }
+}

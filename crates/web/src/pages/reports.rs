@@ -1,0 +1,80 @@
+//! Reporting periods and the monthly-report overview: what is due, what is missing.
+
+use super::see_other;
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::error::PageError;
+use crate::forms::optional_date;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fengkou_app::AppError;
+use fengkou_domain::parse_month;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports", get(overview))
+        .route("/periods", post(open_period))
+        .route("/periods/{id}/close", post(close_period))
+        .route("/periods/{id}/reopen", post(reopen_period))
+}
+
+async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let periods = state.app.periods().await.map_err(err)?;
+    let current = periods.first().cloned();
+    let (missing, checklist) = match &current {
+        Some(p) => (
+            state.app.missing_reports(&u.actor, p.month).await.map_err(err)?,
+            state.app.report_checklist(&u.actor, p.month).await.map_err(err)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let missing_total: usize = missing.iter().map(|m| m.projects.len()).sum();
+    let today = state.app.today();
+    let suggested = fengkou_domain::Month::of(today).prev();
+    Ok(u
+        .page
+        .render(
+            "reports.html",
+            crate::ctx! {
+                periods => periods,
+                current => current,
+                missing => missing,
+                missing_total => missing_total,
+                checklist => checklist,
+                suggested_month => suggested.to_string(),
+                suggested_deadline => (suggested.next().first_day() + chrono::Duration::days(9)).to_string(),
+            },
+        )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct PeriodForm {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+async fn open_period(State(state): State<AppState>, u: PageUser, Form(f): Form<PeriodForm>) -> Result<Response, PageError> {
+    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let month = parse_month(&f.month).map_err(|e| err(AppError::invalid("月份", e.to_string())))?;
+    let mut problems = Vec::new();
+    let deadline = optional_date("截止日期", &f.deadline, &mut problems).ok_or_else(|| err(AppError::invalid("截止日期", "请填写有效的日期")))?;
+    state.app.open_period(&u.actor, month, deadline).await.map_err(err)?;
+    Ok(see_other("/reports"))
+}
+
+async fn close_period(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    state.app.set_period_open(&u.actor, id, false).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    Ok(see_other("/reports"))
+}
+
+async fn reopen_period(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    state.app.set_period_open(&u.actor, id, true).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    Ok(see_other("/reports"))
+}

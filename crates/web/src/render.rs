@@ -1,0 +1,248 @@
+//! Templates (minijinja, embedded), the per-request page context and the zh/en
+//! dictionary. Chinese is the source language; English is looked up by the Chinese
+//! text, so a missing translation shows Chinese rather than nothing.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{Html, Response};
+use fengkou_app::Actor;
+use minijinja::value::Serde;
+use minijinja::{Environment, State, UndefinedBehavior, Value, context};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn load() -> Templates {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for name in TemplateFiles::iter() {
+            let file = TemplateFiles::get(&name).expect("listed template exists");
+            let source = String::from_utf8_lossy(&file.data).into_owned();
+            env.add_template_owned(name.to_string(), source).unwrap_or_else(|e| panic!("template {name}: {e}"));
+        }
+        env.add_function("t", translate);
+        env.add_filter("wan", wan_filter);
+        env.add_filter("pct", pct_filter);
+        env.add_filter("dt", datetime_filter);
+        Templates { env }
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(name)?.render(ctx)
+    }
+
+    pub fn names() -> Vec<String> {
+        TemplateFiles::iter().map(|n| n.to_string()).collect()
+    }
+}
+
+/// Yuan (as stored) to 万元 for people: 12345600 → "1,234.56".
+fn wan_filter(value: Value) -> String {
+    match i64::try_from(value) {
+        Ok(yuan) => fengkou_domain::Wan::from_yuan(yuan).display(),
+        Err(_) => "—".to_string(),
+    }
+}
+
+fn pct_filter(value: Value) -> String {
+    match f64::try_from(value) {
+        Ok(v) if !value_is_none(v) => format!("{v:.1}%"),
+        _ => "—".to_string(),
+    }
+}
+
+fn value_is_none(v: f64) -> bool {
+    v.is_nan()
+}
+
+/// "2026-11-25T08:01:02.123Z" → "2026-11-25 08:01".
+fn datetime_filter(value: String) -> String {
+    value.replace('T', " ").chars().take(16).collect()
+}
+
+fn translate(state: &State, text: String) -> String {
+    let english = state.lookup("lang").is_some_and(|l| l.as_str() == Some("en"));
+    if english {
+        DICTIONARY.get(text.as_str()).map_or(text, |e| (*e).to_string())
+    } else {
+        text
+    }
+}
+
+static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    [
+        ("风口", "Fengkou"),
+        ("驾驶舱", "Dashboard"),
+        ("项目台账", "Project ledger"),
+        ("月报填报", "Monthly reports"),
+        ("办事处对比", "Office comparison"),
+        ("三个一批", "Campaign batches"),
+        ("台账导入", "Import ledger"),
+        ("操作日志", "Audit trail"),
+        ("系统管理", "Administration"),
+        ("退出", "Log out"),
+        ("登录", "Log in"),
+        ("用户名", "Username"),
+        ("密码", "Password"),
+        ("演示数据：本系统当前载有演示用的虚拟区县数据。", "Demo data: this system holds an invented demo district."),
+        ("项目数", "Projects"),
+        ("总投资", "Total investment"),
+        ("年度计划投资", "Annual plan"),
+        ("年度计划", "Annual plan"),
+        ("年初至今完成", "Completed this year"),
+        ("完成率", "Completion rate"),
+        ("预警", "Warning"),
+        ("红灯", "Red"),
+        ("黄灯", "Yellow"),
+        ("绿灯", "Green"),
+        ("项目名称", "Project"),
+        ("办事处", "Office"),
+        ("产业", "Industry"),
+        ("阶段", "Stage"),
+        ("年份", "Year"),
+        ("搜索", "Search"),
+        ("筛选", "Filter"),
+        ("全部", "All"),
+        ("新建项目", "New project"),
+        ("导出Excel", "Export to Excel"),
+        ("保存", "Save"),
+        ("提交", "Submit"),
+        ("取消", "Cancel"),
+        ("编辑", "Edit"),
+        ("填报月报", "Submit monthly report"),
+        ("阶段变更", "Change stage"),
+        ("阶段历程", "Stage history"),
+        ("投资计划", "Investment plan"),
+        ("月报", "Monthly reports"),
+        ("节点", "Milestones"),
+        ("问题", "Problems"),
+        ("照片", "Photos"),
+        ("领导点评", "Leaders' comments"),
+        ("操作记录", "Change history"),
+        ("阶段漏斗", "Stage funnel"),
+        ("分产业投资", "Investment by industry"),
+        ("累计完成与计划", "Completed vs planned (cumulative)"),
+        ("最新问题", "Latest problems"),
+        ("万元", "10k yuan"),
+        ("单位：万元", "Unit: 10k yuan"),
+        ("未报月报", "Missing reports"),
+        ("新签约", "New signed"),
+        ("新开工", "New started"),
+        ("新投产", "New in production"),
+        ("上一页", "Previous"),
+        ("下一页", "Next"),
+        ("共", "Total"),
+        ("个项目", "projects"),
+    ]
+    .into_iter()
+    .collect()
+});
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserCtx {
+    pub username: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub can_manage: bool,
+    pub can_admin: bool,
+    pub can_audit: bool,
+    pub can_create: bool,
+    pub is_office_user: bool,
+}
+
+impl UserCtx {
+    pub fn of(a: &Actor) -> UserCtx {
+        UserCtx {
+            username: a.username.clone(),
+            role: a.role.code(),
+            role_label: a.role.label(),
+            can_manage: a.can_manage_pipeline(),
+            can_admin: a.can_administer(),
+            can_audit: a.can_read_audit(),
+            can_create: a.can_create_projects(),
+            is_office_user: a.confined_to().is_some(),
+        }
+    }
+}
+
+/// What every page needs: who is looking, in which language, and where they are.
+#[derive(Clone)]
+pub struct Page {
+    pub templates: Arc<Templates>,
+    pub lang: &'static str,
+    pub user: Option<UserCtx>,
+    pub demo: bool,
+    pub path: String,
+}
+
+impl Page {
+    pub fn render(&self, name: &str, ctx: Value) -> Html<String> {
+        let full = context! {
+            lang => self.lang,
+            user => Serde(&self.user),
+            demo => self.demo,
+            path => self.path.clone(),
+            ..ctx
+        };
+        match self.templates.render(name, full) {
+            Ok(html) => Html(html),
+            Err(e) => {
+                tracing::error!("template {name} failed: {e:#}");
+                bare_error_page("页面生成失败，请联系管理员")
+            }
+        }
+    }
+
+    pub fn error_page(&self, message: &str) -> Html<String> {
+        self.render("error.html", context! { message => message.to_string() })
+    }
+}
+
+/// `minijinja::context!` for any `Serialize` values (minijinja 3 converts only through
+/// `Into<Value>`; serde values are wrapped in `Serde`).
+#[macro_export]
+macro_rules! ctx {
+    ($($key:ident => $value:expr),* $(,)?) => {
+        minijinja::context! { $($key => minijinja::value::Serde($value)),* }
+    };
+}
+
+/// A minimal page for errors where no page context exists.
+pub fn bare_error_page(message: &str) -> Html<String> {
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>出错了</title>\
+         <link rel=\"stylesheet\" href=\"/assets/app.css\"><main class=\"narrow\"><h1>出错了</h1>\
+         <p class=\"alert\">{escaped}</p><p><a href=\"/\">返回首页</a></p></main></html>"
+    ))
+}
+
+/// Headers that keep pages from being framed, sniffed or leaking their address.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    if !docs {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+            ),
+        );
+    }
+    res
+}
