@@ -2,7 +2,9 @@
 
 use crate::{Actor, App, AppError, Result};
 use fengkou_storage::entity::audit;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 
 /// One change to record.

@@ -7,8 +7,8 @@
 
 use crate::audit::{self, Change};
 use crate::{Actor, App, AppError, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{Duration, Utc};
 use fengkou_domain::Role;
 use fengkou_storage::entity::{api_token, office, session, user};
@@ -60,7 +60,8 @@ impl LoginThrottle {
 }
 
 pub fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::encode_b64(&rand::rng().random::<[u8; 16]>()).map_err(|e| AppError::Rejected(e.to_string()))?;
+    let salt =
+        SaltString::encode_b64(&rand::rng().random::<[u8; 16]>()).map_err(|e| AppError::Rejected(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -113,7 +114,10 @@ impl App {
         }
         let username = username.trim();
         let mut problems = Vec::new();
-        if username.is_empty() || username.chars().count() > 40 || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if username.is_empty()
+            || username.chars().count() > 40
+            || username.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             problems.push(fengkou_domain::project::FieldError::new("用户名", "须为1到40个字符，不能含空格"));
         }
         if password.chars().count() < MIN_PASSWORD_CHARS {
@@ -124,13 +128,18 @@ impl App {
                 problems.push(fengkou_domain::project::FieldError::new("办事处", "办事处用户必须指定所属办事处"));
                 None
             }
-            (_, Some(name)) => match office::Entity::find().filter(office::Column::Name.eq(name)).one(&self.db).await? {
-                Some(o) => Some(o.id),
-                None => {
-                    problems.push(fengkou_domain::project::FieldError::new("办事处", format!("没有名为“{name}”的办事处")));
-                    None
+            (_, Some(name)) => {
+                match office::Entity::find().filter(office::Column::Name.eq(name)).one(&self.db).await? {
+                    Some(o) => Some(o.id),
+                    None => {
+                        problems.push(fengkou_domain::project::FieldError::new(
+                            "办事处",
+                            format!("没有名为“{name}”的办事处"),
+                        ));
+                        None
+                    }
                 }
-            },
+            }
             (_, None) => None,
         };
         if user::Entity::find().filter(user::Column::Username.eq(username)).one(&self.db).await?.is_some() {
@@ -143,7 +152,11 @@ impl App {
         let txn = self.db.begin().await?;
         let saved = user::ActiveModel {
             username: Set(username.to_string()),
-            display_name: Set(if display_name.trim().is_empty() { username.to_string() } else { display_name.trim().to_string() }),
+            display_name: Set(if display_name.trim().is_empty() {
+                username.to_string()
+            } else {
+                display_name.trim().to_string()
+            }),
             password_hash: Set(hash),
             role: Set(role.code().to_string()),
             office_id: Set(office_id),
@@ -186,8 +199,22 @@ impl App {
         }
         let txn = self.db.begin().await?;
         let count = office::Entity::find().all(&txn).await?.len() as i32;
-        let saved = office::ActiveModel { name: Set(name.to_string()), sort_order: Set(count), ..Default::default() }.insert(&txn).await?;
-        audit::record(&txn, by.map_or("cli", |a| a.username.as_str()), Change { action: "create", entity: "office", entity_id: Some(saved.id), project_id: None, before: None, after: audit::json(&saved) }).await?;
+        let saved = office::ActiveModel { name: Set(name.to_string()), sort_order: Set(count), ..Default::default() }
+            .insert(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            by.map_or("cli", |a| a.username.as_str()),
+            Change {
+                action: "create",
+                entity: "office",
+                entity_id: Some(saved.id),
+                project_id: None,
+                before: None,
+                after: audit::json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -245,7 +272,14 @@ impl App {
                 audit::record(
                     &self.db,
                     username,
-                    Change { action: "login_failed", entity: "user", entity_id: found.map(|u| u.id), project_id: None, before: None, after: None },
+                    Change {
+                        action: "login_failed",
+                        entity: "user",
+                        entity_id: found.map(|u| u.id),
+                        project_id: None,
+                        before: None,
+                        after: None,
+                    },
                 )
                 .await?;
                 return Err(AppError::BadCredentials);
@@ -265,7 +299,14 @@ impl App {
         audit::record(
             &txn,
             &actor.username,
-            Change { action: "login", entity: "user", entity_id: Some(actor.user_id), project_id: None, before: None, after: None },
+            Change {
+                action: "login",
+                entity: "user",
+                entity_id: Some(actor.user_id),
+                project_id: None,
+                before: None,
+                after: None,
+            },
         )
         .await?;
         txn.commit().await?;
@@ -314,7 +355,14 @@ impl App {
         audit::record(
             &txn,
             "cli",
-            Change { action: "create", entity: "api_token", entity_id: Some(saved.id), project_id: None, before: None, after: Some(serde_json::json!({"user": u.username, "name": name})) },
+            Change {
+                action: "create",
+                entity: "api_token",
+                entity_id: Some(saved.id),
+                project_id: None,
+                before: None,
+                after: Some(serde_json::json!({"user": u.username, "name": name})),
+            },
         )
         .await?;
         txn.commit().await?;
@@ -322,7 +370,9 @@ impl App {
     }
 
     pub async fn token_actor(&self, secret: &str) -> Result<Option<Actor>> {
-        let Some(t) = api_token::Entity::find().filter(api_token::Column::TokenHash.eq(digest(secret))).one(&self.db).await? else {
+        let Some(t) =
+            api_token::Entity::find().filter(api_token::Column::TokenHash.eq(digest(secret))).one(&self.db).await?
+        else {
             return Ok(None);
         };
         self.active_actor(t.user_id).await

@@ -64,7 +64,19 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, &actor.username, Change { action: "create", entity: "batch", entity_id: Some(saved.id), project_id: None, before: None, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "create",
+                entity: "batch",
+                entity_id: Some(saved.id),
+                project_id: None,
+                before: None,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -85,10 +97,27 @@ impl App {
         if exists.is_some() {
             return Err(AppError::Rejected(format!("该项目已在本期{}名单中", list.label())));
         }
-        let saved = batch_item::ActiveModel { batch_id: Set(batch_id), project_id: Set(project_id), list: Set(list.code().to_string()), ..Default::default() }
-            .insert(&txn)
-            .await?;
-        audit::record(&txn, &actor.username, Change { action: "create", entity: "batch_item", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await?;
+        let saved = batch_item::ActiveModel {
+            batch_id: Set(batch_id),
+            project_id: Set(project_id),
+            list: Set(list.code().to_string()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "create",
+                entity: "batch_item",
+                entity_id: Some(saved.id),
+                project_id: Some(project_id),
+                before: None,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -100,7 +129,19 @@ impl App {
         let txn = self.db.begin().await?;
         let item = batch_item::Entity::find_by_id(item_id).one(&txn).await?.ok_or(AppError::NotFound("名单项"))?;
         let batch_id = item.batch_id;
-        audit::record(&txn, &actor.username, Change { action: "delete", entity: "batch_item", entity_id: Some(item.id), project_id: Some(item.project_id), before: json(&item), after: None }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "delete",
+                entity: "batch_item",
+                entity_id: Some(item.id),
+                project_id: Some(item.project_id),
+                before: json(&item),
+                after: None,
+            },
+        )
+        .await?;
         item.delete(&txn).await?;
         txn.commit().await?;
         Ok(batch_id)

@@ -66,13 +66,26 @@ const NAMED: [(&str, &str, i64, &str); 13] = [
 ];
 
 const PREFIXES: [&str; 24] = [
-    "洛阳", "涧西", "中原", "河洛", "伊滨", "西苑", "周山", "丰华", "创新", "龙门", "牡丹", "嵩岳", "华夏", "恒瑞", "金鼎",
-    "瑞光", "宏达", "天元", "博源", "锦程", "鼎新", "凯盛", "中汇", "新洛",
+    "洛阳", "涧西", "中原", "河洛", "伊滨", "西苑", "周山", "丰华", "创新", "龙门", "牡丹", "嵩岳", "华夏", "恒瑞",
+    "金鼎", "瑞光", "宏达", "天元", "博源", "锦程", "鼎新", "凯盛", "中汇", "新洛",
 ];
 
 const SUBJECTS: [(&str, &[&str]); 7] = [
-    ("智能制造", &["智能装备产业园", "工业机器人生产线", "高端轴承智能工厂", "数控机床产业化项目", "智能农机研发基地", "精密减速器项目"]),
-    ("电子信息", &["数据中心", "半导体封测项目", "5G通信模组基地", "软件产业园", "智能传感器项目", "光电连接器扩产项目"]),
+    (
+        "智能制造",
+        &[
+            "智能装备产业园",
+            "工业机器人生产线",
+            "高端轴承智能工厂",
+            "数控机床产业化项目",
+            "智能农机研发基地",
+            "精密减速器项目",
+        ],
+    ),
+    (
+        "电子信息",
+        &["数据中心", "半导体封测项目", "5G通信模组基地", "软件产业园", "智能传感器项目", "光电连接器扩产项目"],
+    ),
     ("新材料", &["高性能钨钼材料项目", "耐火材料产业园", "碳纤维复合材料项目", "新型储能材料基地", "铜基新材料项目"]),
     ("生物医药", &["生物疫苗产业园", "医疗器械产业化项目", "中药现代化项目", "动物保健品基地"]),
     ("文旅文创", &["文化创意街区", "工业遗产文旅项目", "数字文创产业园", "研学旅游基地"]),
@@ -106,7 +119,9 @@ const LEADERS: [&str; 8] = ["王建国", "李明", "张卫东", "刘晓燕", "�
 pub async fn ensure_reference_data(app: &App) -> Result<()> {
     if office::Entity::find().count(&app.db).await? == 0 {
         for (i, name) in OFFICES.iter().enumerate() {
-            office::ActiveModel { name: Set(name.to_string()), sort_order: Set(i as i32), ..Default::default() }.insert(&app.db).await?;
+            office::ActiveModel { name: Set(name.to_string()), sort_order: Set(i as i32), ..Default::default() }
+                .insert(&app.db)
+                .await?;
         }
     }
     ensure_industries(app).await
@@ -117,9 +132,14 @@ pub async fn ensure_reference_data(app: &App) -> Result<()> {
 pub async fn ensure_industries(app: &App) -> Result<()> {
     if industry::Entity::find().count(&app.db).await? == 0 {
         for (i, (name, cat)) in INDUSTRIES.iter().enumerate() {
-            industry::ActiveModel { name: Set(name.to_string()), category: Set(cat.to_string()), sort_order: Set(i as i32), ..Default::default() }
-                .insert(&app.db)
-                .await?;
+            industry::ActiveModel {
+                name: Set(name.to_string()),
+                category: Set(cat.to_string()),
+                sort_order: Set(i as i32),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await?;
         }
     }
     Ok(())
@@ -176,7 +196,11 @@ impl App {
         let mut used: std::collections::HashSet<String> = specs.iter().map(|s| s.0.clone()).collect();
         while specs.len() < 110 {
             let (ind, subjects) = SUBJECTS.choose(&mut rng).copied().unwrap_or(SUBJECTS[0]);
-            let name = format!("{}{}", PREFIXES.choose(&mut rng).unwrap_or(&"洛阳"), subjects.choose(&mut rng).unwrap_or(&"项目"));
+            let name = format!(
+                "{}{}",
+                PREFIXES.choose(&mut rng).unwrap_or(&"洛阳"),
+                subjects.choose(&mut rng).unwrap_or(&"项目")
+            );
             if used.insert(name.clone()) {
                 let total = rng.random_range(3_000..150_000) / 100 * 100;
                 specs.push((name, ind.to_string(), total, String::new()));
@@ -201,7 +225,8 @@ impl App {
             let start_on = clamp_past(signed_on + Duration::days(rng.random_range(20..150)), today);
             let produce_on = clamp_past(start_on + Duration::days(rng.random_range(200..500)), today);
             let annual = Wan::from_wan((total * rng.random_range(15..45) / 100).max(500));
-            let planned_start = if target.is_started() { start_on } else { today + Duration::days(rng.random_range(-150..200)) };
+            let planned_start =
+                if target.is_started() { start_on } else { today + Duration::days(rng.random_range(-150..200)) };
             let header = ProjectHeader {
                 code: Some(format!("FK{year}-{:03}", i + 1)),
                 name,
@@ -209,7 +234,11 @@ impl App {
                 industry: industry.name.clone(),
                 stage: Some(if target >= Stage::Signed { Stage::Signed } else { target }),
                 location: format!("{}辖区", office.name.trim_end_matches("办事处")),
-                content: format!("总建筑面积约{}万平方米，建设{}相关生产及配套设施", rng.random_range(2..30), industry.name),
+                content: format!(
+                    "总建筑面积约{}万平方米，建设{}相关生产及配套设施",
+                    rng.random_range(2..30),
+                    industry.name
+                ),
                 leader: LEADERS.choose(&mut rng).unwrap_or(&"王建国").to_string(),
                 responsible_unit: if industry.category == "产业项目" { "区工信局" } else { "区住建局" }.to_string(),
                 owner_unit: if owner.is_empty() { format!("{}有限公司", &header_name_stub(i)) } else { owner },
@@ -219,9 +248,16 @@ impl App {
                 planned_finish: Some(planned_start + Duration::days(rng.random_range(365..1100))),
                 actual_start: None,
             };
-            let id = insert_project_for_year(&txn, "demo", &header, office.id, industry.id, Some(signed_on), year, true).await?;
+            let id =
+                insert_project_for_year(&txn, "demo", &header, office.id, industry.id, Some(signed_on), year, true)
+                    .await?;
             let mut p = project::Entity::find_by_id(id).one(&txn).await?.ok_or(crate::AppError::NotFound("项目"))?;
-            for (stage, date) in [(Stage::Started, start_on), (Stage::Building, start_on + Duration::days(15)), (Stage::Producing, produce_on), (Stage::FullProduction, produce_on + Duration::days(90))] {
+            for (stage, date) in [
+                (Stage::Started, start_on),
+                (Stage::Building, start_on + Duration::days(15)),
+                (Stage::Producing, produce_on),
+                (Stage::FullProduction, produce_on + Duration::days(90)),
+            ] {
                 if stage <= target {
                     record_stage(&txn, "demo", &p, stage, clamp_past(date, today), "").await?;
                     p = project::Entity::find_by_id(id).one(&txn).await?.ok_or(crate::AppError::NotFound("项目"))?;
@@ -237,7 +273,11 @@ impl App {
                 let reported_month = m.last_day() >= start_on && !(m == current && rng.random_range(0..100) < 25);
                 if reported_month {
                     let amount = annual.yuan() / 12 * pace / 100 * rng.random_range(70..130) / 100;
-                    let (problem, help) = if rng.random_range(0..100) < 12 { *PROBLEMS.choose(&mut rng).unwrap_or(&PROBLEMS[0]) } else { ("", "") };
+                    let (problem, help) = if rng.random_range(0..100) < 12 {
+                        *PROBLEMS.choose(&mut rng).unwrap_or(&PROBLEMS[0])
+                    } else {
+                        ("", "")
+                    };
                     report::ActiveModel {
                         project_id: Set(id),
                         office_id: Set(office.id),
@@ -248,7 +288,9 @@ impl App {
                         problems: Set(problem.to_string()),
                         help_needed: Set(help.to_string()),
                         submitted_by: Set("demo".into()),
-                        submitted_at: Set(Utc::now() - Duration::days(i64::from(current.months_until(Month::of(today))) * 30)),
+                        submitted_at: Set(
+                            Utc::now() - Duration::days(i64::from(current.months_until(Month::of(today))) * 30)
+                        ),
                         ..Default::default()
                     }
                     .insert(&txn)
@@ -274,6 +316,7 @@ impl App {
 }
 
 fn header_name_stub(i: usize) -> String {
-    const FIRMS: [&str; 8] = ["洛阳华能", "中原鼎盛", "河洛智造", "伊滨科技", "涧西实业", "西苑新材", "周山生物", "龙门文旅"];
+    const FIRMS: [&str; 8] =
+        ["洛阳华能", "中原鼎盛", "河洛智造", "伊滨科技", "涧西实业", "西苑新材", "周山生物", "龙门文旅"];
     FIRMS[i % FIRMS.len()].to_string()
 }

@@ -2,16 +2,19 @@
 //! written) and exporting the ledger and the 办事处 comparison.
 
 use crate::audit::{self, Change};
-use crate::projects::{Names, header_of, insert_project_for_year, record_stage, stage_of, update_project_row};
+use crate::projects::{Names, header_of, record_stage, set_annual_plan, stage_of, update_header, with_header};
 use crate::{Actor, App, AppError, Result};
 use chrono::Datelike;
 use fengkou_domain::{Month, Stage, Wan};
-use fengkou_office::ledger::{LedgerExportRow, LedgerSection, LedgerSheet, Skipped, read_ledger, write_ledger};
-use fengkou_office::table::{TableCell, write_table};
 use fengkou_office::RowProblem;
-use fengkou_storage::entity::{industry, office, project};
+use fengkou_office::ledger::{LedgerRow, LedgerWriter, Skipped, read_ledger};
+use fengkou_office::table::{TableCell, write_table};
+use fengkou_storage::entity::{annual_plan, audit as audit_log, industry, office, project, stage_event};
 use fengkou_storage::queries;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -78,14 +81,21 @@ impl App {
             ..Default::default()
         };
 
-        let offices: HashMap<String, i64> = office::Entity::find().all(&self.db).await?.into_iter().map(|o| (o.name, o.id)).collect();
+        let offices: HashMap<String, i64> =
+            office::Entity::find().all(&self.db).await?.into_iter().map(|o| (o.name, o.id)).collect();
         let industries: HashMap<String, i64> =
             industry::Entity::find().all(&self.db).await?.into_iter().map(|i| (i.name, i.id)).collect();
-        let existing = project::Entity::find().all(&self.db).await?;
-        let by_code: HashMap<String, usize> =
-            existing.iter().enumerate().filter_map(|(i, p)| Some((p.code.clone()?, i))).collect();
-        let by_name: HashMap<(String, i64), usize> =
-            existing.iter().enumerate().map(|(i, p)| ((p.name.clone(), p.office_id), i)).collect();
+        // Only what matching needs; full rows are loaded later, a batch at a time.
+        let existing: Vec<(i64, Option<String>, String, i64)> = project::Entity::find()
+            .select_only()
+            .columns([project::Column::Id, project::Column::Code, project::Column::Name, project::Column::OfficeId])
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let by_code: HashMap<&str, usize> =
+            existing.iter().enumerate().filter_map(|(i, p)| Some((p.1.as_deref()?, i))).collect();
+        let by_name: HashMap<(&str, i64), usize> =
+            existing.iter().enumerate().map(|(i, p)| ((p.2.as_str(), p.3), i)).collect();
 
         // Validate every row first; nothing is written unless all are good.
         let mut plan: Vec<(usize, i64, i64, Option<usize>)> = Vec::new(); // (row index, office, industry, existing)
@@ -118,11 +128,11 @@ impl App {
             }
             let matched = h
                 .code
-                .as_ref()
+                .as_deref()
                 .and_then(|c| by_code.get(c).copied())
-                .or_else(|| by_name.get(&(h.name.trim().to_string(), office_id)).copied());
+                .or_else(|| by_name.get(&(h.name.trim(), office_id)).copied());
             if let Some(m) = matched
-                && !actor.can_edit_project(existing[m].office_id)
+                && !actor.can_edit_project(existing[m].3)
             {
                 row_problem("所在办事处", "无权修改其他办事处的项目".to_string());
             }
@@ -134,34 +144,62 @@ impl App {
         }
 
         let txn = self.db.begin().await?;
-        for (idx, office_id, industry_id, matched) in plan {
-            let row = &parsed.rows[idx];
-            match matched {
-                None => {
-                    insert_project_for_year(&txn, &actor.username, &row.header, office_id, industry_id, None, plan_year, false).await?;
-                    report.created += 1;
+        let (creates, updates): (Vec<_>, Vec<_>) = plan.into_iter().partition(|p| p.3.is_none());
+        let creates: Vec<(&LedgerRow, i64, i64)> =
+            creates.iter().map(|&(i, o, ind, _)| (&parsed.rows[i], o, ind)).collect();
+        report.created = insert_projects(&txn, &actor.username, &creates, plan_year).await?;
+        // Updates: full rows and this year's plans a batch at a time; only changes are written.
+        for chunk in updates.chunks(IMPORT_BATCH) {
+            let ids: Vec<i64> = chunk.iter().filter_map(|p| p.3.map(|m| existing[m].0)).collect();
+            let rows: HashMap<i64, project::Model> = project::Entity::find()
+                .filter(project::Column::Id.is_in(ids.clone()))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+            let plans: HashMap<i64, i64> = annual_plan::Entity::find()
+                .select_only()
+                .columns([annual_plan::Column::ProjectId, annual_plan::Column::Amount])
+                .filter(annual_plan::Column::Year.eq(plan_year))
+                .filter(annual_plan::Column::ProjectId.is_in(ids))
+                .into_tuple::<(i64, i64)>()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .collect();
+            for &(idx, office_id, industry_id, matched) in chunk {
+                let row = &parsed.rows[idx];
+                let Some(before) = matched.and_then(|m| rows.get(&existing[m].0)) else { continue };
+                let plan_changed = plans.get(&before.id).copied().unwrap_or(0) != row.header.annual_plan.yuan()
+                    && set_annual_plan(&txn, before.id, plan_year, row.header.annual_plan).await?;
+                let header_changed =
+                    update_header(&txn, &actor.username, before, &row.header, office_id, industry_id).await?;
+                let stage_changed = row.header.stage.is_some_and(|s| s != stage_of(before));
+                if stage_changed && let Some(to) = row.header.stage {
+                    let current =
+                        project::Entity::find_by_id(before.id).one(&txn).await?.unwrap_or_else(|| before.clone());
+                    let date = if to.is_started() { row.header.actual_start.unwrap_or(today) } else { today };
+                    record_stage(&txn, &actor.username, &current, to, date, "台账导入").await?;
                 }
-                Some(m) => {
-                    let before = existing[m].clone();
-                    let stage_changed = row.header.stage.is_some_and(|s| s != stage_of(&before));
-                    let changed = update_project_row(&txn, &actor.username, before.clone(), &row.header, office_id, industry_id, plan_year).await?;
-                    if stage_changed && let Some(to) = row.header.stage {
-                        let refreshed = project::Entity::find_by_id(before.id).one(&txn).await?.unwrap_or(before);
-                        let date = if to.is_started() { row.header.actual_start.unwrap_or(today) } else { today };
-                        record_stage(&txn, &actor.username, &refreshed, to, date, "台账导入").await?;
-                    }
-                    if changed || stage_changed {
-                        report.updated += 1;
-                    } else {
-                        report.unchanged += 1;
-                    }
+                if plan_changed || header_changed || stage_changed {
+                    report.updated += 1;
+                } else {
+                    report.unchanged += 1;
                 }
             }
         }
         audit::record(
             &txn,
             &actor.username,
-            Change { action: "import", entity: "ledger", entity_id: None, project_id: None, before: None, after: audit::json(&report) },
+            Change {
+                action: "import",
+                entity: "ledger",
+                entity_id: None,
+                project_id: None,
+                before: None,
+                after: audit::json(&report),
+            },
         )
         .await?;
         if dry_run {
@@ -173,56 +211,82 @@ impl App {
         Ok(report)
     }
 
-    /// The ledger in the offices' layout, sections by industry category.
+    /// The ledger in the offices' layout, sections by industry category. Projects are
+    /// read and written a batch at a time, so memory stays flat for any ledger size.
     pub async fn export_projects(&self, actor: &Actor, year: Option<i32>) -> Result<Vec<u8>> {
         let today = self.today();
         let year = year.unwrap_or_else(|| today.year());
-        let filter = self.filter_for(actor);
-        let projects = queries::all_projects(&self.db, &filter).await?;
-        let ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
-        let mut figures: HashMap<i64, (Wan, Wan)> = HashMap::new();
-        for chunk in ids.chunks(5_000) {
-            for f in queries::year_figures(&self.db, chunk, year).await? {
-                figures.insert(f.project_id, (Wan::from_yuan(f.amount), Wan::from_yuan(f.completed)));
-            }
-        }
         let names = Names::load(&self.db).await?;
         let industries = self.industries().await?;
-        let category: HashMap<i64, String> = industries.iter().map(|i| (i.id, i.category.clone())).collect();
-        let mut sections: Vec<LedgerSection> = Vec::new();
-        for cat in industries.iter().map(|i| i.category.clone()) {
-            if !sections.iter().any(|s| s.name == cat) {
-                sections.push(LedgerSection { name: cat, rows: Vec::new() });
+        let mut categories: Vec<(String, Vec<i64>)> = Vec::new();
+        for i in &industries {
+            match categories.iter_mut().find(|(c, _)| *c == i.category) {
+                Some((_, ids)) => ids.push(i.id),
+                None => categories.push((i.category.clone(), vec![i.id])),
             }
         }
-        for p in &projects {
-            let (plan, done) = figures.get(&p.id).copied().unwrap_or_default();
-            let cat = category.get(&p.industry_id).cloned().unwrap_or_default();
-            if let Some(s) = sections.iter_mut().find(|s| s.name == cat) {
-                s.rows.push(LedgerExportRow { header: header_of(p, &names, plan), completed: done });
-            }
-        }
-        sections.retain(|s| !s.rows.is_empty());
         let through = match self.current_period().await? {
             Some(p) if p.month.year == year => p.month.month,
             _ if year == today.year() => Month::of(today).prev().month,
             _ => 12,
         };
-        let sheet = LedgerSheet {
-            title: format!("{year}年重点项目建设台账"),
-            year,
-            through_month: through,
-            sections,
-            note: format!("注：完成投资由系统根据各办事处月报汇总；导出时间 {today}。"),
-        };
-        write_ledger(&sheet).map_err(|e| AppError::Rejected(e.to_string()))
+        let office_err = |e: fengkou_office::OfficeError| AppError::Rejected(e.to_string());
+        let mut w = LedgerWriter::new(&format!("{year}年重点项目建设台账"), year, through).map_err(office_err)?;
+        for (category, industry_ids) in categories {
+            let scope = || {
+                let mut q = project::Entity::find().filter(project::Column::IndustryId.is_in(industry_ids.clone()));
+                if let Some(o) = actor.confined_to() {
+                    q = q.filter(project::Column::OfficeId.eq(o));
+                }
+                q
+            };
+            let count = scope().count(&self.db).await?;
+            if count == 0 {
+                continue;
+            }
+            w.start_section(&category, count as usize).map_err(office_err)?;
+            let mut last_id = 0;
+            loop {
+                let batch = scope()
+                    .filter(project::Column::Id.gt(last_id))
+                    .order_by_asc(project::Column::Id)
+                    .limit(EXPORT_BATCH)
+                    .all(&self.db)
+                    .await?;
+                let Some(last) = batch.last() else { break };
+                last_id = last.id;
+                let ids: Vec<i64> = batch.iter().map(|p| p.id).collect();
+                let figures: HashMap<i64, (Wan, Wan)> = queries::year_figures(&self.db, &ids, year)
+                    .await?
+                    .into_iter()
+                    .map(|f| (f.project_id, (Wan::from_yuan(f.amount), Wan::from_yuan(f.completed))))
+                    .collect();
+                for p in &batch {
+                    let (plan, done) = figures.get(&p.id).copied().unwrap_or_default();
+                    w.row(&header_of(p, &names, plan), done).map_err(office_err)?;
+                }
+            }
+            w.end_section().map_err(office_err)?;
+        }
+        w.finish(&format!("注：完成投资由系统根据各办事处月报汇总；导出时间 {today}。")).map_err(office_err)
     }
 
     pub async fn export_comparison(&self, year: Option<i32>) -> Result<Vec<u8>> {
         let c = self.comparison(year).await?;
         let mut headers = vec!["办事处", "项目数"];
         headers.extend(Stage::ALL.iter().map(|s| s.label()));
-        headers.extend(["总投资", "年度计划", "已完成", "完成率", "新签约", "新开工", "新投产", "红灯", "黄灯", "未报月报"]);
+        headers.extend([
+            "总投资",
+            "年度计划",
+            "已完成",
+            "完成率",
+            "新签约",
+            "新开工",
+            "新投产",
+            "红灯",
+            "黄灯",
+            "未报月报",
+        ]);
         let rows: Vec<Vec<TableCell>> = c
             .rows
             .iter()
@@ -252,4 +316,95 @@ impl App {
 /// Stage labels a ledger accepts, for help texts.
 pub fn stage_help() -> String {
     Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>().join("、")
+}
+
+const IMPORT_BATCH: usize = 500;
+const EXPORT_BATCH: u64 = 2_000;
+
+/// Inserts new projects in batches (project rows, their plans, first stage events and
+/// audit entries), which is what makes a 100,000-row ledger import in seconds.
+async fn insert_projects<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    username: &str,
+    rows: &[(&LedgerRow, i64, i64)],
+    plan_year: i32,
+) -> Result<usize> {
+    let now = chrono::Utc::now();
+    for chunk in rows.chunks(IMPORT_BATCH) {
+        let models: Vec<project::ActiveModel> = chunk
+            .iter()
+            .map(|(row, office_id, industry_id)| {
+                let blank = project::Model {
+                    id: 0,
+                    code: None,
+                    name: String::new(),
+                    office_id: *office_id,
+                    industry_id: *industry_id,
+                    stage: row.header.stage.unwrap_or(Stage::Planning).code().to_string(),
+                    location: String::new(),
+                    content: String::new(),
+                    leader: String::new(),
+                    responsible_unit: String::new(),
+                    owner_unit: String::new(),
+                    total_investment: 0,
+                    planned_start: None,
+                    planned_finish: None,
+                    actual_start: None,
+                    actual_finish: None,
+                    warning_light: "green".into(),
+                    warning_detail: String::new(),
+                    demo: false,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let mut am: project::ActiveModel = with_header(&blank, &row.header, *office_id, *industry_id).into();
+                am = am.reset_all();
+                am.id = sea_orm::ActiveValue::NotSet;
+                am
+            })
+            .collect();
+        let ids = project::Entity::insert_many(models).exec_with_returning_keys(db).await?;
+        let mut plans = Vec::new();
+        let mut events = Vec::new();
+        let mut audits = Vec::new();
+        for (id, (row, _, _)) in ids.iter().zip(chunk) {
+            let stage = row.header.stage.unwrap_or(Stage::Planning);
+            if row.header.annual_plan > Wan::ZERO {
+                plans.push(annual_plan::ActiveModel {
+                    project_id: Set(*id),
+                    year: Set(plan_year),
+                    amount: Set(row.header.annual_plan.yuan()),
+                    completed: Set(0),
+                    ..Default::default()
+                });
+            }
+            events.push(stage_event::ActiveModel {
+                project_id: Set(*id),
+                from_stage: Set(String::new()),
+                to_stage: Set(stage.code().to_string()),
+                on_date: Set(if stage.is_started() { row.header.actual_start } else { None }),
+                reason: Set("台账导入".to_string()),
+                username: Set(username.to_string()),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            audits.push(audit_log::ActiveModel {
+                at: Set(now),
+                username: Set(username.to_string()),
+                action: Set("create".into()),
+                entity: Set("project".into()),
+                entity_id: Set(Some(*id)),
+                project_id: Set(Some(*id)),
+                before: Set(None),
+                after: Set(crate::audit::json(&row.header).map(|v| v.to_string())),
+                ..Default::default()
+            });
+        }
+        if !plans.is_empty() {
+            annual_plan::Entity::insert_many(plans).exec(db).await?;
+        }
+        stage_event::Entity::insert_many(events).exec(db).await?;
+        audit_log::Entity::insert_many(audits).exec(db).await?;
+    }
+    Ok(rows.len())
 }

@@ -23,6 +23,7 @@ pub mod demo;
 pub mod ledger;
 pub mod projects;
 pub mod reports;
+pub mod scale;
 pub mod views;
 pub mod warnings;
 
@@ -86,7 +87,11 @@ impl App {
     }
 
     pub async fn offices(&self) -> Result<Vec<office::Model>> {
-        Ok(office::Entity::find().order_by_asc(office::Column::SortOrder).order_by_asc(office::Column::Id).all(&self.db).await?)
+        Ok(office::Entity::find()
+            .order_by_asc(office::Column::SortOrder)
+            .order_by_asc(office::Column::Id)
+            .all(&self.db)
+            .await?)
     }
 
     pub async fn industries(&self) -> Result<Vec<industry::Model>> {

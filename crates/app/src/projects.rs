@@ -7,9 +7,11 @@ use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::project::{FieldError, ProjectHeader, TransitionRequest};
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Month, Stage, Wan, check_transition};
-use fengkou_storage::entity::{annual_plan, comment, industry, milestone, office, photo, problem, project, report, stage_event};
-use fengkou_storage::queries::{self, ProjectFilter};
+use fengkou_storage::entity::{
+    annual_plan, comment, industry, milestone, office, photo, problem, project, report, stage_event,
+};
 pub use fengkou_storage::queries::ProjectSort;
+use fengkou_storage::queries::{self, ProjectFilter};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
     Set, TransactionTrait,
@@ -252,7 +254,8 @@ impl App {
             })
             .collect();
         let this_year = plans.iter().find(|pl| pl.year == year);
-        let row = row_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan), this_year.map_or(Wan::ZERO, |y| y.completed));
+        let row =
+            row_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan), this_year.map_or(Wan::ZERO, |y| y.completed));
         let stages = stage_event::Entity::find()
             .filter(stage_event::Column::ProjectId.eq(id))
             .order_by_asc(stage_event::Column::Id)
@@ -269,16 +272,31 @@ impl App {
             })
             .collect();
         let reports = self.report_views(&p, &plans_models).await?;
-        let milestones =
-            milestone::Entity::find().filter(milestone::Column::ProjectId.eq(id)).order_by_asc(milestone::Column::DueOn).all(&self.db).await?;
-        let problems =
-            problem::Entity::find().filter(problem::Column::ProjectId.eq(id)).order_by_desc(problem::Column::Id).all(&self.db).await?;
-        let comments =
-            comment::Entity::find().filter(comment::Column::ProjectId.eq(id)).order_by_desc(comment::Column::Id).all(&self.db).await?;
+        let milestones = milestone::Entity::find()
+            .filter(milestone::Column::ProjectId.eq(id))
+            .order_by_asc(milestone::Column::DueOn)
+            .all(&self.db)
+            .await?;
+        let problems = problem::Entity::find()
+            .filter(problem::Column::ProjectId.eq(id))
+            .order_by_desc(problem::Column::Id)
+            .all(&self.db)
+            .await?;
+        let comments = comment::Entity::find()
+            .filter(comment::Column::ProjectId.eq(id))
+            .order_by_desc(comment::Column::Id)
+            .all(&self.db)
+            .await?;
         // Photo metadata only: the bytes are served by `photo`.
         let photos = photo::Entity::find()
             .select_only()
-            .columns([photo::Column::Id, photo::Column::ReportId, photo::Column::Filename, photo::Column::UploadedBy, photo::Column::CreatedAt])
+            .columns([
+                photo::Column::Id,
+                photo::Column::ReportId,
+                photo::Column::Filename,
+                photo::Column::UploadedBy,
+                photo::Column::CreatedAt,
+            ])
             .filter(photo::Column::ProjectId.eq(id))
             .order_by_desc(photo::Column::Id)
             .into_model::<PhotoMeta>()
@@ -317,9 +335,14 @@ impl App {
         header: &ProjectHeader,
     ) -> Result<(i64, i64), Vec<FieldError>> {
         let mut problems = header.problems(self.today());
-        let office = office::Entity::find().filter(office::Column::Name.eq(header.office.trim())).one(db).await.ok().flatten();
-        let industry =
-            industry::Entity::find().filter(industry::Column::Name.eq(header.industry.trim())).one(db).await.ok().flatten();
+        let office =
+            office::Entity::find().filter(office::Column::Name.eq(header.office.trim())).one(db).await.ok().flatten();
+        let industry = industry::Entity::find()
+            .filter(industry::Column::Name.eq(header.industry.trim()))
+            .one(db)
+            .await
+            .ok()
+            .flatten();
         if office.is_none() && !header.office.trim().is_empty() {
             problems.push(FieldError::new("办事处", format!("没有名为“{}”的办事处", header.office.trim())));
         }
@@ -420,12 +443,31 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, &actor.username, Change { action: "create", entity: "comment", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "create",
+                entity: "comment",
+                entity_id: Some(saved.id),
+                project_id: Some(project_id),
+                before: None,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
 
-    pub async fn add_milestone(&self, actor: &Actor, project_id: i64, name: &str, due_on: Option<NaiveDate>, responsible: &str) -> Result<()> {
+    pub async fn add_milestone(
+        &self,
+        actor: &Actor,
+        project_id: i64,
+        name: &str,
+        due_on: Option<NaiveDate>,
+        responsible: &str,
+    ) -> Result<()> {
         let txn = self.db.begin().await?;
         self.editable_project(&txn, actor, project_id).await?;
         if name.trim().is_empty() || name.chars().count() > 200 {
@@ -442,7 +484,19 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, &actor.username, Change { action: "create", entity: "milestone", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "create",
+                entity: "milestone",
+                entity_id: Some(saved.id),
+                project_id: Some(project_id),
+                before: None,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -459,12 +513,31 @@ impl App {
         let mut am = m.into_active_model();
         am.done_on = Set(Some(done_on));
         let saved = am.update(&txn).await?;
-        audit::record(&txn, &actor.username, Change { action: "update", entity: "milestone", entity_id: Some(milestone_id), project_id: Some(project_id), before, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "milestone",
+                entity_id: Some(milestone_id),
+                project_id: Some(project_id),
+                before,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(project_id)
     }
 
-    pub async fn add_problem(&self, actor: &Actor, project_id: i64, description: &str, responsible: &str, deadline: Option<NaiveDate>) -> Result<()> {
+    pub async fn add_problem(
+        &self,
+        actor: &Actor,
+        project_id: i64,
+        description: &str,
+        responsible: &str,
+        deadline: Option<NaiveDate>,
+    ) -> Result<()> {
         let txn = self.db.begin().await?;
         self.editable_project(&txn, actor, project_id).await?;
         if description.trim().is_empty() || description.chars().count() > 2000 {
@@ -485,7 +558,19 @@ impl App {
         am.resolved = Set(true);
         am.resolution = Set(resolution.trim().chars().take(2000).collect());
         let saved = am.update(&txn).await?;
-        audit::record(&txn, &actor.username, Change { action: "update", entity: "problem", entity_id: Some(problem_id), project_id: Some(project_id), before, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "problem",
+                entity_id: Some(problem_id),
+                project_id: Some(project_id),
+                before,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(project_id)
     }
@@ -519,7 +604,19 @@ pub(crate) async fn insert_problem<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    audit::record(db, username, Change { action: "create", entity: "problem", entity_id: Some(saved.id), project_id: Some(project_id), before: None, after: json(&saved) }).await
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "create",
+            entity: "problem",
+            entity_id: Some(saved.id),
+            project_id: Some(project_id),
+            before: None,
+            after: json(&saved),
+        },
+    )
+    .await
 }
 
 pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> ProjectHeader {
@@ -620,11 +717,23 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    audit::record(db, username, Change { action: "create", entity: "project", entity_id: Some(saved.id), project_id: Some(saved.id), before: None, after: json(&saved) }).await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "create",
+            entity: "project",
+            entity_id: Some(saved.id),
+            project_id: Some(saved.id),
+            before: None,
+            after: json(&saved),
+        },
+    )
+    .await?;
     Ok(saved.id)
 }
 
-/// Writes a changed header; records nothing when nothing changed.
+/// Writes a changed header and this year's plan; records nothing when nothing changed.
 pub(crate) async fn update_project_row<C: ConnectionTrait>(
     db: &C,
     username: &str,
@@ -634,6 +743,18 @@ pub(crate) async fn update_project_row<C: ConnectionTrait>(
     industry_id: i64,
     plan_year: i32,
 ) -> Result<bool> {
+    let plan_changed = set_annual_plan(db, before.id, plan_year, h.annual_plan).await?;
+    let header_changed = update_header(db, username, &before, h, office_id, industry_id).await?;
+    Ok(header_changed || plan_changed)
+}
+
+/// The project row as `h` describes it (stage and warning are not header fields).
+pub(crate) fn with_header(
+    before: &project::Model,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+) -> project::Model {
     let mut new = before.clone();
     new.code = h.code.as_deref().map(clean).filter(|c| !c.is_empty());
     new.name = clean(&h.name);
@@ -648,19 +769,47 @@ pub(crate) async fn update_project_row<C: ConnectionTrait>(
     new.planned_start = h.planned_start;
     new.planned_finish = h.planned_finish;
     new.actual_start = h.actual_start;
-    let plan_changed = set_annual_plan(db, before.id, plan_year, h.annual_plan).await?;
-    let header_changed = new != before;
-    if header_changed {
-        new.updated_at = Utc::now();
-        let am = project::ActiveModel::from(new).reset_all();
-        let after = am.update(db).await?;
-        audit::record(db, username, Change { action: "update", entity: "project", entity_id: Some(before.id), project_id: Some(before.id), before: json(&before), after: json(&after) }).await?;
+    new
+}
+
+/// Writes the header when it differs; returns whether it did.
+pub(crate) async fn update_header<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    before: &project::Model,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+) -> Result<bool> {
+    let mut new = with_header(before, h, office_id, industry_id);
+    if new == *before {
+        return Ok(false);
     }
-    Ok(header_changed || plan_changed)
+    new.updated_at = Utc::now();
+    let after = project::ActiveModel::from(new).reset_all().update(db).await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "update",
+            entity: "project",
+            entity_id: Some(before.id),
+            project_id: Some(before.id),
+            before: json(before),
+            after: json(&after),
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Sets a project's plan for a year; returns whether it changed.
-pub(crate) async fn set_annual_plan<C: ConnectionTrait>(db: &C, project_id: i64, year: i32, amount: Wan) -> Result<bool> {
+pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
+    db: &C,
+    project_id: i64,
+    year: i32,
+    amount: Wan,
+) -> Result<bool> {
     let existing = annual_plan::Entity::find()
         .filter(annual_plan::Column::ProjectId.eq(project_id))
         .filter(annual_plan::Column::Year.eq(year))

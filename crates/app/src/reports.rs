@@ -9,7 +9,10 @@ use fengkou_domain::progress::cumulative;
 use fengkou_domain::{Month, Wan};
 use fengkou_storage::entity::{annual_plan, period, photo, project, report};
 use fengkou_storage::queries;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use serde::Serialize;
 
 pub const OPEN: &str = "open";
@@ -143,7 +146,19 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, &actor.username, Change { action: "open", entity: "period", entity_id: Some(saved.id), project_id: None, before: None, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "open",
+                entity: "period",
+                entity_id: Some(saved.id),
+                project_id: None,
+                before: None,
+                after: json(&saved),
+            },
+        )
+        .await?;
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         Ok(saved.id)
@@ -159,7 +174,19 @@ impl App {
         let mut am = p.into_active_model();
         am.status = Set(if open { OPEN } else { CLOSED }.to_string());
         let after = am.update(&txn).await?;
-        audit::record(&txn, &actor.username, Change { action: if open { "reopen" } else { "close" }, entity: "period", entity_id: Some(id), project_id: None, before, after: json(&after) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: if open { "reopen" } else { "close" },
+                entity: "period",
+                entity_id: Some(id),
+                project_id: None,
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         Ok(())
@@ -168,7 +195,11 @@ impl App {
     /// Saves (or replaces, while the period is open) a project's report for a month.
     pub async fn submit_report(&self, actor: &Actor, project_id: i64, input: ReportInput) -> Result<i64> {
         let mut problems = Vec::new();
-        for (field, text, max) in [("形象进度", &input.progress, 2000), ("存在问题", &input.problems, 2000), ("需协调事项", &input.help_needed, 2000)] {
+        for (field, text, max) in [
+            ("形象进度", &input.progress, 2000),
+            ("存在问题", &input.problems, 2000),
+            ("需协调事项", &input.help_needed, 2000),
+        ] {
             if text.chars().count() > max {
                 problems.push(fengkou_domain::project::FieldError::new(field, format!("不能超过{max}个字")));
             }
@@ -180,16 +211,25 @@ impl App {
             problems.push(fengkou_domain::project::FieldError::new("本月完成投资", "不能为负数"));
         }
         if input.photos.len() > MAX_PHOTOS_PER_REPORT {
-            problems.push(fengkou_domain::project::FieldError::new("照片", format!("每次最多上传{MAX_PHOTOS_PER_REPORT}张")));
+            problems.push(fengkou_domain::project::FieldError::new(
+                "照片",
+                format!("每次最多上传{MAX_PHOTOS_PER_REPORT}张"),
+            ));
         }
         let mut photos = Vec::new();
         for ph in &input.photos {
             if ph.bytes.len() > MAX_PHOTO_BYTES {
-                problems.push(fengkou_domain::project::FieldError::new("照片", format!("“{}”超过{}MB", ph.filename, MAX_PHOTO_BYTES / 1024 / 1024)));
+                problems.push(fengkou_domain::project::FieldError::new(
+                    "照片",
+                    format!("“{}”超过{}MB", ph.filename, MAX_PHOTO_BYTES / 1024 / 1024),
+                ));
             } else if let Some(t) = image_type(&ph.bytes) {
                 photos.push((ph, t));
             } else {
-                problems.push(fengkou_domain::project::FieldError::new("照片", format!("“{}”不是 JPEG 或 PNG 图片", ph.filename)));
+                problems.push(fengkou_domain::project::FieldError::new(
+                    "照片",
+                    format!("“{}”不是 JPEG 或 PNG 图片", ph.filename),
+                ));
             }
         }
         if !problems.is_empty() {
@@ -263,20 +303,37 @@ impl App {
             .await?;
         }
         update_year_completed(&txn, project_id, input.month.year).await?;
-        audit::record(&txn, &actor.username, Change { action: if before.is_some() { "update" } else { "create" }, entity: "report", entity_id: Some(saved.id), project_id: Some(project_id), before, after: json(&saved) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: if before.is_some() { "update" } else { "create" },
+                entity: "report",
+                entity_id: Some(saved.id),
+                project_id: Some(project_id),
+                before,
+                after: json(&saved),
+            },
+        )
+        .await?;
         self.refresh_project_warning(&txn, project_id).await?;
         txn.commit().await?;
         Ok(saved.id)
     }
 
-    pub(crate) async fn report_views(&self, p: &project::Model, plans: &[annual_plan::Model]) -> Result<Vec<ReportView>> {
+    pub(crate) async fn report_views(
+        &self,
+        p: &project::Model,
+        plans: &[annual_plan::Model],
+    ) -> Result<Vec<ReportView>> {
         let reports = report::Entity::find()
             .filter(report::Column::ProjectId.eq(p.id))
             .order_by_desc(report::Column::Year)
             .order_by_desc(report::Column::Month)
             .all(&self.db)
             .await?;
-        let amounts: Vec<(Month, Wan)> = reports.iter().filter_map(|r| Some((month_of(r)?, Wan::from_yuan(r.completed)))).collect();
+        let amounts: Vec<(Month, Wan)> =
+            reports.iter().filter_map(|r| Some((month_of(r)?, Wan::from_yuan(r.completed)))).collect();
         Ok(reports
             .into_iter()
             .filter_map(|r| {
@@ -325,7 +382,10 @@ impl App {
         let done: std::collections::HashSet<i64> = report::Entity::find()
             .filter(report::Column::Year.eq(month.year))
             .filter(report::Column::Month.eq(month.month as i32))
-            .filter(report::Column::OfficeId.is_in(projects.iter().map(|p| p.office_id).collect::<std::collections::HashSet<_>>()))
+            .filter(
+                report::Column::OfficeId
+                    .is_in(projects.iter().map(|p| p.office_id).collect::<std::collections::HashSet<_>>()),
+            )
             .all(&self.db)
             .await?
             .into_iter()
@@ -355,9 +415,15 @@ pub(crate) async fn update_year_completed<C: ConnectionTrait>(db: &C, project_id
             am.update(db).await?;
         }
         None => {
-            annual_plan::ActiveModel { project_id: Set(project_id), year: Set(year), amount: Set(0), completed: Set(total), ..Default::default() }
-                .insert(db)
-                .await?;
+            annual_plan::ActiveModel {
+                project_id: Set(project_id),
+                year: Set(year),
+                amount: Set(0),
+                completed: Set(total),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
         }
     }
     Ok(())

@@ -6,9 +6,9 @@ use crate::{Actor, App, Result};
 use chrono::{Datelike, NaiveDate};
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Month, Stage, Wan};
-use fengkou_storage::entity::{project, report};
+use fengkou_storage::entity::{office, project};
 use fengkou_storage::queries::{self, ProjectIdColumn, ProjectTextColumn};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -94,15 +94,20 @@ impl App {
     pub async fn summary(&self, actor: &Actor, year: Option<i32>) -> Result<Summary> {
         let year = year.unwrap_or_else(|| self.today().year());
         let confined = actor.confined_to();
-        let totals = queries::totals(&self.db, confined).await?;
-        let plans = queries::plan_totals(&self.db, confined, year).await?;
-        let stages: HashMap<String, i64> =
-            queries::count_by(&self.db, confined, ProjectTextColumn::Stage).await?.into_iter().map(|k| (k.key, k.n)).collect();
-        let offices: HashMap<i64, i64> =
-            queries::sum_by(&self.db, confined, ProjectIdColumn::Office).await?.into_iter().map(|k| (k.key, k.n)).collect();
-        let by_office = self
-            .offices()
-            .await?
+        // Independent aggregates run concurrently on the pool's connections.
+        let (totals, plans, stages, offices, office_list) = tokio::try_join!(
+            queries::totals(&self.db, confined),
+            queries::plan_totals(&self.db, confined, year),
+            queries::count_by(&self.db, confined, ProjectTextColumn::Stage),
+            queries::sum_by(&self.db, confined, ProjectIdColumn::Office),
+            office::Entity::find()
+                .order_by_asc(office::Column::SortOrder)
+                .order_by_asc(office::Column::Id)
+                .all(&self.db),
+        )?;
+        let stages: HashMap<String, i64> = stages.into_iter().map(|k| (k.key, k.n)).collect();
+        let offices: HashMap<i64, i64> = offices.into_iter().map(|k| (k.key, k.n)).collect();
+        let by_office = office_list
             .into_iter()
             .filter(|o| confined.is_none_or(|c| c == o.id))
             .map(|o| (o.name, offices.get(&o.id).copied().unwrap_or(0)))
@@ -123,29 +128,33 @@ impl App {
         let today = self.today();
         let year = year.unwrap_or_else(|| today.year());
         let period = self.current_period().await?;
-        let stage_grid = queries::office_grid(&self.db, ProjectTextColumn::Stage).await?;
-        let warning_grid = queries::office_grid(&self.db, ProjectTextColumn::Warning).await?;
-        let sums: HashMap<i64, (i64, i64)> =
-            queries::sum_by(&self.db, None, ProjectIdColumn::Office).await?.into_iter().map(|k| (k.key, (k.n, k.amount))).collect();
-        let plans: HashMap<i64, (i64, i64)> =
-            queries::office_plans(&self.db, year).await?.into_iter().map(|p| (p.office_id, (p.plan, p.completed))).collect();
         let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
         let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
-        let transitions = queries::office_transitions(&self.db, from, to).await?;
-        let missing: HashMap<i64, i64> = match &period {
-            Some(p) => queries::missing_report_counts(&self.db, p.month.year, p.month.month as i32)
-                .await?
-                .into_iter()
-                .map(|c| (c.office_id, c.n))
-                .collect(),
-            None => HashMap::new(),
-        };
+        let missing_month = period.as_ref().map(|p| p.month);
+        let (stage_grid, warning_grid, sums, plans, transitions, missing, offices) = tokio::try_join!(
+            queries::office_grid(&self.db, ProjectTextColumn::Stage),
+            queries::office_grid(&self.db, ProjectTextColumn::Warning),
+            queries::sum_by(&self.db, None, ProjectIdColumn::Office),
+            queries::office_plans(&self.db, year),
+            queries::office_transitions(&self.db, from, to),
+            async {
+                match missing_month {
+                    Some(m) => queries::missing_report_counts(&self.db, m.year, m.month as i32).await,
+                    None => Ok(Vec::new()),
+                }
+            },
+            office::Entity::find()
+                .order_by_asc(office::Column::SortOrder)
+                .order_by_asc(office::Column::Id)
+                .all(&self.db),
+        )?;
+        let sums: HashMap<i64, (i64, i64)> = sums.into_iter().map(|k| (k.key, (k.n, k.amount))).collect();
+        let plans: HashMap<i64, (i64, i64)> = plans.into_iter().map(|p| (p.office_id, (p.plan, p.completed))).collect();
+        let missing: HashMap<i64, i64> = missing.into_iter().map(|c| (c.office_id, c.n)).collect();
         let count = |grid: &[queries::OfficeStageCount], office: i64, key: &str| {
             grid.iter().filter(|g| g.office_id == office && g.key == key).map(|g| g.n).sum::<i64>()
         };
-        let rows: Vec<OfficeComparison> = self
-            .offices()
-            .await?
+        let rows: Vec<OfficeComparison> = offices
             .into_iter()
             .map(|o| {
                 let (projects, total) = sums.get(&o.id).copied().unwrap_or((0, 0));
@@ -176,27 +185,32 @@ impl App {
     }
 
     pub async fn dashboard(&self, actor: &Actor, year: Option<i32>) -> Result<Dashboard> {
-        let summary = self.summary(actor, year).await?;
-        let year = summary.year;
         let confined = actor.confined_to();
-        let names = Names::load(&self.db).await?;
+        let year = year.unwrap_or_else(|| self.today().year());
+        let (summary, names, by_ind, months, lights, recent, period) = tokio::try_join!(
+            self.summary(actor, Some(year)),
+            Names::load(&self.db),
+            async { Ok(queries::sum_by(&self.db, confined, ProjectIdColumn::Industry).await?) },
+            async { Ok(queries::completed_by_month(&self.db, confined, year).await?) },
+            async { Ok(queries::count_by(&self.db, confined, ProjectTextColumn::Warning).await?) },
+            async { Ok(queries::latest_problem_reports(&self.db, confined, 8).await?) },
+            self.current_period(),
+        )?;
         let mut by_industry: Vec<IndustryFigure> = self
             .industries()
             .await?
             .into_iter()
             .map(|i| IndustryFigure { industry: i.name, projects: 0, investment: Wan::ZERO })
             .collect();
-        for k in queries::sum_by(&self.db, confined, ProjectIdColumn::Industry).await? {
+        for k in by_ind {
             let name = names.industry(k.key);
             if let Some(f) = by_industry.iter_mut().find(|f| f.industry == name) {
                 f.projects = k.n;
                 f.investment = Wan::from_yuan(k.amount);
             }
         }
-        let months: HashMap<i32, i64> =
-            queries::completed_by_month(&self.db, confined, year).await?.into_iter().map(|m| (m.month, m.amount)).collect();
+        let months: HashMap<i32, i64> = months.into_iter().map(|m| (m.month, m.amount)).collect();
         // Bars stop at the last month with data (the latest period), not at today.
-        let period = self.current_period().await?;
         let last_month = match &period {
             Some(p) if p.month.year == year => p.month.month,
             _ if year == self.today().year() => Month::of(self.today()).prev().month,
@@ -215,20 +229,11 @@ impl App {
                 }
             })
             .collect();
-        let lights: HashMap<String, i64> =
-            queries::count_by(&self.db, confined, ProjectTextColumn::Warning).await?.into_iter().map(|k| (k.key, k.n)).collect();
-        let warnings = [Light::Red, Light::Yellow, Light::Green].into_iter().map(|l| (l, lights.get(l.code()).copied().unwrap_or(0))).collect();
-        let mut q = report::Entity::find().filter(report::Column::Problems.ne(""));
-        if let Some(o) = confined {
-            q = q.filter(report::Column::OfficeId.eq(o));
-        }
-        let recent = q
-            .order_by_desc(report::Column::Year)
-            .order_by_desc(report::Column::Month)
-            .order_by_desc(report::Column::Id)
-            .limit(8)
-            .all(&self.db)
-            .await?;
+        let lights: HashMap<String, i64> = lights.into_iter().map(|k| (k.key, k.n)).collect();
+        let warnings = [Light::Red, Light::Yellow, Light::Green]
+            .into_iter()
+            .map(|l| (l, lights.get(l.code()).copied().unwrap_or(0)))
+            .collect();
         let project_names: HashMap<i64, String> = project::Entity::find()
             .filter(project::Column::Id.is_in(recent.iter().map(|r| r.project_id)))
             .all(&self.db)

@@ -11,9 +11,10 @@ use fengkou_domain::warning::{WarningInput, evaluate};
 use fengkou_domain::{Month, Stage, Wan, WarningSettings};
 use fengkou_storage::entity::{annual_plan, project, report, setting};
 use fengkou_storage::queries::stmt;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -74,7 +75,19 @@ impl App {
                 setting::ActiveModel { key: Set(SETTINGS_KEY.to_string()), value: Set(value) }.insert(&txn).await?;
             }
         }
-        audit::record(&txn, &actor.username, Change { action: "update", entity: "settings", entity_id: None, project_id: None, before: json(&before), after: json(&settings) }).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "settings",
+                entity_id: None,
+                project_id: None,
+                before: json(&before),
+                after: json(&settings),
+            },
+        )
+        .await?;
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         Ok(())
@@ -102,11 +115,20 @@ impl App {
             .await?;
         let ytd: i64 = reports.iter().map(|r| r.completed).sum();
         let reported = reports.iter().any(|r| r.month == judged.month.month as i32);
-        store(db, &p, &settings, &judged, plan, ytd, reported, today).await.map(|_| ())
+        let row = WarningRow {
+            id: p.id,
+            stage: p.stage,
+            planned_start: p.planned_start,
+            warning_light: p.warning_light,
+            warning_detail: p.warning_detail,
+        };
+        store(db, &row, &settings, &judged, plan, ytd, reported, today).await.map(|_| ())
     }
 
-    /// Recomputes every project's colour (set-based: four queries, then the changed
-    /// rows). Returns how many changed.
+    /// Recomputes every project's colour. Set-based: the inputs come from three
+    /// aggregate queries; projects are walked in id order a batch at a time so that
+    /// memory stays flat at any scale; only changed rows are written. Returns how many
+    /// changed.
     pub async fn refresh_all_warnings(&self) -> Result<usize> {
         let today = self.today();
         let settings = load_settings(&self.db).await?;
@@ -114,11 +136,13 @@ impl App {
         let backend = self.db.get_database_backend();
         let (y, m) = (judged.month.year, judged.month.month as i32);
         let plans: HashMap<i64, i64> = annual_plan::Entity::find()
+            .select_only()
+            .columns([annual_plan::Column::ProjectId, annual_plan::Column::Amount])
             .filter(annual_plan::Column::Year.eq(y))
+            .into_tuple::<(i64, i64)>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|a| (a.project_id, a.amount))
             .collect();
         let ytd: HashMap<i64, i64> = ProjectSum::find_by_statement(stmt(
             backend,
@@ -130,35 +154,66 @@ impl App {
         .into_iter()
         .map(|s| (s.project_id, s.amount))
         .collect();
-        let reported: HashSet<i64> = ProjectSum::find_by_statement(stmt(
-            backend,
-            "SELECT project_id, CAST(0 AS BIGINT) AS amount FROM reports WHERE year = ? AND month = ?",
-            vec![y.into(), m.into()],
-        ))
-        .all(&self.db)
-        .await?
-        .into_iter()
-        .map(|s| s.project_id)
-        .collect();
-        let projects = project::Entity::find().all(&self.db).await?;
-        let txn = self.db.begin().await?;
+        let reported: HashSet<i64> = report::Entity::find()
+            .select_only()
+            .column(report::Column::ProjectId)
+            .filter(report::Column::Year.eq(y))
+            .filter(report::Column::Month.eq(m))
+            .into_tuple::<i64>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
         let mut changed = 0;
-        for p in &projects {
-            let plan = plans.get(&p.id).copied().unwrap_or(0);
-            let done = ytd.get(&p.id).copied().unwrap_or(0);
-            if store(&txn, p, &settings, &judged, plan, done, reported.contains(&p.id), today).await? {
-                changed += 1;
+        let mut last_id = 0;
+        loop {
+            let batch = project::Entity::find()
+                .select_only()
+                .columns([
+                    project::Column::Id,
+                    project::Column::Stage,
+                    project::Column::PlannedStart,
+                    project::Column::WarningLight,
+                    project::Column::WarningDetail,
+                ])
+                .filter(project::Column::Id.gt(last_id))
+                .order_by_asc(project::Column::Id)
+                .limit(REFRESH_BATCH)
+                .into_model::<WarningRow>()
+                .all(&self.db)
+                .await?;
+            let Some(last) = batch.last() else { break };
+            last_id = last.id;
+            let txn = self.db.begin().await?;
+            for p in &batch {
+                let plan = plans.get(&p.id).copied().unwrap_or(0);
+                let done = ytd.get(&p.id).copied().unwrap_or(0);
+                if store(&txn, p, &settings, &judged, plan, done, reported.contains(&p.id), today).await? {
+                    changed += 1;
+                }
             }
+            txn.commit().await?;
         }
-        txn.commit().await?;
         Ok(changed)
     }
+}
+
+const REFRESH_BATCH: u64 = 2_000;
+
+/// What the warning rules need of a project.
+#[derive(Debug, FromQueryResult)]
+struct WarningRow {
+    id: i64,
+    stage: String,
+    planned_start: Option<chrono::NaiveDate>,
+    warning_light: String,
+    warning_detail: String,
 }
 
 /// Evaluates and writes the colour when it differs from what is stored.
 async fn store<C: ConnectionTrait>(
     db: &C,
-    p: &project::Model,
+    p: &WarningRow,
     settings: &WarningSettings,
     judged: &Judged,
     plan: i64,
@@ -166,7 +221,7 @@ async fn store<C: ConnectionTrait>(
     reported: bool,
     today: chrono::NaiveDate,
 ) -> Result<bool> {
-    let stage = crate::projects::stage_of(p);
+    let stage = Stage::from_code(&p.stage).unwrap_or(Stage::Planning);
     let warning = evaluate(
         &WarningInput {
             stage,
@@ -182,10 +237,12 @@ async fn store<C: ConnectionTrait>(
     let light = warning.light.code();
     let detail = warning.explanation();
     if p.warning_light != light || p.warning_detail != detail {
-        let mut am = p.clone().into_active_model();
-        am.warning_light = Set(light.to_string());
-        am.warning_detail = Set(detail);
-        am.update(db).await?;
+        project::Entity::update_many()
+            .col_expr(project::Column::WarningLight, Expr::value(light))
+            .col_expr(project::Column::WarningDetail, Expr::value(detail))
+            .filter(project::Column::Id.eq(p.id))
+            .exec(db)
+            .await?;
         return Ok(true);
     }
     Ok(false)

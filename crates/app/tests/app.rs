@@ -59,7 +59,10 @@ async fn project_lifecycle_on_every_backend() {
         let err = app.transition(&office, id, Stage::Started, d("2026-12-01"), "").await.unwrap_err();
         assert!(err.to_string().contains("晚于今天"), "{err}");
         // Another office cannot touch it.
-        assert!(matches!(app.transition(&other, id, Stage::Started, d("2026-04-01"), "").await, Err(AppError::Forbidden(_))));
+        assert!(matches!(
+            app.transition(&other, id, Stage::Started, d("2026-04-01"), "").await,
+            Err(AppError::Forbidden(_))
+        ));
         app.transition(&office, id, Stage::Started, d("2026-04-01"), "").await.unwrap();
         let detail = app.project_detail(&office, id).await.unwrap();
         assert_eq!(detail.row.stage, Stage::Started);
@@ -97,9 +100,15 @@ async fn project_lifecycle_on_every_backend() {
         let page = app.list_projects(&office, &ListQuery { per_page: 50, ..Default::default() }).await.unwrap();
         assert_eq!(page.total, 1);
         assert!(matches!(app.project_detail(&other, id).await, Err(AppError::Forbidden(_))));
-        let all = app.list_projects(&xmb, &ListQuery { per_page: 50, search: Some("氢能".into()), ..Default::default() }).await.unwrap();
+        let all = app
+            .list_projects(&xmb, &ListQuery { per_page: 50, search: Some("氢能".into()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(all.total, 1);
-        let two_chars = app.list_projects(&xmb, &ListQuery { per_page: 50, search: Some("天津".into()), ..Default::default() }).await.unwrap();
+        let two_chars = app
+            .list_projects(&xmb, &ListQuery { per_page: 50, search: Some("天津".into()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(two_chars.total, 1);
 
         let s = app.summary(&xmb, Some(2026)).await.unwrap();
@@ -126,10 +135,14 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
         let actor = cli_actor();
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
-        for (c, h) in ["项目名称", "办事处", "产业", "阶段", "总投资", "年度计划投资"].iter().enumerate() {
+        for (c, h) in ["项目名称", "办事处", "产业", "阶段", "总投资", "年度计划投资"].iter().enumerate()
+        {
             ws.write_string(0, c as u16, *h).unwrap();
         }
-        let rows = [["甲项目", "湖北路办事处", "新材料", "在建", "5000", "1000"], ["乙项目", "火星办事处", "新材料", "签约", "3000", "500"]];
+        let rows = [
+            ["甲项目", "湖北路办事处", "新材料", "在建", "5000", "1000"],
+            ["乙项目", "火星办事处", "新材料", "签约", "3000", "500"],
+        ];
         for (r, row) in rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
@@ -138,7 +151,10 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
         let bad = wb.save_to_buffer().unwrap();
         let dry = app.import_projects(&actor, &bad, true).await.unwrap();
         assert_eq!(dry.problems.len(), 1);
-        assert_eq!(dry.problems[0].to_string(), "第3行 所在办事处：未知的办事处“火星办事处”（请先由管理员添加，或检查名称）");
+        assert_eq!(
+            dry.problems[0].to_string(),
+            "第3行 所在办事处：未知的办事处“火星办事处”（请先由管理员添加，或检查名称）"
+        );
         let err = app.import_projects(&actor, &bad, false).await.unwrap_err();
         assert!(matches!(err, AppError::ImportRejected(_)));
         assert_eq!(app.summary(&actor, None).await.unwrap().count, 0, "nothing written ({})", db.backend);
@@ -146,7 +162,8 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
         // Fixed file imports; a second import updates the same projects.
         let mut wb = rust_xlsxwriter::Workbook::new();
         let ws = wb.add_worksheet();
-        for (c, h) in ["项目名称", "办事处", "产业", "阶段", "总投资", "年度计划投资"].iter().enumerate() {
+        for (c, h) in ["项目名称", "办事处", "产业", "阶段", "总投资", "年度计划投资"].iter().enumerate()
+        {
             ws.write_string(0, c as u16, *h).unwrap();
         }
         ws.write_string(1, 0, "甲项目").unwrap();

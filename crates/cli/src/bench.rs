@@ -1,14 +1,142 @@
-//! Benchmarks (filled in below).
+//! `fengkou bench`: provincial-scale figures for docs/BENCHMARKS.md.
+//!
+//! `bench seed` fills an empty database; `bench run` serves it on a loopback port,
+//! times the pages and API that leaders use (sequential requests, after a warm-up),
+//! times export and import of the whole ledger, and reports the process's peak memory.
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use fengkou_app::ledger::cli_actor;
+use fengkou_app::{App, AppError};
+use fengkou_domain::Role;
+use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
-    /// Placeholder
-    Seed,
+    /// Fill an empty database with generated projects and a year of monthly reports
+    Seed {
+        #[arg(long, default_value_t = 100_000)]
+        projects: usize,
+        #[arg(long, default_value_t = 2026)]
+        year: i32,
+        #[arg(long, default_value_t = 12)]
+        months: u32,
+    },
+    /// Time pages, API, export and import against a seeded database
+    Run {
+        /// Requests per endpoint (after 5 warm-up requests)
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+        /// Also time exporting the whole ledger and importing it into a fresh database
+        #[arg(long)]
+        import: bool,
+    },
 }
 
-pub async fn run(_db: &str, _command: BenchCommand) -> Result<()> {
+pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
+    match command {
+        BenchCommand::Seed { projects, year, months } => {
+            let app = App::open(db).await?;
+            let t = Instant::now();
+            app.seed_scale(projects, year, months).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            println!("seeded {projects} projects × {months} months into {db} in {:.1} s", t.elapsed().as_secs_f64());
+            Ok(())
+        }
+        BenchCommand::Run { requests, import } => bench_run(db, requests, import).await,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
+    let app = App::open(db).await?;
+    let leader = cli_actor();
+    let count = app.summary(&leader, None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?.count;
+    if count == 0 {
+        bail!("数据库中没有项目：先运行 fengkou bench seed");
+    }
+    match app.add_user(None, "bench-leader", "", Role::Leader, None, "bench-leader-pass").await {
+        Ok(_) | Err(AppError::Invalid(_)) => {}
+        Err(e) => bail!(e.to_string()),
+    }
+    let token = app.create_token("bench-leader", "bench").await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let client = reqwest::Client::new();
+    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    let targets = [
+        (
+            "ledger page, filtered (office+stage, page 2 of 50)",
+            format!("/projects?office=3&stage=建设&page=2&year={year}"),
+        ),
+        ("ledger page, search 2 chars, sorted by total", "/projects?q=智能&sort=total".to_string()),
+        ("ledger page, warning filter", "/projects?warning=red".to_string()),
+        ("summary API", "/api/v1/projects/summary".to_string()),
+        ("projects API, page of 50", "/api/v1/projects?per_page=50&office=2".to_string()),
+        ("dashboard", "/dashboard".to_string()),
+        ("office comparison", "/comparison".to_string()),
+    ];
+    println!("{count} projects in {db}; {requests} sequential requests per endpoint after 5 warm-up\n");
+    println!("| endpoint | p50 ms | p95 ms | max ms |");
+    println!("|---|---:|---:|---:|");
+    for (label, path) in &targets {
+        let url = format!("{base}{path}");
+        let mut times = Vec::with_capacity(requests);
+        for i in 0..requests + 5 {
+            let t = Instant::now();
+            let res = client.get(&url).bearer_auth(&token).send().await?;
+            let status = res.status();
+            let _ = res.bytes().await?;
+            if !status.is_success() {
+                bail!("{path} answered {status}");
+            }
+            if i >= 5 {
+                times.push(t.elapsed());
+            }
+        }
+        times.sort();
+        println!(
+            "| {label} | {:.1} | {:.1} | {:.1} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            percentile(&times, 1.0)
+        );
+    }
+    if import {
+        let t = Instant::now();
+        let bytes = app.export_projects(&cli_actor(), None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        println!(
+            "\nexport of the whole ledger: {:.1} s ({:.1} MB)",
+            t.elapsed().as_secs_f64(),
+            bytes.len() as f64 / 1e6
+        );
+        let dir = std::env::temp_dir().join(format!("fengkou-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let fresh = App::open(&format!("sqlite://{}", dir.join("import.db").display())).await?;
+        fengkou_app::demo::ensure_reference_data(&fresh).await?;
+        let t = Instant::now();
+        let report =
+            fresh.import_projects(&cli_actor(), &bytes, false).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        println!("import into a fresh SQLite database: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
+        let t = Instant::now();
+        let report =
+            fresh.import_projects(&cli_actor(), &bytes, false).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        println!("re-import of the same file: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
+        std::fs::remove_dir_all(&dir).context("remove temp dir")?;
+    }
+    if let Some(mb) = peak_rss_mb() {
+        println!("\npeak memory of this process (server + benchmark client): {mb:.0} MB");
+    }
     Ok(())
 }

@@ -127,7 +127,10 @@ enum ExportCommand {
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -140,7 +143,9 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::User { command: UserCommand::Add { name, role, office, password_stdin, display_name } } => {
-            let role = Role::from_code(&role).with_context(|| format!("未知角色“{role}”：可选 admin, leader, project_office, office_user, viewer"))?;
+            let role = Role::from_code(&role).with_context(|| {
+                format!("未知角色“{role}”：可选 admin, leader, project_office, office_user, viewer")
+            })?;
             if !password_stdin {
                 bail!("请用 --password-stdin 从标准输入提供密码（不要把密码写在命令行上）");
             }
@@ -208,7 +213,11 @@ fn user_error(e: AppError) -> anyhow::Error {
 fn print_demo_accounts() {
     println!("演示账号（用户名 / 密码 / 角色）：");
     for (name, role, office, password) in DEMO_USERS {
-        println!("  {name:<10} {password:<16} {}{}", role.label(), office.map(|o| format!("（{o}）")).unwrap_or_default());
+        println!(
+            "  {name:<10} {password:<16} {}{}",
+            role.label(),
+            office.map(|o| format!("（{o}）")).unwrap_or_default()
+        );
     }
 }
 

@@ -64,8 +64,7 @@ impl Wan {
         if cleaned.is_empty() {
             return Err(MoneyError::NotANumber(raw.trim().to_string()));
         }
-        let dec = Decimal::from_str(&cleaned)
-            .map_err(|_| MoneyError::NotANumber(raw.trim().to_string()))?;
+        let dec = Decimal::from_str(&cleaned).map_err(|_| MoneyError::NotANumber(raw.trim().to_string()))?;
         Self::from_decimal(dec).map_err(|e| match e {
             MoneyError::TooPrecise(_) => MoneyError::TooPrecise(raw.trim().to_string()),
             _ => MoneyError::OutOfRange(raw.trim().to_string()),
@@ -91,9 +90,7 @@ impl Wan {
         if yuan.fract() != Decimal::ZERO {
             return Err(MoneyError::TooPrecise(dec.to_string()));
         }
-        yuan.to_i64()
-            .map(|yuan| Wan { yuan })
-            .ok_or_else(|| MoneyError::OutOfRange(dec.to_string()))
+        yuan.to_i64().map(|yuan| Wan { yuan }).ok_or_else(|| MoneyError::OutOfRange(dec.to_string()))
     }
 
     /// The amount in 万元 as a decimal.

@@ -79,9 +79,9 @@ impl Stage {
             "竣工" | "已投产" => Some(Stage::Producing),
             "新开工" | "已开工" => Some(Stage::Started),
             "已签约" => Some(Stage::Signed),
-            _ => Stage::ALL
-                .into_iter()
-                .find(|s| s.label() == t || s.code() == t || s.english().eq_ignore_ascii_case(t)),
+            _ => {
+                Stage::ALL.into_iter().find(|s| s.label() == t || s.code() == t || s.english().eq_ignore_ascii_case(t))
+            }
         }
     }
 

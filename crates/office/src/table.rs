@@ -16,7 +16,12 @@ pub fn write_table(title: &str, unit: &str, headers: &[&str], rows: &[Vec<TableC
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let last = headers.len().saturating_sub(1) as u16;
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin).set_align(FormatAlign::Center).set_text_wrap().set_background_color("#DDEBF7");
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap()
+        .set_background_color("#DDEBF7");
     let cell = Format::new().set_border(FormatBorder::Thin);
     let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
     ws.merge_range(0, 0, 0, last, title, &Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center))?;

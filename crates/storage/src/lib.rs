@@ -12,9 +12,7 @@ pub mod entity;
 pub mod migration;
 pub mod queries;
 
-pub use sea_orm::{
-    ConnectionTrait, DatabaseConnection as Db, DatabaseTransaction as Tx, DbErr, TransactionTrait,
-};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection as Db, DatabaseTransaction as Tx, DbErr, TransactionTrait};
 
 use sea_orm::{ConnectOptions, Database};
 use sea_orm_migration::MigratorTrait;

@@ -77,10 +77,7 @@ fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateSta
 impl MigrationTrait for M001Init {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let tables: Vec<TableCreateStatement> = vec![
-            id(Table::create().table(Alias::new("offices")))
-                .col(text("name"))
-                .col(int("sort_order"))
-                .to_owned(),
+            id(Table::create().table(Alias::new("offices"))).col(text("name")).col(int("sort_order")).to_owned(),
             id(Table::create().table(Alias::new("industries")))
                 .col(text("name"))
                 .col(text("category"))
@@ -235,16 +232,23 @@ impl MigrationTrait for M001Init {
             index("projects", "ux_projects_code", &["code"], true),
             index("projects", "ix_projects_office", &["office_id", "stage"], false),
             index("projects", "ix_projects_stage", &["stage"], false),
-            index("projects", "ix_projects_industry", &["industry_id"], false),
+            // Covering indexes for the per-office and per-industry aggregates.
+            index("projects", "ix_projects_industry", &["industry_id", "total_investment"], false),
+            index("projects", "ix_projects_office_total", &["office_id", "total_investment"], false),
+            index("projects", "ix_projects_office_warning", &["office_id", "warning_light"], false),
             index("projects", "ix_projects_warning", &["warning_light"], false),
+            index("projects", "ix_projects_demo", &["demo"], false),
             index("projects", "ix_projects_name_office", &["name", "office_id"], false),
+            index("projects", "ix_projects_updated", &["updated_at"], false),
+            index("projects", "ix_projects_total", &["total_investment"], false),
             index("annual_plans", "ux_annual_plans", &["project_id", "year"], true),
-            index("annual_plans", "ix_annual_plans_year", &["year", "project_id"], false),
+            index("annual_plans", "ix_annual_plans_year", &["year", "project_id", "amount", "completed"], false),
             index("stage_events", "ix_stage_events_project", &["project_id"], false),
-            index("stage_events", "ix_stage_events_date", &["on_date", "to_stage"], false),
+            index("stage_events", "ix_stage_events_date", &["on_date", "to_stage", "project_id"], false),
             index("periods", "ux_periods_month", &["year", "month"], true),
             index("reports", "ux_reports_project_month", &["project_id", "year", "month"], true),
-            index("reports", "ix_reports_month", &["year", "month", "office_id"], false),
+            // Covers the dashboard's monthly sums without touching the table.
+            index("reports", "ix_reports_month", &["year", "month", "office_id", "completed"], false),
             index("photos", "ix_photos_project", &["project_id"], false),
             index("milestones", "ix_milestones_project", &["project_id"], false),
             index("problems", "ix_problems_project", &["project_id"], false),
@@ -257,6 +261,13 @@ impl MigrationTrait for M001Init {
         for i in indexes {
             m.create_index(i).await?;
         }
+        // A partial index (same syntax on SQLite and PostgreSQL) so that "the latest
+        // problems" does not scan every report: most reports have none.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_reports_with_problems ON reports (year, month, id) WHERE problems <> ''",
+            )
+            .await?;
         Ok(())
     }
 }

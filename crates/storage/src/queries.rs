@@ -6,8 +6,8 @@ use crate::entity::project;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
 };
 
 /// Builds a statement from SQL written with `?` placeholders. PostgreSQL wants `$1…`;
@@ -50,7 +50,9 @@ pub struct ProjectFilter {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProjectSort {
+    /// Latest registered first: every index ends in the row id, so this needs no sort.
     #[default]
+    Newest,
     Updated,
     Name,
     TotalDesc,
@@ -69,7 +71,8 @@ impl ProjectSort {
             "stage" => ProjectSort::Stage,
             "office" => ProjectSort::Office,
             "warning" => ProjectSort::Warning,
-            _ => ProjectSort::Updated,
+            "updated" => ProjectSort::Updated,
+            _ => ProjectSort::Newest,
         }
     }
 }
@@ -105,15 +108,18 @@ fn filtered(filter: &ProjectFilter) -> sea_orm::Select<project::Entity> {
         q = q.filter(project::Column::WarningLight.eq(w.clone()));
     }
     if let Some(y) = filter.year {
-        q = q.filter(
-            project::Column::Id.in_subquery(
-                Query::select()
-                    .column(crate::entity::annual_plan::Column::ProjectId)
-                    .from(crate::entity::annual_plan::Entity)
-                    .and_where(Expr::col(crate::entity::annual_plan::Column::Year).eq(y))
-                    .to_owned(),
-            ),
-        );
+        // Correlated EXISTS: one index probe per candidate row, not a 100k-id IN list.
+        use crate::entity::annual_plan as ap;
+        q = q.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(ap::Entity)
+                .and_where(
+                    Expr::col((ap::Entity, ap::Column::ProjectId)).equals((project::Entity, project::Column::Id)),
+                )
+                .and_where(Expr::col((ap::Entity, ap::Column::Year)).eq(y))
+                .to_owned(),
+        ));
     }
     if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         // LIKE, not a trigram index: queries of one or two Chinese characters must match.
@@ -135,9 +141,18 @@ pub async fn list_projects<C: ConnectionTrait>(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<project::Model>, u64), DbErr> {
-    let total = filtered(filter).count(db).await?;
+    // COUNT(id) directly (not over a sub-select of every column) so that an index can answer.
+    let total: i64 = filtered(filter)
+        .select_only()
+        .column_as(Expr::col((project::Entity, project::Column::Id)).count(), "n")
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    let total = total as u64;
     let mut q = filtered(filter);
     q = match sort {
+        ProjectSort::Newest => q,
         ProjectSort::Updated => q.order_by(project::Column::UpdatedAt, Order::Desc),
         ProjectSort::Name => q.order_by(project::Column::Name, Order::Asc),
         ProjectSort::TotalDesc => q.order_by(project::Column::TotalInvestment, Order::Desc),
@@ -172,7 +187,11 @@ pub struct YearFigures {
 }
 
 /// Annual plan and completed amounts of `year` for the given projects.
-pub async fn year_figures<C: ConnectionTrait>(db: &C, project_ids: &[i64], year: i32) -> Result<Vec<YearFigures>, DbErr> {
+pub async fn year_figures<C: ConnectionTrait>(
+    db: &C,
+    project_ids: &[i64],
+    year: i32,
+) -> Result<Vec<YearFigures>, DbErr> {
     if project_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -241,11 +260,19 @@ pub async fn totals<C: ConnectionTrait>(db: &C, confined: Option<i64>) -> Result
 /// Annual plan and completed for `year`, over visible projects.
 pub async fn plan_totals<C: ConnectionTrait>(db: &C, confined: Option<i64>, year: i32) -> Result<PlanTotals, DbErr> {
     let mut v: Vec<Value> = vec![year.into()];
-    let clause = office_clause(confined, "p.office_id", &mut v);
-    let sql = format!(
-        "SELECT CAST(COALESCE(SUM(a.amount), 0) AS BIGINT) AS plan, CAST(COALESCE(SUM(a.completed), 0) AS BIGINT) AS completed \
-         FROM annual_plans a JOIN projects p ON p.id = a.project_id WHERE a.year = ?{clause}"
-    );
+    // Without an office boundary the covering index on annual_plans answers alone.
+    let sql = match confined {
+        None => "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS plan, CAST(COALESCE(SUM(completed), 0) AS BIGINT) AS completed \
+                 FROM annual_plans WHERE year = ?"
+            .to_string(),
+        Some(_) => {
+            let clause = office_clause(confined, "p.office_id", &mut v);
+            format!(
+                "SELECT CAST(COALESCE(SUM(a.amount), 0) AS BIGINT) AS plan, CAST(COALESCE(SUM(a.completed), 0) AS BIGINT) AS completed \
+                 FROM annual_plans a JOIN projects p ON p.id = a.project_id WHERE a.year = ?{clause}"
+            )
+        }
+    };
     Ok(PlanTotals::find_by_statement(stmt(db.get_database_backend(), &sql, v))
         .one(db)
         .await?
@@ -253,7 +280,11 @@ pub async fn plan_totals<C: ConnectionTrait>(db: &C, confined: Option<i64>, year
 }
 
 /// Project counts grouped by a text column of `projects` (stage, warning_light).
-pub async fn count_by<C: ConnectionTrait>(db: &C, confined: Option<i64>, column: ProjectTextColumn) -> Result<Vec<KeyCount>, DbErr> {
+pub async fn count_by<C: ConnectionTrait>(
+    db: &C,
+    confined: Option<i64>,
+    column: ProjectTextColumn,
+) -> Result<Vec<KeyCount>, DbErr> {
     let mut v = Vec::new();
     let clause = office_clause(confined, "office_id", &mut v);
     let col = column.sql();
@@ -277,7 +308,11 @@ impl ProjectTextColumn {
 }
 
 /// Count and total investment grouped by an id column (office_id, industry_id).
-pub async fn sum_by<C: ConnectionTrait>(db: &C, confined: Option<i64>, column: ProjectIdColumn) -> Result<Vec<KeySum>, DbErr> {
+pub async fn sum_by<C: ConnectionTrait>(
+    db: &C,
+    confined: Option<i64>,
+    column: ProjectIdColumn,
+) -> Result<Vec<KeySum>, DbErr> {
     let mut v = Vec::new();
     let clause = office_clause(confined, "office_id", &mut v);
     let col = column.sql();
@@ -310,7 +345,10 @@ pub struct OfficeStageCount {
 }
 
 /// Per office and stage (or warning colour): the comparison table's grid.
-pub async fn office_grid<C: ConnectionTrait>(db: &C, column: ProjectTextColumn) -> Result<Vec<OfficeStageCount>, DbErr> {
+pub async fn office_grid<C: ConnectionTrait>(
+    db: &C,
+    column: ProjectTextColumn,
+) -> Result<Vec<OfficeStageCount>, DbErr> {
     let col = column.sql();
     let sql = format!("SELECT office_id, {col} AS key, COUNT(*) AS n FROM projects GROUP BY office_id, {col}");
     OfficeStageCount::find_by_statement(stmt(db.get_database_backend(), &sql, vec![])).all(db).await
@@ -351,14 +389,16 @@ pub struct OfficeCount {
 }
 
 /// Projects under construction (开工…投产) without a report for the month, per office.
-pub async fn missing_report_counts<C: ConnectionTrait>(db: &C, year: i32, month: i32) -> Result<Vec<OfficeCount>, DbErr> {
+pub async fn missing_report_counts<C: ConnectionTrait>(
+    db: &C,
+    year: i32,
+    month: i32,
+) -> Result<Vec<OfficeCount>, DbErr> {
     let sql = "SELECT p.office_id AS office_id, COUNT(*) AS n FROM projects p \
                WHERE p.stage IN ('started', 'building', 'producing') \
                AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.project_id = p.id AND r.year = ? AND r.month = ?) \
                GROUP BY p.office_id";
-    OfficeCount::find_by_statement(stmt(db.get_database_backend(), sql, vec![year.into(), month.into()]))
-        .all(db)
-        .await
+    OfficeCount::find_by_statement(stmt(db.get_database_backend(), sql, vec![year.into(), month.into()])).all(db).await
 }
 
 /// The projects that owe a report for the month (all offices or one).
@@ -391,11 +431,41 @@ pub struct MonthSum {
 }
 
 /// Completed investment per month of `year` over visible projects.
-pub async fn completed_by_month<C: ConnectionTrait>(db: &C, confined: Option<i64>, year: i32) -> Result<Vec<MonthSum>, DbErr> {
+pub async fn completed_by_month<C: ConnectionTrait>(
+    db: &C,
+    confined: Option<i64>,
+    year: i32,
+) -> Result<Vec<MonthSum>, DbErr> {
     let mut v: Vec<Value> = vec![year.into()];
     let clause = office_clause(confined, "office_id", &mut v);
     let sql = format!(
         "SELECT month, CAST(COALESCE(SUM(completed), 0) AS BIGINT) AS amount FROM reports WHERE year = ?{clause} GROUP BY month ORDER BY month"
     );
     MonthSum::find_by_statement(stmt(db.get_database_backend(), &sql, v)).all(db).await
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ProblemReport {
+    pub project_id: i64,
+    pub office_id: i64,
+    pub year: i32,
+    pub month: i32,
+    pub problems: String,
+    pub help_needed: String,
+}
+
+/// The latest reports that name a problem. The literal `''` lets both databases use
+/// the partial index ix_reports_with_problems (a bound parameter would not).
+pub async fn latest_problem_reports<C: ConnectionTrait>(
+    db: &C,
+    confined: Option<i64>,
+    limit: u64,
+) -> Result<Vec<ProblemReport>, DbErr> {
+    let mut v = Vec::new();
+    let clause = office_clause(confined, "office_id", &mut v);
+    let sql = format!(
+        "SELECT project_id, office_id, year, month, problems, help_needed FROM reports WHERE problems <> ''{clause} \
+         ORDER BY year DESC, month DESC, id DESC LIMIT {limit}"
+    );
+    ProblemReport::find_by_statement(stmt(db.get_database_backend(), &sql, v)).all(db).await
 }

@@ -36,10 +36,15 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         components.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(utoipa::openapi::security::ApiKeyValue::new("fk_session"))),
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::new("fk_session"),
+            )),
         );
     }
 }
@@ -130,9 +135,22 @@ pub struct ListQueryParams {
 }
 
 #[utoipa::path(get, path = "/projects", params(ListQueryParams), responses((status = 200, body = ProjectListOut), (status = 401, body = ApiErrorBody)))]
-async fn list_projects(State(state): State<AppState>, ApiUser(actor): ApiUser, Query(p): Query<ListQueryParams>) -> Result<Json<ProjectListOut>, ApiError> {
+async fn list_projects(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Query(p): Query<ListQueryParams>,
+) -> Result<Json<ProjectListOut>, ApiError> {
     let per_page = crate::pages::opt_num(&p.per_page).unwrap_or(50);
-    let params = ListParams { office: p.office, industry: p.industry, stage: p.stage, warning: p.warning, year: p.year, q: p.q, sort: p.sort, page: p.page };
+    let params = ListParams {
+        office: p.office,
+        industry: p.industry,
+        stage: p.stage,
+        warning: p.warning,
+        year: p.year,
+        q: p.q,
+        sort: p.sort,
+        page: p.page,
+    };
     let page = state.app.list_projects(&actor, &params.query(per_page)).await?;
     Ok(Json(ProjectListOut {
         total: page.total,
@@ -154,7 +172,11 @@ fn invalid(problems: Vec<fengkou_domain::project::FieldError>) -> ApiError {
 }
 
 #[utoipa::path(post, path = "/projects", request_body = ProjectForm, responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
-async fn create_project(State(state): State<AppState>, ApiUser(actor): ApiUser, Json(form): Json<ProjectForm>) -> Result<(StatusCode, Json<Created>), ApiError> {
+async fn create_project(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Json(form): Json<ProjectForm>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let header = form.parse().map_err(invalid)?;
     let id = state.app.create_project(&actor, &header).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
@@ -183,7 +205,11 @@ pub struct StageEventOut {
 }
 
 #[utoipa::path(get, path = "/projects/{id}", responses((status = 200, body = ProjectDetailOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-async fn get_project(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> Result<Json<ProjectDetailOut>, ApiError> {
+async fn get_project(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<ProjectDetailOut>, ApiError> {
     let d = state.app.project_detail(&actor, id).await?;
     Ok(Json(ProjectDetailOut {
         project: ProjectOut::from(&d.row),
@@ -196,13 +222,24 @@ async fn get_project(State(state): State<AppState>, ApiUser(actor): ApiUser, Pat
         stage_history: d
             .stages
             .into_iter()
-            .map(|e| StageEventOut { from: e.from, to: e.to, date: e.on_date.map(|x| x.to_string()), reason: e.reason, by: e.username })
+            .map(|e| StageEventOut {
+                from: e.from,
+                to: e.to,
+                date: e.on_date.map(|x| x.to_string()),
+                reason: e.reason,
+                by: e.username,
+            })
             .collect(),
     }))
 }
 
 #[utoipa::path(put, path = "/projects/{id}", request_body = ProjectForm, responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
-async fn update_project(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, Json(form): Json<ProjectForm>) -> Result<StatusCode, ApiError> {
+async fn update_project(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    Json(form): Json<ProjectForm>,
+) -> Result<StatusCode, ApiError> {
     let header = form.parse().map_err(invalid)?;
     state.app.update_project(&actor, id, &header).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -220,10 +257,17 @@ pub struct TransitionIn {
 }
 
 #[utoipa::path(post, path = "/projects/{id}/transitions", request_body = TransitionIn, responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
-async fn transition(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, Json(t): Json<TransitionIn>) -> Result<StatusCode, ApiError> {
-    let to = Stage::from_label(&t.stage).ok_or_else(|| ApiError(AppError::invalid("阶段", format!("无法识别的阶段“{}”", t.stage))))?;
+async fn transition(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    Json(t): Json<TransitionIn>,
+) -> Result<StatusCode, ApiError> {
+    let to = Stage::from_label(&t.stage)
+        .ok_or_else(|| ApiError(AppError::invalid("阶段", format!("无法识别的阶段“{}”", t.stage))))?;
     let mut problems = Vec::new();
-    let date = optional_date("日期", &t.date, &mut problems).ok_or_else(|| ApiError(AppError::invalid("日期", "请填写有效的日期")))?;
+    let date = optional_date("日期", &t.date, &mut problems)
+        .ok_or_else(|| ApiError(AppError::invalid("日期", "请填写有效的日期")))?;
     state.app.transition(&actor, id, to, date, &t.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -245,7 +289,11 @@ pub struct ReportOut {
 }
 
 #[utoipa::path(get, path = "/projects/{id}/reports", responses((status = 200, body = Vec<ReportOut>), (status = 403, body = ApiErrorBody)))]
-async fn list_reports(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> Result<Json<Vec<ReportOut>>, ApiError> {
+async fn list_reports(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ReportOut>>, ApiError> {
     let d = state.app.project_detail(&actor, id).await?;
     Ok(Json(
         d.reports
@@ -282,10 +330,23 @@ pub struct ReportIn {
 }
 
 #[utoipa::path(post, path = "/projects/{id}/reports", request_body = ReportIn, responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
-async fn submit_report(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, Json(r): Json<ReportIn>) -> Result<(StatusCode, Json<Created>), ApiError> {
+async fn submit_report(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    Json(r): Json<ReportIn>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let month = parse_month(&r.month).map_err(|e| ApiError(AppError::invalid("月份", e.to_string())))?;
-    let completed = Wan::parse(&r.completed_wan).map_err(|e| ApiError(AppError::invalid("本月完成投资", e.to_string())))?;
-    let input = ReportInput { month, completed, progress: r.progress, problems: r.problems, help_needed: r.help_needed, photos: vec![] };
+    let completed =
+        Wan::parse(&r.completed_wan).map_err(|e| ApiError(AppError::invalid("本月完成投资", e.to_string())))?;
+    let input = ReportInput {
+        month,
+        completed,
+        progress: r.progress,
+        problems: r.problems,
+        help_needed: r.help_needed,
+        photos: vec![],
+    };
     let id = state.app.submit_report(&actor, id, input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -307,7 +368,11 @@ pub struct YearParams {
 }
 
 #[utoipa::path(get, path = "/projects/summary", params(YearParams), responses((status = 200, body = SummaryOut), (status = 401, body = ApiErrorBody)))]
-async fn summary(State(state): State<AppState>, ApiUser(actor): ApiUser, Query(q): Query<YearParams>) -> Result<Json<SummaryOut>, ApiError> {
+async fn summary(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Query(q): Query<YearParams>,
+) -> Result<Json<SummaryOut>, ApiError> {
     let s = state.app.summary(&actor, crate::pages::opt_num(&q.year)).await?;
     Ok(Json(SummaryOut {
         year: s.year,
@@ -336,7 +401,12 @@ async fn periods(State(state): State<AppState>, ApiUser(_actor): ApiUser) -> Res
             .periods()
             .await?
             .into_iter()
-            .map(|p| PeriodOut { id: p.id, month: p.month.to_string(), deadline: p.deadline.map(|d| d.to_string()), open: p.open })
+            .map(|p| PeriodOut {
+                id: p.id,
+                month: p.month.to_string(),
+                deadline: p.deadline.map(|d| d.to_string()),
+                open: p.open,
+            })
             .collect(),
     ))
 }
@@ -359,7 +429,11 @@ pub struct ComparisonOut {
 }
 
 #[utoipa::path(get, path = "/offices/comparison", params(YearParams), responses((status = 200, body = Vec<ComparisonOut>)))]
-async fn comparison(State(state): State<AppState>, ApiUser(_actor): ApiUser, Query(q): Query<YearParams>) -> Result<Json<Vec<ComparisonOut>>, ApiError> {
+async fn comparison(
+    State(state): State<AppState>,
+    ApiUser(_actor): ApiUser,
+    Query(q): Query<YearParams>,
+) -> Result<Json<Vec<ComparisonOut>>, ApiError> {
     let c = state.app.comparison(crate::pages::opt_num(&q.year)).await?;
     Ok(Json(
         c.rows

@@ -1,9 +1,9 @@
 //! Who is asking: a session cookie (pages) or `Authorization: Bearer` (API and scripts),
 //! and a guard that refuses cross-site writes.
 
+use crate::AppState;
 use crate::error::ApiError;
 use crate::render::{Page, UserCtx};
-use crate::AppState;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
@@ -16,11 +16,8 @@ pub const SESSION_COOKIE: &str = "fk_session";
 pub const LANG_COOKIE: &str = "fk_lang";
 
 async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
-    if let Some(token) = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    if let Some(token) =
+        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
         return state.app.token_actor(token.trim()).await;
     }
@@ -59,7 +56,8 @@ impl FromRequestParts<AppState> for PageUser {
             }
             Ok(None) => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-                let target = if next == "/" { "/login".to_string() } else { format!("/login?next={}", urlencode(next)) };
+                let target =
+                    if next == "/" { "/login".to_string() } else { format!("/login?next={}", urlencode(next)) };
                 Err(Redirect::to(&target).into_response())
             }
             Err(e) => Err(crate::error::PageError::from(e).into_response()),

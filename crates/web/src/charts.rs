@@ -40,7 +40,8 @@ pub fn industry(rows: &[IndustryFigure], lang: &str) -> Value {
 
 /// Cumulative completed vs the planned pace (annual plan × m/12), by month.
 pub fn monthly(rows: &[MonthFigure], lang: &str) -> Value {
-    let months: Vec<String> = rows.iter().map(|m| if en(lang) { format!("M{}", m.month) } else { format!("{}月", m.month) }).collect();
+    let months: Vec<String> =
+        rows.iter().map(|m| if en(lang) { format!("M{}", m.month) } else { format!("{}月", m.month) }).collect();
     let done: Vec<Value> = rows
         .iter()
         .map(|m| if m.cumulative.yuan() > 0 { json!((m.cumulative.as_f64()).round()) } else { Value::Null })

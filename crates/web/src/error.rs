@@ -2,9 +2,9 @@
 //! message for people, and the detail in the log (never in the page).
 
 use crate::render::Page;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use fengkou_app::AppError;
 use serde::Serialize;
 

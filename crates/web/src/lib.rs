@@ -59,13 +59,18 @@ pub async fn serve(app: App, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 pub async fn serve_on(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // Colours must be current from the first request, so the first pass runs before
+    // serving; later passes run in the background.
+    if let Err(e) = app.refresh_all_warnings().await {
+        tracing::warn!("recomputing warnings failed: {e}");
+    }
     let refresher = app.clone();
     tokio::spawn(async move {
         loop {
+            tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
             if let Err(e) = refresher.refresh_all_warnings().await {
                 tracing::warn!("recomputing warnings failed: {e}");
             }
-            tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
         }
     });
     let addr: Option<SocketAddr> = listener.local_addr().ok();

@@ -73,11 +73,7 @@ fn datetime_filter(value: String) -> String {
 
 fn translate(state: &State, text: String) -> String {
     let english = state.lookup("lang").is_some_and(|l| l.as_str() == Some("en"));
-    if english {
-        DICTIONARY.get(text.as_str()).map_or(text, |e| (*e).to_string())
-    } else {
-        text
-    }
+    if english { DICTIONARY.get(text.as_str()).map_or(text, |e| (*e).to_string()) } else { text }
 }
 
 static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {

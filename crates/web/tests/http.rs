@@ -32,14 +32,21 @@ impl TestApp {
 
     /// A browser-like client logged in through the login form.
     async fn browser(&self, name: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let res = client.post(format!("{}/login", self.base)).form(&[("username", name), ("password", "password-123")]).send().await.unwrap();
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let res = client
+            .post(format!("{}/login", self.base))
+            .form(&[("username", name), ("password", "password-123")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {name}");
         client
     }
 
     async fn api(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = reqwest::Client::new().request(method, format!("{}/api/v1{}", self.base, path)).bearer_auth(token);
+        let mut req =
+            reqwest::Client::new().request(method, format!("{}/api/v1{}", self.base, path)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -70,10 +77,21 @@ async fn api_projects_reports_and_summary_on_every_backend() {
         use reqwest::Method as M;
 
         // Bad body: every bad field named, nothing written.
-        let (s, body) = t.api(&xmb, M::POST, "/projects", Some(json!({"name": "", "office": "火星办事处", "industry": "电子信息", "total_investment_wan": "很多"}))).await;
+        let (s, body) = t
+            .api(
+                &xmb,
+                M::POST,
+                "/projects",
+                Some(
+                    json!({"name": "", "office": "火星办事处", "industry": "电子信息", "total_investment_wan": "很多"}),
+                ),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body["problems"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("总投资")), "{body}");
-        let (s, body) = t.api(&xmb, M::POST, "/projects", Some(json!({"name": "x", "office": "火星办事处", "industry": "电子信息"}))).await;
+        let (s, body) = t
+            .api(&xmb, M::POST, "/projects", Some(json!({"name": "x", "office": "火星办事处", "industry": "电子信息"})))
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body["error"].as_str().unwrap().contains("没有名为“火星办事处”的办事处"), "{body}");
         let (s, _) = t.api(&viewer, M::POST, "/projects", Some(project_body("v", "湖北路办事处"))).await;
@@ -82,25 +100,54 @@ async fn api_projects_reports_and_summary_on_every_backend() {
         let (s, _) = t.api(&hb, M::POST, "/projects", Some(project_body("越权项目", "天津路办事处"))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
-        let (s, body) = t.api(&xmb, M::POST, "/projects", Some(project_body("国威科创锂电池PACK包", "湖北路办事处"))).await;
+        let (s, body) =
+            t.api(&xmb, M::POST, "/projects", Some(project_body("国威科创锂电池PACK包", "湖北路办事处"))).await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         let id = body["id"].as_i64().unwrap();
         let (s, _) = t.api(&xmb, M::POST, "/projects", Some(project_body("天津路项目", "天津路办事处"))).await;
         assert_eq!(s, StatusCode::CREATED);
 
         // Transitions: refused with a reason, then done.
-        let (s, body) = t.api(&hb, M::POST, &format!("/projects/{id}/transitions"), Some(json!({"stage": "达产", "date": "2027-01-01"}))).await;
+        let (s, body) = t
+            .api(
+                &hb,
+                M::POST,
+                &format!("/projects/{id}/transitions"),
+                Some(json!({"stage": "达产", "date": "2027-01-01"})),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body["error"].as_str().unwrap().contains("晚于今天"), "{body}");
-        let (s, _) = t.api(&hb, M::POST, &format!("/projects/{id}/transitions"), Some(json!({"stage": "建设", "date": "2026-04-01"}))).await;
+        let (s, _) = t
+            .api(
+                &hb,
+                M::POST,
+                &format!("/projects/{id}/transitions"),
+                Some(json!({"stage": "建设", "date": "2026-04-01"})),
+            )
+            .await;
         assert_eq!(s, StatusCode::NO_CONTENT);
 
         // Reports.
-        t.app.open_period(&t.app.login("xmb", "password-123").await.unwrap().0, fengkou_domain::Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap()).await.unwrap();
+        t.app
+            .open_period(
+                &t.app.login("xmb", "password-123").await.unwrap().0,
+                fengkou_domain::Month::new(2026, 10).unwrap(),
+                "2026-11-10".parse().unwrap(),
+            )
+            .await
+            .unwrap();
         let report = json!({"month": "2026-10", "completed_wan": "600.25", "progress": "主体封顶"});
         let (s, _) = t.api(&tj, M::POST, &format!("/projects/{id}/reports"), Some(report.clone())).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, _) = t.api(&hb, M::POST, &format!("/projects/{id}/reports"), Some(json!({"month": "2026-10", "completed_wan": "-3", "progress": "x"}))).await;
+        let (s, _) = t
+            .api(
+                &hb,
+                M::POST,
+                &format!("/projects/{id}/reports"),
+                Some(json!({"month": "2026-10", "completed_wan": "-3", "progress": "x"})),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, body) = t.api(&hb, M::POST, &format!("/projects/{id}/reports"), Some(report)).await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
@@ -138,13 +185,18 @@ async fn api_projects_reports_and_summary_on_every_backend() {
             (M::PUT, format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))),
             (M::POST, format!("/projects/{id}/transitions"), Some(json!({"stage": "投产", "date": "2026-10-01"}))),
             (M::GET, format!("/projects/{id}/reports"), None),
-            (M::POST, format!("/projects/{id}/reports"), Some(json!({"month": "2026-10", "completed_wan": "1", "progress": "x"}))),
+            (
+                M::POST,
+                format!("/projects/{id}/reports"),
+                Some(json!({"month": "2026-10", "completed_wan": "1", "progress": "x"})),
+            ),
         ] {
             let (s, _) = t.api(&tj, method.clone(), &path, body).await;
             assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}");
         }
         // Leaders read but do not edit.
-        let (s, _) = t.api(&leader, M::PUT, &format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))).await;
+        let (s, _) =
+            t.api(&leader, M::PUT, &format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         // No token, wrong token.
         let res = reqwest::get(format!("{}/api/v1/projects", t.base)).await.unwrap();
@@ -164,18 +216,35 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
     let t = spawn_app(&db.url).await;
     assert!(t.app.seed_demo().await.unwrap());
     for (name, _, _, password) in fengkou_app::demo::DEMO_USERS {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let res = client.post(format!("{}/login", t.base)).form(&[("username", name), ("password", password)]).send().await.unwrap();
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let res = client
+            .post(format!("{}/login", t.base))
+            .form(&[("username", name), ("password", password)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{name}");
-        for path in ["/dashboard", "/projects", "/projects?q=基地&sort=total", "/projects/1", "/reports", "/comparison", "/batches", "/import", "/audit", "/admin", "/projects/new", "/projects/1/edit", "/projects/1/report"] {
+        for path in [
+            "/dashboard",
+            "/projects",
+            "/projects?q=基地&sort=total",
+            "/projects/1",
+            "/reports",
+            "/comparison",
+            "/batches",
+            "/import",
+            "/audit",
+            "/admin",
+            "/projects/new",
+            "/projects/1/edit",
+            "/projects/1/report",
+        ] {
             let res = client.get(format!("{}{}", t.base, path)).send().await.unwrap();
             let status = res.status();
             let html = res.text().await.unwrap();
             assert!(!html.contains("页面生成失败"), "{name} {path}: template failed");
-            assert!(
-                status == StatusCode::OK || status == StatusCode::FORBIDDEN,
-                "{name} {path}: {status}"
-            );
+            assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{name} {path}: {status}");
             if status == StatusCode::OK {
                 assert!(html.contains("风口"), "{name} {path}");
             }
@@ -183,16 +252,35 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
     }
     // Project 1 (卓阳兴业城) belongs to 湖北路办事处; 天津路's user may not see it.
     let tj = t.app.login("tianjinlu", "fengkou-office").await.unwrap().0;
-    let other = t.app.list_projects(&tj, &fengkou_app::projects::ListQuery { per_page: 1, ..Default::default() }).await.unwrap();
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    client.post(format!("{}/login", t.base)).form(&[("username", "tianjinlu"), ("password", "fengkou-office")]).send().await.unwrap();
+    let other = t
+        .app
+        .list_projects(&tj, &fengkou_app::projects::ListQuery { per_page: 1, ..Default::default() })
+        .await
+        .unwrap();
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    client
+        .post(format!("{}/login", t.base))
+        .form(&[("username", "tianjinlu"), ("password", "fengkou-office")])
+        .send()
+        .await
+        .unwrap();
     for path in ["/projects/1", "/projects/1/edit", "/projects/1/report"] {
         let res = client.get(format!("{}{}", t.base, path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
     }
     for path in ["/projects/1/transition", "/projects/1/milestones", "/projects/1/problems", "/projects/1"] {
-        let res = client.post(format!("{}{}", t.base, path)).form(&[("stage", "投产"), ("date", "2026-10-01"), ("body", "x"), ("name", "x")]).send().await.unwrap();
-        assert!(matches!(res.status(), StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY), "{path}: {}", res.status());
+        let res = client
+            .post(format!("{}{}", t.base, path))
+            .form(&[("stage", "投产"), ("date", "2026-10-01"), ("body", "x"), ("name", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(res.status(), StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY),
+            "{path}: {}",
+            res.status()
+        );
     }
     // The ledger page of an office user lists only its own office.
     let html = client.get(format!("{}/projects", t.base)).send().await.unwrap().text().await.unwrap();
@@ -221,7 +309,13 @@ async fn login_logout_throttle_and_cross_site_guard() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = client.post(format!("{}/periods", t.base)).header("origin", "http://evil.example").form(&[("month", "2026-10")]).send().await.unwrap();
+    let res = client
+        .post(format!("{}/periods", t.base))
+        .header("origin", "http://evil.example")
+        .form(&[("month", "2026-10")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(t.app.periods().await.unwrap().is_empty());
     let res = client.post(format!("{}/logout", t.base)).send().await.unwrap();
@@ -231,7 +325,12 @@ async fn login_logout_throttle_and_cross_site_guard() {
     // Wrong passwords: a Chinese message, then a slow-down.
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        let res = anon.post(format!("{}/login", t.base)).form(&[("username", "xmb"), ("password", "nope")]).send().await.unwrap();
+        let res = anon
+            .post(format!("{}/login", t.base))
+            .form(&[("username", "xmb"), ("password", "nope")])
+            .send()
+            .await
+            .unwrap();
         statuses.push(res.status());
         let html = res.text().await.unwrap();
         assert!(html.contains("用户名或密码错误") || html.contains("秒后再试"), "{html}");
@@ -256,7 +355,11 @@ async fn hostile_uploads_change_nothing() {
     // Above the upload limit: refused before it is read.
     let res = upload(vec![0u8; fengkou_web::MAX_UPLOAD_BYTES + 1024]).await;
     if let Ok(res) = res {
-        assert!(matches!(res.status(), StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNPROCESSABLE_ENTITY), "{}", res.status());
+        assert!(
+            matches!(res.status(), StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNPROCESSABLE_ENTITY),
+            "{}",
+            res.status()
+        );
     }
     // Still serving, nothing written.
     assert_eq!(client.get(format!("{}/healthz", t.base)).send().await.unwrap().status(), StatusCode::OK);
@@ -270,7 +373,9 @@ async fn openapi_swagger_assets_and_exports_are_served() {
     let t = spawn_app(&db.url).await;
     let token = t.user("xmb", Role::ProjectOffice, None).await;
     let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", t.base)).await.unwrap().json().await.unwrap();
-    for path in ["/projects", "/projects/summary", "/projects/{id}", "/projects/{id}/transitions", "/projects/{id}/reports"] {
+    for path in
+        ["/projects", "/projects/summary", "/projects/{id}", "/projects/{id}/transitions", "/projects/{id}/reports"]
+    {
         assert!(doc["paths"][path].is_object(), "{path} missing from OpenAPI");
     }
     let ui = reqwest::get(format!("{}/api/docs/", t.base)).await.unwrap();
@@ -302,7 +407,10 @@ fn second_reader_check(path: &std::path::Path, expected: &str) {
     );
     match std::process::Command::new("python3").arg("-c").arg(&script).arg(path).output() {
         Ok(out) if out.status.success() => assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok"),
-        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("No module named 'openpyxl'") && std::env::var("CI").is_err() => {
+        Ok(out)
+            if String::from_utf8_lossy(&out.stderr).contains("No module named 'openpyxl'")
+                && std::env::var("CI").is_err() =>
+        {
             eprintln!("openpyxl not installed: second-reader check skipped (CI installs it)");
         }
         Ok(out) => panic!("openpyxl could not read the export: {}", String::from_utf8_lossy(&out.stderr)),

@@ -16,7 +16,8 @@ fn messy_ledger() -> Vec<u8> {
     ws.merge_range(0, 0, 0, 11, "2026年全区重点项目建设台账", &f).unwrap();
     ws.write_string(1, 9, "单位：万元").unwrap();
     // Two-row merged header; columns not in our order; synonyms.
-    for (c, h) in ["序号", "项目名称", "责任办事处", "所属产业", "项目状态", "总投资(万元)"].iter().enumerate() {
+    for (c, h) in ["序号", "项目名称", "责任办事处", "所属产业", "项目状态", "总投资(万元)"].iter().enumerate()
+    {
         ws.merge_range(2, c as u16, 3, c as u16, h, &f).unwrap();
     }
     ws.merge_range(2, 6, 2, 7, "2026年投资", &f).unwrap();
@@ -159,8 +160,14 @@ fn export_reads_back_to_the_same_data() {
             LedgerSection {
                 name: "产业项目".into(),
                 rows: vec![
-                    LedgerExportRow { header: header("国威科创锂电池PACK包", Some("GW-1"), Stage::Building, Some("2026-02-01")), completed: Wan::from_wan(12) },
-                    LedgerExportRow { header: header("东旭氢能电机产业园", None, Stage::Signed, None), completed: Wan::ZERO },
+                    LedgerExportRow {
+                        header: header("国威科创锂电池PACK包", Some("GW-1"), Stage::Building, Some("2026-02-01")),
+                        completed: Wan::from_wan(12),
+                    },
+                    LedgerExportRow {
+                        header: header("东旭氢能电机产业园", None, Stage::Signed, None),
+                        completed: Wan::ZERO,
+                    },
                 ],
             },
             LedgerSection { name: "基础设施项目".into(), rows: vec![] },

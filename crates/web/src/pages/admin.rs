@@ -40,12 +40,20 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
             Ok(None) => break,
             Err(e) => {
                 let msg = format!("上传中断或文件过大（上限 {} MB）：{e}", crate::MAX_UPLOAD_BYTES / 1024 / 1024);
-                return Ok((StatusCode::PAYLOAD_TOO_LARGE, u.page.render("import.html", crate::ctx! { report => None::<()>, error => msg })).into_response());
+                return Ok((
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    u.page.render("import.html", crate::ctx! { report => None::<()>, error => msg }),
+                )
+                    .into_response());
             }
         }
     }
     if bytes.is_empty() {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, u.page.render("import.html", crate::ctx! { report => None::<()>, error => "请选择要导入的 .xlsx 文件" })).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            u.page.render("import.html", crate::ctx! { report => None::<()>, error => "请选择要导入的 .xlsx 文件" }),
+        )
+            .into_response());
     }
     match state.app.import_projects(&u.actor, &bytes, dry_run).await {
         Ok(report) => Ok(u.page.render("import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => None::<String> }).into_response()),
@@ -66,7 +74,8 @@ struct PageParam {
 
 async fn audit(State(state): State<AppState>, u: PageUser, Query(q): Query<PageParam>) -> Result<Response, PageError> {
     let page = opt_num(&q.page).unwrap_or(1u64).max(1);
-    let (rows, pages) = state.app.audit_log(&u.actor, page).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let (rows, pages) =
+        state.app.audit_log(&u.actor, page).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     Ok(u.page.render("audit.html", crate::ctx! { rows => rows, page => page, pages => pages }).into_response())
 }
 
@@ -76,7 +85,14 @@ async fn admin_page(state: &AppState, u: &PageUser, error: Option<String>) -> Re
     let offices = state.app.offices().await?;
     let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.code(), r.label())).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((status, u.page.render("admin.html", crate::ctx! { users => users, settings => settings, offices => offices, roles => roles, error => error })).into_response())
+    Ok((
+        status,
+        u.page.render(
+            "admin.html",
+            crate::ctx! { users => users, settings => settings, offices => offices, roles => roles, error => error },
+        ),
+    )
+        .into_response())
 }
 
 async fn admin(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
@@ -104,7 +120,9 @@ async fn add_user(State(state): State<AppState>, u: PageUser, Form(f): Form<User
     let office = Some(f.office.as_str()).filter(|o| !o.is_empty());
     match state.app.add_user(Some(&u.actor), &f.username, &f.display_name, role, office, &f.password).await {
         Ok(_) => Ok(see_other("/admin")),
-        Err(AppError::Invalid(p)) => admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await,
+        Err(AppError::Invalid(p)) => {
+            admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
+        }
         Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
     }
 }
@@ -119,15 +137,22 @@ struct SettingsForm {
     months: String,
 }
 
-async fn save_settings(State(state): State<AppState>, u: PageUser, Form(f): Form<SettingsForm>) -> Result<Response, PageError> {
+async fn save_settings(
+    State(state): State<AppState>,
+    u: PageUser,
+    Form(f): Form<SettingsForm>,
+) -> Result<Response, PageError> {
     let parsed = (f.yellow.trim().parse::<f64>(), f.red.trim().parse::<f64>(), f.months.trim().parse::<i32>());
     let (Ok(yellow), Ok(red), Ok(months)) = parsed else {
         return admin_page(&state, &u, Some("预警阈值须为数字".into())).await;
     };
-    let settings = WarningSettings { yellow_behind_points: yellow, red_behind_points: red, start_overdue_red_months: months };
+    let settings =
+        WarningSettings { yellow_behind_points: yellow, red_behind_points: red, start_overdue_red_months: months };
     match state.app.save_warning_settings(&u.actor, settings).await {
         Ok(()) => Ok(see_other("/admin")),
-        Err(AppError::Invalid(p)) => admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await,
+        Err(AppError::Invalid(p)) => {
+            admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
+        }
         Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
     }
 }
@@ -138,10 +163,16 @@ struct OfficeForm {
     name: String,
 }
 
-async fn add_office(State(state): State<AppState>, u: PageUser, Form(f): Form<OfficeForm>) -> Result<Response, PageError> {
+async fn add_office(
+    State(state): State<AppState>,
+    u: PageUser,
+    Form(f): Form<OfficeForm>,
+) -> Result<Response, PageError> {
     match state.app.add_office(Some(&u.actor), &f.name).await {
         Ok(_) => Ok(see_other("/admin")),
-        Err(AppError::Invalid(p)) => admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await,
+        Err(AppError::Invalid(p)) => {
+            admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
+        }
         Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
     }
 }

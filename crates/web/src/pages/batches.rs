@@ -48,7 +48,8 @@ async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<BatchF
     let err = |e| PageError { error: e, page: Some(u.page.clone()) };
     let seq: i32 = opt_num(&f.seq).ok_or_else(|| err(AppError::invalid("期数", "请填写数字")))?;
     let mut problems = Vec::new();
-    let held_on = optional_date("日期", &f.held_on, &mut problems).ok_or_else(|| err(AppError::invalid("日期", "请填写有效的日期")))?;
+    let held_on = optional_date("日期", &f.held_on, &mut problems)
+        .ok_or_else(|| err(AppError::invalid("日期", "请填写有效的日期")))?;
     state.app.create_batch(&u.actor, seq, held_on).await.map_err(err)?;
     Ok(see_other("/batches"))
 }
@@ -61,15 +62,25 @@ struct ItemForm {
     list: String,
 }
 
-async fn add_item(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<ItemForm>) -> Result<Response, PageError> {
+async fn add_item(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemForm>,
+) -> Result<Response, PageError> {
     let err = |e| PageError { error: e, page: Some(u.page.clone()) };
     let project: i64 = opt_num(&f.project_id).ok_or_else(|| err(AppError::invalid("项目", "请填写项目编号（ID）")))?;
-    let list = BatchList::from_code(&f.list).ok_or_else(|| err(AppError::invalid("名单", "须为 签约、开工 或 投产")))?;
+    let list =
+        BatchList::from_code(&f.list).ok_or_else(|| err(AppError::invalid("名单", "须为 签约、开工 或 投产")))?;
     state.app.add_to_batch(&u.actor, id, project, list).await.map_err(err)?;
     Ok(see_other(&format!("/batches#batch-{id}")))
 }
 
 async fn remove_item(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let batch = state.app.remove_from_batch(&u.actor, id).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let batch = state
+        .app
+        .remove_from_batch(&u.actor, id)
+        .await
+        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     Ok(see_other(&format!("/batches#batch-{batch}")))
 }

@@ -48,7 +48,10 @@ struct NextParam {
 }
 
 async fn login_page(AnonPage(page): AnonPage, Query(q): Query<NextParam>) -> impl IntoResponse {
-    page.render("login.html", crate::ctx! { next => safe_next(q.next.as_deref()), error => None::<String>, username => "" })
+    page.render(
+        "login.html",
+        crate::ctx! { next => safe_next(q.next.as_deref()), error => None::<String>, username => "" },
+    )
 }
 
 #[derive(Deserialize)]
@@ -61,7 +64,13 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, AnonPage(page): AnonPage, jar: CookieJar, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    AnonPage(page): AnonPage,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     match state.app.login(&f.username, &f.password).await {
         Ok((_, secret)) => {
             let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
@@ -96,14 +105,19 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Respons
     Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
 }
 
-async fn set_lang(axum::extract::Path(code): axum::extract::Path<String>, jar: CookieJar, headers: HeaderMap) -> Response {
+async fn set_lang(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Response {
     let lang = if code == "en" { "en" } else { "zh" };
     let back = headers
         .get(axum::http::header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())))
         .unwrap_or_else(|| "/".to_string());
-    let cookie = Cookie::build((LANG_COOKIE, lang)).path("/").same_site(SameSite::Lax).max_age(time_hours(24 * 365)).build();
+    let cookie =
+        Cookie::build((LANG_COOKIE, lang)).path("/").same_site(SameSite::Lax).max_age(time_hours(24 * 365)).build();
     (jar.add(cookie), Redirect::to(safe_next(Some(&back)))).into_response()
 }
 

@@ -25,8 +25,16 @@ struct YearParam {
     year: Option<String>,
 }
 
-async fn dashboard(State(state): State<AppState>, u: PageUser, Query(q): Query<YearParam>) -> Result<Response, PageError> {
-    let d = state.app.dashboard(&u.actor, opt_num(&q.year)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+async fn dashboard(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(q): Query<YearParam>,
+) -> Result<Response, PageError> {
+    let d = state
+        .app
+        .dashboard(&u.actor, opt_num(&q.year))
+        .await
+        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     let lang = u.page.lang;
     let html = u.page.render(
         "dashboard.html",
@@ -41,11 +49,15 @@ async fn dashboard(State(state): State<AppState>, u: PageUser, Query(q): Query<Y
     Ok(html.into_response())
 }
 
-async fn comparison(State(state): State<AppState>, u: PageUser, Query(q): Query<YearParam>) -> Result<Response, PageError> {
-    let c = state.app.comparison(opt_num(&q.year)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+async fn comparison(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(q): Query<YearParam>,
+) -> Result<Response, PageError> {
+    let c =
+        state.app.comparison(opt_num(&q.year)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     let lang = u.page.lang;
-    Ok(u
-        .page
+    Ok(u.page
         .render(
             "comparison.html",
             crate::ctx! {
@@ -58,7 +70,11 @@ async fn comparison(State(state): State<AppState>, u: PageUser, Query(q): Query<
         .into_response())
 }
 
-async fn comparison_xlsx(State(state): State<AppState>, u: PageUser, Query(q): Query<YearParam>) -> Result<Response, PageError> {
+async fn comparison_xlsx(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(q): Query<YearParam>,
+) -> Result<Response, PageError> {
     let _ = &u.actor; // any logged-in user may export the comparison
     let bytes = state.app.export_comparison(opt_num(&q.year)).await?;
     Ok(xlsx_response("办事处对比.xlsx", bytes))

@@ -92,8 +92,7 @@ async fn list(State(state): State<AppState>, u: PageUser, Query(p): Query<ListPa
     let page = state.app.list_projects(&u.actor, &p.query(50)).await.map_err(page_err(&u))?;
     let offices = state.app.offices().await?;
     let industries = state.app.industries().await?;
-    Ok(u
-        .page
+    Ok(u.page
         .render(
             "projects.html",
             crate::ctx! {
@@ -109,7 +108,11 @@ async fn list(State(state): State<AppState>, u: PageUser, Query(p): Query<ListPa
         .into_response())
 }
 
-async fn export(State(state): State<AppState>, u: PageUser, Query(p): Query<ListParams>) -> Result<Response, PageError> {
+async fn export(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(p): Query<ListParams>,
+) -> Result<Response, PageError> {
     let bytes = state.app.export_projects(&u.actor, opt_num(&p.year)).await.map_err(page_err(&u))?;
     Ok(xlsx_response("重点项目台账.xlsx", bytes))
 }
@@ -118,10 +121,18 @@ async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
     let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(&u))?;
     let audit = state.app.project_audit(&u.actor, id).await.map_err(page_err(&u))?;
     let today = state.app.today();
-    Ok(u.page.render("project.html", crate::ctx! { d => d, audit => audit, today => today.to_string() }).into_response())
+    Ok(u.page
+        .render("project.html", crate::ctx! { d => d, audit => audit, today => today.to_string() })
+        .into_response())
 }
 
-async fn form_page(state: &AppState, u: &PageUser, form: &ProjectForm, id: Option<i64>, errors: &[FieldError]) -> Result<Response, PageError> {
+async fn form_page(
+    state: &AppState,
+    u: &PageUser,
+    form: &ProjectForm,
+    id: Option<i64>,
+    errors: &[FieldError],
+) -> Result<Response, PageError> {
     let offices = state.app.offices().await?;
     let industries = state.app.industries().await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -148,12 +159,17 @@ async fn new_form(State(state): State<AppState>, u: PageUser) -> Result<Response
     }
     let mut form = ProjectForm { stage: Stage::Signed.label().into(), ..Default::default() };
     if let Some(office) = u.actor.office_id {
-        form.office = state.app.offices().await?.into_iter().find(|o| o.id == office).map(|o| o.name).unwrap_or_default();
+        form.office =
+            state.app.offices().await?.into_iter().find(|o| o.id == office).map(|o| o.name).unwrap_or_default();
     }
     form_page(&state, &u, &form, None, &[]).await
 }
 
-async fn create(State(state): State<AppState>, u: PageUser, Form(form): Form<ProjectForm>) -> Result<Response, PageError> {
+async fn create(
+    State(state): State<AppState>,
+    u: PageUser,
+    Form(form): Form<ProjectForm>,
+) -> Result<Response, PageError> {
     let header = match form.parse() {
         Ok(h) => h,
         Err(errors) => return form_page(&state, &u, &form, None, &errors).await,
@@ -173,7 +189,12 @@ async fn edit_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i6
     form_page(&state, &u, &ProjectForm::of(&d.header), Some(id), &[]).await
 }
 
-async fn update(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(form): Form<ProjectForm>) -> Result<Response, PageError> {
+async fn update(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ProjectForm>,
+) -> Result<Response, PageError> {
     let header = match form.parse() {
         Ok(h) => h,
         Err(errors) => return form_page(&state, &u, &form, Some(id), &errors).await,
@@ -195,10 +216,17 @@ struct TransitionForm {
     reason: String,
 }
 
-async fn transition(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TransitionForm>) -> Result<Response, PageError> {
-    let to = Stage::from_label(&f.stage).ok_or_else(|| page_err(&u)(AppError::invalid("阶段", format!("无法识别的阶段“{}”", f.stage))))?;
+async fn transition(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TransitionForm>,
+) -> Result<Response, PageError> {
+    let to = Stage::from_label(&f.stage)
+        .ok_or_else(|| page_err(&u)(AppError::invalid("阶段", format!("无法识别的阶段“{}”", f.stage))))?;
     let mut problems = Vec::new();
-    let date = optional_date("日期", &f.date, &mut problems).ok_or_else(|| page_err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
+    let date = optional_date("日期", &f.date, &mut problems)
+        .ok_or_else(|| page_err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
     state.app.transition(&u.actor, id, to, date, &f.reason).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{id}")))
 }
@@ -213,12 +241,22 @@ struct TextForm {
     date: String,
 }
 
-async fn comment(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+async fn comment(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TextForm>,
+) -> Result<Response, PageError> {
     state.app.add_comment(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{id}#comments")))
 }
 
-async fn milestone(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+async fn milestone(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TextForm>,
+) -> Result<Response, PageError> {
     let mut problems = Vec::new();
     let due = optional_date("时限", &f.date, &mut problems);
     if !problems.is_empty() {
@@ -228,7 +266,12 @@ async fn milestone(State(state): State<AppState>, u: PageUser, Path(id): Path<i6
     Ok(see_other(&format!("/projects/{id}#milestones")))
 }
 
-async fn problem(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+async fn problem(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TextForm>,
+) -> Result<Response, PageError> {
     let mut problems = Vec::new();
     let deadline = optional_date("解决时限", &f.date, &mut problems);
     if !problems.is_empty() {
@@ -238,20 +281,33 @@ async fn problem(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>
     Ok(see_other(&format!("/projects/{id}#problems")))
 }
 
-async fn milestone_done(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+async fn milestone_done(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let today = state.app.today();
     let project = state.app.complete_milestone(&u.actor, id, today).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{project}#milestones")))
 }
 
-async fn problem_resolve(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, Form(f): Form<TextForm>) -> Result<Response, PageError> {
+async fn problem_resolve(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<TextForm>,
+) -> Result<Response, PageError> {
     let project = state.app.resolve_problem(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{project}#problems")))
 }
 
 async fn photo(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     let p = state.app.photo(&u.actor, id).await.map_err(page_err(&u))?;
-    Ok(([(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())], p.data).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())],
+        p.data,
+    )
+        .into_response())
 }
 
 #[derive(Serialize, Default)]
@@ -263,19 +319,35 @@ struct ReportFormValues {
     help_needed: String,
 }
 
-async fn report_page(state: &AppState, u: &PageUser, id: i64, values: &ReportFormValues, errors: &[FieldError]) -> Result<Response, PageError> {
+async fn report_page(
+    state: &AppState,
+    u: &PageUser,
+    id: i64,
+    values: &ReportFormValues,
+    errors: &[FieldError],
+) -> Result<Response, PageError> {
     let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(u))?;
     let periods: Vec<_> = state.app.periods().await?.into_iter().filter(|p| p.open).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, u.page.render("report_form.html", crate::ctx! { d => d, periods => periods, v => values, errors => errors })).into_response())
+    Ok((
+        status,
+        u.page.render("report_form.html", crate::ctx! { d => d, periods => periods, v => values, errors => errors }),
+    )
+        .into_response())
 }
 
 async fn report_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let month = state.app.periods().await?.into_iter().find(|p| p.open).map(|p| p.month.to_string()).unwrap_or_default();
+    let month =
+        state.app.periods().await?.into_iter().find(|p| p.open).map(|p| p.month.to_string()).unwrap_or_default();
     report_page(&state, &u, id, &ReportFormValues { month, ..Default::default() }, &[]).await
 }
 
-async fn submit_report(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>, mut mp: Multipart) -> Result<Response, PageError> {
+async fn submit_report(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, PageError> {
     let mut v = ReportFormValues::default();
     let mut photos = Vec::new();
     let mut errors = Vec::new();
@@ -288,7 +360,8 @@ async fn submit_report(State(state): State<AppState>, u: PageUser, Path(id): Pat
         let name = field.name().unwrap_or("").to_string();
         if name == "photos" {
             let filename = field.file_name().unwrap_or("photo").to_string();
-            let bytes = field.bytes().await.map_err(|e| page_err(&u)(AppError::Rejected(format!("照片上传失败：{e}"))))?;
+            let bytes =
+                field.bytes().await.map_err(|e| page_err(&u)(AppError::Rejected(format!("照片上传失败：{e}"))))?;
             if !bytes.is_empty() {
                 photos.push(PhotoUpload { filename, bytes: bytes.to_vec() });
             }
@@ -304,7 +377,8 @@ async fn submit_report(State(state): State<AppState>, u: PageUser, Path(id): Pat
             _ => {}
         }
     }
-    let month: Option<Month> = parse_month(&v.month).map_err(|e| errors.push(FieldError::new("月份", e.to_string()))).ok();
+    let month: Option<Month> =
+        parse_month(&v.month).map_err(|e| errors.push(FieldError::new("月份", e.to_string()))).ok();
     let completed = Wan::parse(if v.completed.trim().is_empty() { "0" } else { &v.completed })
         .map_err(|e| errors.push(FieldError::new("本月完成投资", e.to_string())))
         .ok();

@@ -35,8 +35,7 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
     let missing_total: usize = missing.iter().map(|m| m.projects.len()).sum();
     let today = state.app.today();
     let suggested = fengkou_domain::Month::of(today).prev();
-    Ok(u
-        .page
+    Ok(u.page
         .render(
             "reports.html",
             crate::ctx! {
@@ -60,21 +59,34 @@ struct PeriodForm {
     deadline: String,
 }
 
-async fn open_period(State(state): State<AppState>, u: PageUser, Form(f): Form<PeriodForm>) -> Result<Response, PageError> {
+async fn open_period(
+    State(state): State<AppState>,
+    u: PageUser,
+    Form(f): Form<PeriodForm>,
+) -> Result<Response, PageError> {
     let err = |e| PageError { error: e, page: Some(u.page.clone()) };
     let month = parse_month(&f.month).map_err(|e| err(AppError::invalid("月份", e.to_string())))?;
     let mut problems = Vec::new();
-    let deadline = optional_date("截止日期", &f.deadline, &mut problems).ok_or_else(|| err(AppError::invalid("截止日期", "请填写有效的日期")))?;
+    let deadline = optional_date("截止日期", &f.deadline, &mut problems)
+        .ok_or_else(|| err(AppError::invalid("截止日期", "请填写有效的日期")))?;
     state.app.open_period(&u.actor, month, deadline).await.map_err(err)?;
     Ok(see_other("/reports"))
 }
 
 async fn close_period(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state.app.set_period_open(&u.actor, id, false).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    state
+        .app
+        .set_period_open(&u.actor, id, false)
+        .await
+        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     Ok(see_other("/reports"))
 }
 
 async fn reopen_period(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state.app.set_period_open(&u.actor, id, true).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    state
+        .app
+        .set_period_open(&u.actor, id, true)
+        .await
+        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     Ok(see_other("/reports"))
 }
