@@ -1,0 +1,337 @@
+//! The project rows as the use cases write them: inserts, header and plan updates,
+//! stage changes, each with its audit entry. Callers have checked permissions and
+//! rules; these only write, inside the caller's transaction.
+
+use super::{Names, stage_of};
+use crate::Result;
+use crate::audit::{self, Change, json};
+use chrono::{NaiveDate, Utc};
+use fengkou_domain::project::ProjectHeader;
+use fengkou_domain::warning::Light;
+use fengkou_domain::{Month, Stage, Wan};
+use fengkou_storage::entity::{annual_plan, problem, project, report, stage_event};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+
+pub(crate) async fn insert_problem<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    project_id: i64,
+    description: &str,
+    responsible: &str,
+    deadline: Option<NaiveDate>,
+) -> Result<()> {
+    let saved = problem::ActiveModel {
+        project_id: Set(project_id),
+        description: Set(description.trim().to_string()),
+        responsible: Set(responsible.trim().chars().take(200).collect()),
+        deadline: Set(deadline),
+        resolved: Set(false),
+        resolution: Set(String::new()),
+        created_by: Set(username.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "create",
+            entity: "problem",
+            entity_id: Some(saved.id),
+            project_id: Some(project_id),
+            before: None,
+            after: json(&saved),
+        },
+    )
+    .await
+}
+
+pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> ProjectHeader {
+    ProjectHeader {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        office: names.office(p.office_id),
+        industry: names.industry(p.industry_id),
+        stage: Some(stage_of(p)),
+        location: p.location.clone(),
+        content: p.content.clone(),
+        leader: p.leader.clone(),
+        responsible_unit: p.responsible_unit.clone(),
+        owner_unit: p.owner_unit.clone(),
+        total_investment: Wan::from_yuan(p.total_investment),
+        annual_plan,
+        planned_start: p.planned_start,
+        planned_finish: p.planned_finish,
+        actual_start: p.actual_start,
+    }
+}
+
+fn clean(s: &str) -> String {
+    s.trim().to_string()
+}
+
+/// Inserts a new project with its plan for `plan_year` and its first stage event.
+pub(crate) async fn insert_project<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    plan_year: i32,
+) -> Result<i64> {
+    insert_project_for_year(db, username, h, office_id, industry_id, None, plan_year, false).await
+}
+
+pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    stage_date: Option<NaiveDate>,
+    plan_year: i32,
+    demo: bool,
+) -> Result<i64> {
+    let now = Utc::now();
+    let stage = h.stage.unwrap_or(Stage::Planning);
+    let saved = project::ActiveModel {
+        code: Set(h.code.as_deref().map(clean).filter(|c| !c.is_empty())),
+        name: Set(clean(&h.name)),
+        office_id: Set(office_id),
+        industry_id: Set(industry_id),
+        stage: Set(stage.code().to_string()),
+        location: Set(clean(&h.location)),
+        content: Set(clean(&h.content)),
+        leader: Set(clean(&h.leader)),
+        responsible_unit: Set(clean(&h.responsible_unit)),
+        owner_unit: Set(clean(&h.owner_unit)),
+        total_investment: Set(h.total_investment.yuan()),
+        planned_start: Set(h.planned_start),
+        planned_finish: Set(h.planned_finish),
+        actual_start: Set(h.actual_start),
+        actual_finish: Set(None),
+        warning_light: Set(Light::Green.code().to_string()),
+        warning_detail: Set(String::new()),
+        demo: Set(demo),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    if h.annual_plan > Wan::ZERO {
+        annual_plan::ActiveModel {
+            project_id: Set(saved.id),
+            year: Set(plan_year),
+            amount: Set(h.annual_plan.yuan()),
+            completed: Set(0),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    stage_event::ActiveModel {
+        project_id: Set(saved.id),
+        from_stage: Set(String::new()),
+        to_stage: Set(stage.code().to_string()),
+        // The date the project reached its stage: its actual start when started,
+        // otherwise what the caller knows (often nothing).
+        on_date: Set(if stage.is_started() { h.actual_start.or(stage_date) } else { stage_date }),
+        reason: Set("登记".to_string()),
+        username: Set(username.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "create",
+            entity: "project",
+            entity_id: Some(saved.id),
+            project_id: Some(saved.id),
+            before: None,
+            after: json(&saved),
+        },
+    )
+    .await?;
+    Ok(saved.id)
+}
+
+/// Writes a changed header and this year's plan; records nothing when nothing changed.
+pub(crate) async fn update_project_row<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    before: project::Model,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    plan_year: i32,
+) -> Result<bool> {
+    let plan_changed = set_annual_plan(db, before.id, plan_year, h.annual_plan).await?;
+    let header_changed = update_header(db, username, &before, h, office_id, industry_id).await?;
+    Ok(header_changed || plan_changed)
+}
+
+/// The project row as `h` describes it (stage and warning are not header fields).
+pub(crate) fn with_header(
+    before: &project::Model,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+) -> project::Model {
+    let mut new = before.clone();
+    new.code = h.code.as_deref().map(clean).filter(|c| !c.is_empty());
+    new.name = clean(&h.name);
+    new.office_id = office_id;
+    new.industry_id = industry_id;
+    new.location = clean(&h.location);
+    new.content = clean(&h.content);
+    new.leader = clean(&h.leader);
+    new.responsible_unit = clean(&h.responsible_unit);
+    new.owner_unit = clean(&h.owner_unit);
+    new.total_investment = h.total_investment.yuan();
+    new.planned_start = h.planned_start;
+    new.planned_finish = h.planned_finish;
+    new.actual_start = h.actual_start;
+    new
+}
+
+/// Writes the header when it differs; returns whether it did.
+pub(crate) async fn update_header<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    before: &project::Model,
+    h: &ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+) -> Result<bool> {
+    let mut new = with_header(before, h, office_id, industry_id);
+    if new == *before {
+        return Ok(false);
+    }
+    new.updated_at = Utc::now();
+    let after = project::ActiveModel::from(new).reset_all().update(db).await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "update",
+            entity: "project",
+            entity_id: Some(before.id),
+            project_id: Some(before.id),
+            before: json(before),
+            after: json(&after),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Sets a project's plan for a year; returns whether it changed.
+pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
+    db: &C,
+    project_id: i64,
+    year: i32,
+    amount: Wan,
+) -> Result<bool> {
+    let existing = annual_plan::Entity::find()
+        .filter(annual_plan::Column::ProjectId.eq(project_id))
+        .filter(annual_plan::Column::Year.eq(year))
+        .one(db)
+        .await?;
+    match existing {
+        Some(a) if a.amount == amount.yuan() => Ok(false),
+        Some(a) => {
+            let mut am = a.into_active_model();
+            am.amount = Set(amount.yuan());
+            am.update(db).await?;
+            Ok(true)
+        }
+        None if amount == Wan::ZERO => Ok(false),
+        None => {
+            // The year's completed figure may already exist in reports.
+            let completed = report_sum(db, project_id, year).await?;
+            annual_plan::ActiveModel {
+                project_id: Set(project_id),
+                year: Set(year),
+                amount: Set(amount.yuan()),
+                completed: Set(completed),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+pub(crate) async fn report_sum<C: ConnectionTrait>(db: &C, project_id: i64, year: i32) -> Result<i64> {
+    Ok(report::Entity::find()
+        .filter(report::Column::ProjectId.eq(project_id))
+        .filter(report::Column::Year.eq(year))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.completed)
+        .sum())
+}
+
+/// Records a stage change (already checked by the caller) and updates the project.
+pub(crate) async fn record_stage<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    p: &project::Model,
+    to: Stage,
+    date: NaiveDate,
+    reason: &str,
+) -> Result<()> {
+    let from = stage_of(p);
+    stage_event::ActiveModel {
+        project_id: Set(p.id),
+        from_stage: Set(from.code().to_string()),
+        to_stage: Set(to.code().to_string()),
+        on_date: Set(Some(date)),
+        reason: Set(reason.trim().to_string()),
+        username: Set(username.to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut am = p.clone().into_active_model();
+    am.stage = Set(to.code().to_string());
+    if to == Stage::Started || (to.is_started() && p.actual_start.is_none()) {
+        am.actual_start = Set(Some(date));
+    }
+    if to == Stage::Producing {
+        am.actual_finish = Set(Some(date));
+    }
+    if !to.is_started() {
+        am.actual_start = Set(None);
+    }
+    am.updated_at = Set(Utc::now());
+    let after = am.update(db).await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "transition",
+            entity: "project",
+            entity_id: Some(p.id),
+            project_id: Some(p.id),
+            before: Some(serde_json::json!({"stage": from.label()})),
+            after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason, "actual_start": after.actual_start})),
+        },
+    )
+    .await
+}
+
+/// The month label for a report row.
+pub(crate) fn month_of(r: &report::Model) -> Option<Month> {
+    Month::new(r.year, r.month as u32)
+}
