@@ -29,7 +29,7 @@ impl std::fmt::Display for RowProblem {
 /// Problems with the file as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum OfficeError {
-    #[error("文件不是有效的 Excel (.xlsx) 文件：{0}")]
+    #[error("文件不是有效的 Excel (.xlsx) 文件（旧版 .xls 请先另存为 .xlsx）：{0}")]
     NotXlsx(String),
     #[error("工作簿中没有工作表")]
     NoSheet,
@@ -39,6 +39,8 @@ pub enum OfficeError {
     MissingColumns(Vec<String>),
     #[error("数据行数 {0} 超过上限 {1}，请分批导入")]
     TooManyRows(usize, usize),
+    #[error("表格超过 {0} 列，不像项目台账，请检查文件")]
+    TooManyColumns(usize),
     #[error("生成 Excel 文件失败：{0}")]
     Write(String),
 }

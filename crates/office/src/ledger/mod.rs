@@ -17,6 +17,8 @@ use std::io::Cursor;
 const HEADER_SEARCH_ROWS: usize = 15;
 /// Above this a ledger is not a district's ledger; refuse rather than exhaust memory.
 pub const MAX_DATA_ROWS: usize = 200_000;
+/// A ledger has a few dozen columns at most.
+pub const MAX_COLUMNS: usize = 200;
 
 /// What a column means, found from its header text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,8 +235,9 @@ fn classify(row: &[Data], name_col: usize) -> RowKind {
 /// Reads a ledger from .xlsx bytes. File-level problems are errors; cell-level problems
 /// are collected in [`ParsedLedger::problems`] so that all of them can be shown at once.
 pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
+    check_extent(bytes)?;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
     let range =
         workbook.worksheet_range_at(0).ok_or(OfficeError::NoSheet)?.map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
@@ -334,6 +337,27 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
         }
     }
     Ok(out)
+}
+
+/// calamine builds a dense grid from the first to the last cell, so a hostile sheet
+/// with one cell in A1 and one in XFD1048576 would ask for billions of cells. Walk the
+/// cells first (streaming, constant memory) and refuse sheets that reach too far.
+fn check_extent(bytes: &[u8]) -> Result<(), OfficeError> {
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
+    let name = workbook.sheet_names().first().cloned().ok_or(OfficeError::NoSheet)?;
+    let mut cells = workbook.worksheet_cells_reader(&name).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
+    let max_row = MAX_DATA_ROWS + HEADER_SEARCH_ROWS + 1_000;
+    while let Some(cell) = cells.next_cell().map_err(|e| OfficeError::NotXlsx(e.to_string()))? {
+        let (row, col) = cell.get_position();
+        if row as usize > max_row {
+            return Err(OfficeError::TooManyRows(row as usize, MAX_DATA_ROWS));
+        }
+        if col as usize >= MAX_COLUMNS {
+            return Err(OfficeError::TooManyColumns(MAX_COLUMNS));
+        }
+    }
+    Ok(())
 }
 
 /// The cells of one data row, with the problems found in them.

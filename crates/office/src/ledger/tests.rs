@@ -134,6 +134,22 @@ fn refuses_files_that_are_not_ledgers() {
 }
 
 #[test]
+fn refuses_sheets_that_reach_too_far_before_building_the_grid() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "项目名称").unwrap();
+    ws.write_string(1_000_000, 2, "远处的一格").unwrap();
+    let err = read_ledger(&wb.save_to_buffer().unwrap()).unwrap_err();
+    assert!(matches!(err, OfficeError::TooManyRows(..)), "{err}");
+    assert!(err.to_string().contains("超过上限"));
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "项目名称").unwrap();
+    ws.write_string(3, 16_000, "很远的列").unwrap();
+    assert!(matches!(read_ledger(&wb.save_to_buffer().unwrap()), Err(OfficeError::TooManyColumns(_))));
+}
+
+#[test]
 fn export_reads_back_to_the_same_data() {
     let header = |name: &str, code: Option<&str>, stage, start: Option<&str>| ProjectHeader {
         code: code.map(str::to_string),
