@@ -8,7 +8,9 @@ use chrono::{NaiveDate, Utc};
 use fengkou_domain::campaign::{BatchList, Conversion};
 use fengkou_domain::{Stage, Wan};
 use fengkou_storage::entity::{batch, batch_item, project};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -198,6 +200,20 @@ impl App {
                 BatchView { id: b.id, seq: b.seq, name: b.name, held_on: b.held_on, lists }
             })
             .collect())
+    }
+
+    /// Every project as (id, "name（办事处）"), for choosing one by name on the batch page.
+    pub async fn project_choices(&self) -> Result<Vec<(i64, String)>> {
+        let names = Names::load(&self.db).await?;
+        let rows: Vec<(i64, String, i64)> = project::Entity::find()
+            .select_only()
+            .columns([project::Column::Id, project::Column::Name, project::Column::OfficeId])
+            .order_by_asc(project::Column::Name)
+            .limit(5_000)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|(id, name, office)| (id, format!("{name}（{}）", names.office(office)))).collect())
     }
 
     /// Item ids of a batch's list, to offer removal on the page.

@@ -203,3 +203,32 @@ async fn demo_district_loads_once() {
         assert!(c.best.is_some() && c.worst.is_some());
     }
 }
+
+#[tokio::test]
+async fn campaign_batches_count_kept_promises() {
+    use fengkou_domain::campaign::BatchList;
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let office = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+        let a = app.create_project(&xmb, &header("甲", "湖北路办事处")).await.unwrap();
+        let b = app.create_project(&xmb, &header("乙", "天津路办事处")).await.unwrap();
+        assert!(matches!(app.create_batch(&office, 1, d("2026-10-01")).await, Err(AppError::Forbidden(_))));
+        let batch = app.create_batch(&xmb, 1, d("2026-10-01")).await.unwrap();
+        assert!(app.create_batch(&xmb, 1, d("2026-10-02")).await.is_err(), "第1期 exists");
+        app.add_to_batch(&xmb, batch, a, BatchList::Sign).await.unwrap();
+        app.add_to_batch(&xmb, batch, b, BatchList::Sign).await.unwrap();
+        assert!(app.add_to_batch(&xmb, batch, b, BatchList::Sign).await.is_err(), "no duplicates");
+        app.transition(&xmb, a, Stage::Started, d("2026-10-15"), "").await.unwrap();
+        let views = app.batches().await.unwrap();
+        let sign = &views[0].lists[0];
+        assert_eq!((sign.projects.len(), sign.conversion.kept), (2, 1));
+        assert_eq!(sign.percent, Some(50.0));
+        assert_eq!(sign.investment, Wan::from_wan(24_000));
+        let items = app.batch_items(batch).await.unwrap();
+        app.remove_from_batch(&xmb, items[0].id).await.unwrap();
+        assert_eq!(app.batches().await.unwrap()[0].lists[0].projects.len(), 1);
+        let choices = app.project_choices().await.unwrap();
+        assert!(choices.iter().any(|(id, label)| *id == a && label == "甲（湖北路办事处）"));
+    }
+}

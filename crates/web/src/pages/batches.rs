@@ -27,11 +27,17 @@ async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, Pa
         items.extend(state.app.batch_items(b.id).await?);
     }
     let next_seq = batches.iter().map(|b| b.seq).max().unwrap_or(0) + 1;
-    Ok(u
-        .page
+    let choices = if u.actor.can_manage_pipeline() { state.app.project_choices().await? } else { Vec::new() };
+    Ok(u.page
         .render(
             "batches.html",
-            crate::ctx! { batches => batches, items => items, next_seq => next_seq, today => state.app.today().to_string() },
+            crate::ctx! {
+                batches => batches,
+                items => items,
+                next_seq => next_seq,
+                today => state.app.today().to_string(),
+                choices => choices,
+            },
         )
         .into_response())
 }
@@ -69,7 +75,9 @@ async fn add_item(
     Form(f): Form<ItemForm>,
 ) -> Result<Response, PageError> {
     let err = |e| PageError { error: e, page: Some(u.page.clone()) };
-    let project: i64 = opt_num(&f.project_id).ok_or_else(|| err(AppError::invalid("项目", "请填写项目编号（ID）")))?;
+    // The field holds "ID · 名称（办事处）" when chosen from the list, or a bare ID.
+    let id_part = f.project_id.as_deref().map(|v| v.split('·').next().unwrap_or("").trim().to_string());
+    let project: i64 = opt_num(&id_part).ok_or_else(|| err(AppError::invalid("项目", "请从列表中选择项目")))?;
     let list =
         BatchList::from_code(&f.list).ok_or_else(|| err(AppError::invalid("名单", "须为 签约、开工 或 投产")))?;
     state.app.add_to_batch(&u.actor, id, project, list).await.map_err(err)?;
