@@ -3,6 +3,7 @@
 
 use crate::audit::{self, Change};
 use crate::projects::{Names, header_of, record_stage, set_annual_plan, stage_of, update_header, with_header};
+use crate::warnings::WarningContext;
 use crate::{Actor, App, AppError, Result};
 use chrono::Datelike;
 use fengkou_domain::{Month, Stage, Wan};
@@ -147,7 +148,8 @@ impl App {
         let (creates, updates): (Vec<_>, Vec<_>) = plan.into_iter().partition(|p| p.3.is_none());
         let creates: Vec<(&LedgerRow, i64, i64)> =
             creates.iter().map(|&(i, o, ind, _)| (&parsed.rows[i], o, ind)).collect();
-        report.created = insert_projects(&txn, &actor.username, &creates, plan_year).await?;
+        let warnings = WarningContext::load(&txn, today).await?;
+        report.created = insert_projects(&txn, &actor.username, &creates, plan_year, &warnings).await?;
         // Updates: full rows and this year's plans a batch at a time; only changes are written.
         for chunk in updates.chunks(IMPORT_BATCH) {
             let ids: Vec<i64> = chunk.iter().filter_map(|p| p.3.map(|m| existing[m].0)).collect();
@@ -206,7 +208,9 @@ impl App {
             txn.rollback().await?;
         } else {
             txn.commit().await?;
-            self.refresh_all_warnings().await?;
+            if report.updated > 0 {
+                self.refresh_all_warnings().await?;
+            }
         }
         Ok(report)
     }
@@ -328,6 +332,7 @@ async fn insert_projects<C: sea_orm::ConnectionTrait>(
     username: &str,
     rows: &[(&LedgerRow, i64, i64)],
     plan_year: i32,
+    warnings: &WarningContext,
 ) -> Result<usize> {
     let now = chrono::Utc::now();
     for chunk in rows.chunks(IMPORT_BATCH) {
@@ -357,7 +362,15 @@ async fn insert_projects<C: sea_orm::ConnectionTrait>(
                     created_at: now,
                     updated_at: now,
                 };
-                let mut am: project::ActiveModel = with_header(&blank, &row.header, *office_id, *industry_id).into();
+                // A new project has no reports yet: its colour is known now, which spares
+                // the full recomputation a write per project.
+                let plan = if warnings.year() == plan_year { row.header.annual_plan.yuan() } else { 0 };
+                let stage = row.header.stage.unwrap_or(Stage::Planning);
+                let warning = warnings.evaluate(stage, plan, 0, row.header.planned_start, false);
+                let mut model = with_header(&blank, &row.header, *office_id, *industry_id);
+                model.warning_light = warning.light.code().to_string();
+                model.warning_detail = warning.explanation();
+                let mut am: project::ActiveModel = model.into();
                 am = am.reset_all();
                 am.id = sea_orm::ActiveValue::NotSet;
                 am

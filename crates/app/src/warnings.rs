@@ -21,9 +21,50 @@ use std::collections::{HashMap, HashSet};
 const SETTINGS_KEY: &str = "warning_settings";
 
 /// The month being judged and whether its reports are due yet.
-struct Judged {
+pub(crate) struct Judged {
     month: Month,
     reports_due: bool,
+}
+
+/// Everything the rules need besides the project itself, loaded once per pass.
+pub(crate) struct WarningContext {
+    pub settings: WarningSettings,
+    pub judged: Judged,
+    pub today: chrono::NaiveDate,
+}
+
+impl WarningContext {
+    pub(crate) async fn load<C: ConnectionTrait>(db: &C, today: chrono::NaiveDate) -> Result<WarningContext> {
+        Ok(WarningContext { settings: load_settings(db).await?, judged: judged_month(db, today).await?, today })
+    }
+
+    /// The colour of a project with these figures for the judged month.
+    pub(crate) fn evaluate(
+        &self,
+        stage: Stage,
+        plan: i64,
+        ytd: i64,
+        planned_start: Option<chrono::NaiveDate>,
+        reported: bool,
+    ) -> fengkou_domain::Warning {
+        evaluate(
+            &WarningInput {
+                stage,
+                annual_plan: Wan::from_yuan(plan),
+                year_to_date: Wan::from_yuan(ytd),
+                planned_start,
+                period: self.judged.month,
+                report_missing: self.judged.reports_due && expects_report(stage) && !reported,
+            },
+            &self.settings,
+            self.today,
+        )
+    }
+
+    /// The year whose plans and reports the judged month belongs to.
+    pub(crate) fn year(&self) -> i32 {
+        self.judged.month.year
+    }
 }
 
 async fn judged_month<C: ConnectionTrait>(db: &C, today: chrono::NaiveDate) -> Result<Judged> {
@@ -99,8 +140,8 @@ impl App {
         let Some(p) = project::Entity::find_by_id(project_id).one(db).await? else {
             return Ok(());
         };
-        let settings = load_settings(db).await?;
-        let judged = judged_month(db, today).await?;
+        let ctx = WarningContext::load(db, today).await?;
+        let judged = &ctx.judged;
         let plan = annual_plan::Entity::find()
             .filter(annual_plan::Column::ProjectId.eq(project_id))
             .filter(annual_plan::Column::Year.eq(judged.month.year))
@@ -122,7 +163,7 @@ impl App {
             warning_light: p.warning_light,
             warning_detail: p.warning_detail,
         };
-        store(db, &row, &settings, &judged, plan, ytd, reported, today).await.map(|_| ())
+        store(db, &ctx, &row, plan, ytd, reported).await.map(|_| ())
     }
 
     /// Recomputes every project's colour. Set-based: the inputs come from three
@@ -131,10 +172,9 @@ impl App {
     /// changed.
     pub async fn refresh_all_warnings(&self) -> Result<usize> {
         let today = self.today();
-        let settings = load_settings(&self.db).await?;
-        let judged = judged_month(&self.db, today).await?;
+        let ctx = WarningContext::load(&self.db, today).await?;
         let backend = self.db.get_database_backend();
-        let (y, m) = (judged.month.year, judged.month.month as i32);
+        let (y, m) = (ctx.judged.month.year, ctx.judged.month.month as i32);
         let plans: HashMap<i64, i64> = annual_plan::Entity::find()
             .select_only()
             .columns([annual_plan::Column::ProjectId, annual_plan::Column::Amount])
@@ -188,7 +228,7 @@ impl App {
             for p in &batch {
                 let plan = plans.get(&p.id).copied().unwrap_or(0);
                 let done = ytd.get(&p.id).copied().unwrap_or(0);
-                if store(&txn, p, &settings, &judged, plan, done, reported.contains(&p.id), today).await? {
+                if store(&txn, &ctx, p, plan, done, reported.contains(&p.id)).await? {
                     changed += 1;
                 }
             }
@@ -213,27 +253,14 @@ struct WarningRow {
 /// Evaluates and writes the colour when it differs from what is stored.
 async fn store<C: ConnectionTrait>(
     db: &C,
+    ctx: &WarningContext,
     p: &WarningRow,
-    settings: &WarningSettings,
-    judged: &Judged,
     plan: i64,
     ytd: i64,
     reported: bool,
-    today: chrono::NaiveDate,
 ) -> Result<bool> {
     let stage = Stage::from_code(&p.stage).unwrap_or(Stage::Planning);
-    let warning = evaluate(
-        &WarningInput {
-            stage,
-            annual_plan: Wan::from_yuan(plan),
-            year_to_date: Wan::from_yuan(ytd),
-            planned_start: p.planned_start,
-            period: judged.month,
-            report_missing: judged.reports_due && expects_report(stage) && !reported,
-        },
-        settings,
-        today,
-    );
+    let warning = ctx.evaluate(stage, plan, ytd, p.planned_start, reported);
     let light = warning.light.code();
     let detail = warning.explanation();
     if p.warning_light != light || p.warning_detail != detail {
