@@ -77,7 +77,9 @@ impl App {
                     updated_at: Set(now - Duration::seconds(i as i64)),
                 });
                 let mut done = 0;
-                if stage.is_started() {
+                // Every project reports, so that 100,000 projects give the target's
+                // 1,200,000 reports (unstarted ones report preparatory spending).
+                {
                     for m in 1..=months {
                         let amount = plan / 12 * rng.random_range(30..130) / 100;
                         done += amount;
