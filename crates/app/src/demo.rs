@@ -6,9 +6,10 @@ use crate::projects::{insert_problem, insert_project_for_year, record_stage};
 use crate::reports::{CLOSED, OPEN, update_year_completed};
 use crate::{App, Result};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use fengkou_domain::campaign::BatchList;
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::{Month, Role, Stage, Wan};
-use fengkou_storage::entity::{industry, office, period, project, report};
+use fengkou_storage::entity::{batch, batch_item, industry, office, period, project, report};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -207,6 +208,8 @@ impl App {
             }
         }
 
+        // (project, list, date) for the campaign batches below.
+        let mut milestones: Vec<(i64, BatchList, NaiveDate)> = Vec::new();
         for (i, (name, ind, total, owner)) in specs.into_iter().enumerate() {
             // Uneven on purpose: "各办事处项目建设极不均衡".
             let office = &offices[(i * 7 + i * i / 5) % offices.len().max(1)];
@@ -263,6 +266,15 @@ impl App {
                     p = project::Entity::find_by_id(id).one(&txn).await?.ok_or(crate::AppError::NotFound("项目"))?;
                 }
             }
+            if target >= Stage::Signed {
+                milestones.push((id, BatchList::Sign, signed_on));
+            }
+            if target.is_started() {
+                milestones.push((id, BatchList::Start, clamp_past(start_on, today)));
+            }
+            if target >= Stage::Producing {
+                milestones.push((id, BatchList::Produce, clamp_past(produce_on, today)));
+            }
             if !target.is_started() {
                 continue;
             }
@@ -302,6 +314,36 @@ impl App {
                 m = m.next();
             }
             update_year_completed(&txn, id, year).await?;
+        }
+        // One "三个一批" batch per past quarter of this year: each quarter's signings,
+        // starts and productions, as a district's concentrated events list them.
+        let mut seq = 0;
+        for quarter in 1..=4u32 {
+            let Some(from) = NaiveDate::from_ymd_opt(year, quarter * 3 - 2, 1) else { continue };
+            let to = Month::new(year, quarter * 3).map_or(from, Month::last_day);
+            if to >= today {
+                break;
+            }
+            seq += 1;
+            let batch = batch::ActiveModel {
+                seq: Set(seq),
+                name: Set(format!("第{seq}期“三个一批”")),
+                held_on: Set(Some(to - Duration::days(2))),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            for (project_id, list, _) in milestones.iter().filter(|(_, _, d)| *d >= from && *d <= to) {
+                batch_item::ActiveModel {
+                    batch_id: Set(batch.id),
+                    project_id: Set(*project_id),
+                    list: Set(list.code().to_string()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+            }
         }
         txn.commit().await?;
         self.refresh_all_warnings().await?;

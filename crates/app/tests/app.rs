@@ -201,6 +201,9 @@ async fn demo_district_loads_once() {
         let c = app.comparison(None).await.unwrap();
         assert!(c.rows.len() >= 8);
         assert!(c.best.is_some() && c.worst.is_some());
+        let batches = app.batches().await.unwrap();
+        assert!(batches.len() >= 3, "a batch per past quarter");
+        assert!(batches.iter().all(|b| b.lists.iter().map(|l| l.projects.len()).sum::<usize>() > 0));
     }
 }
 

@@ -140,6 +140,17 @@ static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new
         ("下一页", "Next"),
         ("共", "Total"),
         ("个项目", "projects"),
+        ("清除", "Clear"),
+        ("谋划", "Planning"),
+        ("洽谈", "Negotiating"),
+        ("签约", "Signed"),
+        ("开工", "Started"),
+        ("建设", "Building"),
+        ("投产", "Producing"),
+        ("达产", "Full production"),
+        ("本期需填报的项目", "Projects to report this period"),
+        ("填报期", "Reporting periods"),
+        ("基本情况", "Basic facts"),
     ]
     .into_iter()
     .collect()

@@ -417,3 +417,48 @@ fn second_reader_check(path: &std::path::Path, expected: &str) {
         Err(e) => assert!(std::env::var("CI").is_err(), "python3 missing in CI: {e}"),
     }
 }
+
+#[tokio::test]
+async fn photos_are_checked_stored_and_confined_to_their_office() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let t = spawn_app(&db.url).await;
+    let xmb = t.user("xmb", Role::ProjectOffice, None).await;
+    t.user("hb", Role::OfficeUser, Some("湖北路办事处")).await;
+    t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
+    let (_, body) =
+        t.api(&xmb, reqwest::Method::POST, "/projects", Some(project_body("中科慧远总部基地", "湖北路办事处"))).await;
+    let id = body["id"].as_i64().unwrap();
+    let actor = t.app.login("xmb", "password-123").await.unwrap().0;
+    t.app
+        .open_period(&actor, fengkou_domain::Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap())
+        .await
+        .unwrap();
+
+    let hb = t.browser("hb").await;
+    let submit = |photo: Vec<u8>, name: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("month", "2026-10")
+            .text("completed", "88")
+            .text("progress", "钢结构吊装")
+            .part("photos", reqwest::multipart::Part::bytes(photo).file_name(name));
+        hb.post(format!("{}/projects/{id}/report", t.base)).multipart(form).send()
+    };
+    // A GIF (or anything not JPEG/PNG) is refused with the file named, nothing saved.
+    let res = submit(b"GIF89a....".to_vec(), "site.gif").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("“site.gif”不是 JPEG 或 PNG 图片"));
+    let leader = t.app.login("xmb", "password-123").await.unwrap().0;
+    assert!(t.app.project_detail(&leader, id).await.unwrap().reports.is_empty());
+
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let res = submit(png.clone(), "site.png").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let detail = t.app.project_detail(&leader, id).await.unwrap();
+    assert_eq!(detail.reports.len(), 1);
+    let photo = detail.photos[0].id;
+    let res = hb.get(format!("{}/photos/{photo}", t.base)).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png);
+    let tj = t.browser("tj").await;
+    assert_eq!(tj.get(format!("{}/photos/{photo}", t.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
