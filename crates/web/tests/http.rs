@@ -282,6 +282,26 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
             res.status()
         );
     }
+    // Milestones and problems of another office's project cannot be closed, nor its
+    // monthly report submitted.
+    let xmb = t.app.login("xmb", "fengkou-xmb").await.unwrap().0;
+    t.app.add_milestone(&xmb, 1, "主体封顶", None, "张三").await.unwrap();
+    t.app.add_problem(&xmb, 1, "用地指标不足", "区自然资源局", None).await.unwrap();
+    let detail = t.app.project_detail(&xmb, 1).await.unwrap();
+    let (milestone, problem) = (detail.milestones[0].id, detail.problems[0].id);
+    for path in [format!("/milestones/{milestone}/done"), format!("/problems/{problem}/resolve")] {
+        let res = client.post(format!("{}{}", t.base, path)).form(&[("body", "x")]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let form = reqwest::multipart::Form::new().text("month", "2026-10").text("completed", "1").text("progress", "越权");
+    let res = client.post(format!("{}/projects/1/report", t.base)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = client.post(format!("{}/projects/1/comments", t.base)).form(&[("body", "x")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "office users do not comment");
+    let after = t.app.project_detail(&xmb, 1).await.unwrap();
+    assert!(after.milestones[0].done_on.is_none() && !after.problems[0].resolved);
+    assert!(after.reports.iter().all(|r| r.progress != "越权"));
+
     // The ledger page of an office user lists only its own office.
     let html = client.get(format!("{}/projects", t.base)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(&other.rows[0].name));
