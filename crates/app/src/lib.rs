@@ -77,10 +77,6 @@ impl App {
         }
     }
 
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
-    }
-
     /// For benchmarks and tests that need to seed at scale.
     pub fn db(&self) -> &Db {
         &self.db

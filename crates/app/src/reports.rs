@@ -67,12 +67,16 @@ pub struct ReportView {
     pub submitted_at: chrono::DateTime<Utc>,
 }
 
-/// Projects that owe a report, grouped by office.
+/// Projects that owe a report, grouped by office. At provincial scale an office can
+/// owe thousands: `projects` lists the first [`MISSING_LISTED`], `count` all of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct MissingByOffice {
     pub office: String,
+    pub count: usize,
     pub projects: Vec<(i64, String)>,
 }
+
+pub const MISSING_LISTED: usize = 100;
 
 /// Sniffs the image type from the bytes, not the name or the browser's claim.
 fn image_type(bytes: &[u8]) -> Option<&'static str> {
@@ -368,15 +372,24 @@ impl App {
         for p in projects {
             let office = names.office(p.office_id);
             match out.last_mut() {
-                Some(last) if last.office == office => last.projects.push((p.id, p.name)),
-                _ => out.push(MissingByOffice { office, projects: vec![(p.id, p.name)] }),
+                Some(last) if last.office == office => {
+                    last.count += 1;
+                    if last.projects.len() < MISSING_LISTED {
+                        last.projects.push((p.id, p.name));
+                    }
+                }
+                _ => out.push(MissingByOffice { office, count: 1, projects: vec![(p.id, p.name)] }),
             }
         }
         Ok(out)
     }
 
-    /// The projects an office user can report on this period, with whether each is done.
+    /// An office user's projects under construction for the period, with whether each
+    /// has reported. Empty for everyone else (they see the missing list instead).
     pub async fn report_checklist(&self, actor: &Actor, month: Month) -> Result<Vec<(i64, String, bool)>> {
+        if actor.confined_to().is_none() {
+            return Ok(Vec::new());
+        }
         let filter = self.filter_for(actor);
         let projects = queries::all_projects(&self.db, &filter).await?;
         let done: std::collections::HashSet<i64> = report::Entity::find()

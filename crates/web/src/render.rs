@@ -55,15 +55,12 @@ fn wan_filter(value: Value) -> String {
     }
 }
 
+/// A share as "45.8%", or "—" when there is none (no plan to compare with).
 fn pct_filter(value: Value) -> String {
     match f64::try_from(value) {
-        Ok(v) if !value_is_none(v) => format!("{v:.1}%"),
+        Ok(v) if v.is_finite() => format!("{v:.1}%"),
         _ => "—".to_string(),
     }
-}
-
-fn value_is_none(v: f64) -> bool {
-    v.is_nan()
 }
 
 /// "2026-11-25T08:01:02.123Z" → "2026-11-25 08:01".

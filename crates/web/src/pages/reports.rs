@@ -32,7 +32,7 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let missing_total: usize = missing.iter().map(|m| m.projects.len()).sum();
+    let missing_total: usize = missing.iter().map(|m| m.count).sum();
     let today = state.app.today();
     let suggested = fengkou_domain::Month::of(today).prev();
     Ok(u.page
