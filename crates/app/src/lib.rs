@@ -21,6 +21,7 @@ pub mod auth;
 pub mod batches;
 pub mod demo;
 pub mod ledger;
+pub mod observation;
 pub mod projects;
 pub mod reports;
 pub mod scale;

@@ -61,6 +61,11 @@ enum Command {
     },
     /// Load the demo district into an empty database
     Demo,
+    /// On-site observation meetings (现场观摩评比)
+    Meeting {
+        #[command(subcommand)]
+        command: MeetingCommand,
+    },
     /// Benchmarks at provincial scale (see docs/BENCHMARKS.md)
     Bench {
         #[command(subcommand)]
@@ -84,6 +89,25 @@ enum UserCommand {
         password_stdin: bool,
         #[arg(long, default_value = "")]
         display_name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MeetingCommand {
+    /// Recompute a ranking from a ballot file alone (no database), to audit a result.
+    /// Prints JSON `[{"unit", "score", "rank"}]`, best first; void ballots go to stderr.
+    Rank {
+        /// CSV with a header: judge,unit,rank[,group] (rank-ballot) or judge,unit,score (score)
+        ballots: PathBuf,
+        /// rank-ballot or score
+        #[arg(long)]
+        method: String,
+        /// Points between adjacent ranks (rank-ballot): rank k earns 100 − step·(k−1)
+        #[arg(long, default_value = "3")]
+        step: String,
+        /// mean, trimmed or zscore (score)
+        #[arg(long, default_value = "mean")]
+        aggregate: String,
     },
 }
 
@@ -134,6 +158,10 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Ranking a ballot file needs no database.
+    if let Command::Meeting { command: MeetingCommand::Rank { ballots, method, step, aggregate } } = &cli.command {
+        return meeting_rank(ballots, method, step, aggregate);
+    }
     let app = App::open(&cli.db).await.with_context(|| format!("无法打开数据库 {}", cli.db))?;
     ensure_industries(&app).await?;
     match cli.command {
@@ -202,7 +230,44 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Meeting { .. } => unreachable!("handled before the database is opened"),
         Command::Bench { command } => bench::run(&cli.db, command).await,
+    }
+}
+
+fn meeting_rank(path: &std::path::Path, method: &str, step: &str, aggregate: &str) -> Result<()> {
+    use fengkou_app::observation::{RankMethod, rank_file};
+    use fengkou_domain::observation::Aggregation;
+    let method = match method {
+        "rank-ballot" => RankMethod::RankBallot {
+            step: step
+                .parse::<rust_decimal::Decimal>()
+                .ok()
+                .filter(|s| *s > rust_decimal::Decimal::ZERO)
+                .with_context(|| format!("--step 须为正数（现为“{step}”）"))?,
+        },
+        "score" => RankMethod::Score(
+            Aggregation::from_code(aggregate)
+                .with_context(|| format!("--aggregate 须为 mean、trimmed 或 zscore（现为“{aggregate}”）"))?,
+        ),
+        other => bail!("--method 须为 rank-ballot 或 score（现为“{other}”）"),
+    };
+    let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
+    match rank_file(&bytes, method) {
+        Ok(result) => {
+            for v in &result.void {
+                let group = v.group.as_deref().map(|g| format!("（{g}）")).unwrap_or_default();
+                eprintln!("废票：{}{} — {}", v.judge, group, v.reason);
+            }
+            println!("{}", serde_json::to_string(&result.ranking)?);
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            bail!("选票文件有 {} 处问题，未计算", problems.len())
+        }
     }
 }
 

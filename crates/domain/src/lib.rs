@@ -15,6 +15,7 @@
 pub mod campaign;
 pub mod dates;
 pub mod money;
+pub mod observation;
 pub mod progress;
 pub mod project;
 pub mod role;

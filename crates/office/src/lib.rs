@@ -8,6 +8,7 @@
 //!   subtotals and a grand total; its output reads back to the same data.
 //! - [`table::write_table`] writes a plain titled table (the 办事处 comparison).
 
+pub mod ballots;
 pub mod ledger;
 pub mod table;
 

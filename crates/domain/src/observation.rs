@@ -1,0 +1,299 @@
+//! On-site observation meetings (现场观摩评比): the scoring methods really in use and
+//! how judges' numbers become a ranking. Every method is a pure function; the app
+//! feeds it ballots from the database, `fengkou meeting rank` feeds it a CSV file so
+//! that anyone can recompute a published result.
+//!
+//! - [`rank_ballots`]: each judge ranks the units; rank k earns 100 − step·(k−1) points
+//!   (济宁 2015: step 3); a ballot with ties or gaps is void and says why.
+//! - [`aggregate_scores`]: judges' totals per unit, by mean, trimmed mean (drop one
+//!   highest and one lowest when a unit has ≥ 5 scores) or per-judge z-scores rescaled
+//!   to mean 100 / SD 20 (FIRST LEGO League's normalisation).
+//! - [`ranking`]: scores rounded half-up to 2 decimals, best first, equal scores
+//!   sharing a rank.
+//! - [`points_formula`]: the ledger-driven formula (延安 2017), no judge needed.
+//! - [`band`]: 优秀 / 良好 / 一般 by cut-offs.
+
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// One line of a rank ballot: a judge puts a unit at a rank (within a group, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankLine {
+    pub judge: String,
+    pub group: Option<String>,
+    pub unit: String,
+    pub rank: u32,
+}
+
+/// A ballot that does not count, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoidBallot {
+    pub judge: String,
+    pub group: Option<String>,
+    pub reason: String,
+}
+
+/// A unit's score before ranking.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitScore {
+    pub unit: String,
+    pub score: Decimal,
+    /// How many ballots or scores it rests on.
+    pub votes: usize,
+}
+
+/// Points for rank `k`: 100 − step·(k−1).
+pub fn rank_points(rank: u32, step: Decimal) -> Decimal {
+    Decimal::from(100) - step * Decimal::from(rank.saturating_sub(1))
+}
+
+/// Checks one judge's ranking (within one group): ranks 1..n, each once, each unit once.
+fn check_ballot(lines: &[&RankLine]) -> Result<(), String> {
+    let mut units: HashMap<&str, u32> = HashMap::new();
+    for l in lines {
+        if let Some(previous) = units.insert(l.unit.as_str(), l.rank) {
+            return Err(format!("“{}”被排了两次（第{}名和第{}名）", l.unit, previous, l.rank));
+        }
+    }
+    let mut ranks: Vec<u32> = lines.iter().map(|l| l.rank).collect();
+    ranks.sort_unstable();
+    for pair in ranks.windows(2) {
+        if pair[0] == pair[1] {
+            let tied: Vec<&str> = lines.iter().filter(|l| l.rank == pair[0]).map(|l| l.unit.as_str()).collect();
+            return Err(format!("并列第{}名：{}（不允许并列）", pair[0], tied.join("、")));
+        }
+    }
+    if let Some(zero) = ranks.iter().find(|r| **r == 0) {
+        return Err(format!("名次须从1开始（出现第{zero}名）"));
+    }
+    for (i, r) in ranks.iter().enumerate() {
+        let expected = i as u32 + 1;
+        if *r != expected {
+            return Err(format!("缺少第{expected}名（名次须连续，从1到{}）", ranks.len()));
+        }
+    }
+    Ok(())
+}
+
+/// Scores units from rank ballots. A unit's score is the mean of its points over the
+/// valid ballots (with groups, each group's ballots rank only that group's units).
+/// Void ballots are returned with their reasons and left out.
+pub fn rank_ballots(lines: &[RankLine], step: Decimal) -> (Vec<UnitScore>, Vec<VoidBallot>) {
+    let mut ballots: BTreeMap<(&str, Option<&str>), Vec<&RankLine>> = BTreeMap::new();
+    for l in lines {
+        ballots.entry((l.judge.as_str(), l.group.as_deref())).or_default().push(l);
+    }
+    let mut void = Vec::new();
+    let mut points: BTreeMap<&str, Vec<Decimal>> = BTreeMap::new();
+    for ((judge, group), ballot) in &ballots {
+        match check_ballot(ballot) {
+            Ok(()) => {
+                for l in ballot {
+                    points.entry(l.unit.as_str()).or_default().push(rank_points(l.rank, step));
+                }
+            }
+            Err(reason) => void.push(VoidBallot { judge: judge.to_string(), group: group.map(str::to_string), reason }),
+        }
+    }
+    let scores = points
+        .into_iter()
+        .map(|(unit, p)| UnitScore {
+            unit: unit.to_string(),
+            votes: p.len(),
+            score: p.iter().copied().sum::<Decimal>() / Decimal::from(p.len()),
+        })
+        .collect();
+    (scores, void)
+}
+
+/// One judge's total for one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreLine {
+    pub judge: String,
+    pub unit: String,
+    pub score: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Aggregation {
+    Mean,
+    /// Drop one highest and one lowest score of a unit that has at least five.
+    Trimmed,
+    /// Standardise each judge's scores (population SD), rescale to mean 100, SD 20.
+    ZScore,
+}
+
+impl Aggregation {
+    pub fn from_code(code: &str) -> Option<Aggregation> {
+        match code {
+            "mean" => Some(Aggregation::Mean),
+            "trimmed" => Some(Aggregation::Trimmed),
+            "zscore" => Some(Aggregation::ZScore),
+            _ => None,
+        }
+    }
+}
+
+pub const TRIM_MIN_SCORES: usize = 5;
+
+fn mean(values: &[Decimal]) -> Decimal {
+    if values.is_empty() {
+        Decimal::ZERO
+    } else {
+        values.iter().copied().sum::<Decimal>() / Decimal::from(values.len())
+    }
+}
+
+/// Aggregates judges' scores per unit.
+pub fn aggregate_scores(lines: &[ScoreLine], how: Aggregation) -> Vec<UnitScore> {
+    let values: Vec<Decimal> = match how {
+        Aggregation::ZScore => zscores(lines),
+        _ => lines.iter().map(|l| l.score).collect(),
+    };
+    let mut per_unit: BTreeMap<&str, Vec<Decimal>> = BTreeMap::new();
+    for (l, v) in lines.iter().zip(values) {
+        per_unit.entry(l.unit.as_str()).or_default().push(v);
+    }
+    per_unit
+        .into_iter()
+        .map(|(unit, mut v)| {
+            let votes = v.len();
+            if how == Aggregation::Trimmed && v.len() >= TRIM_MIN_SCORES {
+                v.sort();
+                v.remove(0);
+                v.pop();
+            }
+            UnitScore { unit: unit.to_string(), score: mean(&v), votes }
+        })
+        .collect()
+}
+
+/// Each score as 100 + 20·z within its judge's scores (z = 0 when a judge gave every
+/// unit the same score). Square roots need floats; the result returns to Decimal.
+fn zscores(lines: &[ScoreLine]) -> Vec<Decimal> {
+    let mut by_judge: HashMap<&str, Vec<f64>> = HashMap::new();
+    for l in lines {
+        by_judge.entry(l.judge.as_str()).or_default().push(l.score.to_f64().unwrap_or(0.0));
+    }
+    let stats: HashMap<&str, (f64, f64)> = by_judge
+        .into_iter()
+        .map(|(j, v)| {
+            let n = v.len() as f64;
+            let mu = v.iter().sum::<f64>() / n;
+            let sd = (v.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / n).sqrt();
+            (j, (mu, sd))
+        })
+        .collect();
+    lines
+        .iter()
+        .map(|l| {
+            let (mu, sd) = stats[l.judge.as_str()];
+            let x = l.score.to_f64().unwrap_or(0.0);
+            let z = if sd > 0.0 { (x - mu) / sd } else { 0.0 };
+            Decimal::from_f64(100.0 + 20.0 * z).unwrap_or(Decimal::ONE_HUNDRED)
+        })
+        .collect()
+}
+
+/// A place in the published ranking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ranked {
+    pub unit: String,
+    /// Rounded half-up to two decimals, e.g. "97.12".
+    pub score: String,
+    pub rank: u32,
+}
+
+/// Rounds to two decimals half-up (as results are published).
+pub fn round2(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Best first; units whose rounded scores are equal share a rank (1, 1, 3 …); ties
+/// are listed by unit name so that the output is stable.
+pub fn ranking(scores: &[UnitScore]) -> Vec<Ranked> {
+    let mut rounded: Vec<(Decimal, &str)> = scores.iter().map(|s| (round2(s.score), s.unit.as_str())).collect();
+    rounded.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let mut out: Vec<Ranked> = Vec::with_capacity(rounded.len());
+    for (i, (score, unit)) in rounded.iter().enumerate() {
+        let rank = match out.last() {
+            Some(prev) if i > 0 && rounded[i - 1].0 == *score => prev.rank,
+            _ => i as u32 + 1,
+        };
+        out.push(Ranked { unit: unit.to_string(), score: format!("{score:.2}"), rank });
+    }
+    out
+}
+
+/// What the ledger says about a site, for the points formula (延安 2017).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FormulaFacts {
+    /// Started this year (新开工) rather than continuing (续建).
+    pub new_start: bool,
+    /// This year's plan, in 万元.
+    pub annual_plan_wan: Decimal,
+    pub kind: ProjectKind,
+    pub completed_wan: Decimal,
+    pub in_production: bool,
+    pub at_concentrated_start: bool,
+    /// Deductions for criticism, as a positive number of points (5 to 20 each).
+    pub penalties: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ProjectKind {
+    /// 产业
+    Industrial,
+    /// 民生
+    Social,
+    /// 功能 (infrastructure)
+    Functional,
+}
+
+/// 延安 2017: new start +5 / continuing +2; plan ≥10亿 +20, 5–10亿 +10, 1–5亿 +6, <1亿
+/// +3; 产业 +15, 民生 +8, 功能 +6; progress 60 × completed / plan (capped at 60);
+/// 投产 +20; concentrated start event +30; minus penalties.
+pub fn points_formula(f: &FormulaFacts) -> Decimal {
+    let wan = |yi: i64| Decimal::from(yi * 10_000);
+    let mut p = Decimal::from(if f.new_start { 5 } else { 2 });
+    p += Decimal::from(if f.annual_plan_wan >= wan(10) {
+        20
+    } else if f.annual_plan_wan >= wan(5) {
+        10
+    } else if f.annual_plan_wan >= wan(1) {
+        6
+    } else {
+        3
+    });
+    p += Decimal::from(match f.kind {
+        ProjectKind::Industrial => 15,
+        ProjectKind::Social => 8,
+        ProjectKind::Functional => 6,
+    });
+    if f.annual_plan_wan > Decimal::ZERO {
+        p += (Decimal::from(60) * f.completed_wan / f.annual_plan_wan).min(Decimal::from(60));
+    }
+    if f.in_production {
+        p += Decimal::from(20);
+    }
+    if f.at_concentrated_start {
+        p += Decimal::from(30);
+    }
+    p - f.penalties
+}
+
+/// 优秀 / 良好 / 一般 by cut-offs (default 90 and 80).
+pub fn band(score: Decimal, excellent_from: Decimal, good_from: Decimal) -> &'static str {
+    if score >= excellent_from {
+        "优秀"
+    } else if score >= good_from {
+        "良好"
+    } else {
+        "一般"
+    }
+}
+
+#[cfg(test)]
+mod tests;

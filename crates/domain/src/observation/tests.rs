@@ -1,0 +1,197 @@
+use super::*;
+use rstest::rstest;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn line(judge: &str, unit: &str, rank: u32) -> RankLine {
+    RankLine { judge: judge.into(), group: None, unit: unit.into(), rank }
+}
+
+fn score(judge: &str, unit: &str, s: &str) -> ScoreLine {
+    ScoreLine { judge: judge.into(), unit: unit.into(), score: d(s) }
+}
+
+const UNITS: [&str; 13] = [
+    "湖北路",
+    "天津路",
+    "长春路",
+    "南昌路",
+    "长安路",
+    "重庆路",
+    "郑州路",
+    "武汉路",
+    "工农",
+    "瀛洲",
+    "周山",
+    "徐家营",
+    "辛店",
+];
+
+#[test]
+fn rank_points_for_thirteen_units_run_from_100_to_64() {
+    let points: Vec<Decimal> = (1..=13).map(|k| rank_points(k, d("3"))).collect();
+    assert_eq!(points.first(), Some(&d("100")));
+    assert_eq!(points[1], d("97"));
+    assert_eq!(points.last(), Some(&d("64")));
+}
+
+/// DOMAIN.md §2's worked example: 13 units, three judges, points 100, 97, …, 64,
+/// published to two decimals.
+#[test]
+fn thirteen_units_three_judges_published_to_two_decimals() {
+    let mut lines = Vec::new();
+    // Judge A ranks in list order; B swaps the first two; C reverses the last three.
+    for (k, u) in UNITS.iter().enumerate() {
+        lines.push(line("A", u, k as u32 + 1));
+        let b = match k {
+            0 => 2,
+            1 => 1,
+            _ => k as u32 + 1,
+        };
+        lines.push(line("B", u, b));
+        let c = match k {
+            10 => 13,
+            12 => 11,
+            _ => k as u32 + 1,
+        };
+        lines.push(line("C", u, c));
+    }
+    let (scores, void) = rank_ballots(&lines, d("3"));
+    assert!(void.is_empty());
+    let ranked = ranking(&scores);
+    assert_eq!(ranked[0], Ranked { unit: "湖北路".into(), score: "99.00".into(), rank: 1 });
+    assert_eq!(ranked[1], Ranked { unit: "天津路".into(), score: "98.00".into(), rank: 2 });
+    // 周山: 70, 70, 64 → 68.00; 辛店: 64, 64, 70 → 66.00; 徐家营 67 three times.
+    let find = |u: &str| ranked.iter().find(|r| r.unit == u).unwrap().clone();
+    assert_eq!(find("周山").score, "68.00");
+    assert_eq!(find("徐家营").score, "67.00");
+    assert_eq!(find("辛店").score, "66.00");
+    assert_eq!(find("辛店").rank, 13);
+}
+
+#[test]
+fn averages_round_half_up_to_two_decimals() {
+    // 100 and 97 and 97 → 98.0; 100, 100, 97 → 99.0; thirds: (100+97+91)/3 = 96.00
+    let lines = vec![
+        line("A", "甲", 1),
+        line("A", "乙", 2),
+        line("B", "甲", 2),
+        line("B", "乙", 1),
+        line("C", "甲", 1),
+        line("C", "乙", 2),
+    ];
+    let ranked = ranking(&rank_ballots(&lines, d("3")).0);
+    assert_eq!(ranked[0].score, "99.00");
+    assert_eq!(ranked[1].score, "98.00");
+    assert_eq!(round2(d("97.125")), d("97.13"));
+    assert_eq!(round2(d("97.124999")), d("97.12"));
+    assert_eq!(round2(d("64.005")), d("64.01"));
+}
+
+#[rstest]
+#[case::tie(vec![("甲", 1), ("乙", 1), ("丙", 2)], "并列第1名")]
+#[case::gap(vec![("甲", 1), ("乙", 3)], "缺少第2名")]
+#[case::zero(vec![("甲", 0), ("乙", 1)], "名次须从1开始")]
+#[case::unit_twice(vec![("甲", 1), ("甲", 2)], "被排了两次")]
+fn a_bad_ballot_is_void_and_says_why(#[case] ranks: Vec<(&str, u32)>, #[case] reason: &str) {
+    let mut lines: Vec<RankLine> = ranks.iter().map(|(u, r)| line("坏票", u, *r)).collect();
+    lines.extend([line("好票", "甲", 1), line("好票", "乙", 2), line("好票", "丙", 3)]);
+    let (scores, void) = rank_ballots(&lines, d("3"));
+    assert_eq!(void.len(), 1);
+    assert_eq!(void[0].judge, "坏票");
+    assert!(void[0].reason.contains(reason), "{}", void[0].reason);
+    // Only the good ballot counts.
+    assert!(scores.iter().all(|s| s.votes == 1));
+}
+
+#[test]
+fn groups_rank_separately() {
+    let g = |judge: &str, group: &str, unit: &str, rank| RankLine {
+        judge: judge.into(),
+        group: Some(group.into()),
+        unit: unit.into(),
+        rank,
+    };
+    let lines =
+        vec![g("A", "一组", "甲", 1), g("A", "一组", "乙", 2), g("A", "二组", "丙", 1), g("A", "二组", "丁", 2)];
+    let (scores, void) = rank_ballots(&lines, d("3"));
+    assert!(void.is_empty());
+    let ranked = ranking(&scores);
+    assert_eq!(ranked.iter().filter(|r| r.score == "100.00").count(), 2);
+    assert_eq!(ranked[0].rank, 1);
+    assert_eq!(ranked[1].rank, 1, "equal scores share a rank");
+    assert_eq!(ranked[2].rank, 3);
+}
+
+#[rstest]
+#[case::mean(Aggregation::Mean, "甲", "86.00")]
+#[case::trimmed_drops_high_and_low(Aggregation::Trimmed, "甲", "85.00")]
+#[case::trimmed_needs_five(Aggregation::Trimmed, "乙", "80.00")]
+fn mean_and_trimmed(#[case] how: Aggregation, #[case] unit: &str, #[case] expected: &str) {
+    let mut lines: Vec<ScoreLine> =
+        ["95", "85", "84", "86", "80"].iter().enumerate().map(|(i, s)| score(&format!("J{i}"), "甲", s)).collect();
+    lines.extend(["70", "90", "80", "80"].iter().enumerate().map(|(i, s)| score(&format!("J{i}"), "乙", s)));
+    let scores = aggregate_scores(&lines, how);
+    let s = scores.iter().find(|s| s.unit == unit).unwrap();
+    assert_eq!(format!("{:.2}", round2(s.score)), expected);
+}
+
+#[test]
+fn zscore_removes_a_judges_leniency() {
+    // J2 scores everyone 10 points higher than J1; after normalisation they agree.
+    let lines = vec![
+        score("J1", "甲", "80"),
+        score("J1", "乙", "70"),
+        score("J1", "丙", "60"),
+        score("J2", "甲", "90"),
+        score("J2", "乙", "80"),
+        score("J2", "丙", "70"),
+    ];
+    let ranked = ranking(&aggregate_scores(&lines, Aggregation::ZScore));
+    // Population SD of (80, 70, 60) is 8.165: z = ±1.2247 → 100 ± 24.49.
+    assert_eq!(ranked[0], Ranked { unit: "甲".into(), score: "124.49".into(), rank: 1 });
+    assert_eq!(ranked[1].score, "100.00");
+    assert_eq!(ranked[2].score, "75.51");
+}
+
+#[test]
+fn zscore_of_a_judge_who_gave_all_the_same_is_neutral() {
+    let lines = vec![score("J1", "甲", "80"), score("J1", "乙", "80")];
+    let ranked = ranking(&aggregate_scores(&lines, Aggregation::ZScore));
+    assert!(ranked.iter().all(|r| r.score == "100.00" && r.rank == 1));
+}
+
+#[rstest]
+#[case::big_new_industrial_in_production(true, "120000", ProjectKind::Industrial, "60000", true, false, "0", "90")]
+#[case::small_continuing_social(false, "5000", ProjectKind::Social, "2500", false, false, "0", "43")]
+#[case::progress_is_capped(false, "20000", ProjectKind::Functional, "40000", false, true, "5", "99")]
+fn points_formula_table(
+    #[case] new_start: bool,
+    #[case] plan: &str,
+    #[case] kind: ProjectKind,
+    #[case] completed: &str,
+    #[case] in_production: bool,
+    #[case] at_concentrated_start: bool,
+    #[case] penalties: &str,
+    #[case] expected: &str,
+) {
+    let f = FormulaFacts {
+        new_start,
+        annual_plan_wan: d(plan),
+        kind,
+        completed_wan: d(completed),
+        in_production,
+        at_concentrated_start,
+        penalties: d(penalties),
+    };
+    assert_eq!(points_formula(&f), d(expected));
+}
+
+#[test]
+fn bands_by_cut_offs() {
+    assert_eq!(band(d("90"), d("90"), d("80")), "优秀");
+    assert_eq!(band(d("89.99"), d("90"), d("80")), "良好");
+    assert_eq!(band(d("79.99"), d("90"), d("80")), "一般");
+}
