@@ -284,6 +284,116 @@ pub fn points_formula(f: &FormulaFacts) -> Decimal {
     p - f.penalties
 }
 
+/// A rubric criterion (投资规模, 建设进度, 产业层次/“风口”契合度, 科技含量, 亩均效益,
+/// 现场管理 …): its weight in the 100-point total and the points a judge gives out of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Criterion {
+    pub name: String,
+    pub weight: Decimal,
+    pub max: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RubricError {
+    #[error("各项权重之和须为100（现为 {0}）")]
+    WeightsNot100(String),
+    #[error("“{0}”的满分须大于0")]
+    BadMax(String),
+    #[error("“{name}”的得分 {score} 超出范围（0 到 {max}）")]
+    OutOfRange { name: String, score: String, max: String },
+    #[error("缺少“{0}”的得分")]
+    Missing(String),
+    #[error("没有“{0}”这一评分项")]
+    Unknown(String),
+}
+
+/// The rubric's criteria, checked: weights add up to 100, every maximum positive.
+pub fn check_rubric(criteria: &[Criterion]) -> Result<(), RubricError> {
+    let total: Decimal = criteria.iter().map(|c| c.weight).sum();
+    if total != Decimal::ONE_HUNDRED {
+        return Err(RubricError::WeightsNot100(total.normalize().to_string()));
+    }
+    if let Some(c) = criteria.iter().find(|c| c.max <= Decimal::ZERO) {
+        return Err(RubricError::BadMax(c.name.clone()));
+    }
+    Ok(())
+}
+
+/// One judge's score for one criterion, checked against its maximum.
+pub fn check_criterion_score(c: &Criterion, score: Decimal) -> Result<(), RubricError> {
+    if score < Decimal::ZERO || score > c.max {
+        return Err(RubricError::OutOfRange {
+            name: c.name.clone(),
+            score: score.normalize().to_string(),
+            max: c.max.normalize().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// A judge's total for a site on the 100-point scale: Σ weight × score / max. Every
+/// criterion must be scored (a half-filled sheet is not a total).
+pub fn rubric_total(criteria: &[Criterion], scores: &[(String, Decimal)]) -> Result<Decimal, RubricError> {
+    if let Some((name, _)) = scores.iter().find(|(n, _)| !criteria.iter().any(|c| &c.name == n)) {
+        return Err(RubricError::Unknown(name.clone()));
+    }
+    let mut total = Decimal::ZERO;
+    for c in criteria {
+        let score = scores
+            .iter()
+            .find(|(n, _)| *n == c.name)
+            .map(|(_, s)| *s)
+            .ok_or_else(|| RubricError::Missing(c.name.clone()))?;
+        check_criterion_score(c, score)?;
+        total += c.weight * score / c.max;
+    }
+    Ok(total)
+}
+
+/// How a unit's score follows from its sites' scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SiteCombination {
+    Mean,
+    Sum,
+}
+
+pub fn unit_from_sites(site_scores: &[Decimal], how: SiteCombination) -> Decimal {
+    match how {
+        SiteCombination::Mean => mean(site_scores),
+        SiteCombination::Sum => site_scores.iter().copied().sum(),
+    }
+}
+
+/// A bonus or penalty entered with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Adjustment {
+    pub points: Decimal,
+    pub reason: String,
+}
+
+/// A composite: weighted parts (e.g. 70% judges, 30% formula; weights add to 1 or to
+/// 100) plus adjustments, each with a reason.
+pub fn composite(parts: &[(Decimal, Decimal)], adjustments: &[Adjustment]) -> Decimal {
+    let weights: Decimal = parts.iter().map(|(_, w)| *w).sum();
+    let weighted: Decimal = parts.iter().map(|(score, w)| *score * *w).sum();
+    let base = if weights.is_zero() { Decimal::ZERO } else { weighted / weights };
+    base + adjustments.iter().map(|a| a.points).sum::<Decimal>()
+}
+
+/// 争先进位: places gained since the previous meeting, most improved first (units
+/// absent from either ranking are left out).
+pub fn most_improved(previous: &[Ranked], current: &[Ranked]) -> Vec<(String, i64)> {
+    let mut gains: Vec<(String, i64)> = current
+        .iter()
+        .filter_map(|c| {
+            let before = previous.iter().find(|p| p.unit == c.unit)?;
+            Some((c.unit.clone(), i64::from(before.rank) - i64::from(c.rank)))
+        })
+        .collect();
+    gains.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    gains
+}
+
 /// 优秀 / 良好 / 一般 by cut-offs (default 90 and 80).
 pub fn band(score: Decimal, excellent_from: Decimal, good_from: Decimal) -> &'static str {
     if score >= excellent_from {

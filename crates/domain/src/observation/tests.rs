@@ -195,3 +195,74 @@ fn bands_by_cut_offs() {
     assert_eq!(band(d("89.99"), d("90"), d("80")), "良好");
     assert_eq!(band(d("79.99"), d("90"), d("80")), "一般");
 }
+
+fn rubric() -> Vec<Criterion> {
+    [
+        ("投资规模", "20", "20"),
+        ("建设进度", "30", "10"),
+        ("产业层次", "20", "20"),
+        ("科技含量", "10", "10"),
+        ("亩均效益", "10", "10"),
+        ("现场管理", "10", "10"),
+    ]
+    .iter()
+    .map(|(n, w, m)| Criterion { name: n.to_string(), weight: d(w), max: d(m) })
+    .collect()
+}
+
+#[test]
+fn rubric_totals_weigh_each_criterion() {
+    let c = rubric();
+    assert_eq!(check_rubric(&c), Ok(()));
+    let full: Vec<(String, Decimal)> = c.iter().map(|c| (c.name.clone(), c.max)).collect();
+    assert_eq!(rubric_total(&c, &full).unwrap(), d("100"));
+    let mut half = full.clone();
+    half[1].1 = d("5"); // 建设进度 5 of 10 at weight 30 → loses 15
+    assert_eq!(rubric_total(&c, &half).unwrap(), d("85"));
+}
+
+#[rstest]
+#[case::above_max("建设进度", "11", "超出范围（0 到 10）")]
+#[case::negative("投资规模", "-1", "超出范围")]
+fn rubric_scores_outside_the_range_are_refused(#[case] name: &str, #[case] score: &str, #[case] reason: &str) {
+    let c = rubric();
+    let mut scores: Vec<(String, Decimal)> = c.iter().map(|c| (c.name.clone(), Decimal::ZERO)).collect();
+    scores.iter_mut().find(|(n, _)| n == name).unwrap().1 = d(score);
+    let err = rubric_total(&c, &scores).unwrap_err().to_string();
+    assert!(err.contains(reason), "{err}");
+}
+
+#[test]
+fn rubric_must_add_to_100_and_be_complete() {
+    let mut c = rubric();
+    c[0].weight = d("25");
+    assert!(check_rubric(&c).unwrap_err().to_string().contains("105"));
+    let c = rubric();
+    assert_eq!(rubric_total(&c, &[]).unwrap_err(), RubricError::Missing("投资规模".into()));
+    let extra = vec![("颜值".to_string(), d("1"))];
+    assert_eq!(rubric_total(&c, &extra).unwrap_err(), RubricError::Unknown("颜值".into()));
+}
+
+#[test]
+fn composite_weighs_parts_and_adds_adjustments() {
+    let parts = [(d("90"), d("0.7")), (d("80"), d("0.3"))];
+    let adj = [
+        Adjustment { points: d("-5"), reason: "安全生产通报批评".into() },
+        Adjustment { points: d("2"), reason: "集中开工".into() },
+    ];
+    assert_eq!(composite(&parts, &adj), d("84"));
+    assert_eq!(composite(&[(d("90"), d("70")), (d("80"), d("30"))], &[]), d("87"));
+    assert_eq!(unit_from_sites(&[d("90"), d("80")], SiteCombination::Mean), d("85"));
+    assert_eq!(unit_from_sites(&[d("90"), d("80")], SiteCombination::Sum), d("170"));
+}
+
+#[test]
+fn most_improved_counts_places_gained() {
+    let r = |u: &str, rank| Ranked { unit: u.into(), score: String::new(), rank };
+    let before = [r("甲", 1), r("乙", 2), r("丙", 3), r("丁", 4)];
+    let now = [r("丙", 1), r("甲", 2), r("丁", 3), r("新", 4)];
+    assert_eq!(
+        most_improved(&before, &now),
+        vec![("丙".to_string(), 2), ("丁".to_string(), 1), ("甲".to_string(), -1)]
+    );
+}
