@@ -9,6 +9,7 @@
 //! - [`table::write_table`] writes a plain titled table (the 办事处 comparison).
 
 pub mod ballots;
+pub mod bulletin;
 pub mod ledger;
 pub mod table;
 
