@@ -317,11 +317,6 @@ impl App {
     }
 }
 
-/// Stage labels a ledger accepts, for help texts.
-pub fn stage_help() -> String {
-    Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>().join("、")
-}
-
 const IMPORT_BATCH: usize = 500;
 const EXPORT_BATCH: u64 = 2_000;
 

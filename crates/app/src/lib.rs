@@ -21,6 +21,7 @@ pub mod auth;
 pub mod batches;
 pub mod demo;
 pub mod ledger;
+pub mod meetings;
 pub mod observation;
 pub mod projects;
 pub mod reports;
@@ -76,11 +77,6 @@ impl App {
             Clock::System => chrono::Local::now().date_naive(),
             Clock::Fixed(d) => d,
         }
-    }
-
-    /// For benchmarks and tests that need to seed at scale.
-    pub fn db(&self) -> &Db {
-        &self.db
     }
 
     pub async fn offices(&self) -> Result<Vec<office::Model>> {

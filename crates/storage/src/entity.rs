@@ -462,3 +462,156 @@ pub mod audit {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod meeting {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meetings")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub name: String,
+        pub held_on: Option<Date>,
+        #[sea_orm(column_type = "Text")]
+        pub aggregate: String,
+        #[sea_orm(column_type = "Text")]
+        pub combination: String,
+        #[sea_orm(column_type = "Text")]
+        pub excellent_from: String,
+        #[sea_orm(column_type = "Text")]
+        pub good_from: String,
+        pub released: bool,
+        #[sea_orm(column_type = "Text")]
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_site {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_sites")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub project_id: i64,
+        pub office_id: i64,
+        pub seq: i32,
+        #[sea_orm(column_type = "Text")]
+        pub visit_time: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_criterion {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_criteria")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub weight: String,
+        #[sea_orm(column_type = "Text")]
+        pub max: String,
+        pub seq: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_judge {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_judges")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub user_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub username: String,
+        pub own_office_id: Option<i64>,
+        pub submitted_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text")]
+        pub reopened_reason: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_score {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_scores")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub judge_id: i64,
+        pub site_id: i64,
+        pub criterion_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub score: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_remark {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_remarks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub judge_id: i64,
+        pub site_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub remark: String,
+        #[sea_orm(column_type = "Text")]
+        pub declined_reason: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -41,10 +41,6 @@ impl Templates {
     pub fn render(&self, name: &str, ctx: Value) -> Result<String, minijinja::Error> {
         self.env.get_template(name)?.render(ctx)
     }
-
-    pub fn names() -> Vec<String> {
-        TemplateFiles::iter().map(|n| n.to_string()).collect()
-    }
 }
 
 /// Yuan (as stored) to 万元 for people: 12345600 → "1,234.56".
