@@ -347,7 +347,78 @@ impl App {
         }
         txn.commit().await?;
         self.refresh_all_warnings().await?;
+        self.seed_demo_meeting(today).await?;
         Ok(true)
+    }
+
+    /// A past observation meeting: two industrial sites for five offices, the leader's
+    /// sheet submitted, an office head's sheet half done, results not yet released.
+    async fn seed_demo_meeting(&self, today: NaiveDate) -> Result<()> {
+        use fengkou_domain::Role;
+        use fengkou_storage::entity::user;
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        let project_office = crate::ledger::cli_actor();
+        let actor_of =
+            |u: user::Model, role| crate::Actor { user_id: u.id, username: u.username, role, office_id: u.office_id };
+        let find = |name: &'static str| user::Entity::find().filter(user::Column::Username.eq(name)).one(&self.db);
+        let (Some(leader), Some(office_head)) = (find("leader").await?, find("tianjinlu").await?) else {
+            return Ok(());
+        };
+        let leader = actor_of(leader, Role::Leader);
+        let office_head = actor_of(office_head, Role::OfficeUser);
+        let id = self
+            .create_meeting(&project_office, "2026年第三季度全区项目建设现场观摩", today - Duration::days(60))
+            .await?;
+        let industrial: Vec<i64> = industry::Entity::find()
+            .filter(industry::Column::Category.eq("产业项目"))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        let offices = self.offices().await?;
+        let mut time = 9 * 60;
+        for o in offices.iter().take(5) {
+            let projects = project::Entity::find()
+                .filter(project::Column::OfficeId.eq(o.id))
+                .filter(project::Column::IndustryId.is_in(industrial.clone()))
+                .filter(project::Column::Stage.is_in(["building", "producing", "started"]))
+                .order_by_desc(project::Column::TotalInvestment)
+                .all(&self.db)
+                .await?;
+            for p in projects.iter().take(2) {
+                self.add_site(&project_office, id, p.id, &format!("{:02}:{:02}", time / 60, time % 60)).await?;
+                time += 40;
+            }
+        }
+        self.invite_judge(&project_office, id, "leader", None).await?;
+        self.invite_judge(&project_office, id, "tianjinlu", None).await?;
+        let view = self.meeting(id).await?;
+        let mut rng = StdRng::seed_from_u64(2026_09);
+        for (judge, share) in [(&leader, 1.0), (&office_head, 0.5)] {
+            let count = (view.sites.len() as f64 * share) as usize;
+            for site in view.sites.iter().take(count) {
+                if judge.office_id == Some(site.office_id) {
+                    continue;
+                }
+                let scores: Vec<(i64, rust_decimal::Decimal)> = view
+                    .criterion_ids
+                    .iter()
+                    .zip(&view.criteria)
+                    .map(|(cid, c)| {
+                        (
+                            *cid,
+                            c.max * rust_decimal::Decimal::from(rng.random_range(65..100))
+                                / rust_decimal::Decimal::from(100),
+                        )
+                    })
+                    .map(|(cid, v)| (cid, v.round_dp(1)))
+                    .collect();
+                self.score_site(judge, id, site.id, &scores, "").await?;
+            }
+        }
+        self.submit_sheet(&leader, id).await?;
+        Ok(())
     }
 
     async fn has_user(&self, username: &str) -> Result<bool> {

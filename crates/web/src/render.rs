@@ -77,6 +77,7 @@ static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new
         ("月报填报", "Monthly reports"),
         ("办事处对比", "Office comparison"),
         ("三个一批", "Campaign batches"),
+        ("现场观摩", "Site meetings"),
         ("台账导入", "Import ledger"),
         ("操作日志", "Audit trail"),
         ("系统管理", "Administration"),

@@ -482,3 +482,67 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     let tj = t.browser("tj").await;
     assert_eq!(tj.get(format!("{}/photos/{photo}", t.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let t = spawn_app(&db.url).await;
+    assert!(t.app.seed_demo().await.unwrap());
+    let login = |name: &'static str, password: &'static str| {
+        let base = t.base.clone();
+        async move {
+            let c = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            c.post(format!("{base}/login")).form(&[("username", name), ("password", password)]).send().await.unwrap();
+            c
+        }
+    };
+    let judge = login("tianjinlu", "fengkou-office").await;
+    let outsider = login("hubeilu", "fengkou-office").await;
+    assert_eq!(
+        outsider.get(format!("{}/meetings/1/score", t.base)).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let html = judge.get(format!("{}/meetings/1/score", t.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("本办事处的观摩点，按规定回避"));
+
+    let m = t.app.meeting(1).await.unwrap();
+    let foreign = m.sites.iter().rev().find(|s| s.office != "天津路办事处").unwrap().id;
+    let own = m.sites.iter().find(|s| s.office == "天津路办事处").unwrap().id;
+    let mut form: Vec<(String, String)> = m.criterion_ids.iter().map(|c| (format!("c{c}"), "5".to_string())).collect();
+    form.push(("remark".into(), "现场整洁".into()));
+    let res = judge.post(format!("{}/meetings/1/sites/{own}/score", t.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "own office");
+    let res = outsider.post(format!("{}/meetings/1/sites/{foreign}/score", t.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "not a judge");
+    form[0].1 = "999".into();
+    let res = judge.post(format!("{}/meetings/1/sites/{foreign}/score", t.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("超出范围"));
+    form[0].1 = "5".into();
+    for _ in 0..2 {
+        let res = judge.post(format!("{}/meetings/1/sites/{foreign}/score", t.base)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "saving twice is harmless");
+    }
+    // Not every site is scored yet: submitting is refused with the names.
+    let res = judge.post(format!("{}/meetings/1/submit", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("还有观摩点未评完"));
+
+    // The board's event stream sends the current state straight away.
+    let leader = login("leader", "fengkou-leader").await;
+    let mut res = leader.get(format!("{}/meetings/1/events", t.base)).send().await.unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), res.chunk()).await.unwrap().unwrap().unwrap();
+    let text = String::from_utf8_lossy(&chunk);
+    assert!(text.contains("event: board") && text.contains("\"released\":false"), "{text}");
+
+    // The bulletin downloads and is a Word document.
+    let res = leader.get(format!("{}/meetings/1/bulletin.docx", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+}

@@ -3,6 +3,7 @@
 
 mod admin;
 mod batches;
+mod meetings;
 mod overview;
 mod projects;
 pub(crate) use projects::ListParams;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(reports::router())
         .merge(batches::router())
+        .merge(meetings::router())
         .merge(admin::router())
 }
 
