@@ -394,7 +394,7 @@ impl App {
         self.invite_judge(&project_office, id, "leader", None).await?;
         self.invite_judge(&project_office, id, "tianjinlu", None).await?;
         let view = self.meeting(id).await?;
-        let mut rng = StdRng::seed_from_u64(2026_09);
+        let mut rng = StdRng::seed_from_u64(202_609);
         for (judge, share) in [(&leader, 1.0), (&office_head, 0.5)] {
             let count = (view.sites.len() as f64 * share) as usize;
             for site in view.sites.iter().take(count) {

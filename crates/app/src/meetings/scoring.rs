@@ -1,0 +1,298 @@
+//! A judge's sheet: scoring per criterion, declining, submitting and reopening.
+
+use super::*;
+
+impl App {
+    async fn judge_row<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        meeting_id: i64,
+    ) -> Result<meeting_judge::Model> {
+        meeting_judge::Entity::find()
+            .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_judge::Column::UserId.eq(actor.user_id))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::forbidden("您不是本次观摩的评委"))
+    }
+
+    /// The judge's route with what they have entered so far.
+    pub async fn score_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<(MeetingView, Vec<SheetSite>, bool)> {
+        let judge = self.judge_row(&self.db, actor, meeting_id).await?;
+        let view = self.meeting(meeting_id).await?;
+        let scores =
+            meeting_score::Entity::find().filter(meeting_score::Column::JudgeId.eq(judge.id)).all(&self.db).await?;
+        let remarks =
+            meeting_remark::Entity::find().filter(meeting_remark::Column::JudgeId.eq(judge.id)).all(&self.db).await?;
+        let sheet = view
+            .sites
+            .iter()
+            .map(|site| {
+                let values: Vec<Option<String>> = view
+                    .criterion_ids
+                    .iter()
+                    .map(|c| {
+                        scores.iter().find(|s| s.site_id == site.id && s.criterion_id == *c).map(|s| s.score.clone())
+                    })
+                    .collect();
+                let remark = remarks.iter().find(|r| r.site_id == site.id);
+                let declined = remark.map(|r| r.declined_reason.clone()).unwrap_or_default();
+                SheetSite {
+                    own_office: judge.own_office_id == Some(site.office_id),
+                    complete: values.iter().all(Option::is_some) || !declined.is_empty(),
+                    scores: values,
+                    remark: remark.map(|r| r.remark.clone()).unwrap_or_default(),
+                    declined,
+                    site: site.clone(),
+                }
+            })
+            .collect();
+        Ok((view, sheet, judge.submitted_at.is_some()))
+    }
+
+    /// Saves a judge's scores for one site. Each score is stored as entered; sending
+    /// the same scores again changes nothing.
+    pub async fn score_site(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        site_id: i64,
+        scores: &[(i64, Decimal)],
+        remark: &str,
+    ) -> Result<()> {
+        let txn = self.db.begin().await?;
+        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        if judge.submitted_at.is_some() {
+            return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
+        }
+        let site = meeting_site::Entity::find_by_id(site_id)
+            .one(&txn)
+            .await?
+            .filter(|s| s.meeting_id == meeting_id)
+            .ok_or_else(|| AppError::Rejected("该观摩点不在本次观摩路线上".into()))?;
+        if judge.own_office_id == Some(site.office_id) {
+            return Err(AppError::forbidden("评委不能为本办事处的观摩点打分（利益回避）"));
+        }
+        let criteria = meeting_criterion::Entity::find()
+            .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
+            .all(&txn)
+            .await?;
+        let mut problems = Vec::new();
+        for (criterion_id, score) in scores {
+            match criteria.iter().find(|c| c.id == *criterion_id) {
+                Some(c) => {
+                    let criterion = Criterion { name: c.name.clone(), weight: dec(&c.weight), max: dec(&c.max) };
+                    if let Err(e) = check_criterion_score(&criterion, *score) {
+                        problems.push(fengkou_domain::project::FieldError::new("评分", e.to_string()));
+                    }
+                }
+                None => problems.push(fengkou_domain::project::FieldError::new("评分", "没有这一评分项")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let now = Utc::now();
+        for (criterion_id, score) in scores {
+            let value = score.normalize().to_string();
+            let existing = meeting_score::Entity::find()
+                .filter(meeting_score::Column::JudgeId.eq(judge.id))
+                .filter(meeting_score::Column::SiteId.eq(site_id))
+                .filter(meeting_score::Column::CriterionId.eq(*criterion_id))
+                .one(&txn)
+                .await?;
+            match existing {
+                Some(e) if e.score == value => {}
+                Some(e) => {
+                    let before = json(&e);
+                    let mut am = e.into_active_model();
+                    am.score = Set(value);
+                    am.updated_at = Set(now);
+                    let after = am.update(&txn).await?;
+                    audit::record(
+                        &txn,
+                        &actor.username,
+                        Change {
+                            action: "update",
+                            entity: "meeting_score",
+                            entity_id: Some(after.id),
+                            project_id: Some(site.project_id),
+                            before,
+                            after: json(&after),
+                        },
+                    )
+                    .await?;
+                }
+                None => {
+                    let saved = meeting_score::ActiveModel {
+                        meeting_id: Set(meeting_id),
+                        judge_id: Set(judge.id),
+                        site_id: Set(site_id),
+                        criterion_id: Set(*criterion_id),
+                        score: Set(value),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await?;
+                    audit::record(
+                        &txn,
+                        &actor.username,
+                        Change {
+                            action: "create",
+                            entity: "meeting_score",
+                            entity_id: Some(saved.id),
+                            project_id: Some(site.project_id),
+                            before: None,
+                            after: json(&saved),
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+        let remark = remark.trim().chars().take(500).collect::<String>();
+        self.save_remark(&txn, meeting_id, judge.id, site_id, Some(remark), None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn save_remark<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        meeting_id: i64,
+        judge_id: i64,
+        site_id: i64,
+        remark: Option<String>,
+        declined: Option<String>,
+    ) -> Result<()> {
+        let existing = meeting_remark::Entity::find()
+            .filter(meeting_remark::Column::JudgeId.eq(judge_id))
+            .filter(meeting_remark::Column::SiteId.eq(site_id))
+            .one(db)
+            .await?;
+        match existing {
+            Some(e) => {
+                let mut am = e.into_active_model();
+                if let Some(r) = remark {
+                    am.remark = Set(r);
+                }
+                if let Some(d) = declined {
+                    am.declined_reason = Set(d);
+                }
+                am.update(db).await?;
+            }
+            None => {
+                meeting_remark::ActiveModel {
+                    meeting_id: Set(meeting_id),
+                    judge_id: Set(judge_id),
+                    site_id: Set(site_id),
+                    remark: Set(remark.unwrap_or_default()),
+                    declined_reason: Set(declined.unwrap_or_default()),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A judge declines a site, with a reason (e.g. a conflict not declared before).
+    pub async fn decline_site(&self, actor: &Actor, meeting_id: i64, site_id: i64, reason: &str) -> Result<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("回避理由", "不能为空"));
+        }
+        let txn = self.db.begin().await?;
+        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        if judge.submitted_at.is_some() {
+            return Err(AppError::Rejected("评分表已提交并锁定".into()));
+        }
+        self.save_remark(&txn, meeting_id, judge.id, site_id, None, Some(reason.chars().take(200).collect())).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "decline",
+                entity: "meeting_site",
+                entity_id: Some(site_id),
+                project_id: None,
+                before: None,
+                after: Some(serde_json::json!({"reason": reason})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Submits and locks a judge's sheet; every site not of the judge's own office
+    /// must be fully scored or declined.
+    pub async fn submit_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<()> {
+        let (_, sheet, submitted) = self.score_sheet(actor, meeting_id).await?;
+        if submitted {
+            return Ok(());
+        }
+        let missing: Vec<String> =
+            sheet.iter().filter(|s| !s.own_office && !s.complete).map(|s| s.site.project.clone()).collect();
+        if !missing.is_empty() {
+            return Err(AppError::Rejected(format!("还有观摩点未评完：{}", missing.join("、"))));
+        }
+        let txn = self.db.begin().await?;
+        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        let mut am = judge.into_active_model();
+        am.submitted_at = Set(Some(Utc::now()));
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "submit",
+                entity: "meeting_judge",
+                entity_id: Some(after.id),
+                project_id: None,
+                before: None,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Reopens one judge's locked sheet; the reason goes into the audit trail.
+    pub async fn reopen_sheet(&self, actor: &Actor, meeting_id: i64, judge_id: i64, reason: &str) -> Result<()> {
+        Self::require_office(actor)?;
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("原因", "重新开放评分表必须说明原因"));
+        }
+        let txn = self.db.begin().await?;
+        let judge = meeting_judge::Entity::find_by_id(judge_id)
+            .one(&txn)
+            .await?
+            .filter(|j| j.meeting_id == meeting_id)
+            .ok_or(AppError::NotFound("评委"))?;
+        let before = json(&judge);
+        let mut am = judge.into_active_model();
+        am.submitted_at = Set(None);
+        am.reopened_reason = Set(reason.trim().chars().take(500).collect());
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "reopen",
+                entity: "meeting_judge",
+                entity_id: Some(judge_id),
+                project_id: None,
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
