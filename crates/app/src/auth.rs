@@ -149,7 +149,7 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         let hash = hash_password(password)?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let saved = user::ActiveModel {
             username: Set(username.to_string()),
             display_name: Set(if display_name.trim().is_empty() {
@@ -197,7 +197,7 @@ impl App {
         if office::Entity::find().filter(office::Column::Name.eq(name)).one(&self.db).await?.is_some() {
             return Err(AppError::invalid("办事处", format!("“{name}”已存在")));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let count = office::Entity::find().all(&txn).await?.len() as i32;
         let saved = office::ActiveModel { name: Set(name.to_string()), sort_order: Set(count), ..Default::default() }
             .insert(&txn)
@@ -287,7 +287,7 @@ impl App {
         };
         self.throttle.succeeded(username);
         let secret = new_secret();
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         session::ActiveModel {
             token_hash: Set(digest(&secret)),
             user_id: Set(actor.user_id),
@@ -342,7 +342,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("用户"))?;
         let secret = format!("fk_{}", new_secret());
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let saved = api_token::ActiveModel {
             user_id: Set(u.id),
             name: Set(name.to_string()),

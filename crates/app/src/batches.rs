@@ -53,7 +53,7 @@ impl App {
         if !(1..=999).contains(&seq) {
             return Err(AppError::invalid("期数", "须在1到999之间"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         if batch::Entity::find().filter(batch::Column::Seq.eq(seq)).one(&txn).await?.is_some() {
             return Err(AppError::invalid("期数", format!("第{seq}期已存在")));
         }
@@ -87,7 +87,7 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以调整批次名单"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         batch::Entity::find_by_id(batch_id).one(&txn).await?.ok_or(AppError::NotFound("批次"))?;
         project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         let exists = batch_item::Entity::find()
@@ -128,7 +128,7 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以调整批次名单"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let item = batch_item::Entity::find_by_id(item_id).one(&txn).await?.ok_or(AppError::NotFound("名单项"))?;
         let batch_id = item.batch_id;
         audit::record(

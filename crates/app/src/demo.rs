@@ -174,7 +174,7 @@ impl App {
         let mut rng = StdRng::seed_from_u64(20_261_125);
         let offices = self.offices().await?;
         let industries = self.industries().await?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
 
         // Periods: January through last month; the last one still open.
         let mut m = Month::new(year, 1).unwrap_or(current);

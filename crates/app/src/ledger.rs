@@ -144,7 +144,7 @@ impl App {
             return if dry_run { Ok(report) } else { Err(AppError::ImportRejected(Box::new(report))) };
         }
 
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let (creates, updates): (Vec<_>, Vec<_>) = plan.into_iter().partition(|p| p.3.is_none());
         let creates: Vec<(&LedgerRow, i64, i64)> =
             creates.iter().map(|&(i, o, ind, _)| (&parsed.rows[i], o, ind)).collect();

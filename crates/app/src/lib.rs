@@ -53,6 +53,8 @@ pub enum Clock {
 #[derive(Clone)]
 pub struct App {
     db: Db,
+    /// Write transactions begin here (see `fengkou_storage::connect_writer`).
+    writer: Db,
     clock: Clock,
     throttle: Arc<auth::LoginThrottle>,
 }
@@ -64,7 +66,11 @@ impl App {
             fengkou_storage::StorageError::Db(db) => AppError::Storage(db),
             other => AppError::Rejected(other.to_string()),
         })?;
-        Ok(App { db, clock: Clock::System, throttle: Arc::default() })
+        let writer = fengkou_storage::connect_writer(url, &db).await.map_err(|e| match e {
+            fengkou_storage::StorageError::Db(db) => AppError::Storage(db),
+            other => AppError::Rejected(other.to_string()),
+        })?;
+        Ok(App { db, writer, clock: Clock::System, throttle: Arc::default() })
     }
 
     pub fn with_clock(mut self, clock: Clock) -> App {

@@ -130,7 +130,7 @@ impl App {
         if month > Month::of(self.today()) {
             return Err(AppError::invalid("月份", "不能开启未来月份的填报"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         if period::Entity::find()
             .filter(period::Column::Year.eq(month.year))
             .filter(period::Column::Month.eq(month.month as i32))
@@ -172,7 +172,7 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以开启或关闭填报期"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let p = period::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("填报期"))?;
         let before = json(&p);
         let mut am = p.into_active_model();
@@ -240,7 +240,7 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
 
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         if !actor.can_report(p.office_id) {
             return Err(AppError::forbidden("只能填报本办事处的项目"));

@@ -23,7 +23,7 @@ impl App {
         let industries = self.industries().await?;
         let mut rng = StdRng::seed_from_u64(7);
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         for m in 1..=months {
             period::Entity::insert(period::ActiveModel {
                 year: Set(year),

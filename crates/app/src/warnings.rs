@@ -103,7 +103,7 @@ impl App {
             return Err(AppError::forbidden("只有系统管理员可以修改预警阈值"));
         }
         settings.validate().map_err(|e| AppError::invalid("预警阈值", e.to_string()))?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let before = load_settings(&txn).await?;
         let value = serde_json::to_string(&settings).unwrap_or_default();
         match setting::Entity::find_by_id(SETTINGS_KEY.to_string()).one(&txn).await? {
@@ -224,7 +224,7 @@ impl App {
                 .await?;
             let Some(last) = batch.last() else { break };
             last_id = last.id;
-            let txn = self.db.begin().await?;
+            let txn = self.writer.begin().await?;
             for p in &batch {
                 let plan = plans.get(&p.id).copied().unwrap_or(0);
                 let done = ytd.get(&p.id).copied().unwrap_or(0);

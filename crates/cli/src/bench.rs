@@ -22,6 +22,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 12)]
         months: u32,
     },
+    /// Load test: many judges score every site of a meeting and submit at once
+    /// (loopback only, a fresh SQLite database in a temporary folder)
+    Judges {
+        #[arg(long, default_value_t = 200)]
+        judges: usize,
+        #[arg(long, default_value_t = 10)]
+        sites: usize,
+    },
     /// Time pages, API, export and import against a seeded database
     Run {
         /// Requests per endpoint (after 5 warm-up requests)
@@ -43,6 +51,7 @@ pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
             Ok(())
         }
         BenchCommand::Run { requests, import } => bench_run(db, requests, import).await,
+        BenchCommand::Judges { judges, sites } => bench_judges(judges, sites).await,
     }
 }
 
@@ -137,6 +146,105 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
     }
     if let Some(mb) = peak_rss_mb() {
         println!("\npeak memory of this process (server + benchmark client): {mb:.0} MB");
+    }
+    Ok(())
+}
+
+fn err(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.to_string())
+}
+
+async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
+    use fengkou_domain::project::ProjectHeader;
+    use fengkou_domain::{Stage, Wan};
+    let dir = std::env::temp_dir().join(format!("fengkou-judges-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let app = App::open(&format!("sqlite://{}", dir.join("judges.db").display())).await?;
+    fengkou_app::demo::ensure_reference_data(&app).await.map_err(err)?;
+    let po = cli_actor();
+    let offices = app.offices().await.map_err(err)?;
+    let meeting = app.create_meeting(&po, "并发评分压力测试", chrono::Local::now().date_naive()).await.map_err(err)?;
+    for i in 0..sites {
+        let header = ProjectHeader {
+            name: format!("观摩点{i}"),
+            office: offices[i % offices.len()].name.clone(),
+            industry: "智能制造".into(),
+            stage: Some(Stage::Signed),
+            total_investment: Wan::from_wan(10_000),
+            ..Default::default()
+        };
+        let project = app.create_project(&po, &header).await.map_err(err)?;
+        app.add_site(&po, meeting, project, "").await.map_err(err)?;
+    }
+    let mut tokens = Vec::with_capacity(judges);
+    let t = Instant::now();
+    for j in 0..judges {
+        let name = format!("judge{j:03}");
+        app.add_user(None, &name, "", Role::Leader, None, "judge-password").await.map_err(err)?;
+        app.invite_judge(&po, meeting, &name, None).await.map_err(err)?;
+        tokens.push(app.create_token(&name, "bench").await.map_err(err)?);
+    }
+    println!("set up {judges} judges and {sites} sites in {:.1} s", t.elapsed().as_secs_f64());
+    let view = app.meeting(meeting).await.map_err(err)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let form: Vec<(String, String)> = view.criterion_ids.iter().map(|c| (format!("c{c}"), "8".to_string())).collect();
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(judges);
+    for token in tokens {
+        let (client, base, form, sites) = (client.clone(), base.clone(), form.clone(), view.sites.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut failures = 0usize;
+            for site in &sites {
+                let t = Instant::now();
+                let res = client
+                    .post(format!("{base}/meetings/{meeting}/sites/{}/score", site.id))
+                    .bearer_auth(&token)
+                    .form(&form)
+                    .send()
+                    .await;
+                times.push(t.elapsed());
+                if !res.is_ok_and(|r| r.status().is_redirection()) {
+                    failures += 1;
+                }
+            }
+            let t = Instant::now();
+            let res = client.post(format!("{base}/meetings/{meeting}/submit")).bearer_auth(&token).send().await;
+            times.push(t.elapsed());
+            if !res.is_ok_and(|r| r.status().is_redirection()) {
+                failures += 1;
+            }
+            (times, failures)
+        }));
+    }
+    let mut times = Vec::new();
+    let mut failures = 0;
+    for task in tasks {
+        let (t, f) = task.await?;
+        times.extend(t);
+        failures += f;
+    }
+    let wall = started.elapsed();
+    times.sort();
+    let view = app.meeting(meeting).await.map_err(err)?;
+    let submitted = view.judges.iter().filter(|j| j.submitted).count();
+    let saved: usize = view.judges.iter().map(|j| j.scored).sum();
+    let expected = judges * sites * view.criteria.len();
+    println!(
+        "{judges} judges concurrently: {} requests in {:.1} s; p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; failed requests {failures}",
+        times.len(),
+        wall.as_secs_f64(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        percentile(&times, 1.0)
+    );
+    println!("scores saved {saved} of {expected}; sheets submitted {submitted} of {judges}");
+    std::fs::remove_dir_all(&dir).ok();
+    if saved != expected || submitted != judges || failures > 0 {
+        bail!("scores were lost under load");
     }
     Ok(())
 }

@@ -48,6 +48,24 @@ impl Backend {
 /// Opens the database, creating an SQLite file when missing, and brings the schema up
 /// to date.
 pub async fn connect(url: &str) -> Result<Db, StorageError> {
+    let db = open(url, None).await?;
+    migration::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// The pool that write transactions use. SQLite has one writer at a time, and a
+/// transaction that reads before it writes fails at once with SQLITE_BUSY (it cannot
+/// wait without risking deadlock) when another connection holds the write lock. So on
+/// SQLite write transactions share a single connection and queue for it; PostgreSQL
+/// needs no such thing and gets the ordinary pool. Call after [`connect`].
+pub async fn connect_writer(url: &str, pool: &Db) -> Result<Db, StorageError> {
+    match Backend::of(url)? {
+        Backend::Sqlite => open(url, Some(1)).await,
+        Backend::Postgres => Ok(pool.clone()),
+    }
+}
+
+async fn open(url: &str, max_connections: Option<u32>) -> Result<Db, StorageError> {
     let backend = Backend::of(url)?;
     let url = match backend {
         // sqlx only creates a missing file with mode=rwc.
@@ -59,8 +77,9 @@ pub async fn connect(url: &str) -> Result<Db, StorageError> {
     };
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .max_connections(max_connections.unwrap_or(if backend == Backend::Sqlite { 8 } else { 16 }))
         .min_connections(1)
+        .acquire_timeout(Duration::from_secs(60))
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
@@ -68,6 +87,5 @@ pub async fn connect(url: &str) -> Result<Db, StorageError> {
         // WAL lets readers work while a report is being written.
         db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
     }
-    migration::Migrator::up(&db, None).await?;
     Ok(db)
 }

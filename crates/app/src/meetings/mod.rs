@@ -144,7 +144,7 @@ impl App {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::invalid("名称", "须为1到100个字"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let saved = meeting::ActiveModel {
             name: Set(name.to_string()),
             held_on: Set(Some(held_on)),
@@ -195,7 +195,7 @@ impl App {
     /// Puts a project on the route; at most three per office.
     pub async fn add_site(&self, actor: &Actor, meeting_id: i64, project_id: i64, visit_time: &str) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         self.meeting_row(&txn, meeting_id).await?;
         let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         let sites =
@@ -243,7 +243,7 @@ impl App {
         declared_office: Option<&str>,
     ) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         self.meeting_row(&txn, meeting_id).await?;
         let u = user::Entity::find()
             .filter(user::Column::Username.eq(username.trim()))
@@ -425,7 +425,7 @@ impl App {
 
     pub async fn release_results(&self, actor: &Actor, meeting_id: i64, released: bool) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         let mut am = m.into_active_model();
         am.released = Set(released);

@@ -61,7 +61,7 @@ impl App {
         scores: &[(i64, Decimal)],
         remark: &str,
     ) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
@@ -205,7 +205,7 @@ impl App {
         if reason.is_empty() {
             return Err(AppError::invalid("回避理由", "不能为空"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
@@ -240,7 +240,7 @@ impl App {
         if !missing.is_empty() {
             return Err(AppError::Rejected(format!("还有观摩点未评完：{}", missing.join("、"))));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         let mut am = judge.into_active_model();
         am.submitted_at = Set(Some(Utc::now()));
@@ -268,7 +268,7 @@ impl App {
         if reason.trim().is_empty() {
             return Err(AppError::invalid("原因", "重新开放评分表必须说明原因"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)
             .await?

@@ -365,7 +365,7 @@ impl App {
         if !actor.can_create_projects() {
             return Err(AppError::forbidden("当前角色不能登记项目"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let (office_id, industry_id) = self.resolve_header(&txn, actor, header).await.map_err(AppError::Invalid)?;
         if let Some(code) = header.code.as_deref().filter(|c| !c.trim().is_empty())
             && project::Entity::find().filter(project::Column::Code.eq(code.trim())).one(&txn).await?.is_some()
@@ -380,7 +380,7 @@ impl App {
 
     /// Edits the header (not the stage: that is a transition with its own rules).
     pub async fn update_project(&self, actor: &Actor, id: i64, header: &ProjectHeader) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let before = self.editable_project(&txn, actor, id).await?;
         let mut header = header.clone();
         header.stage = Some(stage_of(&before));
@@ -406,7 +406,7 @@ impl App {
         if reason.chars().count() > 500 {
             return Err(AppError::invalid("原因", "不能超过500个字"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let p = self.editable_project(&txn, actor, id).await?;
         let from = stage_of(&p);
         let previous_date = stage_event::Entity::find()
@@ -433,7 +433,7 @@ impl App {
         if body.is_empty() || body.chars().count() > 2000 {
             return Err(AppError::invalid("点评", "须为1到2000个字"));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let saved = comment::ActiveModel {
             project_id: Set(project_id),
             username: Set(actor.username.clone()),
@@ -468,7 +468,7 @@ impl App {
         due_on: Option<NaiveDate>,
         responsible: &str,
     ) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         self.editable_project(&txn, actor, project_id).await?;
         if name.trim().is_empty() || name.chars().count() > 200 {
             return Err(AppError::invalid("节点", "须为1到200个字"));
@@ -502,7 +502,7 @@ impl App {
     }
 
     pub async fn complete_milestone(&self, actor: &Actor, milestone_id: i64, done_on: NaiveDate) -> Result<i64> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let m = milestone::Entity::find_by_id(milestone_id).one(&txn).await?.ok_or(AppError::NotFound("节点"))?;
         self.editable_project(&txn, actor, m.project_id).await?;
         if done_on > self.today() {
@@ -538,7 +538,7 @@ impl App {
         responsible: &str,
         deadline: Option<NaiveDate>,
     ) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         self.editable_project(&txn, actor, project_id).await?;
         if description.trim().is_empty() || description.chars().count() > 2000 {
             return Err(AppError::invalid("问题", "须为1到2000个字"));
@@ -549,7 +549,7 @@ impl App {
     }
 
     pub async fn resolve_problem(&self, actor: &Actor, problem_id: i64, resolution: &str) -> Result<i64> {
-        let txn = self.db.begin().await?;
+        let txn = self.writer.begin().await?;
         let p = problem::Entity::find_by_id(problem_id).one(&txn).await?.ok_or(AppError::NotFound("问题"))?;
         self.editable_project(&txn, actor, p.project_id).await?;
         let before = json(&p);
