@@ -310,6 +310,16 @@ async fn observation_meeting_scoring_is_fair_and_ranked() {
         assert_eq!(r.offices[1].score, "65.00");
         assert_eq!(r.top_sites[0].project, "湖北路一号项目");
 
+        // The method is a setting: bad choices are refused; summing sites changes the totals.
+        let dec = |v: &str| v.parse::<Decimal>().unwrap();
+        assert!(app.set_meeting_method(&xmb, m, "median", "mean", dec("90"), dec("80")).await.is_err());
+        assert!(app.set_meeting_method(&xmb, m, "mean", "mean", dec("80"), dec("90")).await.is_err());
+        app.set_meeting_method(&xmb, m, "mean", "sum", dec("90"), dec("80")).await.unwrap();
+        let r = app.meeting_results(m).await.unwrap();
+        assert_eq!((r.offices[0].office.as_str(), r.offices[0].score.as_str()), ("天津路办事处", "195.00"));
+        app.set_meeting_method(&xmb, m, "zscore", "mean", dec("110"), dec("100")).await.unwrap();
+        assert!(!app.meeting_results(m).await.unwrap().offices.is_empty());
+
         // Reopening needs a reason, and is in the audit trail.
         let judge_id = app.meeting(m).await.unwrap().judges.iter().find(|j| j.username == "judge_lead").unwrap().id;
         assert!(app.reopen_sheet(&xmb, m, judge_id, " ").await.is_err());

@@ -20,6 +20,11 @@
     (data.ranking || []).forEach(function (r) {
       ranking.appendChild(text('li', r.office + '　' + r.score + ' 分　' + r.band));
     });
+    var comments = document.getElementById('board-comments');
+    comments.replaceChildren();
+    (data.comments || []).forEach(function (c) {
+      comments.appendChild(text('li', c.leader + ' 点评 ' + c.office + c.project + '：' + c.body));
+    });
   }
   draw(JSON.parse(source.textContent));
   if (window.EventSource) {

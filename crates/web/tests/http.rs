@@ -540,6 +540,18 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
     let text = String::from_utf8_lossy(&chunk);
     assert!(text.contains("event: board") && text.contains("\"released\":false"), "{text}");
 
+    // A leader's 点评 from the meeting page lands on the project, the board and the bulletin.
+    let project = m.sites[0].project_id;
+    let res = leader
+        .post(format!("{}/projects/{project}/comments", t.base))
+        .form(&[("body", "进度快、质量好，要总结推广"), ("back", "/meetings/1#comments")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/meetings/1#comments");
+    let html = leader.get(format!("{}/meetings/1/board", t.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("进度快、质量好，要总结推广"));
+
     // The bulletin downloads and is a Word document.
     let res = leader.get(format!("{}/meetings/1/bulletin.docx", t.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);

@@ -80,6 +80,8 @@ pub struct MeetingView {
     pub held_on: Option<NaiveDate>,
     pub aggregate: String,
     pub combination: String,
+    pub excellent_from: String,
+    pub good_from: String,
     pub released: bool,
     pub criteria: Vec<Criterion>,
     pub criterion_ids: Vec<i64>,
@@ -411,6 +413,8 @@ impl App {
             held_on: m.held_on,
             aggregate: m.aggregate,
             combination: m.combination,
+            excellent_from: m.excellent_from,
+            good_from: m.good_from,
             released: m.released,
             criterion_ids: criteria_rows.iter().map(|c| c.id).collect(),
             criteria: criteria_rows
@@ -421,6 +425,78 @@ impl App {
             judges,
             plan_warnings,
         })
+    }
+
+    /// Leaders' comments (点评) on the route's projects since the meeting was set up:
+    /// (project, office, leader, text), newest first.
+    pub async fn meeting_comments(&self, meeting_id: i64) -> Result<Vec<(String, String, String, String)>> {
+        use fengkou_storage::entity::comment;
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        let sites = self.site_views(meeting_id).await?;
+        let comments = comment::Entity::find()
+            .filter(comment::Column::ProjectId.is_in(sites.iter().map(|s| s.project_id)))
+            .filter(comment::Column::CreatedAt.gte(m.created_at))
+            .order_by_desc(comment::Column::Id)
+            .all(&self.db)
+            .await?;
+        Ok(comments
+            .into_iter()
+            .filter_map(|c| {
+                let site = sites.iter().find(|s| s.project_id == c.project_id)?;
+                Some((site.project.clone(), site.office.clone(), c.username, c.body))
+            })
+            .collect())
+    }
+
+    /// How scores are aggregated (mean / trimmed / zscore), how a unit's sites combine
+    /// (mean / sum) and the band cut-offs.
+    pub async fn set_meeting_method(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        aggregate: &str,
+        combination: &str,
+        excellent_from: Decimal,
+        good_from: Decimal,
+    ) -> Result<()> {
+        Self::require_office(actor)?;
+        let mut problems = Vec::new();
+        if Aggregation::from_code(aggregate).is_none() {
+            problems.push(fengkou_domain::project::FieldError::new("汇总方法", "须为 平均、去掉最高最低 或 标准分"));
+        }
+        if !matches!(combination, "mean" | "sum") {
+            problems.push(fengkou_domain::project::FieldError::new("办事处得分", "须为 平均 或 合计"));
+        }
+        if !(good_from > Decimal::ZERO && excellent_from > good_from) {
+            problems.push(fengkou_domain::project::FieldError::new("等次", "优秀线须高于良好线，且都大于0"));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let txn = self.writer.begin().await?;
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let before = json(&m);
+        let mut am = m.into_active_model();
+        am.aggregate = Set(aggregate.to_string());
+        am.combination = Set(combination.to_string());
+        am.excellent_from = Set(excellent_from.normalize().to_string());
+        am.good_from = Set(good_from.normalize().to_string());
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "meeting",
+                entity_id: Some(meeting_id),
+                project_id: None,
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     pub async fn release_results(&self, actor: &Actor, meeting_id: i64, released: bool) -> Result<()> {

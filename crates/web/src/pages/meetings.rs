@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/judges", post(invite))
         .route("/meetings/{id}/judges/{judge}/reopen", post(reopen))
         .route("/meetings/{id}/release", post(release))
+        .route("/meetings/{id}/method", post(method))
         .route("/meetings/{id}/score", get(sheet))
         .route("/meetings/{id}/sites/{site}/score", post(score))
         .route("/meetings/{id}/sites/{site}/decline", post(decline))
@@ -135,6 +136,33 @@ async fn release(
     Ok(see_other(&format!("/meetings/{id}")))
 }
 
+#[derive(Deserialize)]
+struct MethodForm {
+    #[serde(default)]
+    aggregate: String,
+    #[serde(default)]
+    combination: String,
+    #[serde(default)]
+    excellent_from: String,
+    #[serde(default)]
+    good_from: String,
+}
+
+async fn method(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<MethodForm>,
+) -> Result<Response, PageError> {
+    let number = |v: &str| Decimal::from_str(v.trim()).unwrap_or_default();
+    state
+        .app
+        .set_meeting_method(&u.actor, id, &f.aggregate, &f.combination, number(&f.excellent_from), number(&f.good_from))
+        .await
+        .map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}")))
+}
+
 async fn sheet(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     let (m, sheet, submitted) = state.app.score_sheet(&u.actor, id).await.map_err(err(&u))?;
     let criteria: Vec<(i64, String, String)> = m
@@ -198,7 +226,9 @@ async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) 
 async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppError> {
     let m = state.app.meeting(id).await?;
     let r = state.app.meeting_results(id).await?;
+    let comments = state.app.meeting_comments(id).await?;
     Ok(serde_json::json!({
+        "comments": comments.iter().take(6).map(|(project, office, leader, body)| serde_json::json!({"project": project, "office": office, "leader": leader, "body": body})).collect::<Vec<_>>(),
         "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.username, "submitted": j.submitted, "scored": j.scored})).collect::<Vec<_>>(),
         "released": m.released,
         "ranking": if m.released { serde_json::to_value(&r.offices).unwrap_or_default() } else { serde_json::Value::Null },

@@ -236,6 +236,8 @@ struct TextForm {
     #[serde(default)]
     body: String,
     #[serde(default)]
+    back: Option<String>,
+    #[serde(default)]
     responsible: String,
     #[serde(default)]
     date: String,
@@ -248,7 +250,11 @@ async fn comment(
     Form(f): Form<TextForm>,
 ) -> Result<Response, PageError> {
     state.app.add_comment(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
-    Ok(see_other(&format!("/projects/{id}#comments")))
+    // Comments written on a meeting page go back there.
+    match f.back.as_deref().filter(|b| b.starts_with("/meetings/")) {
+        Some(back) => Ok(see_other(crate::auth::safe_next(Some(back)))),
+        None => Ok(see_other(&format!("/projects/{id}#comments"))),
+    }
 }
 
 async fn milestone(
