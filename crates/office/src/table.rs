@@ -1,4 +1,5 @@
-//! A plain titled table in a workbook: a title row, a unit row, one header row, data.
+//! Plain titled tables in a workbook: per sheet a title row, a unit row, one header row
+//! and the data.
 
 use crate::OfficeError;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
@@ -12,10 +13,28 @@ pub enum TableCell {
     Percent(Option<f64>),
 }
 
+/// One worksheet of a plain workbook.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub name: String,
+    pub title: String,
+    pub unit: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<TableCell>>,
+}
+
 pub fn write_table(title: &str, unit: &str, headers: &[&str], rows: &[Vec<TableCell>]) -> Result<Vec<u8>, OfficeError> {
+    write_sheets(&[Sheet {
+        name: "Sheet1".into(),
+        title: title.into(),
+        unit: unit.into(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: rows.to_vec(),
+    }])
+}
+
+pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, OfficeError> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    let last = headers.len().saturating_sub(1) as u16;
     let head = Format::new()
         .set_bold()
         .set_border(FormatBorder::Thin)
@@ -24,22 +43,34 @@ pub fn write_table(title: &str, unit: &str, headers: &[&str], rows: &[Vec<TableC
         .set_background_color("#DDEBF7");
     let cell = Format::new().set_border(FormatBorder::Thin);
     let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
-    ws.merge_range(0, 0, 0, last, title, &Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center))?;
-    ws.merge_range(1, 0, 1, last, unit, &Format::new().set_align(FormatAlign::Right))?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &head)?;
-        ws.set_column_width(c as u16, if c == 0 { 16 } else { 12 })?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let r = r as u32 + 3;
-        for (c, value) in row.iter().enumerate() {
-            let c = c as u16;
-            match value {
-                TableCell::Text(t) => ws.write_string_with_format(r, c, t, &cell)?,
-                TableCell::Number(n) => ws.write_number_with_format(r, c, *n, &num)?,
-                TableCell::Percent(Some(p)) => ws.write_string_with_format(r, c, format!("{p:.1}%"), &cell)?,
-                TableCell::Percent(None) => ws.write_string_with_format(r, c, "—", &cell)?,
-            };
+    for sheet in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(&sheet.name)?;
+        let last = sheet.headers.len().saturating_sub(1) as u16;
+        ws.merge_range(
+            0,
+            0,
+            0,
+            last.max(1),
+            &sheet.title,
+            &Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center),
+        )?;
+        ws.merge_range(1, 0, 1, last.max(1), &sheet.unit, &Format::new().set_align(FormatAlign::Right))?;
+        for (c, h) in sheet.headers.iter().enumerate() {
+            ws.write_string_with_format(2, c as u16, h, &head)?;
+            ws.set_column_width(c as u16, if c == 0 { 16 } else { 12 })?;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let r = r as u32 + 3;
+            for (c, value) in row.iter().enumerate() {
+                let c = c as u16;
+                match value {
+                    TableCell::Text(t) => ws.write_string_with_format(r, c, t, &cell)?,
+                    TableCell::Number(n) => ws.write_number_with_format(r, c, *n, &num)?,
+                    TableCell::Percent(Some(p)) => ws.write_string_with_format(r, c, format!("{p:.1}%"), &cell)?,
+                    TableCell::Percent(None) => ws.write_string_with_format(r, c, "—", &cell)?,
+                };
+            }
         }
     }
     Ok(wb.save_to_buffer()?)

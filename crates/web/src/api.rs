@@ -58,6 +58,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_reports, submit_report))
         .routes(routes!(periods))
         .routes(routes!(comparison))
+        .routes(routes!(meeting_results))
+        .routes(routes!(score_site))
 }
 
 fn money(w: Wan) -> String {
@@ -455,4 +457,70 @@ async fn comparison(
             })
             .collect(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeetingResultsOut {
+    id: i64,
+    name: String,
+    released: bool,
+    judges: usize,
+    submitted: usize,
+    /// Offices best first: {"office", "score", "rank", "band"}
+    offices: Vec<serde_json::Value>,
+    /// The top sites ("好项目")
+    top_sites: Vec<serde_json::Value>,
+}
+
+/// Results of an observation meeting; leaders and the project office always, others
+/// once the project office has released them.
+#[utoipa::path(get, path = "/meetings/{id}/results", responses((status = 200, body = MeetingResultsOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn meeting_results(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<MeetingResultsOut>, ApiError> {
+    let m = state.app.meeting(id).await?;
+    if !m.released && !actor.can_manage_pipeline() && !actor.can_comment() {
+        return Err(ApiError(AppError::forbidden("结果尚未发布")));
+    }
+    let r = state.app.meeting_results(id).await?;
+    Ok(Json(MeetingResultsOut {
+        id: m.id,
+        name: m.name,
+        released: m.released,
+        judges: r.judges,
+        submitted: r.submitted,
+        offices: r.offices.iter().filter_map(|o| serde_json::to_value(o).ok()).collect(),
+        top_sites: r.top_sites.iter().filter_map(|s| serde_json::to_value(s).ok()).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ScoreIn {
+    /// Criterion id → score, e.g. {"12": "18.5"}; every criterion of the rubric
+    scores: BTreeMap<String, String>,
+    #[serde(default)]
+    remark: String,
+}
+
+/// A judge saves their scores for one site. Saving the same scores again is harmless.
+#[utoipa::path(put, path = "/meetings/{id}/sites/{site}/scores", request_body = ScoreIn, responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn score_site(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((id, site)): Path<(i64, i64)>,
+    Json(body): Json<ScoreIn>,
+) -> Result<StatusCode, ApiError> {
+    let mut scores = Vec::new();
+    for (criterion, value) in &body.scores {
+        let cid = criterion
+            .parse::<i64>()
+            .map_err(|_| ApiError(AppError::invalid("评分项", format!("“{criterion}”不是评分项编号"))))?;
+        let score = rust_decimal::Decimal::from_str_exact(value.trim())
+            .map_err(|_| ApiError(AppError::invalid("评分", format!("“{value}”不是数字"))))?;
+        scores.push((cid, score));
+    }
+    state.app.score_site(&actor, id, site, &scores, &body.remark).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -557,4 +557,42 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
     assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+
+    // The API: results only for leaders and the project office until released; scoring
+    // with a token follows the same rules as the page.
+    let judge_token = t.app.create_token("tianjinlu", "api").await.unwrap();
+    let office_token = t.app.create_token("hubeilu", "api").await.unwrap();
+    let (s, _) = t.api(&office_token, reqwest::Method::GET, "/meetings/1/results", None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let leader_token = t.app.create_token("leader", "api").await.unwrap();
+    let (s, body) = t.api(&leader_token, reqwest::Method::GET, "/meetings/1/results", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body["offices"].as_array().unwrap().len() >= 2, "{body}");
+    let scores: serde_json::Map<String, Value> = m.criterion_ids.iter().map(|c| (c.to_string(), json!("4"))).collect();
+    let path = format!("/meetings/1/sites/{foreign}/scores");
+    let (s, _) = t.api(&judge_token, reqwest::Method::PUT, &path, Some(json!({"scores": scores}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = t.api(&office_token, reqwest::Method::PUT, &path, Some(json!({"scores": scores}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, body) = t.api(&judge_token, reqwest::Method::PUT, &path, Some(json!({"scores": {"1": "1000"}}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // The ballots workbook: ranking, site totals and every judge's scores.
+    let res = leader.get(format!("{}/meetings/1/ballots.xlsx", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ballots.xlsx");
+    std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
+    let script = "import openpyxl,sys\nwb=openpyxl.load_workbook(sys.argv[1])\nprint(','.join(wb.sheetnames))\nws=wb['评分明细']\nprint(ws.cell(row=4,column=1).value)";
+    match std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output() {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.starts_with("排名,观摩点得分,评分明细"), "{text}");
+            assert!(text.contains("leader") || text.contains("tianjinlu"), "{text}");
+        }
+        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") && std::env::var("CI").is_err() => {
+        }
+        Ok(out) => panic!("openpyxl could not read the ballots: {}", String::from_utf8_lossy(&out.stderr)),
+        Err(e) => assert!(std::env::var("CI").is_err(), "python3 missing in CI: {e}"),
+    }
 }

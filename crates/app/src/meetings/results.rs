@@ -148,4 +148,103 @@ impl App {
         };
         write_bulletin(&bulletin).map_err(|e| AppError::Rejected(e.to_string()))
     }
+
+    /// All ballots and the computation, for anyone who wants to check the result:
+    /// the ranking, every judge's score per site and criterion, and each site's total.
+    pub async fn meeting_workbook(&self, meeting_id: i64) -> Result<Vec<u8>> {
+        use fengkou_office::table::{Sheet, TableCell, write_sheets};
+        let view = self.meeting(meeting_id).await?;
+        let r = self.meeting_results(meeting_id).await?;
+        let judges =
+            meeting_judge::Entity::find().filter(meeting_judge::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
+        let scores =
+            meeting_score::Entity::find().filter(meeting_score::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
+        let mut headers = vec!["评委".to_string(), "状态".to_string(), "观摩点".to_string(), "办事处".to_string()];
+        headers.extend(
+            view.criteria
+                .iter()
+                .map(|c| format!("{}（满分{}，权重{}）", c.name, c.max.normalize(), c.weight.normalize())),
+        );
+        headers.push("折算总分".into());
+        let mut detail = Vec::new();
+        for j in &judges {
+            for site in &view.sites {
+                let entered: Vec<Option<Decimal>> = view
+                    .criterion_ids
+                    .iter()
+                    .map(|cid| {
+                        scores
+                            .iter()
+                            .find(|s| s.judge_id == j.id && s.site_id == site.id && s.criterion_id == *cid)
+                            .map(|s| dec(&s.score))
+                    })
+                    .collect();
+                if entered.iter().all(Option::is_none) {
+                    continue;
+                }
+                let named: Vec<(String, Decimal)> =
+                    view.criteria.iter().zip(&entered).filter_map(|(c, v)| v.map(|v| (c.name.clone(), v))).collect();
+                let mut row = vec![
+                    TableCell::Text(j.username.clone()),
+                    TableCell::Text(if j.submitted_at.is_some() { "已提交" } else { "未提交（不计入）" }.into()),
+                    TableCell::Text(site.project.clone()),
+                    TableCell::Text(site.office.clone()),
+                ];
+                row.extend(entered.iter().map(|v| {
+                    v.map_or(TableCell::Text("—".into()), |v| TableCell::Number(v.to_string().parse().unwrap_or(0.0)))
+                }));
+                row.push(match rubric_total(&view.criteria, &named) {
+                    Ok(t) => TableCell::Number(round2(t).to_string().parse().unwrap_or(0.0)),
+                    Err(e) => TableCell::Text(e.to_string()),
+                });
+                detail.push(row);
+            }
+        }
+        let sheets = [
+            Sheet {
+                name: "排名".into(),
+                title: format!("{} 各办事处得分及排名", view.name),
+                unit: "单位：分".into(),
+                headers: vec!["排名".into(), "办事处".into(), "得分".into(), "等次".into()],
+                rows: r
+                    .offices
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            TableCell::Number(f64::from(o.rank)),
+                            TableCell::Text(o.office.clone()),
+                            TableCell::Text(o.score.clone()),
+                            TableCell::Text(o.band.into()),
+                        ]
+                    })
+                    .collect(),
+            },
+            Sheet {
+                name: "观摩点得分".into(),
+                title: "观摩点得分（已提交评委的折算总分汇总）".into(),
+                unit: "单位：分".into(),
+                headers: vec!["观摩点".into(), "办事处".into(), "得分".into(), "评委人数".into()],
+                rows: r
+                    .top_sites
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            TableCell::Text(s.project.clone()),
+                            TableCell::Text(s.office.clone()),
+                            TableCell::Text(s.score.clone()),
+                            TableCell::Number(s.judges as f64),
+                        ]
+                    })
+                    .collect(),
+            },
+            Sheet {
+                name: "评分明细".into(),
+                title: "各评委评分明细".into(),
+                unit: "单位：分".into(),
+                headers,
+                rows: detail,
+            },
+        ];
+        write_sheets(&sheets).map_err(|e| AppError::Rejected(e.to_string()))
+    }
 }

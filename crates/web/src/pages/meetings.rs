@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/board", get(board))
         .route("/meetings/{id}/events", get(events))
         .route("/meetings/{id}/bulletin.docx", get(bulletin))
+        .route("/meetings/{id}/ballots.xlsx", get(ballots))
 }
 
 fn err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
@@ -272,4 +273,12 @@ async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64
         bytes,
     )
         .into_response())
+}
+
+async fn ballots(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    if !u.actor.can_manage_pipeline() && !u.actor.can_comment() {
+        return Err(err(&u)(AppError::forbidden("只有项目办和领导可以下载评分明细")));
+    }
+    let bytes = state.app.meeting_workbook(id).await.map_err(err(&u))?;
+    Ok(crate::pages::overview::xlsx_response("观摩评分明细.xlsx", bytes))
 }
