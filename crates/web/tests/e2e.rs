@@ -87,6 +87,17 @@ async fn wait_for(d: &WebDriver, text: &str) -> String {
     panic!("page never showed “{text}”: {}", d.source().await.unwrap_or_default());
 }
 
+/// Waits until an element matching `css` exists (after a form's page has reloaded).
+async fn wait_for_css(d: &WebDriver, css: &str) {
+    for _ in 0..50 {
+        if !d.find_all(By::Css(css)).await.unwrap_or_default().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {css}");
+}
+
 /// The number in a dashboard KPI box, e.g. the count under "红灯".
 async fn kpi(d: &WebDriver, class: &str) -> String {
     d.find(By::Css(format!(".kpi.{class} b"))).await.unwrap().text().await.unwrap()
@@ -160,6 +171,100 @@ async fn office_reports_on_a_phone_and_the_leader_sees_the_change() {
         // Charts are drawn from the embedded ECharts (a canvas exists).
         d.goto(format!("{base}/dashboard")).await.unwrap();
         wait_for(&d, "<canvas").await;
+    }
+    .await;
+    d.quit().await.ok();
+    result
+}
+
+/// Two judges score on a phone; the project office releases; the hall's board shows
+/// the ranking; the bulletin downloads as a Word document.
+#[tokio::test]
+async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
+    let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
+    ensure_reference_data(&app).await.unwrap();
+    for name in ["judge_a", "judge_b"] {
+        app.add_user(None, name, "", Role::Leader, None, "judge-pass-1").await.unwrap();
+    }
+    app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
+    let po = cli_actor();
+    let meeting = app.create_meeting(&po, "第四季度项目观摩", "2026-11-20".parse().unwrap()).await.unwrap();
+    for (name, office) in [("卓阳兴业城", "湖北路办事处"), ("清洛基地", "天津路办事处")] {
+        let header = ProjectHeader {
+            name: name.into(),
+            office: office.into(),
+            industry: "智能制造".into(),
+            stage: Some(Stage::Building),
+            total_investment: Wan::from_wan(50_000),
+            actual_start: Some("2026-03-01".parse().unwrap()),
+            ..Default::default()
+        };
+        let project = app.create_project(&po, &header).await.unwrap();
+        app.add_site(&po, meeting, project, "09:00").await.unwrap();
+    }
+    app.invite_judge(&po, meeting, "judge_a", None).await.unwrap();
+    app.invite_judge(&po, meeting, "judge_b", None).await.unwrap();
+    let view = app.meeting(meeting).await.unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let d = browser(&driver_url).await;
+    let result = async {
+        // Each judge gives full marks to one site and 80% to the other, on the phone.
+        for (judge, favourite) in [("judge_a", 0usize), ("judge_b", 0usize)] {
+            login(&d, &base, judge, "judge-pass-1").await;
+            d.goto(format!("{base}/meetings/{meeting}/score")).await.unwrap();
+            wait_for(&d, "保存本点评分").await;
+            for (i, site) in view.sites.iter().enumerate() {
+                let form = d
+                    .find(By::Css(format!("form[action='/meetings/{meeting}/sites/{}/score']", site.id)))
+                    .await
+                    .unwrap();
+                for (cid, c) in view.criterion_ids.iter().zip(&view.criteria) {
+                    let value = if i == favourite { c.max } else { c.max * rust_decimal::Decimal::new(8, 1) };
+                    let input = form.find(By::Name(format!("c{cid}"))).await.unwrap();
+                    input.clear().await.unwrap();
+                    input.send_keys(value.normalize().to_string()).await.unwrap();
+                }
+                form.find(By::Css("button.primary")).await.unwrap().click().await.unwrap();
+                wait_for_css(&d, &format!("#site-{}.done", site.id)).await;
+            }
+            d.find(By::Css(format!("form[action='/meetings/{meeting}/submit'] button")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            wait_for(&d, "评分表已提交并锁定").await;
+        }
+        // The project office releases; the board shows the ranking.
+        login(&d, &base, "xmb", "xmb-pass-1").await;
+        d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
+        wait_for(&d, "发布排名到大屏").await;
+        d.find(By::Css(format!("form[action='/meetings/{meeting}/release'] button")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&d, "撤回排名").await;
+        d.set_window_rect(0, 0, 1920, 1080).await.unwrap();
+        d.goto(format!("{base}/meetings/{meeting}/board")).await.unwrap();
+        let html = wait_for(&d, "100.00 分").await;
+        assert!(html.contains("湖北路办事处") && html.contains("80.00 分"), "{html}");
+        // The bulletin downloads with the browser's session and is a Word document.
+        let cookie = d.get_named_cookie("fk_session").await.unwrap();
+        let res = reqwest::Client::new()
+            .get(format!("{base}/meetings/{meeting}/bulletin.docx"))
+            .header("cookie", format!("fk_session={}", cookie.value))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+        assert!(res.bytes().await.unwrap().starts_with(b"PK"));
     }
     .await;
     d.quit().await.ok();

@@ -71,8 +71,12 @@ async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
     let results = state.app.meeting_results(id).await.map_err(err(&u))?;
     let choices = if u.actor.can_manage_pipeline() { state.app.project_choices().await? } else { Vec::new() };
     let is_judge = m.judges.iter().any(|j| j.username == u.actor.username);
+    let comments = state.app.meeting_comments(id).await.map_err(err(&u))?;
     Ok(u.page
-        .render("meeting.html", crate::ctx! { m => &m, results => &results, choices => choices, is_judge => is_judge })
+        .render(
+            "meeting.html",
+            crate::ctx! { m => &m, results => &results, choices => choices, is_judge => is_judge, comments => comments },
+        )
         .into_response())
 }
 
