@@ -418,6 +418,9 @@ impl App {
             }
         }
         self.submit_sheet(&leader, id).await?;
+        if let Some(first) = view.sites.first() {
+            self.add_comment(&leader, first.project_id, "项目推进快、现场管理规范，要总结经验在全区推广。").await?;
+        }
         Ok(())
     }
 

@@ -25,6 +25,7 @@
     (data.comments || []).forEach(function (c) {
       comments.appendChild(text('li', c.leader + ' 点评 ' + c.office + c.project + '：' + c.body));
     });
+    if (!(data.comments || []).length) comments.appendChild(text('li', '尚无点评', 'muted'));
   }
   draw(JSON.parse(source.textContent));
   if (window.EventSource) {
