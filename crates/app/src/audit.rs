@@ -38,6 +38,23 @@ pub async fn record<C: ConnectionTrait>(db: &C, username: &str, change: Change<'
     Ok(())
 }
 
+/// Records the creation of `row` (the commonest entry: nothing before, the row after).
+pub async fn created<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    username: &str,
+    entity: &str,
+    entity_id: i64,
+    project_id: Option<i64>,
+    row: &T,
+) -> Result<()> {
+    record(
+        db,
+        username,
+        Change { action: "create", entity, entity_id: Some(entity_id), project_id, before: None, after: json(row) },
+    )
+    .await
+}
+
 pub const AUDIT_PAGE: u64 = 100;
 
 impl App {

@@ -66,19 +66,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "batch",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "batch", saved.id, None, &saved).await?;
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -107,19 +95,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "batch_item",
-                entity_id: Some(saved.id),
-                project_id: Some(project_id),
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "batch_item", saved.id, Some(project_id), &saved).await?;
         txn.commit().await?;
         Ok(())
     }

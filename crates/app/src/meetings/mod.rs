@@ -173,19 +173,7 @@ impl App {
             .insert(&txn)
             .await?;
         }
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "meeting",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "meeting", saved.id, None, &saved).await?;
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -218,19 +206,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "meeting_site",
-                entity_id: Some(saved.id),
-                project_id: Some(project_id),
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "meeting_site", saved.id, Some(project_id), &saved).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -283,19 +259,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "meeting_judge",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "meeting_judge", saved.id, None, &saved).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -136,19 +136,8 @@ impl App {
                     }
                     .insert(&txn)
                     .await?;
-                    audit::record(
-                        &txn,
-                        &actor.username,
-                        Change {
-                            action: "create",
-                            entity: "meeting_score",
-                            entity_id: Some(saved.id),
-                            project_id: Some(site.project_id),
-                            before: None,
-                            after: json(&saved),
-                        },
-                    )
-                    .await?;
+                    audit::created(&txn, &actor.username, "meeting_score", saved.id, Some(site.project_id), &saved)
+                        .await?;
                 }
             }
         }

@@ -443,19 +443,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "comment",
-                entity_id: Some(saved.id),
-                project_id: Some(project_id),
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "comment", saved.id, Some(project_id), &saved).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -484,19 +472,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "create",
-                entity: "milestone",
-                entity_id: Some(saved.id),
-                project_id: Some(project_id),
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::created(&txn, &actor.username, "milestone", saved.id, Some(project_id), &saved).await?;
         txn.commit().await?;
         Ok(())
     }

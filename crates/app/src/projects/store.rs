@@ -33,19 +33,7 @@ pub(crate) async fn insert_problem<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    audit::record(
-        db,
-        username,
-        Change {
-            action: "create",
-            entity: "problem",
-            entity_id: Some(saved.id),
-            project_id: Some(project_id),
-            before: None,
-            after: json(&saved),
-        },
-    )
-    .await
+    audit::created(db, username, "problem", saved.id, Some(project_id), &saved).await
 }
 
 pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> ProjectHeader {
@@ -146,19 +134,7 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    audit::record(
-        db,
-        username,
-        Change {
-            action: "create",
-            entity: "project",
-            entity_id: Some(saved.id),
-            project_id: Some(saved.id),
-            before: None,
-            after: json(&saved),
-        },
-    )
-    .await?;
+    audit::created(db, username, "project", saved.id, Some(saved.id), &saved).await?;
     Ok(saved.id)
 }
 
