@@ -179,9 +179,15 @@ impl App {
     }
 
     /// Every project as (id, "name（办事处）"), for choosing one by name on the batch page.
-    pub async fn project_choices(&self) -> Result<Vec<(i64, String)>> {
+    /// Projects to pick from (id, "name（office）"), only one office's when `office`
+    /// is given.
+    pub async fn project_choices(&self, office: Option<i64>) -> Result<Vec<(i64, String)>> {
         let names = Names::load(&self.db).await?;
-        let rows: Vec<(i64, String, i64)> = project::Entity::find()
+        let mut query = project::Entity::find();
+        if let Some(o) = office {
+            query = query.filter(project::Column::OfficeId.eq(o));
+        }
+        let rows: Vec<(i64, String, i64)> = query
             .select_only()
             .columns([project::Column::Id, project::Column::Name, project::Column::OfficeId])
             .order_by_asc(project::Column::Name)

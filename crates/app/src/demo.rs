@@ -421,6 +421,107 @@ impl App {
         if let Some(first) = view.sites.first() {
             self.add_comment(&leader, first.project_id, "项目推进快、现场管理规范，要总结经验在全区推广。").await?;
         }
+        let scope: Vec<crate::meetings::ScopeLine> = offices
+            .iter()
+            .enumerate()
+            .map(|(i, o)| crate::meetings::ScopeLine { office_id: o.id, taking_part: i < 5, group: String::new() })
+            .collect();
+        self.set_scope(&project_office, id, &scope).await?;
+        self.seed_demo_history(today, &scope, &industrial, [&leader, &office_head]).await
+    }
+
+    /// Two earlier meetings, released — the first by the points formula, the second by
+    /// rank ballots — so that the history chart and "most improved" have something to
+    /// show; and the next meeting in planning, scored by a composite, with an office's
+    /// proposal waiting for confirmation.
+    async fn seed_demo_history(
+        &self,
+        today: NaiveDate,
+        scope: &[crate::meetings::ScopeLine],
+        industrial: &[i64],
+        judges: [&crate::Actor; 2],
+    ) -> Result<()> {
+        use crate::meetings::MethodSettings;
+        use fengkou_domain::observation::Method;
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        let project_office = crate::ledger::cli_actor();
+        let settings = |method: Method| MethodSettings {
+            method: method.code().into(),
+            aggregate: "mean".into(),
+            combination: "mean".into(),
+            rank_step: "3".into(),
+            weight_rubric: "60".into(),
+            weight_rank: "0".into(),
+            weight_formula: "40".into(),
+            excellent_from: "90".into(),
+            good_from: "80".into(),
+        };
+        let taking_part: Vec<i64> = scope.iter().filter(|l| l.taking_part).map(|l| l.office_id).collect();
+        // Sites the third-meeting route does not use (it shows each office's two
+        // largest industrial projects): the next ones down, one per office.
+        let mut spare: Vec<Vec<i64>> = Vec::new();
+        for o in &taking_part {
+            let projects = project::Entity::find()
+                .filter(project::Column::OfficeId.eq(*o))
+                .filter(project::Column::IndustryId.is_in(industrial.to_vec()))
+                .order_by_desc(project::Column::TotalInvestment)
+                .all(&self.db)
+                .await?;
+            spare.push(projects.iter().skip(2).map(|p| p.id).collect());
+        }
+        for (months_back, method, pick) in [(8, Method::Formula, 0), (5, Method::RankBallot, 1)] {
+            let held_on = today - Duration::days(months_back * 30);
+            let quarter = (chrono::Datelike::month(&held_on) - 1) / 3 + 1;
+            let name = format!("{}年第{}季度全区项目建设现场观摩", chrono::Datelike::year(&held_on), quarter);
+            let id = self.create_meeting(&project_office, &name, held_on).await?;
+            self.set_scope(&project_office, id, scope).await?;
+            self.set_meeting_method(&project_office, id, &settings(method)).await?;
+            for projects in &spare {
+                if let Some(p) = projects.get(pick) {
+                    self.add_site(&project_office, id, *p, "").await?;
+                }
+            }
+            if method == Method::RankBallot {
+                self.invite_judge(&project_office, id, "leader", None).await?;
+                self.invite_judge(&project_office, id, "tianjinlu", None).await?;
+                for (shift, judge) in judges.iter().enumerate() {
+                    let sheet = self.score_sheet(judge, id).await?;
+                    let n = sheet.ranking.len();
+                    let ranks: Vec<(i64, i32)> = sheet
+                        .ranking
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| (r.office_id, ((i + shift) % n) as i32 + 1))
+                        .collect();
+                    self.save_ranking(judge, id, &ranks).await?;
+                    self.submit_sheet(judge, id).await?;
+                }
+            }
+            self.release_results(&project_office, id, true).await?;
+        }
+        // The next meeting: planned, a composite of judges' scores and the formula.
+        let id = self
+            .create_meeting(&project_office, "2026年第四季度全区项目建设现场观摩", today + Duration::days(20))
+            .await?;
+        self.set_scope(&project_office, id, scope).await?;
+        self.set_meeting_method(&project_office, id, &settings(Method::Composite)).await?;
+        // 湖北路 proposes one of its projects; the project office has yet to confirm it.
+        let hubeilu = fengkou_storage::entity::user::Entity::find()
+            .filter(fengkou_storage::entity::user::Column::Username.eq("hubeilu"))
+            .one(&self.db)
+            .await?;
+        if let Some(u) = hubeilu {
+            let office_user = crate::Actor {
+                user_id: u.id,
+                username: u.username,
+                role: fengkou_domain::Role::OfficeUser,
+                office_id: u.office_id,
+            };
+            let own = taking_part.iter().position(|o| Some(*o) == u.office_id);
+            if let Some(p) = own.and_then(|i| spare.get(i)).and_then(|p| p.get(2)) {
+                self.add_site(&office_user, id, *p, "").await?;
+            }
+        }
         Ok(())
     }
 

@@ -231,101 +231,10 @@ async fn campaign_batches_count_kept_promises() {
         let items = app.batch_items(batch).await.unwrap();
         app.remove_from_batch(&xmb, items[0].id).await.unwrap();
         assert_eq!(app.batches().await.unwrap()[0].lists[0].projects.len(), 1);
-        let choices = app.project_choices().await.unwrap();
+        let choices = app.project_choices(None).await.unwrap();
         assert!(choices.iter().any(|(id, label)| *id == a && label == "甲（湖北路办事处）"));
     }
 }
 
-#[tokio::test]
-async fn observation_meeting_scoring_is_fair_and_ranked() {
-    use rust_decimal::Decimal;
-    for db in test_databases().await {
-        let app = app_on(&db.url).await;
-        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
-        let judge_hb = login(&app, "judge_hb", Role::OfficeUser, Some("湖北路办事处")).await;
-        let judge_lead = login(&app, "judge_lead", Role::Leader, None).await;
-        let hb = app.create_project(&xmb, &header("湖北路一号项目", "湖北路办事处")).await.unwrap();
-        let tj = app.create_project(&xmb, &header("天津路一号项目", "天津路办事处")).await.unwrap();
-        let tj_more: Vec<i64> = {
-            let mut v = Vec::new();
-            for i in 2..=4 {
-                v.push(app.create_project(&xmb, &header(&format!("天津路{i}号项目"), "天津路办事处")).await.unwrap());
-            }
-            v
-        };
-        assert!(matches!(app.create_meeting(&judge_lead, "x", d("2026-09-26")).await, Err(AppError::Forbidden(_))));
-        let m = app.create_meeting(&xmb, "2026年第三季度项目观摩", d("2026-09-26")).await.unwrap();
-        app.add_site(&xmb, m, hb, "09:00").await.unwrap();
-        app.add_site(&xmb, m, tj, "10:00").await.unwrap();
-        app.add_site(&xmb, m, tj_more[0], "10:30").await.unwrap();
-        app.add_site(&xmb, m, tj_more[1], "11:00").await.unwrap();
-        let err = app.add_site(&xmb, m, tj_more[2], "11:30").await.unwrap_err();
-        assert!(err.to_string().contains("最多3个观摩点"), "{err}");
-        app.invite_judge(&xmb, m, "judge_hb", None).await.unwrap();
-        app.invite_judge(&xmb, m, "judge_lead", None).await.unwrap();
-        let view = app.meeting(m).await.unwrap();
-        assert_eq!(view.sites.len(), 4);
-        let site = |project: i64| view.sites.iter().find(|s| s.project_id == project).unwrap().id;
-        let full = |pct: i64| -> Vec<(i64, Decimal)> {
-            view.criterion_ids
-                .iter()
-                .zip(&view.criteria)
-                .map(|(id, c)| (*id, c.max * Decimal::from(pct) / Decimal::from(100)))
-                .collect()
-        };
-
-        // Conflict of interest, range, sites outside the meeting, strangers.
-        let err = app.score_site(&judge_hb, m, site(hb), &full(100), "").await.unwrap_err();
-        assert!(err.to_string().contains("利益回避"), "{err}");
-        let mut too_high = full(100);
-        too_high[0].1 += Decimal::ONE;
-        assert!(
-            app.score_site(&judge_lead, m, site(hb), &too_high, "").await.unwrap_err().to_string().contains("超出范围")
-        );
-        assert!(app.score_site(&judge_lead, m, 9_999, &full(90), "").await.is_err());
-        assert!(matches!(app.score_site(&xmb, m, site(hb), &full(90), "").await, Err(AppError::Forbidden(_))));
-
-        // Scores are saved as entered; sending the same again is harmless.
-        app.score_site(&judge_lead, m, site(hb), &full(90), "现场管理规范").await.unwrap();
-        app.score_site(&judge_lead, m, site(hb), &full(90), "现场管理规范").await.unwrap();
-        let err = app.submit_sheet(&judge_lead, m).await.unwrap_err();
-        assert!(err.to_string().contains("还有观摩点未评完"), "{err}");
-        for (p, pct) in [(tj, 80), (tj_more[0], 70)] {
-            app.score_site(&judge_lead, m, site(p), &full(pct), "").await.unwrap();
-        }
-        app.decline_site(&judge_lead, m, site(tj_more[1]), "曾在该企业任职").await.unwrap();
-        app.submit_sheet(&judge_lead, m).await.unwrap();
-        let err = app.score_site(&judge_lead, m, site(tj), &full(100), "").await.unwrap_err();
-        assert!(err.to_string().contains("锁定"), "{err}");
-        for (p, pct) in [(tj, 60), (tj_more[0], 60), (tj_more[1], 60)] {
-            app.score_site(&judge_hb, m, site(p), &full(pct), "").await.unwrap();
-        }
-        app.submit_sheet(&judge_hb, m).await.unwrap();
-
-        let r = app.meeting_results(m).await.unwrap();
-        assert_eq!((r.submitted, r.judges), (2, 2));
-        assert_eq!(r.offices[0].office, "湖北路办事处");
-        assert_eq!((r.offices[0].score.as_str(), r.offices[0].band), ("90.00", "优秀"));
-        // 天津路: sites 70 (80,60), 65 (70,60), 60 (60 only) → mean 65.
-        assert_eq!(r.offices[1].score, "65.00");
-        assert_eq!(r.top_sites[0].project, "湖北路一号项目");
-
-        // The method is a setting: bad choices are refused; summing sites changes the totals.
-        let dec = |v: &str| v.parse::<Decimal>().unwrap();
-        assert!(app.set_meeting_method(&xmb, m, "median", "mean", dec("90"), dec("80")).await.is_err());
-        assert!(app.set_meeting_method(&xmb, m, "mean", "mean", dec("80"), dec("90")).await.is_err());
-        app.set_meeting_method(&xmb, m, "mean", "sum", dec("90"), dec("80")).await.unwrap();
-        let r = app.meeting_results(m).await.unwrap();
-        assert_eq!((r.offices[0].office.as_str(), r.offices[0].score.as_str()), ("天津路办事处", "195.00"));
-        app.set_meeting_method(&xmb, m, "zscore", "mean", dec("110"), dec("100")).await.unwrap();
-        assert!(!app.meeting_results(m).await.unwrap().offices.is_empty());
-
-        // Reopening needs a reason, and is in the audit trail.
-        let judge_id = app.meeting(m).await.unwrap().judges.iter().find(|j| j.username == "judge_lead").unwrap().id;
-        assert!(app.reopen_sheet(&xmb, m, judge_id, " ").await.is_err());
-        app.reopen_sheet(&xmb, m, judge_id, "评委申请更正笔误").await.unwrap();
-        app.score_site(&judge_lead, m, site(tj), &full(100), "").await.unwrap();
-        let bytes = app.meeting_bulletin(m).await.unwrap();
-        assert!(bytes.starts_with(b"PK"));
-    }
-}
+#[path = "app/meetings.rs"]
+mod meetings;

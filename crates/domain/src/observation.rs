@@ -252,36 +252,116 @@ pub enum ProjectKind {
     Functional,
 }
 
-/// 延安 2017: new start +5 / continuing +2; plan ≥10亿 +20, 5–10亿 +10, 1–5亿 +6, <1亿
-/// +3; 产业 +15, 民生 +8, 功能 +6; progress 60 × completed / plan (capped at 60);
-/// 投产 +20; concentrated start event +30; minus penalties.
-pub fn points_formula(f: &FormulaFacts) -> Decimal {
+/// 延安 2017, item by item so that a published score can be traced: new start +5 /
+/// continuing +2; plan ≥10亿 +20, 5–10亿 +10, 1–5亿 +6, <1亿 +3; 产业 +15, 民生 +8,
+/// 功能 +6; progress 60 × completed / plan (capped at 60); 投产 +20; concentrated start
+/// event +30; minus penalties.
+pub fn formula_items(f: &FormulaFacts) -> Vec<(&'static str, Decimal)> {
     let wan = |yi: i64| Decimal::from(yi * 10_000);
-    let mut p = Decimal::from(if f.new_start { 5 } else { 2 });
-    p += Decimal::from(if f.annual_plan_wan >= wan(10) {
-        20
-    } else if f.annual_plan_wan >= wan(5) {
-        10
-    } else if f.annual_plan_wan >= wan(1) {
-        6
-    } else {
-        3
-    });
-    p += Decimal::from(match f.kind {
-        ProjectKind::Industrial => 15,
-        ProjectKind::Social => 8,
-        ProjectKind::Functional => 6,
-    });
+    let mut items = vec![
+        if f.new_start { ("新开工", Decimal::from(5)) } else { ("续建", Decimal::from(2)) },
+        if f.annual_plan_wan >= wan(10) {
+            ("年度计划10亿元以上", Decimal::from(20))
+        } else if f.annual_plan_wan >= wan(5) {
+            ("年度计划5–10亿元", Decimal::from(10))
+        } else if f.annual_plan_wan >= wan(1) {
+            ("年度计划1–5亿元", Decimal::from(6))
+        } else {
+            ("年度计划1亿元以下", Decimal::from(3))
+        },
+        match f.kind {
+            ProjectKind::Industrial => ("产业项目", Decimal::from(15)),
+            ProjectKind::Social => ("民生项目", Decimal::from(8)),
+            ProjectKind::Functional => ("功能项目", Decimal::from(6)),
+        },
+    ];
     if f.annual_plan_wan > Decimal::ZERO {
-        p += (Decimal::from(60) * f.completed_wan / f.annual_plan_wan).min(Decimal::from(60));
+        let progress = (Decimal::from(60) * f.completed_wan / f.annual_plan_wan).min(Decimal::from(60));
+        items.push(("投资进度（60×完成/计划）", progress.max(Decimal::ZERO)));
     }
     if f.in_production {
-        p += Decimal::from(20);
+        items.push(("已投产", Decimal::from(20)));
     }
     if f.at_concentrated_start {
-        p += Decimal::from(30);
+        items.push(("集中开工活动", Decimal::from(30)));
     }
-    p - f.penalties
+    if !f.penalties.is_zero() {
+        items.push(("通报批评扣分", -f.penalties));
+    }
+    items
+}
+
+pub fn points_formula(f: &FormulaFacts) -> Decimal {
+    formula_items(f).iter().map(|(_, p)| *p).sum()
+}
+
+/// The scoring methods a meeting can use (DOMAIN.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    /// Judges score each site on the rubric.
+    Rubric,
+    /// Judges rank the offices; rank k earns 100 − step·(k−1).
+    RankBallot,
+    /// Points from the ledger alone, no judges.
+    Formula,
+    /// A weighted mix of the three.
+    Composite,
+}
+
+impl Method {
+    pub const ALL: [Method; 4] = [Method::Rubric, Method::RankBallot, Method::Formula, Method::Composite];
+
+    pub fn from_code(code: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::Rubric => "rubric",
+            Method::RankBallot => "rank_ballot",
+            Method::Formula => "formula",
+            Method::Composite => "composite",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Rubric => "评委按细则打分",
+            Method::RankBallot => "评委排名投票",
+            Method::Formula => "台账积分公式",
+            Method::Composite => "综合（加权）",
+        }
+    }
+
+    /// Whether judges score the sites on the rubric / rank the offices, given the
+    /// composite's weights (rubric, rank).
+    pub fn needs(self, weight_rubric: Decimal, weight_rank: Decimal) -> (bool, bool) {
+        match self {
+            Method::Rubric => (true, false),
+            Method::RankBallot => (false, true),
+            Method::Formula => (false, false),
+            Method::Composite => (weight_rubric > Decimal::ZERO, weight_rank > Decimal::ZERO),
+        }
+    }
+}
+
+/// Checks one judge's ranking of units (within one group) before it is saved: ranks
+/// 1..n, each once, each unit once. The message says what is wrong.
+pub fn check_ranking(lines: &[RankLine]) -> Result<(), String> {
+    check_ballot(&lines.iter().collect::<Vec<_>>())
+}
+
+/// Ranks within each group (units without a group form one group); the output keeps
+/// the groups in name order, each best first.
+pub fn ranking_by_group(scores: &[(String, UnitScore)]) -> Vec<(String, Ranked)> {
+    let mut groups: BTreeMap<&str, Vec<UnitScore>> = BTreeMap::new();
+    for (group, score) in scores {
+        groups.entry(group.as_str()).or_default().push(score.clone());
+    }
+    groups
+        .into_iter()
+        .flat_map(|(group, scores)| ranking(&scores).into_iter().map(move |r| (group.to_string(), r)))
+        .collect()
 }
 
 /// A rubric criterion (投资规模, 建设进度, 产业层次/“风口”契合度, 科技含量, 亩均效益,

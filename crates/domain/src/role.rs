@@ -96,6 +96,12 @@ impl Actor {
         matches!(self.role, Role::Leader | Role::ProjectOffice | Role::Admin)
     }
 
+    /// A meeting's scores and ranking before the project office releases them are
+    /// for the project office and the leaders; once released, for everyone.
+    pub fn can_see_meeting_results(&self, released: bool) -> bool {
+        released || self.can_comment()
+    }
+
     /// Open and close periods, run campaign batches, import ledgers.
     pub fn can_manage_pipeline(&self) -> bool {
         self.role == Role::ProjectOffice
@@ -136,6 +142,9 @@ mod tests {
         assert!(!l.can_edit_project(9) && !l.can_manage_pipeline());
         let v = actor(Role::Viewer, None);
         assert!(v.can_read_office(9) && !v.can_comment() && !v.can_report(9));
+        assert!(
+            l.can_see_meeting_results(false) && !v.can_see_meeting_results(false) && v.can_see_meeting_results(true)
+        );
     }
 
     #[test]

@@ -487,6 +487,19 @@ pub mod meeting {
         #[sea_orm(column_type = "Text")]
         pub created_by: String,
         pub created_at: DateTimeUtc,
+        /// rubric | rank_ballot | formula | composite
+        #[sea_orm(column_type = "Text")]
+        pub method: String,
+        #[sea_orm(column_type = "Text")]
+        pub rank_step: String,
+        /// The composite's weights for the judges' rubric, the rank ballots and the
+        /// points formula.
+        #[sea_orm(column_type = "Text")]
+        pub weight_rubric: String,
+        #[sea_orm(column_type = "Text")]
+        pub weight_rank: String,
+        #[sea_orm(column_type = "Text")]
+        pub weight_formula: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -510,6 +523,18 @@ pub mod meeting_site {
         pub seq: i32,
         #[sea_orm(column_type = "Text")]
         pub visit_time: String,
+        /// proposed (by the office) | confirmed (by the project office)
+        #[sea_orm(column_type = "Text")]
+        pub status: String,
+        #[sea_orm(column_type = "Text")]
+        pub proposed_by: String,
+        /// Shown at a concentrated start event (集中开工), +30 in the points formula.
+        pub concentrated_start: bool,
+        /// Points deducted for criticism, with the reason.
+        #[sea_orm(column_type = "Text")]
+        pub penalty: String,
+        #[sea_orm(column_type = "Text")]
+        pub penalty_reason: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -608,6 +633,103 @@ pub mod meeting_remark {
         pub remark: String,
         #[sea_orm(column_type = "Text")]
         pub declined_reason: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An office taking part in a meeting, in a group (empty: no groups).
+pub mod meeting_office {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_offices")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub office_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub group_name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One line of a judge's rank ballot.
+pub mod meeting_rank {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_ranks")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub judge_id: i64,
+        pub office_id: i64,
+        pub rank: i32,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A bonus (positive) or penalty (negative) for an office, with its reason.
+pub mod meeting_adjustment {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_adjustments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub office_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub points: String,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        #[sea_orm(column_type = "Text")]
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A leader's comment (点评) on an office at a meeting.
+pub mod meeting_comment {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_comments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub office_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub username: String,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub created_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,13 +26,6 @@
     var n = parseFloat(text);
     return isNaN(n) || !/^-?[\d.]+$/.test(text) ? cell.textContent.trim() : n;
   }
-  // The meeting page's comment form posts to the chosen site's project.
-  document.querySelectorAll('[data-comment-target]').forEach(function (select) {
-    var form = select.form;
-    function aim() { form.action = select.value; }
-    select.addEventListener('change', aim);
-    aim();
-  });
   document.querySelectorAll('[data-back]').forEach(function (a) {
     a.addEventListener('click', function (e) { e.preventDefault(); history.back(); });
   });

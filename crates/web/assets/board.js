@@ -17,13 +17,27 @@
     var ranking = document.getElementById('board-ranking');
     ranking.replaceChildren();
     document.getElementById('board-wait').hidden = !!data.released;
+    var group = null;
     (data.ranking || []).forEach(function (r) {
-      ranking.appendChild(text('li', r.office + '　' + r.score + ' 分　' + r.band));
+      if (data.grouped && r.group !== group) {
+        group = r.group;
+        ranking.appendChild(text('li', group || '未分组', 'board-group'));
+      }
+      var change = r.change > 0 ? '　↑' + r.change : (r.change < 0 ? '　↓' + (-r.change) : '');
+      ranking.appendChild(text('li', '第' + r.rank + '名　' + r.office + '　' + r.score + ' 分　' + r.band + change));
     });
+    var improved = (data.improved || []).map(function (i) { return i[0] + ' 前进' + i[1] + '位'; });
+    document.getElementById('board-improved').textContent = improved.length ? '争先进位：' + improved.join('；') : '';
+    var top = document.getElementById('board-top');
+    top.replaceChildren();
+    (data.top || []).slice(0, 5).forEach(function (s) {
+      top.appendChild(text('li', s.project + '（' + s.office + '）' + s.score + ' 分'));
+    });
+    if (!(data.top || []).length) top.appendChild(text('li', data.released ? '暂无' : '发布后显示', 'muted'));
     var comments = document.getElementById('board-comments');
     comments.replaceChildren();
     (data.comments || []).forEach(function (c) {
-      comments.appendChild(text('li', c.leader + ' 点评 ' + c.office + c.project + '：' + c.body));
+      comments.appendChild(text('li', c.leader + ' 点评 ' + c.office + (c.project ? ' ' + c.project : '') + '：' + c.body));
     });
     if (!(data.comments || []).length) comments.appendChild(text('li', '尚无点评', 'muted'));
   }

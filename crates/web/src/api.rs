@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::auth::ApiUser;
-use crate::error::{ApiError, ApiErrorBody};
+use crate::error::{ApiError, ApiErrorBody, ApiJson};
 use crate::forms::{ProjectForm, optional_date};
 use crate::pages::ListParams;
 use axum::Json;
@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "fengkou API", description = "重点项目“三个一批”台账、月报、预警与办事处对比。金额单位：万元（四位小数的字符串）。"),
+    info(title = "fengkou API", description = "重点项目“三个一批”台账、月报、预警与办事处对比；现场观摩评比（观摩点、评分、排名投票、结果）。金额单位：万元（四位小数的字符串）；分数为字符串形式的小数。"),
     modifiers(&BearerAuth),
     security(("bearer" = []), ("cookie" = [])),
     components(schemas(ApiErrorBody))
@@ -58,9 +58,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_reports, submit_report))
         .routes(routes!(periods))
         .routes(routes!(comparison))
-        .routes(routes!(meeting_results))
-        .routes(routes!(score_site))
+        .merge(meetings::router())
 }
+
+mod meetings;
 
 fn money(w: Wan) -> String {
     w.to_api_string()
@@ -177,7 +178,7 @@ fn invalid(problems: Vec<fengkou_domain::project::FieldError>) -> ApiError {
 async fn create_project(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
-    Json(form): Json<ProjectForm>,
+    ApiJson(form): ApiJson<ProjectForm>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let header = form.parse().map_err(invalid)?;
     let id = state.app.create_project(&actor, &header).await?;
@@ -240,7 +241,7 @@ async fn update_project(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
-    Json(form): Json<ProjectForm>,
+    ApiJson(form): ApiJson<ProjectForm>,
 ) -> Result<StatusCode, ApiError> {
     let header = form.parse().map_err(invalid)?;
     state.app.update_project(&actor, id, &header).await?;
@@ -263,7 +264,7 @@ async fn transition(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
-    Json(t): Json<TransitionIn>,
+    ApiJson(t): ApiJson<TransitionIn>,
 ) -> Result<StatusCode, ApiError> {
     let to = Stage::from_label(&t.stage)
         .ok_or_else(|| ApiError(AppError::invalid("阶段", format!("无法识别的阶段“{}”", t.stage))))?;
@@ -336,7 +337,7 @@ async fn submit_report(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
-    Json(r): Json<ReportIn>,
+    ApiJson(r): ApiJson<ReportIn>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let month = parse_month(&r.month).map_err(|e| ApiError(AppError::invalid("月份", e.to_string())))?;
     let completed =
@@ -457,70 +458,4 @@ async fn comparison(
             })
             .collect(),
     ))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MeetingResultsOut {
-    id: i64,
-    name: String,
-    released: bool,
-    judges: usize,
-    submitted: usize,
-    /// Offices best first: {"office", "score", "rank", "band"}
-    offices: Vec<serde_json::Value>,
-    /// The top sites ("好项目")
-    top_sites: Vec<serde_json::Value>,
-}
-
-/// Results of an observation meeting; leaders and the project office always, others
-/// once the project office has released them.
-#[utoipa::path(get, path = "/meetings/{id}/results", responses((status = 200, body = MeetingResultsOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-async fn meeting_results(
-    State(state): State<AppState>,
-    ApiUser(actor): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Json<MeetingResultsOut>, ApiError> {
-    let m = state.app.meeting(id).await?;
-    if !m.released && !actor.can_manage_pipeline() && !actor.can_comment() {
-        return Err(ApiError(AppError::forbidden("结果尚未发布")));
-    }
-    let r = state.app.meeting_results(id).await?;
-    Ok(Json(MeetingResultsOut {
-        id: m.id,
-        name: m.name,
-        released: m.released,
-        judges: r.judges,
-        submitted: r.submitted,
-        offices: r.offices.iter().filter_map(|o| serde_json::to_value(o).ok()).collect(),
-        top_sites: r.top_sites.iter().filter_map(|s| serde_json::to_value(s).ok()).collect(),
-    }))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ScoreIn {
-    /// Criterion id → score, e.g. {"12": "18.5"}; every criterion of the rubric
-    scores: BTreeMap<String, String>,
-    #[serde(default)]
-    remark: String,
-}
-
-/// A judge saves their scores for one site. Saving the same scores again is harmless.
-#[utoipa::path(put, path = "/meetings/{id}/sites/{site}/scores", request_body = ScoreIn, responses((status = 204), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-async fn score_site(
-    State(state): State<AppState>,
-    ApiUser(actor): ApiUser,
-    Path((id, site)): Path<(i64, i64)>,
-    Json(body): Json<ScoreIn>,
-) -> Result<StatusCode, ApiError> {
-    let mut scores = Vec::new();
-    for (criterion, value) in &body.scores {
-        let cid = criterion
-            .parse::<i64>()
-            .map_err(|_| ApiError(AppError::invalid("评分项", format!("“{criterion}”不是评分项编号"))))?;
-        let score = rust_decimal::Decimal::from_str_exact(value.trim())
-            .map_err(|_| ApiError(AppError::invalid("评分", format!("“{value}”不是数字"))))?;
-        scores.push((cid, score));
-    }
-    state.app.score_site(&actor, id, site, &scores, &body.remark).await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -108,3 +108,27 @@ pub fn office_stages(rows: &[OfficeComparison], lang: &str) -> Value {
         "series": series
     })
 }
+
+/// Each office's rank at every released meeting, a line per office; rank 1 at the top.
+pub fn rank_history(h: &fengkou_app::meetings::History) -> Value {
+    let labels: Vec<String> = h
+        .meetings
+        .iter()
+        .map(|(_, name, held_on)| held_on.map_or_else(|| name.clone(), |d| d.format("%Y-%m-%d").to_string()))
+        .collect();
+    let series: Vec<Value> = h
+        .offices
+        .iter()
+        .map(|(office, ranks)| json!({"name": office, "type": "line", "connectNulls": false, "data": ranks, "symbolSize": 8}))
+        .collect();
+    let worst = h.offices.iter().flat_map(|(_, r)| r.iter().flatten()).max().copied().unwrap_or(1);
+    json!({
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "grid": {"left": 40, "right": 20, "top": 20, "bottom": 60},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "value", "inverse": true, "min": 1, "max": worst, "minInterval": 1, "name": "名次"},
+        "series": series
+    })
+}

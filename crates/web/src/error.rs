@@ -81,3 +81,14 @@ impl IntoResponse for ApiError {
         (status_of(&self.0), Json(ApiErrorBody { error: self.0.to_string(), problems })).into_response()
     }
 }
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        ApiError(AppError::invalid("请求体", format!("不是所需格式的 JSON（{}）", r.body_text())))
+    }
+}
+
+/// `Json` whose refusals are the API's Chinese error body, like every other error.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);

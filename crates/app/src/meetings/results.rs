@@ -1,112 +1,413 @@
-//! Results from the submitted sheets, and the bulletin composed from them.
+//! Results by the meeting's method, the history of rankings across meetings, and the
+//! bulletin and workbook composed from them.
+//!
+//! Only submitted sheets count. Each office's score shows its parts (judges' rubric,
+//! rank ballots, points formula) and its bonus/penalty items, so a published number
+//! can be traced back; the workbook carries every ballot.
 
 use super::*;
+use fengkou_domain::observation::{RankLine, VoidBallot, composite, most_improved, rank_ballots};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteResult {
+    pub site_id: i64,
+    pub project: String,
+    pub office: String,
+    pub score: String,
+    pub judges: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficeResult {
+    /// The group the office is ranked in (empty: no groups).
+    pub group: String,
+    pub office: String,
+    pub score: String,
+    pub rank: u32,
+    pub band: &'static str,
+    /// The parts the score is made of, as published (two decimals).
+    pub rubric: Option<String>,
+    pub ranked: Option<String>,
+    pub formula: Option<String>,
+    /// The sum of bonus/penalty items, when there are any.
+    pub adjustment: Option<String>,
+    /// Places gained (+) or lost (−) since the previous released meeting.
+    pub change: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub method_label: &'static str,
+    pub offices: Vec<OfficeResult>,
+    pub top_sites: Vec<SiteResult>,
+    /// Which number ranks the sites: the judges' scores or the points formula.
+    pub site_basis: &'static str,
+    pub void_ballots: Vec<VoidBallot>,
+    pub submitted: usize,
+    pub judges: usize,
+    /// The previous released meeting the "most improved" list compares with.
+    pub previous: Option<String>,
+    /// 争先进位: offices that gained places, most first.
+    pub most_improved: Vec<(String, i64)>,
+}
+
+/// Rankings of every released meeting, oldest first, for a chart of rank over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub meetings: Vec<(i64, String, Option<NaiveDate>)>,
+    /// Per office, its rank at each meeting (None: it did not take part).
+    pub offices: Vec<(String, Vec<Option<u32>>)>,
+}
+
+/// Every ballot as entered, named by judge.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ballots {
+    pub scores: Vec<BallotScore>,
+    pub ranks: Vec<BallotRank>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BallotScore {
+    pub judge: String,
+    pub submitted: bool,
+    pub site_id: i64,
+    pub criterion_id: i64,
+    pub score: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BallotRank {
+    pub judge: String,
+    pub submitted: bool,
+    pub office_id: i64,
+    pub rank: i32,
+}
+
+fn published(d: Decimal) -> String {
+    format!("{:.2}", round2(d))
+}
 
 impl App {
-    /// Results from the submitted sheets: each judge's rubric total per site, aggregated
-    /// per site, combined per office, ranked and banded.
-    pub async fn meeting_results(&self, meeting_id: i64) -> Result<Results> {
-        let m = self.meeting_row(&self.db, meeting_id).await?;
-        let view = self.meeting(meeting_id).await?;
+    /// The ranking of one meeting by its method, without the comparison with the
+    /// previous meeting.
+    async fn compute_results(&self, view: &MeetingView) -> Result<Results> {
+        let m = self.meeting_row(&self.db, view.id).await?;
+        let method = view.method();
+        let (w_rubric, w_rank, w_formula) = (dec(&m.weight_rubric), dec(&m.weight_rank), dec(&m.weight_formula));
         let judges =
-            meeting_judge::Entity::find().filter(meeting_judge::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
+            meeting_judge::Entity::find().filter(meeting_judge::Column::MeetingId.eq(view.id)).all(&self.db).await?;
         let submitted: Vec<&meeting_judge::Model> = judges.iter().filter(|j| j.submitted_at.is_some()).collect();
-        let scores =
-            meeting_score::Entity::find().filter(meeting_score::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
-        let mut lines = Vec::new();
-        for j in &submitted {
-            for site in &view.sites {
-                let entered: Vec<(String, Decimal)> = view
-                    .criterion_ids
-                    .iter()
-                    .zip(&view.criteria)
-                    .filter_map(|(cid, c)| {
-                        scores
-                            .iter()
-                            .find(|s| s.judge_id == j.id && s.site_id == site.id && s.criterion_id == *cid)
-                            .map(|s| (c.name.clone(), dec(&s.score)))
-                    })
-                    .collect();
-                if let Ok(total) = rubric_total(&view.criteria, &entered) {
-                    lines.push(ScoreLine { judge: j.username.clone(), unit: site.id.to_string(), score: total });
+        let combination = if m.combination == "sum" { SiteCombination::Sum } else { SiteCombination::Mean };
+
+        // Judges' rubric totals per site.
+        let mut site_rubric: HashMap<i64, (Decimal, usize)> = HashMap::new();
+        if view.needs_rubric {
+            let scores = meeting_score::Entity::find()
+                .filter(meeting_score::Column::MeetingId.eq(view.id))
+                .all(&self.db)
+                .await?;
+            let mut lines = Vec::new();
+            for j in &submitted {
+                for site in &view.sites {
+                    let entered: Vec<(String, Decimal)> = view
+                        .criterion_ids
+                        .iter()
+                        .zip(&view.criteria)
+                        .filter_map(|(cid, c)| {
+                            scores
+                                .iter()
+                                .find(|s| s.judge_id == j.id && s.site_id == site.id && s.criterion_id == *cid)
+                                .map(|s| (c.name.clone(), dec(&s.score)))
+                        })
+                        .collect();
+                    if let Ok(total) = rubric_total(&view.criteria, &entered) {
+                        lines.push(ScoreLine { judge: j.username.clone(), unit: site.id.to_string(), score: total });
+                    }
+                }
+            }
+            let how = Aggregation::from_code(&m.aggregate).unwrap_or(Aggregation::Mean);
+            for u in aggregate_scores(&lines, how) {
+                if let Ok(id) = u.unit.parse() {
+                    site_rubric.insert(id, (u.score, u.votes));
                 }
             }
         }
-        let how = Aggregation::from_code(&m.aggregate).unwrap_or(Aggregation::Mean);
-        let per_site = aggregate_scores(&lines, how);
-        let combination = if m.combination == "sum" { SiteCombination::Sum } else { SiteCombination::Mean };
-        let mut per_office: Vec<UnitScore> = Vec::new();
-        let mut office_ids: Vec<(i64, String)> = view.sites.iter().map(|s| (s.office_id, s.office.clone())).collect();
-        office_ids.sort();
-        office_ids.dedup();
-        for (oid, name) in &office_ids {
-            let site_scores: Vec<Decimal> = view
-                .sites
+        let site_formula: HashMap<i64, Decimal> = view.sites.iter().map(|s| (s.id, dec(&s.formula_total))).collect();
+
+        // Rank ballots per office.
+        let mut office_ranked: HashMap<String, (Decimal, usize)> = HashMap::new();
+        let mut void_ballots = Vec::new();
+        if view.needs_rank {
+            let ranks =
+                meeting_rank::Entity::find().filter(meeting_rank::Column::MeetingId.eq(view.id)).all(&self.db).await?;
+            let lines: Vec<RankLine> = ranks
                 .iter()
-                .filter(|s| s.office_id == *oid)
-                .filter_map(|s| per_site.iter().find(|p| p.unit == s.id.to_string()).map(|p| p.score))
-                .collect();
-            if !site_scores.is_empty() {
-                per_office.push(UnitScore {
-                    unit: name.clone(),
-                    score: unit_from_sites(&site_scores, combination),
-                    votes: site_scores.len(),
-                });
-            }
-        }
-        let (excellent, good) = (dec(&m.excellent_from), dec(&m.good_from));
-        let offices = ranking(&per_office)
-            .into_iter()
-            .map(|r: Ranked| OfficeResult {
-                band: band(dec(&r.score), excellent, good),
-                office: r.unit,
-                score: r.score,
-                rank: r.rank,
-            })
-            .collect();
-        let mut top_sites: Vec<SiteResult> = per_site
-            .iter()
-            .filter_map(|p| {
-                let site = view.sites.iter().find(|s| s.id.to_string() == p.unit)?;
-                Some(SiteResult {
-                    site_id: site.id,
-                    project: site.project.clone(),
-                    office: site.office.clone(),
-                    score: format!("{:.2}", round2(p.score)),
-                    judges: p.votes,
+                .filter_map(|r| {
+                    let j = submitted.iter().find(|j| j.id == r.judge_id)?;
+                    let o = view.participants().find(|o| o.id == r.office_id)?;
+                    Some(RankLine {
+                        judge: j.username.clone(),
+                        group: Some(o.group.clone()).filter(|g| !g.is_empty()),
+                        unit: o.name.clone(),
+                        rank: u32::try_from(r.rank).unwrap_or(0),
+                    })
                 })
+                .collect();
+            let (scores, void) = rank_ballots(&lines, dec(&m.rank_step));
+            office_ranked = scores.into_iter().map(|u| (u.unit, (u.score, u.votes))).collect();
+            void_ballots = void;
+        }
+
+        let adjustments = meeting_adjustment::Entity::find()
+            .filter(meeting_adjustment::Column::MeetingId.eq(view.id))
+            .all(&self.db)
+            .await?;
+        let (excellent, good) = (dec(&m.excellent_from), dec(&m.good_from));
+        let uses_formula =
+            matches!(method, Method::Formula) || (method == Method::Composite && w_formula > Decimal::ZERO);
+        let mut unit_scores: Vec<(String, UnitScore)> = Vec::new();
+        let mut parts_of: HashMap<String, (Option<Decimal>, Option<Decimal>, Option<Decimal>, Option<Decimal>)> =
+            HashMap::new();
+        for o in view.participants() {
+            let sites: Vec<&SiteView> = view.sites.iter().filter(|s| s.office_id == o.id).collect();
+            let rubric_scores: Vec<Decimal> =
+                sites.iter().filter_map(|s| site_rubric.get(&s.id).map(|v| v.0)).collect();
+            let rubric = (!rubric_scores.is_empty()).then(|| unit_from_sites(&rubric_scores, combination));
+            let formula_scores: Vec<Decimal> = sites.iter().filter_map(|s| site_formula.get(&s.id).copied()).collect();
+            let formula =
+                (uses_formula && !formula_scores.is_empty()).then(|| unit_from_sites(&formula_scores, combination));
+            let ranked = office_ranked.get(&o.name).map(|v| v.0);
+            let base = match method {
+                Method::Rubric => rubric,
+                Method::RankBallot => ranked,
+                Method::Formula => formula,
+                Method::Composite => {
+                    let wanted = [(rubric, w_rubric), (ranked, w_rank), (formula, w_formula)];
+                    let all_there = wanted.iter().all(|(part, w)| w.is_zero() || part.is_some());
+                    all_there.then(|| {
+                        let parts: Vec<(Decimal, Decimal)> = wanted
+                            .iter()
+                            .filter(|(_, w)| !w.is_zero())
+                            .filter_map(|(p, w)| p.map(|p| (p, *w)))
+                            .collect();
+                        composite(&parts, &[])
+                    })
+                }
+            };
+            let Some(base) = base else { continue };
+            let own: Vec<Decimal> =
+                adjustments.iter().filter(|a| a.office_id == o.id).map(|a| dec(&a.points)).collect();
+            let adjustment = (!own.is_empty()).then(|| own.iter().copied().sum::<Decimal>());
+            let votes = match method {
+                Method::RankBallot => office_ranked.get(&o.name).map_or(0, |v| v.1),
+                _ => sites.len(),
+            };
+            unit_scores.push((
+                o.group.clone(),
+                UnitScore { unit: o.name.clone(), score: base + adjustment.unwrap_or_default(), votes },
+            ));
+            parts_of.insert(o.name.clone(), (rubric, ranked, formula, adjustment));
+        }
+        let offices = ranking_by_group(&unit_scores)
+            .into_iter()
+            .map(|(group, r): (String, Ranked)| {
+                let (rubric, ranked, formula, adjustment) = parts_of.get(&r.unit).copied().unwrap_or_default();
+                OfficeResult {
+                    group,
+                    band: band(dec(&r.score), excellent, good),
+                    rubric: rubric.map(published),
+                    ranked: ranked.map(published),
+                    formula: formula.map(published),
+                    adjustment: adjustment.map(|a| shown(a)),
+                    office: r.unit,
+                    score: r.score,
+                    rank: r.rank,
+                    change: None,
+                }
             })
             .collect();
-        top_sites.sort_by_key(|s| std::cmp::Reverse(dec(&s.score)));
-        top_sites.truncate(10);
-        Ok(Results { offices, top_sites, submitted: submitted.len(), judges: judges.len() })
+
+        // Sites: by the judges' scores where judges score sites, by the formula
+        // otherwise (rank ballots rank offices, not sites).
+        let (site_parts, site_basis): (Vec<(bool, Decimal)>, &'static str) = match method {
+            Method::Rubric => (vec![(true, Decimal::ONE)], "评委评分"),
+            Method::Formula | Method::RankBallot => (vec![(false, Decimal::ONE)], "台账积分"),
+            Method::Composite if w_rubric.is_zero() => (vec![(false, Decimal::ONE)], "台账积分"),
+            Method::Composite if w_formula.is_zero() => (vec![(true, Decimal::ONE)], "评委评分"),
+            Method::Composite => (vec![(true, w_rubric), (false, w_formula)], "评委评分与台账积分加权"),
+        };
+        let mut top_sites: Vec<(Decimal, SiteResult)> = view
+            .sites
+            .iter()
+            .filter_map(|s| {
+                let mut parts = Vec::new();
+                for (judged, w) in &site_parts {
+                    let value = if *judged { site_rubric.get(&s.id)?.0 } else { *site_formula.get(&s.id)? };
+                    parts.push((value, *w));
+                }
+                let score = composite(&parts, &[]);
+                Some((
+                    score,
+                    SiteResult {
+                        site_id: s.id,
+                        project: s.project.clone(),
+                        office: s.office.clone(),
+                        score: published(score),
+                        judges: site_rubric.get(&s.id).map_or(0, |v| v.1),
+                    },
+                ))
+            })
+            .collect();
+        top_sites.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.project.cmp(&b.1.project)));
+        Ok(Results {
+            method_label: method.label(),
+            offices,
+            top_sites: top_sites.into_iter().take(10).map(|(_, s)| s).collect(),
+            site_basis,
+            void_ballots,
+            submitted: submitted.len(),
+            judges: judges.len(),
+            previous: None,
+            most_improved: Vec::new(),
+        })
+    }
+
+    /// Results from the submitted sheets by the meeting's method, ranked (within
+    /// groups) and banded, with places gained since the previous released meeting.
+    pub async fn meeting_results(&self, meeting_id: i64) -> Result<Results> {
+        let view = self.meeting(meeting_id).await?;
+        let mut results = self.compute_results(&view).await?;
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        let earlier = meeting::Entity::find()
+            .filter(meeting::Column::Released.eq(true))
+            .filter(meeting::Column::Id.ne(meeting_id))
+            .order_by_desc(meeting::Column::HeldOn)
+            .order_by_desc(meeting::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .find(|e| (e.held_on, e.id) < (m.held_on, m.id));
+        if let Some(previous) = earlier {
+            let before = self.compute_results(&self.meeting(previous.id).await?).await?;
+            let as_ranked = |r: &Results| -> Vec<Ranked> {
+                r.offices
+                    .iter()
+                    .map(|o| Ranked { unit: o.office.clone(), score: o.score.clone(), rank: o.rank })
+                    .collect()
+            };
+            let gains = most_improved(&as_ranked(&before), &as_ranked(&results));
+            for o in &mut results.offices {
+                o.change = gains.iter().find(|(unit, _)| *unit == o.office).map(|(_, g)| *g);
+            }
+            results.most_improved = gains.into_iter().filter(|(_, g)| *g > 0).collect();
+            results.previous = Some(previous.name);
+        }
+        Ok(results)
+    }
+
+    /// Every ballot of a meeting as entered (submitted or not), for recomputation.
+    pub async fn meeting_ballots(&self, meeting_id: i64) -> Result<Ballots> {
+        self.meeting_row(&self.db, meeting_id).await?;
+        let judges: HashMap<i64, meeting_judge::Model> = meeting_judge::Entity::find()
+            .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|j| (j.id, j))
+            .collect();
+        let who = |id: i64| judges.get(&id).map(|j| (j.username.clone(), j.submitted_at.is_some())).unwrap_or_default();
+        let scores = meeting_score::Entity::find()
+            .filter(meeting_score::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_score::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let (judge, submitted) = who(s.judge_id);
+                BallotScore { judge, submitted, site_id: s.site_id, criterion_id: s.criterion_id, score: s.score }
+            })
+            .collect();
+        let ranks = meeting_rank::Entity::find()
+            .filter(meeting_rank::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_rank::Column::JudgeId)
+            .order_by_asc(meeting_rank::Column::Rank)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let (judge, submitted) = who(r.judge_id);
+                BallotRank { judge, submitted, office_id: r.office_id, rank: r.rank }
+            })
+            .collect();
+        Ok(Ballots { scores, ranks })
+    }
+
+    /// Every released meeting's ranking, oldest first, per office.
+    pub async fn meeting_history(&self) -> Result<History> {
+        let released = meeting::Entity::find()
+            .filter(meeting::Column::Released.eq(true))
+            .order_by_asc(meeting::Column::HeldOn)
+            .order_by_asc(meeting::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut meetings = Vec::new();
+        let mut rankings = Vec::new();
+        for m in released {
+            let r = self.compute_results(&self.meeting(m.id).await?).await?;
+            meetings.push((m.id, m.name, m.held_on));
+            rankings.push(r.offices);
+        }
+        let offices = self
+            .offices()
+            .await?
+            .into_iter()
+            .map(|o| {
+                let ranks: Vec<Option<u32>> =
+                    rankings.iter().map(|r| r.iter().find(|x| x.office == o.name).map(|x| x.rank)).collect();
+                (o.name, ranks)
+            })
+            .filter(|(_, ranks)| ranks.iter().any(Option::is_some))
+            .collect();
+        Ok(History { meetings, offices })
     }
 
     /// The bulletin (通报) as a Word document, its words composed from the results.
     pub async fn meeting_bulletin(&self, meeting_id: i64) -> Result<Vec<u8>> {
         let view = self.meeting(meeting_id).await?;
         let r = self.meeting_results(meeting_id).await?;
-        let date = view
-            .held_on
-            .map(|d| {
-                format!(
-                    "{}年{}月{}日",
-                    chrono::Datelike::year(&d),
-                    chrono::Datelike::month(&d),
-                    chrono::Datelike::day(&d)
-                )
-            })
-            .unwrap_or_default();
+        let comments = self.meeting_comments(meeting_id).await?;
+        let date = view.held_on.map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())).unwrap_or_default();
+        let judged = if view.needs_rubric || view.needs_rank {
+            format!("{}名评委", r.submitted)
+        } else {
+            "按台账积分办法".to_string()
+        };
         let mut paragraphs = vec![format!(
-            "{date}，区委、区政府组织开展了{}，{}名评委对{}个观摩点进行了现场评分。现将评比结果通报如下。",
+            "{date}，区委、区政府组织开展了{}，{}对{}个办事处的{}个观摩点进行了评比（评比方法：{}）。现将评比结果通报如下。",
             view.name,
-            r.submitted,
-            view.sites.len()
+            judged,
+            view.participants().count(),
+            view.sites.len(),
+            r.method_label
         )];
-        if let (Some(first), Some(last)) = (r.offices.first(), r.offices.last()) {
+        let mut groups: Vec<&str> = r.offices.iter().map(|o| o.group.as_str()).collect();
+        groups.dedup();
+        for g in &groups {
+            let in_group: Vec<&OfficeResult> = r.offices.iter().filter(|o| o.group == *g).collect();
+            if let (Some(first), Some(last)) = (in_group.first(), in_group.last()) {
+                let prefix = if g.is_empty() { String::new() } else { format!("{g}组中，") };
+                paragraphs.push(format!(
+                    "{prefix}{}综合得分{}分，位列第一；{}得分{}分，位列末位。",
+                    first.office, first.score, last.office, last.score
+                ));
+            }
+        }
+        if !r.most_improved.is_empty() {
+            let names: Vec<String> = r.most_improved.iter().map(|(o, g)| format!("{o}（前进{g}位）")).collect();
             paragraphs.push(format!(
-                "{}综合得分{}分，位列第一；{}得分{}分，位列末位。",
-                first.office, first.score, last.office, last.score
+                "与{}相比，争先进位的办事处有：{}。",
+                r.previous.clone().unwrap_or_default(),
+                names.join("、")
             ));
         }
         if !r.top_sites.is_empty() {
@@ -114,28 +415,64 @@ impl App {
                 r.top_sites.iter().take(3).map(|s| format!("{}（{}）", s.project, s.office)).collect();
             paragraphs.push(format!("得分最高的观摩项目为：{}。", names.join("、")));
         }
+        paragraphs.push("一、观摩中发现的问题".into());
+        let problems: Vec<String> = view
+            .sites
+            .iter()
+            .filter(|s| !s.latest_problems.trim().is_empty())
+            .map(|s| format!("{}（{}）：{}", s.project, s.office, s.latest_problems.trim()))
+            .collect();
+        let weak: Vec<&str> = r.offices.iter().filter(|o| o.band == "一般").map(|o| o.office.as_str()).collect();
+        if problems.is_empty() && weak.is_empty() {
+            paragraphs.push("本次观摩的项目未报告突出问题。".into());
+        }
+        for (i, p) in problems.iter().enumerate() {
+            paragraphs.push(format!("{}. {p}", i + 1));
+        }
+        if !weak.is_empty() {
+            paragraphs.push(format!("{}得分处于“一般”等次，项目建设进度和质量有待提高。", weak.join("、")));
+        }
+        paragraphs.push("二、领导点评".into());
+        if comments.is_empty() {
+            paragraphs.push("（无）".into());
+        }
+        for c in &comments {
+            let on = if c.project.is_empty() { c.office.clone() } else { format!("{}（{}）", c.project, c.office) };
+            paragraphs.push(format!("{}点评{on}：{}", c.leader, c.body));
+        }
         paragraphs.push(
             "希望各办事处对标先进、找准差距，以“等不起”的紧迫感、“慢不得”的危机感、“坐不住”的责任感，狠抓项目建设。"
                 .into(),
         );
+        let mut office_header = vec!["排名".to_string(), "办事处".into(), "得分".into(), "等次".into()];
+        if view.has_groups {
+            office_header.insert(0, "分组".into());
+        }
         let bulletin = Bulletin {
             issuer: "区项目建设指挥部办公室".into(),
-            doc_number: format!("区项指办〔{}〕{}号", view.held_on.map_or(0, |d| chrono::Datelike::year(&d)), view.id),
+            doc_number: format!("区项指办〔{}〕{}号", view.held_on.map_or(0, |d| d.year()), view.id),
             title: format!("关于{}评比结果的通报", view.name),
             addressees: "各办事处，区直有关部门：".into(),
             paragraphs,
             tables: vec![
                 BulletinTable {
                     caption: "各办事处得分及排名".into(),
-                    header: vec!["排名".into(), "办事处".into(), "得分".into(), "等次".into()],
+                    header: office_header,
                     rows: r
                         .offices
                         .iter()
-                        .map(|o| vec![o.rank.to_string(), o.office.clone(), o.score.clone(), o.band.to_string()])
+                        .map(|o| {
+                            let mut row =
+                                vec![o.rank.to_string(), o.office.clone(), o.score.clone(), o.band.to_string()];
+                            if view.has_groups {
+                                row.insert(0, o.group.clone());
+                            }
+                            row
+                        })
                         .collect(),
                 },
                 BulletinTable {
-                    caption: "观摩项目得分（前十）".into(),
+                    caption: format!("观摩项目得分（前十，按{}）", r.site_basis),
                     header: vec!["项目".into(), "办事处".into(), "得分".into()],
                     rows: r
                         .top_sites
@@ -150,7 +487,8 @@ impl App {
     }
 
     /// All ballots and the computation, for anyone who wants to check the result:
-    /// the ranking, every judge's score per site and criterion, and each site's total.
+    /// the ranking with its parts, every judge's rubric scores, every rank ballot,
+    /// the points formula item by item, and the bonus/penalty items.
     pub async fn meeting_workbook(&self, meeting_id: i64) -> Result<Vec<u8>> {
         use fengkou_office::table::{Sheet, TableCell, write_sheets};
         let view = self.meeting(meeting_id).await?;
@@ -159,6 +497,14 @@ impl App {
             meeting_judge::Entity::find().filter(meeting_judge::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
         let scores =
             meeting_score::Entity::find().filter(meeting_score::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
+        let ranks =
+            meeting_rank::Entity::find().filter(meeting_rank::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
+        let text = |s: &str| TableCell::Text(s.to_string());
+        let number = |s: &str| s.parse::<f64>().map_or_else(|_| TableCell::Text(s.to_string()), TableCell::Number);
+        let optional = |s: &Option<String>| s.as_deref().map_or(TableCell::Text("—".into()), number);
+        let status =
+            |j: &meeting_judge::Model| if j.submitted_at.is_some() { "已提交" } else { "未提交（不计入）" };
+
         let mut headers = vec!["评委".to_string(), "状态".to_string(), "观摩点".to_string(), "办事处".to_string()];
         headers.extend(
             view.criteria
@@ -184,56 +530,98 @@ impl App {
                 }
                 let named: Vec<(String, Decimal)> =
                     view.criteria.iter().zip(&entered).filter_map(|(c, v)| v.map(|v| (c.name.clone(), v))).collect();
-                let mut row = vec![
-                    TableCell::Text(j.username.clone()),
-                    TableCell::Text(if j.submitted_at.is_some() { "已提交" } else { "未提交（不计入）" }.into()),
-                    TableCell::Text(site.project.clone()),
-                    TableCell::Text(site.office.clone()),
-                ];
-                row.extend(entered.iter().map(|v| {
-                    v.map_or(TableCell::Text("—".into()), |v| TableCell::Number(v.to_string().parse().unwrap_or(0.0)))
-                }));
+                let mut row = vec![text(&j.username), text(status(j)), text(&site.project), text(&site.office)];
+                row.extend(entered.iter().map(|v| v.map_or(text("—"), |v| number(&v.to_string()))));
                 row.push(match rubric_total(&view.criteria, &named) {
-                    Ok(t) => TableCell::Number(round2(t).to_string().parse().unwrap_or(0.0)),
+                    Ok(t) => number(&round2(t).to_string()),
                     Err(e) => TableCell::Text(e.to_string()),
                 });
                 detail.push(row);
             }
         }
+        let step = dec(&self.meeting_row(&self.db, meeting_id).await?.rank_step);
+        let mut rank_rows = Vec::new();
+        for j in &judges {
+            for rk in ranks.iter().filter(|x| x.judge_id == j.id) {
+                let Some(o) = view.offices.iter().find(|o| o.id == rk.office_id) else { continue };
+                let void = r
+                    .void_ballots
+                    .iter()
+                    .find(|v| v.judge == j.username && v.group.as_deref().unwrap_or("") == o.group);
+                let points = fengkou_domain::observation::rank_points(u32::try_from(rk.rank).unwrap_or(0), step);
+                rank_rows.push(vec![
+                    text(&j.username),
+                    text(void.map_or(status(j), |_| "无效票")),
+                    text(&o.group),
+                    text(&o.name),
+                    TableCell::Number(f64::from(rk.rank)),
+                    number(&shown(points)),
+                    text(void.map_or("", |v| v.reason.as_str())),
+                ]);
+            }
+        }
+        let formula_rows = view
+            .sites
+            .iter()
+            .map(|s| {
+                let items: Vec<String> = s.formula_items.iter().map(|(l, v)| format!("{l} {v}")).collect();
+                vec![
+                    text(&s.project),
+                    text(&s.office),
+                    text(&items.join("；")),
+                    number(&s.formula_total),
+                    text(&s.penalty_reason),
+                ]
+            })
+            .collect();
         let sheets = [
             Sheet {
                 name: "排名".into(),
-                title: format!("{} 各办事处得分及排名", view.name),
+                title: format!("{} 各办事处得分及排名（{}）", view.name, r.method_label),
                 unit: "单位：分".into(),
-                headers: vec!["排名".into(), "办事处".into(), "得分".into(), "等次".into()],
+                headers: [
+                    "分组",
+                    "排名",
+                    "办事处",
+                    "得分",
+                    "等次",
+                    "评委打分",
+                    "排名投票",
+                    "台账积分",
+                    "加减分",
+                    "较上次进位",
+                ]
+                .map(String::from)
+                .to_vec(),
                 rows: r
                     .offices
                     .iter()
                     .map(|o| {
                         vec![
+                            text(&o.group),
                             TableCell::Number(f64::from(o.rank)),
-                            TableCell::Text(o.office.clone()),
-                            TableCell::Text(o.score.clone()),
-                            TableCell::Text(o.band.into()),
+                            text(&o.office),
+                            number(&o.score),
+                            text(o.band),
+                            optional(&o.rubric),
+                            optional(&o.ranked),
+                            optional(&o.formula),
+                            optional(&o.adjustment),
+                            o.change.map_or(text("—"), |c| TableCell::Number(c as f64)),
                         ]
                     })
                     .collect(),
             },
             Sheet {
                 name: "观摩点得分".into(),
-                title: "观摩点得分（已提交评委的折算总分汇总）".into(),
+                title: format!("观摩点得分（按{}）", r.site_basis),
                 unit: "单位：分".into(),
                 headers: vec!["观摩点".into(), "办事处".into(), "得分".into(), "评委人数".into()],
                 rows: r
                     .top_sites
                     .iter()
                     .map(|s| {
-                        vec![
-                            TableCell::Text(s.project.clone()),
-                            TableCell::Text(s.office.clone()),
-                            TableCell::Text(s.score.clone()),
-                            TableCell::Number(s.judges as f64),
-                        ]
+                        vec![text(&s.project), text(&s.office), number(&s.score), TableCell::Number(s.judges as f64)]
                     })
                     .collect(),
             },
@@ -243,6 +631,31 @@ impl App {
                 unit: "单位：分".into(),
                 headers,
                 rows: detail,
+            },
+            Sheet {
+                name: "排名投票".into(),
+                title: format!("各评委排名投票（第k名得 100 − {}×(k−1) 分）", shown(step)),
+                unit: "单位：分".into(),
+                headers: ["评委", "状态", "分组", "办事处", "名次", "得分", "无效原因"].map(String::from).to_vec(),
+                rows: rank_rows,
+            },
+            Sheet {
+                name: "台账积分".into(),
+                title: "观摩点台账积分（逐项）".into(),
+                unit: "单位：分".into(),
+                headers: ["观摩点", "办事处", "积分项", "合计", "扣分原因"].map(String::from).to_vec(),
+                rows: formula_rows,
+            },
+            Sheet {
+                name: "加减分".into(),
+                title: "加减分项".into(),
+                unit: "单位：分".into(),
+                headers: ["办事处", "分值", "原因", "录入人"].map(String::from).to_vec(),
+                rows: view
+                    .adjustments
+                    .iter()
+                    .map(|a| vec![text(&a.office), number(&a.points), text(&a.reason), text(&a.by)])
+                    .collect(),
             },
         ];
         write_sheets(&sheets).map_err(|e| AppError::Rejected(e.to_string()))

@@ -1,6 +1,39 @@
-//! A judge's sheet: scoring per criterion, declining, submitting and reopening.
+//! A judge's sheet: rubric scores per site, the rank ballot, declining, submitting
+//! and reopening.
 
 use super::*;
+use fengkou_domain::observation::{RankLine, check_ranking};
+
+/// One office on a judge's rank ballot.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankRow {
+    pub office_id: i64,
+    pub office: String,
+    pub group: String,
+    pub rank: Option<i32>,
+}
+
+/// What a judge sees: the meeting, the sites to score, the offices to rank.
+#[derive(Debug, Clone, Serialize)]
+pub struct JudgeSheet {
+    pub meeting: MeetingView,
+    pub sites: Vec<SheetSite>,
+    /// The offices to rank (all taking part except the judge's own), by group.
+    pub ranking: Vec<RankRow>,
+    pub ranking_complete: bool,
+    pub submitted: bool,
+}
+
+/// A judge's sheet for one site: the scores saved so far and the remark.
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetSite {
+    pub site: SiteView,
+    pub own_office: bool,
+    pub scores: Vec<Option<String>>,
+    pub remark: String,
+    pub declined: String,
+    pub complete: bool,
+}
 
 impl App {
     async fn judge_row<C: ConnectionTrait>(
@@ -17,8 +50,8 @@ impl App {
             .ok_or_else(|| AppError::forbidden("您不是本次观摩的评委"))
     }
 
-    /// The judge's route with what they have entered so far.
-    pub async fn score_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<(MeetingView, Vec<SheetSite>, bool)> {
+    /// The judge's route and ballot with what they have entered so far.
+    pub async fn score_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<JudgeSheet> {
         let judge = self.judge_row(&self.db, actor, meeting_id).await?;
         let view = self.meeting(meeting_id).await?;
         let scores =
@@ -48,7 +81,122 @@ impl App {
                 }
             })
             .collect();
-        Ok((view, sheet, judge.submitted_at.is_some()))
+        let ranks =
+            meeting_rank::Entity::find().filter(meeting_rank::Column::JudgeId.eq(judge.id)).all(&self.db).await?;
+        let mut ranking: Vec<RankRow> = view
+            .participants()
+            .filter(|o| judge.own_office_id != Some(o.id))
+            .map(|o| RankRow {
+                office_id: o.id,
+                office: o.name.clone(),
+                group: o.group.clone(),
+                rank: ranks.iter().find(|r| r.office_id == o.id).map(|r| r.rank),
+            })
+            .collect();
+        ranking.sort_by(|a, b| a.group.cmp(&b.group).then(a.rank.unwrap_or(i32::MAX).cmp(&b.rank.unwrap_or(i32::MAX))));
+        Ok(JudgeSheet {
+            ranking_complete: ranking.iter().all(|r| r.rank.is_some()),
+            ranking,
+            meeting: view,
+            sites: sheet,
+            submitted: judge.submitted_at.is_some(),
+        })
+    }
+
+    /// Saves a judge's rank ballot: every office taking part except the judge's own,
+    /// ranked 1..n within its group, no ties, no gaps. A ballot that is not right is
+    /// refused with the reason (nothing is saved); sending the same ballot again
+    /// changes nothing.
+    pub async fn save_ranking(&self, actor: &Actor, meeting_id: i64, ranks: &[(i64, i32)]) -> Result<()> {
+        let view = self.meeting(meeting_id).await?;
+        if !view.needs_rank {
+            return Err(AppError::Rejected("本次观摩不采用排名投票".into()));
+        }
+        let txn = self.writer.begin().await?;
+        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        if judge.submitted_at.is_some() {
+            return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
+        }
+        let expected: Vec<&ScopeOffice> = view.participants().filter(|o| judge.own_office_id != Some(o.id)).collect();
+        let mut problems = Vec::new();
+        for (office_id, _) in ranks {
+            if judge.own_office_id == Some(*office_id) {
+                problems.push(FieldError::new("排名", "评委不能给本办事处排名（利益回避）"));
+            } else if !expected.iter().any(|o| o.id == *office_id) {
+                problems.push(FieldError::new("排名", "该办事处不参加本次观摩"));
+            }
+        }
+        for o in &expected {
+            if !ranks.iter().any(|(id, _)| *id == o.id) {
+                problems.push(FieldError::new("排名", format!("{}还没有名次", o.name)));
+            }
+        }
+        if problems.is_empty() {
+            let mut groups: Vec<&str> = expected.iter().map(|o| o.group.as_str()).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            for g in groups {
+                let lines: Vec<RankLine> = expected
+                    .iter()
+                    .filter(|o| o.group == g)
+                    .filter_map(|o| {
+                        let rank = ranks.iter().find(|(id, _)| *id == o.id)?.1;
+                        Some(RankLine {
+                            judge: judge.username.clone(),
+                            group: None,
+                            unit: o.name.clone(),
+                            rank: u32::try_from(rank).unwrap_or(0),
+                        })
+                    })
+                    .collect();
+                if let Err(why) = check_ranking(&lines) {
+                    let why = if g.is_empty() { why } else { format!("{g}组：{why}") };
+                    problems.push(FieldError::new("排名", why));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let before: Vec<meeting_rank::Model> =
+            meeting_rank::Entity::find().filter(meeting_rank::Column::JudgeId.eq(judge.id)).all(&txn).await?;
+        let unchanged = before.len() == ranks.len()
+            && ranks.iter().all(|(o, r)| before.iter().any(|b| b.office_id == *o && b.rank == *r));
+        if unchanged {
+            return Ok(());
+        }
+        meeting_rank::Entity::delete_many().filter(meeting_rank::Column::JudgeId.eq(judge.id)).exec(&txn).await?;
+        let now = Utc::now();
+        let mut after = Vec::new();
+        for (office_id, rank) in ranks {
+            after.push(
+                meeting_rank::ActiveModel {
+                    meeting_id: Set(meeting_id),
+                    judge_id: Set(judge.id),
+                    office_id: Set(*office_id),
+                    rank: Set(*rank),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?,
+            );
+        }
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "rank",
+                entity: "meeting_judge",
+                entity_id: Some(judge.id),
+                project_id: None,
+                before: json(&before),
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Saves a judge's scores for one site. Each score is stored as entered; sending
@@ -66,10 +214,15 @@ impl App {
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
         }
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
+        if !method.needs(dec(&m.weight_rubric), dec(&m.weight_rank)).0 {
+            return Err(AppError::Rejected("本次观摩不采用评委按细则打分".into()));
+        }
         let site = meeting_site::Entity::find_by_id(site_id)
             .one(&txn)
             .await?
-            .filter(|s| s.meeting_id == meeting_id)
+            .filter(|s| s.meeting_id == meeting_id && s.status == "confirmed")
             .ok_or_else(|| AppError::Rejected("该观摩点不在本次观摩路线上".into()))?;
         if judge.own_office_id == Some(site.office_id) {
             return Err(AppError::forbidden("评委不能为本办事处的观摩点打分（利益回避）"));
@@ -84,10 +237,10 @@ impl App {
                 Some(c) => {
                     let criterion = Criterion { name: c.name.clone(), weight: dec(&c.weight), max: dec(&c.max) };
                     if let Err(e) = check_criterion_score(&criterion, *score) {
-                        problems.push(fengkou_domain::project::FieldError::new("评分", e.to_string()));
+                        problems.push(FieldError::new("评分", e.to_string()));
                     }
                 }
-                None => problems.push(fengkou_domain::project::FieldError::new("评分", "没有这一评分项")),
+                None => problems.push(FieldError::new("评分", "没有这一评分项")),
             }
         }
         if !problems.is_empty() {
@@ -199,6 +352,7 @@ impl App {
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
         }
+        self.site_row(&txn, meeting_id, site_id).await?;
         self.save_remark(&txn, meeting_id, judge.id, site_id, None, Some(reason.chars().take(200).collect())).await?;
         audit::record(
             &txn,
@@ -217,17 +371,23 @@ impl App {
         Ok(())
     }
 
-    /// Submits and locks a judge's sheet; every site not of the judge's own office
-    /// must be fully scored or declined.
+    /// Submits and locks a judge's sheet: with the rubric, every site not of the
+    /// judge's own office fully scored or declined; with rank ballots, the ballot
+    /// complete.
     pub async fn submit_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<()> {
-        let (_, sheet, submitted) = self.score_sheet(actor, meeting_id).await?;
-        if submitted {
+        let sheet = self.score_sheet(actor, meeting_id).await?;
+        if sheet.submitted {
             return Ok(());
         }
-        let missing: Vec<String> =
-            sheet.iter().filter(|s| !s.own_office && !s.complete).map(|s| s.site.project.clone()).collect();
-        if !missing.is_empty() {
-            return Err(AppError::Rejected(format!("还有观摩点未评完：{}", missing.join("、"))));
+        if sheet.meeting.needs_rubric {
+            let missing: Vec<String> =
+                sheet.sites.iter().filter(|s| !s.own_office && !s.complete).map(|s| s.site.project.clone()).collect();
+            if !missing.is_empty() {
+                return Err(AppError::Rejected(format!("还有观摩点未评完：{}", missing.join("、"))));
+            }
+        }
+        if sheet.meeting.needs_rank && !sheet.ranking_complete {
+            return Err(AppError::Rejected("办事处排名尚未填完，请先保存排名".into()));
         }
         let txn = self.writer.begin().await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;

@@ -266,3 +266,70 @@ fn most_improved_counts_places_gained() {
         vec![("丙".to_string(), 2), ("丁".to_string(), 1), ("甲".to_string(), -1)]
     );
 }
+
+#[test]
+fn formula_items_name_every_point() {
+    let f = FormulaFacts {
+        new_start: true,
+        annual_plan_wan: d("60000"),
+        kind: ProjectKind::Industrial,
+        completed_wan: d("30000"),
+        in_production: false,
+        at_concentrated_start: true,
+        penalties: d("5"),
+    };
+    let items = formula_items(&f);
+    let labels: Vec<&str> = items.iter().map(|(l, _)| *l).collect();
+    assert_eq!(
+        labels,
+        ["新开工", "年度计划5–10亿元", "产业项目", "投资进度（60×完成/计划）", "集中开工活动", "通报批评扣分"]
+    );
+    assert_eq!(items[3].1, d("30"));
+    assert_eq!(items[5].1, d("-5"));
+    // 5 + 10 + 15 + 30 + 30 − 5
+    assert_eq!(points_formula(&f), d("85"));
+}
+
+#[rstest]
+#[case(Method::Rubric, "0", "0", (true, false))]
+#[case(Method::RankBallot, "0", "0", (false, true))]
+#[case(Method::Formula, "50", "50", (false, false))]
+#[case(Method::Composite, "70", "0", (true, false))]
+#[case(Method::Composite, "0", "40", (false, true))]
+#[case(Method::Composite, "50", "20", (true, true))]
+fn what_each_method_asks_of_judges(
+    #[case] method: Method,
+    #[case] rubric: &str,
+    #[case] rank: &str,
+    #[case] expected: (bool, bool),
+) {
+    assert_eq!(method.needs(d(rubric), d(rank)), expected);
+    assert_eq!(Method::from_code(method.code()), Some(method));
+}
+
+#[rstest]
+#[case(&[("A", 1), ("B", 2), ("C", 3)], None)]
+#[case(&[("A", 1), ("B", 1), ("C", 2)], Some("并列第1名"))]
+#[case(&[("A", 1), ("B", 3)], Some("缺少第2名"))]
+#[case(&[("A", 1), ("A", 2)], Some("被排了两次"))]
+fn a_ranking_is_checked_before_it_is_saved(#[case] ranks: &[(&str, u32)], #[case] problem: Option<&str>) {
+    let lines: Vec<RankLine> = ranks.iter().map(|(u, r)| line("J", u, *r)).collect();
+    match (check_ranking(&lines), problem) {
+        (Ok(()), None) => {}
+        (Err(e), Some(p)) => assert!(e.contains(p), "{e}"),
+        (got, want) => panic!("got {got:?}, wanted {want:?}"),
+    }
+}
+
+#[test]
+fn groups_are_ranked_apart() {
+    let s = |u: &str, v: &str| UnitScore { unit: u.into(), score: d(v), votes: 1 };
+    let ranked = ranking_by_group(&[
+        ("城区".into(), s("湖北路", "90")),
+        ("城区".into(), s("天津路", "95")),
+        ("郊区".into(), s("工农", "80")),
+        ("郊区".into(), s("瀛洲", "85")),
+    ]);
+    let got: Vec<(&str, &str, u32)> = ranked.iter().map(|(g, r)| (g.as_str(), r.unit.as_str(), r.rank)).collect();
+    assert_eq!(got, [("城区", "天津路", 1), ("城区", "湖北路", 2), ("郊区", "瀛洲", 1), ("郊区", "工农", 2)]);
+}

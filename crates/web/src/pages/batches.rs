@@ -27,7 +27,7 @@ async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, Pa
         items.extend(state.app.batch_items(b.id).await?);
     }
     let next_seq = batches.iter().map(|b| b.seq).max().unwrap_or(0) + 1;
-    let choices = if u.actor.can_manage_pipeline() { state.app.project_choices().await? } else { Vec::new() };
+    let choices = if u.actor.can_manage_pipeline() { state.app.project_choices(None).await? } else { Vec::new() };
     Ok(u.page
         .render(
             "batches.html",

@@ -1,5 +1,7 @@
-//! On-site observation meetings: the plan, the judges' phone sheet, the hall's live
-//! board (server-sent events) and the bulletin.
+//! On-site observation meetings: the list with every office's rank history, the plan
+//! (scope and groups, proposed and confirmed sites, route, method, formula inputs,
+//! bonus/penalty items, judges, comments), the judges' phone sheet, the hall's live
+//! board (server-sent events), the bulletin and the ballots workbook.
 
 use super::{opt_num, see_other};
 use crate::AppState;
@@ -13,6 +15,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fengkou_app::AppError;
+use fengkou_app::meetings::{MethodSettings, RouteLine, ScopeLine};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -24,7 +27,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/meetings", get(list).post(create))
         .route("/meetings/{id}", get(detail))
+        .route("/meetings/{id}/scope", post(scope))
         .route("/meetings/{id}/sites", post(add_site))
+        .route("/meetings/{id}/sites/{site}/confirm", post(confirm_site))
+        .route("/meetings/{id}/sites/{site}/remove", post(remove_site))
+        .route("/meetings/{id}/sites/{site}/formula", post(site_formula))
+        .route("/meetings/{id}/route", post(route))
+        .route("/meetings/{id}/adjustments", post(add_adjustment))
+        .route("/meetings/{id}/adjustments/{adjustment}/remove", post(remove_adjustment))
+        .route("/meetings/{id}/comments", post(comment))
         .route("/meetings/{id}/judges", post(invite))
         .route("/meetings/{id}/judges/{judge}/reopen", post(reopen))
         .route("/meetings/{id}/release", post(release))
@@ -32,9 +43,11 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/score", get(sheet))
         .route("/meetings/{id}/sites/{site}/score", post(score))
         .route("/meetings/{id}/sites/{site}/decline", post(decline))
+        .route("/meetings/{id}/ranking", post(ranking))
         .route("/meetings/{id}/submit", post(submit))
         .route("/meetings/{id}/board", get(board))
         .route("/meetings/{id}/events", get(events))
+        .route("/meetings/{id}/photos/{photo}", get(photo))
         .route("/meetings/{id}/bulletin.docx", get(bulletin))
         .route("/meetings/{id}/ballots.xlsx", get(ballots))
 }
@@ -45,8 +58,13 @@ fn err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
 
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let meetings = state.app.meetings().await?;
+    let history = state.app.meeting_history().await?;
+    let chart = (!history.meetings.is_empty()).then(|| crate::charts::rank_history(&history).to_string());
     Ok(u.page
-        .render("meetings.html", crate::ctx! { meetings => meetings, today => state.app.today().to_string() })
+        .render(
+            "meetings.html",
+            crate::ctx! { meetings => meetings, history => &history, chart => chart, today => state.app.today().to_string() },
+        )
         .into_response())
 }
 
@@ -68,16 +86,49 @@ async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<Meetin
 
 async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     let m = state.app.meeting(id).await.map_err(err(&u))?;
-    let results = state.app.meeting_results(id).await.map_err(err(&u))?;
-    let choices = if u.actor.can_manage_pipeline() { state.app.project_choices().await? } else { Vec::new() };
+    let results = if u.actor.can_see_meeting_results(m.released) {
+        Some(state.app.meeting_results(id).await.map_err(err(&u))?)
+    } else {
+        None
+    };
+    let choices = if u.actor.can_manage_pipeline() {
+        state.app.project_choices(None).await?
+    } else if u.actor.can_create_projects() && m.participants().any(|o| Some(o.id) == u.actor.office_id) {
+        state.app.project_choices(u.actor.office_id).await?
+    } else {
+        Vec::new()
+    };
     let is_judge = m.judges.iter().any(|j| j.username == u.actor.username);
     let comments = state.app.meeting_comments(id).await.map_err(err(&u))?;
     Ok(u.page
         .render(
             "meeting.html",
-            crate::ctx! { m => &m, results => &results, choices => choices, is_judge => is_judge, comments => comments },
+            crate::ctx! { m => &m, results => &results, choices => choices, is_judge => is_judge, comments => comments,
+            own_office => u.actor.office_id },
         )
         .into_response())
+}
+
+/// The scope form: `part{office}` checked for offices taking part, `group{office}`.
+async fn scope(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let lines: Vec<ScopeLine> = state
+        .app
+        .offices()
+        .await?
+        .into_iter()
+        .map(|o| ScopeLine {
+            office_id: o.id,
+            taking_part: f.contains_key(&format!("part{}", o.id)),
+            group: f.get(&format!("group{}", o.id)).cloned().unwrap_or_default(),
+        })
+        .collect();
+    state.app.set_scope(&u.actor, id, &lines).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#scope")))
 }
 
 #[derive(Deserialize)]
@@ -98,6 +149,128 @@ async fn add_site(
     let project: i64 = opt_num(&id_part).ok_or_else(|| err(&u)(AppError::invalid("项目", "请从列表中选择项目")))?;
     state.app.add_site(&u.actor, id, project, &f.visit_time).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
+}
+
+async fn confirm_site(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, site)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state.app.confirm_site(&u.actor, id, site).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#sites")))
+}
+
+async fn remove_site(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, site)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state.app.remove_site(&u.actor, id, site).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#sites")))
+}
+
+/// The route form: `seq{site}` and `time{site}` for every confirmed site.
+async fn route(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let mut lines = Vec::new();
+    for (key, value) in &f {
+        let Some(site_id) = key.strip_prefix("seq").and_then(|s| s.parse::<i64>().ok()) else { continue };
+        let seq = value
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| err(&u)(AppError::invalid("顺序", format!("“{value}”不是序号"))))?;
+        let visit_time = f.get(&format!("time{site_id}")).cloned().unwrap_or_default();
+        lines.push(RouteLine { site_id, seq, visit_time });
+    }
+    state.app.set_route(&u.actor, id, &lines).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#sites")))
+}
+
+#[derive(Deserialize)]
+struct FormulaForm {
+    #[serde(default)]
+    concentrated_start: Option<String>,
+    #[serde(default)]
+    penalty: String,
+    #[serde(default)]
+    penalty_reason: String,
+}
+
+async fn site_formula(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, site)): Path<(i64, i64)>,
+    Form(f): Form<FormulaForm>,
+) -> Result<Response, PageError> {
+    let penalty = if f.penalty.trim().is_empty() { "0" } else { f.penalty.as_str() };
+    state
+        .app
+        .set_site_formula(&u.actor, id, site, f.concentrated_start.is_some(), penalty, &f.penalty_reason)
+        .await
+        .map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#formula")))
+}
+
+#[derive(Deserialize)]
+struct AdjustmentForm {
+    #[serde(default)]
+    office_id: Option<String>,
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn add_adjustment(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AdjustmentForm>,
+) -> Result<Response, PageError> {
+    let office: i64 = opt_num(&f.office_id).ok_or_else(|| err(&u)(AppError::invalid("办事处", "请选择办事处")))?;
+    state.app.add_adjustment(&u.actor, id, office, &f.points, &f.reason).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#adjustments")))
+}
+
+async fn remove_adjustment(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, adjustment)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state.app.remove_adjustment(&u.actor, id, adjustment).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#adjustments")))
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    /// `s{site id}` for a site (the comment goes on its project), `o{office id}`
+    /// for an office.
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Result<Response, PageError> {
+    let m = state.app.meeting(id).await.map_err(err(&u))?;
+    let pick = |prefix: char| f.target.strip_prefix(prefix).and_then(|v| v.parse::<i64>().ok());
+    if let Some(site) = pick('s').and_then(|s| m.sites.iter().find(|x| x.id == s)) {
+        state.app.add_comment(&u.actor, site.project_id, &f.body).await.map_err(err(&u))?;
+    } else if let Some(office) = pick('o') {
+        state.app.comment_on_office(&u.actor, id, office, &f.body).await.map_err(err(&u))?;
+    } else {
+        return Err(err(&u)(AppError::invalid("点评对象", "请选择观摩点或办事处")));
+    }
+    Ok(see_other(&format!("/meetings/{id}#comments")))
 }
 
 #[derive(Deserialize)]
@@ -144,9 +317,19 @@ async fn release(
 #[derive(Deserialize)]
 struct MethodForm {
     #[serde(default)]
+    method: String,
+    #[serde(default)]
     aggregate: String,
     #[serde(default)]
     combination: String,
+    #[serde(default)]
+    rank_step: String,
+    #[serde(default)]
+    weight_rubric: String,
+    #[serde(default)]
+    weight_rank: String,
+    #[serde(default)]
+    weight_formula: String,
     #[serde(default)]
     excellent_from: String,
     #[serde(default)]
@@ -159,27 +342,35 @@ async fn method(
     Path(id): Path<i64>,
     Form(f): Form<MethodForm>,
 ) -> Result<Response, PageError> {
-    let number = |v: &str| Decimal::from_str(v.trim()).unwrap_or_default();
-    state
-        .app
-        .set_meeting_method(&u.actor, id, &f.aggregate, &f.combination, number(&f.excellent_from), number(&f.good_from))
-        .await
-        .map_err(err(&u))?;
-    Ok(see_other(&format!("/meetings/{id}")))
+    let settings = MethodSettings {
+        method: f.method,
+        aggregate: f.aggregate,
+        combination: f.combination,
+        rank_step: f.rank_step,
+        weight_rubric: f.weight_rubric,
+        weight_rank: f.weight_rank,
+        weight_formula: f.weight_formula,
+        excellent_from: f.excellent_from,
+        good_from: f.good_from,
+    };
+    state.app.set_meeting_method(&u.actor, id, &settings).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
 async fn sheet(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let (m, sheet, submitted) = state.app.score_sheet(&u.actor, id).await.map_err(err(&u))?;
-    let criteria: Vec<(i64, String, String)> = m
+    let sheet = state.app.score_sheet(&u.actor, id).await.map_err(err(&u))?;
+    let criteria: Vec<(i64, String, String)> = sheet
+        .meeting
         .criterion_ids
         .iter()
-        .zip(&m.criteria)
+        .zip(&sheet.meeting.criteria)
         .map(|(cid, c)| (*cid, c.name.clone(), c.max.normalize().to_string()))
         .collect();
     Ok(u.page
         .render(
             "meeting_score.html",
-            crate::ctx! { m => &m, sheet => &sheet, submitted => submitted, criteria => criteria },
+            crate::ctx! { m => &sheet.meeting, sheet => &sheet.sites, ranking => &sheet.ranking,
+            ranking_complete => sheet.ranking_complete, submitted => sheet.submitted, criteria => criteria },
         )
         .into_response())
 }
@@ -206,6 +397,29 @@ async fn score(
     Ok(see_other(&format!("/meetings/{id}/score#site-{site}")))
 }
 
+/// The rank ballot arrives as `r{office id}` = rank.
+async fn ranking(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let mut ranks = Vec::new();
+    for (key, value) in &f {
+        let Some(office) = key.strip_prefix('r').and_then(|c| c.parse::<i64>().ok()) else { continue };
+        if value.trim().is_empty() {
+            continue;
+        }
+        let rank = value
+            .trim()
+            .parse::<i32>()
+            .map_err(|_| err(&u)(AppError::invalid("排名", format!("“{value}”不是名次"))))?;
+        ranks.push((office, rank));
+    }
+    state.app.save_ranking(&u.actor, id, &ranks).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}/score#ranking")))
+}
+
 async fn decline(
     State(state): State<AppState>,
     u: PageUser,
@@ -230,14 +444,25 @@ async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) 
 /// What the hall's screen shows: who has submitted, and the ranking once released.
 async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppError> {
     let m = state.app.meeting(id).await?;
-    let r = state.app.meeting_results(id).await?;
     let comments = state.app.meeting_comments(id).await?;
+    let (ranking, top, improved) = if m.released {
+        let r = state.app.meeting_results(id).await?;
+        (
+            serde_json::to_value(&r.offices).unwrap_or_default(),
+            serde_json::to_value(&r.top_sites).unwrap_or_default(),
+            serde_json::to_value(&r.most_improved).unwrap_or_default(),
+        )
+    } else {
+        (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null)
+    };
     Ok(serde_json::json!({
-        "comments": comments.iter().take(6).map(|(project, office, leader, body)| serde_json::json!({"project": project, "office": office, "leader": leader, "body": body})).collect::<Vec<_>>(),
-        "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.username, "submitted": j.submitted, "scored": j.scored})).collect::<Vec<_>>(),
+        "comments": comments.iter().take(6).collect::<Vec<_>>(),
+        "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.username, "submitted": j.submitted, "scored": j.scored + j.ranked})).collect::<Vec<_>>(),
         "released": m.released,
-        "ranking": if m.released { serde_json::to_value(&r.offices).unwrap_or_default() } else { serde_json::Value::Null },
-        "top": if m.released { serde_json::to_value(&r.top_sites).unwrap_or_default() } else { serde_json::Value::Null },
+        "grouped": m.has_groups,
+        "ranking": ranking,
+        "top": top,
+        "improved": improved,
     }))
 }
 
@@ -258,10 +483,32 @@ async fn events(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
 
-async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    if !u.actor.can_manage_pipeline() && !u.actor.can_comment() {
-        return Err(err(&u)(AppError::forbidden("只有项目办和领导可以下载通报")));
+async fn photo(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, photo)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let p = state.app.meeting_photo(id, photo).await.map_err(err(&u))?;
+    Ok((
+        [(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())],
+        p.data,
+    )
+        .into_response())
+}
+
+/// The bulletin and the workbook carry the scores: for the project office and the
+/// leaders, and for everyone once the results are released.
+async fn readable_results(state: &AppState, u: &PageUser, id: i64) -> Result<(), PageError> {
+    let m = state.app.meeting(id).await.map_err(err(u))?;
+    if u.actor.can_see_meeting_results(m.released) {
+        Ok(())
+    } else {
+        Err(err(u)(AppError::forbidden("评比结果尚未发布")))
     }
+}
+
+async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    readable_results(&state, &u, id).await?;
     let bytes = state.app.meeting_bulletin(id).await.map_err(err(&u))?;
     Ok((
         [
@@ -280,9 +527,7 @@ async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64
 }
 
 async fn ballots(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    if !u.actor.can_manage_pipeline() && !u.actor.can_comment() {
-        return Err(err(&u)(AppError::forbidden("只有项目办和领导可以下载评分明细")));
-    }
+    readable_results(&state, &u, id).await?;
     let bytes = state.app.meeting_workbook(id).await.map_err(err(&u))?;
     Ok(crate::pages::overview::xlsx_response("观摩评分明细.xlsx", bytes))
 }

@@ -1,0 +1,463 @@
+//! The plan: which offices take part (and in which groups), the sites each office
+//! proposes and the project office confirms, the route's order and times, the points
+//! formula's per-site inputs, and bonus/penalty items.
+//!
+//! Hard rules refuse with the reason: a site's office must take part, at most
+//! [`MAX_SITES_PER_OFFICE`] sites per office, no project shown at the previous meeting.
+//! The soft rule (an industrial project per office) is a warning on the plan.
+
+use super::*;
+
+/// One office's place in the meeting's scope.
+#[derive(Debug, Clone)]
+pub struct ScopeLine {
+    pub office_id: i64,
+    pub taking_part: bool,
+    pub group: String,
+}
+
+/// One stop on the route as the project office orders it.
+#[derive(Debug, Clone)]
+pub struct RouteLine {
+    pub site_id: i64,
+    pub seq: i32,
+    pub visit_time: String,
+}
+
+impl App {
+    /// Sets which offices take part and their groups (empty group: no groups).
+    pub async fn set_scope(&self, actor: &Actor, meeting_id: i64, lines: &[ScopeLine]) -> Result<()> {
+        Self::require_office(actor)?;
+        let mut problems = Vec::new();
+        for l in lines.iter().filter(|l| l.group.chars().count() > 20) {
+            problems.push(FieldError::new("分组", format!("办事处{}的分组名称不能超过20个字", l.office_id)));
+        }
+        if !lines.iter().any(|l| l.taking_part) {
+            problems.push(FieldError::new("参加办事处", "至少要有一个办事处参加"));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let txn = self.writer.begin().await?;
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let known: HashMap<i64, String> =
+            office::Entity::find().all(&txn).await?.into_iter().map(|o| (o.id, o.name)).collect();
+        let sites = meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(m.id)).all(&txn).await?;
+        for l in lines {
+            let Some(name) = known.get(&l.office_id) else {
+                return Err(AppError::NotFound("办事处"));
+            };
+            if !l.taking_part && sites.iter().any(|s| s.office_id == l.office_id) {
+                return Err(AppError::Rejected(format!("{name}已有观摩点，先从路线上移除后才能不参加")));
+            }
+        }
+        let before: Vec<meeting_office::Model> =
+            meeting_office::Entity::find().filter(meeting_office::Column::MeetingId.eq(m.id)).all(&txn).await?;
+        meeting_office::Entity::delete_many().filter(meeting_office::Column::MeetingId.eq(m.id)).exec(&txn).await?;
+        let mut after = Vec::new();
+        for l in lines.iter().filter(|l| l.taking_part) {
+            after.push(
+                meeting_office::ActiveModel {
+                    meeting_id: Set(m.id),
+                    office_id: Set(l.office_id),
+                    group_name: Set(l.group.trim().to_string()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?,
+            );
+        }
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "meeting_scope",
+                entity_id: Some(m.id),
+                project_id: None,
+                before: json(&before),
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The meeting held just before this one (by date, then by id), if any.
+    async fn previous_meeting<C: ConnectionTrait>(&self, db: &C, m: &meeting::Model) -> Result<Option<meeting::Model>> {
+        let earlier = meeting::Entity::find()
+            .filter(meeting::Column::Id.ne(m.id))
+            .order_by_desc(meeting::Column::HeldOn)
+            .order_by_desc(meeting::Column::Id)
+            .all(db)
+            .await?;
+        Ok(earlier.into_iter().find(|e| (e.held_on, e.id) < (m.held_on, m.id)))
+    }
+
+    /// The hard rules for putting `project` on the route (`except`: the site being
+    /// confirmed, which does not count against itself).
+    async fn check_site_rules<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        m: &meeting::Model,
+        p: &project::Model,
+        except: Option<i64>,
+    ) -> Result<()> {
+        let office_name = office::Entity::find_by_id(p.office_id).one(db).await?.map(|o| o.name).unwrap_or_default();
+        let taking_part = meeting_office::Entity::find()
+            .filter(meeting_office::Column::MeetingId.eq(m.id))
+            .filter(meeting_office::Column::OfficeId.eq(p.office_id))
+            .one(db)
+            .await?
+            .is_some();
+        if !taking_part {
+            return Err(AppError::Rejected(format!("{office_name}不在本次观摩的参加范围内")));
+        }
+        let sites: Vec<meeting_site::Model> = meeting_site::Entity::find()
+            .filter(meeting_site::Column::MeetingId.eq(m.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|s| Some(s.id) != except)
+            .collect();
+        if sites.iter().any(|s| s.project_id == p.id) {
+            return Err(AppError::Rejected(format!("“{}”已在本次观摩的路线或申报中", p.name)));
+        }
+        if sites.iter().filter(|s| s.office_id == p.office_id).count() >= MAX_SITES_PER_OFFICE {
+            return Err(AppError::Rejected(format!(
+                "每个办事处最多{MAX_SITES_PER_OFFICE}个观摩点，{office_name}已有{MAX_SITES_PER_OFFICE}个（含待确认的申报）"
+            )));
+        }
+        if let Some(previous) = self.previous_meeting(db, m).await? {
+            let shown_before = meeting_site::Entity::find()
+                .filter(meeting_site::Column::MeetingId.eq(previous.id))
+                .filter(meeting_site::Column::ProjectId.eq(p.id))
+                .filter(meeting_site::Column::Status.eq("confirmed"))
+                .one(db)
+                .await?
+                .is_some();
+            if shown_before {
+                let when = previous.held_on.map(|d| format!("，{d}")).unwrap_or_default();
+                return Err(AppError::Rejected(format!(
+                    "“{}”已在上一次观摩（{}{when}）中展示，按规定本次不再安排",
+                    p.name, previous.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts a project on the route. The project office's site is confirmed at once; an
+    /// office proposes its own projects, which wait for the project office.
+    pub async fn add_site(&self, actor: &Actor, meeting_id: i64, project_id: i64, visit_time: &str) -> Result<()> {
+        let txn = self.writer.begin().await?;
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+        let status = if actor.can_manage_pipeline() {
+            "confirmed"
+        } else if actor.can_edit_project(p.office_id) {
+            "proposed"
+        } else {
+            return Err(AppError::forbidden("只能申报本办事处的项目"));
+        };
+        self.check_site_rules(&txn, &m, &p, None).await?;
+        let count =
+            meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(meeting_id)).all(&txn).await?;
+        let saved = meeting_site::ActiveModel {
+            meeting_id: Set(meeting_id),
+            project_id: Set(project_id),
+            office_id: Set(p.office_id),
+            seq: Set(count.len() as i32 + 1),
+            visit_time: Set(visit_time.trim().chars().take(40).collect()),
+            status: Set(status.into()),
+            proposed_by: Set(actor.username.clone()),
+            concentrated_start: Set(false),
+            penalty: Set("0".into()),
+            penalty_reason: Set(String::new()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::created(&txn, &actor.username, "meeting_site", saved.id, Some(project_id), &saved).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn site_row<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        meeting_id: i64,
+        site_id: i64,
+    ) -> Result<meeting_site::Model> {
+        meeting_site::Entity::find_by_id(site_id)
+            .one(db)
+            .await?
+            .filter(|s| s.meeting_id == meeting_id)
+            .ok_or(AppError::NotFound("观摩点"))
+    }
+
+    /// The project office confirms an office's proposal (the rules are checked again:
+    /// the route may have changed since).
+    pub async fn confirm_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
+        Self::require_office(actor)?;
+        let txn = self.writer.begin().await?;
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let site = self.site_row(&txn, meeting_id, site_id).await?;
+        if site.status == "confirmed" {
+            return Ok(());
+        }
+        let p = project::Entity::find_by_id(site.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+        self.check_site_rules(&txn, &m, &p, Some(site.id)).await?;
+        let before = json(&site);
+        let mut am = site.into_active_model();
+        am.status = Set("confirmed".into());
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "confirm",
+                entity: "meeting_site",
+                entity_id: Some(site_id),
+                project_id: Some(after.project_id),
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Takes a site off the route (the project office), or withdraws a proposal (the
+    /// office that made it). A site that judges have scored stays: its scores are
+    /// part of the record.
+    pub async fn remove_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
+        let txn = self.writer.begin().await?;
+        let site = self.site_row(&txn, meeting_id, site_id).await?;
+        let allowed =
+            actor.can_manage_pipeline() || (site.status == "proposed" && actor.can_edit_project(site.office_id));
+        if !allowed {
+            return Err(AppError::forbidden("只有项目办可以调整观摩路线"));
+        }
+        let scored =
+            meeting_score::Entity::find().filter(meeting_score::Column::SiteId.eq(site_id)).one(&txn).await?.is_some();
+        if scored {
+            return Err(AppError::Rejected("该观摩点已有评委打分，不能移除".into()));
+        }
+        meeting_remark::Entity::delete_many().filter(meeting_remark::Column::SiteId.eq(site_id)).exec(&txn).await?;
+        meeting_site::Entity::delete_by_id(site_id).exec(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "delete",
+                entity: "meeting_site",
+                entity_id: Some(site_id),
+                project_id: Some(site.project_id),
+                before: json(&site),
+                after: None,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Orders the route and sets arrival times. The order must be 1..n over the
+    /// confirmed sites, each once.
+    pub async fn set_route(&self, actor: &Actor, meeting_id: i64, lines: &[RouteLine]) -> Result<()> {
+        Self::require_office(actor)?;
+        let txn = self.writer.begin().await?;
+        let sites: Vec<meeting_site::Model> = meeting_site::Entity::find()
+            .filter(meeting_site::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_site::Column::Status.eq("confirmed"))
+            .all(&txn)
+            .await?;
+        let mut problems = Vec::new();
+        if lines.len() != sites.len() || lines.iter().any(|l| !sites.iter().any(|s| s.id == l.site_id)) {
+            problems.push(FieldError::new("路线", "须包括本次全部已确认的观摩点"));
+        }
+        let mut seqs: Vec<i32> = lines.iter().map(|l| l.seq).collect();
+        seqs.sort_unstable();
+        if seqs != (1..=lines.len() as i32).collect::<Vec<_>>() {
+            problems.push(FieldError::new("顺序", format!("须为1到{}，每个序号用一次", lines.len())));
+        }
+        for l in lines.iter().filter(|l| l.visit_time.chars().count() > 40) {
+            problems.push(FieldError::new("到达时间", format!("第{}站的时间不能超过40个字", l.seq)));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let before = json(&sites);
+        for s in sites {
+            let Some(l) = lines.iter().find(|l| l.site_id == s.id) else { continue };
+            if s.seq == l.seq && s.visit_time == l.visit_time.trim() {
+                continue;
+            }
+            let mut am = s.into_active_model();
+            am.seq = Set(l.seq);
+            am.visit_time = Set(l.visit_time.trim().to_string());
+            am.update(&txn).await?;
+        }
+        let after: Vec<meeting_site::Model> =
+            meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(meeting_id)).all(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "meeting_route",
+                entity_id: Some(meeting_id),
+                project_id: None,
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The points formula's inputs that the ledger does not hold: whether the site
+    /// was shown at a concentrated start event, and a penalty for criticism (5 to 20
+    /// points, with its reason; 0 for none).
+    pub async fn set_site_formula(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        site_id: i64,
+        concentrated_start: bool,
+        penalty: &str,
+        penalty_reason: &str,
+    ) -> Result<()> {
+        Self::require_office(actor)?;
+        let points = match Decimal::from_str(penalty.trim()) {
+            Ok(p) if p.is_zero() || (Decimal::from(5)..=Decimal::from(20)).contains(&p) => p,
+            _ => {
+                return Err(AppError::invalid("扣分", format!("“{}”不对：通报批评扣5到20分，不扣填0", penalty.trim())));
+            }
+        };
+        let reason = penalty_reason.trim();
+        if !points.is_zero() && reason.is_empty() {
+            return Err(AppError::invalid("扣分原因", "扣分必须写明原因"));
+        }
+        let txn = self.writer.begin().await?;
+        let site = self.site_row(&txn, meeting_id, site_id).await?;
+        let before = json(&site);
+        let mut am = site.into_active_model();
+        am.concentrated_start = Set(concentrated_start);
+        am.penalty = Set(shown(points));
+        am.penalty_reason = Set(if points.is_zero() { String::new() } else { reason.chars().take(200).collect() });
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "meeting_site",
+                entity_id: Some(site_id),
+                project_id: Some(after.project_id),
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A bonus (positive) or penalty (negative) for an office, with its reason; it is
+    /// added to the office's score whatever the method, and shown beside it.
+    pub async fn add_adjustment(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        office_id: i64,
+        points: &str,
+        reason: &str,
+    ) -> Result<()> {
+        Self::require_office(actor)?;
+        let mut problems = Vec::new();
+        let value = match Decimal::from_str(points.trim()) {
+            Ok(v) if !v.is_zero() && v.abs() <= Decimal::from(50) => v,
+            _ => {
+                problems.push(FieldError::new("分值", format!("“{}”不对：须为-50到50之间、不为0的数", points.trim())));
+                Decimal::ZERO
+            }
+        };
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            problems.push(FieldError::new("原因", "加减分必须写明原因（不超过200字）"));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let txn = self.writer.begin().await?;
+        self.meeting_row(&txn, meeting_id).await?;
+        let taking_part = meeting_office::Entity::find()
+            .filter(meeting_office::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_office::Column::OfficeId.eq(office_id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !taking_part {
+            return Err(AppError::invalid("办事处", "该办事处不参加本次观摩"));
+        }
+        let saved = meeting_adjustment::ActiveModel {
+            meeting_id: Set(meeting_id),
+            office_id: Set(office_id),
+            points: Set(shown(value)),
+            reason: Set(reason.to_string()),
+            created_by: Set(actor.username.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::created(&txn, &actor.username, "meeting_adjustment", saved.id, None, &saved).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_adjustment(&self, actor: &Actor, meeting_id: i64, adjustment_id: i64) -> Result<()> {
+        Self::require_office(actor)?;
+        let txn = self.writer.begin().await?;
+        let a = meeting_adjustment::Entity::find_by_id(adjustment_id)
+            .one(&txn)
+            .await?
+            .filter(|a| a.meeting_id == meeting_id)
+            .ok_or(AppError::NotFound("加减分项"))?;
+        meeting_adjustment::Entity::delete_by_id(a.id).exec(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "delete",
+                entity: "meeting_adjustment",
+                entity_id: Some(a.id),
+                project_id: None,
+                before: json(&a),
+                after: None,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A photo of a site on this meeting's route (judges from any office may see the
+    /// sites they visit, and nothing else).
+    pub async fn meeting_photo(&self, meeting_id: i64, photo_id: i64) -> Result<fengkou_storage::entity::photo::Model> {
+        use fengkou_storage::entity::photo;
+        let ph = photo::Entity::find_by_id(photo_id).one(&self.db).await?.ok_or(AppError::NotFound("照片"))?;
+        let on_route = meeting_site::Entity::find()
+            .filter(meeting_site::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_site::Column::ProjectId.eq(ph.project_id))
+            .one(&self.db)
+            .await?
+            .is_some();
+        if on_route { Ok(ph) } else { Err(AppError::NotFound("照片")) }
+    }
+}
