@@ -471,8 +471,8 @@ impl App {
         }
         for (months_back, method, pick) in [(8, Method::Formula, 0), (5, Method::RankBallot, 1)] {
             let held_on = today - Duration::days(months_back * 30);
-            let quarter = (chrono::Datelike::month(&held_on) - 1) / 3 + 1;
-            let name = format!("{}年第{}季度全区项目建设现场观摩", chrono::Datelike::year(&held_on), quarter);
+            let quarter = ["一", "二", "三", "四"][(chrono::Datelike::month(&held_on) as usize - 1) / 3];
+            let name = format!("{}年第{quarter}季度全区项目建设现场观摩", chrono::Datelike::year(&held_on));
             let id = self.create_meeting(&project_office, &name, held_on).await?;
             self.set_scope(&project_office, id, scope).await?;
             self.set_meeting_method(&project_office, id, &settings(method)).await?;

@@ -412,6 +412,17 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained()
         {
             assert!(text.contains(expected), "{expected} missing from the bulletin");
         }
+        // Both files open in LibreOffice (standing in for the districts' WPS and Word):
+        // the bulletin's text and the ranking sheet come back.
+        if db.backend == "sqlite" {
+            if let Some(text) = libreoffice_converts(&bytes, "docx", "txt:Text (encoded):UTF8") {
+                assert!(text.contains("关于第三季度观摩评比结果的通报") && text.contains("天津路要加快进度"), "{text}");
+            }
+            let workbook = app.meeting_workbook(second).await.unwrap();
+            if let Some(csv) = libreoffice_converts(&workbook, "xlsx", "csv:Text - txt - csv (StarCalc):44,34,76") {
+                assert!(csv.contains("湖北路办事处") && csv.contains("55"), "{csv}");
+            }
+        }
     }
 }
 
@@ -432,4 +443,30 @@ fn docx_text(bytes: &[u8]) -> String {
         }
     }
     text
+}
+
+/// Converts a document with LibreOffice (`soffice --headless --convert-to`) and
+/// returns the result as text; None when LibreOffice is not installed, which CI does
+/// not allow.
+fn libreoffice_converts(bytes: &[u8], ext: &str, to: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(format!("doc.{ext}"));
+    std::fs::write(&input, bytes).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+    let out = match std::process::Command::new("soffice")
+        .args([profile.as_str(), "--headless", "--convert-to", to, "--outdir"])
+        .arg(dir.path())
+        .arg(&input)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            assert!(std::env::var("CI").is_err(), "LibreOffice (soffice) missing in CI: {e}");
+            return None;
+        }
+    };
+    let extension = to.split(':').next().unwrap();
+    let converted = dir.path().join(format!("doc.{extension}"));
+    assert!(converted.exists(), "LibreOffice could not open the .{ext}: {}", String::from_utf8_lossy(&out.stderr));
+    Some(std::fs::read_to_string(converted).unwrap())
 }
