@@ -403,7 +403,7 @@ impl App {
             .await?
             .is_some();
         if !taking_part {
-            return Err(AppError::invalid("办事处", "该办事处不参加本次观摩"));
+            return Err(AppError::invalid("办事处", "请选择参加本次观摩的办事处"));
         }
         let saved = meeting_adjustment::ActiveModel {
             meeting_id: Set(meeting_id),

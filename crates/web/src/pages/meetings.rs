@@ -231,7 +231,8 @@ async fn add_adjustment(
     Path(id): Path<i64>,
     Form(f): Form<AdjustmentForm>,
 ) -> Result<Response, PageError> {
-    let office: i64 = opt_num(&f.office_id).ok_or_else(|| err(&u)(AppError::invalid("办事处", "请选择办事处")))?;
+    // A missing office is the use case's to report, after it has checked permission.
+    let office: i64 = opt_num(&f.office_id).unwrap_or(0);
     state.app.add_adjustment(&u.actor, id, office, &f.points, &f.reason).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#adjustments")))
 }
