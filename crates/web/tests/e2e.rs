@@ -1,6 +1,8 @@
-//! End-to-end in headless Chromium (Debian's chromium + chromium-driver): an office user
-//! submits a monthly report on a phone-sized screen; the leader sees the warning colour
-//! and the dashboard change. Skipped (with a note) where chromedriver is missing,
+//! End-to-end in headless Chromium (Debian's chromium + chromium-driver), on a
+//! phone-sized screen: an office user submits a monthly report and the leader sees the
+//! warning colour and the dashboard change; two judges score meeting sites and the
+//! board shows the ranking; an office proposes a site, the project office confirms it
+//! and a judge ranks the offices. Skipped (with a note) where chromedriver is missing,
 //! except under CI, where .ci/run installs it.
 
 use fengkou_app::demo::ensure_reference_data;
@@ -265,6 +267,113 @@ async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
             .unwrap();
         assert_eq!(res.status(), reqwest::StatusCode::OK);
         assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+    }
+    .await;
+    d.quit().await.ok();
+    result
+}
+
+/// A rank-ballot meeting on phones: an office proposes one of its projects, the
+/// project office confirms it, a judge's ballot with a tie is refused with the reason,
+/// the corrected ballot is saved and submitted, and the released ranking is on the
+/// meeting page.
+#[tokio::test]
+async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
+    use fengkou_app::meetings::{MethodSettings, ScopeLine};
+    let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
+    ensure_reference_data(&app).await.unwrap();
+    app.add_user(None, "hb", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
+    app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
+    app.add_user(None, "judge", "", Role::Leader, None, "judge-pass-1").await.unwrap();
+    let po = cli_actor();
+    let header = ProjectHeader {
+        name: "湖北路智造园".into(),
+        office: "湖北路办事处".into(),
+        industry: "智能制造".into(),
+        total_investment: Wan::from_wan(30_000),
+        ..Default::default()
+    };
+    let project = app.create_project(&po, &header).await.unwrap();
+    let meeting = app.create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
+    let offices = app.offices().await.unwrap();
+    let three = ["湖北路办事处", "天津路办事处", "长春路办事处"];
+    let scope: Vec<ScopeLine> = offices
+        .iter()
+        .map(|o| ScopeLine { office_id: o.id, taking_part: three.contains(&o.name.as_str()), group: String::new() })
+        .collect();
+    app.set_scope(&po, meeting, &scope).await.unwrap();
+    let settings = MethodSettings {
+        method: "rank_ballot".into(),
+        aggregate: "mean".into(),
+        combination: "mean".into(),
+        rank_step: "3".into(),
+        weight_rubric: "0".into(),
+        weight_rank: "0".into(),
+        weight_formula: "0".into(),
+        excellent_from: "95".into(),
+        good_from: "90".into(),
+    };
+    app.set_meeting_method(&po, meeting, &settings).await.unwrap();
+    app.invite_judge(&po, meeting, "judge", None).await.unwrap();
+    let id_of = |name: &str| offices.iter().find(|o| o.name == name).unwrap().id;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let d = browser(&driver_url).await;
+    let result = async {
+        // The office proposes its project on the phone.
+        login(&d, &base, "hb", "office-pass-1").await;
+        d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
+        wait_for(&d, "申报观摩点").await;
+        let form = d.find(By::Css(format!("form[action='/meetings/{meeting}/sites']"))).await.unwrap();
+        form.find(By::Name("project_id")).await.unwrap().send_keys(format!("{project} · 湖北路智造园")).await.unwrap();
+        form.find(By::Css("button")).await.unwrap().click().await.unwrap();
+        wait_for(&d, "办事处申报，待确认").await;
+
+        // The project office confirms it.
+        login(&d, &base, "xmb", "xmb-pass-1").await;
+        d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
+        wait_for(&d, "办事处申报，待确认").await;
+        d.find(By::Css("form[action$='/confirm'] button")).await.unwrap().click().await.unwrap();
+        wait_for_css(&d, "input[name^='seq']").await;
+
+        // The judge ranks on the phone: a tie is refused and says why.
+        login(&d, &base, "judge", "judge-pass-1").await;
+        d.goto(format!("{base}/meetings/{meeting}/score")).await.unwrap();
+        wait_for(&d, "保存排名").await;
+        let fill = |ranks: [(&'static str, &'static str); 3]| {
+            let d = d.clone();
+            async move {
+                for (office, rank) in ranks {
+                    let input = d.find(By::Name(format!("r{}", id_of(office)))).await.unwrap();
+                    input.clear().await.unwrap();
+                    input.send_keys(rank).await.unwrap();
+                }
+                d.find(By::Css("form.rank-form button")).await.unwrap().click().await.unwrap();
+            }
+        };
+        fill([("湖北路办事处", "1"), ("天津路办事处", "1"), ("长春路办事处", "2")]).await;
+        wait_for(&d, "并列第1名").await;
+        d.goto(format!("{base}/meetings/{meeting}/score")).await.unwrap();
+        wait_for(&d, "保存排名").await;
+        fill([("湖北路办事处", "2"), ("天津路办事处", "1"), ("长春路办事处", "3")]).await;
+        wait_for_css(&d, "#ranking.done").await;
+        d.find(By::Css(format!("form[action='/meetings/{meeting}/submit'] button")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for(&d, "评分表已提交并锁定").await;
+
+        // Released, the ranking is on the meeting page: 天津路 100, 湖北路 97, 长春路 94.
+        app.release_results(&po, meeting, true).await.unwrap();
+        d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
+        let html = wait_for(&d, "100.00").await;
+        assert!(html.contains("97.00") && html.contains("94.00"), "{html}");
     }
     .await;
     d.quit().await.ok();
