@@ -164,6 +164,20 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     let po = cli_actor();
     let offices = app.offices().await.map_err(err)?;
     let meeting = app.create_meeting(&po, "并发评分压力测试", chrono::Local::now().date_naive()).await.map_err(err)?;
+    // A composite of rubric scores and rank ballots, so that both kinds of ballot are
+    // written under load.
+    let composite = fengkou_app::meetings::MethodSettings {
+        method: "composite".into(),
+        aggregate: "mean".into(),
+        combination: "mean".into(),
+        rank_step: "3".into(),
+        weight_rubric: "70".into(),
+        weight_rank: "30".into(),
+        weight_formula: "0".into(),
+        excellent_from: "90".into(),
+        good_from: "80".into(),
+    };
+    app.set_meeting_method(&po, meeting, &composite).await.map_err(err)?;
     for i in 0..sites {
         let header = ProjectHeader {
             name: format!("观摩点{i}"),
@@ -193,11 +207,29 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     let form: Vec<(String, String)> = view.criterion_ids.iter().map(|c| (format!("c{c}"), "8".to_string())).collect();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(judges);
-    for token in tokens {
+    let office_ids: Vec<i64> = view.participants().map(|o| o.id).collect();
+    for (j, token) in tokens.into_iter().enumerate() {
         let (client, base, form, sites) = (client.clone(), base.clone(), form.clone(), view.sites.clone());
+        // Each judge's own order of the offices: the list rotated by the judge's number.
+        let ballot: Vec<(String, String)> = office_ids
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (format!("r{o}"), ((i + j) % office_ids.len() + 1).to_string()))
+            .collect();
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
             let mut failures = 0usize;
+            let t = Instant::now();
+            let res = client
+                .post(format!("{base}/meetings/{meeting}/ranking"))
+                .bearer_auth(&token)
+                .form(&ballot)
+                .send()
+                .await;
+            times.push(t.elapsed());
+            if !res.is_ok_and(|r| r.status().is_redirection()) {
+                failures += 1;
+            }
             for site in &sites {
                 let t = Instant::now();
                 let res = client
@@ -233,6 +265,8 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     let submitted = view.judges.iter().filter(|j| j.submitted).count();
     let saved: usize = view.judges.iter().map(|j| j.scored).sum();
     let expected = judges * sites * view.criteria.len();
+    let ranked: usize = view.judges.iter().map(|j| j.ranked).sum();
+    let expected_ranks = judges * office_ids.len();
     println!(
         "{judges} judges concurrently: {} requests in {:.1} s; p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; failed requests {failures}",
         times.len(),
@@ -241,9 +275,13 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
         percentile(&times, 0.95),
         percentile(&times, 1.0)
     );
-    println!("scores saved {saved} of {expected}; sheets submitted {submitted} of {judges}");
+    println!(
+        "scores saved {saved} of {expected}; rank-ballot lines {ranked} of {expected_ranks}; sheets submitted {submitted} of {judges}"
+    );
+    let results = app.meeting_results(meeting).await.map_err(err)?;
+    println!("ranked {} offices from {} submitted sheets", results.offices.len(), results.submitted);
     std::fs::remove_dir_all(&dir).ok();
-    if saved != expected || submitted != judges || failures > 0 {
+    if saved != expected || ranked != expected_ranks || submitted != judges || failures > 0 {
         bail!("scores were lost under load");
     }
     Ok(())
