@@ -582,7 +582,7 @@ impl App {
                 (c.created_at, view)
             }))
             .collect();
-        all.sort_by(|a, b| b.0.cmp(&a.0));
+        all.sort_by_key(|c| std::cmp::Reverse(c.0));
         Ok(all.into_iter().map(|(_, c)| c).collect())
     }
 

@@ -83,6 +83,15 @@ pub struct BallotRank {
     pub rank: i32,
 }
 
+/// An office's score before rounding, part by part.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parts {
+    rubric: Option<Decimal>,
+    ranked: Option<Decimal>,
+    formula: Option<Decimal>,
+    adjustment: Option<Decimal>,
+}
+
 fn published(d: Decimal) -> String {
     format!("{:.2}", round2(d))
 }
@@ -166,8 +175,7 @@ impl App {
         let uses_formula =
             matches!(method, Method::Formula) || (method == Method::Composite && w_formula > Decimal::ZERO);
         let mut unit_scores: Vec<(String, UnitScore)> = Vec::new();
-        let mut parts_of: HashMap<String, (Option<Decimal>, Option<Decimal>, Option<Decimal>, Option<Decimal>)> =
-            HashMap::new();
+        let mut parts_of: HashMap<String, Parts> = HashMap::new();
         for o in view.participants() {
             let sites: Vec<&SiteView> = view.sites.iter().filter(|s| s.office_id == o.id).collect();
             let rubric_scores: Vec<Decimal> =
@@ -206,19 +214,19 @@ impl App {
                 o.group.clone(),
                 UnitScore { unit: o.name.clone(), score: base + adjustment.unwrap_or_default(), votes },
             ));
-            parts_of.insert(o.name.clone(), (rubric, ranked, formula, adjustment));
+            parts_of.insert(o.name.clone(), Parts { rubric, ranked, formula, adjustment });
         }
         let offices = ranking_by_group(&unit_scores)
             .into_iter()
             .map(|(group, r): (String, Ranked)| {
-                let (rubric, ranked, formula, adjustment) = parts_of.get(&r.unit).copied().unwrap_or_default();
+                let Parts { rubric, ranked, formula, adjustment } = parts_of.get(&r.unit).copied().unwrap_or_default();
                 OfficeResult {
                     group,
                     band: band(dec(&r.score), excellent, good),
                     rubric: rubric.map(published),
                     ranked: ranked.map(published),
                     formula: formula.map(published),
-                    adjustment: adjustment.map(|a| shown(a)),
+                    adjustment: adjustment.map(shown),
                     office: r.unit,
                     score: r.score,
                     rank: r.rank,
