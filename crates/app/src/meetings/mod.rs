@@ -34,8 +34,8 @@ use fengkou_storage::entity::{
 };
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -452,13 +452,8 @@ impl App {
         Ok(out)
     }
 
-    pub async fn meeting(&self, meeting_id: i64) -> Result<MeetingView> {
-        let m = self.meeting_row(&self.db, meeting_id).await?;
-        let criteria_rows = self.criteria(meeting_id).await?;
-        let (sites, proposals): (Vec<SiteView>, Vec<SiteView>) =
-            self.site_views(&m).await?.into_iter().partition(|s| s.status == "confirmed");
-        let all_offices = self.offices().await?;
-        let office_name: HashMap<i64, String> = all_offices.iter().map(|o| (o.id, o.name.clone())).collect();
+    /// Every office, marked with whether (and in which group) it takes part.
+    async fn scope_offices(&self, meeting_id: i64) -> Result<Vec<ScopeOffice>> {
         let scope: HashMap<i64, String> = meeting_office::Entity::find()
             .filter(meeting_office::Column::MeetingId.eq(meeting_id))
             .all(&self.db)
@@ -466,19 +461,49 @@ impl App {
             .into_iter()
             .map(|o| (o.office_id, o.group_name))
             .collect();
-        let offices: Vec<ScopeOffice> = all_offices
-            .iter()
+        Ok(self
+            .offices()
+            .await?
+            .into_iter()
             .map(|o| ScopeOffice {
-                id: o.id,
-                name: o.name.clone(),
                 taking_part: scope.contains_key(&o.id),
                 group: scope.get(&o.id).cloned().unwrap_or_default(),
+                id: o.id,
+                name: o.name,
             })
+            .collect())
+    }
+
+    pub async fn meeting(&self, meeting_id: i64) -> Result<MeetingView> {
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        let criteria_rows = self.criteria(meeting_id).await?;
+        let (sites, proposals): (Vec<SiteView>, Vec<SiteView>) =
+            self.site_views(&m).await?.into_iter().partition(|s| s.status == "confirmed");
+        let offices = self.scope_offices(meeting_id).await?;
+        let office_name: HashMap<i64, String> = offices.iter().map(|o| (o.id, o.name.clone())).collect();
+        // Counted in the database: a meeting of 200 judges holds thousands of scores.
+        let scored: HashMap<i64, i64> = meeting_score::Entity::find()
+            .select_only()
+            .column(meeting_score::Column::JudgeId)
+            .column_as(meeting_score::Column::Id.count(), "n")
+            .filter(meeting_score::Column::MeetingId.eq(meeting_id))
+            .group_by(meeting_score::Column::JudgeId)
+            .into_tuple()
+            .all(&self.db)
+            .await?
+            .into_iter()
             .collect();
-        let scores =
-            meeting_score::Entity::find().filter(meeting_score::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
-        let ranks =
-            meeting_rank::Entity::find().filter(meeting_rank::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
+        let ranked: HashMap<i64, i64> = meeting_rank::Entity::find()
+            .select_only()
+            .column(meeting_rank::Column::JudgeId)
+            .column_as(meeting_rank::Column::Id.count(), "n")
+            .filter(meeting_rank::Column::MeetingId.eq(meeting_id))
+            .group_by(meeting_rank::Column::JudgeId)
+            .into_tuple()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
         let judges = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .order_by_asc(meeting_judge::Column::Id)
@@ -487,8 +512,8 @@ impl App {
             .into_iter()
             .map(|j| JudgeView {
                 id: j.id,
-                scored: scores.iter().filter(|s| s.judge_id == j.id).count(),
-                ranked: ranks.iter().filter(|r| r.judge_id == j.id).count(),
+                scored: scored.get(&j.id).copied().unwrap_or_default() as usize,
+                ranked: ranked.get(&j.id).copied().unwrap_or_default() as usize,
                 own_office: j.own_office_id.and_then(|o| office_name.get(&o).cloned()),
                 username: j.username,
                 submitted: j.submitted_at.is_some(),

@@ -108,16 +108,21 @@ impl App {
     /// refused with the reason (nothing is saved); sending the same ballot again
     /// changes nothing.
     pub async fn save_ranking(&self, actor: &Actor, meeting_id: i64, ranks: &[(i64, i32)]) -> Result<()> {
-        let view = self.meeting(meeting_id).await?;
-        if !view.needs_rank {
-            return Err(AppError::Rejected("本次观摩不采用排名投票".into()));
-        }
+        // Only what the ballot needs: a meeting's full view is too heavy for 200 judges
+        // ranking at once.
+        let offices = self.scope_offices(meeting_id).await?;
         let txn = self.writer.begin().await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
         }
-        let expected: Vec<&ScopeOffice> = view.participants().filter(|o| judge.own_office_id != Some(o.id)).collect();
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
+        if !method.needs(dec(&m.weight_rubric), dec(&m.weight_rank)).1 {
+            return Err(AppError::Rejected("本次观摩不采用排名投票".into()));
+        }
+        let expected: Vec<&ScopeOffice> =
+            offices.iter().filter(|o| o.taking_part && judge.own_office_id != Some(o.id)).collect();
         let mut problems = Vec::new();
         for (office_id, _) in ranks {
             if judge.own_office_id == Some(*office_id) {
