@@ -24,11 +24,30 @@ pub struct Bulletin {
     pub title: String,
     /// e.g. "各办事处，区直有关部门："
     pub addressees: String,
-    pub paragraphs: Vec<String>,
+    pub paragraphs: Vec<Para>,
     /// Tables with a caption, a header row and rows.
     pub tables: Vec<BulletinTable>,
     /// Signature and date lines, right-aligned.
     pub signature: Vec<String>,
+}
+
+/// A paragraph of the body: a section heading ("一、评比结果", 黑体) or text (仿宋).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Para {
+    Heading(String),
+    Text(String),
+}
+
+impl From<String> for Para {
+    fn from(text: String) -> Para {
+        Para::Text(text)
+    }
+}
+
+impl From<&str> for Para {
+    fn from(text: &str) -> Para {
+        Para::Text(text.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,14 +72,9 @@ fn run(text: &str, font: &str, size: usize) -> Run {
         .fonts(RunFonts::new().east_asia(font).ascii("Times New Roman").hi_ansi("Times New Roman"))
 }
 
-fn body(text: &str) -> Paragraph {
-    // First line indented two characters (2 × 16 pt = 640 twips).
-    Paragraph::new().add_run(run(text, BODY_FONT, SIZE_3)).indent(
-        None,
-        Some(SpecialIndentType::FirstLine(640)),
-        None,
-        None,
-    )
+fn body(text: &str, font: &str) -> Paragraph {
+    // First line indented two characters (2 × 16 pt = 640 twips), headings too.
+    Paragraph::new().add_run(run(text, font, SIZE_3)).indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
 }
 
 fn cell(text: &str, bold: bool) -> TableCell {
@@ -91,7 +105,10 @@ pub fn write_bulletin(b: &Bulletin) -> Result<Vec<u8>, OfficeError> {
         doc = doc.add_paragraph(Paragraph::new().add_run(run(&b.addressees, BODY_FONT, SIZE_3)));
     }
     for p in &b.paragraphs {
-        doc = doc.add_paragraph(body(p));
+        doc = doc.add_paragraph(match p {
+            Para::Heading(text) => body(text, HEADING_FONT),
+            Para::Text(text) => body(text, BODY_FONT),
+        });
     }
     for t in &b.tables {
         doc = doc.add_paragraph(
@@ -122,6 +139,7 @@ mod tests {
             addressees: "各办事处，区直有关部门：".into(),
             paragraphs: vec![
                 "2026年9月26日至27日，区委、区政府组织开展了全区项目建设现场观摩活动。".into(),
+                Para::Heading("一、评比结果".into()),
                 "湖北路办事处综合得分98.50分，位列第一；瀛洲办事处得分74.20分，位列末位。".into(),
             ],
             tables: vec![BulletinTable {

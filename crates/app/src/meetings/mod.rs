@@ -27,7 +27,7 @@ use fengkou_domain::observation::{
     unit_from_sites,
 };
 use fengkou_domain::project::{FieldError, Stage};
-use fengkou_office::bulletin::{Bulletin, BulletinTable, write_bulletin};
+use fengkou_office::bulletin::{Bulletin, BulletinTable, Para, write_bulletin};
 use fengkou_storage::entity::{
     annual_plan, industry, meeting, meeting_adjustment, meeting_comment, meeting_criterion, meeting_judge,
     meeting_office, meeting_rank, meeting_remark, meeting_score, meeting_site, office, project, user,

@@ -390,40 +390,44 @@ impl App {
         } else {
             "按台账积分办法".to_string()
         };
-        let mut paragraphs = vec![format!(
+        let mut paragraphs: Vec<Para> = vec![Para::Text(format!(
             "{date}，区委、区政府组织开展了{}，{}对{}个办事处的{}个观摩点进行了评比（评比方法：{}）。现将评比结果通报如下。",
             view.name,
             judged,
             view.participants().count(),
             view.sites.len(),
             r.method_label
-        )];
+        ))];
+        paragraphs.push(Para::Heading("一、评比结果".into()));
         let mut groups: Vec<&str> = r.offices.iter().map(|o| o.group.as_str()).collect();
         groups.dedup();
         for g in &groups {
             let in_group: Vec<&OfficeResult> = r.offices.iter().filter(|o| o.group == *g).collect();
             if let (Some(first), Some(last)) = (in_group.first(), in_group.last()) {
                 let prefix = if g.is_empty() { String::new() } else { format!("{g}组中，") };
-                paragraphs.push(format!(
+                paragraphs.push(Para::Text(format!(
                     "{prefix}{}综合得分{}分，位列第一；{}得分{}分，位列末位。",
                     first.office, first.score, last.office, last.score
-                ));
+                )));
             }
         }
         if !r.most_improved.is_empty() {
             let names: Vec<String> = r.most_improved.iter().map(|(o, g)| format!("{o}（前进{g}位）")).collect();
-            paragraphs.push(format!(
+            paragraphs.push(Para::Text(format!(
                 "与{}相比，争先进位的办事处有：{}。",
                 r.previous.clone().unwrap_or_default(),
                 names.join("、")
-            ));
+            )));
         }
         if !r.top_sites.is_empty() {
             let names: Vec<String> =
                 r.top_sites.iter().take(3).map(|s| format!("{}（{}）", s.project, s.office)).collect();
-            paragraphs.push(format!("得分最高的观摩项目为：{}。", names.join("、")));
+            paragraphs.push(Para::Text(format!("得分最高的观摩项目为：{}。", names.join("、"))));
         }
-        paragraphs.push("一、观摩中发现的问题".into());
+        if r.offices.is_empty() {
+            paragraphs.push("尚无已提交的评分，暂无排名。".into());
+        }
+        paragraphs.push(Para::Heading("二、观摩中发现的问题".into()));
         let problems: Vec<String> = view
             .sites
             .iter()
@@ -435,18 +439,18 @@ impl App {
             paragraphs.push("本次观摩的项目未报告突出问题。".into());
         }
         for (i, p) in problems.iter().enumerate() {
-            paragraphs.push(format!("{}. {p}", i + 1));
+            paragraphs.push(Para::Text(format!("{}. {p}", i + 1)));
         }
         if !weak.is_empty() {
-            paragraphs.push(format!("{}得分处于“一般”等次，项目建设进度和质量有待提高。", weak.join("、")));
+            paragraphs.push(Para::Text(format!("{}得分处于“一般”等次，项目建设进度和质量有待提高。", weak.join("、"))));
         }
-        paragraphs.push("二、领导点评".into());
+        paragraphs.push(Para::Heading("三、领导点评".into()));
         if comments.is_empty() {
             paragraphs.push("（无）".into());
         }
         for c in &comments {
             let on = if c.project.is_empty() { c.office.clone() } else { format!("{}（{}）", c.project, c.office) };
-            paragraphs.push(format!("{}点评{on}：{}", c.leader, c.body));
+            paragraphs.push(Para::Text(format!("{}点评{on}：{}", c.leader, c.body)));
         }
         paragraphs.push(
             "希望各办事处对标先进、找准差距，以“等不起”的紧迫感、“慢不得”的危机感、“坐不住”的责任感，狠抓项目建设。"
