@@ -165,7 +165,7 @@ impl App {
         }
         for (username, role, office, password) in DEMO_USERS {
             if !self.has_user(username).await? {
-                self.add_user(None, username, "", role, office, password).await?;
+                self.add_user(None, username, role.label(), role, office, password).await?;
             }
         }
         let today = self.today();

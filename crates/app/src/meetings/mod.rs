@@ -585,6 +585,15 @@ impl App {
             .all(&self.db)
             .await?;
         let names = Names::load(&self.db).await?;
+        // Comments are signed with the leader's display name where there is one.
+        let signed: HashMap<String, String> = user::Entity::find()
+            .filter(user::Column::DisplayName.ne(""))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect();
+        let signature = |username: String| signed.get(&username).cloned().unwrap_or(username);
         let mut all: Vec<(chrono::DateTime<Utc>, CommentView)> = on_sites
             .into_iter()
             .filter_map(|c| {
@@ -592,7 +601,7 @@ impl App {
                 let view = CommentView {
                     project: site.project.clone(),
                     office: site.office.clone(),
-                    leader: c.username,
+                    leader: signature(c.username),
                     body: c.body,
                 };
                 Some((c.created_at, view))
@@ -601,7 +610,7 @@ impl App {
                 let view = CommentView {
                     project: String::new(),
                     office: names.office(c.office_id),
-                    leader: c.username,
+                    leader: signature(c.username),
                     body: c.body,
                 };
                 (c.created_at, view)
