@@ -367,7 +367,12 @@ impl App {
         let leader = actor_of(leader, Role::Leader);
         let office_head = actor_of(office_head, Role::OfficeUser);
         let id = self
-            .create_meeting(&project_office, "2026年第三季度全区项目建设现场观摩", today - Duration::days(60))
+            .create_meeting_spanning(
+                &project_office,
+                "2026年第三季度全区项目建设现场观摩",
+                today - Duration::days(60),
+                Some(today - Duration::days(59)),
+            )
             .await?;
         let industrial: Vec<i64> = industry::Entity::find()
             .filter(industry::Column::Category.eq("产业项目"))

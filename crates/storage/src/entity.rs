@@ -487,6 +487,8 @@ pub mod meeting {
         #[sea_orm(column_type = "Text")]
         pub created_by: String,
         pub created_at: DateTimeUtc,
+        /// The last day, for a meeting of more than one day.
+        pub ends_on: Option<Date>,
         /// rubric | rank_ballot | formula | composite
         #[sea_orm(column_type = "Text")]
         pub method: String,

@@ -365,8 +365,8 @@ impl MigrationTrait for M002Meetings {
     }
 }
 
-/// Meetings, second step: the scoring method (rubric, rank ballot, points formula or a
-/// composite), the participating offices and their groups, sites proposed by offices,
+/// Meetings, second step: the last day of a meeting that takes more than one, the
+/// scoring method (rubric, rank ballot, points formula or a composite), the participating offices and their groups, sites proposed by offices,
 /// the formula's per-site inputs, rank ballots, bonus/penalty items and comments on
 /// offices.
 struct M003MeetingMethods;
@@ -387,6 +387,7 @@ impl MigrationTrait for M003MeetingMethods {
             c
         };
         let added: Vec<(&str, ColumnDef)> = vec![
+            ("meetings", date("ends_on")),
             ("meetings", text_default("method", "rubric")),
             ("meetings", text_default("rank_step", "3")),
             ("meetings", text_default("weight_rubric", "70")),

@@ -129,6 +129,7 @@ pub struct MeetingView {
     pub id: i64,
     pub name: String,
     pub held_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
     pub method: String,
     pub method_label: &'static str,
     pub aggregate: String,
@@ -198,6 +199,7 @@ pub struct MeetingSummary {
     pub id: i64,
     pub name: String,
     pub held_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
     pub method_label: &'static str,
     pub released: bool,
 }
@@ -223,23 +225,47 @@ impl App {
                 method_label: Method::from_code(&m.method).unwrap_or(Method::Rubric).label(),
                 name: m.name,
                 held_on: m.held_on,
+                ends_on: m.ends_on,
                 released: m.released,
             })
             .collect())
     }
 
-    /// Creates a meeting with the default rubric; every office takes part, ungrouped,
-    /// until the project office says otherwise.
+    /// Creates a one-day meeting (see [`App::create_meeting_spanning`]).
     pub async fn create_meeting(&self, actor: &Actor, name: &str, held_on: NaiveDate) -> Result<i64> {
+        self.create_meeting_spanning(actor, name, held_on, None).await
+    }
+
+    /// Creates a meeting held from `held_on` to `ends_on` (a tour often takes a day
+    /// and a half), with the default rubric; every office takes part, ungrouped, until
+    /// the project office says otherwise.
+    pub async fn create_meeting_spanning(
+        &self,
+        actor: &Actor,
+        name: &str,
+        held_on: NaiveDate,
+        ends_on: Option<NaiveDate>,
+    ) -> Result<i64> {
         Self::require_office(actor)?;
         let name = name.trim();
+        let mut problems = Vec::new();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::invalid("名称", "须为1到100个字"));
+            problems.push(FieldError::new("名称", "须为1到100个字"));
+        }
+        let ends_on = ends_on.filter(|e| *e != held_on);
+        if let Some(e) = ends_on
+            && (e < held_on || (e - held_on).num_days() > 14)
+        {
+            problems.push(FieldError::new("结束日期", "须在开始日期之后，且全程不超过15天"));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
         }
         let txn = self.writer.begin().await?;
         let saved = meeting::ActiveModel {
             name: Set(name.to_string()),
             held_on: Set(Some(held_on)),
+            ends_on: Set(ends_on),
             aggregate: Set("mean".into()),
             combination: Set("mean".into()),
             excellent_from: Set("90".into()),
@@ -541,6 +567,7 @@ impl App {
             id: m.id,
             name: m.name,
             held_on: m.held_on,
+            ends_on: m.ends_on,
             method: method.code().into(),
             method_label: method.label(),
             aggregate: m.aggregate,

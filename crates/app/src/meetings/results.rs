@@ -385,13 +385,19 @@ impl App {
         let r = self.meeting_results(meeting_id).await?;
         let comments = self.meeting_comments(meeting_id).await?;
         let date = view.held_on.map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())).unwrap_or_default();
+        let until = match (view.held_on, view.ends_on) {
+            (Some(s), Some(e)) if (s.year(), s.month()) == (e.year(), e.month()) => format!("至{}日", e.day()),
+            (Some(s), Some(e)) if s.year() == e.year() => format!("至{}月{}日", e.month(), e.day()),
+            (_, Some(e)) => format!("至{}年{}月{}日", e.year(), e.month(), e.day()),
+            _ => String::new(),
+        };
         let judged = if view.needs_rubric || view.needs_rank {
             format!("{}名评委", r.submitted)
         } else {
             "按台账积分办法".to_string()
         };
         let mut paragraphs: Vec<Para> = vec![Para::Text(format!(
-            "{date}，区委、区政府组织开展了{}，{}对{}个办事处的{}个观摩点进行了评比（评比方法：{}）。现将评比结果通报如下。",
+            "{date}{until}，区委、区政府组织开展了{}，{}对{}个办事处的{}个观摩点进行了评比（评比方法：{}）。现将评比结果通报如下。",
             view.name,
             judged,
             view.participants().count(),

@@ -470,3 +470,19 @@ fn libreoffice_converts(bytes: &[u8], ext: &str, to: &str) -> Option<String> {
     assert!(converted.exists(), "LibreOffice could not open the .{ext}: {}", String::from_utf8_lossy(&out.stderr));
     Some(std::fs::read_to_string(converted).unwrap())
 }
+
+#[tokio::test]
+async fn a_meeting_may_span_days_and_the_bulletin_says_so() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = app_on(&db.url).await;
+    let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+    let err = app.create_meeting_spanning(&xmb, "观摩", d("2026-09-26"), Some(d("2026-09-25"))).await.unwrap_err();
+    assert!(err.to_string().contains("结束日期"), "{err}");
+    let err = app.create_meeting_spanning(&xmb, " ", d("2026-09-26"), Some(d("2026-10-26"))).await.unwrap_err();
+    assert!(err.to_string().contains("名称") && err.to_string().contains("不超过15天"), "{err}");
+    let m = app.create_meeting_spanning(&xmb, "观摩", d("2026-09-26"), Some(d("2026-09-27"))).await.unwrap();
+    assert_eq!(app.meeting(m).await.unwrap().ends_on, Some(d("2026-09-27")));
+    let text = docx_text(&app.meeting_bulletin(m).await.unwrap());
+    assert!(text.contains("2026年9月26日至27日，区委、区政府组织开展了观摩"), "{text}");
+    assert!(text.contains("尚无已提交的评分，暂无排名。"), "{text}");
+}

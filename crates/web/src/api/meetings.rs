@@ -35,6 +35,8 @@ pub struct MeetingListItem {
     id: i64,
     name: String,
     held_on: Option<String>,
+    /// The last day, for a meeting of more than one day
+    ends_on: Option<String>,
     method: String,
     released: bool,
 }
@@ -55,6 +57,7 @@ async fn list_meetings(
                 id: m.id,
                 name: m.name,
                 held_on: m.held_on.map(|d| d.to_string()),
+                ends_on: m.ends_on.map(|d| d.to_string()),
                 method: m.method_label.into(),
                 released: m.released,
             })
@@ -67,6 +70,7 @@ pub struct MeetingOut {
     id: i64,
     name: String,
     held_on: Option<String>,
+    ends_on: Option<String>,
     /// rubric / rank_ballot / formula / composite
     method: String,
     /// mean / trimmed / zscore
@@ -101,6 +105,7 @@ impl From<MeetingView> for MeetingOut {
         MeetingOut {
             id: m.id,
             held_on: m.held_on.map(|d| d.to_string()),
+            ends_on: m.ends_on.map(|d| d.to_string()),
             method: m.method.clone(),
             aggregate: m.aggregate.clone(),
             combination: m.combination.clone(),

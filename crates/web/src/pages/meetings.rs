@@ -74,13 +74,19 @@ struct MeetingForm {
     name: String,
     #[serde(default)]
     held_on: String,
+    #[serde(default)]
+    ends_on: String,
 }
 
 async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<MeetingForm>) -> Result<Response, PageError> {
     let mut problems = Vec::new();
     let held_on = optional_date("日期", &f.held_on, &mut problems)
         .ok_or_else(|| err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
-    let id = state.app.create_meeting(&u.actor, &f.name, held_on).await.map_err(err(&u))?;
+    let ends_on = optional_date("结束日期", &f.ends_on, &mut problems);
+    if !problems.is_empty() {
+        return Err(err(&u)(AppError::Invalid(problems)));
+    }
+    let id = state.app.create_meeting_spanning(&u.actor, &f.name, held_on, ends_on).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}")))
 }
 
