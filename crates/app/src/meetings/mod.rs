@@ -805,6 +805,6 @@ pub mod plan;
 mod results;
 pub mod scoring;
 
-pub use plan::{RouteLine, ScopeLine};
+pub use plan::{CriterionLine, RouteLine, ScopeLine};
 pub use results::{Ballots, History, OfficeResult, Results, SiteResult};
 pub use scoring::{JudgeSheet, RankRow, SheetSite};

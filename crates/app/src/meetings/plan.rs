@@ -24,7 +24,111 @@ pub struct RouteLine {
     pub visit_time: String,
 }
 
+/// One criterion of the rubric as typed: name, weight in the 100-point total, and the
+/// points a judge gives out of.
+#[derive(Debug, Clone)]
+pub struct CriterionLine {
+    pub name: String,
+    pub weight: String,
+    pub max: String,
+}
+
+/// At most this many criteria in a rubric (a judge scores each at every site).
+pub const MAX_CRITERIA: usize = 12;
+
 impl App {
+    /// Replaces the meeting's rubric. Weights must add up to 100 and every maximum be
+    /// positive; once a judge has scored, the rubric stays as it is.
+    pub async fn set_rubric(&self, actor: &Actor, meeting_id: i64, lines: &[CriterionLine]) -> Result<()> {
+        use fengkou_domain::observation::check_rubric;
+        Self::require_office(actor)?;
+        let mut problems = Vec::new();
+        let mut criteria = Vec::new();
+        let lines: Vec<&CriterionLine> =
+            lines.iter().filter(|l| !(l.name.trim().is_empty() && l.weight.trim().is_empty())).collect();
+        if lines.is_empty() || lines.len() > MAX_CRITERIA {
+            problems.push(FieldError::new("评分细则", format!("须有1到{MAX_CRITERIA}项")));
+        }
+        for (i, l) in lines.iter().enumerate() {
+            let n = i + 1;
+            let name = l.name.trim();
+            if name.is_empty() || name.chars().count() > 30 {
+                problems.push(FieldError::new("名称", format!("第{n}项的名称须为1到30个字")));
+            } else if lines[..i].iter().any(|o| o.name.trim() == name) {
+                problems.push(FieldError::new("名称", format!("第{n}项“{name}”与前面重复")));
+            }
+            let number =
+                |field: &'static str, raw: &str, problems: &mut Vec<FieldError>| match Decimal::from_str(raw.trim()) {
+                    Ok(v) if v > Decimal::ZERO && v <= Decimal::ONE_HUNDRED => v,
+                    _ => {
+                        problems
+                            .push(FieldError::new(field, format!("第{n}项的“{}”须为大于0、不超过100的数", raw.trim())));
+                        Decimal::ZERO
+                    }
+                };
+            let weight = number("权重", &l.weight, &mut problems);
+            // The maximum defaults to the weight (each criterion scored out of its weight).
+            let max = if l.max.trim().is_empty() { weight } else { number("满分", &l.max, &mut problems) };
+            criteria.push(Criterion { name: name.to_string(), weight, max });
+        }
+        if problems.is_empty()
+            && let Err(e) = check_rubric(&criteria)
+        {
+            problems.push(FieldError::new("权重", e.to_string()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let txn = self.writer.begin().await?;
+        self.meeting_row(&txn, meeting_id).await?;
+        let scored = meeting_score::Entity::find()
+            .filter(meeting_score::Column::MeetingId.eq(meeting_id))
+            .one(&txn)
+            .await?
+            .is_some();
+        if scored {
+            return Err(AppError::Rejected("已有评委按细则打分，不能再修改评分细则".into()));
+        }
+        let before = meeting_criterion::Entity::find()
+            .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
+            .all(&txn)
+            .await?;
+        meeting_criterion::Entity::delete_many()
+            .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
+            .exec(&txn)
+            .await?;
+        let mut after = Vec::new();
+        for (seq, c) in criteria.iter().enumerate() {
+            after.push(
+                meeting_criterion::ActiveModel {
+                    meeting_id: Set(meeting_id),
+                    name: Set(c.name.clone()),
+                    weight: Set(shown(c.weight)),
+                    max: Set(shown(c.max)),
+                    seq: Set(seq as i32),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?,
+            );
+        }
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "meeting_rubric",
+                entity_id: Some(meeting_id),
+                project_id: None,
+                before: json(&before),
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Sets which offices take part and their groups (empty group: no groups).
     pub async fn set_scope(&self, actor: &Actor, meeting_id: i64, lines: &[ScopeLine]) -> Result<()> {
         Self::require_office(actor)?;

@@ -486,3 +486,56 @@ async fn a_meeting_may_span_days_and_the_bulletin_says_so() {
     assert!(text.contains("2026年9月26日至27日，区委、区政府组织开展了观摩"), "{text}");
     assert!(text.contains("尚无已提交的评分，暂无排名。"), "{text}");
 }
+
+#[tokio::test]
+async fn the_rubric_is_the_project_offices_until_judges_score() {
+    use fengkou_app::meetings::CriterionLine;
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let lead = login(&app, "lead", Role::Leader, None).await;
+        let p = app.create_project(&xmb, &header("湖北路一号项目", "湖北路办事处")).await.unwrap();
+        let m = app.create_meeting(&xmb, "细则观摩", d("2026-11-20")).await.unwrap();
+        let line = |name: &str, weight: &str, max: &str| CriterionLine {
+            name: name.into(),
+            weight: weight.into(),
+            max: max.into(),
+        };
+        assert!(matches!(app.set_rubric(&lead, m, &[line("进度", "100", "")]).await, Err(AppError::Forbidden(_))));
+        // Every problem at once, named by row; nothing saved.
+        let err = app
+            .set_rubric(&xmb, m, &[line("进度", "60", ""), line("进度", "x", ""), line("", "", ""), line("", "10", "")])
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("第2项“进度”与前面重复") && text.contains("第2项的“x”") && text.contains("第3项的名称"),
+            "{text}"
+        );
+        assert_eq!(app.meeting(m).await.unwrap().criteria.len(), 6, "the default rubric stays");
+        let err = app.set_rubric(&xmb, m, &[line("进度", "60", ""), line("质量", "30", "")]).await.unwrap_err();
+        assert!(err.to_string().contains("各项权重之和须为100"), "{err}");
+        // Weights add to 100; a criterion may be scored out of 10 while weighing 40.
+        app.set_rubric(&xmb, m, &[line("进度", "60", ""), line("质量", "40", "10")]).await.unwrap();
+        let view = app.meeting(m).await.unwrap();
+        let got: Vec<(String, String, String)> = view
+            .criteria
+            .iter()
+            .map(|c| (c.name.clone(), c.weight.normalize().to_string(), c.max.normalize().to_string()))
+            .collect();
+        assert_eq!(got, [("进度".into(), "60".into(), "60".into()), ("质量".into(), "40".into(), "10".into())]);
+
+        // Once a judge has scored, the rubric stays.
+        app.add_site(&xmb, m, p, "").await.unwrap();
+        app.invite_judge(&xmb, m, "lead", None).await.unwrap();
+        let view = app.meeting(m).await.unwrap();
+        let scores: Vec<(i64, Decimal)> =
+            view.criterion_ids.iter().zip([Decimal::from(54), Decimal::from(8)]).map(|(id, s)| (*id, s)).collect();
+        app.score_site(&lead, m, view.sites[0].id, &scores, "").await.unwrap();
+        let err = app.set_rubric(&xmb, m, &[line("进度", "100", "")]).await.unwrap_err();
+        assert!(err.to_string().contains("不能再修改评分细则"), "{err}");
+        app.submit_sheet(&lead, m).await.unwrap();
+        // 60 × 54/60 + 40 × 8/10 = 54 + 32 = 86.
+        assert_eq!(app.meeting_results(m).await.unwrap().offices[0].score, "86.00");
+    }
+}

@@ -15,7 +15,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fengkou_app::AppError;
-use fengkou_app::meetings::{MethodSettings, RouteLine, ScopeLine};
+use fengkou_app::meetings::{CriterionLine, MethodSettings, RouteLine, ScopeLine};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/judges/{judge}/reopen", post(reopen))
         .route("/meetings/{id}/release", post(release))
         .route("/meetings/{id}/method", post(method))
+        .route("/meetings/{id}/rubric", post(rubric))
         .route("/meetings/{id}/score", get(sheet))
         .route("/meetings/{id}/sites/{site}/score", post(score))
         .route("/meetings/{id}/sites/{site}/decline", post(decline))
@@ -361,6 +362,22 @@ async fn method(
         good_from: f.good_from,
     };
     state.app.set_meeting_method(&u.actor, id, &settings).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#method")))
+}
+
+/// The rubric form: `name{i}`, `weight{i}`, `max{i}` for rows 0, 1, …; blank rows are
+/// left out.
+async fn rubric(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let field = |name: &str, i: usize| f.get(&format!("{name}{i}")).cloned().unwrap_or_default();
+    let lines: Vec<CriterionLine> = (0..fengkou_app::meetings::plan::MAX_CRITERIA + 4)
+        .map(|i| CriterionLine { name: field("name", i), weight: field("weight", i), max: field("max", i) })
+        .collect();
+    state.app.set_rubric(&u.actor, id, &lines).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
