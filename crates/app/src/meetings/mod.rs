@@ -247,20 +247,7 @@ impl App {
         ends_on: Option<NaiveDate>,
     ) -> Result<i64> {
         Self::require_office(actor)?;
-        let name = name.trim();
-        let mut problems = Vec::new();
-        if name.is_empty() || name.chars().count() > 100 {
-            problems.push(FieldError::new("名称", "须为1到100个字"));
-        }
-        let ends_on = ends_on.filter(|e| *e != held_on);
-        if let Some(e) = ends_on
-            && (e < held_on || (e - held_on).num_days() > 14)
-        {
-            problems.push(FieldError::new("结束日期", "须在开始日期之后，且全程不超过15天"));
-        }
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(problems));
-        }
+        let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
         let txn = self.writer.begin().await?;
         let saved = meeting::ActiveModel {
             name: Set(name.to_string()),
@@ -307,6 +294,76 @@ impl App {
         audit::created(&txn, &actor.username, "meeting", saved.id, None, &saved).await?;
         txn.commit().await?;
         Ok(saved.id)
+    }
+
+    /// Renames a meeting or moves its dates (the same checks as at creation).
+    pub async fn update_meeting(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        name: &str,
+        held_on: NaiveDate,
+        ends_on: Option<NaiveDate>,
+    ) -> Result<()> {
+        Self::require_office(actor)?;
+        let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
+        let txn = self.writer.begin().await?;
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        let before = json(&m);
+        let mut am = m.into_active_model();
+        am.name = Set(name.to_string());
+        am.held_on = Set(Some(held_on));
+        am.ends_on = Set(ends_on);
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "update",
+                entity: "meeting",
+                entity_id: Some(meeting_id),
+                project_id: None,
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Withdraws an invitation, while the judge has entered nothing.
+    pub async fn remove_judge(&self, actor: &Actor, meeting_id: i64, judge_id: i64) -> Result<()> {
+        Self::require_office(actor)?;
+        let txn = self.writer.begin().await?;
+        let judge = meeting_judge::Entity::find_by_id(judge_id)
+            .one(&txn)
+            .await?
+            .filter(|j| j.meeting_id == meeting_id)
+            .ok_or(AppError::NotFound("评委"))?;
+        let scored =
+            meeting_score::Entity::find().filter(meeting_score::Column::JudgeId.eq(judge_id)).one(&txn).await?;
+        let ranked = meeting_rank::Entity::find().filter(meeting_rank::Column::JudgeId.eq(judge_id)).one(&txn).await?;
+        if scored.is_some() || ranked.is_some() || judge.submitted_at.is_some() {
+            return Err(AppError::Rejected(format!("{} 已经评分，不能取消邀请", judge.username)));
+        }
+        meeting_remark::Entity::delete_many().filter(meeting_remark::Column::JudgeId.eq(judge_id)).exec(&txn).await?;
+        meeting_judge::Entity::delete_by_id(judge_id).exec(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "delete",
+                entity: "meeting_judge",
+                entity_id: Some(judge_id),
+                project_id: None,
+                before: json(&judge),
+                after: None,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     async fn meeting_row<C: ConnectionTrait>(&self, db: &C, id: i64) -> Result<meeting::Model> {
@@ -781,6 +838,27 @@ impl App {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// A meeting's name (1–100 characters) and dates (a one-day meeting has no end date;
+/// at most fifteen days), checked together.
+fn check_name_and_dates(
+    name: &str,
+    held_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+) -> Result<(&str, Option<NaiveDate>)> {
+    let name = name.trim();
+    let mut problems = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        problems.push(FieldError::new("名称", "须为1到100个字"));
+    }
+    let ends_on = ends_on.filter(|e| *e != held_on);
+    if let Some(e) = ends_on
+        && (e < held_on || (e - held_on).num_days() > 14)
+    {
+        problems.push(FieldError::new("结束日期", "须在开始日期之后，且全程不超过15天"));
+    }
+    if problems.is_empty() { Ok((name, ends_on)) } else { Err(AppError::Invalid(problems)) }
 }
 
 /// The plan's soft rules, explained: each participating office shows at least one

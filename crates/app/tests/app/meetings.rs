@@ -485,6 +485,29 @@ async fn a_meeting_may_span_days_and_the_bulletin_says_so() {
     let text = docx_text(&app.meeting_bulletin(m).await.unwrap());
     assert!(text.contains("2026年9月26日至27日，区委、区政府组织开展了观摩"), "{text}");
     assert!(text.contains("尚无已提交的评分，暂无排名。"), "{text}");
+
+    // Renamed and moved to one day; a bad end date changes nothing.
+    let leader = login(&app, "lead", Role::Leader, None).await;
+    assert!(matches!(app.update_meeting(&leader, m, "x", d("2026-09-26"), None).await, Err(AppError::Forbidden(_))));
+    assert!(app.update_meeting(&xmb, m, "改名", d("2026-09-28"), Some(d("2026-09-01"))).await.is_err());
+    assert_eq!(app.meeting(m).await.unwrap().name, "观摩");
+    app.update_meeting(&xmb, m, "第三季度观摩", d("2026-09-28"), Some(d("2026-09-28"))).await.unwrap();
+    let view = app.meeting(m).await.unwrap();
+    assert_eq!((view.name.as_str(), view.held_on, view.ends_on), ("第三季度观摩", Some(d("2026-09-28")), None));
+
+    // An invitation is withdrawn while the judge has entered nothing, not after.
+    let p = app.create_project(&xmb, &header("湖北路一号项目", "湖北路办事处")).await.unwrap();
+    app.add_site(&xmb, m, p, "").await.unwrap();
+    app.invite_judge(&xmb, m, "lead", None).await.unwrap();
+    let judge = app.meeting(m).await.unwrap().judges[0].id;
+    app.remove_judge(&xmb, m, judge).await.unwrap();
+    assert!(app.meeting(m).await.unwrap().judges.is_empty());
+    app.invite_judge(&xmb, m, "lead", None).await.unwrap();
+    let view = app.meeting(m).await.unwrap();
+    let scores: Vec<(i64, Decimal)> = view.criterion_ids.iter().map(|c| (*c, Decimal::ONE)).collect();
+    app.score_site(&leader, m, view.sites[0].id, &scores, "").await.unwrap();
+    let err = app.remove_judge(&xmb, m, view.judges[0].id).await.unwrap_err();
+    assert!(err.to_string().contains("不能取消邀请"), "{err}");
 }
 
 #[tokio::test]

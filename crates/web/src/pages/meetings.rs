@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/meetings", get(list).post(create))
         .route("/meetings/{id}", get(detail))
+        .route("/meetings/{id}/edit", post(edit))
         .route("/meetings/{id}/scope", post(scope))
         .route("/meetings/{id}/sites", post(add_site))
         .route("/meetings/{id}/sites/{site}/confirm", post(confirm_site))
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/comments", post(comment))
         .route("/meetings/{id}/judges", post(invite))
         .route("/meetings/{id}/judges/{judge}/reopen", post(reopen))
+        .route("/meetings/{id}/judges/{judge}/remove", post(remove_judge))
         .route("/meetings/{id}/release", post(release))
         .route("/meetings/{id}/method", post(method))
         .route("/meetings/{id}/rubric", post(rubric))
@@ -80,15 +82,32 @@ struct MeetingForm {
 }
 
 async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<MeetingForm>) -> Result<Response, PageError> {
-    let mut problems = Vec::new();
-    let held_on = optional_date("日期", &f.held_on, &mut problems)
-        .ok_or_else(|| err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
-    let ends_on = optional_date("结束日期", &f.ends_on, &mut problems);
-    if !problems.is_empty() {
-        return Err(err(&u)(AppError::Invalid(problems)));
-    }
+    let (held_on, ends_on) = meeting_dates(&f).map_err(err(&u))?;
     let id = state.app.create_meeting_spanning(&u.actor, &f.name, held_on, ends_on).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}")))
+}
+
+/// Parses the meeting form's dates, every problem named.
+fn meeting_dates(f: &MeetingForm) -> Result<(chrono::NaiveDate, Option<chrono::NaiveDate>), AppError> {
+    let mut problems = Vec::new();
+    let held_on = optional_date("开始日期", &f.held_on, &mut problems);
+    let ends_on = optional_date("结束日期", &f.ends_on, &mut problems);
+    match held_on {
+        Some(h) if problems.is_empty() => Ok((h, ends_on)),
+        None if problems.is_empty() => Err(AppError::invalid("开始日期", "请填写有效的日期")),
+        _ => Err(AppError::Invalid(problems)),
+    }
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<MeetingForm>,
+) -> Result<Response, PageError> {
+    let (held_on, ends_on) = meeting_dates(&f).map_err(err(&u))?;
+    state.app.update_meeting(&u.actor, id, &f.name, held_on, ends_on).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
 async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -308,6 +327,15 @@ async fn reopen(
     Form(f): Form<JudgeForm>,
 ) -> Result<Response, PageError> {
     state.app.reopen_sheet(&u.actor, id, judge, &f.reason).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#judges")))
+}
+
+async fn remove_judge(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, judge)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state.app.remove_judge(&u.actor, id, judge).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#judges")))
 }
 
