@@ -55,6 +55,42 @@ pub async fn created<C: ConnectionTrait, T: Serialize>(
     .await
 }
 
+/// Records an update of one row: the record before (already serialised, taken before
+/// the change) and the row after.
+pub async fn updated<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    username: &str,
+    entity: &str,
+    entity_id: i64,
+    project_id: Option<i64>,
+    before: Option<serde_json::Value>,
+    after: &T,
+) -> Result<()> {
+    record(
+        db,
+        username,
+        Change { action: "update", entity, entity_id: Some(entity_id), project_id, before, after: json(after) },
+    )
+    .await
+}
+
+/// Records the deletion of `row`: the row before, nothing after.
+pub async fn deleted<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    username: &str,
+    entity: &str,
+    entity_id: i64,
+    project_id: Option<i64>,
+    row: &T,
+) -> Result<()> {
+    record(
+        db,
+        username,
+        Change { action: "delete", entity, entity_id: Some(entity_id), project_id, before: json(row), after: None },
+    )
+    .await
+}
+
 pub const AUDIT_PAGE: u64 = 100;
 
 impl App {

@@ -1,7 +1,7 @@
 //! "三个一批" campaign batches: 第N期 with a date and three lists (签约, 开工, 投产).
 //! Conversion ratios compare what was promised with the stages projects reached.
 
-use crate::audit::{self, Change, json};
+use crate::audit;
 use crate::projects::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{NaiveDate, Utc};
@@ -107,19 +107,7 @@ impl App {
         let txn = self.writer.begin().await?;
         let item = batch_item::Entity::find_by_id(item_id).one(&txn).await?.ok_or(AppError::NotFound("名单项"))?;
         let batch_id = item.batch_id;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "delete",
-                entity: "batch_item",
-                entity_id: Some(item.id),
-                project_id: Some(item.project_id),
-                before: json(&item),
-                after: None,
-            },
-        )
-        .await?;
+        audit::deleted(&txn, &actor.username, "batch_item", item.id, Some(item.project_id), &item).await?;
         item.delete(&txn).await?;
         txn.commit().await?;
         Ok(batch_id)

@@ -112,19 +112,7 @@ impl App {
                 .await?,
             );
         }
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "meeting_rubric",
-                entity_id: Some(meeting_id),
-                project_id: None,
-                before: json(&before),
-                after: json(&after),
-            },
-        )
-        .await?;
+        audit::updated(&txn, &actor.username, "meeting_rubric", meeting_id, None, json(&before), &after).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -171,19 +159,7 @@ impl App {
                 .await?,
             );
         }
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "meeting_scope",
-                entity_id: Some(m.id),
-                project_id: None,
-                before: json(&before),
-                after: json(&after),
-            },
-        )
-        .await?;
+        audit::updated(&txn, &actor.username, "meeting_scope", m.id, None, json(&before), &after).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -352,19 +328,7 @@ impl App {
         }
         meeting_remark::Entity::delete_many().filter(meeting_remark::Column::SiteId.eq(site_id)).exec(&txn).await?;
         meeting_site::Entity::delete_by_id(site_id).exec(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "delete",
-                entity: "meeting_site",
-                entity_id: Some(site_id),
-                project_id: Some(site.project_id),
-                before: json(&site),
-                after: None,
-            },
-        )
-        .await?;
+        audit::deleted(&txn, &actor.username, "meeting_site", site_id, Some(site.project_id), &site).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -407,19 +371,7 @@ impl App {
         }
         let after: Vec<meeting_site::Model> =
             meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(meeting_id)).all(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "meeting_route",
-                entity_id: Some(meeting_id),
-                project_id: None,
-                before,
-                after: json(&after),
-            },
-        )
-        .await?;
+        audit::updated(&txn, &actor.username, "meeting_route", meeting_id, None, before, &after).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -455,19 +407,7 @@ impl App {
         am.penalty = Set(shown(points));
         am.penalty_reason = Set(if points.is_zero() { String::new() } else { reason.chars().take(200).collect() });
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "meeting_site",
-                entity_id: Some(site_id),
-                project_id: Some(after.project_id),
-                before,
-                after: json(&after),
-            },
-        )
-        .await?;
+        audit::updated(&txn, &actor.username, "meeting_site", site_id, Some(after.project_id), before, &after).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -534,19 +474,7 @@ impl App {
             .filter(|a| a.meeting_id == meeting_id)
             .ok_or(AppError::NotFound("加减分项"))?;
         meeting_adjustment::Entity::delete_by_id(a.id).exec(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "delete",
-                entity: "meeting_adjustment",
-                entity_id: Some(a.id),
-                project_id: None,
-                before: json(&a),
-                after: None,
-            },
-        )
-        .await?;
+        audit::deleted(&txn, &actor.username, "meeting_adjustment", a.id, None, &a).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -268,17 +268,14 @@ impl App {
                     am.score = Set(value);
                     am.updated_at = Set(now);
                     let after = am.update(&txn).await?;
-                    audit::record(
+                    audit::updated(
                         &txn,
                         &actor.username,
-                        Change {
-                            action: "update",
-                            entity: "meeting_score",
-                            entity_id: Some(after.id),
-                            project_id: Some(site.project_id),
-                            before,
-                            after: json(&after),
-                        },
+                        "meeting_score",
+                        after.id,
+                        Some(site.project_id),
+                        before,
+                        &after,
                     )
                     .await?;
                 }

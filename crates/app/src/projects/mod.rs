@@ -1,7 +1,7 @@
 //! The ledger and the project page: listing, reading, creating, editing, stage
 //! transitions, milestones, problems, comments and photos.
 
-use crate::audit::{self, Change, json};
+use crate::audit::{self, json};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::project::{FieldError, ProjectHeader, TransitionRequest};
@@ -429,10 +429,7 @@ impl App {
             return Err(AppError::forbidden("只有领导和项目办可以点评"));
         }
         self.readable_project(actor, project_id).await?;
-        let body = body.trim();
-        if body.is_empty() || body.chars().count() > 2000 {
-            return Err(AppError::invalid("点评", "须为1到2000个字"));
-        }
+        let body = comment_body(body)?;
         let txn = self.writer.begin().await?;
         let saved = comment::ActiveModel {
             project_id: Set(project_id),
@@ -489,19 +486,7 @@ impl App {
         let mut am = m.into_active_model();
         am.done_on = Set(Some(done_on));
         let saved = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "milestone",
-                entity_id: Some(milestone_id),
-                project_id: Some(project_id),
-                before,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::updated(&txn, &actor.username, "milestone", milestone_id, Some(project_id), before, &saved).await?;
         txn.commit().await?;
         Ok(project_id)
     }
@@ -534,19 +519,7 @@ impl App {
         am.resolved = Set(true);
         am.resolution = Set(resolution.trim().chars().take(2000).collect());
         let saved = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "problem",
-                entity_id: Some(problem_id),
-                project_id: Some(project_id),
-                before,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        audit::updated(&txn, &actor.username, "problem", problem_id, Some(project_id), before, &saved).await?;
         txn.commit().await?;
         Ok(project_id)
     }
@@ -561,3 +534,13 @@ impl App {
 
 mod store;
 pub(crate) use store::*;
+
+/// A leader's comment (点评), on a project or on an office at a meeting: 1 to 2000
+/// characters once trimmed.
+pub(crate) fn comment_body(body: &str) -> Result<&str> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 2000 {
+        return Err(AppError::invalid("点评内容", "须为1到2000个字"));
+    }
+    Ok(body)
+}

@@ -1,0 +1,449 @@
+//! Reading a meeting: the list, the plan as one view (method, offices, route with each
+//! site's facts and points-formula breakdown, proposals, judges, adjustments, the plan's
+//! soft rules) and the leaders' comments.
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub id: i64,
+    pub seq: i32,
+    pub visit_time: String,
+    pub project_id: i64,
+    pub project: String,
+    pub office_id: i64,
+    pub office: String,
+    pub industry: String,
+    pub industrial: bool,
+    pub stage_label: &'static str,
+    pub total_investment: Wan,
+    pub annual_plan: Wan,
+    pub completed: Wan,
+    pub latest_progress: String,
+    pub latest_problems: String,
+    /// Photos attached to the latest report (ids), for the judge on site.
+    pub photo_ids: Vec<i64>,
+    /// proposed | confirmed
+    pub status: String,
+    pub proposed_by: String,
+    pub concentrated_start: bool,
+    pub penalty: String,
+    pub penalty_reason: String,
+    /// The points formula item by item, and its total.
+    pub formula_items: Vec<(String, String)>,
+    pub formula_total: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JudgeView {
+    pub id: i64,
+    pub username: String,
+    pub own_office: Option<String>,
+    pub submitted: bool,
+    pub scored: usize,
+    pub ranked: usize,
+    pub reopened_reason: String,
+}
+
+/// An office and whether (and in which group) it takes part.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeOffice {
+    pub id: i64,
+    pub name: String,
+    pub taking_part: bool,
+    pub group: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdjustmentView {
+    pub id: i64,
+    pub office: String,
+    pub points: String,
+    pub reason: String,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingView {
+    pub id: i64,
+    pub name: String,
+    pub held_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub method: String,
+    pub method_label: &'static str,
+    pub aggregate: String,
+    pub combination: String,
+    pub rank_step: String,
+    pub weight_rubric: String,
+    pub weight_rank: String,
+    pub weight_formula: String,
+    /// Whether judges score sites on the rubric, and whether they rank the offices.
+    pub needs_rubric: bool,
+    pub needs_rank: bool,
+    pub excellent_from: String,
+    pub good_from: String,
+    pub released: bool,
+    pub criteria: Vec<Criterion>,
+    pub criterion_ids: Vec<i64>,
+    pub offices: Vec<ScopeOffice>,
+    pub has_groups: bool,
+    /// The route: confirmed sites in visiting order.
+    pub sites: Vec<SiteView>,
+    /// Sites proposed by offices, waiting for the project office.
+    pub proposals: Vec<SiteView>,
+    pub judges: Vec<JudgeView>,
+    pub adjustments: Vec<AdjustmentView>,
+    /// Plan rules that are not met, explained.
+    pub plan_warnings: Vec<String>,
+}
+
+impl MeetingView {
+    pub(super) fn method(&self) -> Method {
+        Method::from_code(&self.method).unwrap_or(Method::Rubric)
+    }
+
+    /// Offices taking part, with their groups.
+    pub fn participants(&self) -> impl Iterator<Item = &ScopeOffice> {
+        self.offices.iter().filter(|o| o.taking_part)
+    }
+}
+
+/// A leader's comment, on a site (its project) or on an office.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentView {
+    /// The project's name for a site comment; empty for an office comment.
+    pub project: String,
+    pub office: String,
+    pub leader: String,
+    pub body: String,
+}
+
+/// A meeting in the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingSummary {
+    pub id: i64,
+    pub name: String,
+    pub held_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub method_label: &'static str,
+    pub released: bool,
+}
+
+impl App {
+    pub async fn meetings(&self) -> Result<Vec<MeetingSummary>> {
+        Ok(meeting::Entity::find()
+            .order_by_desc(meeting::Column::HeldOn)
+            .order_by_desc(meeting::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| MeetingSummary {
+                id: m.id,
+                method_label: Method::from_code(&m.method).unwrap_or(Method::Rubric).label(),
+                name: m.name,
+                held_on: m.held_on,
+                ends_on: m.ends_on,
+                released: m.released,
+            })
+            .collect())
+    }
+
+    pub(super) async fn criteria(&self, meeting_id: i64) -> Result<Vec<meeting_criterion::Model>> {
+        Ok(meeting_criterion::Entity::find()
+            .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_criterion::Column::Seq)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Every site of the meeting (proposed and confirmed) with its project's facts for
+    /// the meeting's year and its points-formula breakdown.
+    pub(super) async fn site_views(&self, m: &meeting::Model) -> Result<Vec<SiteView>> {
+        use fengkou_storage::entity::{photo, report};
+        let sites = meeting_site::Entity::find()
+            .filter(meeting_site::Column::MeetingId.eq(m.id))
+            .order_by_asc(meeting_site::Column::Seq)
+            .order_by_asc(meeting_site::Column::Id)
+            .all(&self.db)
+            .await?;
+        let names = Names::load(&self.db).await?;
+        let industrial: Vec<i64> = industry::Entity::find()
+            .filter(industry::Column::Category.eq(INDUSTRIAL))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        let categories: HashMap<i64, String> =
+            industry::Entity::find().all(&self.db).await?.into_iter().map(|i| (i.id, i.category)).collect();
+        let project_ids: Vec<i64> = sites.iter().map(|s| s.project_id).collect();
+        let projects: HashMap<i64, project::Model> = project::Entity::find()
+            .filter(project::Column::Id.is_in(project_ids.clone()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let year = m.held_on.unwrap_or_else(|| self.today()).year();
+        let plans: HashMap<i64, (i64, i64)> = annual_plan::Entity::find()
+            .filter(annual_plan::Column::Year.eq(year))
+            .filter(annual_plan::Column::ProjectId.is_in(project_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.project_id, (a.amount, a.completed)))
+            .collect();
+        let mut out = Vec::new();
+        for s in sites {
+            let Some(p) = projects.get(&s.project_id) else { continue };
+            let latest = report::Entity::find()
+                .filter(report::Column::ProjectId.eq(p.id))
+                .order_by_desc(report::Column::Year)
+                .order_by_desc(report::Column::Month)
+                .one(&self.db)
+                .await?;
+            let photo_ids = match &latest {
+                Some(r) => photo::Entity::find()
+                    .filter(photo::Column::ReportId.eq(r.id))
+                    .order_by_asc(photo::Column::Id)
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|ph| ph.id)
+                    .take(4)
+                    .collect(),
+                None => Vec::new(),
+            };
+            let (plan, done) = plans.get(&p.id).copied().unwrap_or_default();
+            let stage = stage_of(p);
+            let kind = match categories.get(&p.industry_id).map(String::as_str) {
+                Some(INDUSTRIAL) => ProjectKind::Industrial,
+                Some(c) if c.contains("民生") => ProjectKind::Social,
+                _ => ProjectKind::Functional,
+            };
+            let facts = FormulaFacts {
+                new_start: p.actual_start.is_some_and(|d| d.year() == year),
+                annual_plan_wan: Decimal::new(plan, 4),
+                kind,
+                completed_wan: Decimal::new(done, 4),
+                in_production: stage >= Stage::Producing,
+                at_concentrated_start: s.concentrated_start,
+                penalties: dec(&s.penalty),
+            };
+            let items = formula_items(&facts);
+            out.push(SiteView {
+                id: s.id,
+                seq: s.seq,
+                visit_time: s.visit_time,
+                project_id: p.id,
+                project: p.name.clone(),
+                office_id: s.office_id,
+                office: names.office(s.office_id),
+                industry: names.industry(p.industry_id),
+                industrial: industrial.contains(&p.industry_id),
+                stage_label: stage.label(),
+                total_investment: Wan::from_yuan(p.total_investment),
+                annual_plan: Wan::from_yuan(plan),
+                completed: Wan::from_yuan(done),
+                latest_progress: latest.as_ref().map(|r| r.progress.clone()).unwrap_or_default(),
+                latest_problems: latest.as_ref().map(|r| r.problems.clone()).unwrap_or_default(),
+                photo_ids,
+                status: s.status,
+                proposed_by: s.proposed_by,
+                concentrated_start: s.concentrated_start,
+                penalty: s.penalty,
+                penalty_reason: s.penalty_reason,
+                formula_total: shown(round2(items.iter().map(|(_, v)| *v).sum())),
+                formula_items: items.into_iter().map(|(l, v)| (l.to_string(), shown(round2(v)))).collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every office, marked with whether (and in which group) it takes part.
+    pub(super) async fn scope_offices(&self, meeting_id: i64) -> Result<Vec<ScopeOffice>> {
+        let scope: HashMap<i64, String> = meeting_office::Entity::find()
+            .filter(meeting_office::Column::MeetingId.eq(meeting_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.office_id, o.group_name))
+            .collect();
+        Ok(self
+            .offices()
+            .await?
+            .into_iter()
+            .map(|o| ScopeOffice {
+                taking_part: scope.contains_key(&o.id),
+                group: scope.get(&o.id).cloned().unwrap_or_default(),
+                id: o.id,
+                name: o.name,
+            })
+            .collect())
+    }
+
+    pub async fn meeting(&self, meeting_id: i64) -> Result<MeetingView> {
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        let criteria_rows = self.criteria(meeting_id).await?;
+        let (sites, proposals): (Vec<SiteView>, Vec<SiteView>) =
+            self.site_views(&m).await?.into_iter().partition(|s| s.status == "confirmed");
+        let offices = self.scope_offices(meeting_id).await?;
+        let office_name: HashMap<i64, String> = offices.iter().map(|o| (o.id, o.name.clone())).collect();
+        // Counted in the database: a meeting of 200 judges holds thousands of scores.
+        let scored: HashMap<i64, i64> = meeting_score::Entity::find()
+            .select_only()
+            .column(meeting_score::Column::JudgeId)
+            .column_as(meeting_score::Column::Id.count(), "n")
+            .filter(meeting_score::Column::MeetingId.eq(meeting_id))
+            .group_by(meeting_score::Column::JudgeId)
+            .into_tuple()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let ranked: HashMap<i64, i64> = meeting_rank::Entity::find()
+            .select_only()
+            .column(meeting_rank::Column::JudgeId)
+            .column_as(meeting_rank::Column::Id.count(), "n")
+            .filter(meeting_rank::Column::MeetingId.eq(meeting_id))
+            .group_by(meeting_rank::Column::JudgeId)
+            .into_tuple()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let judges = meeting_judge::Entity::find()
+            .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_judge::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|j| JudgeView {
+                id: j.id,
+                scored: scored.get(&j.id).copied().unwrap_or_default() as usize,
+                ranked: ranked.get(&j.id).copied().unwrap_or_default() as usize,
+                own_office: j.own_office_id.and_then(|o| office_name.get(&o).cloned()),
+                username: j.username,
+                submitted: j.submitted_at.is_some(),
+                reopened_reason: j.reopened_reason,
+            })
+            .collect();
+        let adjustments = meeting_adjustment::Entity::find()
+            .filter(meeting_adjustment::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_adjustment::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|a| AdjustmentView {
+                id: a.id,
+                office: office_name.get(&a.office_id).cloned().unwrap_or_default(),
+                points: a.points,
+                reason: a.reason,
+                by: a.created_by,
+            })
+            .collect();
+        let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
+        let (needs_rubric, needs_rank) = method.needs(dec(&m.weight_rubric), dec(&m.weight_rank));
+        let plan_warnings = plan_warnings(&offices, &sites, &proposals);
+        Ok(MeetingView {
+            id: m.id,
+            name: m.name,
+            held_on: m.held_on,
+            ends_on: m.ends_on,
+            method: method.code().into(),
+            method_label: method.label(),
+            aggregate: m.aggregate,
+            combination: m.combination,
+            rank_step: m.rank_step,
+            weight_rubric: m.weight_rubric,
+            weight_rank: m.weight_rank,
+            weight_formula: m.weight_formula,
+            needs_rubric,
+            needs_rank,
+            excellent_from: m.excellent_from,
+            good_from: m.good_from,
+            released: m.released,
+            criterion_ids: criteria_rows.iter().map(|c| c.id).collect(),
+            criteria: criteria_rows
+                .iter()
+                .map(|c| Criterion { name: c.name.clone(), weight: dec(&c.weight), max: dec(&c.max) })
+                .collect(),
+            has_groups: offices.iter().any(|o| o.taking_part && !o.group.is_empty()),
+            offices,
+            sites,
+            proposals,
+            judges,
+            adjustments,
+            plan_warnings,
+        })
+    }
+
+    /// Leaders' comments (点评): on the route's projects since the meeting was set up,
+    /// and on the offices at this meeting; newest first.
+    pub async fn meeting_comments(&self, meeting_id: i64) -> Result<Vec<CommentView>> {
+        use fengkou_storage::entity::comment;
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        let sites = self.site_views(&m).await?;
+        let on_sites = comment::Entity::find()
+            .filter(comment::Column::ProjectId.is_in(sites.iter().map(|s| s.project_id)))
+            .filter(comment::Column::CreatedAt.gte(m.created_at))
+            .all(&self.db)
+            .await?;
+        let on_offices = meeting_comment::Entity::find()
+            .filter(meeting_comment::Column::MeetingId.eq(meeting_id))
+            .all(&self.db)
+            .await?;
+        let names = Names::load(&self.db).await?;
+        // Comments are signed with the leader's display name where there is one.
+        let signed: HashMap<String, String> = user::Entity::find()
+            .filter(user::Column::DisplayName.ne(""))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.username, u.display_name))
+            .collect();
+        let signature = |username: String| signed.get(&username).cloned().unwrap_or(username);
+        let mut all: Vec<(chrono::DateTime<Utc>, CommentView)> = on_sites
+            .into_iter()
+            .filter_map(|c| {
+                let site = sites.iter().find(|s| s.project_id == c.project_id)?;
+                let view = CommentView {
+                    project: site.project.clone(),
+                    office: site.office.clone(),
+                    leader: signature(c.username),
+                    body: c.body,
+                };
+                Some((c.created_at, view))
+            })
+            .chain(on_offices.into_iter().map(|c| {
+                let view = CommentView {
+                    project: String::new(),
+                    office: names.office(c.office_id),
+                    leader: signature(c.username),
+                    body: c.body,
+                };
+                (c.created_at, view)
+            }))
+            .collect();
+        all.sort_by_key(|c| std::cmp::Reverse(c.0));
+        Ok(all.into_iter().map(|(_, c)| c).collect())
+    }
+}
+
+/// The plan's soft rules, explained: each participating office shows at least one
+/// industrial project; offices taking part without any site; proposals waiting.
+fn plan_warnings(offices: &[ScopeOffice], sites: &[SiteView], proposals: &[SiteView]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for o in offices.iter().filter(|o| o.taking_part) {
+        let own: Vec<&SiteView> = sites.iter().filter(|s| s.office_id == o.id).collect();
+        if own.is_empty() {
+            warnings.push(format!("{}尚无确认的观摩点", o.name));
+        } else if !own.iter().any(|s| s.industrial) {
+            warnings.push(format!("{}没有安排产业项目（每个办事处至少应有一个产业项目）", o.name));
+        }
+    }
+    if !proposals.is_empty() {
+        warnings.push(format!("有{}个办事处申报的观摩点待项目办确认", proposals.len()));
+    }
+    warnings
+}
