@@ -3,7 +3,8 @@
 use crate::{Actor, App, AppError, Result};
 use fengkou_storage::entity::audit;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Serialize;
 
@@ -92,25 +93,391 @@ pub async fn deleted<C: ConnectionTrait, T: Serialize>(
 }
 
 pub const AUDIT_PAGE: u64 = 100;
+/// An export holds at most this many entries (the newest).
+pub const AUDIT_EXPORT_MAX: u64 = 50_000;
+
+/// What the trail is filtered by (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub username: Option<String>,
+    pub project_id: Option<i64>,
+    pub action: Option<String>,
+    /// Days in China time, inclusive.
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+/// One entry as officials read it: Chinese names, field-level before → after with
+/// money in 万元, China time.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// "2026-11-30 17:43:05" (UTC+8).
+    pub at: String,
+    pub username: String,
+    pub action: String,
+    pub action_label: String,
+    pub entity_label: String,
+    pub project_id: Option<i64>,
+    pub project: String,
+    pub changes: Vec<AuditChange>,
+    /// A line for entries that are not field changes (an import's summary).
+    pub note: String,
+}
+
+/// One field of an entry: "总投资：5,000 万元 → 5,200 万元".
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl std::fmt::Display for AuditChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}：{} → {}", self.field, self.before, self.after)
+    }
+}
+
+/// The actions, as people name them.
+pub const ACTIONS: [(&str, &str); 25] = [
+    ("create", "新增"),
+    ("update", "修改"),
+    ("delete", "删除"),
+    ("transition", "阶段变更"),
+    ("import", "导入"),
+    ("open", "开启填报期"),
+    ("close", "关闭填报期"),
+    ("reopen", "重新开放"),
+    ("remind", "催报"),
+    ("request_step_back", "申请阶段退回"),
+    ("approve_step_back", "批准阶段退回"),
+    ("reject_step_back", "驳回阶段退回"),
+    ("confirm", "确认观摩点"),
+    ("rank", "排名投票"),
+    ("decline", "评委回避"),
+    ("withdraw_decline", "取消回避"),
+    ("submit", "提交评分表"),
+    ("release", "发布评比结果"),
+    ("correct", "发布更正版"),
+    ("withdraw", "撤回排名"),
+    ("login", "登录"),
+    ("login_failed", "登录失败"),
+    ("logout", "退出"),
+    ("token", "创建API令牌"),
+    ("reset", "重置"),
+];
+
+fn action_label(code: &str) -> String {
+    ACTIONS.iter().find(|(c, _)| *c == code).map_or_else(|| code.to_string(), |(_, l)| l.to_string())
+}
+
+fn entity_label(code: &str) -> &str {
+    match code {
+        "project" => "项目",
+        "report" => "月报",
+        "period" => "填报期",
+        "ledger" => "台账",
+        "opening_balance" => "本年完成投资（期初数）",
+        "stage_event" => "阶段历程",
+        "stage_request" => "阶段退回申请",
+        "reminder" => "催报",
+        "problem" => "问题",
+        "milestone" => "节点",
+        "comment" => "点评",
+        "batch" => "“三个一批”批次",
+        "batch_item" => "批次名单",
+        "office" => "办事处",
+        "industry" => "产业类别",
+        "user" => "用户",
+        "api_token" => "API令牌",
+        "settings" => "预警阈值",
+        "meeting" => "观摩活动",
+        "meeting_site" => "观摩点",
+        "meeting_judge" => "评委",
+        "meeting_score" => "评委评分",
+        "meeting_adjustment" => "加减分",
+        "meeting_comment" => "观摩点评",
+        "meeting_scope" => "参加范围",
+        "meeting_route" => "观摩路线",
+        "meeting_rubric" => "评分细则",
+        other => other,
+    }
+}
+
+/// Field names as people read them; fields not listed keep their name.
+fn field_label(key: &str) -> &str {
+    match key {
+        "code" => "项目编号",
+        "name" => "名称",
+        "office_id" => "办事处",
+        "industry_id" => "产业类别",
+        "stage" => "阶段",
+        "location" => "建设地点",
+        "content" => "建设规模及内容",
+        "leader" => "包联领导",
+        "responsible_unit" => "责任单位",
+        "owner_unit" => "业主单位",
+        "total_investment" => "总投资",
+        "amount" => "金额",
+        "completed" => "完成投资",
+        "annual_plan" => "年度计划投资",
+        "planned_start" => "计划开工",
+        "planned_finish" => "计划竣工",
+        "actual_start" => "实际开工",
+        "actual_finish" => "实际竣工",
+        "actual_start_inferred" => "开工日期取自计划开工",
+        "year" => "年",
+        "month" => "月",
+        "through_month" => "截至月份",
+        "deadline" => "截止日期",
+        "status" => "状态",
+        "progress" => "形象进度",
+        "problems" => "存在问题",
+        "help_needed" => "需协调事项",
+        "description" => "问题",
+        "responsible" => "责任单位/人",
+        "resolved" => "已解决",
+        "resolution" => "解决情况",
+        "body" => "内容",
+        "date" => "日期",
+        "on_date" => "日期",
+        "reason" => "原因",
+        "held_on" => "日期",
+        "ends_on" => "结束日期",
+        "method" => "评比方法",
+        "released" => "已发布",
+        "score" => "分数",
+        "points" => "分值",
+        "penalty" => "扣分",
+        "penalty_reason" => "扣分原因",
+        "concentrated_start" => "集中开工活动",
+        "role" => "角色",
+        "username" => "用户名",
+        "display_name" => "姓名",
+        "note" => "说明",
+        "version" => "版本",
+        "doc_number" => "文号",
+        "band_mode" => "等次划分",
+        "from_stage" => "原阶段",
+        "to_stage" => "申请阶段",
+        "decision_reason" => "审批意见",
+        other => other,
+    }
+}
+
+/// Keys that are bookkeeping, not content.
+const NOISE: [&str; 17] = [
+    "id",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "warning_light",
+    "warning_detail",
+    "demo",
+    "project_id",
+    "meeting_id",
+    "planned_start_precision",
+    "planned_finish_precision",
+    "actual_start_precision",
+    "actual_finish_precision",
+    "password_hash",
+    "token_hash",
+    "snapshot",
+    "sort_order",
+];
+
+/// Money fields stored in yuan.
+const MONEY: [&str; 4] = ["total_investment", "amount", "completed", "annual_plan"];
+
+fn value_text(key: &str, v: &serde_json::Value, names: &crate::projects::Names) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "（空）".to_string(),
+        Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Value::Number(n) if MONEY.contains(&key) => {
+            n.as_i64().map_or_else(|| n.to_string(), |y| format!("{} 万元", fengkou_domain::Wan::from_yuan(y)))
+        }
+        Value::Number(n) if key == "office_id" => n.as_i64().map_or_else(|| n.to_string(), |id| names.office(id)),
+        Value::Number(n) if key == "industry_id" => n.as_i64().map_or_else(|| n.to_string(), |id| names.industry(id)),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if matches!(key, "stage" | "from_stage" | "to_stage") => {
+            fengkou_domain::Stage::from_code(s).or_else(|| fengkou_domain::Stage::from_label(s)).map_or_else(|| s.clone(), |st| st.label().to_string())
+        }
+        Value::String(s) if s.is_empty() => "（空）".to_string(),
+        Value::String(s) => s.chars().take(300).collect(),
+        // A header stored whole (a ledger's dates with their precision, …).
+        Value::Object(o) if o.contains_key("date") && o.contains_key("precision") => {
+            let date = o.get("date").and_then(Value::as_str).unwrap_or("");
+            match o.get("precision").and_then(Value::as_str) {
+                Some("Year") => format!("{}年", &date[..date.len().min(4)]),
+                Some("Month") => format!("{}年{}月", &date[..date.len().min(4)], date.get(5..7).unwrap_or("").trim_start_matches('0')),
+                _ => date.to_string(),
+            }
+        }
+        other => other.to_string().chars().take(300).collect(),
+    }
+}
+
+/// Is this entry's content a meeting's scores, ballots, penalties or bonuses, which
+/// only the project office and the leaders may read before release?
+fn is_meeting_secret(a: &audit::Model) -> bool {
+    matches!(a.entity.as_str(), "meeting_score" | "meeting_adjustment")
+        || a.action == "rank"
+        || (a.entity == "meeting_site" && a.action == "update")
+}
+
+/// Presents one entry for `actor`.
+pub(crate) fn present(
+    a: &audit::Model,
+    actor: &Actor,
+    names: &crate::projects::Names,
+    projects: &std::collections::HashMap<i64, String>,
+) -> AuditEntry {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    let (before, after) = (parse(&a.before), parse(&a.after));
+    let mut changes = Vec::new();
+    let mut note = String::new();
+    if is_meeting_secret(a) && !actor.can_see_meeting_results(false) {
+        note = "（评分、排名和加减分的内容只对项目办和区领导显示）".to_string();
+    } else if a.entity == "ledger" {
+        note = after
+            .as_ref()
+            .and_then(|v| v.get("summary"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| "台账导入".to_string());
+    } else {
+        let object = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_object()).cloned().unwrap_or_default();
+        let (b, f) = (object(&before), object(&after));
+        let mut keys: Vec<&String> = b.keys().chain(f.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            if NOISE.contains(&key.as_str()) {
+                continue;
+            }
+            let (x, y) = (b.get(key), f.get(key));
+            if x == y {
+                continue;
+            }
+            let text = |v: Option<&serde_json::Value>| v.map_or_else(|| "（空）".to_string(), |v| value_text(key, v, names));
+            let (bt, at) = (text(x), text(y));
+            if bt != at {
+                changes.push(AuditChange { field: field_label(key).to_string(), before: bt, after: at });
+            }
+        }
+    }
+    AuditEntry {
+        id: a.id,
+        at: a.at.with_timezone(&china).format("%Y-%m-%d %H:%M:%S").to_string(),
+        username: a.username.clone(),
+        action: a.action.clone(),
+        action_label: action_label(&a.action),
+        entity_label: entity_label(&a.entity).to_string(),
+        project_id: a.project_id,
+        project: a.project_id.and_then(|p| projects.get(&p).cloned()).unwrap_or_default(),
+        changes,
+        note,
+    }
+}
 
 impl App {
-    /// The whole system's trail, newest first (admin and project office).
-    pub async fn audit_log(&self, actor: &Actor, page: u64) -> Result<(Vec<audit::Model>, u64)> {
+    fn audit_query(&self, f: &AuditFilter) -> sea_orm::Select<audit::Entity> {
+        let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+        let mut q = audit::Entity::find();
+        if let Some(u) = f.username.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            q = q.filter(audit::Column::Username.eq(u));
+        }
+        if let Some(p) = f.project_id {
+            q = q.filter(audit::Column::ProjectId.eq(p));
+        }
+        if let Some(a) = f.action.as_deref().filter(|a| !a.is_empty()) {
+            q = q.filter(audit::Column::Action.eq(a));
+        }
+        let start = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(china).single()).map(|t| t.with_timezone(&chrono::Utc))
+        };
+        if let Some(from) = f.from.and_then(start) {
+            q = q.filter(audit::Column::At.gte(from));
+        }
+        if let Some(to) = f.to.and_then(|d| d.succ_opt()).and_then(start) {
+            q = q.filter(audit::Column::At.lt(to));
+        }
+        q.order_by_desc(audit::Column::Id)
+    }
+
+    async fn present_all(&self, actor: &Actor, rows: &[audit::Model]) -> Result<Vec<AuditEntry>> {
+        use fengkou_storage::entity::project;
+        let names = crate::projects::Names::load(&self.db).await?;
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.project_id).collect();
+        let mut projects = std::collections::HashMap::new();
+        for chunk in ids.chunks(1_000) {
+            for p in project::Entity::find().filter(project::Column::Id.is_in(chunk.to_vec())).all(&self.db).await? {
+                projects.insert(p.id, p.name);
+            }
+        }
+        Ok(rows.iter().map(|r| present(r, actor, &names, &projects)).collect())
+    }
+
+    /// The whole system's trail, newest first (admin and project office), filtered.
+    pub async fn audit_log(&self, actor: &Actor, filter: &AuditFilter, page: u64) -> Result<(Vec<AuditEntry>, u64)> {
         if !actor.can_read_audit() {
             return Err(AppError::forbidden("只有管理员和项目办可以查看全系统操作日志"));
         }
-        let paginator = audit::Entity::find().order_by_desc(audit::Column::Id).paginate(&self.db, AUDIT_PAGE);
-        let pages = paginator.num_pages().await?;
-        Ok((paginator.fetch_page(page.saturating_sub(1)).await?, pages))
+        let paginator = self.audit_query(filter).paginate(&self.db, AUDIT_PAGE);
+        let pages = paginator.num_pages().await?.max(1);
+        let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+        Ok((self.present_all(actor, &rows).await?, pages))
     }
 
-    /// A project's trail (whoever may read the project).
-    pub async fn project_audit(&self, actor: &Actor, project_id: i64) -> Result<Vec<audit::Model>> {
+    /// The filtered trail as a workbook (the newest [`AUDIT_EXPORT_MAX`] entries).
+    pub async fn export_audit(&self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<u8>> {
+        use fengkou_office::table::{Sheet, TableCell, write_sheets};
+        if !actor.can_read_audit() {
+            return Err(AppError::forbidden("只有管理员和项目办可以导出全系统操作日志"));
+        }
+        let rows = self.audit_query(filter).limit(AUDIT_EXPORT_MAX).all(&self.db).await?;
+        let entries = self.present_all(actor, &rows).await?;
+        let text = |s: &str| TableCell::Text(s.to_string());
+        let sheet = Sheet {
+            name: "操作日志".into(),
+            title: "操作日志".into(),
+            unit: format!("时间为北京时间（UTC+8）；共 {} 条", entries.len()),
+            headers: ["时间", "操作人", "操作", "对象", "项目", "变更（修改前 → 修改后）"].map(String::from).to_vec(),
+            rows: entries
+                .iter()
+                .map(|e| {
+                    let changes: Vec<String> = e.changes.iter().map(ToString::to_string).collect();
+                    let detail = if changes.is_empty() { e.note.clone() } else { changes.join("；") };
+                    vec![
+                        text(&e.at),
+                        text(&e.username),
+                        text(&e.action_label),
+                        text(&e.entity_label),
+                        text(&e.project),
+                        text(&detail),
+                    ]
+                })
+                .collect(),
+        };
+        write_sheets(&[sheet]).map_err(|e| AppError::Rejected(e.to_string()))
+    }
+
+    /// A project's trail (whoever may read the project); meeting scores, ballots,
+    /// penalties and bonuses in it only for the project office and the leaders.
+    pub async fn project_audit(&self, actor: &Actor, project_id: i64) -> Result<Vec<AuditEntry>> {
         self.readable_project(actor, project_id).await?;
-        Ok(audit::Entity::find()
+        let rows: Vec<audit::Model> = audit::Entity::find()
             .filter(audit::Column::ProjectId.eq(project_id))
             .order_by_desc(audit::Column::Id)
+            .limit(1_000)
             .all(&self.db)
-            .await?)
+            .await?
+            .into_iter()
+            .filter(|a| actor.can_see_meeting_results(false) || !is_meeting_secret(a))
+            .collect();
+        self.present_all(actor, &rows).await
     }
 }

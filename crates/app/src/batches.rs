@@ -5,7 +5,7 @@ use crate::audit;
 use crate::projects::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{NaiveDate, Utc};
-use fengkou_domain::campaign::{BatchList, Conversion};
+use fengkou_domain::campaign::{BatchList, Conversion, batch_name};
 use fengkou_domain::{Stage, Wan};
 use fengkou_storage::entity::{batch, batch_item, project};
 use sea_orm::{
@@ -30,7 +30,13 @@ pub struct BatchListView {
     pub label: &'static str,
     pub code: &'static str,
     pub projects: Vec<BatchProject>,
+    /// Planned: what the list promised (its projects and their investment).
     pub investment: Wan,
+    /// Achieved: the projects that reached the list's stage, and their investment.
+    pub achieved: usize,
+    pub achieved_investment: Wan,
+    /// The stage a project must reach for the promise to count ("开工", "投产").
+    pub target_label: &'static str,
     pub conversion: Conversion,
     pub ratio_label: &'static str,
     pub percent: Option<f64>,
@@ -59,7 +65,7 @@ impl App {
         }
         let saved = batch::ActiveModel {
             seq: Set(seq),
-            name: Set(format!("第{seq}期“三个一批”")),
+            name: Set(batch_name(seq, held_on)),
             held_on: Set(Some(held_on)),
             created_at: Set(Utc::now()),
             ..Default::default()
@@ -149,11 +155,15 @@ impl App {
                             .collect();
                         let stages: Vec<Stage> = listed.iter().map(|p| p.stage).collect();
                         let conversion = Conversion::of(list, &stages);
+                        let reached: Vec<&BatchProject> = listed.iter().filter(|p| p.stage >= list.target()).collect();
                         BatchListView {
                             list,
                             label: list.label(),
                             code: list.code(),
                             investment: listed.iter().map(|p| p.total_investment).sum(),
+                            achieved: reached.len(),
+                            achieved_investment: reached.iter().map(|p| p.total_investment).sum(),
+                            target_label: list.target().label(),
                             projects: listed,
                             percent: conversion.percent(),
                             conversion,
@@ -161,15 +171,17 @@ impl App {
                         }
                     })
                     .collect();
-                BatchView { id: b.id, seq: b.seq, name: b.name, held_on: b.held_on, lists }
+                // The name says the year and the quarter (older batches were named by
+                // their number alone).
+                let name = b.held_on.map_or(b.name, |d| batch_name(b.seq, d));
+                BatchView { id: b.id, seq: b.seq, name, held_on: b.held_on, lists }
             })
             .collect())
     }
 
-    /// Every project as (id, "name（办事处）"), for choosing one by name on the batch page.
-    /// Projects to pick from (id, "name（office）"), only one office's when `office`
-    /// is given.
-    pub async fn project_choices(&self, office: Option<i64>) -> Result<Vec<(i64, String)>> {
+    /// Projects to pick from by name, as "name（office）" (no internal ids shown), only
+    /// one office's when `office` is given.
+    pub async fn project_choices(&self, office: Option<i64>) -> Result<Vec<String>> {
         let names = Names::load(&self.db).await?;
         let mut query = project::Entity::find();
         if let Some(o) = office {
@@ -183,7 +195,55 @@ impl App {
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|(id, name, office)| (id, format!("{name}（{}）", names.office(office)))).collect())
+        Ok(rows.into_iter().map(|(_, name, office)| format!("{name}（{}）", names.office(office))).collect())
+    }
+
+    /// The project a person typed or picked: "name（office）" as the list offers it, or
+    /// any part of a name that only one project (of `office`, when given) has. Several
+    /// matches are refused with the first few named.
+    pub async fn project_by_name(&self, typed: &str, office: Option<i64>) -> Result<i64> {
+        let typed = typed.trim();
+        if typed.is_empty() || typed.chars().count() > 200 {
+            return Err(AppError::invalid("项目", "请输入项目名称的一部分，再从列表中选择"));
+        }
+        let names = Names::load(&self.db).await?;
+        let candidates = |q: sea_orm::Select<project::Entity>| {
+            let q = match office {
+                Some(o) => q.filter(project::Column::OfficeId.eq(o)),
+                None => q,
+            };
+            q.select_only()
+                .columns([project::Column::Id, project::Column::Name, project::Column::OfficeId])
+                .limit(6)
+                .into_tuple::<(i64, String, i64)>()
+        };
+        // "name（office）" from the list.
+        if let Some((name, rest)) = typed.rsplit_once('（')
+            && let Some(office_name) = rest.strip_suffix('）')
+        {
+            let exact: Vec<(i64, String, i64)> =
+                candidates(project::Entity::find().filter(project::Column::Name.eq(name.trim()))).all(&self.db).await?;
+            if let Some(p) = exact.iter().find(|p| names.office(p.2) == office_name.trim()) {
+                return Ok(p.0);
+            }
+        }
+        let pattern = format!("%{}%", typed.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        use sea_orm::sea_query::ExprTrait;
+        let like = sea_orm::sea_query::Expr::col(project::Column::Name)
+            .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'));
+        let found: Vec<(i64, String, i64)> = candidates(project::Entity::find().filter(like)).all(&self.db).await?;
+        match found.as_slice() {
+            [one] => Ok(one.0),
+            [] => Err(AppError::invalid("项目", format!("没有名称含“{typed}”的项目"))),
+            many => {
+                let listed: Vec<String> =
+                    many.iter().take(5).map(|p| format!("{}（{}）", p.1, names.office(p.2))).collect();
+                Err(AppError::invalid(
+                    "项目",
+                    format!("名称含“{typed}”的项目不止一个：{}{}，请从列表中选择", listed.join("、"), if many.len() > 5 { "等" } else { "" }),
+                ))
+            }
+        }
     }
 
     /// Item ids of a batch's list, to offer removal on the page.

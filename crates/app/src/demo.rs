@@ -6,6 +6,7 @@ use crate::projects::{insert_problem, insert_project_for_year, record_stage};
 use crate::reports::{CLOSED, OPEN, update_year_completed};
 use crate::{App, Result};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::campaign::BatchList;
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::{Month, Role, Stage, Wan};
@@ -247,9 +248,10 @@ impl App {
                 owner_unit: if owner.is_empty() { format!("{}有限公司", &header_name_stub(i)) } else { owner },
                 total_investment: Wan::from_wan(total),
                 annual_plan: if target >= Stage::Signed { annual } else { Wan::ZERO },
-                planned_start: Some(planned_start),
-                planned_finish: Some(planned_start + Duration::days(rng.random_range(365..1100))),
+                planned_start: Some(LedgerDate::day(planned_start)),
+                planned_finish: Some(LedgerDate::day(planned_start + Duration::days(rng.random_range(365..1100)))),
                 actual_start: None,
+                actual_finish: None,
             };
             let id =
                 insert_project_for_year(&txn, "demo", &header, office.id, industry.id, Some(signed_on), year, true)
@@ -327,7 +329,7 @@ impl App {
             seq += 1;
             let batch = batch::ActiveModel {
                 seq: Set(seq),
-                name: Set(format!("第{seq}期“三个一批”")),
+                name: Set(fengkou_domain::campaign::batch_name(seq, to - Duration::days(2))),
                 held_on: Set(Some(to - Duration::days(2))),
                 created_at: Set(Utc::now()),
                 ..Default::default()
@@ -460,6 +462,7 @@ impl App {
             weight_formula: "40".into(),
             excellent_from: "90".into(),
             good_from: "80".into(),
+            ..Default::default()
         };
         let taking_part: Vec<i64> = scope.iter().filter(|l| l.taking_part).map(|l| l.office_id).collect();
         // Sites the third-meeting route does not use (it shows each office's two
@@ -502,7 +505,7 @@ impl App {
                     self.submit_sheet(judge, id).await?;
                 }
             }
-            self.release_results(&project_office, id, true).await?;
+            self.release_results(&project_office, id, "").await?;
         }
         // The next meeting: planned, a composite of judges' scores and the formula.
         let id = self

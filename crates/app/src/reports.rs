@@ -5,9 +5,10 @@ use crate::audit::{self, Change, json};
 use crate::projects::{MAX_PHOTO_BYTES, Names, month_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{NaiveDate, Utc};
-use fengkou_domain::progress::cumulative;
+use fengkou_domain::period::{JudgedMonth, PeriodFacts, judged_month};
+use fengkou_domain::progress::{Ledger, OpeningBalance, cumulative};
 use fengkou_domain::{Month, Wan};
-use fengkou_storage::entity::{annual_plan, period, photo, project, report};
+use fengkou_storage::entity::{annual_plan, opening_balance, period, photo, project, reminder, report};
 use fengkou_storage::queries;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
@@ -49,12 +50,16 @@ pub struct PeriodView {
     pub overdue: bool,
 }
 
-/// A report with its derived figures.
+/// A report with its derived figures, or an opening balance imported from a ledger.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
     pub id: i64,
     pub month: Month,
     pub label: String,
+    /// An imported opening balance ("1-10月完成投资（导入）"), not a monthly report.
+    pub opening: bool,
+    /// A monthly report covered by an opening balance: shown, not counted again.
+    pub covered: bool,
     pub completed: Wan,
     pub year_to_date: Wan,
     pub since_start: Wan,
@@ -71,9 +76,38 @@ pub struct ReportView {
 /// owe thousands: `projects` lists the first [`MISSING_LISTED`], `count` all of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct MissingByOffice {
+    pub office_id: i64,
     pub office: String,
     pub count: usize,
     pub projects: Vec<(i64, String)>,
+    /// Reminders (催报) sent to this office for the period so far.
+    pub reminders: usize,
+}
+
+/// A period whose deadline has passed with reports still owed.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverduePeriod {
+    pub month: Month,
+    pub code: String,
+    pub label: String,
+    pub deadline: Option<NaiveDate>,
+    pub open: bool,
+    pub count: usize,
+    pub offices: Vec<MissingByOffice>,
+}
+
+/// A reminder shown to an office's users until the reports it asks for are filed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReminderNotice {
+    pub month: Month,
+    pub label: String,
+    /// The projects still owing the report (the ones named, or all of the office's).
+    pub projects: Vec<(i64, String)>,
+    pub owing: usize,
+    pub times: usize,
+    pub last_note: String,
+    pub last_by: String,
+    pub last_at: chrono::DateTime<Utc>,
 }
 
 pub const MISSING_LISTED: usize = 100;
@@ -87,6 +121,10 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+fn facts(p: &period::Model) -> Option<PeriodFacts> {
+    Some(PeriodFacts { month: Month::new(p.year, p.month as u32)?, deadline: p.deadline, open: p.status == OPEN })
 }
 
 fn period_view(p: &period::Model, today: NaiveDate) -> Option<PeriodView> {
@@ -115,9 +153,15 @@ impl App {
             .collect())
     }
 
-    /// The latest period: the month the warnings and the missing-report list judge.
+    /// The latest period (the one offices are filling in, often still open).
     pub async fn current_period(&self) -> Result<Option<PeriodView>> {
         latest_period(&self.db, self.today()).await
+    }
+
+    /// The month the warnings, the dashboard and the ledger's "1-N月完成投资" judge:
+    /// the latest period whose deadline has passed or that is closed.
+    pub async fn judged_month(&self) -> Result<JudgedMonth> {
+        judged(&self.db, self.today()).await
     }
 
     pub async fn open_period(&self, actor: &Actor, month: Month, deadline: NaiveDate) -> Result<i64> {
@@ -255,6 +299,15 @@ impl App {
             Some(_) => return Err(AppError::Rejected(format!("{} 的填报期已关闭", input.month.label()))),
             None => return Err(AppError::Rejected(format!("{} 的填报期尚未开启", input.month.label()))),
         }
+        if let Some((_, b, _, _)) = balances_of(&txn, project_id).await?.into_iter().find(|b| b.1.covers(input.month)) {
+            return Err(AppError::Rejected(format!(
+                "{}已由台账导入的{}（{} 万元）涵盖，不再单独填报；请填报{}以后的月份",
+                input.month.label(),
+                b.label(),
+                b.amount,
+                b.through.label()
+            )));
+        }
         let existing = report::Entity::find()
             .filter(report::Column::ProjectId.eq(project_id))
             .filter(report::Column::Year.eq(input.month.year))
@@ -336,18 +389,45 @@ impl App {
             .order_by_desc(report::Column::Month)
             .all(&self.db)
             .await?;
+        let balances = balances_of(&self.db, p.id).await?;
         let amounts: Vec<(Month, Wan)> =
             reports.iter().filter_map(|r| Some((month_of(r)?, Wan::from_yuan(r.completed)))).collect();
-        Ok(reports
-            .into_iter()
-            .filter_map(|r| {
+        let plan_of =
+            |m: Month| plans.iter().find(|a| a.year == m.year).map_or(Wan::ZERO, |a| Wan::from_yuan(a.amount));
+        let total = Wan::from_yuan(p.total_investment);
+        let mut views: Vec<ReportView> = balances
+            .iter()
+            .map(|(id, b, by, at)| {
+                let c = cumulative(&amounts, &balances.iter().map(|x| x.1).collect::<Vec<_>>(), b.through, plan_of(b.through), total);
+                ReportView {
+                    id: *id,
+                    month: b.through,
+                    label: b.label(),
+                    opening: true,
+                    covered: false,
+                    completed: b.amount,
+                    year_to_date: c.year_to_date,
+                    since_start: c.since_start,
+                    share_of_annual_plan: c.share_of_annual_plan,
+                    share_of_total: c.share_of_total,
+                    progress: "台账导入的本年完成投资（期初数），此前各月月报不再重复计入".into(),
+                    problems: String::new(),
+                    help_needed: String::new(),
+                    submitted_by: by.clone(),
+                    submitted_at: *at,
+                }
+            })
+            .collect();
+        let only_balances: Vec<OpeningBalance> = balances.iter().map(|x| x.1).collect();
+        views.extend(reports.into_iter().filter_map(|r| {
                 let month = month_of(&r)?;
-                let plan = plans.iter().find(|a| a.year == month.year).map_or(Wan::ZERO, |a| Wan::from_yuan(a.amount));
-                let c = cumulative(&amounts, month, plan, Wan::from_yuan(p.total_investment));
+                let c = cumulative(&amounts, &only_balances, month, plan_of(month), total);
                 Some(ReportView {
                     id: r.id,
                     month,
                     label: month.label(),
+                    opening: false,
+                    covered: only_balances.iter().any(|b| b.covers(month)),
                     completed: c.this_month,
                     year_to_date: c.year_to_date,
                     since_start: c.since_start,
@@ -359,27 +439,167 @@ impl App {
                     submitted_by: r.submitted_by,
                     submitted_at: r.submitted_at,
                 })
-            })
-            .collect())
+            }));
+        // Newest first; an opening balance before the reports of its month.
+        views.sort_by(|a, b| b.month.cmp(&a.month).then(a.opening.cmp(&b.opening)));
+        Ok(views)
     }
 
-    /// Projects without a report for the month, by office (the actor's own office only
-    /// for office users).
+    /// Projects that owe a report for the month, by office (the actor's own office only
+    /// for office users), with the reminders sent so far.
     pub async fn missing_reports(&self, actor: &Actor, month: Month) -> Result<Vec<MissingByOffice>> {
         let names = Names::load(&self.db).await?;
-        let projects = queries::missing_reports(&self.db, month.year, month.month as i32, actor.confined_to()).await?;
+        let (y, m) = (month.year, month.month as i32);
+        let confined = actor.confined_to();
+        let counts: std::collections::HashMap<i64, i64> = fengkou_storage::queries::missing_report_counts(&self.db, y, m)
+            .await?
+            .into_iter()
+            .filter(|c| confined.is_none_or(|o| o == c.office_id))
+            .map(|c| (c.office_id, c.n))
+            .collect();
+        let listed = queries::missing_reports(&self.db, y, m, confined, (MISSING_LISTED * 40) as u64).await?;
+        let reminders = reminder::Entity::find()
+            .filter(reminder::Column::Year.eq(y))
+            .filter(reminder::Column::Month.eq(m))
+            .all(&self.db)
+            .await?;
         let mut out: Vec<MissingByOffice> = Vec::new();
-        for p in projects {
-            let office = names.office(p.office_id);
-            match out.last_mut() {
-                Some(last) if last.office == office => {
-                    last.count += 1;
-                    if last.projects.len() < MISSING_LISTED {
-                        last.projects.push((p.id, p.name));
-                    }
-                }
-                _ => out.push(MissingByOffice { office, count: 1, projects: vec![(p.id, p.name)] }),
+        for o in self.offices().await? {
+            let Some(count) = counts.get(&o.id).copied().filter(|n| *n > 0) else { continue };
+            let projects: Vec<(i64, String)> =
+                listed.iter().filter(|p| p.office_id == o.id).take(MISSING_LISTED).map(|p| (p.id, p.name.clone())).collect();
+            out.push(MissingByOffice {
+                office_id: o.id,
+                office: names.office(o.id),
+                count: count as usize,
+                projects,
+                reminders: reminders.iter().filter(|r| r.office_id == o.id).count(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every period whose deadline has passed (open or closed) with reports still owed,
+    /// newest first: they stay listed until the reports are filed.
+    pub async fn overdue_reports(&self, actor: &Actor) -> Result<Vec<OverduePeriod>> {
+        let mut out = Vec::new();
+        for p in self.periods().await?.into_iter().filter(|p| p.overdue) {
+            let offices = self.missing_reports(actor, p.month).await?;
+            let count = offices.iter().map(|o| o.count).sum();
+            if count > 0 {
+                out.push(OverduePeriod {
+                    month: p.month,
+                    code: p.code,
+                    label: p.label,
+                    deadline: p.deadline,
+                    open: p.open,
+                    count,
+                    offices,
+                });
             }
+        }
+        Ok(out)
+    }
+
+    /// 催报: reminds an office (or one project's reporters) to file a period's reports.
+    /// The office's users see it on their pages until the reports are filed.
+    pub async fn send_reminder(
+        &self,
+        actor: &Actor,
+        month: Month,
+        office_id: i64,
+        project_id: Option<i64>,
+        note: &str,
+    ) -> Result<()> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以催报"));
+        }
+        let note = note.trim();
+        if note.chars().count() > 200 || note.chars().any(char::is_control) {
+            return Err(AppError::invalid("催报说明", "不超过200个字，且不能含控制字符"));
+        }
+        let txn = self.writer.begin().await?;
+        crate::projects::office_row(&txn, office_id).await?;
+        if let Some(pid) = project_id {
+            let p = project::Entity::find_by_id(pid).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+            if p.office_id != office_id {
+                return Err(AppError::invalid("项目", "该项目不属于所选办事处"));
+            }
+        }
+        let owing = queries::missing_reports(&txn, month.year, month.month as i32, Some(office_id), 100_000).await?;
+        let owing = owing.iter().filter(|p| project_id.is_none_or(|id| id == p.id)).count();
+        if owing == 0 {
+            return Err(AppError::Rejected(format!("{}没有欠报的月报，无需催报", month.label())));
+        }
+        let saved = reminder::ActiveModel {
+            year: Set(month.year),
+            month: Set(month.month as i32),
+            office_id: Set(office_id),
+            project_id: Set(project_id),
+            note: Set(note.to_string()),
+            sent_by: Set(actor.username.clone()),
+            sent_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "remind",
+                entity: "reminder",
+                entity_id: Some(saved.id),
+                project_id,
+                before: None,
+                after: json(&saved),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The reminders an office user must see: those to their office whose reports are
+    /// still owed, with how many times each period was reminded.
+    pub async fn reminder_notices(&self, actor: &Actor) -> Result<Vec<ReminderNotice>> {
+        let Some(office) = actor.confined_to() else { return Ok(Vec::new()) };
+        let sent = reminder::Entity::find()
+            .filter(reminder::Column::OfficeId.eq(office))
+            .order_by_asc(reminder::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut months: Vec<Month> = sent.iter().filter_map(|r| Month::new(r.year, r.month as u32)).collect();
+        months.sort_unstable();
+        months.dedup();
+        let mut out = Vec::new();
+        for month in months.into_iter().rev() {
+            let of_month: Vec<&reminder::Model> =
+                sent.iter().filter(|r| r.year == month.year && r.month == month.month as i32).collect();
+            let owing = queries::missing_reports(&self.db, month.year, month.month as i32, Some(office), 100_000).await?;
+            // A reminder about the whole office stands while any report is owed; one
+            // about a project, while that project's is.
+            let whole_office = of_month.iter().any(|r| r.project_id.is_none());
+            let named: Vec<i64> = of_month.iter().filter_map(|r| r.project_id).collect();
+            let still: Vec<(i64, String)> = owing
+                .iter()
+                .filter(|p| whole_office || named.contains(&p.id))
+                .map(|p| (p.id, p.name.clone()))
+                .collect();
+            let Some(last) = of_month.last() else { continue };
+            if still.is_empty() {
+                continue;
+            }
+            out.push(ReminderNotice {
+                month,
+                label: month.label(),
+                owing: still.len(),
+                projects: still.into_iter().take(20).collect(),
+                times: of_month.len(),
+                last_note: last.note.clone(),
+                last_by: last.sent_by.clone(),
+                last_at: last.sent_at,
+            });
         }
         Ok(out)
     }
@@ -412,10 +632,46 @@ impl App {
     }
 }
 
-/// Keeps the year's completed figure (annual_plans.completed) equal to the sum of that
-/// year's reports, creating the row if the project has no plan for the year.
+/// A project's opening balances (id, balance, by, at), oldest year first.
+pub(crate) async fn balances_of<C: ConnectionTrait>(
+    db: &C,
+    project_id: i64,
+) -> Result<Vec<(i64, OpeningBalance, String, chrono::DateTime<Utc>)>> {
+    Ok(opening_balance::Entity::find()
+        .filter(opening_balance::Column::ProjectId.eq(project_id))
+        .order_by_asc(opening_balance::Column::Year)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|b| {
+            let through = Month::new(b.year, b.through_month as u32)?;
+            Some((b.id, OpeningBalance { through, amount: Wan::from_yuan(b.amount) }, b.username, b.created_at))
+        })
+        .collect())
+}
+
+/// The year's completed investment of a project: its reports, with an opening balance
+/// standing for the months it covers.
+pub(crate) async fn year_completed<C: ConnectionTrait>(db: &C, project_id: i64, year: i32) -> Result<i64> {
+    let reports: Vec<(Month, Wan)> = report::Entity::find()
+        .filter(report::Column::ProjectId.eq(project_id))
+        .filter(report::Column::Year.eq(year))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|r| Some((month_of(r)?, Wan::from_yuan(r.completed))))
+        .collect();
+    let balances: Vec<OpeningBalance> =
+        balances_of(db, project_id).await?.into_iter().map(|b| b.1).filter(|b| b.through.year == year).collect();
+    let december = Month::new(year, 12).ok_or(AppError::invalid("年份", format!("{year} 不是有效的年份")))?;
+    Ok(Ledger::new(&reports, &balances).year_to_date(december).yuan())
+}
+
+/// Keeps the year's completed figure (annual_plans.completed) equal to the year's
+/// reports and opening balance, creating the row if the project has no plan for the
+/// year.
 pub(crate) async fn update_year_completed<C: ConnectionTrait>(db: &C, project_id: i64, year: i32) -> Result<()> {
-    let total = crate::projects::report_sum(db, project_id, year).await?;
+    let total = year_completed(db, project_id, year).await?;
     match annual_plan::Entity::find()
         .filter(annual_plan::Column::ProjectId.eq(project_id))
         .filter(annual_plan::Column::Year.eq(year))
@@ -440,6 +696,12 @@ pub(crate) async fn update_year_completed<C: ConnectionTrait>(db: &C, project_id
         }
     }
     Ok(())
+}
+
+/// The judged month (see [`fengkou_domain::period::judged_month`]).
+pub(crate) async fn judged<C: ConnectionTrait>(db: &C, today: NaiveDate) -> Result<JudgedMonth> {
+    let periods: Vec<PeriodFacts> = period::Entity::find().all(db).await?.iter().filter_map(facts).collect();
+    Ok(judged_month(&periods, today))
 }
 
 pub(crate) async fn latest_period<C: ConnectionTrait>(db: &C, today: NaiveDate) -> Result<Option<PeriodView>> {

@@ -75,6 +75,11 @@ impl App {
                     demo: Set(false),
                     created_at: Set(now),
                     updated_at: Set(now - Duration::seconds(i as i64)),
+                    planned_start_precision: Set("day".into()),
+                    planned_finish_precision: Set("day".into()),
+                    actual_start_precision: Set("day".into()),
+                    actual_finish_precision: Set("day".into()),
+                    actual_start_inferred: Set(false),
                 });
                 let mut done = 0;
                 // Every project reports, so that 100,000 projects give the target's

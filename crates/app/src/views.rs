@@ -1,16 +1,18 @@
 //! Read-only views for leaders: the summary, the dashboard (驾驶舱) and the 办事处
 //! comparison. All figures are aggregates computed in the database.
 
-use crate::projects::Names;
+use crate::projects::{Names, ledger_date};
+use crate::warnings::{ProjectFacts, WarningContext};
 use crate::{Actor, App, Result};
 use chrono::{Datelike, NaiveDate};
+use fengkou_domain::period::JudgedMonth;
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Month, Stage, Wan};
-use fengkou_storage::entity::{office, project};
+use fengkou_storage::entity::{annual_plan, office, opening_balance, project, report};
 use fengkou_storage::queries::{self, ProjectIdColumn, ProjectTextColumn};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
@@ -47,6 +49,7 @@ pub struct OfficeComparison {
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     pub year: i32,
+    /// The month the figures run through ("2026年10月").
     pub period: Option<String>,
     pub rows: Vec<OfficeComparison>,
     /// Best and worst completion rates, to make the spread visible at a glance.
@@ -86,8 +89,18 @@ pub struct Dashboard {
     pub monthly: Vec<MonthFigure>,
     pub warnings: Vec<(Light, i64)>,
     pub latest_problems: Vec<ProblemItem>,
+    /// Completed January through `period`, and its share of the plan.
+    pub completed_through: Wan,
     pub completion_rate: Option<f64>,
+    /// The month everything on the page is judged at ("2026年10月").
     pub period: Option<String>,
+    /// The last month the completed figures cover.
+    pub through_month: u32,
+    /// What the page shows, in words: the current pipeline judged at the latest due
+    /// period, or the state at a past year's end.
+    pub basis: String,
+    /// The current year's pipeline (colours as stored), not a past year's end.
+    pub current: bool,
 }
 
 impl App {
@@ -123,19 +136,27 @@ impl App {
         })
     }
 
-    /// The 办事处 comparison for a year (new 签约/开工/投产 counted from the stage history).
+    /// The 办事处 comparison for a year (new 签约/开工/投产 counted from the stage history;
+    /// completed through the judged month, as the colours are).
     pub async fn comparison(&self, year: Option<i32>) -> Result<Comparison> {
         let today = self.today();
-        let year = year.unwrap_or_else(|| today.year());
-        let period = self.current_period().await?;
+        let judged = self.judged_month().await?;
+        let year = year.unwrap_or(judged.month.year);
+        let through = through_month(&judged, year, today);
         let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
         let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
-        let missing_month = period.as_ref().map(|p| p.month);
-        let (stage_grid, warning_grid, sums, plans, transitions, missing, offices) = tokio::try_join!(
+        let missing_month = judged.reports_due.then_some(judged.month).filter(|m| m.year == year);
+        let (stage_grid, warning_grid, sums, plans, done, transitions, missing, offices) = tokio::try_join!(
             queries::office_grid(&self.db, ProjectTextColumn::Stage),
             queries::office_grid(&self.db, ProjectTextColumn::Warning),
             queries::sum_by(&self.db, None, ProjectIdColumn::Office),
             queries::office_plans(&self.db, year),
+            async {
+                match through {
+                    Some(m) => queries::office_completed_through(&self.db, year, m.month as i32).await,
+                    None => Ok(HashMap::new()),
+                }
+            },
             queries::office_transitions(&self.db, from, to),
             async {
                 match missing_month {
@@ -149,7 +170,7 @@ impl App {
                 .all(&self.db),
         )?;
         let sums: HashMap<i64, (i64, i64)> = sums.into_iter().map(|k| (k.key, (k.n, k.amount))).collect();
-        let plans: HashMap<i64, (i64, i64)> = plans.into_iter().map(|p| (p.office_id, (p.plan, p.completed))).collect();
+        let plans: HashMap<i64, i64> = plans.into_iter().map(|p| (p.office_id, p.plan)).collect();
         let missing: HashMap<i64, i64> = missing.into_iter().map(|c| (c.office_id, c.n)).collect();
         let count = |grid: &[queries::OfficeStageCount], office: i64, key: &str| {
             grid.iter().filter(|g| g.office_id == office && g.key == key).map(|g| g.n).sum::<i64>()
@@ -158,15 +179,16 @@ impl App {
             .into_iter()
             .map(|o| {
                 let (projects, total) = sums.get(&o.id).copied().unwrap_or((0, 0));
-                let (plan, done) = plans.get(&o.id).copied().unwrap_or((0, 0));
+                let plan = plans.get(&o.id).copied().unwrap_or(0);
+                let completed = done.get(&o.id).copied().unwrap_or(0);
                 OfficeComparison {
                     office_id: o.id,
                     projects,
                     by_stage: Stage::ALL.iter().map(|s| count(&stage_grid, o.id, s.code())).collect(),
                     total_investment: Wan::from_yuan(total),
                     annual_plan: Wan::from_yuan(plan),
-                    completed: Wan::from_yuan(done),
-                    completion_rate: Wan::from_yuan(done).percent_of(Wan::from_yuan(plan)),
+                    completed: Wan::from_yuan(completed),
+                    completion_rate: Wan::from_yuan(completed).percent_of(Wan::from_yuan(plan)),
                     new_signed: count(&transitions, o.id, Stage::Signed.code()),
                     new_started: count(&transitions, o.id, Stage::Started.code()),
                     new_producing: count(&transitions, o.id, Stage::Producing.code()),
@@ -181,59 +203,90 @@ impl App {
         let rated = rows.iter().filter_map(|r| r.completion_rate.map(|c| (r.office.clone(), c)));
         let best = rated.clone().max_by(|a, b| a.1.total_cmp(&b.1));
         let worst = rated.min_by(|a, b| a.1.total_cmp(&b.1));
-        Ok(Comparison { year, period: period.map(|p| p.label), rows, best, worst })
+        Ok(Comparison { year, period: through.map(Month::label), rows, best, worst })
     }
 
+    /// The leaders' dashboard for a year. For the current year: the pipeline as it is,
+    /// its colours judged at the latest due period, completed through that period. For
+    /// another year: that year's projects (those in its plan) as they stood at its end:
+    /// stages from the stage history, colours judged for December, that year's
+    /// reports' problems.
     pub async fn dashboard(&self, actor: &Actor, year: Option<i32>) -> Result<Dashboard> {
         let confined = actor.confined_to();
-        let year = year.unwrap_or_else(|| self.today().year());
-        let (summary, names, by_ind, months, lights, recent, period) = tokio::try_join!(
+        let today = self.today();
+        let judged = self.judged_month().await?;
+        let year = year.unwrap_or(judged.month.year);
+        let current = year == judged.month.year;
+        let through = through_month(&judged, year, today);
+        let (summary, names, by_ind, months, recent) = tokio::try_join!(
             self.summary(actor, Some(year)),
             Names::load(&self.db),
             async { Ok(queries::sum_by(&self.db, confined, ProjectIdColumn::Industry).await?) },
             async { Ok(queries::completed_by_month(&self.db, confined, year).await?) },
-            async { Ok(queries::count_by(&self.db, confined, ProjectTextColumn::Warning).await?) },
-            async { Ok(queries::latest_problem_reports(&self.db, confined, 8).await?) },
-            self.current_period(),
+            async { Ok(queries::latest_problem_reports(&self.db, confined, year, 8).await?) },
         )?;
+        let mut summary = summary;
         let mut by_industry: Vec<IndustryFigure> = self
             .industries()
             .await?
             .into_iter()
             .map(|i| IndustryFigure { industry: i.name, projects: 0, investment: Wan::ZERO })
             .collect();
-        for k in by_ind {
-            let name = names.industry(k.key);
-            if let Some(f) = by_industry.iter_mut().find(|f| f.industry == name) {
-                f.projects = k.n;
-                f.investment = Wan::from_yuan(k.amount);
+        let (warnings, basis) = if current {
+            let lights = queries::count_by(&self.db, confined, ProjectTextColumn::Warning).await?;
+            let lights: HashMap<String, i64> = lights.into_iter().map(|k| (k.key, k.n)).collect();
+            for k in by_ind {
+                let name = names.industry(k.key);
+                if let Some(f) = by_industry.iter_mut().find(|f| f.industry == name) {
+                    f.projects = k.n;
+                    f.investment = Wan::from_yuan(k.amount);
+                }
             }
-        }
-        let months: HashMap<i32, i64> = months.into_iter().map(|m| (m.month, m.amount)).collect();
-        // Bars stop at the last month with data (the latest period), not at today.
-        let last_month = match &period {
-            Some(p) if p.month.year == year => p.month.month,
-            _ if year == self.today().year() => Month::of(self.today()).prev().month,
-            _ => 12,
+            let warnings = [Light::Red, Light::Yellow, Light::Green]
+                .into_iter()
+                .map(|l| (l, lights.get(l.code()).copied().unwrap_or(0)))
+                .collect();
+            (warnings, format!("{year}年在库项目；红黄绿灯按{}评价（{}）", judged.month.label(), judged.why))
+        } else {
+            let end = self.year_end_view(confined, year, today).await?;
+            summary.count = end.projects.len() as i64;
+            summary.total_investment = end.projects.iter().map(|p| Wan::from_yuan(p.total_investment)).sum();
+            summary.by_stage = Stage::ALL
+                .into_iter()
+                .map(|s| (s, end.stages.values().filter(|x| **x == s).count() as i64))
+                .collect();
+            for office in summary.by_office.iter_mut() {
+                office.1 = end.projects.iter().filter(|p| names.office(p.office_id) == office.0).count() as i64;
+            }
+            for p in &end.projects {
+                let name = names.industry(p.industry_id);
+                if let Some(f) = by_industry.iter_mut().find(|f| f.industry == name) {
+                    f.projects += 1;
+                    f.investment += Wan::from_yuan(p.total_investment);
+                }
+            }
+            let basis = match end.judged {
+                Some(m) => format!("{year}年计划内项目在年末的状态：阶段按阶段历程，红黄绿灯按{}评价", m.label()),
+                None => format!("{year}年计划内项目（该年尚未开始，不评价红黄绿灯）"),
+            };
+            (end.warnings, basis)
         };
+        let months: HashMap<i32, i64> = months.into_iter().map(|m| (m.month, m.amount)).collect();
+        let last_month = through.map_or(0, |m| m.month);
         let mut cumulative = Wan::ZERO;
-        let monthly = (1..=12u32)
+        let monthly: Vec<MonthFigure> = (1..=12u32)
             .map(|m| {
                 let completed = Wan::from_yuan(months.get(&(m as i32)).copied().unwrap_or(0));
                 cumulative += completed;
                 MonthFigure {
                     month: m,
-                    completed,
+                    completed: if m <= last_month { completed } else { Wan::ZERO },
                     cumulative: if m <= last_month { cumulative } else { Wan::ZERO },
                     planned_cumulative: Wan::from_yuan(summary.annual_plan.yuan() / 12 * i64::from(m)),
                 }
             })
             .collect();
-        let lights: HashMap<String, i64> = lights.into_iter().map(|k| (k.key, k.n)).collect();
-        let warnings = [Light::Red, Light::Yellow, Light::Green]
-            .into_iter()
-            .map(|l| (l, lights.get(l.code()).copied().unwrap_or(0)))
-            .collect();
+        let completed_through = monthly.iter().filter(|m| m.month <= last_month).map(|m| m.completed).sum::<Wan>();
         let project_names: HashMap<i64, String> = project::Entity::find()
             .filter(project::Column::Id.is_in(recent.iter().map(|r| r.project_id)))
             .all(&self.db)
@@ -252,15 +305,118 @@ impl App {
                 help_needed: r.help_needed,
             })
             .collect();
-        let period = period.map(|p| p.label);
         Ok(Dashboard {
-            completion_rate: summary.completed.percent_of(summary.annual_plan),
+            completion_rate: completed_through.percent_of(summary.annual_plan),
+            completed_through,
             summary,
             by_industry,
             monthly,
             warnings,
             latest_problems,
-            period,
+            period: through.map(Month::label),
+            through_month: last_month,
+            basis,
+            current,
         })
+    }
+
+    /// A past (or future) year's projects as they stood at its end, with colours
+    /// evaluated for its December (not stored: the stored colours are the current
+    /// year's).
+    async fn year_end_view(&self, confined: Option<i64>, year: i32, today: NaiveDate) -> Result<YearEnd> {
+        let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today);
+        let plans: HashMap<i64, i64> = annual_plan::Entity::find()
+            .select_only()
+            .columns([annual_plan::Column::ProjectId, annual_plan::Column::Amount])
+            .filter(annual_plan::Column::Year.eq(year))
+            .into_tuple::<(i64, i64)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let mut projects = Vec::new();
+        for chunk in plans.keys().copied().collect::<Vec<_>>().chunks(5_000) {
+            let mut q = project::Entity::find().filter(project::Column::Id.is_in(chunk.to_vec()));
+            if let Some(o) = confined {
+                q = q.filter(project::Column::OfficeId.eq(o));
+            }
+            projects.extend(q.all(&self.db).await?);
+        }
+        let in_scope: HashSet<i64> = projects.iter().map(|p| p.id).collect();
+        let stages: HashMap<i64, Stage> = queries::stages_on(&self.db, end)
+            .await?
+            .into_iter()
+            .filter(|s| in_scope.contains(&s.project_id))
+            .filter_map(|s| Some((s.project_id, Stage::from_code(&s.stage)?)))
+            .collect();
+        // A year that has not begun is not judged.
+        let judged = (year <= today.year()).then(|| Month::new(year, 12)).flatten();
+        let mut counts: HashMap<Light, i64> = HashMap::new();
+        if let Some(month) = judged {
+            let ytd = queries::year_to_date(&self.db, year, 12, None).await?;
+            let covered: HashSet<i64> = opening_balance::Entity::find()
+                .select_only()
+                .column(opening_balance::Column::ProjectId)
+                .filter(opening_balance::Column::Year.eq(year))
+                .filter(opening_balance::Column::ThroughMonth.eq(12))
+                .into_tuple::<i64>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .chain(
+                    report::Entity::find()
+                        .select_only()
+                        .column(report::Column::ProjectId)
+                        .filter(report::Column::Year.eq(year))
+                        .filter(report::Column::Month.eq(12))
+                        .into_tuple::<i64>()
+                        .all(&self.db)
+                        .await?,
+                )
+                .collect();
+            let ctx = WarningContext {
+                settings: crate::warnings::load_settings(&self.db).await?,
+                judged: JudgedMonth { month, reports_due: true, why: format!("{year}年已结束") },
+                today: end.min(today),
+            };
+            for p in &projects {
+                let facts = ProjectFacts {
+                    stage: stages.get(&p.id).copied().unwrap_or(Stage::Planning),
+                    plan: plans.get(&p.id).copied().unwrap_or(0),
+                    ytd: ytd.get(&p.id).copied().unwrap_or(0),
+                    opening_through: None,
+                    planned_start: ledger_date(p.planned_start, &p.planned_start_precision),
+                    actual_start: ledger_date(p.actual_start, &p.actual_start_precision)
+                        .filter(|d| d.first_day() <= end),
+                    reported: covered.contains(&p.id),
+                };
+                *counts.entry(ctx.evaluate(&facts).light).or_default() += 1;
+            }
+        }
+        let warnings = [Light::Red, Light::Yellow, Light::Green]
+            .into_iter()
+            .map(|l| (l, counts.get(&l).copied().unwrap_or(0)))
+            .collect();
+        Ok(YearEnd { projects, stages, warnings, judged })
+    }
+}
+
+/// A year's projects at its end.
+struct YearEnd {
+    projects: Vec<project::Model>,
+    stages: HashMap<i64, Stage>,
+    warnings: Vec<(Light, i64)>,
+    judged: Option<Month>,
+}
+
+/// The last month a year's completed figures cover: the judged month in the judged
+/// year, December for a past year, nothing for a year not yet begun.
+fn through_month(judged: &JudgedMonth, year: i32, today: NaiveDate) -> Option<Month> {
+    if judged.month.year == year {
+        Some(judged.month)
+    } else if year < judged.month.year || year < today.year() {
+        Month::new(year, 12)
+    } else {
+        None
     }
 }

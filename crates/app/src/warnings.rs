@@ -5,12 +5,15 @@
 //! new thresholds) and once a day.
 
 use crate::audit::{self, Change, json};
-use crate::reports::latest_period;
+use crate::projects::{dates_of, ledger_date};
+use crate::reports::judged;
 use crate::{Actor, App, AppError, Result};
+use fengkou_domain::dates::LedgerDate;
+use fengkou_domain::period::JudgedMonth;
 use fengkou_domain::warning::{WarningInput, evaluate};
 use fengkou_domain::{Month, Stage, Wan, WarningSettings};
-use fengkou_storage::entity::{annual_plan, project, report, setting};
-use fengkou_storage::queries::stmt;
+use fengkou_storage::entity::{annual_plan, opening_balance, project, report, setting};
+use fengkou_storage::queries;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter,
@@ -20,41 +23,47 @@ use std::collections::{HashMap, HashSet};
 
 const SETTINGS_KEY: &str = "warning_settings";
 
-/// The month being judged and whether its reports are due yet.
-pub(crate) struct Judged {
-    month: Month,
-    reports_due: bool,
-}
-
 /// Everything the rules need besides the project itself, loaded once per pass.
 pub(crate) struct WarningContext {
     pub settings: WarningSettings,
-    pub judged: Judged,
+    pub judged: JudgedMonth,
     pub today: chrono::NaiveDate,
+}
+
+/// What the rules need to know of one project.
+pub(crate) struct ProjectFacts {
+    pub stage: Stage,
+    pub plan: i64,
+    pub ytd: i64,
+    /// The year's figure includes an opening balance through this month.
+    pub opening_through: Option<Month>,
+    pub planned_start: Option<LedgerDate>,
+    pub actual_start: Option<LedgerDate>,
+    /// It has reported for the judged month (or an opening balance covers it).
+    pub reported: bool,
 }
 
 impl WarningContext {
     pub(crate) async fn load<C: ConnectionTrait>(db: &C, today: chrono::NaiveDate) -> Result<WarningContext> {
-        Ok(WarningContext { settings: load_settings(db).await?, judged: judged_month(db, today).await?, today })
+        Ok(WarningContext { settings: load_settings(db).await?, judged: judged(db, today).await?, today })
     }
 
     /// The colour of a project with these figures for the judged month.
-    pub(crate) fn evaluate(
-        &self,
-        stage: Stage,
-        plan: i64,
-        ytd: i64,
-        planned_start: Option<chrono::NaiveDate>,
-        reported: bool,
-    ) -> fengkou_domain::Warning {
+    pub(crate) fn evaluate(&self, f: &ProjectFacts) -> fengkou_domain::Warning {
+        let month = self.judged.month;
+        let started = f.actual_start.map(|d| Month::of(d.first_day()));
+        // A project owes the judged month's report once it had started by then.
+        let owes = expects_report(f.stage) && started.is_none_or(|s| s <= month) && !f.reported;
         evaluate(
             &WarningInput {
-                stage,
-                annual_plan: Wan::from_yuan(plan),
-                year_to_date: Wan::from_yuan(ytd),
-                planned_start,
-                period: self.judged.month,
-                report_missing: self.judged.reports_due && expects_report(stage) && !reported,
+                stage: f.stage,
+                annual_plan: Wan::from_yuan(f.plan),
+                year_to_date: Wan::from_yuan(f.ytd),
+                opening_through: f.opening_through.filter(|t| t.year == month.year),
+                planned_start: f.planned_start,
+                started,
+                period: month,
+                report_missing: self.judged.reports_due && owes,
             },
             &self.settings,
             self.today,
@@ -67,14 +76,6 @@ impl WarningContext {
     }
 }
 
-async fn judged_month<C: ConnectionTrait>(db: &C, today: chrono::NaiveDate) -> Result<Judged> {
-    Ok(match latest_period(db, today).await? {
-        // Reports count as missing once the deadline has passed or the period is closed.
-        Some(p) => Judged { month: p.month, reports_due: p.overdue || !p.open },
-        None => Judged { month: Month::of(today).prev(), reports_due: false },
-    })
-}
-
 pub(crate) async fn load_settings<C: ConnectionTrait>(db: &C) -> Result<WarningSettings> {
     Ok(setting::Entity::find_by_id(SETTINGS_KEY.to_string())
         .one(db)
@@ -85,12 +86,6 @@ pub(crate) async fn load_settings<C: ConnectionTrait>(db: &C) -> Result<WarningS
 
 fn expects_report(stage: Stage) -> bool {
     stage.is_started() && stage < Stage::FullProduction
-}
-
-#[derive(Debug, FromQueryResult)]
-struct ProjectSum {
-    project_id: i64,
-    amount: i64,
 }
 
 impl App {
@@ -141,39 +136,51 @@ impl App {
             return Ok(());
         };
         let ctx = WarningContext::load(db, today).await?;
-        let judged = &ctx.judged;
+        let month = ctx.judged.month;
         let plan = annual_plan::Entity::find()
             .filter(annual_plan::Column::ProjectId.eq(project_id))
-            .filter(annual_plan::Column::Year.eq(judged.month.year))
+            .filter(annual_plan::Column::Year.eq(month.year))
             .one(db)
             .await?
             .map_or(0, |a| a.amount);
-        let reports = report::Entity::find()
-            .filter(report::Column::ProjectId.eq(project_id))
-            .filter(report::Column::Year.eq(judged.month.year))
-            .filter(report::Column::Month.lte(judged.month.month as i32))
-            .all(db)
+        let ytd = queries::year_to_date(db, month.year, month.month as i32, Some(&[project_id]))
+            .await?
+            .get(&project_id)
+            .copied()
+            .unwrap_or(0);
+        let balance = opening_balance::Entity::find()
+            .filter(opening_balance::Column::ProjectId.eq(project_id))
+            .filter(opening_balance::Column::Year.eq(month.year))
+            .one(db)
             .await?;
-        let ytd: i64 = reports.iter().map(|r| r.completed).sum();
-        let reported = reports.iter().any(|r| r.month == judged.month.month as i32);
-        let row = WarningRow {
-            id: p.id,
-            stage: p.stage,
-            planned_start: p.planned_start,
-            warning_light: p.warning_light,
-            warning_detail: p.warning_detail,
+        let reported = balance.as_ref().is_some_and(|b| b.through_month >= month.month as i32)
+            || report::Entity::find()
+                .filter(report::Column::ProjectId.eq(project_id))
+                .filter(report::Column::Year.eq(month.year))
+                .filter(report::Column::Month.eq(month.month as i32))
+                .one(db)
+                .await?
+                .is_some();
+        let dates = dates_of(&p);
+        let facts = ProjectFacts {
+            stage: Stage::from_code(&p.stage).unwrap_or(Stage::Planning),
+            plan,
+            ytd,
+            opening_through: balance.and_then(|b| Month::new(b.year, b.through_month as u32)),
+            planned_start: dates.planned_start,
+            actual_start: dates.actual_start,
+            reported,
         };
-        store(db, &ctx, &row, plan, ytd, reported).await.map(|_| ())
+        store(db, &ctx, p.id, &p.warning_light, &p.warning_detail, &facts).await.map(|_| ())
     }
 
-    /// Recomputes every project's colour. Set-based: the inputs come from three
+    /// Recomputes every project's colour. Set-based: the inputs come from a few
     /// aggregate queries; projects are walked in id order a batch at a time so that
     /// memory stays flat at any scale; only changed rows are written. Returns how many
     /// changed.
     pub async fn refresh_all_warnings(&self) -> Result<usize> {
         let today = self.today();
         let ctx = WarningContext::load(&self.db, today).await?;
-        let backend = self.db.get_database_backend();
         let (y, m) = (ctx.judged.month.year, ctx.judged.month.month as i32);
         let plans: HashMap<i64, i64> = annual_plan::Entity::find()
             .select_only()
@@ -184,16 +191,16 @@ impl App {
             .await?
             .into_iter()
             .collect();
-        let ytd: HashMap<i64, i64> = ProjectSum::find_by_statement(stmt(
-            backend,
-            "SELECT project_id, CAST(SUM(completed) AS BIGINT) AS amount FROM reports WHERE year = ? AND month <= ? GROUP BY project_id",
-            vec![y.into(), m.into()],
-        ))
-        .all(&self.db)
-        .await?
-        .into_iter()
-        .map(|s| (s.project_id, s.amount))
-        .collect();
+        let ytd = queries::year_to_date(&self.db, y, m, None).await?;
+        let balances: HashMap<i64, i32> = opening_balance::Entity::find()
+            .select_only()
+            .columns([opening_balance::Column::ProjectId, opening_balance::Column::ThroughMonth])
+            .filter(opening_balance::Column::Year.eq(y))
+            .into_tuple::<(i64, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
         let reported: HashSet<i64> = report::Entity::find()
             .select_only()
             .column(report::Column::ProjectId)
@@ -203,6 +210,7 @@ impl App {
             .all(&self.db)
             .await?
             .into_iter()
+            .chain(balances.iter().filter(|(_, through)| **through >= m).map(|(p, _)| *p))
             .collect();
         let mut changed = 0;
         let mut last_id = 0;
@@ -213,6 +221,9 @@ impl App {
                     project::Column::Id,
                     project::Column::Stage,
                     project::Column::PlannedStart,
+                    project::Column::PlannedStartPrecision,
+                    project::Column::ActualStart,
+                    project::Column::ActualStartPrecision,
                     project::Column::WarningLight,
                     project::Column::WarningDetail,
                 ])
@@ -226,9 +237,16 @@ impl App {
             last_id = last.id;
             let txn = self.writer.begin().await?;
             for p in &batch {
-                let plan = plans.get(&p.id).copied().unwrap_or(0);
-                let done = ytd.get(&p.id).copied().unwrap_or(0);
-                if store(&txn, &ctx, p, plan, done, reported.contains(&p.id)).await? {
+                let facts = ProjectFacts {
+                    stage: Stage::from_code(&p.stage).unwrap_or(Stage::Planning),
+                    plan: plans.get(&p.id).copied().unwrap_or(0),
+                    ytd: ytd.get(&p.id).copied().unwrap_or(0),
+                    opening_through: balances.get(&p.id).and_then(|t| Month::new(y, *t as u32)),
+                    planned_start: ledger_date(p.planned_start, &p.planned_start_precision),
+                    actual_start: ledger_date(p.actual_start, &p.actual_start_precision),
+                    reported: reported.contains(&p.id),
+                };
+                if store(&txn, &ctx, p.id, &p.warning_light, &p.warning_detail, &facts).await? {
                     changed += 1;
                 }
             }
@@ -246,6 +264,9 @@ struct WarningRow {
     id: i64,
     stage: String,
     planned_start: Option<chrono::NaiveDate>,
+    planned_start_precision: String,
+    actual_start: Option<chrono::NaiveDate>,
+    actual_start_precision: String,
     warning_light: String,
     warning_detail: String,
 }
@@ -254,20 +275,19 @@ struct WarningRow {
 async fn store<C: ConnectionTrait>(
     db: &C,
     ctx: &WarningContext,
-    p: &WarningRow,
-    plan: i64,
-    ytd: i64,
-    reported: bool,
+    id: i64,
+    stored_light: &str,
+    stored_detail: &str,
+    facts: &ProjectFacts,
 ) -> Result<bool> {
-    let stage = Stage::from_code(&p.stage).unwrap_or(Stage::Planning);
-    let warning = ctx.evaluate(stage, plan, ytd, p.planned_start, reported);
+    let warning = ctx.evaluate(facts);
     let light = warning.light.code();
     let detail = warning.explanation();
-    if p.warning_light != light || p.warning_detail != detail {
+    if stored_light != light || stored_detail != detail {
         project::Entity::update_many()
             .col_expr(project::Column::WarningLight, Expr::value(light))
             .col_expr(project::Column::WarningDetail, Expr::value(detail))
-            .filter(project::Column::Id.eq(p.id))
+            .filter(project::Column::Id.eq(id))
             .exec(db)
             .await?;
         return Ok(true);

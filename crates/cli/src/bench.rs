@@ -124,7 +124,7 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
     }
     if import {
         let t = Instant::now();
-        let bytes = app.export_projects(&cli_actor(), None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let bytes = app.export_projects(&cli_actor(), &Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!(
             "\nexport of the whole ledger: {:.1} s ({:.1} MB)",
             t.elapsed().as_secs_f64(),
@@ -136,11 +136,11 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         fengkou_app::demo::ensure_reference_data(&fresh).await?;
         let t = Instant::now();
         let report =
-            fresh.import_projects(&cli_actor(), &bytes, false).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            fresh.import_projects(&cli_actor(), &bytes, Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("import into a fresh SQLite database: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
         let t = Instant::now();
         let report =
-            fresh.import_projects(&cli_actor(), &bytes, false).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            fresh.import_projects(&cli_actor(), &bytes, Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("re-import of the same file: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
         std::fs::remove_dir_all(&dir).context("remove temp dir")?;
     }
@@ -176,6 +176,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
         weight_formula: "0".into(),
         excellent_from: "90".into(),
         good_from: "80".into(),
+        ..Default::default()
     };
     app.set_meeting_method(&po, meeting, &composite).await.map_err(err)?;
     for i in 0..sites {
@@ -278,7 +279,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     println!(
         "scores saved {saved} of {expected}; rank-ballot lines {ranked} of {expected_ranks}; sheets submitted {submitted} of {judges}"
     );
-    let results = app.meeting_results(meeting).await.map_err(err)?;
+    let results = app.meeting_results(&po, meeting).await.map_err(err)?;
     println!("ranked {} offices from {} submitted sheets", results.offices.len(), results.submitted);
     std::fs::remove_dir_all(&dir).ok();
     if saved != expected || ranked != expected_ranks || submitted != judges || failures > 0 {

@@ -5,7 +5,7 @@ mod bench;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use fengkou_app::demo::{DEMO_USERS, ensure_industries};
-use fengkou_app::ledger::cli_actor;
+use fengkou_app::ledger::{ImportOptions, ImportReport, cli_actor};
 use fengkou_app::{App, AppError};
 use fengkou_domain::Role;
 use std::io::Read;
@@ -95,7 +95,9 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum MeetingCommand {
     /// Recompute a ranking from a ballot file alone (no database), to audit a result.
-    /// Prints JSON `[{"unit", "score", "rank"}]`, best first; void ballots go to stderr.
+    /// Prints JSON `[{"unit", "score", "rank"}]`, best first; with a group column, ranks
+    /// restart at 1 in each group and each place carries its `"group"`. Void ballots go
+    /// to stderr.
     Rank {
         /// CSV with a header: judge,unit,rank[,group] (rank-ballot) or judge,unit,score (score)
         ballots: PathBuf,
@@ -129,12 +131,19 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
-    /// Import projects from a ledger (.xlsx); nothing is written if any row is invalid
+    /// Import projects from a ledger (.xlsx); nothing is written if any row is invalid.
+    /// A column the sheet lacks leaves the stored values alone.
     Projects {
         file: PathBuf,
-        /// Check only; write nothing
+        /// Check only; write nothing. Lists every field that would change.
         #[arg(long)]
         dry_run: bool,
+        /// A blank cell clears the stored value (空白单元格清空原值); by default it keeps it
+        #[arg(long)]
+        clear_blanks: bool,
+        /// Create the 办事处 and industries the sheet names that are not registered yet
+        #[arg(long, alias = "create-missing")]
+        create_offices: bool,
     },
 }
 
@@ -194,14 +203,17 @@ async fn main() -> Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Import { command: ImportCommand::Projects { file, dry_run } } => {
+        Command::Import { command: ImportCommand::Projects { file, dry_run, clear_blanks, create_offices } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
-            match app.import_projects(&cli_actor(), &bytes, dry_run).await {
+            let options = ImportOptions { dry_run, clear_blanks, create_missing: create_offices };
+            match app.import_projects(&cli_actor(), &bytes, options).await {
                 Ok(report) if report.problems.is_empty() => {
+                    print_import(&report);
                     println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
                     Ok(())
                 }
                 Ok(report) => {
+                    print_import(&report);
                     for p in &report.problems {
                         eprintln!("{p}");
                     }
@@ -217,7 +229,8 @@ async fn main() -> Result<()> {
             }
         }
         Command::Export { command: ExportCommand::Projects { file, year } } => {
-            let bytes = app.export_projects(&cli_actor(), year).await.map_err(user_error)?;
+            let query = fengkou_app::projects::ListQuery { year, ..Default::default() };
+            let bytes = app.export_projects(&cli_actor(), &query).await.map_err(user_error)?;
             std::fs::write(&file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
             println!("已导出到 {}", file.display());
             Ok(())
@@ -268,6 +281,41 @@ fn meeting_rank(path: &std::path::Path, method: &str, step: &str, aggregate: &st
             }
             bail!("选票文件有 {} 处问题，未计算", problems.len())
         }
+    }
+}
+
+/// What an import read and would change, for people: the columns and how each was
+/// taken, names not registered, every field that changes, every reading.
+fn print_import(report: &ImportReport) {
+    println!("识别的列：{}", report.columns.join("；"));
+    for n in &report.notes {
+        println!("说明：{n}");
+    }
+    if !report.unknown_offices.is_empty() {
+        println!("系统中没有的办事处：{}", report.unknown_offices.join("、"));
+    }
+    if !report.unknown_industries.is_empty() {
+        println!("系统中没有的产业类别：{}", report.unknown_industries.join("、"));
+    }
+    let created: Vec<&String> = report.created_offices.iter().chain(&report.created_industries).collect();
+    if !created.is_empty() {
+        let verb = if report.dry_run { "将新建" } else { "已新建" };
+        println!("{verb}：{}", created.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、"));
+    }
+    for c in &report.changes {
+        println!("第{}行 {}：", c.row, c.name);
+        for f in &c.fields {
+            println!("  {f}");
+        }
+    }
+    if report.changes.len() < report.updated {
+        println!("（只列出前 {} 个项目的修改）", report.changes.len());
+    }
+    for r in &report.readings {
+        println!("{r}");
+    }
+    if report.readings_total > report.readings.len() {
+        println!("（另有 {} 条读取说明未列出）", report.readings_total - report.readings.len());
     }
 }
 

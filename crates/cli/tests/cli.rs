@@ -65,58 +65,28 @@ fn meeting_rank_recomputes_a_ranking_from_a_file_alone() {
 }
 
 #[test]
-fn users_tokens_import_and_export_from_the_command_line() {
+fn meeting_rank_ranks_within_each_group() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let out = fengkou(&["--db", &db, "user", "add", "admin", "--role", "admin", "--password-stdin"], Some("short\n"));
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("至少8个字符"), "{}", text(&out.stderr));
-    let out = fengkou(
-        &["--db", &db, "user", "add", "admin", "--role", "admin", "--password-stdin"],
-        Some("a-long-password\n"),
+    let ballots = dir.path().join("groups.csv");
+    // Two groups: A and B rank 一组 (湖北路, 天津路) and 二组 (长春路, 南昌路, 延安路).
+    std::fs::write(
+        &ballots,
+        "judge,unit,rank,group\nA,湖北路,1,一组\nA,天津路,2,一组\nA,长春路,2,二组\nA,南昌路,1,二组\nA,延安路,3,二组\n\
+         B,湖北路,2,一组\nB,天津路,1,一组\nB,长春路,1,二组\nB,南昌路,2,二组\nB,延安路,3,二组\n\
+         C,湖北路,1,一组\nC,天津路,2,一组\nC,长春路,1,二组\nC,南昌路,3,二组\nC,延安路,2,二组\n",
+    )
+    .unwrap();
+    let out = fengkou(&["meeting", "rank", ballots.to_str().unwrap(), "--method", "rank-ballot"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ranking: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        ranking,
+        serde_json::json!([
+            {"unit": "湖北路", "score": "99.00", "rank": 1, "group": "一组"},
+            {"unit": "天津路", "score": "98.00", "rank": 2, "group": "一组"},
+            {"unit": "长春路", "score": "99.00", "rank": 1, "group": "二组"},
+            {"unit": "南昌路", "score": "97.00", "rank": 2, "group": "二组"},
+            {"unit": "延安路", "score": "95.00", "rank": 3, "group": "二组"}
+        ])
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = fengkou(&["--db", &db, "token", "create", "admin"], None);
-    assert!(text(&out.stdout).trim().starts_with("fk_"));
-    assert!(fengkou(&["--db", &db, "office", "add", "湖北路办事处"], None).status.success());
-
-    let ledger = dir.path().join("ledger.xlsx");
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    for (c, h) in ["项目名称", "所在办事处", "产业类别", "总投资（万元）"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (r, (name, office)) in [("卓阳兴业城", "湖北路办事处"), ("清洛基地", "火星办事处")].iter().enumerate()
-    {
-        ws.write_string(r as u32 + 1, 0, *name).unwrap();
-        ws.write_string(r as u32 + 1, 1, *office).unwrap();
-        ws.write_string(r as u32 + 1, 2, "智能制造").unwrap();
-        ws.write_string(r as u32 + 1, 3, "1,000").unwrap();
-    }
-    wb.save(&ledger).unwrap();
-    let path = ledger.to_str().unwrap();
-    let out = fengkou(&["--db", &db, "import", "projects", path, "--dry-run"], None);
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("第3行 所在办事处：未知的办事处“火星办事处”"), "{}", text(&out.stderr));
-    let out = fengkou(&["--db", &db, "import", "projects", path], None);
-    assert!(!out.status.success(), "any invalid row rejects the file");
-
-    let good = dir.path().join("good.xlsx");
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    for (c, h) in ["项目名称", "所在办事处", "产业类别"].iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    ws.write_string(1, 0, "卓阳兴业城").unwrap();
-    ws.write_string(1, 1, "湖北路办事处").unwrap();
-    ws.write_string(1, 2, "智能制造").unwrap();
-    wb.save(&good).unwrap();
-    let out = fengkou(&["--db", &db, "import", "projects", good.to_str().unwrap()], None);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("新增 1"), "{}", text(&out.stdout));
-    let exported = dir.path().join("out.xlsx");
-    let out = fengkou(&["--db", &db, "export", "projects", exported.to_str().unwrap()], None);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = fengkou(&["--db", &db, "import", "projects", exported.to_str().unwrap()], None);
-    assert!(text(&out.stdout).contains("新增 0，更新 0，未变 1"), "{}", text(&out.stdout));
 }

@@ -53,6 +53,13 @@ impl BatchList {
     }
 }
 
+/// A batch's name with its year and quarter: "2026年第三季度 第7期“三个一批”".
+pub fn batch_name(seq: i32, held_on: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let quarter = ["一", "二", "三", "四"][(held_on.month0() / 3) as usize];
+    format!("{}年第{quarter}季度 第{seq}期“三个一批”", held_on.year())
+}
+
 /// Share of a list whose projects reached the list's target stage.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Conversion {
@@ -80,6 +87,13 @@ mod tests {
         let c = Conversion::of(BatchList::Sign, &[Stage::Signed, Stage::Started, Stage::Producing, Stage::Negotiating]);
         assert_eq!((c.listed, c.kept), (4, 2));
         assert_eq!(c.percent(), Some(50.0));
+    }
+
+    #[test]
+    fn batch_names_carry_year_and_quarter() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(batch_name(7, d("2026-09-28")), "2026年第三季度 第7期“三个一批”");
+        assert_eq!(batch_name(1, d("2027-01-05")), "2027年第一季度 第1期“三个一批”");
     }
 
     #[test]

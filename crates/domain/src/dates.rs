@@ -74,25 +74,159 @@ pub fn parse_month(raw: &str) -> Result<Month, DateError> {
     }
 }
 
-/// Parses a ledger date. A month alone means its first day; a bare number between 1
-/// and 100000 is taken as an Excel serial (1900 date system).
+/// How much of a date a ledger gave: "2024" is a year, "2024.03" a month, "2024-03-15"
+/// a day. A date of year precision is shown as "2024年" and is due at the end of 2024.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub enum Precision {
+    #[default]
+    Day,
+    Month,
+    Year,
+}
+
+impl Precision {
+    /// Stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Precision::Day => "day",
+            Precision::Month => "month",
+            Precision::Year => "year",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Precision> {
+        [Precision::Day, Precision::Month, Precision::Year].into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// A date as precise as the ledger gave it. `first_day` is the stored date (a month
+/// or a year means its first day); `last_day` is when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LedgerDate {
+    pub date: NaiveDate,
+    pub precision: Precision,
+}
+
+impl LedgerDate {
+    pub fn day(date: NaiveDate) -> LedgerDate {
+        LedgerDate { date, precision: Precision::Day }
+    }
+
+    /// The date as stored, normalised to the first day of its month or year.
+    pub fn new(date: NaiveDate, precision: Precision) -> LedgerDate {
+        let date = match precision {
+            Precision::Day => date,
+            Precision::Month => Month::of(date).first_day(),
+            Precision::Year => NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(date),
+        };
+        LedgerDate { date, precision }
+    }
+
+    pub fn year(year: i32) -> Option<LedgerDate> {
+        Some(LedgerDate { date: NaiveDate::from_ymd_opt(year, 1, 1)?, precision: Precision::Year })
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        self.date
+    }
+
+    /// The last day the date covers: the day itself, the end of the month or the year.
+    pub fn last_day(self) -> NaiveDate {
+        match self.precision {
+            Precision::Day => self.date,
+            Precision::Month => Month::of(self.date).last_day(),
+            Precision::Year => NaiveDate::from_ymd_opt(self.date.year(), 12, 31).unwrap_or(self.date),
+        }
+    }
+
+    /// "2024年", "2024年3月" or "2024-03-15", as people read it.
+    pub fn label(self) -> String {
+        match self.precision {
+            Precision::Day => self.date.to_string(),
+            Precision::Month => Month::of(self.date).label(),
+            Precision::Year => format!("{}年", self.date.year()),
+        }
+    }
+}
+
+/// "2024", "2024-03" or "2024-03-15": what [`parse_ledger_date_precise`] reads back to
+/// the same value (forms and the API use it).
+impl fmt::Display for LedgerDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.precision {
+            Precision::Day => write!(f, "{}", self.date),
+            Precision::Month => write!(f, "{}", Month::of(self.date)),
+            Precision::Year => write!(f, "{}", self.date.year()),
+        }
+    }
+}
+
+/// Years a ledger's date column can hold as a bare number. Excel serials in this range
+/// are days of 1905, which no project has: 2024 in a date column is the year 2024.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// Parses a ledger date. A month alone means its first day; a bare number 1900–2100
+/// is a year, one of five digits an Excel serial (1900 date system: 10000 is 1927).
 pub fn parse_ledger_date(raw: &str) -> Result<NaiveDate, DateError> {
+    parse_ledger_date_precise(raw).map(LedgerDate::first_day)
+}
+
+/// Parses a ledger date and keeps how precise it was: "2024", "2024年" → the year
+/// 2024; "2024.03", "2024年3月" → March 2024; "2024-03-15", an Excel serial → the day.
+pub fn parse_ledger_date_precise(raw: &str) -> Result<LedgerDate, DateError> {
     let trimmed = raw.trim();
     let bad = || DateError::Unrecognised(trimmed.to_string());
-    if let Ok(serial) = trimmed.parse::<f64>()
+    if let Ok(number) = trimmed.parse::<f64>()
         && !trimmed.contains('.')
-        && (1.0..100_000.0).contains(&serial)
+        && (YEARS.contains(&(number as i32)) || (10_000.0..100_000.0).contains(&number))
     {
-        return excel_serial_to_date(serial).ok_or_else(bad);
+        return date_from_number(number).ok_or_else(bad);
     }
     let parts = numeric_parts(trimmed);
     match parts.as_slice() {
         [y, m, d] => NaiveDate::from_ymd_opt(*y as i32, *m, *d)
             .filter(|_| (1900..=2200).contains(&(*y as i32)))
+            .map(LedgerDate::day)
             .ok_or_else(|| DateError::Impossible(trimmed.to_string())),
-        [_, _] | [_] => parse_month(trimmed).map(Month::first_day),
+        [y] if YEARS.contains(&(*y as i32)) => LedgerDate::year(*y as i32).ok_or_else(bad),
+        [_, _] | [_] => parse_month(trimmed).map(|m| LedgerDate { date: m.first_day(), precision: Precision::Month }),
         _ => Err(bad()),
     }
+}
+
+/// A number in a date cell: a year when it is a whole number in [`YEARS`], otherwise
+/// an Excel serial day.
+pub fn date_from_number(number: f64) -> Option<LedgerDate> {
+    if number.fract() == 0.0 && YEARS.contains(&(number as i32)) {
+        return LedgerDate::year(number as i32);
+    }
+    excel_serial_to_date(number).map(LedgerDate::day)
+}
+
+/// Characters that separate the two ends of a period ("2025-2027", "2025年—2027年",
+/// "2025.03至2027.12"). '-' is also a separator inside a date, so every position is
+/// tried until both halves read as dates.
+const RANGE_SEPARATORS: [char; 9] = ['-', '—', '–', '－', '~', '～', '至', '到', '/'];
+
+/// Reads a construction period such as "2025-2027", "2025.03-2027.12" or
+/// "2025年—2027年" into its first and last date. None when it is not a period.
+pub fn parse_period(raw: &str) -> Option<(LedgerDate, LedgerDate)> {
+    let text: String = raw.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    for (i, c) in text.char_indices() {
+        if !RANGE_SEPARATORS.contains(&c) || i == 0 {
+            continue;
+        }
+        // "——" and "--" are one separator.
+        let left = text[..i].trim_end_matches(RANGE_SEPARATORS);
+        let right = text[i + c.len_utf8()..].trim_start_matches(RANGE_SEPARATORS);
+        if left.is_empty() || right.is_empty() {
+            continue;
+        }
+        if let (Ok(a), Ok(b)) = (parse_ledger_date_precise(left), parse_ledger_date_precise(right)) {
+            return Some((a, b));
+        }
+    }
+    None
 }
 
 /// Excel's 1900 date system counts from 1899-12-30 (it believes 1900 was a leap year).
@@ -146,6 +280,8 @@ mod tests {
     #[case::month_chinese("2026年3月", d(2026, 3, 1))]
     #[case::month_dash("2026-3", d(2026, 3, 1))]
     #[case::excel_serial("46096", d(2026, 3, 15))]
+    #[case::year_is_a_year_not_a_serial("2024", d(2024, 1, 1))]
+    #[case::year_with_unit("2024年", d(2024, 1, 1))]
     fn parses_ledger_dates(#[case] raw: &str, #[case] expected: NaiveDate) {
         assert_eq!(parse_ledger_date(raw).unwrap(), expected);
     }
@@ -157,6 +293,47 @@ mod tests {
     #[case::empty("")]
     fn refuses_bad_dates(#[case] raw: &str) {
         assert!(parse_ledger_date(raw).is_err(), "{raw}");
+    }
+
+    #[rstest]
+    #[case::year_text("2024", "2024年", "2024-12-31")]
+    #[case::year_unit("2027年", "2027年", "2027-12-31")]
+    #[case::month("2026.03", "2026年3月", "2026-03-31")]
+    #[case::day("2026-03-15", "2026-03-15", "2026-03-15")]
+    fn dates_keep_their_precision(#[case] raw: &str, #[case] label: &str, #[case] due: &str) {
+        let parsed = parse_ledger_date_precise(raw).unwrap();
+        assert_eq!(parsed.label(), label);
+        assert_eq!(parsed.last_day(), due.parse::<NaiveDate>().unwrap());
+        // What a form or the API shows reads back to the same value.
+        assert_eq!(parse_ledger_date_precise(&parsed.to_string()).unwrap(), parsed);
+    }
+
+    #[rstest]
+    #[case::number_2024(2024.0, Some("2024年"))]
+    #[case::number_1900(1900.0, Some("1900年"))]
+    #[case::serial(46096.0, Some("2026-03-15"))]
+    fn numbers_in_date_cells(#[case] n: f64, #[case] label: Option<&str>) {
+        assert_eq!(date_from_number(n).map(LedgerDate::label).as_deref(), label);
+    }
+
+    #[rstest]
+    #[case::years("2025-2027", "2025年", "2027年")]
+    #[case::months("2025.03-2027.12", "2025年3月", "2027年12月")]
+    #[case::chinese_dash("2025年—2027年", "2025年", "2027年")]
+    #[case::double_dash("2025年——2027年", "2025年", "2027年")]
+    #[case::days("2025-03-01-2027-12-31", "2025-03-01", "2027-12-31")]
+    #[case::zhi("2025年3月至2026年6月", "2025年3月", "2026年6月")]
+    fn construction_periods(#[case] raw: &str, #[case] from: &str, #[case] to: &str) {
+        let (a, b) = parse_period(raw).unwrap();
+        assert_eq!((a.label().as_str(), b.label().as_str()), (from, to));
+    }
+
+    #[rstest]
+    #[case::single_year("2025")]
+    #[case::words("三年")]
+    #[case::one_date("2025-03-01")]
+    fn not_periods(#[case] raw: &str) {
+        assert_eq!(parse_period(raw), None, "{raw}");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`project::Stage`] and [`project::check_transition`]: the stage ladder 谋划 → … → 达产.
 //! - [`progress`]: cumulative figures (年初至今, 开工至今, shares of plans) from monthly reports.
 //! - [`warning`]: the 红黄绿灯 rules, each result carrying the rule that fired and its figures.
+//! - [`period`]: which reporting month the warnings judge (not one that has just opened).
 //! - [`campaign`]: conversion ratios of a "三个一批" batch.
 //! - [`role`]: who may do what.
 
@@ -16,12 +17,13 @@ pub mod campaign;
 pub mod dates;
 pub mod money;
 pub mod observation;
+pub mod period;
 pub mod progress;
 pub mod project;
 pub mod role;
 pub mod warning;
 
-pub use dates::{Month, parse_ledger_date, parse_month};
+pub use dates::{LedgerDate, Month, Precision, parse_ledger_date, parse_ledger_date_precise, parse_month};
 pub use money::Wan;
 pub use project::{Stage, TransitionError, check_transition};
 pub use role::{Actor, Role};

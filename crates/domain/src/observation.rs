@@ -28,7 +28,7 @@ pub struct RankLine {
 }
 
 /// A ballot that does not count, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct VoidBallot {
     pub judge: String,
     pub group: Option<String>,
@@ -227,11 +227,36 @@ pub fn ranking(scores: &[UnitScore]) -> Vec<Ranked> {
     out
 }
 
+/// Where a site's project stands, for the formula's first item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StartKind {
+    /// Started in the meeting's year (新开工, +5).
+    NewStart,
+    /// Under construction (开工 or 建设) since an earlier year (续建, +2).
+    Continuing,
+    /// Neither: not started (谋划, 洽谈, 签约), or in production since an earlier year.
+    /// No start points.
+    Neither,
+}
+
+impl StartKind {
+    /// 续建 points go only to projects under construction (开工 or 建设).
+    pub fn of(started_in_meeting_year: bool, stage: crate::project::Stage) -> StartKind {
+        use crate::project::Stage;
+        if started_in_meeting_year && stage.is_started() {
+            StartKind::NewStart
+        } else if matches!(stage, Stage::Started | Stage::Building) {
+            StartKind::Continuing
+        } else {
+            StartKind::Neither
+        }
+    }
+}
+
 /// What the ledger says about a site, for the points formula (延安 2017).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FormulaFacts {
-    /// Started this year (新开工) rather than continuing (续建).
-    pub new_start: bool,
+    pub start: StartKind,
     /// This year's plan, in 万元.
     pub annual_plan_wan: Decimal,
     pub kind: ProjectKind,
@@ -259,7 +284,11 @@ pub enum ProjectKind {
 pub fn formula_items(f: &FormulaFacts) -> Vec<(&'static str, Decimal)> {
     let wan = |yi: i64| Decimal::from(yi * 10_000);
     let mut items = vec![
-        if f.new_start { ("新开工", Decimal::from(5)) } else { ("续建", Decimal::from(2)) },
+        match f.start {
+            StartKind::NewStart => ("新开工", Decimal::from(5)),
+            StartKind::Continuing => ("续建", Decimal::from(2)),
+            StartKind::Neither => ("未在建（无开工/续建分）", Decimal::ZERO),
+        },
         if f.annual_plan_wan >= wan(10) {
             ("年度计划10亿元以上", Decimal::from(20))
         } else if f.annual_plan_wan >= wan(5) {
@@ -482,6 +511,63 @@ pub fn band(score: Decimal, excellent_from: Decimal, good_from: Decimal) -> &'st
         "良好"
     } else {
         "一般"
+    }
+}
+
+/// How a meeting's offices are put into bands. Score cut-offs fit a 0–100 mark (the
+/// rubric); rank ballots (73–100 for ten offices) and formula points (often above 100)
+/// are banded by shares of the ranking, or every office would be 优秀.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Banding {
+    /// 优秀 from `excellent`, 良好 from `good` points.
+    Scores { excellent: Decimal, good: Decimal },
+    /// The top `excellent` percent of a group's ranking 优秀, the next `good` percent
+    /// 良好, the rest 一般; each share rounded down ("不超过"), so that 30 % of nine
+    /// offices is two.
+    Shares { excellent: Decimal, good: Decimal },
+}
+
+impl Banding {
+    /// "90分以上为优秀、80分以上为良好" or "名次前30%为优秀、其后40%为良好".
+    pub fn describe(&self) -> String {
+        match self {
+            Banding::Scores { excellent, good } => {
+                format!("{}分以上为优秀、{}分以上为良好、其余为一般", excellent.normalize(), good.normalize())
+            }
+            Banding::Shares { excellent, good } => format!(
+                "名次前{}%为优秀、其后{}%为良好、其余为一般（人数向下取整）",
+                excellent.normalize(),
+                good.normalize()
+            ),
+        }
+    }
+}
+
+/// The band of each place in one group's ranking (same order as `ranked`).
+pub fn bands(ranked: &[Ranked], banding: Banding) -> Vec<&'static str> {
+    match banding {
+        Banding::Scores { excellent, good } => ranked
+            .iter()
+            .map(|r| band(r.score.parse().unwrap_or(Decimal::ZERO), excellent, good))
+            .collect(),
+        Banding::Shares { excellent, good } => {
+            let n = Decimal::from(ranked.len());
+            let places = |pct: Decimal| (n * pct / Decimal::ONE_HUNDRED).floor().to_u32().unwrap_or(0);
+            let top = places(excellent);
+            let next = places(excellent + good);
+            ranked
+                .iter()
+                .map(|r| {
+                    if r.rank <= top {
+                        "优秀"
+                    } else if r.rank <= next {
+                        "良好"
+                    } else {
+                        "一般"
+                    }
+                })
+                .collect()
+        }
     }
 }
 

@@ -96,10 +96,11 @@ impl Actor {
         matches!(self.role, Role::Leader | Role::ProjectOffice | Role::Admin)
     }
 
-    /// A meeting's scores and ranking before the project office releases them are
-    /// for the project office and the leaders; once released, for everyone.
+    /// A meeting's scores, ballots, formula items, penalties and bonuses before the
+    /// project office releases them are for the project office and the leaders (not
+    /// the system administrator); once released, for everyone.
     pub fn can_see_meeting_results(&self, released: bool) -> bool {
-        released || self.can_comment()
+        released || matches!(self.role, Role::Leader | Role::ProjectOffice)
     }
 
     /// Open and close periods, run campaign batches, import ledgers.
@@ -145,6 +146,9 @@ mod tests {
         assert!(
             l.can_see_meeting_results(false) && !v.can_see_meeting_results(false) && v.can_see_meeting_results(true)
         );
+        // The administrator runs the system, not the meeting.
+        assert!(!actor(Role::Admin, None).can_see_meeting_results(false));
+        assert!(actor(Role::ProjectOffice, None).can_see_meeting_results(false));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! 红黄绿灯: the warning colour of a project for a reporting month, with the rule that
 //! fired and the figures it fired on, so that every colour can explain itself.
 
-use crate::dates::Month;
+use crate::dates::{LedgerDate, Month};
 use crate::money::Wan;
 use crate::progress::expected_share;
 use crate::project::Stage;
@@ -87,7 +87,12 @@ pub struct WarningInput {
     pub annual_plan: Wan,
     /// Completed from January through `period`.
     pub year_to_date: Wan,
-    pub planned_start: Option<NaiveDate>,
+    /// When `year_to_date` includes a balance imported from a ledger, its last month.
+    pub opening_through: Option<Month>,
+    /// As precise as it is known: a planned start of "2026年" is overdue only in 2027.
+    pub planned_start: Option<LedgerDate>,
+    /// The month the project started; its expected progress counts from then.
+    pub started: Option<Month>,
     /// The reporting month being judged.
     pub period: Month,
     /// The project should have reported for `period` and has not (the app decides
@@ -106,7 +111,7 @@ impl Rule {
     pub fn label(self) -> &'static str {
         match self {
             Rule::BehindSchedule => "投资进度滞后于序时进度",
-            Rule::StartOverdue => "计划开工日期已过仍未开工",
+            Rule::StartOverdue => "计划开工已过未开工",
             Rule::ReportMissing => "本期未报送月报",
         }
     }
@@ -141,8 +146,12 @@ impl Warning {
 pub fn evaluate(input: &WarningInput, settings: &WarningSettings, today: NaiveDate) -> Warning {
     let mut findings = Vec::new();
 
-    if input.stage.is_started() && input.stage < Stage::FullProduction && input.annual_plan > Wan::ZERO {
-        let expected = expected_share(input.period);
+    let expected = expected_share(input.period, input.started);
+    if input.stage.is_started()
+        && input.stage < Stage::FullProduction
+        && input.annual_plan > Wan::ZERO
+        && expected > 0.0
+    {
         let actual = input.year_to_date.percent_of(input.annual_plan).unwrap_or(0.0);
         let behind = expected - actual;
         let light = if behind > settings.red_behind_points {
@@ -153,11 +162,22 @@ pub fn evaluate(input: &WarningInput, settings: &WarningSettings, today: NaiveDa
             None
         };
         if let Some(light) = light {
+            // A project that started this year is judged from its start month.
+            let from = match input.started {
+                Some(s) if s.year == input.period.year && s.month > 1 => {
+                    format!("{}月开工，按{}-{}月计", s.month, s.month, input.period.month)
+                }
+                _ => String::new(),
+            };
+            let opening = match input.opening_through {
+                Some(t) => format!("（含导入的1-{}月完成投资）", t.month),
+                None => String::new(),
+            };
             findings.push(Finding {
                 rule: Rule::BehindSchedule,
                 light,
                 detail: format!(
-                    "{}序时进度 {expected:.1}%，年初至今完成 {} 万元，占年度计划 {} 万元的 {actual:.1}%，落后 {behind:.1} 个百分点（黄灯 ≥{}，红灯 >{}）",
+                    "{}序时进度{from} {expected:.1}%，年初至今完成 {} 万元{opening}，占年度计划 {} 万元的 {actual:.1}%，落后 {behind:.1} 个百分点（黄灯 ≥{}，红灯 >{}）",
                     input.period.label(),
                     input.year_to_date,
                     input.annual_plan,
@@ -168,18 +188,22 @@ pub fn evaluate(input: &WarningInput, settings: &WarningSettings, today: NaiveDa
         }
     }
 
+    // A planned start of "2026年3月" is due by the end of March, of "2026年" by the end
+    // of 2026.
     if let Some(planned) = input.planned_start
         && !input.stage.is_started()
-        && planned < today
+        && planned.last_day() < today
     {
-        let overdue = Month::of(planned).months_until(Month::of(today));
+        let overdue = Month::of(planned.last_day()).months_until(Month::of(today));
         let light = if overdue >= settings.start_overdue_red_months { Light::Red } else { Light::Yellow };
         findings.push(Finding {
             rule: Rule::StartOverdue,
             light,
             detail: format!(
-                "计划开工 {planned}，已逾期 {overdue} 个月，当前阶段“{}”（逾期 {} 个月及以上为红灯）",
-                input.stage, settings.start_overdue_red_months
+                "计划开工 {}，已逾期 {overdue} 个月，当前阶段“{}”（逾期 {} 个月及以上为红灯）",
+                planned.label(),
+                input.stage,
+                settings.start_overdue_red_months
             ),
         });
     }
@@ -206,7 +230,9 @@ mod tests {
             stage,
             annual_plan: Wan::from_wan(plan),
             year_to_date: Wan::from_wan(ytd),
+            opening_through: None,
             planned_start: None,
+            started: None,
             period: Month::new(2026, month).unwrap(),
             report_missing: false,
         }
@@ -242,9 +268,41 @@ mod tests {
     #[case::three_months_overdue("2026-08-01", Light::Red)]
     fn start_overdue(#[case] planned: &str, #[case] light: Light) {
         let mut i = input(Stage::Signed, 0, 0, 11);
-        i.planned_start = Some(planned.parse().unwrap());
+        i.planned_start = Some(LedgerDate::day(planned.parse().unwrap()));
         let w = evaluate(&i, &WarningSettings::default(), today());
         assert_eq!(w.light, light, "{}", w.explanation());
+    }
+
+    #[rstest]
+    // "2026年" is due at the end of 2026: not overdue in November.
+    #[case::year_not_yet_over("2026", Light::Green)]
+    // "2025年" was due by the end of 2025: eleven months overdue.
+    #[case::last_year("2025", Light::Red)]
+    // "2026年10月" is due by 31 October: one month overdue in November.
+    #[case::month("2026.10", Light::Yellow)]
+    fn a_planned_start_is_due_at_the_end_of_its_period(#[case] planned: &str, #[case] light: Light) {
+        let mut i = input(Stage::Signed, 0, 0, 10);
+        i.planned_start = Some(crate::dates::parse_ledger_date_precise(planned).unwrap());
+        let w = evaluate(&i, &WarningSettings::default(), today());
+        assert_eq!(w.light, light, "{}", w.explanation());
+        if light != Light::Green {
+            assert!(w.explanation().starts_with("计划开工已过未开工"), "{}", w.explanation());
+        }
+    }
+
+    #[test]
+    fn a_project_started_in_july_is_judged_from_july() {
+        // Plan 1200, done 600 by October. From January: 83.3% expected, 33.3 behind (red).
+        // From July: 4 of 6 months, 66.7% expected, 16.7 behind (yellow).
+        let mut i = input(Stage::Building, 1200, 600, 10);
+        assert_eq!(evaluate(&i, &WarningSettings::default(), today()).light, Light::Red);
+        i.started = Month::new(2026, 7);
+        let w = evaluate(&i, &WarningSettings::default(), today());
+        assert_eq!(w.light, Light::Yellow, "{}", w.explanation());
+        assert!(w.explanation().contains("7月开工，按7-10月计 66.7%"), "{}", w.explanation());
+        // Started after the judged month: not judged on progress at all.
+        i.started = Month::new(2026, 11);
+        assert_eq!(evaluate(&i, &WarningSettings::default(), today()).light, Light::Green);
     }
 
     #[test]

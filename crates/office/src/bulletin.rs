@@ -17,6 +17,9 @@ use docx_rs::{
 /// Everything the bulletin says; the app composes the words from the results.
 #[derive(Debug, Clone, Default)]
 pub struct Bulletin {
+    /// Printed in red at the top right when set: "草稿" for an unreleased result,
+    /// "更正稿（第2版）" for a correction.
+    pub mark: String,
     /// The issuing body, printed in red on top, e.g. "××区项目建设指挥部办公室".
     pub issuer: String,
     /// 文号, e.g. "区项指办〔2026〕12号".
@@ -88,6 +91,11 @@ fn cell(text: &str, bold: bool) -> TableCell {
 pub fn write_bulletin(b: &Bulletin) -> Result<Vec<u8>, OfficeError> {
     // A4 with the official margins: 37 mm top, 28 mm left (in twips).
     let mut doc = Docx::new().page_margin(PageMargin::new().top(2098).bottom(1984).left(1587).right(1474));
+    if !b.mark.is_empty() {
+        doc = doc.add_paragraph(
+            Paragraph::new().add_run(run(&b.mark, HEADING_FONT, SIZE_3).color("FF0000").bold()).align(AlignmentType::Right),
+        );
+    }
     doc = doc.add_paragraph(
         Paragraph::new().add_run(run(&b.issuer, TITLE_FONT, 64).color("FF0000").bold()).align(AlignmentType::Center),
     );
@@ -133,6 +141,7 @@ mod tests {
 
     pub(crate) fn sample() -> Bulletin {
         Bulletin {
+            mark: String::new(),
             issuer: "××区项目建设指挥部办公室".into(),
             doc_number: "区项指办〔2026〕12号".into(),
             title: "关于2026年第三季度全区项目建设现场观摩评比结果的通报".into(),

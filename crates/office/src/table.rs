@@ -8,8 +8,12 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 #[derive(Debug, Clone)]
 pub enum TableCell {
     Text(String),
+    /// An amount, two decimals.
     Number(f64),
-    /// A percentage given as 0–100.
+    /// A count, written as a whole number.
+    Count(i64),
+    /// A percentage given as 0–100, written as a number in percent format (a
+    /// spreadsheet can sort and sum it); "—" when there is none.
     Percent(Option<f64>),
 }
 
@@ -43,6 +47,8 @@ pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, OfficeError> {
         .set_background_color("#DDEBF7");
     let cell = Format::new().set_border(FormatBorder::Thin);
     let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
+    let whole = Format::new().set_border(FormatBorder::Thin).set_num_format("0");
+    let percent = Format::new().set_border(FormatBorder::Thin).set_num_format("0.0%");
     for sheet in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&sheet.name)?;
@@ -67,7 +73,8 @@ pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, OfficeError> {
                 match value {
                     TableCell::Text(t) => ws.write_string_with_format(r, c, t, &cell)?,
                     TableCell::Number(n) => ws.write_number_with_format(r, c, *n, &num)?,
-                    TableCell::Percent(Some(p)) => ws.write_string_with_format(r, c, format!("{p:.1}%"), &cell)?,
+                    TableCell::Count(n) => ws.write_number_with_format(r, c, *n as f64, &whole)?,
+                    TableCell::Percent(Some(p)) => ws.write_number_with_format(r, c, *p / 100.0, &percent)?,
                     TableCell::Percent(None) => ws.write_string_with_format(r, c, "—", &cell)?,
                 };
             }

@@ -152,6 +152,17 @@ pub mod project {
         pub demo: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// day | month | year: how precise each date is ("2026" is a year).
+        #[sea_orm(column_type = "Text")]
+        pub planned_start_precision: String,
+        #[sea_orm(column_type = "Text")]
+        pub planned_finish_precision: String,
+        #[sea_orm(column_type = "Text")]
+        pub actual_start_precision: String,
+        #[sea_orm(column_type = "Text")]
+        pub actual_finish_precision: String,
+        /// The actual start was taken from the planned start by an import (日期取自计划开工).
+        pub actual_start_inferred: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -502,6 +513,17 @@ pub mod meeting {
         pub weight_rank: String,
         #[sea_orm(column_type = "Text")]
         pub weight_formula: String,
+        /// The bulletin's 文号: prefix and number in the year's series (〔2026〕N号).
+        #[sea_orm(column_type = "Text")]
+        pub doc_prefix: String,
+        pub doc_number: Option<i32>,
+        /// score (cut-offs) | share (top shares of the ranking)
+        #[sea_orm(column_type = "Text")]
+        pub band_mode: String,
+        #[sea_orm(column_type = "Text")]
+        pub excellent_share: String,
+        #[sea_orm(column_type = "Text")]
+        pub good_share: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -583,10 +605,13 @@ pub mod meeting_judge {
         pub user_id: i64,
         #[sea_orm(column_type = "Text")]
         pub username: String,
+        /// The judge's own office (their account's).
         pub own_office_id: Option<i64>,
         pub submitted_at: Option<DateTimeUtc>,
         #[sea_orm(column_type = "Text")]
         pub reopened_reason: String,
+        /// A further office the judge declared a conflict with.
+        pub declared_office_id: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -732,6 +757,134 @@ pub mod meeting_comment {
         #[sea_orm(column_type = "Text")]
         pub body: String,
         pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The year's completed investment through a month, imported from a ledger.
+pub mod opening_balance {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "opening_balances")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub project_id: i64,
+        pub year: i32,
+        pub through_month: i32,
+        pub amount: i64,
+        #[sea_orm(column_type = "Text")]
+        pub username: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A reminder (催报) to an office, or about one project, to file a period's report.
+pub mod reminder {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "reminders")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub year: i32,
+        pub month: i32,
+        pub office_id: i64,
+        pub project_id: Option<i64>,
+        #[sea_orm(column_type = "Text")]
+        pub note: String,
+        #[sea_orm(column_type = "Text")]
+        pub sent_by: String,
+        pub sent_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An office user's request to move a project back down the ladder, decided by the
+/// project office.
+pub mod stage_request {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "stage_requests")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub project_id: i64,
+        #[sea_orm(column_type = "Text")]
+        pub from_stage: String,
+        #[sea_orm(column_type = "Text")]
+        pub to_stage: String,
+        pub on_date: Option<Date>,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        #[sea_orm(column_type = "Text")]
+        pub requested_by: String,
+        pub requested_at: DateTimeUtc,
+        /// pending | approved | rejected
+        #[sea_orm(column_type = "Text")]
+        pub status: String,
+        #[sea_orm(column_type = "Text")]
+        pub decided_by: String,
+        pub decided_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text")]
+        pub decision_reason: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A published meeting result, frozen: version 1 at release, later versions are
+/// corrections with a reason.
+pub mod meeting_release {
+    use sea_orm::entity::prelude::*;
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+    #[sea_orm(table_name = "meeting_releases")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub meeting_id: i64,
+        pub version: i32,
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+        /// The published result as JSON (ranking, parts, top sites, bands, the
+        /// bulletin's words), never recomputed.
+        #[serde(skip)]
+        #[sea_orm(column_type = "Text")]
+        pub snapshot: String,
+        /// The bulletin (.docx) and the workbook (.xlsx) as published, byte for byte.
+        #[serde(skip)]
+        #[sea_orm(column_type = "Blob")]
+        pub bulletin: Vec<u8>,
+        #[serde(skip)]
+        #[sea_orm(column_type = "Blob")]
+        pub workbook: Vec<u8>,
+        #[sea_orm(column_type = "Text")]
+        pub released_by: String,
+        pub released_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

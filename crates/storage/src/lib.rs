@@ -12,6 +12,12 @@ pub mod entity;
 pub mod migration;
 pub mod queries;
 
+/// The last day of a month (queries bind it as a date).
+pub fn month_last_day(year: i32, month: i32) -> chrono::NaiveDate {
+    let first = chrono::NaiveDate::from_ymd_opt(year, month.clamp(1, 12) as u32, 1).unwrap_or_default();
+    first.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt()).unwrap_or(first)
+}
+
 pub use sea_orm::{ConnectionTrait, DatabaseConnection as Db, DatabaseTransaction as Tx, DbErr, TransactionTrait};
 
 use sea_orm::{ConnectOptions, Database};

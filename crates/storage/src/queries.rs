@@ -90,7 +90,8 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-fn filtered(filter: &ProjectFilter) -> sea_orm::Select<project::Entity> {
+/// The projects a filter selects (the ledger page, its export).
+pub fn filtered(filter: &ProjectFilter) -> sea_orm::Select<project::Entity> {
     let mut q = project::Entity::find();
     if let Some(o) = filter.confined_office {
         q = q.filter(project::Column::OfficeId.eq(o));
@@ -157,9 +158,20 @@ pub async fn list_projects<C: ConnectionTrait>(
         ProjectSort::Name => q.order_by(project::Column::Name, Order::Asc),
         ProjectSort::TotalDesc => q.order_by(project::Column::TotalInvestment, Order::Desc),
         ProjectSort::TotalAsc => q.order_by(project::Column::TotalInvestment, Order::Asc),
-        ProjectSort::Stage => q.order_by(project::Column::Stage, Order::Asc),
+        // The pipeline's order (谋划 → 达产) and red → yellow → green, not the codes'
+        // alphabetical order.
+        ProjectSort::Stage => q.order_by(
+            Expr::cust(
+                "CASE stage WHEN 'planning' THEN 0 WHEN 'negotiating' THEN 1 WHEN 'signed' THEN 2 \
+                 WHEN 'started' THEN 3 WHEN 'building' THEN 4 WHEN 'producing' THEN 5 ELSE 6 END",
+            ),
+            Order::Asc,
+        ),
         ProjectSort::Office => q.order_by(project::Column::OfficeId, Order::Asc),
-        ProjectSort::Warning => q.order_by(project::Column::WarningLight, Order::Desc),
+        ProjectSort::Warning => q.order_by(
+            Expr::cust("CASE warning_light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END"),
+            Order::Asc,
+        ),
     };
     let rows = q
         .order_by(project::Column::Id, Order::Desc)
@@ -388,40 +400,53 @@ pub struct OfficeCount {
     pub n: i64,
 }
 
-/// Projects under construction (开工…投产) without a report for the month, per office.
+/// The projects that owe a report for a month: under construction (开工…投产), started
+/// by the end of that month (or without a known start), with no report for it and no
+/// opening balance imported through it (a ledger's "1-10月完成投资" stands for those
+/// months). Written once for the counts and the lists.
+const OWES_REPORT: &str = "p.stage IN ('started', 'building', 'producing') \
+     AND (p.actual_start IS NULL OR p.actual_start <= ?) \
+     AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.project_id = p.id AND r.year = ? AND r.month = ?) \
+     AND NOT EXISTS (SELECT 1 FROM opening_balances b WHERE b.project_id = p.id AND b.year = ? AND b.through_month >= ?)";
+
+fn owes_values(year: i32, month: i32) -> Vec<Value> {
+    let last_day = crate::month_last_day(year, month);
+    vec![last_day.into(), year.into(), month.into(), year.into(), month.into()]
+}
+
+/// Projects that owe a report for the month, per office.
 pub async fn missing_report_counts<C: ConnectionTrait>(
     db: &C,
     year: i32,
     month: i32,
 ) -> Result<Vec<OfficeCount>, DbErr> {
-    let sql = "SELECT p.office_id AS office_id, COUNT(*) AS n FROM projects p \
-               WHERE p.stage IN ('started', 'building', 'producing') \
-               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.project_id = p.id AND r.year = ? AND r.month = ?) \
-               GROUP BY p.office_id";
-    OfficeCount::find_by_statement(stmt(db.get_database_backend(), sql, vec![year.into(), month.into()])).all(db).await
+    let sql = format!("SELECT p.office_id AS office_id, COUNT(*) AS n FROM projects p WHERE {OWES_REPORT} GROUP BY p.office_id");
+    OfficeCount::find_by_statement(stmt(db.get_database_backend(), &sql, owes_values(year, month))).all(db).await
 }
 
-/// The projects that owe a report for the month (all offices or one).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct OwingProject {
+    pub id: i64,
+    pub name: String,
+    pub office_id: i64,
+}
+
+/// The projects that owe a report for the month (all offices or one), by office and
+/// name; at most `limit`.
 pub async fn missing_reports<C: ConnectionTrait>(
     db: &C,
     year: i32,
     month: i32,
     confined: Option<i64>,
-) -> Result<Vec<project::Model>, DbErr> {
-    use sea_orm::sea_query::Query as Q;
-    let reported = Q::select()
-        .column(crate::entity::report::Column::ProjectId)
-        .from(crate::entity::report::Entity)
-        .and_where(Expr::col(crate::entity::report::Column::Year).eq(year))
-        .and_where(Expr::col(crate::entity::report::Column::Month).eq(month))
-        .to_owned();
-    let mut q = project::Entity::find()
-        .filter(project::Column::Stage.is_in(["started", "building", "producing"]))
-        .filter(project::Column::Id.not_in_subquery(reported));
-    if let Some(o) = confined {
-        q = q.filter(project::Column::OfficeId.eq(o));
-    }
-    q.order_by(project::Column::OfficeId, Order::Asc).order_by(project::Column::Name, Order::Asc).all(db).await
+    limit: u64,
+) -> Result<Vec<OwingProject>, DbErr> {
+    let mut values = owes_values(year, month);
+    let clause = office_clause(confined, "p.office_id", &mut values);
+    let sql = format!(
+        "SELECT p.id AS id, p.name AS name, p.office_id AS office_id FROM projects p WHERE {OWES_REPORT}{clause} \
+         ORDER BY p.office_id, p.name LIMIT {limit}"
+    );
+    OwingProject::find_by_statement(stmt(db.get_database_backend(), &sql, values)).all(db).await
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -430,18 +455,127 @@ pub struct MonthSum {
     pub amount: i64,
 }
 
-/// Completed investment per month of `year` over visible projects.
+/// Completed investment per month of `year` over visible projects. An opening balance
+/// imported from a ledger counts at its last month, and the reports it covers do not
+/// count again: the plain sums, minus what balances cover, plus the balances. The
+/// covered part is driven by the (few) balances, so the plain sums keep their index.
 pub async fn completed_by_month<C: ConnectionTrait>(
     db: &C,
     confined: Option<i64>,
     year: i32,
 ) -> Result<Vec<MonthSum>, DbErr> {
+    let backend = db.get_database_backend();
     let mut v: Vec<Value> = vec![year.into()];
     let clause = office_clause(confined, "office_id", &mut v);
-    let sql = format!(
-        "SELECT month, CAST(COALESCE(SUM(completed), 0) AS BIGINT) AS amount FROM reports WHERE year = ?{clause} GROUP BY month ORDER BY month"
+    let plain = format!(
+        "SELECT month, CAST(COALESCE(SUM(completed), 0) AS BIGINT) AS amount FROM reports WHERE year = ?{clause} GROUP BY month"
     );
-    MonthSum::find_by_statement(stmt(db.get_database_backend(), &sql, v)).all(db).await
+    let mut v2: Vec<Value> = vec![year.into()];
+    let clause2 = office_clause(confined, "r.office_id", &mut v2);
+    let covered = format!(
+        "SELECT r.month AS month, CAST(COALESCE(SUM(r.completed), 0) AS BIGINT) AS amount FROM opening_balances b \
+         JOIN reports r ON r.project_id = b.project_id AND r.year = b.year AND r.month <= b.through_month \
+         WHERE b.year = ?{clause2} GROUP BY r.month"
+    );
+    let mut v3: Vec<Value> = vec![year.into()];
+    let clause3 = office_clause(confined, "p.office_id", &mut v3);
+    let balances = format!(
+        "SELECT b.through_month AS month, CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) AS amount FROM opening_balances b \
+         JOIN projects p ON p.id = b.project_id WHERE b.year = ?{clause3} GROUP BY b.through_month"
+    );
+    let (plain, covered, balances) = in_turn(
+        MonthSum::find_by_statement(stmt(backend, &plain, v)).all(db),
+        MonthSum::find_by_statement(stmt(backend, &covered, v2)).all(db),
+        MonthSum::find_by_statement(stmt(backend, &balances, v3)).all(db),
+    )
+    .await?;
+    let mut by_month: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
+    for m in plain.into_iter().chain(balances) {
+        *by_month.entry(m.month).or_default() += m.amount;
+    }
+    for m in covered {
+        *by_month.entry(m.month).or_default() -= m.amount;
+    }
+    Ok(by_month.into_iter().map(|(month, amount)| MonthSum { month, amount }).collect())
+}
+
+async fn in_turn<A, B, C>(
+    a: impl std::future::Future<Output = Result<A, DbErr>>,
+    b: impl std::future::Future<Output = Result<B, DbErr>>,
+    c: impl std::future::Future<Output = Result<C, DbErr>>,
+) -> Result<(A, B, C), DbErr> {
+    // Sequential: on a transaction the three share one connection.
+    Ok((a.await?, b.await?, c.await?))
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ProjectAmount {
+    pub project_id: i64,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct BalanceRow {
+    pub project_id: i64,
+    pub through_month: i32,
+    pub amount: i64,
+}
+
+fn id_clause(ids: Option<&[i64]>, column: &str, values: &mut Vec<Value>) -> String {
+    match ids {
+        Some(ids) => {
+            values.extend(ids.iter().map(|i| Value::from(*i)));
+            let marks = vec!["?"; ids.len()].join(", ");
+            format!(" AND {column} IN ({marks})")
+        }
+        None => String::new(),
+    }
+}
+
+/// Per project, the year's completed investment counted through `month` (the same rule
+/// as `fengkou_domain::progress::Ledger`: reports through the month, those covered by
+/// an opening balance left out, the balance counted; a balance through a later month
+/// is the best figure known). `ids` limits it to some projects.
+pub async fn year_to_date<C: ConnectionTrait>(
+    db: &C,
+    year: i32,
+    month: i32,
+    ids: Option<&[i64]>,
+) -> Result<std::collections::HashMap<i64, i64>, DbErr> {
+    if ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(Default::default());
+    }
+    let backend = db.get_database_backend();
+    let mut v: Vec<Value> = vec![year.into(), month.into()];
+    let clause = id_clause(ids, "project_id", &mut v);
+    let plain = format!(
+        "SELECT project_id, CAST(SUM(completed) AS BIGINT) AS amount FROM reports WHERE year = ? AND month <= ?{clause} GROUP BY project_id"
+    );
+    let mut v2: Vec<Value> = vec![year.into(), month.into()];
+    let clause2 = id_clause(ids, "b.project_id", &mut v2);
+    let covered = format!(
+        "SELECT r.project_id AS project_id, CAST(SUM(r.completed) AS BIGINT) AS amount FROM opening_balances b \
+         JOIN reports r ON r.project_id = b.project_id AND r.year = b.year AND r.month <= b.through_month \
+         WHERE b.year = ? AND r.month <= ?{clause2} GROUP BY r.project_id"
+    );
+    let mut v3: Vec<Value> = vec![year.into()];
+    let clause3 = id_clause(ids, "project_id", &mut v3);
+    let balances =
+        format!("SELECT project_id, through_month, amount FROM opening_balances WHERE year = ?{clause3}");
+    let (plain, covered, balances) = in_turn(
+        ProjectAmount::find_by_statement(stmt(backend, &plain, v)).all(db),
+        ProjectAmount::find_by_statement(stmt(backend, &covered, v2)).all(db),
+        BalanceRow::find_by_statement(stmt(backend, &balances, v3)).all(db),
+    )
+    .await?;
+    let mut out: std::collections::HashMap<i64, i64> = plain.into_iter().map(|p| (p.project_id, p.amount)).collect();
+    for c in covered {
+        *out.entry(c.project_id).or_default() -= c.amount;
+    }
+    for b in balances {
+        *out.entry(b.project_id).or_default() += b.amount;
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -454,18 +588,66 @@ pub struct ProblemReport {
     pub help_needed: String,
 }
 
-/// The latest reports that name a problem. The literal `''` lets both databases use
-/// the partial index ix_reports_with_problems (a bound parameter would not).
+/// The latest reports of a year that name a problem. The literal `''` lets both
+/// databases use the partial index ix_reports_with_problems (a bound parameter would
+/// not).
 pub async fn latest_problem_reports<C: ConnectionTrait>(
     db: &C,
     confined: Option<i64>,
+    year: i32,
     limit: u64,
 ) -> Result<Vec<ProblemReport>, DbErr> {
-    let mut v = Vec::new();
+    let mut v: Vec<Value> = vec![year.into()];
     let clause = office_clause(confined, "office_id", &mut v);
     let sql = format!(
-        "SELECT project_id, office_id, year, month, problems, help_needed FROM reports WHERE problems <> ''{clause} \
+        "SELECT project_id, office_id, year, month, problems, help_needed FROM reports WHERE problems <> '' AND year = ?{clause} \
          ORDER BY year DESC, month DESC, id DESC LIMIT {limit}"
     );
     ProblemReport::find_by_statement(stmt(db.get_database_backend(), &sql, v)).all(db).await
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ProjectStage {
+    pub project_id: i64,
+    pub stage: String,
+}
+
+/// Each project's stage as it stood on `on`: the last step dated on or before it (an
+/// undated registration counts as the first step).
+pub async fn stages_on<C: ConnectionTrait>(db: &C, on: NaiveDate) -> Result<Vec<ProjectStage>, DbErr> {
+    let sql = "SELECT e.project_id AS project_id, e.to_stage AS stage FROM stage_events e \
+               JOIN (SELECT project_id, MAX(id) AS id FROM stage_events WHERE on_date IS NULL OR on_date <= ? GROUP BY project_id) last \
+               ON last.id = e.id";
+    ProjectStage::find_by_statement(stmt(db.get_database_backend(), sql, vec![on.into()])).all(db).await
+}
+
+/// Per office, the year's completed investment through `month` (reports through the
+/// month by the office that filed them, opening balances in, what they cover out).
+pub async fn office_completed_through<C: ConnectionTrait>(
+    db: &C,
+    year: i32,
+    month: i32,
+) -> Result<std::collections::HashMap<i64, i64>, DbErr> {
+    let backend = db.get_database_backend();
+    let plain = "SELECT office_id AS project_id, CAST(COALESCE(SUM(completed), 0) AS BIGINT) AS amount FROM reports \
+                 WHERE year = ? AND month <= ? GROUP BY office_id";
+    let covered = "SELECT r.office_id AS project_id, CAST(COALESCE(SUM(r.completed), 0) AS BIGINT) AS amount FROM opening_balances b \
+                   JOIN reports r ON r.project_id = b.project_id AND r.year = b.year AND r.month <= b.through_month \
+                   WHERE b.year = ? AND r.month <= ? GROUP BY r.office_id";
+    let balances = "SELECT p.office_id AS project_id, CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) AS amount FROM opening_balances b \
+                    JOIN projects p ON p.id = b.project_id WHERE b.year = ? GROUP BY p.office_id";
+    let (plain, covered, balances) = in_turn(
+        ProjectAmount::find_by_statement(stmt(backend, plain, vec![year.into(), month.into()])).all(db),
+        ProjectAmount::find_by_statement(stmt(backend, covered, vec![year.into(), month.into()])).all(db),
+        ProjectAmount::find_by_statement(stmt(backend, balances, vec![year.into()])).all(db),
+    )
+    .await?;
+    let mut out: std::collections::HashMap<i64, i64> = plain.into_iter().map(|p| (p.project_id, p.amount)).collect();
+    for c in covered {
+        *out.entry(c.project_id).or_default() -= c.amount;
+    }
+    for b in balances {
+        *out.entry(b.project_id).or_default() += b.amount;
+    }
+    Ok(out)
 }

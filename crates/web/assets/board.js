@@ -12,8 +12,11 @@
     var judges = document.getElementById('board-judges');
     judges.replaceChildren();
     (data.judges || []).forEach(function (j) {
-      judges.appendChild(text('li', (j.submitted ? '✔ ' : '… ') + j.name + (j.submitted ? '（已提交）' : '（已评 ' + j.scored + ' 项）'), j.submitted ? 'good' : ''));
+      judges.appendChild(text('li', (j.submitted ? '✔ ' : '… ') + j.name + (j.submitted ? '　已提交' : '　已评 ' + j.scored + ' 项'), j.submitted ? 'good' : ''));
     });
+    if (!(data.judges || []).length) judges.appendChild(text('li', data.needs_judges ? '尚未邀请评委' : '按台账积分评比，无需评委', 'muted'));
+    document.getElementById('board-progress').textContent =
+      (data.needs_judges ? data.progress : '') + (data.released ? '　已发布' + (data.version > 1 ? '（更正第' + data.version + '版）' : '') : '');
     var ranking = document.getElementById('board-ranking');
     ranking.replaceChildren();
     document.getElementById('board-wait').hidden = !!data.released;

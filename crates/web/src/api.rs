@@ -221,7 +221,7 @@ async fn get_project(
         leader: d.leader,
         responsible_unit: d.responsible_unit,
         owner_unit: d.owner_unit,
-        planned_finish: d.planned_finish.map(|x| x.to_string()),
+        planned_finish: d.header.planned_finish.map(|x| x.to_string()),
         stage_history: d
             .stages
             .into_iter()
@@ -254,25 +254,43 @@ pub struct TransitionIn {
     stage: String,
     /// The actual date, not in the future, e.g. "2026-04-01"
     date: String,
+    /// The actual start, required when a project that has not started moves past 开工
+    /// (签约 → 建设): the 开工 step is recorded on it.
+    #[serde(default)]
+    actual_start: String,
     /// Required when going back
     #[serde(default)]
     reason: String,
 }
 
-#[utoipa::path(post, path = "/projects/{id}/transitions", request_body = TransitionIn, responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+#[derive(Serialize, ToSchema)]
+pub struct TransitionOut {
+    /// "done", or "requested": an office user's step back waits for the project office.
+    status: String,
+}
+
+#[utoipa::path(post, path = "/projects/{id}/transitions", request_body = TransitionIn, responses((status = 200, body = TransitionOut, description = "done"), (status = 202, body = TransitionOut, description = "a step back requested, for the project office to approve"), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn transition(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
     ApiJson(t): ApiJson<TransitionIn>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(StatusCode, Json<TransitionOut>), ApiError> {
     let to = Stage::from_label(&t.stage)
         .ok_or_else(|| ApiError(AppError::invalid("阶段", format!("无法识别的阶段“{}”", t.stage))))?;
     let mut problems = Vec::new();
-    let date = optional_date("日期", &t.date, &mut problems)
-        .ok_or_else(|| ApiError(AppError::invalid("日期", "请填写有效的日期")))?;
-    state.app.transition(&actor, id, to, date, &t.reason).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let date = optional_date("日期", &t.date, &mut problems);
+    let actual_start = optional_date("实际开工日期", &t.actual_start, &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError(AppError::Invalid(problems)));
+    }
+    let date = date.ok_or_else(|| ApiError(AppError::invalid("日期", "请填写有效的日期")))?;
+    match state.app.transition(&actor, id, to, date, actual_start, &t.reason).await? {
+        fengkou_app::projects::TransitionOutcome::Done => Ok((StatusCode::OK, Json(TransitionOut { status: "done".into() }))),
+        fengkou_app::projects::TransitionOutcome::Requested => {
+            Ok((StatusCode::ACCEPTED, Json(TransitionOut { status: "requested".into() })))
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -280,6 +298,11 @@ pub struct ReportOut {
     id: i64,
     /// "2026-10"
     month: String,
+    /// An opening balance imported from a ledger (the year's completed investment
+    /// through `month`), not a monthly report.
+    opening: bool,
+    /// A monthly report an opening balance covers: not counted again.
+    covered: bool,
     completed_wan: String,
     year_to_date_wan: String,
     since_start_wan: String,
@@ -304,6 +327,8 @@ async fn list_reports(
             .map(|r| ReportOut {
                 id: r.id,
                 month: r.month.to_string(),
+                opening: r.opening,
+                covered: r.covered,
                 completed_wan: money(r.completed),
                 year_to_date_wan: money(r.year_to_date),
                 since_start_wan: money(r.since_start),

@@ -52,6 +52,8 @@ impl FromRequestParts<AppState> for PageUser {
                 let mut page = anon.0;
                 page.user = Some(UserCtx::of(&actor));
                 page.demo = state.app.has_demo_data().await.unwrap_or(false);
+                // Reminders (催报) stay on an office user's pages until the reports are in.
+                page.notices = state.app.reminder_notices(&actor).await.unwrap_or_default();
                 Ok(PageUser { actor, page })
             }
             Ok(None) => {
@@ -77,6 +79,7 @@ impl FromRequestParts<AppState> for AnonPage {
             lang: lang_of(parts),
             user: None,
             demo: false,
+            notices: Vec::new(),
             path: parts.uri.path().to_string(),
         }))
     }

@@ -2,7 +2,7 @@
 //! with a Chinese message per field. Shared by the pages and the JSON API.
 
 use fengkou_domain::project::{FieldError, ProjectHeader};
-use fengkou_domain::{Stage, Wan, parse_ledger_date};
+use fengkou_domain::{LedgerDate, Stage, Wan, parse_ledger_date, parse_ledger_date_precise};
 use serde::{Deserialize, Serialize};
 
 /// A project's header fields as text (a form post or an API body).
@@ -28,10 +28,12 @@ pub struct ProjectForm {
     pub total_investment_wan: String,
     /// This year's 年度计划投资, 万元 as a decimal string
     pub annual_plan_wan: String,
-    /// 计划开工, e.g. "2026-03-01" (also "2026.03", "2026年3月")
+    /// 计划开工, e.g. "2026-03-01" (also "2026.03", "2026年3月", or a year "2026")
     pub planned_start: String,
     pub planned_finish: String,
+    /// Required for a project at 开工 or later.
     pub actual_start: String,
+    pub actual_finish: String,
 }
 
 fn money(field: &'static str, raw: &str, problems: &mut Vec<FieldError>) -> Wan {
@@ -49,6 +51,14 @@ pub fn optional_date(field: &'static str, raw: &str, problems: &mut Vec<FieldErr
         return None;
     }
     parse_ledger_date(raw).map_err(|e| problems.push(FieldError::new(field, e.to_string()))).ok()
+}
+
+/// A date as precise as it was typed ("2026" is a year, "2026.03" a month).
+pub fn optional_ledger_date(field: &'static str, raw: &str, problems: &mut Vec<FieldError>) -> Option<LedgerDate> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    parse_ledger_date_precise(raw).map_err(|e| problems.push(FieldError::new(field, e.to_string()))).ok()
 }
 
 impl ProjectForm {
@@ -76,15 +86,16 @@ impl ProjectForm {
             owner_unit: self.owner_unit.clone(),
             total_investment: money("总投资", &self.total_investment_wan, &mut problems),
             annual_plan: money("年度计划投资", &self.annual_plan_wan, &mut problems),
-            planned_start: optional_date("计划开工", &self.planned_start, &mut problems),
-            planned_finish: optional_date("计划竣工", &self.planned_finish, &mut problems),
-            actual_start: optional_date("实际开工", &self.actual_start, &mut problems),
+            planned_start: optional_ledger_date("计划开工", &self.planned_start, &mut problems),
+            planned_finish: optional_ledger_date("计划竣工", &self.planned_finish, &mut problems),
+            actual_start: optional_ledger_date("实际开工", &self.actual_start, &mut problems),
+            actual_finish: optional_ledger_date("实际竣工", &self.actual_finish, &mut problems),
         };
         if problems.is_empty() { Ok(header) } else { Err(problems) }
     }
 
     pub fn of(h: &ProjectHeader) -> ProjectForm {
-        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let date = |d: Option<LedgerDate>| d.map(|d| d.to_string()).unwrap_or_default();
         ProjectForm {
             code: h.code.clone().unwrap_or_default(),
             name: h.name.clone(),
@@ -101,6 +112,7 @@ impl ProjectForm {
             planned_start: date(h.planned_start),
             planned_finish: date(h.planned_finish),
             actual_start: date(h.actual_start),
+            actual_finish: date(h.actual_finish),
         }
     }
 }

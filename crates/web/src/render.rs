@@ -255,6 +255,8 @@ pub struct Page {
     pub lang: &'static str,
     pub user: Option<UserCtx>,
     pub demo: bool,
+    /// Reminders to file reports, for an office user.
+    pub notices: Vec<fengkou_app::reports::ReminderNotice>,
     pub path: String,
 }
 
@@ -264,6 +266,7 @@ impl Page {
             lang => self.lang,
             user => Serde(&self.user),
             demo => self.demo,
+            notices => Serde(&self.notices),
             path => self.path.clone(),
             ..ctx
         };

@@ -23,7 +23,7 @@ use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::Wan;
 use fengkou_domain::observation::{
-    Aggregation, Criterion, FormulaFacts, Method, ProjectKind, Ranked, ScoreLine, SiteCombination, UnitScore,
+    Aggregation, Criterion, FormulaFacts, Method, ProjectKind, Ranked, ScoreLine, SiteCombination, StartKind, UnitScore,
     aggregate_scores, band, check_criterion_score, formula_items, ranking_by_group, round2, rubric_total,
     unit_from_sites,
 };
@@ -31,7 +31,7 @@ use fengkou_domain::project::{FieldError, Stage};
 use fengkou_office::bulletin::{Bulletin, BulletinTable, Para, write_bulletin};
 use fengkou_storage::entity::{
     annual_plan, industry, meeting, meeting_adjustment, meeting_comment, meeting_criterion, meeting_judge,
-    meeting_office, meeting_rank, meeting_remark, meeting_score, meeting_site, office, project, user,
+    meeting_office, meeting_rank, meeting_release, meeting_remark, meeting_score, meeting_site, office, project, user,
 };
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -67,7 +67,7 @@ fn shown(d: Decimal) -> String {
 }
 
 /// How a meeting is scored, as the project office sets it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MethodSettings {
     pub method: String,
     pub aggregate: String,
@@ -76,8 +76,29 @@ pub struct MethodSettings {
     pub weight_rubric: String,
     pub weight_rank: String,
     pub weight_formula: String,
+    /// score (cut-offs) | share (top shares of the ranking); empty: by the method
+    /// (cut-offs for the rubric, shares otherwise).
+    pub band_mode: String,
     pub excellent_from: String,
     pub good_from: String,
+    pub excellent_share: String,
+    pub good_share: String,
+}
+
+/// Whether a judge must stay out of an office's sites and ranking: their own office,
+/// and any office they declared a conflict with.
+pub(crate) fn conflicts(judge: &meeting_judge::Model, office_id: i64) -> bool {
+    judge.own_office_id == Some(office_id) || judge.declared_office_id == Some(office_id)
+}
+
+/// How a meeting bands its offices.
+pub(crate) fn banding_of(m: &meeting::Model) -> fengkou_domain::observation::Banding {
+    use fengkou_domain::observation::Banding;
+    if m.band_mode == "share" {
+        Banding::Shares { excellent: dec(&m.excellent_share), good: dec(&m.good_share) }
+    } else {
+        Banding::Scores { excellent: dec(&m.excellent_from), good: dec(&m.good_from) }
+    }
 }
 
 impl App {
@@ -107,6 +128,7 @@ impl App {
         Self::require_office(actor)?;
         let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
         let txn = self.writer.begin().await?;
+        let doc_number = next_doc_number(&txn, DEFAULT_DOC_PREFIX, held_on.year(), None).await?;
         let saved = meeting::ActiveModel {
             name: Set(name.to_string()),
             held_on: Set(Some(held_on)),
@@ -123,6 +145,11 @@ impl App {
             weight_rubric: Set("70".into()),
             weight_rank: Set("0".into()),
             weight_formula: Set("30".into()),
+            doc_prefix: Set(DEFAULT_DOC_PREFIX.into()),
+            doc_number: Set(Some(doc_number)),
+            band_mode: Set("score".into()),
+            excellent_share: Set("30".into()),
+            good_share: Set("40".into()),
             ..Default::default()
         }
         .insert(&txn)
@@ -221,17 +248,19 @@ impl App {
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound("用户"))?;
-        let own_office = match declared_office.map(str::trim).filter(|s| !s.is_empty()) {
+        // A declared conflict is added to the judge's own office, never replaces it.
+        let declared = match declared_office.map(str::trim).filter(|s| !s.is_empty()) {
             Some(name) => Some(
                 office::Entity::find()
                     .filter(office::Column::Name.eq(name))
                     .one(&txn)
                     .await?
-                    .ok_or_else(|| AppError::invalid("所属办事处", format!("没有名为“{name}”的办事处")))?
+                    .ok_or_else(|| AppError::invalid("回避办事处", format!("没有名为“{name}”的办事处")))?
                     .id,
             ),
-            None => u.office_id,
-        };
+            None => None,
+        }
+        .filter(|d| Some(*d) != u.office_id);
         if meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .filter(meeting_judge::Column::UserId.eq(u.id))
@@ -245,7 +274,8 @@ impl App {
             meeting_id: Set(meeting_id),
             user_id: Set(u.id),
             username: Set(u.username.clone()),
-            own_office_id: Set(own_office),
+            own_office_id: Set(u.office_id),
+            declared_office_id: Set(declared),
             submitted_at: Set(None),
             reopened_reason: Set(String::new()),
             ..Default::default()
@@ -302,7 +332,24 @@ impl App {
             number("积分公式权重", &s.weight_formula),
         );
         let (excellent, good) = (number("优秀线", &s.excellent_from), number("良好线", &s.good_from));
+        let or_default = |v: &str, d: &'static str| if v.trim().is_empty() { d.to_string() } else { v.to_string() };
+        let (excellent_share, good_share) = (
+            number("优秀比例", &or_default(&s.excellent_share, "30")),
+            number("良好比例", &or_default(&s.good_share, "40")),
+        );
         let method = Method::from_code(&s.method);
+        // Without a choice, bands fit the method: cut-offs for the rubric's 0–100
+        // marks, shares of the ranking for ballots and formula points.
+        let band_mode = match s.band_mode.as_str() {
+            "" if method == Some(Method::Rubric) => "score",
+            "" => "share",
+            "score" => "score",
+            "share" => "share",
+            _ => {
+                problems.push(FieldError::new("等次划分", "须为 按分数线 或 按名次比例"));
+                "score"
+            }
+        };
         if method.is_none() {
             problems.push(FieldError::new("评比方法", "须为 评委打分、排名投票、积分公式 或 综合"));
         }
@@ -318,8 +365,13 @@ impl App {
         if method == Some(Method::Composite) && (w_rubric + w_rank + w_formula).is_zero() {
             problems.push(FieldError::new("综合权重", "至少一项权重须大于0"));
         }
-        if !(good > Decimal::ZERO && excellent > good) {
+        if band_mode == "score" && !(good > Decimal::ZERO && excellent > good) {
             problems.push(FieldError::new("等次", "优秀线须高于良好线，且都大于0"));
+        }
+        if band_mode == "share"
+            && !(excellent_share > Decimal::ZERO && excellent_share + good_share <= Decimal::ONE_HUNDRED)
+        {
+            problems.push(FieldError::new("等次", "优秀比例须大于0，优秀与良好比例合计不超过100%"));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -347,35 +399,178 @@ impl App {
         am.weight_formula = Set(shown(w_formula));
         am.excellent_from = Set(shown(excellent));
         am.good_from = Set(shown(good));
+        am.band_mode = Set(band_mode.to_string());
+        am.excellent_share = Set(shown(excellent_share));
+        am.good_share = Set(shown(good_share));
         let after = am.update(&txn).await?;
         audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
         txn.commit().await?;
         Ok(())
     }
 
-    pub async fn release_results(&self, actor: &Actor, meeting_id: i64, released: bool) -> Result<()> {
+    /// Publishes the results: the ranking, each office's parts, the top sites, the
+    /// bands, the bulletin and the workbook are frozen as version 1; nothing later
+    /// (reports, edits, settings) changes them. Every invited judge must have
+    /// submitted, or the early release needs a reason. Once released, publishing again
+    /// is a correction: a new version, with its reason, shown as such.
+    pub async fn release_results(&self, actor: &Actor, meeting_id: i64, reason: &str) -> Result<i32> {
         Self::require_office(actor)?;
+        let reason = reason.trim();
+        if reason.chars().count() > 500 || reason.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(AppError::invalid("原因", "不超过500个字"));
+        }
+        let view = self.meeting(meeting_id).await?;
+        let previous = self.latest_release(meeting_id).await?;
+        let mut results = self.live_results(meeting_id).await?;
+        let waiting: Vec<&str> =
+            view.judges.iter().filter(|j| !j.submitted).map(|j| j.display_name.as_str()).collect();
+        match &previous {
+            None if !waiting.is_empty() && reason.is_empty() => {
+                return Err(AppError::Rejected(format!(
+                    "还有{}/{}名评委未提交（{}）：请等他们提交，或填写提前发布的原因",
+                    waiting.len(),
+                    view.judges.len(),
+                    waiting.join("、")
+                )));
+            }
+            Some(_) if reason.is_empty() => {
+                return Err(AppError::invalid("更正原因", "结果已发布；发布更正版须写明原因"));
+            }
+            Some(p) => {
+                let published: Results = serde_json::from_str(&p.snapshot).unwrap_or_else(|_| results.clone());
+                if serde_json::to_value(&published.offices).ok() == serde_json::to_value(&results.offices).ok()
+                    && serde_json::to_value(&published.top_sites).ok() == serde_json::to_value(&results.top_sites).ok()
+                {
+                    return Err(AppError::Rejected("当前计算结果与已发布的版本相同，无需更正".into()));
+                }
+            }
+            None => {}
+        }
+        let version = previous.as_ref().map_or(1, |p| p.version + 1);
+        let now = Utc::now();
+        let mut versions: Vec<(i32, chrono::DateTime<Utc>, String)> = meeting_release::Entity::find()
+            .filter(meeting_release::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_release::Column::Version)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|v| (v.version, v.released_at, v.reason))
+            .collect();
+        versions.push((version, now, reason.to_string()));
+        results.published = Some(Publication {
+            version,
+            released_at: now,
+            released_by: actor.username.clone(),
+            reason: reason.to_string(),
+            versions,
+        });
+        let mark = if version > 1 { format!("更正稿（第{version}版）") } else { String::new() };
+        let bulletin = self.compose_bulletin(&view, &results, &mark).await?;
+        let workbook = self.compose_workbook(&view, &results).await?;
+        let mut snapshot = results.clone();
+        snapshot.published = None;
+        let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Rejected(e.to_string()))?;
         let txn = self.writer.begin().await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
+        // Two releases at once: the second finds the version taken (unique index).
+        let saved = meeting_release::ActiveModel {
+            meeting_id: Set(meeting_id),
+            version: Set(version),
+            reason: Set(reason.to_string()),
+            snapshot: Set(snapshot),
+            bulletin: Set(bulletin),
+            workbook: Set(workbook),
+            released_by: Set(actor.username.clone()),
+            released_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Rejected("该结果刚刚已被发布，请刷新页面后再看".into())
+            }
+            _ => AppError::Storage(e),
+        })?;
         let mut am = m.into_active_model();
-        am.released = Set(released);
+        am.released = Set(true);
         am.update(&txn).await?;
         audit::record(
             &txn,
             &actor.username,
             Change {
-                action: if released { "release" } else { "withdraw" },
+                action: if version == 1 { "release" } else { "correct" },
                 entity: "meeting",
                 entity_id: Some(meeting_id),
                 project_id: None,
                 before: None,
-                after: None,
+                after: Some(serde_json::json!({
+                    "version": version,
+                    "reason": reason,
+                    "release_id": saved.id,
+                    "submitted": format!("{}/{}", results.submitted, results.judges),
+                })),
             },
         )
         .await?;
         txn.commit().await?;
+        Ok(version)
+    }
+
+    /// Sets the bulletin's 文号 (the prefix and the number in the year's series),
+    /// until the results are released. A number is used once a year per prefix.
+    pub async fn set_doc_number(&self, actor: &Actor, meeting_id: i64, prefix: &str, number: i32) -> Result<()> {
+        Self::require_office(actor)?;
+        let prefix = prefix.trim();
+        if prefix.is_empty() || prefix.chars().count() > 20 || prefix.chars().any(char::is_control) {
+            return Err(AppError::invalid("发文字号", "机关代字须为1到20个字"));
+        }
+        if !(1..=9999).contains(&number) {
+            return Err(AppError::invalid("文号", "序号须在1到9999之间"));
+        }
+        let txn = self.writer.begin().await?;
+        let m = self.meeting_row(&txn, meeting_id).await?;
+        if m.released {
+            return Err(AppError::Rejected("结果已发布，文号不能再改".into()));
+        }
+        let year = m.held_on.map_or_else(|| self.today().year(), |d| d.year());
+        let taken = meeting::Entity::find()
+            .filter(meeting::Column::Id.ne(meeting_id))
+            .filter(meeting::Column::DocPrefix.eq(prefix))
+            .filter(meeting::Column::DocNumber.eq(number))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .find(|o| o.held_on.map_or(year, |d| d.year()) == year);
+        if let Some(other) = taken {
+            return Err(AppError::invalid("文号", format!("{prefix}〔{year}〕{number}号已用于“{}”", other.name)));
+        }
+        let before = json(&m);
+        let mut am = m.into_active_model();
+        am.doc_prefix = Set(prefix.to_string());
+        am.doc_number = Set(Some(number));
+        let after = am.update(&txn).await?;
+        audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
+        txn.commit().await?;
         Ok(())
     }
+}
+
+/// The usual 机关代字 of the district's project office.
+pub const DEFAULT_DOC_PREFIX: &str = "区项指办";
+
+/// The next free number in a prefix's series for a year.
+async fn next_doc_number<C: ConnectionTrait>(db: &C, prefix: &str, year: i32, except: Option<i64>) -> Result<i32> {
+    let used = meeting::Entity::find()
+        .filter(meeting::Column::DocPrefix.eq(prefix))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|m| Some(m.id) != except && m.held_on.is_some_and(|d| d.year() == year))
+        .filter_map(|m| m.doc_number)
+        .max()
+        .unwrap_or(0);
+    Ok(used + 1)
 }
 
 /// A meeting's name (1–100 characters) and dates (a one-day meeting has no end date;
@@ -405,6 +600,6 @@ pub mod scoring;
 mod view;
 
 pub use plan::{CriterionLine, RouteLine, ScopeLine};
-pub use results::{Ballots, History, OfficeResult, Results, SiteResult};
+pub use results::{Ballots, Download, History, OfficeResult, Publication, Results, SiteResult};
 pub use scoring::{JudgeSheet, RankRow, SheetSite};
 pub use view::{AdjustmentView, CommentView, JudgeView, MeetingSummary, MeetingView, ScopeOffice, SiteView};

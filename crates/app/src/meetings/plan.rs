@@ -479,17 +479,34 @@ impl App {
         Ok(())
     }
 
-    /// A photo of a site on this meeting's route (judges from any office may see the
-    /// sites they visit, and nothing else).
-    pub async fn meeting_photo(&self, meeting_id: i64, photo_id: i64) -> Result<fengkou_storage::entity::photo::Model> {
+    /// A photo of a site on this meeting's route, for those who may see that site:
+    /// the meeting's judges (from any office), the project office, the leaders and the
+    /// site's own office.
+    pub async fn meeting_photo(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        photo_id: i64,
+    ) -> Result<fengkou_storage::entity::photo::Model> {
         use fengkou_storage::entity::photo;
         let ph = photo::Entity::find_by_id(photo_id).one(&self.db).await?.ok_or(AppError::NotFound("照片"))?;
-        let on_route = meeting_site::Entity::find()
+        let site = meeting_site::Entity::find()
             .filter(meeting_site::Column::MeetingId.eq(meeting_id))
             .filter(meeting_site::Column::ProjectId.eq(ph.project_id))
             .one(&self.db)
             .await?
+            .ok_or(AppError::NotFound("照片"))?;
+        let is_judge = meeting_judge::Entity::find()
+            .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_judge::Column::UserId.eq(actor.user_id))
+            .one(&self.db)
+            .await?
             .is_some();
-        if on_route { Ok(ph) } else { Err(AppError::NotFound("照片")) }
+        let own_office = actor.role == fengkou_domain::Role::OfficeUser && actor.office_id == Some(site.office_id);
+        if is_judge || own_office || actor.can_see_meeting_results(false) {
+            Ok(ph)
+        } else {
+            Err(AppError::forbidden("只有本次观摩的评委、项目办、区领导和该观摩点所在办事处可以查看照片"))
+        }
     }
 }

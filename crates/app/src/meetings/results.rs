@@ -6,9 +6,11 @@
 //! can be traced back; the workbook carries every ballot.
 
 use super::*;
-use fengkou_domain::observation::{RankLine, VoidBallot, composite, most_improved, rank_ballots};
+use fengkou_domain::observation::{Banding, RankLine, VoidBallot, bands, composite, most_improved, rank_ballots};
+use fengkou_storage::entity::meeting_release;
+use serde::Deserialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SiteResult {
     pub site_id: i64,
     pub project: String,
@@ -17,14 +19,14 @@ pub struct SiteResult {
     pub judges: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OfficeResult {
     /// The group the office is ranked in (empty: no groups).
     pub group: String,
     pub office: String,
     pub score: String,
     pub rank: u32,
-    pub band: &'static str,
+    pub band: String,
     /// The parts the score is made of, as published (two decimals).
     pub rubric: Option<String>,
     pub ranked: Option<String>,
@@ -35,13 +37,13 @@ pub struct OfficeResult {
     pub change: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
-    pub method_label: &'static str,
+    pub method_label: String,
     pub offices: Vec<OfficeResult>,
     pub top_sites: Vec<SiteResult>,
     /// Which number ranks the sites: the judges' scores or the points formula.
-    pub site_basis: &'static str,
+    pub site_basis: String,
     pub void_ballots: Vec<VoidBallot>,
     pub submitted: usize,
     pub judges: usize,
@@ -49,6 +51,22 @@ pub struct Results {
     pub previous: Option<String>,
     /// 争先进位: offices that gained places, most first.
     pub most_improved: Vec<(String, i64)>,
+    /// How the bands were drawn, in words.
+    pub banding: String,
+    /// Set when these are the published results: which version, when, by whom, and
+    /// why (an early release's reason, or a correction's).
+    pub published: Option<Publication>,
+}
+
+/// A published version of a meeting's results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Publication {
+    pub version: i32,
+    pub released_at: chrono::DateTime<Utc>,
+    pub released_by: String,
+    pub reason: String,
+    /// Every version so far, oldest first: (version, when, reason).
+    pub versions: Vec<(i32, chrono::DateTime<Utc>, String)>,
 }
 
 /// Rankings of every released meeting, oldest first, for a chart of rank over time.
@@ -115,9 +133,12 @@ impl App {
                 .filter(meeting_score::Column::MeetingId.eq(view.id))
                 .all(&self.db)
                 .await?;
+            let declined = self.declines(view.id).await?;
             let mut lines = Vec::new();
             for j in &submitted {
-                for site in &view.sites {
+                // A judge who declined a site does not score it: the site's score is
+                // the other judges'.
+                for site in view.sites.iter().filter(|s| !declined.contains_key(&(j.id, s.id))) {
                     let entered: Vec<(String, Decimal)> = view
                         .criterion_ids
                         .iter()
@@ -171,7 +192,7 @@ impl App {
             .filter(meeting_adjustment::Column::MeetingId.eq(view.id))
             .all(&self.db)
             .await?;
-        let (excellent, good) = (dec(&m.excellent_from), dec(&m.good_from));
+        let banding = banding_of(&m);
         let uses_formula =
             matches!(method, Method::Formula) || (method == Method::Composite && w_formula > Decimal::ZERO);
         let mut unit_scores: Vec<(String, UnitScore)> = Vec::new();
@@ -216,13 +237,25 @@ impl App {
             ));
             parts_of.insert(o.name.clone(), Parts { rubric, ranked, formula, adjustment });
         }
-        let offices = ranking_by_group(&unit_scores)
+        let ranked_by_group = ranking_by_group(&unit_scores);
+        // Bands are drawn within each group's ranking.
+        let mut banded: Vec<&'static str> = Vec::with_capacity(ranked_by_group.len());
+        let mut start = 0;
+        while start < ranked_by_group.len() {
+            let group = &ranked_by_group[start].0;
+            let end = ranked_by_group[start..].iter().position(|(g, _)| g != group).map_or(ranked_by_group.len(), |n| start + n);
+            let places: Vec<Ranked> = ranked_by_group[start..end].iter().map(|(_, r)| r.clone()).collect();
+            banded.extend(bands(&places, banding));
+            start = end;
+        }
+        let offices = ranked_by_group
             .into_iter()
-            .map(|(group, r): (String, Ranked)| {
+            .zip(banded)
+            .map(|((group, r), band): ((String, Ranked), &'static str)| {
                 let Parts { rubric, ranked, formula, adjustment } = parts_of.get(&r.unit).copied().unwrap_or_default();
                 OfficeResult {
                     group,
-                    band: band(dec(&r.score), excellent, good),
+                    band: band.to_string(),
                     rubric: rubric.map(published),
                     ranked: ranked.map(published),
                     formula: formula.map(published),
@@ -268,21 +301,25 @@ impl App {
             .collect();
         top_sites.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.project.cmp(&b.1.project)));
         Ok(Results {
-            method_label: method.label(),
+            method_label: method.label().to_string(),
             offices,
             top_sites: top_sites.into_iter().take(10).map(|(_, s)| s).collect(),
-            site_basis,
+            site_basis: site_basis.to_string(),
             void_ballots,
             submitted: submitted.len(),
             judges: judges.len(),
             previous: None,
             most_improved: Vec::new(),
+            banding: banding.describe(),
+            published: None,
         })
     }
 
-    /// Results from the submitted sheets by the meeting's method, ranked (within
-    /// groups) and banded, with places gained since the previous released meeting.
-    pub async fn meeting_results(&self, meeting_id: i64) -> Result<Results> {
+    /// Results computed now from the submitted sheets by the meeting's method, ranked
+    /// (within groups) and banded, with places gained since the previous released
+    /// meeting's published ranking. Before release this is the ranking in progress; after
+    /// it, a correction in preparation (the published one never changes).
+    pub(crate) async fn live_results(&self, meeting_id: i64) -> Result<Results> {
         let view = self.meeting(meeting_id).await?;
         let mut results = self.compute_results(&view).await?;
         let m = self.meeting_row(&self.db, meeting_id).await?;
@@ -295,8 +332,9 @@ impl App {
             .await?
             .into_iter()
             .find(|e| (e.held_on, e.id) < (m.held_on, m.id));
-        if let Some(previous) = earlier {
-            let before = self.compute_results(&self.meeting(previous.id).await?).await?;
+        if let Some(previous) = earlier
+            && let Some(before) = self.published_results(previous.id).await?
+        {
             let as_ranked = |r: &Results| -> Vec<Ranked> {
                 r.offices
                     .iter()
@@ -313,9 +351,58 @@ impl App {
         Ok(results)
     }
 
-    /// Every ballot of a meeting as entered (submitted or not), for recomputation.
-    pub async fn meeting_ballots(&self, meeting_id: i64) -> Result<Ballots> {
+    /// The results as published: the latest version frozen at release (later reports,
+    /// edits and settings change nothing in it). None before release.
+    pub async fn published_results(&self, meeting_id: i64) -> Result<Option<Results>> {
+        let versions = meeting_release::Entity::find()
+            .filter(meeting_release::Column::MeetingId.eq(meeting_id))
+            .order_by_asc(meeting_release::Column::Version)
+            .all(&self.db)
+            .await?;
+        let Some(latest) = versions.last() else { return Ok(None) };
+        let mut results: Results = serde_json::from_str(&latest.snapshot).map_err(|e| {
+            AppError::Rejected(format!("观摩活动 {meeting_id} 第{}版发布结果无法读取：{e}", latest.version))
+        })?;
+        results.published = Some(Publication {
+            version: latest.version,
+            released_at: latest.released_at,
+            released_by: latest.released_by.clone(),
+            reason: latest.reason.clone(),
+            versions: versions.iter().map(|v| (v.version, v.released_at, v.reason.clone())).collect(),
+        });
+        Ok(Some(results))
+    }
+
+    /// The results the actor may see: the published ones once released; before that
+    /// the ranking in progress, for the project office and the leaders only.
+    pub async fn meeting_results(&self, actor: &Actor, meeting_id: i64) -> Result<Results> {
+        if let Some(published) = self.published_results(meeting_id).await? {
+            return Ok(published);
+        }
         self.meeting_row(&self.db, meeting_id).await?;
+        if !actor.can_see_meeting_results(false) {
+            return Err(AppError::forbidden("评比结果尚未发布"));
+        }
+        self.live_results(meeting_id).await
+    }
+
+    /// The ranking computed now, beside the published one: before release the only
+    /// one; after it, what a correction would publish. For the project office and
+    /// the leaders.
+    pub async fn draft_results(&self, actor: &Actor, meeting_id: i64) -> Result<Results> {
+        if !actor.can_see_meeting_results(false) {
+            return Err(AppError::forbidden("只有项目办和区领导可以查看未发布的评比计算"));
+        }
+        self.live_results(meeting_id).await
+    }
+
+    /// Every ballot of a meeting as entered (submitted or not), for recomputation: for
+    /// the project office and the leaders, and for everyone once released.
+    pub async fn meeting_ballots(&self, actor: &Actor, meeting_id: i64) -> Result<Ballots> {
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        if !actor.can_see_meeting_results(m.released) {
+            return Err(AppError::forbidden("评比结果尚未发布"));
+        }
         let judges: HashMap<i64, meeting_judge::Model> = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .all(&self.db)
@@ -350,7 +437,7 @@ impl App {
         Ok(Ballots { scores, ranks })
     }
 
-    /// Every released meeting's ranking, oldest first, per office.
+    /// Every released meeting's published ranking, oldest first, per office.
     pub async fn meeting_history(&self) -> Result<History> {
         let released = meeting::Entity::find()
             .filter(meeting::Column::Released.eq(true))
@@ -361,7 +448,7 @@ impl App {
         let mut meetings = Vec::new();
         let mut rankings = Vec::new();
         for m in released {
-            let r = self.compute_results(&self.meeting(m.id).await?).await?;
+            let Some(r) = self.published_results(m.id).await? else { continue };
             meetings.push((m.id, m.name, m.held_on));
             rankings.push(r.offices);
         }
@@ -379,11 +466,59 @@ impl App {
         Ok(History { meetings, offices })
     }
 
-    /// The bulletin (通报) as a Word document, its words composed from the results.
-    pub async fn meeting_bulletin(&self, meeting_id: i64) -> Result<Vec<u8>> {
+    /// The bulletin (通报) as the actor may have it: once released, the published
+    /// version byte for byte; before, a draft marked 草稿 for the project office and
+    /// the leaders.
+    pub async fn meeting_bulletin(&self, actor: &Actor, meeting_id: i64) -> Result<Download> {
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        if let Some(v) = self.latest_release(meeting_id).await? {
+            let mark = if v.version > 1 { format!("（更正第{}版）", v.version) } else { String::new() };
+            return Ok(Download { filename: file_name(&m, &format!("通报{mark}"), "docx"), bytes: v.bulletin });
+        }
+        let r = self.draft_results(actor, meeting_id).await?;
         let view = self.meeting(meeting_id).await?;
-        let r = self.meeting_results(meeting_id).await?;
-        let comments = self.meeting_comments(meeting_id).await?;
+        let bytes = self.compose_bulletin(&view, &r, "草稿（评比结果尚未发布）").await?;
+        Ok(Download { filename: file_name(&m, "通报（草稿）", "docx"), bytes })
+    }
+
+    /// All ballots and the computation, as the actor may have them: once released,
+    /// the workbook published with the result; before, the one in progress for the
+    /// project office and the leaders.
+    pub async fn meeting_workbook(&self, actor: &Actor, meeting_id: i64) -> Result<Download> {
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        if let Some(v) = self.latest_release(meeting_id).await? {
+            let mark = if v.version > 1 { format!("（更正第{}版）", v.version) } else { String::new() };
+            return Ok(Download { filename: file_name(&m, &format!("评分明细{mark}"), "xlsx"), bytes: v.workbook });
+        }
+        let r = self.draft_results(actor, meeting_id).await?;
+        let view = self.meeting(meeting_id).await?;
+        let bytes = self.compose_workbook(&view, &r).await?;
+        Ok(Download { filename: file_name(&m, "评分明细（未发布）", "xlsx"), bytes })
+    }
+
+    /// The sites each judge declined: (judge, site) → reason.
+    pub(super) async fn declines(&self, meeting_id: i64) -> Result<HashMap<(i64, i64), String>> {
+        Ok(meeting_remark::Entity::find()
+            .filter(meeting_remark::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_remark::Column::DeclinedReason.ne(""))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| ((r.judge_id, r.site_id), r.declined_reason))
+            .collect())
+    }
+
+    pub(super) async fn latest_release(&self, meeting_id: i64) -> Result<Option<meeting_release::Model>> {
+        Ok(meeting_release::Entity::find()
+            .filter(meeting_release::Column::MeetingId.eq(meeting_id))
+            .order_by_desc(meeting_release::Column::Version)
+            .one(&self.db)
+            .await?)
+    }
+
+    /// The bulletin's words, composed from the results.
+    pub(super) async fn compose_bulletin(&self, view: &MeetingView, r: &Results, mark: &str) -> Result<Vec<u8>> {
+        let comments = self.meeting_comments(view.id).await?;
         let date = view.held_on.map(|d| format!("{}年{}月{}日", d.year(), d.month(), d.day())).unwrap_or_default();
         let until = match (view.held_on, view.ends_on) {
             (Some(s), Some(e)) if (s.year(), s.month()) == (e.year(), e.month()) => format!("至{}日", e.day()),
@@ -392,7 +527,7 @@ impl App {
             _ => String::new(),
         };
         let judged = if view.needs_rubric || view.needs_rank {
-            format!("{}名评委", r.submitted)
+            format!("{}名评委（{}/{}名评委已提交）", r.submitted, r.submitted, r.judges)
         } else {
             "按台账积分办法".to_string()
         };
@@ -466,9 +601,18 @@ impl App {
         if view.has_groups {
             office_header.insert(0, "分组".into());
         }
+        if let Some(p) = &r.published
+            && p.version > 1
+        {
+            paragraphs.insert(
+                0,
+                Para::Text(format!("（本通报为第{}版更正稿，更正原因：{}）", p.version, p.reason)),
+            );
+        }
         let bulletin = Bulletin {
+            mark: mark.to_string(),
             issuer: "区项目建设指挥部办公室".into(),
-            doc_number: format!("区项指办〔{}〕{}号", view.held_on.map_or(0, |d| d.year()), view.id),
+            doc_number: view.doc_number.clone(),
             title: format!("关于{}评比结果的通报", view.name),
             addressees: "各办事处，区直有关部门：".into(),
             paragraphs,
@@ -505,12 +649,11 @@ impl App {
     }
 
     /// All ballots and the computation, for anyone who wants to check the result:
-    /// the ranking with its parts, every judge's rubric scores, every rank ballot,
-    /// the points formula item by item, and the bonus/penalty items.
-    pub async fn meeting_workbook(&self, meeting_id: i64) -> Result<Vec<u8>> {
+    /// the ranking with its parts, every judge's rubric scores and declines, every rank
+    /// ballot, the points formula item by item, and the bonus/penalty items.
+    pub(super) async fn compose_workbook(&self, view: &MeetingView, r: &Results) -> Result<Vec<u8>> {
         use fengkou_office::table::{Sheet, TableCell, write_sheets};
-        let view = self.meeting(meeting_id).await?;
-        let r = self.meeting_results(meeting_id).await?;
+        let meeting_id = view.id;
         let judges =
             meeting_judge::Entity::find().filter(meeting_judge::Column::MeetingId.eq(meeting_id)).all(&self.db).await?;
         let scores =
@@ -556,6 +699,17 @@ impl App {
                 });
                 detail.push(row);
             }
+        }
+        for ((judge_id, site_id), reason) in self.declines(meeting_id).await? {
+            let (Some(j), Some(site)) =
+                (judges.iter().find(|j| j.id == judge_id), view.sites.iter().find(|s| s.id == site_id))
+            else {
+                continue;
+            };
+            let mut row = vec![text(&j.username), text(status(j)), text(&site.project), text(&site.office)];
+            row.extend(view.criteria.iter().map(|_| text("—")));
+            row.push(text(&format!("回避：{reason}")));
+            detail.push(row);
         }
         let step = dec(&self.meeting_row(&self.db, meeting_id).await?.rank_step);
         let mut rank_rows = Vec::new();
@@ -620,7 +774,7 @@ impl App {
                             TableCell::Number(f64::from(o.rank)),
                             text(&o.office),
                             number(&o.score),
-                            text(o.band),
+                            text(&o.band),
                             optional(&o.rubric),
                             optional(&o.ranked),
                             optional(&o.formula),
@@ -678,4 +832,24 @@ impl App {
         ];
         write_sheets(&sheets).map_err(|e| AppError::Rejected(e.to_string()))
     }
+}
+
+/// A file to download: its name and bytes.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// "2026年第四季度全区项目建设现场观摩（2026-12-20）通报.docx": named after the meeting
+/// and its date, without characters a file system refuses.
+fn file_name(m: &meeting::Model, what: &str, ext: &str) -> String {
+    let name: String = m
+        .name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+        .take(80)
+        .collect();
+    let date = m.held_on.map(|d| format!("（{d}）")).unwrap_or_default();
+    format!("{name}{date}{what}.{ext}")
 }

@@ -50,6 +50,35 @@ impl App {
             .ok_or_else(|| AppError::forbidden("您不是本次观摩的评委"))
     }
 
+    /// A meeting held today (or spanning today) where the actor is a judge who has not
+    /// submitted: where a judge who signs in should land.
+    pub async fn meeting_under_way_for(&self, actor: &Actor) -> Result<Option<i64>> {
+        let today = self.today();
+        let sheets = meeting_judge::Entity::find()
+            .filter(meeting_judge::Column::UserId.eq(actor.user_id))
+            .filter(meeting_judge::Column::SubmittedAt.is_null())
+            .all(&self.db)
+            .await?;
+        if sheets.is_empty() {
+            return Ok(None);
+        }
+        let meetings = meeting::Entity::find()
+            .filter(meeting::Column::Id.is_in(sheets.iter().map(|j| j.meeting_id)))
+            .filter(meeting::Column::Released.eq(false))
+            .all(&self.db)
+            .await?;
+        Ok(meetings
+            .into_iter()
+            .filter(|m| m.held_on.is_some_and(|start| start <= today && today <= m.ends_on.unwrap_or(start)))
+            .filter(|m| {
+                let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
+                let (rubric, rank) = method.needs(dec(&m.weight_rubric), dec(&m.weight_rank));
+                rubric || rank
+            })
+            .map(|m| m.id)
+            .next())
+    }
+
     /// The judge's route and ballot with what they have entered so far.
     pub async fn score_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<JudgeSheet> {
         let judge = self.judge_row(&self.db, actor, meeting_id).await?;
@@ -72,7 +101,7 @@ impl App {
                 let remark = remarks.iter().find(|r| r.site_id == site.id);
                 let declined = remark.map(|r| r.declined_reason.clone()).unwrap_or_default();
                 SheetSite {
-                    own_office: judge.own_office_id == Some(site.office_id),
+                    own_office: conflicts(&judge, site.office_id),
                     complete: values.iter().all(Option::is_some) || !declined.is_empty(),
                     scores: values,
                     remark: remark.map(|r| r.remark.clone()).unwrap_or_default(),
@@ -85,7 +114,7 @@ impl App {
             meeting_rank::Entity::find().filter(meeting_rank::Column::JudgeId.eq(judge.id)).all(&self.db).await?;
         let mut ranking: Vec<RankRow> = view
             .participants()
-            .filter(|o| judge.own_office_id != Some(o.id))
+            .filter(|o| !conflicts(&judge, o.id))
             .map(|o| RankRow {
                 office_id: o.id,
                 office: o.name.clone(),
@@ -122,11 +151,11 @@ impl App {
             return Err(AppError::Rejected("本次观摩不采用排名投票".into()));
         }
         let expected: Vec<&ScopeOffice> =
-            offices.iter().filter(|o| o.taking_part && judge.own_office_id != Some(o.id)).collect();
+            offices.iter().filter(|o| o.taking_part && !conflicts(&judge, o.id)).collect();
         let mut problems = Vec::new();
         for (office_id, _) in ranks {
-            if judge.own_office_id == Some(*office_id) {
-                problems.push(FieldError::new("排名", "评委不能给本办事处排名（利益回避）"));
+            if conflicts(&judge, *office_id) {
+                problems.push(FieldError::new("排名", "评委不能给本办事处或申报回避的办事处排名（利益回避）"));
             } else if !expected.iter().any(|o| o.id == *office_id) {
                 problems.push(FieldError::new("排名", "该办事处不参加本次观摩"));
             }
@@ -229,8 +258,17 @@ impl App {
             .await?
             .filter(|s| s.meeting_id == meeting_id && s.status == "confirmed")
             .ok_or_else(|| AppError::Rejected("该观摩点不在本次观摩路线上".into()))?;
-        if judge.own_office_id == Some(site.office_id) {
-            return Err(AppError::forbidden("评委不能为本办事处的观摩点打分（利益回避）"));
+        if conflicts(&judge, site.office_id) {
+            return Err(AppError::forbidden("评委不能为本办事处或申报回避的办事处的观摩点打分（利益回避）"));
+        }
+        let declined = meeting_remark::Entity::find()
+            .filter(meeting_remark::Column::JudgeId.eq(judge.id))
+            .filter(meeting_remark::Column::SiteId.eq(site_id))
+            .one(&txn)
+            .await?
+            .is_some_and(|r| !r.declined_reason.is_empty());
+        if declined {
+            return Err(AppError::Rejected("您已回避该观摩点，不能再为它打分（如属误操作，请先取消回避）".into()));
         }
         let criteria = meeting_criterion::Entity::find()
             .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
@@ -343,7 +381,9 @@ impl App {
         Ok(())
     }
 
-    /// A judge declines a site, with a reason (e.g. a conflict not declared before).
+    /// A judge declines a site, with a reason (e.g. a conflict not declared before):
+    /// the judge's scores for it are removed and it can no longer be scored by them;
+    /// the site's score is the other judges'.
     pub async fn decline_site(&self, actor: &Actor, meeting_id: i64, site_id: i64, reason: &str) -> Result<()> {
         let reason = reason.trim();
         if reason.is_empty() {
@@ -354,7 +394,17 @@ impl App {
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
         }
-        self.site_row(&txn, meeting_id, site_id).await?;
+        let site = self.site_row(&txn, meeting_id, site_id).await?;
+        let scores = meeting_score::Entity::find()
+            .filter(meeting_score::Column::JudgeId.eq(judge.id))
+            .filter(meeting_score::Column::SiteId.eq(site_id))
+            .all(&txn)
+            .await?;
+        meeting_score::Entity::delete_many()
+            .filter(meeting_score::Column::JudgeId.eq(judge.id))
+            .filter(meeting_score::Column::SiteId.eq(site_id))
+            .exec(&txn)
+            .await?;
         self.save_remark(&txn, meeting_id, judge.id, site_id, None, Some(reason.chars().take(200).collect())).await?;
         audit::record(
             &txn,
@@ -363,9 +413,39 @@ impl App {
                 action: "decline",
                 entity: "meeting_site",
                 entity_id: Some(site_id),
-                project_id: None,
+                project_id: Some(site.project_id),
+                before: json(&scores),
+                after: Some(serde_json::json!({"reason": reason, "scores_removed": scores.len()})),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Takes back a decline made by mistake (before the sheet is submitted); the site
+    /// is to be scored again.
+    pub async fn withdraw_decline(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
+        let txn = self.writer.begin().await?;
+        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        if judge.submitted_at.is_some() {
+            return Err(AppError::Rejected("评分表已提交并锁定".into()));
+        }
+        let site = self.site_row(&txn, meeting_id, site_id).await?;
+        if conflicts(&judge, site.office_id) {
+            return Err(AppError::forbidden("评委不能为本办事处或申报回避的办事处的观摩点打分（利益回避）"));
+        }
+        self.save_remark(&txn, meeting_id, judge.id, site_id, None, Some(String::new())).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "withdraw_decline",
+                entity: "meeting_site",
+                entity_id: Some(site_id),
+                project_id: Some(site.project_id),
                 before: None,
-                after: Some(serde_json::json!({"reason": reason})),
+                after: None,
             },
         )
         .await?;

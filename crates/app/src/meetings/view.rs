@@ -38,7 +38,11 @@ pub struct SiteView {
 pub struct JudgeView {
     pub id: i64,
     pub username: String,
+    /// As the hall's board and the bulletin name the judge.
+    pub display_name: String,
     pub own_office: Option<String>,
+    /// A further office the judge declared a conflict with.
+    pub declared_office: Option<String>,
     pub submitted: bool,
     pub scored: usize,
     pub ranked: usize,
@@ -82,7 +86,20 @@ pub struct MeetingView {
     pub needs_rank: bool,
     pub excellent_from: String,
     pub good_from: String,
+    /// score | share, and the shares (percent) for the latter.
+    pub band_mode: String,
+    pub excellent_share: String,
+    pub good_share: String,
+    /// The bulletin's 文号 as printed ("区项指办〔2026〕3号"), its parts.
+    pub doc_number: String,
+    pub doc_prefix: String,
+    pub doc_seq: Option<i32>,
     pub released: bool,
+    /// The published version, once released.
+    pub released_version: Option<i32>,
+    /// Sites' formula inputs and items, penalties and adjustments are hidden from
+    /// this reader until release.
+    pub redacted: bool,
     pub criteria: Vec<Criterion>,
     pub criterion_ids: Vec<i64>,
     pub offices: Vec<ScopeOffice>,
@@ -222,7 +239,7 @@ impl App {
                 _ => ProjectKind::Functional,
             };
             let facts = FormulaFacts {
-                new_start: p.actual_start.is_some_and(|d| d.year() == year),
+                start: StartKind::of(p.actual_start.is_some_and(|d| d.year() == year), stage),
                 annual_plan_wan: Decimal::new(plan, 4),
                 kind,
                 completed_wan: Decimal::new(done, 4),
@@ -312,6 +329,8 @@ impl App {
             .await?
             .into_iter()
             .collect();
+        let display: HashMap<i64, String> =
+            user::Entity::find().all(&self.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
         let judges = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .order_by_asc(meeting_judge::Column::Id)
@@ -322,7 +341,9 @@ impl App {
                 id: j.id,
                 scored: scored.get(&j.id).copied().unwrap_or_default() as usize,
                 ranked: ranked.get(&j.id).copied().unwrap_or_default() as usize,
+                display_name: display.get(&j.user_id).filter(|d| !d.trim().is_empty()).cloned().unwrap_or_else(|| j.username.clone()),
                 own_office: j.own_office_id.and_then(|o| office_name.get(&o).cloned()),
+                declared_office: j.declared_office_id.and_then(|o| office_name.get(&o).cloned()),
                 username: j.username,
                 submitted: j.submitted_at.is_some(),
                 reopened_reason: j.reopened_reason,
@@ -344,7 +365,19 @@ impl App {
             .collect();
         let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
         let (needs_rubric, needs_rank) = method.needs(dec(&m.weight_rubric), dec(&m.weight_rank));
-        let plan_warnings = plan_warnings(&offices, &sites, &proposals);
+        let mut plan_warnings = plan_warnings(&offices, &sites, &proposals);
+        if method != Method::Rubric && m.band_mode == "score" {
+            plan_warnings.push(format!(
+                "“{}”的得分不是百分制，按分数线划分等次可能使所有办事处都为优秀，建议改为按名次比例",
+                method.label()
+            ));
+        }
+        let released_version = self.latest_release(meeting_id).await?.map(|r| r.version);
+        let year = m.held_on.map_or_else(|| self.today().year(), |d| d.year());
+        let doc_number = match m.doc_number {
+            Some(n) => format!("{}〔{year}〕{n}号", m.doc_prefix),
+            None => format!("{}〔{year}〕 号", m.doc_prefix),
+        };
         Ok(MeetingView {
             id: m.id,
             name: m.name,
@@ -362,7 +395,15 @@ impl App {
             needs_rank,
             excellent_from: m.excellent_from,
             good_from: m.good_from,
+            band_mode: m.band_mode,
+            excellent_share: m.excellent_share,
+            good_share: m.good_share,
+            doc_number,
+            doc_prefix: m.doc_prefix,
+            doc_seq: m.doc_number,
             released: m.released,
+            released_version,
+            redacted: false,
             criterion_ids: criteria_rows.iter().map(|c| c.id).collect(),
             criteria: criteria_rows
                 .iter()
@@ -376,6 +417,27 @@ impl App {
             adjustments,
             plan_warnings,
         })
+    }
+
+    /// The meeting as `actor` may read it. Until release, no score, formula item,
+    /// penalty or bonus/penalty item is shown to anyone but the project office and the
+    /// leaders (the route itself is public, as at the real meeting).
+    pub async fn meeting_for(&self, actor: &Actor, meeting_id: i64) -> Result<MeetingView> {
+        let mut view = self.meeting(meeting_id).await?;
+        if !actor.can_see_meeting_results(view.released) {
+            view.redacted = true;
+            for s in view.sites.iter_mut().chain(view.proposals.iter_mut()) {
+                s.formula_items.clear();
+                s.formula_total = String::new();
+                s.penalty = String::new();
+                s.penalty_reason = String::new();
+                s.concentrated_start = false;
+            }
+            view.adjustments.clear();
+            // How far each judge has got is for the hall's board; counts of scores are
+            // not scores.
+        }
+        Ok(view)
     }
 
     /// Leaders' comments (点评): on the route's projects since the meeting was set up,

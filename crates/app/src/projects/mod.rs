@@ -1,14 +1,15 @@
 //! The ledger and the project page: listing, reading, creating, editing, stage
 //! transitions, milestones, problems, comments and photos.
 
-use crate::audit::{self, json};
+use crate::audit::{self, Change, json};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
-use fengkou_domain::project::{FieldError, ProjectHeader, TransitionRequest};
+use fengkou_domain::dates::LedgerDate;
+use fengkou_domain::project::{FieldError, ProjectHeader, TransitionRequest, is_step_back};
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Stage, Wan, check_transition};
 use fengkou_storage::entity::{
-    annual_plan, comment, industry, milestone, office, photo, problem, project, stage_event,
+    annual_plan, comment, industry, milestone, office, photo, problem, project, stage_event, stage_request,
 };
 pub use fengkou_storage::queries::ProjectSort;
 use fengkou_storage::queries::{self, ProjectFilter};
@@ -54,9 +55,17 @@ pub struct ProjectRow {
     pub light: Light,
     pub light_label: &'static str,
     pub warning_detail: String,
-    pub planned_start: Option<NaiveDate>,
-    pub actual_start: Option<NaiveDate>,
+    pub planned_start: Option<LedgerDate>,
+    pub actual_start: Option<LedgerDate>,
+    /// As people read them: "2026年", "2026年3月", "2026-03-15", or "—".
+    pub planned_start_label: String,
+    pub actual_start_label: String,
     pub demo: bool,
+}
+
+/// "2026年" / "2026年3月" / "2026-03-15", or "—" when unknown.
+pub fn date_label(d: Option<LedgerDate>) -> String {
+    d.map_or_else(|| "—".to_string(), LedgerDate::label)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,6 +112,7 @@ pub(crate) fn light_of(p: &project::Model) -> Light {
 pub(crate) fn row_of(p: &project::Model, names: &Names, plan: Wan, completed: Wan) -> ProjectRow {
     let stage = stage_of(p);
     let light = light_of(p);
+    let dates = dates_of(p);
     ProjectRow {
         id: p.id,
         code: p.code.clone(),
@@ -119,8 +129,10 @@ pub(crate) fn row_of(p: &project::Model, names: &Names, plan: Wan, completed: Wa
         light,
         light_label: light.label(),
         warning_detail: p.warning_detail.clone(),
-        planned_start: p.planned_start,
-        actual_start: p.actual_start,
+        planned_start: dates.planned_start,
+        actual_start: dates.actual_start,
+        planned_start_label: date_label(dates.planned_start),
+        actual_start_label: date_label(dates.actual_start),
         demo: p.demo,
     }
 }
@@ -135,7 +147,14 @@ pub struct ProjectDetail {
     pub leader: String,
     pub responsible_unit: String,
     pub owner_unit: String,
-    pub planned_finish: Option<NaiveDate>,
+    pub planned_finish_label: String,
+    pub actual_finish_label: String,
+    /// The actual start was taken from the planned start by an import: shown as
+    /// "日期取自计划开工（导入）" until someone corrects it.
+    pub actual_start_inferred: bool,
+    /// A step back an office asked for, waiting for the project office.
+    pub pending_request: Option<StageRequestView>,
+    pub can_decide_requests: bool,
     pub plans: Vec<PlanYear>,
     pub stages: Vec<StageEventView>,
     pub reports: Vec<crate::reports::ReportView>,
@@ -167,6 +186,32 @@ pub struct PlanYear {
     pub share: Option<f64>,
 }
 
+/// An office's request to step a project back, and its decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageRequestView {
+    pub id: i64,
+    pub project_id: i64,
+    pub project: String,
+    pub office: String,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub on_date: Option<NaiveDate>,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: chrono::DateTime<Utc>,
+    /// pending | approved | rejected
+    pub status: String,
+    pub decided_by: String,
+    pub decision_reason: String,
+}
+
+/// What a stage change did: done at once, or (an office user stepping back) asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionOutcome {
+    Done,
+    Requested,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StageEventView {
     pub from: String,
@@ -186,12 +231,9 @@ impl App {
         ProjectFilter { confined_office: actor.confined_to(), ..Default::default() }
     }
 
-    /// One page of the ledger, limited to what the actor may see.
-    pub async fn list_projects(&self, actor: &Actor, q: &ListQuery) -> Result<ProjectPage> {
-        let year = q.year.unwrap_or_else(|| self.today().year());
-        let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
-        let page = q.page.max(1);
-        let filter = ProjectFilter {
+    /// The ledger's filter for a query, within what the actor may see.
+    pub(crate) fn filter_of(&self, actor: &Actor, q: &ListQuery) -> ProjectFilter {
+        ProjectFilter {
             confined_office: actor.confined_to(),
             office_id: q.office_id,
             industry_id: q.industry_id,
@@ -199,7 +241,15 @@ impl App {
             warning: q.warning.map(|l| l.code().to_string()),
             year: q.year,
             search: q.search.clone(),
-        };
+        }
+    }
+
+    /// One page of the ledger, limited to what the actor may see.
+    pub async fn list_projects(&self, actor: &Actor, q: &ListQuery) -> Result<ProjectPage> {
+        let year = q.year.unwrap_or_else(|| self.today().year());
+        let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
+        let page = q.page.max(1);
+        let filter = self.filter_of(actor, q);
         let (models, total) = queries::list_projects(&self.db, &filter, q.sort, page, per_page).await?;
         let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
         let figures: HashMap<i64, (Wan, Wan)> = queries::year_figures(&self.db, &ids, year)
@@ -304,13 +354,23 @@ impl App {
             .await?;
         let stage = stage_of(&p);
         let header = header_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan));
+        let pending_request = stage_request::Entity::find()
+            .filter(stage_request::Column::ProjectId.eq(id))
+            .filter(stage_request::Column::Status.eq(PENDING))
+            .one(&self.db)
+            .await?
+            .map(|r| request_view(r, &p, &names));
         Ok(ProjectDetail {
             location: p.location.clone(),
             content: p.content.clone(),
             leader: p.leader.clone(),
             responsible_unit: p.responsible_unit.clone(),
             owner_unit: p.owner_unit.clone(),
-            planned_finish: p.planned_finish,
+            planned_finish_label: date_label(header.planned_finish),
+            actual_finish_label: date_label(header.actual_finish),
+            actual_start_inferred: p.actual_start_inferred,
+            pending_request,
+            can_decide_requests: actor.can_manage_pipeline(),
             header,
             row,
             plans,
@@ -334,7 +394,7 @@ impl App {
         actor: &Actor,
         header: &ProjectHeader,
     ) -> Result<(i64, i64), Vec<FieldError>> {
-        let mut problems = header.problems(self.today());
+        let mut problems = header.entry_problems(self.today());
         let office =
             office::Entity::find().filter(office::Column::Name.eq(header.office.trim())).one(db).await.ok().flatten();
         let industry = industry::Entity::find()
@@ -395,33 +455,166 @@ impl App {
         {
             return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
         }
+        let old_start = before.actual_start;
         update_project_row(&txn, &actor.username, before, &header, office_id, industry_id, self.today().year()).await?;
+        let new_start = header.actual_start.map(LedgerDate::first_day);
+        if old_start != new_start && new_start.is_some() {
+            redate_start_step(&txn, &actor.username, id, old_start, new_start).await?;
+        }
         self.refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(())
     }
 
-    /// Moves a project to another stage, if the rules allow it.
-    pub async fn transition(&self, actor: &Actor, id: i64, to: Stage, date: NaiveDate, reason: &str) -> Result<()> {
+    /// Moves a project to another stage, if the rules allow it. A jump past 开工 needs
+    /// `actual_start` and records the 开工 step too. An office user's step back is a
+    /// request for the project office to decide; nothing changes until then.
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        id: i64,
+        to: Stage,
+        date: NaiveDate,
+        actual_start: Option<NaiveDate>,
+        reason: &str,
+    ) -> Result<TransitionOutcome> {
         if reason.chars().count() > 500 {
             return Err(AppError::invalid("原因", "不能超过500个字"));
         }
         let txn = self.writer.begin().await?;
         let p = self.editable_project(&txn, actor, id).await?;
         let from = stage_of(&p);
-        let previous_date = stage_event::Entity::find()
-            .filter(stage_event::Column::ProjectId.eq(id))
-            .filter(stage_event::Column::OnDate.is_not_null())
-            .order_by_desc(stage_event::Column::Id)
-            .one(&txn)
-            .await?
-            .and_then(|e| e.on_date);
-        check_transition(TransitionRequest { from, to, date, reason, previous_date }, self.today())
+        let previous_date = last_step_date(&txn, id).await?;
+        let steps = check_transition(TransitionRequest { from, to, date, reason, previous_date, actual_start }, self.today())
             .map_err(|e| AppError::Rejected(e.to_string()))?;
-        record_stage(&txn, &actor.username, &p, to, date, reason).await?;
+        if is_step_back(from, to) && !actor.can_manage_pipeline() {
+            if stage_request::Entity::find()
+                .filter(stage_request::Column::ProjectId.eq(id))
+                .filter(stage_request::Column::Status.eq(PENDING))
+                .one(&txn)
+                .await?
+                .is_some()
+            {
+                return Err(AppError::Rejected("该项目已有待审批的退回申请，请等待项目办处理".into()));
+            }
+            let saved = stage_request::ActiveModel {
+                project_id: Set(id),
+                from_stage: Set(from.code().to_string()),
+                to_stage: Set(to.code().to_string()),
+                on_date: Set(Some(date)),
+                reason: Set(reason.trim().to_string()),
+                requested_by: Set(actor.username.clone()),
+                requested_at: Set(Utc::now()),
+                status: Set(PENDING.to_string()),
+                decided_by: Set(String::new()),
+                decided_at: Set(None),
+                decision_reason: Set(String::new()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                &actor.username,
+                Change {
+                    action: "request_step_back",
+                    entity: "stage_request",
+                    entity_id: Some(saved.id),
+                    project_id: Some(id),
+                    before: Some(serde_json::json!({"stage": from.label()})),
+                    after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason.trim()})),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(TransitionOutcome::Requested);
+        }
+        record_steps(&txn, &actor.username, p, &steps, reason).await?;
         self.refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(TransitionOutcome::Done)
+    }
+
+    /// The project office approves or rejects an office's step-back request, with a
+    /// reason. Approval applies the step if the project is still where it was asked.
+    pub async fn decide_stage_request(&self, actor: &Actor, request_id: i64, approve: bool, reason: &str) -> Result<i64> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以审批阶段退回申请"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("审批意见", "须填写，且不超过500个字"));
+        }
+        let txn = self.writer.begin().await?;
+        let r = stage_request::Entity::find_by_id(request_id).one(&txn).await?.ok_or(AppError::NotFound("退回申请"))?;
+        if r.status != PENDING {
+            return Err(AppError::Rejected("该申请已经审批过".into()));
+        }
+        let p = project::Entity::find_by_id(r.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+        let before = json(&r);
+        let project_id = r.project_id;
+        if approve {
+            let (from, to) = (stage_of(&p), Stage::from_code(&r.to_stage).unwrap_or(Stage::Planning));
+            if from.code() != r.from_stage {
+                return Err(AppError::Rejected(format!(
+                    "项目阶段已从申请时的“{}”变为“{from}”，请驳回后由办事处重新申请",
+                    Stage::from_code(&r.from_stage).map_or("", Stage::label)
+                )));
+            }
+            let date = r.on_date.unwrap_or_else(|| self.today());
+            let previous_date = last_step_date(&txn, project_id).await?;
+            let request_reason = format!("{}（{}申请，{}批准：{reason}）", r.reason, r.requested_by, actor.username);
+            let steps = check_transition(
+                TransitionRequest { from, to, date, reason: &request_reason, previous_date, actual_start: None },
+                self.today(),
+            )
+            .map_err(|e| AppError::Rejected(e.to_string()))?;
+            record_steps(&txn, &actor.username, p, &steps, &request_reason).await?;
+        }
+        let mut am = r.into_active_model();
+        am.status = Set(if approve { "approved" } else { "rejected" }.to_string());
+        am.decided_by = Set(actor.username.clone());
+        am.decided_at = Set(Some(Utc::now()));
+        am.decision_reason = Set(reason.to_string());
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: if approve { "approve_step_back" } else { "reject_step_back" },
+                entity: "stage_request",
+                entity_id: Some(request_id),
+                project_id: Some(project_id),
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        self.refresh_project_warning(&txn, project_id).await?;
+        txn.commit().await?;
+        Ok(project_id)
+    }
+
+    /// Step-back requests waiting for the project office (its own office's for an
+    /// office user), oldest first.
+    pub async fn pending_stage_requests(&self, actor: &Actor) -> Result<Vec<StageRequestView>> {
+        let requests =
+            stage_request::Entity::find().filter(stage_request::Column::Status.eq(PENDING)).order_by_asc(stage_request::Column::Id).all(&self.db).await?;
+        let projects: HashMap<i64, project::Model> = project::Entity::find()
+            .filter(project::Column::Id.is_in(requests.iter().map(|r| r.project_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let names = Names::load(&self.db).await?;
+        Ok(requests
+            .into_iter()
+            .filter_map(|r| {
+                let p = projects.get(&r.project_id)?;
+                actor.can_read_office(p.office_id).then(|| request_view(r, p, &names))
+            })
+            .collect())
     }
 
     pub async fn add_comment(&self, actor: &Actor, project_id: i64, body: &str) -> Result<()> {
@@ -534,6 +727,88 @@ impl App {
 
 mod store;
 pub(crate) use store::*;
+
+pub(crate) const PENDING: &str = "pending";
+
+fn request_view(r: stage_request::Model, p: &project::Model, names: &Names) -> StageRequestView {
+    let label = |code: &str| Stage::from_code(code).map_or("", Stage::label);
+    StageRequestView {
+        id: r.id,
+        project_id: p.id,
+        project: p.name.clone(),
+        office: names.office(p.office_id),
+        from: label(&r.from_stage),
+        to: label(&r.to_stage),
+        on_date: r.on_date,
+        reason: r.reason,
+        requested_by: r.requested_by,
+        requested_at: r.requested_at,
+        status: r.status,
+        decided_by: r.decided_by,
+        decision_reason: r.decision_reason,
+    }
+}
+
+/// The date of the last dated stage step.
+async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<Option<NaiveDate>> {
+    Ok(stage_event::Entity::find()
+        .filter(stage_event::Column::ProjectId.eq(project_id))
+        .filter(stage_event::Column::OnDate.is_not_null())
+        .order_by_desc(stage_event::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|e| e.on_date))
+}
+
+/// Records each step in turn (a jump past 开工 is two).
+async fn record_steps<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    mut p: project::Model,
+    steps: &[fengkou_domain::project::Step],
+    reason: &str,
+) -> Result<()> {
+    for (i, (stage, date)) in steps.iter().enumerate() {
+        let why = if i + 1 < steps.len() { "（随阶段变更一并登记开工）" } else { reason };
+        record_stage(db, username, &p, *stage, *date, why).await?;
+        p = project::Entity::find_by_id(p.id).one(db).await?.ok_or(AppError::NotFound("项目"))?;
+    }
+    Ok(())
+}
+
+/// When a project's actual start is corrected, the step that recorded the start moves
+/// with it (an import may have dated it from the planned start).
+async fn redate_start_step<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    project_id: i64,
+    old: Option<NaiveDate>,
+    new: Option<NaiveDate>,
+) -> Result<()> {
+    let events = stage_event::Entity::find()
+        .filter(stage_event::Column::ProjectId.eq(project_id))
+        .order_by_asc(stage_event::Column::Id)
+        .all(db)
+        .await?;
+    let start_step = events.into_iter().find(|e| {
+        let to = Stage::from_code(&e.to_stage).unwrap_or(Stage::Planning);
+        let from_started = Stage::from_code(&e.from_stage).is_some_and(Stage::is_started);
+        to.is_started() && !from_started && (e.on_date == old || e.on_date.is_none())
+    });
+    if let Some(e) = start_step {
+        let before = json(&e);
+        let mut am = e.into_active_model();
+        am.on_date = Set(new);
+        let after = am.update(db).await?;
+        audit::updated(db, username, "stage_event", after.id, Some(project_id), before, &after).await?;
+    }
+    Ok(())
+}
+
+/// An office by id, or NotFound.
+pub(crate) async fn office_row<C: ConnectionTrait>(db: &C, id: i64) -> Result<office::Model> {
+    office::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("办事处"))
+}
 
 /// A leader's comment (点评), on a project or on an office at a meeting: 1 to 2000
 /// characters once trimmed.

@@ -6,6 +6,7 @@ use super::{Names, stage_of};
 use crate::Result;
 use crate::audit::{self, Change, json};
 use chrono::{NaiveDate, Utc};
+use fengkou_domain::dates::{LedgerDate, Precision};
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Month, Stage, Wan};
@@ -36,7 +37,34 @@ pub(crate) async fn insert_problem<C: ConnectionTrait>(
     audit::created(db, username, "problem", saved.id, Some(project_id), &saved).await
 }
 
+/// A stored date with its stored precision.
+pub(crate) fn ledger_date(date: Option<NaiveDate>, precision: &str) -> Option<LedgerDate> {
+    date.map(|d| LedgerDate::new(d, Precision::from_code(precision).unwrap_or_default()))
+}
+
+/// The project's dates as precise as they were given.
+pub(crate) struct Dates {
+    pub planned_start: Option<LedgerDate>,
+    pub planned_finish: Option<LedgerDate>,
+    pub actual_start: Option<LedgerDate>,
+    pub actual_finish: Option<LedgerDate>,
+}
+
+pub(crate) fn dates_of(p: &project::Model) -> Dates {
+    Dates {
+        planned_start: ledger_date(p.planned_start, &p.planned_start_precision),
+        planned_finish: ledger_date(p.planned_finish, &p.planned_finish_precision),
+        actual_start: ledger_date(p.actual_start, &p.actual_start_precision),
+        actual_finish: ledger_date(p.actual_finish, &p.actual_finish_precision),
+    }
+}
+
+fn split(d: Option<LedgerDate>) -> (Option<NaiveDate>, String) {
+    (d.map(LedgerDate::first_day), d.map_or(Precision::Day, |d| d.precision).code().to_string())
+}
+
 pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> ProjectHeader {
+    let dates = dates_of(p);
     ProjectHeader {
         code: p.code.clone(),
         name: p.name.clone(),
@@ -50,9 +78,10 @@ pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> 
         owner_unit: p.owner_unit.clone(),
         total_investment: Wan::from_yuan(p.total_investment),
         annual_plan,
-        planned_start: p.planned_start,
-        planned_finish: p.planned_finish,
-        actual_start: p.actual_start,
+        planned_start: dates.planned_start,
+        planned_finish: dates.planned_finish,
+        actual_start: dates.actual_start,
+        actual_finish: dates.actual_finish,
     }
 }
 
@@ -84,31 +113,12 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
 ) -> Result<i64> {
     let now = Utc::now();
     let stage = h.stage.unwrap_or(Stage::Planning);
-    let saved = project::ActiveModel {
-        code: Set(h.code.as_deref().map(clean).filter(|c| !c.is_empty())),
-        name: Set(clean(&h.name)),
-        office_id: Set(office_id),
-        industry_id: Set(industry_id),
-        stage: Set(stage.code().to_string()),
-        location: Set(clean(&h.location)),
-        content: Set(clean(&h.content)),
-        leader: Set(clean(&h.leader)),
-        responsible_unit: Set(clean(&h.responsible_unit)),
-        owner_unit: Set(clean(&h.owner_unit)),
-        total_investment: Set(h.total_investment.yuan()),
-        planned_start: Set(h.planned_start),
-        planned_finish: Set(h.planned_finish),
-        actual_start: Set(h.actual_start),
-        actual_finish: Set(None),
-        warning_light: Set(Light::Green.code().to_string()),
-        warning_detail: Set(String::new()),
-        demo: Set(demo),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let mut model = with_header(&blank_project(office_id, industry_id, stage, now), h, office_id, industry_id);
+    model.demo = demo;
+    let mut am: project::ActiveModel = model.into();
+    am = am.reset_all();
+    am.id = sea_orm::ActiveValue::NotSet;
+    let saved = am.insert(db).await?;
     if h.annual_plan > Wan::ZERO {
         annual_plan::ActiveModel {
             project_id: Set(saved.id),
@@ -126,7 +136,7 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
         to_stage: Set(stage.code().to_string()),
         // The date the project reached its stage: its actual start when started,
         // otherwise what the caller knows (often nothing).
-        on_date: Set(if stage.is_started() { h.actual_start.or(stage_date) } else { stage_date }),
+        on_date: Set(if stage.is_started() { h.actual_start.map(LedgerDate::first_day).or(stage_date) } else { stage_date }),
         reason: Set("登记".to_string()),
         username: Set(username.to_string()),
         created_at: Set(now),
@@ -153,6 +163,43 @@ pub(crate) async fn update_project_row<C: ConnectionTrait>(
     Ok(header_changed || plan_changed)
 }
 
+/// A project row with nothing in it yet, for inserts.
+pub(crate) fn blank_project(
+    office_id: i64,
+    industry_id: i64,
+    stage: Stage,
+    now: chrono::DateTime<Utc>,
+) -> project::Model {
+    project::Model {
+        id: 0,
+        code: None,
+        name: String::new(),
+        office_id,
+        industry_id,
+        stage: stage.code().to_string(),
+        location: String::new(),
+        content: String::new(),
+        leader: String::new(),
+        responsible_unit: String::new(),
+        owner_unit: String::new(),
+        total_investment: 0,
+        planned_start: None,
+        planned_finish: None,
+        actual_start: None,
+        actual_finish: None,
+        warning_light: Light::Green.code().to_string(),
+        warning_detail: String::new(),
+        demo: false,
+        created_at: now,
+        updated_at: now,
+        planned_start_precision: Precision::Day.code().to_string(),
+        planned_finish_precision: Precision::Day.code().to_string(),
+        actual_start_precision: Precision::Day.code().to_string(),
+        actual_finish_precision: Precision::Day.code().to_string(),
+        actual_start_inferred: false,
+    }
+}
+
 /// The project row as `h` describes it (stage and warning are not header fields).
 pub(crate) fn with_header(
     before: &project::Model,
@@ -171,9 +218,14 @@ pub(crate) fn with_header(
     new.responsible_unit = clean(&h.responsible_unit);
     new.owner_unit = clean(&h.owner_unit);
     new.total_investment = h.total_investment.yuan();
-    new.planned_start = h.planned_start;
-    new.planned_finish = h.planned_finish;
-    new.actual_start = h.actual_start;
+    (new.planned_start, new.planned_start_precision) = split(h.planned_start);
+    (new.planned_finish, new.planned_finish_precision) = split(h.planned_finish);
+    (new.actual_start, new.actual_start_precision) = split(h.actual_start);
+    (new.actual_finish, new.actual_finish_precision) = split(h.actual_finish);
+    // A start date entered by a person is no longer the one taken from the plan.
+    if dates_of(before).actual_start != h.actual_start {
+        new.actual_start_inferred = false;
+    }
     new
 }
 
@@ -231,7 +283,7 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
         None if amount == Wan::ZERO => Ok(false),
         None => {
             // The year's completed figure may already exist in reports.
-            let completed = report_sum(db, project_id, year).await?;
+            let completed = crate::reports::year_completed(db, project_id, year).await?;
             annual_plan::ActiveModel {
                 project_id: Set(project_id),
                 year: Set(year),
@@ -246,16 +298,6 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
     }
 }
 
-pub(crate) async fn report_sum<C: ConnectionTrait>(db: &C, project_id: i64, year: i32) -> Result<i64> {
-    Ok(report::Entity::find()
-        .filter(report::Column::ProjectId.eq(project_id))
-        .filter(report::Column::Year.eq(year))
-        .all(db)
-        .await?
-        .iter()
-        .map(|r| r.completed)
-        .sum())
-}
 
 /// Records a stage change (already checked by the caller) and updates the project.
 pub(crate) async fn record_stage<C: ConnectionTrait>(
@@ -283,12 +325,19 @@ pub(crate) async fn record_stage<C: ConnectionTrait>(
     am.stage = Set(to.code().to_string());
     if to == Stage::Started || (to.is_started() && p.actual_start.is_none()) {
         am.actual_start = Set(Some(date));
+        am.actual_start_precision = Set(Precision::Day.code().to_string());
+        am.actual_start_inferred = Set(false);
     }
     if to == Stage::Producing {
         am.actual_finish = Set(Some(date));
+        am.actual_finish_precision = Set(Precision::Day.code().to_string());
     }
     if !to.is_started() {
         am.actual_start = Set(None);
+        am.actual_start_inferred = Set(false);
+    }
+    if to < Stage::Producing {
+        am.actual_finish = Set(None);
     }
     am.updated_at = Set(Utc::now());
     let after = am.update(db).await?;

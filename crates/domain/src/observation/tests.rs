@@ -1,5 +1,6 @@
 use super::*;
 use rstest::rstest;
+use crate::project::Stage;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -164,11 +165,12 @@ fn zscore_of_a_judge_who_gave_all_the_same_is_neutral() {
 }
 
 #[rstest]
-#[case::big_new_industrial_in_production(true, "120000", ProjectKind::Industrial, "60000", true, false, "0", "90")]
-#[case::small_continuing_social(false, "5000", ProjectKind::Social, "2500", false, false, "0", "43")]
-#[case::progress_is_capped(false, "20000", ProjectKind::Functional, "40000", false, true, "5", "99")]
+#[case::big_new_industrial_in_production(StartKind::NewStart, "120000", ProjectKind::Industrial, "60000", true, false, "0", "90")]
+#[case::small_continuing_social(StartKind::Continuing, "5000", ProjectKind::Social, "2500", false, false, "0", "43")]
+#[case::progress_is_capped(StartKind::Continuing, "20000", ProjectKind::Functional, "40000", false, true, "5", "99")]
+#[case::signed_project_earns_no_start_points(StartKind::Neither, "5000", ProjectKind::Social, "0", false, false, "0", "11")]
 fn points_formula_table(
-    #[case] new_start: bool,
+    #[case] start: StartKind,
     #[case] plan: &str,
     #[case] kind: ProjectKind,
     #[case] completed: &str,
@@ -178,7 +180,7 @@ fn points_formula_table(
     #[case] expected: &str,
 ) {
     let f = FormulaFacts {
-        new_start,
+        start,
         annual_plan_wan: d(plan),
         kind,
         completed_wan: d(completed),
@@ -187,6 +189,47 @@ fn points_formula_table(
         penalties: d(penalties),
     };
     assert_eq!(points_formula(&f), d(expected));
+}
+
+#[rstest]
+#[case::planning(false, Stage::Planning, StartKind::Neither)]
+#[case::negotiating(false, Stage::Negotiating, StartKind::Neither)]
+#[case::signed(false, Stage::Signed, StartKind::Neither)]
+#[case::started_last_year(false, Stage::Started, StartKind::Continuing)]
+#[case::building_since_last_year(false, Stage::Building, StartKind::Continuing)]
+#[case::producing_since_last_year(false, Stage::Producing, StartKind::Neither)]
+#[case::started_this_year(true, Stage::Building, StartKind::NewStart)]
+fn continuing_points_only_for_projects_under_construction(
+    #[case] started_this_year: bool,
+    #[case] stage: Stage,
+    #[case] expected: StartKind,
+) {
+    assert_eq!(StartKind::of(started_this_year, stage), expected);
+}
+
+fn ranked(scores: &[(&str, &str, u32)]) -> Vec<Ranked> {
+    scores.iter().map(|(u, s, r)| Ranked { unit: u.to_string(), score: s.to_string(), rank: *r }).collect()
+}
+
+#[test]
+fn rank_ballot_scores_are_banded_by_shares_not_cut_offs() {
+    // Ten offices ranked by ballots score 73–100: cut-offs of 90/80 would call four 优秀.
+    let places: Vec<(String, String, u32)> =
+        (1..=10u32).map(|k| (format!("O{k}"), format!("{}", 100 - 3 * (k - 1)), k)).collect();
+    let r: Vec<Ranked> =
+        places.iter().map(|(u, s, k)| Ranked { unit: u.clone(), score: s.clone(), rank: *k }).collect();
+    let shares = bands(&r, Banding::Shares { excellent: d("30"), good: d("40") });
+    assert_eq!(shares.iter().filter(|b| **b == "优秀").count(), 3);
+    assert_eq!(shares.iter().filter(|b| **b == "良好").count(), 4);
+    assert_eq!(shares[9], "一般");
+    // Nine offices: 30 % is 2.7, rounded down to two (不超过).
+    let nine = bands(&r[..9], Banding::Shares { excellent: d("30"), good: d("40") });
+    assert_eq!(nine.iter().filter(|b| **b == "优秀").count(), 2);
+    // Shared ranks share a band.
+    let tied = ranked(&[("甲", "100", 1), ("乙", "97", 2), ("丙", "97", 2), ("丁", "91", 4)]);
+    assert_eq!(bands(&tied, Banding::Shares { excellent: d("50"), good: d("0") }), ["优秀", "优秀", "优秀", "一般"]);
+    let scores = bands(&tied, Banding::Scores { excellent: d("97"), good: d("92") });
+    assert_eq!(scores, ["优秀", "优秀", "优秀", "一般"]);
 }
 
 #[test]
@@ -270,7 +313,7 @@ fn most_improved_counts_places_gained() {
 #[test]
 fn formula_items_name_every_point() {
     let f = FormulaFacts {
-        new_start: true,
+        start: StartKind::NewStart,
         annual_plan_wan: d("60000"),
         kind: ProjectKind::Industrial,
         completed_wan: d("30000"),

@@ -138,10 +138,10 @@ impl From<MeetingView> for MeetingOut {
 #[utoipa::path(get, path = "/meetings/{id}", responses((status = 200, body = MeetingOut), (status = 404, body = ApiErrorBody)))]
 async fn get_meeting(
     State(state): State<AppState>,
-    ApiUser(_actor): ApiUser,
+    ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingOut>, ApiError> {
-    Ok(Json(state.app.meeting(id).await?.into()))
+    Ok(Json(state.app.meeting_for(&actor, id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -194,27 +194,26 @@ pub struct MeetingResultsOut {
     previous: Option<String>,
     /// 争先进位: [office, places gained]
     most_improved: Vec<(String, i64)>,
+    /// How the bands were drawn
+    banding: String,
+    /// The published version (null before release: the ranking in progress)
+    version: Option<i32>,
+    released_at: Option<String>,
+    /// Every published version: [version, when, reason] (a later one is a correction)
+    versions: Vec<(i32, String, String)>,
 }
 
-async fn readable(state: &AppState, actor: &fengkou_app::Actor, id: i64) -> Result<MeetingView, ApiError> {
-    let m = state.app.meeting(id).await?;
-    if actor.can_see_meeting_results(m.released) {
-        Ok(m)
-    } else {
-        Err(ApiError(AppError::forbidden("评比结果尚未发布")))
-    }
-}
-
-/// Results of a meeting; leaders and the project office always, others once the
-/// project office has released them.
+/// Results of a meeting: as published (frozen at release; corrections are new
+/// versions); before release, the ranking in progress for the project office and
+/// the leaders only.
 #[utoipa::path(get, path = "/meetings/{id}/results", responses((status = 200, body = MeetingResultsOut), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn meeting_results(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingResultsOut>, ApiError> {
-    let m = readable(&state, &actor, id).await?;
-    let r = state.app.meeting_results(id).await?;
+    let r = state.app.meeting_results(&actor, id).await?;
+    let m = state.app.meeting(id).await?;
     Ok(Json(MeetingResultsOut {
         id: m.id,
         name: m.name,
@@ -224,10 +223,17 @@ async fn meeting_results(
         submitted: r.submitted,
         offices: values(&r.offices),
         top_sites: values(&r.top_sites),
-        site_basis: r.site_basis.into(),
+        site_basis: r.site_basis,
         void_ballots: values(&r.void_ballots),
         previous: r.previous,
         most_improved: r.most_improved,
+        banding: r.banding,
+        version: r.published.as_ref().map(|p| p.version),
+        released_at: r.published.as_ref().map(|p| p.released_at.to_rfc3339()),
+        versions: r
+            .published
+            .map(|p| p.versions.into_iter().map(|(v, at, why)| (v, at.to_rfc3339(), why)).collect())
+            .unwrap_or_default(),
     }))
 }
 
@@ -246,8 +252,7 @@ async fn meeting_ballots(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<BallotsOut>, ApiError> {
-    readable(&state, &actor, id).await?;
-    let b = state.app.meeting_ballots(id).await?;
+    let b = state.app.meeting_ballots(&actor, id).await?;
     Ok(Json(BallotsOut { scores: values(&b.scores), ranks: values(&b.ranks) }))
 }
 

@@ -10,13 +10,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fengkou_app::AppError;
+use fengkou_app::audit::AuditFilter;
+use fengkou_app::ledger::ImportOptions;
 use fengkou_domain::{Role, WarningSettings};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/import", get(import_form).post(import))
         .route("/audit", get(audit))
+        .route("/audit.xlsx", get(audit_export))
         .route("/admin", get(admin))
         .route("/admin/users", axum::routing::post(add_user))
         .route("/admin/settings", axum::routing::post(save_settings))
@@ -29,12 +32,14 @@ async fn import_form(u: PageUser) -> Response {
 
 async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -> Result<Response, PageError> {
     let mut bytes = Vec::new();
-    let mut dry_run = false;
+    let mut options = ImportOptions::default();
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => match field.name() {
                 Some("file") => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-                Some("dry_run") => dry_run = true,
+                Some("dry_run") => options.dry_run = true,
+                Some("clear_blanks") => options.clear_blanks = true,
+                Some("create_missing") => options.create_missing = true,
                 _ => {}
             },
             Ok(None) => break,
@@ -55,7 +60,7 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
         )
             .into_response());
     }
-    match state.app.import_projects(&u.actor, &bytes, dry_run).await {
+    match state.app.import_projects(&u.actor, &bytes, options).await {
         Ok(report) => Ok(u.page.render("import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => None::<String> }).into_response()),
         Err(AppError::ImportRejected(report)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -67,16 +72,65 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
     }
 }
 
-#[derive(Deserialize, Default)]
-struct PageParam {
+#[derive(Deserialize, Serialize, Default)]
+struct AuditParams {
     page: Option<String>,
+    user: Option<String>,
+    project: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
-async fn audit(State(state): State<AppState>, u: PageUser, Query(q): Query<PageParam>) -> Result<Response, PageError> {
+impl AuditParams {
+    fn filter(&self) -> AuditFilter {
+        let date = |v: &Option<String>| v.as_deref().and_then(|d| d.trim().parse::<chrono::NaiveDate>().ok());
+        AuditFilter {
+            username: self.user.clone().filter(|u| !u.trim().is_empty()).map(|u| u.chars().take(64).collect()),
+            project_id: opt_num(&self.project),
+            action: self.action.clone().filter(|a| !a.is_empty()).map(|a| a.chars().take(40).collect()),
+            from: date(&self.from),
+            to: date(&self.to),
+        }
+    }
+
+    /// The filters as a query string, for the pager and the export.
+    fn query(&self) -> String {
+        [("user", &self.user), ("project", &self.project), ("action", &self.action), ("from", &self.from), ("to", &self.to)]
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", crate::auth::urlencode(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+async fn audit(State(state): State<AppState>, u: PageUser, Query(q): Query<AuditParams>) -> Result<Response, PageError> {
     let page = opt_num(&q.page).unwrap_or(1u64).max(1);
-    let (rows, pages) =
-        state.app.audit_log(&u.actor, page).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
-    Ok(u.page.render("audit.html", crate::ctx! { rows => rows, page => page, pages => pages }).into_response())
+    let (rows, pages) = state
+        .app
+        .audit_log(&u.actor, &q.filter(), page)
+        .await
+        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let actions: Vec<(&str, &str)> = fengkou_app::audit::ACTIONS.to_vec();
+    Ok(u.page
+        .render(
+            "audit.html",
+            crate::ctx! { rows => rows, page => page, pages => pages, params => &q, query => q.query(), actions => actions },
+        )
+        .into_response())
+}
+
+async fn audit_export(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(q): Query<AuditParams>,
+) -> Result<Response, PageError> {
+    let bytes = state
+        .app
+        .export_audit(&u.actor, &q.filter())
+        .await
+        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    Ok(crate::pages::overview::xlsx_response("操作日志.xlsx", bytes))
 }
 
 async fn admin_page(state: &AppState, u: &PageUser, error: Option<String>) -> Result<Response, PageError> {

@@ -62,8 +62,9 @@ async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<BatchF
 
 #[derive(Deserialize)]
 struct ItemForm {
+    /// "name（office）" from the list, or any part of a name.
     #[serde(default)]
-    project_id: Option<String>,
+    project: String,
     #[serde(default)]
     list: String,
 }
@@ -75,9 +76,7 @@ async fn add_item(
     Form(f): Form<ItemForm>,
 ) -> Result<Response, PageError> {
     let err = |e| PageError { error: e, page: Some(u.page.clone()) };
-    // The field holds "ID · 名称（办事处）" when chosen from the list, or a bare ID.
-    let id_part = f.project_id.as_deref().map(|v| v.split('·').next().unwrap_or("").trim().to_string());
-    let project: i64 = opt_num(&id_part).ok_or_else(|| err(AppError::invalid("项目", "请从列表中选择项目")))?;
+    let project = state.app.project_by_name(&f.project, None).await.map_err(err)?;
     let list =
         BatchList::from_code(&f.list).ok_or_else(|| err(AppError::invalid("名单", "须为 签约、开工 或 投产")))?;
     state.app.add_to_batch(&u.actor, id, project, list).await.map_err(err)?;

@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/score", get(sheet))
         .route("/meetings/{id}/sites/{site}/score", post(score))
         .route("/meetings/{id}/sites/{site}/decline", post(decline))
+        .route("/meetings/{id}/sites/{site}/undecline", post(undecline))
+        .route("/meetings/{id}/doc", post(doc_number))
         .route("/meetings/{id}/ranking", post(ranking))
         .route("/meetings/{id}/submit", post(submit))
         .route("/meetings/{id}/board", get(board))
@@ -62,7 +64,7 @@ fn err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let meetings = state.app.meetings().await?;
     let history = state.app.meeting_history().await?;
-    let chart = (!history.meetings.is_empty()).then(|| crate::charts::rank_history(&history).to_string());
+    let chart = (!history.meetings.is_empty()).then(|| crate::charts::script_json(&crate::charts::rank_history(&history)));
     Ok(u.page
         .render(
             "meetings.html",
@@ -111,9 +113,18 @@ async fn edit(
 }
 
 async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let m = state.app.meeting(id).await.map_err(err(&u))?;
+    let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let results = if u.actor.can_see_meeting_results(m.released) {
-        Some(state.app.meeting_results(id).await.map_err(err(&u))?)
+        Some(state.app.meeting_results(&u.actor, id).await.map_err(err(&u))?)
+    } else {
+        None
+    };
+    // After release, the project office sees whether the ranking computed now differs
+    // from the published one (a correction to publish).
+    let draft = if m.released && u.actor.can_manage_pipeline() {
+        let draft = state.app.draft_results(&u.actor, id).await.map_err(err(&u))?;
+        let published = results.as_ref().map(|r| serde_json::to_value(&r.offices).ok());
+        (published != Some(serde_json::to_value(&draft.offices).ok())).then_some(draft)
     } else {
         None
     };
@@ -129,8 +140,8 @@ async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
     Ok(u.page
         .render(
             "meeting.html",
-            crate::ctx! { m => &m, results => &results, choices => choices, is_judge => is_judge, comments => comments,
-            own_office => u.actor.office_id },
+            crate::ctx! { m => &m, results => &results, draft => &draft, choices => choices, is_judge => is_judge,
+            comments => comments, own_office => u.actor.office_id },
         )
         .into_response())
 }
@@ -160,7 +171,7 @@ async fn scope(
 #[derive(Deserialize)]
 struct SiteForm {
     #[serde(default)]
-    project_id: Option<String>,
+    project: Option<String>,
     #[serde(default)]
     visit_time: String,
 }
@@ -171,8 +182,14 @@ async fn add_site(
     Path(id): Path<i64>,
     Form(f): Form<SiteForm>,
 ) -> Result<Response, PageError> {
-    let id_part = f.project_id.as_deref().map(|v| v.split('·').next().unwrap_or("").trim().to_string());
-    let project: i64 = opt_num(&id_part).ok_or_else(|| err(&u)(AppError::invalid("项目", "请从列表中选择项目")))?;
+    // Chosen by name ("name（office）" from the list, or a part of a name); an office
+    // looks among its own projects.
+    let office = if u.actor.can_manage_pipeline() { None } else { u.actor.confined_to() };
+    let project = state
+        .app
+        .project_by_name(f.project.as_deref().unwrap_or(""), office)
+        .await
+        .map_err(err(&u))?;
     state.app.add_site(&u.actor, id, project, &f.visit_time).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
 }
@@ -339,15 +356,50 @@ async fn remove_judge(
     Ok(see_other(&format!("/meetings/{id}#judges")))
 }
 
+#[derive(Deserialize)]
+struct ReleaseForm {
+    /// The checkbox "我已核对，确认发布".
+    #[serde(default)]
+    confirm: Option<String>,
+    /// Why release before every judge has submitted, or why correct.
+    #[serde(default)]
+    reason: String,
+}
+
 async fn release(
     State(state): State<AppState>,
     u: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(f): Form<ReleaseForm>,
 ) -> Result<Response, PageError> {
-    let on = f.get("released").is_some_and(|v| v == "1");
-    state.app.release_results(&u.actor, id, on).await.map_err(err(&u))?;
-    Ok(see_other(&format!("/meetings/{id}")))
+    if f.confirm.as_deref() != Some("1") {
+        return Err(err(&u)(AppError::invalid("确认", "发布后结果不能再改，请勾选“我已核对，确认发布”")));
+    }
+    state.app.release_results(&u.actor, id, &f.reason).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#results")))
+}
+
+#[derive(Deserialize)]
+struct DocForm {
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    number: String,
+}
+
+async fn doc_number(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<DocForm>,
+) -> Result<Response, PageError> {
+    let number: i32 = f
+        .number
+        .trim()
+        .parse()
+        .map_err(|_| err(&u)(AppError::invalid("文号", format!("“{}”不是序号", f.number.trim()))))?;
+    state.app.set_doc_number(&u.actor, id, &f.prefix, number).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
 #[derive(Deserialize)]
@@ -370,6 +422,12 @@ struct MethodForm {
     excellent_from: String,
     #[serde(default)]
     good_from: String,
+    #[serde(default)]
+    band_mode: String,
+    #[serde(default)]
+    excellent_share: String,
+    #[serde(default)]
+    good_share: String,
 }
 
 async fn method(
@@ -388,6 +446,9 @@ async fn method(
         weight_formula: f.weight_formula,
         excellent_from: f.excellent_from,
         good_from: f.good_from,
+        band_mode: f.band_mode,
+        excellent_share: f.excellent_share,
+        good_share: f.good_share,
     };
     state.app.set_meeting_method(&u.actor, id, &settings).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#method")))
@@ -482,35 +543,49 @@ async fn decline(
     Ok(see_other(&format!("/meetings/{id}/score#site-{site}")))
 }
 
+async fn undecline(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path((id, site)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state.app.withdraw_decline(&u.actor, id, site).await.map_err(err(&u))?;
+    Ok(see_other(&format!("/meetings/{id}/score#site-{site}")))
+}
+
 async fn submit(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     state.app.submit_sheet(&u.actor, id).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}/score")))
 }
 
 async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let m = state.app.meeting(id).await.map_err(err(&u))?;
+    let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let board = board_json(&state, id).await.map_err(err(&u))?;
-    Ok(u.page.render("meeting_board.html", crate::ctx! { m => &m, board => board.to_string() }).into_response())
+    Ok(u.page.render("meeting_board.html", crate::ctx! { m => &m, board => board }).into_response())
 }
 
-/// What the hall's screen shows: who has submitted, and the ranking once released.
+/// What the hall's screen shows: who has submitted (N/M), and the ranking once
+/// released: always the published one, never a figure in progress.
 async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppError> {
     let m = state.app.meeting(id).await?;
     let comments = state.app.meeting_comments(id).await?;
-    let (ranking, top, improved) = if m.released {
-        let r = state.app.meeting_results(id).await?;
-        (
+    let published = state.app.published_results(id).await?;
+    let (ranking, top, improved, version) = match &published {
+        Some(r) => (
             serde_json::to_value(&r.offices).unwrap_or_default(),
             serde_json::to_value(&r.top_sites).unwrap_or_default(),
             serde_json::to_value(&r.most_improved).unwrap_or_default(),
-        )
-    } else {
-        (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null)
+            r.published.as_ref().map(|p| p.version),
+        ),
+        None => (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null, None),
     };
+    let submitted = m.judges.iter().filter(|j| j.submitted).count();
     Ok(serde_json::json!({
         "comments": comments.iter().take(6).collect::<Vec<_>>(),
-        "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.username, "submitted": j.submitted, "scored": j.scored + j.ranked})).collect::<Vec<_>>(),
-        "released": m.released,
+        "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.display_name, "submitted": j.submitted, "scored": j.scored + j.ranked})).collect::<Vec<_>>(),
+        "progress": format!("{submitted}/{} 名评委已提交", m.judges.len()),
+        "needs_judges": m.needs_rubric || m.needs_rank,
+        "released": published.is_some(),
+        "version": version,
         "grouped": m.has_groups,
         "ranking": ranking,
         "top": top,
@@ -540,7 +615,7 @@ async fn photo(
     u: PageUser,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let p = state.app.meeting_photo(id, photo).await.map_err(err(&u))?;
+    let p = state.app.meeting_photo(&u.actor, id, photo).await.map_err(err(&u))?;
     Ok((
         [(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())],
         p.data,
@@ -548,38 +623,29 @@ async fn photo(
         .into_response())
 }
 
-/// The bulletin and the workbook carry the scores: for the project office and the
-/// leaders, and for everyone once the results are released.
-async fn readable_results(state: &AppState, u: &PageUser, id: i64) -> Result<(), PageError> {
-    let m = state.app.meeting(id).await.map_err(err(u))?;
-    if u.actor.can_see_meeting_results(m.released) {
-        Ok(())
-    } else {
-        Err(err(u)(AppError::forbidden("评比结果尚未发布")))
-    }
-}
-
+/// The bulletin and the workbook: as published once released; before that, drafts
+/// for the project office and the leaders (the app decides who may have them).
 async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    readable_results(&state, &u, id).await?;
-    let bytes = state.app.meeting_bulletin(id).await.map_err(err(&u))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", crate::auth::urlencode("观摩评比通报.docx")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let file = state.app.meeting_bulletin(&u.actor, id).await.map_err(err(&u))?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &file.filename,
+        file.bytes,
+    ))
 }
 
 async fn ballots(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    readable_results(&state, &u, id).await?;
-    let bytes = state.app.meeting_workbook(id).await.map_err(err(&u))?;
-    Ok(crate::pages::overview::xlsx_response("观摩评分明细.xlsx", bytes))
+    let file = state.app.meeting_workbook(&u.actor, id).await.map_err(err(&u))?;
+    Ok(crate::pages::overview::xlsx_response(&file.filename, file.bytes))
+}
+
+fn download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", crate::auth::urlencode(filename))),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -36,12 +36,14 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
 }
 
-async fn home(user: Result<PageUser, Response>) -> Redirect {
-    match user {
-        Ok(u) if u.actor.confined_to().is_some() => Redirect::to("/reports"),
-        Ok(_) => Redirect::to("/dashboard"),
-        Err(_) => Redirect::to("/login"),
+/// Where a user lands: a judge on their score sheet while a meeting is under way, an
+/// office user on the reports, everyone else on the dashboard.
+async fn home(State(state): State<AppState>, user: Result<PageUser, Response>) -> Redirect {
+    let Ok(u) = user else { return Redirect::to("/login") };
+    if let Ok(Some(meeting)) = state.app.meeting_under_way_for(&u.actor).await {
+        return Redirect::to(&format!("/meetings/{meeting}/score"));
     }
+    if u.actor.confined_to().is_some() { Redirect::to("/reports") } else { Redirect::to("/dashboard") }
 }
 
 #[derive(Deserialize, Default)]

@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fengkou_app::AppError;
-use fengkou_app::projects::{ListQuery, ProjectSort};
+use fengkou_app::projects::{ListQuery, ProjectSort, TransitionOutcome};
 use fengkou_app::reports::{PhotoUpload, ReportInput};
 use fengkou_domain::project::FieldError;
 use fengkou_domain::warning::Light;
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}", get(detail).post(update))
         .route("/projects/{id}/edit", get(edit_form))
         .route("/projects/{id}/transition", post(transition))
+        .route("/stage-requests/{id}/decide", post(decide_request))
         .route("/projects/{id}/comments", post(comment))
         .route("/projects/{id}/milestones", post(milestone))
         .route("/projects/{id}/problems", post(problem))
@@ -113,16 +114,37 @@ async fn export(
     u: PageUser,
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let bytes = state.app.export_projects(&u.actor, opt_num(&p.year)).await.map_err(page_err(&u))?;
+    let bytes = state.app.export_projects(&u.actor, &p.query(1)).await.map_err(page_err(&u))?;
     Ok(xlsx_response("重点项目台账.xlsx", bytes))
 }
 
-async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+#[derive(Deserialize, Default)]
+struct DetailParams {
+    /// A message after a redirect: "requested" (a step back awaits approval).
+    msg: Option<String>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DetailParams>,
+) -> Result<Response, PageError> {
     let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(&u))?;
     let audit = state.app.project_audit(&u.actor, id).await.map_err(page_err(&u))?;
     let today = state.app.today();
+    let message = match q.msg.as_deref() {
+        Some("requested") => Some("退回申请已提交，待项目办审批；审批前项目阶段不变。"),
+        Some("approved") => Some("已批准退回申请，阶段已变更。"),
+        Some("rejected") => Some("已驳回退回申请，阶段不变。"),
+        _ => None,
+    };
     Ok(u.page
-        .render("project.html", crate::ctx! { d => d, audit => audit, today => today.to_string() })
+        .render(
+            "project.html",
+            crate::ctx! { d => d, audit => audit, today => today.to_string(), message => message,
+                stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>() },
+        )
         .into_response())
 }
 
@@ -212,6 +234,9 @@ struct TransitionForm {
     stage: String,
     #[serde(default)]
     date: String,
+    /// Needed when a project that has not started moves past 开工.
+    #[serde(default)]
+    actual_start: String,
     #[serde(default)]
     reason: String,
 }
@@ -222,13 +247,42 @@ async fn transition(
     Path(id): Path<i64>,
     Form(f): Form<TransitionForm>,
 ) -> Result<Response, PageError> {
+    if f.stage.trim().is_empty() {
+        return Err(page_err(&u)(AppError::invalid("阶段", "请选择要变更到的阶段")));
+    }
     let to = Stage::from_label(&f.stage)
         .ok_or_else(|| page_err(&u)(AppError::invalid("阶段", format!("无法识别的阶段“{}”", f.stage))))?;
     let mut problems = Vec::new();
-    let date = optional_date("日期", &f.date, &mut problems)
-        .ok_or_else(|| page_err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
-    state.app.transition(&u.actor, id, to, date, &f.reason).await.map_err(page_err(&u))?;
-    Ok(see_other(&format!("/projects/{id}")))
+    let date = optional_date("日期", &f.date, &mut problems);
+    let actual_start = optional_date("实际开工日期", &f.actual_start, &mut problems);
+    if !problems.is_empty() {
+        return Err(page_err(&u)(AppError::Invalid(problems)));
+    }
+    let date = date.ok_or_else(|| page_err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
+    match state.app.transition(&u.actor, id, to, date, actual_start, &f.reason).await.map_err(page_err(&u))? {
+        TransitionOutcome::Done => Ok(see_other(&format!("/projects/{id}#stages"))),
+        TransitionOutcome::Requested => Ok(see_other(&format!("/projects/{id}?msg=requested#stages"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    approve: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide_request(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    let approve = f.approve == "1";
+    let project = state.app.decide_stage_request(&u.actor, id, approve, &f.reason).await.map_err(page_err(&u))?;
+    let msg = if approve { "approved" } else { "rejected" };
+    Ok(see_other(&format!("/projects/{project}?msg={msg}#stages")))
 }
 
 #[derive(Deserialize)]

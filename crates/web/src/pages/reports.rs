@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/periods", post(open_period))
         .route("/periods/{id}/close", post(close_period))
         .route("/periods/{id}/reopen", post(reopen_period))
+        .route("/reminders", post(remind))
 }
 
 async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
@@ -33,6 +34,21 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
         None => (Vec::new(), Vec::new()),
     };
     let missing_total: usize = missing.iter().map(|m| m.count).sum();
+    // Earlier periods past their deadline stay listed until their reports are filed.
+    let overdue: Vec<_> = state
+        .app
+        .overdue_reports(&u.actor)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|o| current.as_ref().is_none_or(|c| c.month != o.month))
+        .collect();
+    let requests = if u.actor.can_manage_pipeline() {
+        state.app.pending_stage_requests(&u.actor).await.map_err(err)?
+    } else {
+        Vec::new()
+    };
+    let judged = state.app.judged_month().await.map_err(err)?;
     let today = state.app.today();
     let suggested = fengkou_domain::Month::of(today).prev();
     Ok(u.page
@@ -43,6 +59,9 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
                 current => current,
                 missing => missing,
                 missing_total => missing_total,
+                overdue => overdue,
+                requests => requests,
+                judged => judged,
                 checklist => checklist,
                 suggested_month => suggested.to_string(),
                 suggested_deadline => (suggested.next().first_day() + chrono::Duration::days(9)).to_string(),
@@ -89,4 +108,26 @@ async fn reopen_period(State(state): State<AppState>, u: PageUser, Path(id): Pat
         .await
         .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     Ok(see_other("/reports"))
+}
+
+#[derive(Deserialize)]
+struct RemindForm {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    office_id: String,
+    #[serde(default)]
+    project_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// 催报: the project office reminds an office (or about one project).
+async fn remind(State(state): State<AppState>, u: PageUser, Form(f): Form<RemindForm>) -> Result<Response, PageError> {
+    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let month = parse_month(&f.month).map_err(|e| err(AppError::invalid("月份", e.to_string())))?;
+    let office: i64 = f.office_id.trim().parse().map_err(|_| err(AppError::invalid("办事处", "请选择办事处")))?;
+    let project: Option<i64> = f.project_id.trim().parse().ok();
+    state.app.send_reminder(&u.actor, month, office, project, &f.note).await.map_err(err)?;
+    Ok(see_other("/reports#overdue"))
 }

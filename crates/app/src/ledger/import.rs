@@ -1,0 +1,811 @@
+//! Importing a ledger as offices keep it. A sheet changes only what it carries; every
+//! row is checked (against the stored project, when it updates one) before anything is
+//! written, and a file with any problem writes nothing. The dry run shows what would
+//! change, field by field, and how every ambiguous cell was read.
+
+use crate::audit::{self, Change};
+use crate::projects::{
+    Names, blank_project, dates_of, header_of, record_stage, set_annual_plan, stage_of, update_header, with_header,
+};
+use crate::reports::update_year_completed;
+use crate::warnings::{ProjectFacts, WarningContext};
+use crate::{Actor, App, AppError, Result};
+use chrono::{Datelike, NaiveDate, Utc};
+use fengkou_domain::dates::LedgerDate;
+use fengkou_domain::project::{FieldChange, ProjectHeader};
+use fengkou_domain::{Month, Stage, Wan};
+use fengkou_office::RowProblem;
+use fengkou_office::ledger::{Applied, CompletedCell, Field, LedgerRow, ParsedLedger, Reading, Skipped, read_ledger};
+use fengkou_storage::entity::{annual_plan, audit as audit_log, industry, office, opening_balance, project, stage_event};
+use fengkou_storage::queries;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// How a ledger is to be imported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Check only; write nothing.
+    pub dry_run: bool,
+    /// 空白单元格清空原值: a blank cell in a column the sheet has clears the stored
+    /// value (by default it keeps it).
+    pub clear_blanks: bool,
+    /// Create the 办事处 and industries the sheet names that fengkou does not know.
+    pub create_missing: bool,
+}
+
+/// One updated project's changes, field by field.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectChanges {
+    pub row: usize,
+    pub project_id: i64,
+    pub name: String,
+    pub fields: Vec<FieldChange>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub plan_year: i32,
+    pub rows_read: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Fields changed over all updated projects.
+    pub changed_fields: usize,
+    pub skipped: Skipped,
+    pub problems: Vec<RowProblem>,
+    /// The columns read and what each was taken to mean.
+    pub columns: Vec<String>,
+    /// Column-level remarks (a column recognised and not imported).
+    pub notes: Vec<String>,
+    /// How ambiguous cells were read, what was supplied or matched (the first
+    /// [`MAX_LISTED`]; `readings_total` counts all).
+    pub readings: Vec<Reading>,
+    pub readings_total: usize,
+    /// Per updated project, what changes (the first [`MAX_LISTED`]).
+    pub changes: Vec<ProjectChanges>,
+    /// Names the sheet uses that fengkou does not know.
+    pub unknown_offices: Vec<String>,
+    pub unknown_industries: Vec<String>,
+    /// Created by this import (with "create missing").
+    pub created_offices: Vec<String>,
+    pub created_industries: Vec<String>,
+    /// The year's completed investment through this month came in as opening balances.
+    pub completed_through: Option<Month>,
+    pub completed_total: Wan,
+}
+
+/// Lists longer than this are cut in the report (the counts stay whole).
+pub const MAX_LISTED: usize = 500;
+
+impl ImportReport {
+    /// One line for people: "读取 12 行：新增 3，更新 2（8 个字段），未变 5；跳过 …".
+    pub fn summary_line(&self) -> String {
+        format!(
+            "读取 {} 行：新增 {}，更新 {}（{} 个字段），未变 {}；跳过 分组行 {}、小计行 {}、合计行 {}、空行 {}、备注行 {}",
+            self.rows_read,
+            self.created,
+            self.updated,
+            self.changed_fields,
+            self.unchanged,
+            self.skipped.section,
+            self.skipped.subtotal,
+            self.skipped.total,
+            self.skipped.blank,
+            self.skipped.note
+        )
+    }
+
+    fn read(&mut self, reading: Reading) {
+        self.readings_total += 1;
+        if self.readings.len() < MAX_LISTED {
+            self.readings.push(reading);
+        }
+    }
+
+    /// What the audit trail keeps of an import: the counts, not every change (each
+    /// project's own entries hold those).
+    fn audit_summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "summary": self.summary_line(),
+            "plan_year": self.plan_year,
+            "created": self.created,
+            "updated": self.updated,
+            "changed_fields": self.changed_fields,
+            "created_offices": self.created_offices,
+            "created_industries": self.created_industries,
+            "completed_through": self.completed_through.map(|m| m.label()),
+            "completed_total_wan": self.completed_total.to_api_string(),
+        })
+    }
+}
+
+/// An office or industry as the sheet names it: known, or to be created.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Ref {
+    Known(i64),
+    New(String),
+}
+
+/// What the write phase does with one row.
+struct Planned {
+    existing: Option<project::Model>,
+    header: ProjectHeader,
+    office: Ref,
+    industry: Ref,
+    start_inferred: bool,
+    completed: CompletedCell,
+    /// The year's completed figure before the import (for the diff), when the row
+    /// sets one.
+    completed_before: Option<Wan>,
+    changed: bool,
+}
+
+/// "湖北路" for "湖北路办事处": the name without the usual suffix.
+fn office_stem(name: &str) -> &str {
+    let name = name.trim();
+    ["街道办事处", "办事处", "街道办", "街道"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name)
+}
+
+/// The category of a new industry: the sheet's section ("一、产业项目（30个）") when it
+/// names a known category, else 产业项目.
+fn category_from_section(section: Option<&str>, categories: &[String]) -> String {
+    let section = section.unwrap_or("");
+    categories
+        .iter()
+        .find(|c| section.contains(c.as_str()))
+        .or_else(|| categories.iter().find(|c| c.as_str() == "产业项目"))
+        .cloned()
+        .unwrap_or_else(|| "产业项目".to_string())
+}
+
+/// The year's completed investment is through this month: the header's ("1-10月"),
+/// else the judged month of the plan year, else the year's end (a past year) or last
+/// month.
+fn completed_month(parsed: &ParsedLedger, plan_year: i32, judged: Month, today: NaiveDate) -> Option<Month> {
+    match parsed.completed_through {
+        Some(m) => Month::new(plan_year, m),
+        None if judged.year == plan_year => Some(judged),
+        None if plan_year < today.year() => Month::new(plan_year, 12),
+        None => Month::new(plan_year, Month::of(today).prev().month),
+    }
+}
+
+impl App {
+    /// Imports a ledger. With `dry_run` nothing is written and the report lists every
+    /// problem, every change and every reading; without it, any problem rejects the
+    /// whole file and nothing is written.
+    pub async fn import_projects(&self, actor: &Actor, bytes: &[u8], options: ImportOptions) -> Result<ImportReport> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以导入台账"));
+        }
+        let parsed = read_ledger(bytes).map_err(|e| AppError::Rejected(e.to_string()))?;
+        let today = self.today();
+        let judged = self.judged_month().await?.month;
+        let plan_year = parsed.plan_year.unwrap_or_else(|| today.year());
+        let mut report = ImportReport {
+            dry_run: options.dry_run,
+            plan_year,
+            rows_read: parsed.rows_read,
+            skipped: parsed.skipped,
+            problems: parsed.problems.clone(),
+            notes: parsed.notes.clone(),
+            columns: parsed.columns.iter().map(|(f, text)| column_meaning(*f, text)).collect(),
+            ..Default::default()
+        };
+        let through = if parsed.has(Field::Completed) {
+            let header = parsed.header_of(Field::Completed).unwrap_or("完成投资").to_string();
+            let month = completed_month(&parsed, plan_year, judged, today)
+                .ok_or_else(|| AppError::Rejected(format!("“{header}”：无法确定截至月份")))?;
+            if month > Month::of(today) {
+                return Err(AppError::Rejected(format!(
+                    "“{header}”：{}尚未到来，本年完成投资只能截至本月",
+                    month.label()
+                )));
+            }
+            report.notes.push(format!("“{header}”按{}年1-{}月完成投资导入（期初数）", month.year, month.month));
+            Some(month)
+        } else {
+            None
+        };
+        report.completed_through = through;
+
+        let offices: Vec<office::Model> = office::Entity::find().all(&self.db).await?;
+        let industries: Vec<industry::Model> = industry::Entity::find().all(&self.db).await?;
+        let names = Names::load(&self.db).await?;
+        // Only what matching needs; full rows are loaded a batch at a time.
+        let existing: Vec<(i64, Option<String>, String, i64)> = project::Entity::find()
+            .select_only()
+            .columns([project::Column::Id, project::Column::Code, project::Column::Name, project::Column::OfficeId])
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let by_code: HashMap<&str, i64> = existing.iter().filter_map(|p| Some((p.1.as_deref()?, p.0))).collect();
+        let by_name: HashMap<(&str, i64), i64> = existing.iter().map(|p| ((p.2.as_str(), p.3), p.0)).collect();
+
+        // First pass: every row against what is stored, a batch at a time.
+        let mut planned: Vec<Planned> = Vec::with_capacity(parsed.rows.len());
+        let mut seen_codes = HashSet::new();
+        let mut seen_names = HashSet::new();
+        let mut unknown_offices: Vec<String> = Vec::new();
+        let mut unknown_industries: Vec<String> = Vec::new();
+        for chunk in parsed.rows.chunks(IMPORT_BATCH) {
+            // Which stored project each row updates.
+            let mut matched: Vec<(Option<Ref>, Option<i64>)> = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                let office = row.text(Field::Office).map(|name| {
+                    let (found, reading) = resolve_office(name, &offices, row.row);
+                    if let Some(r) = reading {
+                        report.read(r);
+                    }
+                    found
+                });
+                let office = match office {
+                    Some(Ok(id)) => Some(Ref::Known(id)),
+                    Some(Err(OfficeMiss::Unknown(name))) => {
+                        if !unknown_offices.contains(&name) {
+                            unknown_offices.push(name.clone());
+                        }
+                        Some(Ref::New(name))
+                    }
+                    Some(Err(OfficeMiss::Ambiguous(name, candidates))) => {
+                        report.problems.push(RowProblem {
+                            row: row.row,
+                            column: "所在办事处".into(),
+                            reason: format!("“{name}”可能是{}，请写全称", candidates.join("或")),
+                        });
+                        None
+                    }
+                    None => None,
+                };
+                let by_code_hit = row.text(Field::Code).and_then(|c| by_code.get(c.trim()).copied());
+                let by_name_hit = match (&office, row.text(Field::Name)) {
+                    (Some(Ref::Known(o)), Some(n)) => by_name.get(&(n.trim(), *o)).copied(),
+                    _ => None,
+                };
+                matched.push((office, by_code_hit.or(by_name_hit)));
+            }
+            let ids: Vec<i64> = matched.iter().filter_map(|m| m.1).collect();
+            let stored: HashMap<i64, project::Model> = project::Entity::find()
+                .filter(project::Column::Id.is_in(ids.clone()))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+            let plans: HashMap<i64, i64> = queries::year_figures(&self.db, &ids, plan_year)
+                .await?
+                .into_iter()
+                .map(|f| (f.project_id, f.amount))
+                .collect();
+            let done: HashMap<i64, i64> = match through {
+                Some(t) => queries::year_to_date(&self.db, t.year, t.month as i32, Some(&ids)).await?,
+                None => HashMap::new(),
+            };
+            let with_balance: HashSet<i64> = match through {
+                Some(t) => opening_balance::Entity::find()
+                    .select_only()
+                    .column(opening_balance::Column::ProjectId)
+                    .filter(opening_balance::Column::Year.eq(t.year))
+                    .filter(opening_balance::Column::ProjectId.is_in(ids.clone()))
+                    .into_tuple::<i64>()
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .collect(),
+                None => HashSet::new(),
+            };
+            for (row, (office, matched)) in chunk.iter().zip(matched) {
+                let stored = matched.and_then(|id| stored.get(&id)).cloned();
+                let base = match &stored {
+                    Some(p) => header_of(p, &names, Wan::from_yuan(plans.get(&p.id).copied().unwrap_or(0))),
+                    None => ProjectHeader::default(),
+                };
+                let mut applied: Applied =
+                    row.apply(&base, stored.as_ref().is_some_and(|p| p.actual_start_inferred), options.clear_blanks);
+                // A short name matched to an office is that office.
+                if let Some(Ref::Known(id)) = &office {
+                    applied.header.office = names.office(*id);
+                }
+                for r in &applied.readings {
+                    report.read(r.clone());
+                }
+                let mut problem = |column: &str, reason: String| {
+                    report.problems.push(RowProblem { row: row.row, column: column.to_string(), reason });
+                };
+                let h = &applied.header;
+                for p in h.problems(today) {
+                    problem(column_of(p.field), p.message);
+                }
+                if stored.is_none() {
+                    for (field, value) in [(Field::Name, &h.name), (Field::Office, &h.office), (Field::Industry, &h.industry)] {
+                        if value.trim().is_empty() {
+                            problem(field.label(), "新增项目须填写（表中没有此列或此格为空）".into());
+                        }
+                    }
+                }
+                let office = match (office, &stored) {
+                    (Some(o), _) => Some(o),
+                    (None, Some(p)) => Some(Ref::Known(p.office_id)),
+                    (None, None) => None,
+                };
+                let industry = match row.text(Field::Industry).map(str::trim) {
+                    Some(name) => match industries.iter().find(|i| i.name == name) {
+                        Some(i) => Some(Ref::Known(i.id)),
+                        None => {
+                            if !unknown_industries.iter().any(|u| u == name) {
+                                unknown_industries.push(name.to_string());
+                            }
+                            Some(Ref::New(name.to_string()))
+                        }
+                    },
+                    None => stored.as_ref().map(|p| Ref::Known(p.industry_id)),
+                };
+                for (r, what) in [(&office, "所在办事处"), (&industry, "产业类别")] {
+                    if let Some(Ref::New(name)) = r
+                        && !options.create_missing
+                    {
+                        let hint = if what == "所在办事处" { "办事处" } else { "产业类别" };
+                        problem(
+                            what,
+                            format!("未知的{hint}“{name}”（可勾选“新建台账中未登记的办事处和产业类别”，或先由管理员添加）"),
+                        );
+                    }
+                }
+                if let Some(code) = h.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+                    if !seen_codes.insert(code.to_string()) {
+                        problem("项目编号", format!("“{code}”在文件中重复出现"));
+                    }
+                    if let Some(other) = by_code.get(code)
+                        && Some(*other) != stored.as_ref().map(|p| p.id)
+                    {
+                        problem("项目编号", format!("“{code}”已被另一个项目使用"));
+                    }
+                }
+                if h.code.is_none()
+                    && let Some(o) = &office
+                    && !seen_names.insert((h.name.trim().to_string(), o.clone()))
+                {
+                    problem("项目名称", format!("“{}”在同一办事处重复出现", h.name.trim()));
+                }
+                // The diff: header fields, the plan, the year's completed figure.
+                let mut fields = base.changes(h);
+                if stored.is_none() {
+                    fields.clear();
+                }
+                let completed_before = match (applied.completed, &stored, through) {
+                    (CompletedCell::Set(_) | CompletedCell::Clear, Some(p), Some(_)) => {
+                        Some(Wan::from_yuan(done.get(&p.id).copied().unwrap_or(0)))
+                    }
+                    _ => None,
+                };
+                if let (Some(before), Some(t), Some(_)) = (completed_before, through, &stored) {
+                    let label = format!("{}年1-{}月完成投资", t.year, t.month);
+                    match applied.completed {
+                        CompletedCell::Set(after) if after != before => {
+                            fields.push(FieldChange { field: "本年完成投资", before: format!("{before} 万元"), after: format!("{after} 万元（{label}）") })
+                        }
+                        CompletedCell::Clear if with_balance.contains(&stored.as_ref().map_or(0, |p| p.id)) => fields.push(FieldChange {
+                            field: "本年完成投资",
+                            before: format!("{before} 万元"),
+                            after: "（清除导入的期初数，按月报计）".into(),
+                        }),
+                        _ => {}
+                    }
+                }
+                if let (Some(p), false) = (&stored, fields.is_empty()) {
+                    report.changed_fields += fields.len();
+                    if report.changes.len() < MAX_LISTED {
+                        report.changes.push(ProjectChanges { row: row.row, project_id: p.id, name: p.name.clone(), fields: fields.clone() });
+                    }
+                }
+                if let CompletedCell::Set(w) = applied.completed {
+                    report.completed_total += w;
+                }
+                planned.push(Planned {
+                    changed: stored.is_none() || !fields.is_empty() || applied.start_inferred != stored.as_ref().is_some_and(|p| p.actual_start_inferred),
+                    existing: stored,
+                    office: office.unwrap_or(Ref::Known(0)),
+                    industry: industry.unwrap_or(Ref::Known(0)),
+                    start_inferred: applied.start_inferred,
+                    completed: applied.completed,
+                    completed_before,
+                    header: applied.header,
+                });
+            }
+        }
+        report.unknown_offices = unknown_offices;
+        report.unknown_industries = unknown_industries;
+        if !report.problems.is_empty() {
+            report.problems.sort_by_key(|p| p.row);
+            return if options.dry_run { Ok(report) } else { Err(AppError::ImportRejected(Box::new(report))) };
+        }
+
+        let txn = self.writer.begin().await?;
+        // Offices and industries the user asked to create, in the order the sheet
+        // names them.
+        let mut office_ids: HashMap<String, i64> = HashMap::new();
+        let mut sort = offices.len() as i32;
+        for name in report.unknown_offices.clone() {
+            if name.chars().count() > 40 || name.chars().any(char::is_control) {
+                return Err(AppError::invalid("所在办事处", format!("“{name}”不像办事处名称（最多40个字）")));
+            }
+            let saved = office::ActiveModel { name: Set(name.clone()), sort_order: Set(sort), ..Default::default() }
+                .insert(&txn)
+                .await?;
+            sort += 1;
+            audit::created(&txn, &actor.username, "office", saved.id, None, &saved).await?;
+            office_ids.insert(name.clone(), saved.id);
+            report.created_offices.push(name);
+        }
+        let categories: Vec<String> = industries.iter().map(|i| i.category.clone()).collect();
+        let mut industry_ids: HashMap<String, i64> = HashMap::new();
+        let mut sort = industries.len() as i32;
+        for name in report.unknown_industries.clone() {
+            if name.chars().count() > 40 || name.chars().any(char::is_control) {
+                return Err(AppError::invalid("产业类别", format!("“{name}”不像产业类别名称（最多40个字）")));
+            }
+            let section = parsed
+                .rows
+                .iter()
+                .find(|r| r.text(Field::Industry).map(str::trim) == Some(name.as_str()))
+                .and_then(|r| r.section.as_deref());
+            let saved = industry::ActiveModel {
+                name: Set(name.clone()),
+                category: Set(category_from_section(section, &categories)),
+                sort_order: Set(sort),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            sort += 1;
+            audit::created(&txn, &actor.username, "industry", saved.id, None, &saved).await?;
+            industry_ids.insert(name.clone(), saved.id);
+            report.created_industries.push(name);
+        }
+        let id_of = |r: &Ref, new: &HashMap<String, i64>| match r {
+            Ref::Known(id) => *id,
+            Ref::New(name) => new.get(name).copied().unwrap_or(0),
+        };
+
+        let warnings = WarningContext::load(&txn, today).await?;
+        let (creates, updates): (Vec<Planned>, Vec<Planned>) = planned.into_iter().partition(|p| p.existing.is_none());
+        let creates: Vec<NewProject> = creates
+            .into_iter()
+            .map(|p| NewProject {
+                office_id: id_of(&p.office, &office_ids),
+                industry_id: id_of(&p.industry, &industry_ids),
+                completed: match p.completed {
+                    CompletedCell::Set(w) => Some(w),
+                    _ => None,
+                },
+                start_inferred: p.start_inferred,
+                header: p.header,
+            })
+            .collect();
+        report.created = insert_projects(&txn, &actor.username, &creates, plan_year, through, &warnings).await?;
+        for p in updates {
+            let Some(before) = p.existing else { continue };
+            if !p.changed {
+                report.unchanged += 1;
+                continue;
+            }
+            let id = before.id;
+            let (office_id, industry_id) = (id_of(&p.office, &office_ids), id_of(&p.industry, &industry_ids));
+            set_annual_plan(&txn, id, plan_year, p.header.annual_plan).await?;
+            let from = stage_of(&before);
+            let mut header = p.header.clone();
+            let to = header.stage.unwrap_or(from);
+            header.stage = Some(from);
+            update_header(&txn, &actor.username, &before, &header, office_id, industry_id).await?;
+            if p.start_inferred != before.actual_start_inferred {
+                project::Entity::update_many()
+                    .col_expr(project::Column::ActualStartInferred, sea_orm::sea_query::Expr::value(p.start_inferred))
+                    .filter(project::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+            if to != from {
+                let reason = if p.start_inferred { "台账导入（日期取自计划开工）" } else { "台账导入" };
+                // A jump past 开工 records the 开工 step too (A project under
+                // construction always has its start).
+                let mut steps = Vec::new();
+                if !from.is_started() && to > Stage::Started {
+                    steps.push(Stage::Started);
+                }
+                steps.push(to);
+                for step in steps {
+                    let current =
+                        project::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+                    let dates = dates_of(&current);
+                    let date = step_date(step, dates.actual_start, dates.actual_finish, today);
+                    record_stage(&txn, &actor.username, &current, step, date, reason).await?;
+                }
+            }
+            if let (Some(t), Some(before_amount)) = (through, p.completed_before) {
+                set_opening_balance(&txn, &actor.username, id, t, p.completed, before_amount).await?;
+            }
+            report.updated += 1;
+        }
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: "import",
+                entity: "ledger",
+                entity_id: None,
+                project_id: None,
+                before: None,
+                after: Some(report.audit_summary()),
+            },
+        )
+        .await?;
+        if options.dry_run {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+            if report.updated > 0 || report.created > 0 {
+                self.refresh_all_warnings().await?;
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The date a stage an import moves a project to was reached: its start for 开工 and
+/// 建设, its finish for 投产 and 达产, else today.
+fn step_date(to: Stage, start: Option<LedgerDate>, finish: Option<LedgerDate>, today: NaiveDate) -> NaiveDate {
+    let known = match to {
+        Stage::Started | Stage::Building => start,
+        Stage::Producing | Stage::FullProduction => finish.or(start),
+        _ => None,
+    };
+    known.map_or(today, LedgerDate::first_day).min(today)
+}
+
+/// Sets, replaces or clears a project's opening balance for the year and keeps the
+/// year's completed figure in step, with the audit entry.
+async fn set_opening_balance<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    project_id: i64,
+    through: Month,
+    cell: CompletedCell,
+    before_amount: Wan,
+) -> Result<()> {
+    let existing = opening_balance::Entity::find()
+        .filter(opening_balance::Column::ProjectId.eq(project_id))
+        .filter(opening_balance::Column::Year.eq(through.year))
+        .one(db)
+        .await?;
+    let before = existing.as_ref().and_then(audit::json);
+    let after = match cell {
+        CompletedCell::Keep => return Ok(()),
+        CompletedCell::Set(amount) if amount == before_amount && existing.as_ref().is_none_or(|b| b.through_month == through.month as i32) => {
+            return Ok(());
+        }
+        CompletedCell::Set(amount) => {
+            opening_balance::Entity::delete_many()
+                .filter(opening_balance::Column::ProjectId.eq(project_id))
+                .filter(opening_balance::Column::Year.eq(through.year))
+                .exec(db)
+                .await?;
+            let saved = opening_balance::ActiveModel {
+                project_id: Set(project_id),
+                year: Set(through.year),
+                through_month: Set(through.month as i32),
+                amount: Set(amount.yuan()),
+                username: Set(username.to_string()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            audit::json(&saved)
+        }
+        CompletedCell::Clear => {
+            if existing.is_none() {
+                return Ok(());
+            }
+            opening_balance::Entity::delete_many()
+                .filter(opening_balance::Column::ProjectId.eq(project_id))
+                .filter(opening_balance::Column::Year.eq(through.year))
+                .exec(db)
+                .await?;
+            None
+        }
+    };
+    update_year_completed(db, project_id, through.year).await?;
+    audit::record(
+        db,
+        username,
+        Change {
+            action: "import",
+            entity: "opening_balance",
+            entity_id: None,
+            project_id: Some(project_id),
+            before,
+            after,
+        },
+    )
+    .await
+}
+
+enum OfficeMiss {
+    Unknown(String),
+    Ambiguous(String, Vec<String>),
+}
+
+/// An office by its full name, or by a short one ("湖北路" for "湖北路办事处") when
+/// only one office has that stem; the reading says which.
+fn resolve_office(name: &str, offices: &[office::Model], row: usize) -> (Result<i64, OfficeMiss>, Option<Reading>) {
+    let name = name.trim();
+    if let Some(o) = offices.iter().find(|o| o.name == name) {
+        return (Ok(o.id), None);
+    }
+    let stem = office_stem(name);
+    let candidates: Vec<&office::Model> = offices.iter().filter(|o| !stem.is_empty() && office_stem(&o.name) == stem).collect();
+    match candidates.as_slice() {
+        [one] => (
+            Ok(one.id),
+            Some(Reading { row, column: "所在办事处".into(), text: format!("“{name}”按“{}”匹配", one.name) }),
+        ),
+        [] => (Err(OfficeMiss::Unknown(name.to_string())), None),
+        many => (Err(OfficeMiss::Ambiguous(name.to_string(), many.iter().map(|o| format!("“{}”", o.name)).collect())), None),
+    }
+}
+
+/// "开工时间 → 计划开工" for the dry run's list of columns.
+fn column_meaning(field: Field, text: &str) -> String {
+    let meaning = match field {
+        Field::Start => "按阶段读作计划开工（未开工）或实际开工（已开工）".to_string(),
+        Field::Finish => "按阶段读作计划竣工（未投产）或实际竣工（已投产）".to_string(),
+        Field::Period => "计划开工—计划竣工".to_string(),
+        Field::Completed => "本年完成投资（期初数）".to_string(),
+        other => other.label().to_string(),
+    };
+    if text == meaning { text.to_string() } else { format!("{text} → {meaning}") }
+}
+
+fn column_of(field: &str) -> &str {
+    match field {
+        "办事处" => "所在办事处",
+        "产业" => "产业类别",
+        other => other,
+    }
+}
+
+const IMPORT_BATCH: usize = 500;
+
+/// A project to create.
+struct NewProject {
+    header: ProjectHeader,
+    office_id: i64,
+    industry_id: i64,
+    start_inferred: bool,
+    completed: Option<Wan>,
+}
+
+/// Inserts new projects in batches (project rows, their plans and opening balances,
+/// first stage events and audit entries), which is what makes a 100,000-row ledger
+/// import in seconds.
+async fn insert_projects<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    rows: &[NewProject],
+    plan_year: i32,
+    through: Option<Month>,
+    warnings: &WarningContext,
+) -> Result<usize> {
+    let now = Utc::now();
+    for chunk in rows.chunks(IMPORT_BATCH) {
+        let models: Vec<project::ActiveModel> = chunk
+            .iter()
+            .map(|n| {
+                let stage = n.header.stage.unwrap_or(Stage::Planning);
+                let mut model = with_header(&blank_project(n.office_id, n.industry_id, stage, now), &n.header, n.office_id, n.industry_id);
+                model.actual_start_inferred = n.start_inferred;
+                // A new project has no reports yet: its colour is known now, which spares
+                // the full recomputation a write per project.
+                let judged_year = warnings.year() == plan_year;
+                let opening = through.filter(|t| t.year == warnings.year() && n.completed.is_some());
+                let warning = warnings.evaluate(&ProjectFacts {
+                    stage,
+                    plan: if judged_year { n.header.annual_plan.yuan() } else { 0 },
+                    ytd: if opening.is_some() { n.completed.map_or(0, Wan::yuan) } else { 0 },
+                    opening_through: opening,
+                    planned_start: n.header.planned_start,
+                    actual_start: n.header.actual_start,
+                    reported: opening.is_some_and(|t| t >= warnings.judged.month),
+                });
+                model.warning_light = warning.light.code().to_string();
+                model.warning_detail = warning.explanation();
+                let mut am: project::ActiveModel = model.into();
+                am = am.reset_all();
+                am.id = sea_orm::ActiveValue::NotSet;
+                am
+            })
+            .collect();
+        let ids = project::Entity::insert_many(models).exec_with_returning_keys(db).await?;
+        let mut plans = Vec::new();
+        let mut balances = Vec::new();
+        let mut events = Vec::new();
+        let mut audits = Vec::new();
+        for (id, n) in ids.iter().zip(chunk) {
+            let stage = n.header.stage.unwrap_or(Stage::Planning);
+            let completed = n.completed.filter(|w| *w > Wan::ZERO);
+            if n.header.annual_plan > Wan::ZERO || completed.is_some() {
+                plans.push(annual_plan::ActiveModel {
+                    project_id: Set(*id),
+                    year: Set(plan_year),
+                    amount: Set(n.header.annual_plan.yuan()),
+                    completed: Set(completed.map_or(0, Wan::yuan)),
+                    ..Default::default()
+                });
+            }
+            if let (Some(w), Some(t)) = (completed, through) {
+                balances.push(opening_balance::ActiveModel {
+                    project_id: Set(*id),
+                    year: Set(t.year),
+                    through_month: Set(t.month as i32),
+                    amount: Set(w.yuan()),
+                    username: Set(username.to_string()),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+            }
+            let on_date = match stage {
+                s if s >= Stage::Producing => n.header.actual_finish.or(n.header.actual_start),
+                s if s.is_started() => n.header.actual_start,
+                _ => None,
+            };
+            events.push(stage_event::ActiveModel {
+                project_id: Set(*id),
+                from_stage: Set(String::new()),
+                to_stage: Set(stage.code().to_string()),
+                on_date: Set(on_date.map(LedgerDate::first_day)),
+                reason: Set(if n.start_inferred { "台账导入（日期取自计划开工）" } else { "台账导入" }.to_string()),
+                username: Set(username.to_string()),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            audits.push(audit_log::ActiveModel {
+                at: Set(now),
+                username: Set(username.to_string()),
+                action: Set("create".into()),
+                entity: Set("project".into()),
+                entity_id: Set(Some(*id)),
+                project_id: Set(Some(*id)),
+                before: Set(None),
+                after: Set(audit::json(&n.header).map(|v| v.to_string())),
+                ..Default::default()
+            });
+        }
+        if !plans.is_empty() {
+            annual_plan::Entity::insert_many(plans).exec(db).await?;
+        }
+        if !balances.is_empty() {
+            opening_balance::Entity::insert_many(balances).exec(db).await?;
+        }
+        stage_event::Entity::insert_many(events).exec(db).await?;
+        audit_log::Entity::insert_many(audits).exec(db).await?;
+    }
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn office_stems() {
+        assert_eq!(office_stem("湖北路办事处"), "湖北路");
+        assert_eq!(office_stem("湖北路街道"), "湖北路");
+        assert_eq!(office_stem("湖北路"), "湖北路");
+        assert_eq!(category_from_section(Some("二、社会民生项目（5个）"), &["产业项目".into(), "社会民生项目".into()]), "社会民生项目");
+        assert_eq!(category_from_section(None, &["产业项目".into()]), "产业项目");
+    }
+}
