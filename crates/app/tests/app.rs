@@ -3,17 +3,25 @@
 
 use chrono::NaiveDate;
 use fengkou_app::demo::ensure_reference_data;
-use fengkou_app::ledger::cli_actor;
+use fengkou_app::ledger::{ImportOptions, cli_actor};
 use fengkou_app::projects::ListQuery;
 use fengkou_app::reports::ReportInput;
 use fengkou_app::{Actor, App, AppError, Clock};
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::warning::Light;
-use fengkou_domain::{Month, Role, Stage, Wan};
+use fengkou_domain::{LedgerDate, Month, Role, Stage, Wan};
 use fengkou_testkit::test_databases;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
+}
+
+fn dry() -> ImportOptions {
+    ImportOptions { dry_run: true, ..Default::default() }
+}
+
+fn write() -> ImportOptions {
+    ImportOptions::default()
 }
 
 async fn app_on(url: &str) -> App {
@@ -35,7 +43,7 @@ fn header(name: &str, office: &str) -> ProjectHeader {
         stage: Some(Stage::Signed),
         total_investment: Wan::from_wan(12_000),
         annual_plan: Wan::from_wan(1_200),
-        planned_start: Some(d("2026-03-01")),
+        planned_start: Some(LedgerDate::day(d("2026-03-01"))),
         ..Default::default()
     }
 }
@@ -54,19 +62,19 @@ async fn project_lifecycle_on_every_backend() {
         assert_eq!(row.light, Light::Red, "{} ({})", row.warning_detail, db.backend);
 
         // Impossible transitions are refused with a reason, nothing changes.
-        let err = app.transition(&office, id, Stage::Producing, d("2026-04-01"), "").await.unwrap_err();
+        let err = app.transition(&office, id, Stage::Producing, d("2026-04-01"), None, "").await.unwrap_err();
         assert!(err.to_string().contains("尚未开工"), "{err}");
-        let err = app.transition(&office, id, Stage::Started, d("2026-12-01"), "").await.unwrap_err();
+        let err = app.transition(&office, id, Stage::Started, d("2026-12-01"), None, "").await.unwrap_err();
         assert!(err.to_string().contains("晚于今天"), "{err}");
         // Another office cannot touch it.
         assert!(matches!(
-            app.transition(&other, id, Stage::Started, d("2026-04-01"), "").await,
+            app.transition(&other, id, Stage::Started, d("2026-04-01"), None, "").await,
             Err(AppError::Forbidden(_))
         ));
-        app.transition(&office, id, Stage::Started, d("2026-04-01"), "").await.unwrap();
+        app.transition(&office, id, Stage::Started, d("2026-04-01"), None, "").await.unwrap();
         let detail = app.project_detail(&office, id).await.unwrap();
         assert_eq!(detail.row.stage, Stage::Started);
-        assert_eq!(detail.row.actual_start, Some(d("2026-04-01")));
+        assert_eq!(detail.row.actual_start, Some(LedgerDate::day(d("2026-04-01"))));
         assert_eq!(detail.stages.len(), 2);
 
         // Reports: period must be open; cumulative figures are derived.
@@ -91,9 +99,11 @@ async fn project_lifecycle_on_every_backend() {
         assert_eq!(detail.reports.len(), 2);
         assert_eq!(detail.reports[0].year_to_date, Wan::from_wan(550));
         assert_eq!(detail.row.completed, Wan::from_wan(550));
-        // October: 序时进度 83.3%, done 550/1200 = 45.8% → 37.5 points behind → red.
+        // October, started in April: 序时进度 over April–October 7/9 = 77.8%, done
+        // 550/1200 = 45.8% → 31.9 points behind → red.
         assert_eq!(detail.row.light, Light::Red, "{}", detail.row.warning_detail);
-        assert!(detail.row.warning_detail.contains("落后 37.5 个百分点"), "{}", detail.row.warning_detail);
+        assert!(detail.row.warning_detail.contains("77.8%（4月开工，按4-10月计）"), "{}", detail.row.warning_detail);
+        assert!(detail.row.warning_detail.contains("落后 31.9 个百分点"), "{}", detail.row.warning_detail);
 
         // Office users see only their own office.
         app.create_project(&xmb, &header("天津路项目", "天津路办事处")).await.unwrap();
@@ -124,7 +134,7 @@ async fn project_lifecycle_on_every_backend() {
 
         let trail = app.project_audit(&xmb, id).await.unwrap();
         assert!(trail.iter().any(|a| a.action == "transition"));
-        assert!(trail.iter().filter(|a| a.entity == "report").count() >= 3);
+        assert!(trail.iter().filter(|a| a.entity_label == "月报").count() >= 3);
     }
 }
 
@@ -149,13 +159,13 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
             }
         }
         let bad = wb.save_to_buffer().unwrap();
-        let dry = app.import_projects(&actor, &bad, true).await.unwrap();
+        let dry = app.import_projects(&actor, &bad, dry()).await.unwrap();
         assert_eq!(dry.problems.len(), 1);
         assert_eq!(
             dry.problems[0].to_string(),
-            "第3行 所在办事处：未知的办事处“火星办事处”（请先由管理员添加，或检查名称）"
+            "第3行 所在办事处：未知的办事处“火星办事处”（可勾选“新建台账中未登记的办事处和产业类别”，或先由管理员添加）"
         );
-        let err = app.import_projects(&actor, &bad, false).await.unwrap_err();
+        let err = app.import_projects(&actor, &bad, write()).await.unwrap_err();
         assert!(matches!(err, AppError::ImportRejected(_)));
         assert_eq!(app.summary(&actor, None).await.unwrap().count, 0, "nothing written ({})", db.backend);
 
@@ -173,14 +183,14 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
         ws.write_number(1, 4, 5000.0).unwrap();
         ws.write_number(1, 5, 1000.0).unwrap();
         let good = wb.save_to_buffer().unwrap();
-        let first = app.import_projects(&actor, &good, false).await.unwrap();
+        let first = app.import_projects(&actor, &good, write()).await.unwrap();
         assert_eq!((first.created, first.updated), (1, 0));
-        let again = app.import_projects(&actor, &good, false).await.unwrap();
+        let again = app.import_projects(&actor, &good, write()).await.unwrap();
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1));
 
         // Export → import round trip changes nothing.
-        let exported = app.export_projects(&actor, Some(2026)).await.unwrap();
-        let round = app.import_projects(&actor, &exported, false).await.unwrap();
+        let exported = app.export_projects(&actor, &ListQuery { year: Some(2026), ..Default::default() }).await.unwrap();
+        let round = app.import_projects(&actor, &exported, write()).await.unwrap();
         assert_eq!((round.created, round.updated, round.unchanged), (0, 0, 1), "{round:?}");
         let s = app.summary(&actor, Some(2026)).await.unwrap();
         assert_eq!((s.count, s.annual_plan), (1, Wan::from_wan(1000)));
@@ -222,7 +232,7 @@ async fn campaign_batches_count_kept_promises() {
         app.add_to_batch(&xmb, batch, a, BatchList::Sign).await.unwrap();
         app.add_to_batch(&xmb, batch, b, BatchList::Sign).await.unwrap();
         assert!(app.add_to_batch(&xmb, batch, b, BatchList::Sign).await.is_err(), "no duplicates");
-        app.transition(&xmb, a, Stage::Started, d("2026-10-15"), "").await.unwrap();
+        app.transition(&xmb, a, Stage::Started, d("2026-10-15"), None, "").await.unwrap();
         let views = app.batches().await.unwrap();
         let sign = &views[0].lists[0];
         assert_eq!((sign.projects.len(), sign.conversion.kept), (2, 1));
@@ -232,7 +242,12 @@ async fn campaign_batches_count_kept_promises() {
         app.remove_from_batch(&xmb, items[0].id).await.unwrap();
         assert_eq!(app.batches().await.unwrap()[0].lists[0].projects.len(), 1);
         let choices = app.project_choices(None).await.unwrap();
-        assert!(choices.iter().any(|(id, label)| *id == a && label == "甲（湖北路办事处）"));
+        assert!(choices.iter().any(|label| label == "甲（湖北路办事处）"));
+        assert_eq!(app.project_by_name("甲（湖北路办事处）", None).await.unwrap(), a);
+        assert_eq!(app.project_by_name("乙", None).await.unwrap(), b);
+        assert!(app.project_by_name("丙", None).await.unwrap_err().to_string().contains("没有名称含“丙”"));
+        assert_eq!(views[0].name, "2026年第四季度 第1期“三个一批”");
+        assert_eq!((sign.achieved, sign.achieved_investment), (1, Wan::from_wan(12_000)));
     }
 }
 

@@ -161,6 +161,14 @@ impl fmt::Display for LedgerDate {
     }
 }
 
+impl std::str::FromStr for LedgerDate {
+    type Err = DateError;
+
+    fn from_str(s: &str) -> Result<LedgerDate, DateError> {
+        parse_ledger_date_precise(s)
+    }
+}
+
 /// Years a ledger's date column can hold as a bare number. Excel serials in this range
 /// are days of 1905, which no project has: 2024 in a date column is the year 2024.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;

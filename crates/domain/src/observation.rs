@@ -523,7 +523,8 @@ pub enum Banding {
     Scores { excellent: Decimal, good: Decimal },
     /// The top `excellent` percent of a group's ranking 优秀, the next `good` percent
     /// 良好, the rest 一般; each share rounded down ("不超过"), so that 30 % of nine
-    /// offices is two.
+    /// offices is two, but at least one place when the share is above zero (30 % of
+    /// a group of three is its first).
     Shares { excellent: Decimal, good: Decimal },
 }
 
@@ -535,7 +536,7 @@ impl Banding {
                 format!("{}分以上为优秀、{}分以上为良好、其余为一般", excellent.normalize(), good.normalize())
             }
             Banding::Shares { excellent, good } => format!(
-                "名次前{}%为优秀、其后{}%为良好、其余为一般（人数向下取整）",
+                "名次前{}%为优秀、其后{}%为良好、其余为一般（个数向下取整，至少1个）",
                 excellent.normalize(),
                 good.normalize()
             ),
@@ -552,7 +553,10 @@ pub fn bands(ranked: &[Ranked], banding: Banding) -> Vec<&'static str> {
             .collect(),
         Banding::Shares { excellent, good } => {
             let n = Decimal::from(ranked.len());
-            let places = |pct: Decimal| (n * pct / Decimal::ONE_HUNDRED).floor().to_u32().unwrap_or(0);
+            let places = |pct: Decimal| {
+                let floor = (n * pct / Decimal::ONE_HUNDRED).floor().to_u32().unwrap_or(0);
+                if pct > Decimal::ZERO { floor.max(1) } else { 0 }
+            };
             let top = places(excellent);
             let next = places(excellent + good);
             ranked

@@ -165,7 +165,7 @@ pub fn evaluate(input: &WarningInput, settings: &WarningSettings, today: NaiveDa
             // A project that started this year is judged from its start month.
             let from = match input.started {
                 Some(s) if s.year == input.period.year && s.month > 1 => {
-                    format!("{}月开工，按{}-{}月计", s.month, s.month, input.period.month)
+                    format!("（{}月开工，按{}-{}月计）", s.month, s.month, input.period.month)
                 }
                 _ => String::new(),
             };
@@ -177,7 +177,7 @@ pub fn evaluate(input: &WarningInput, settings: &WarningSettings, today: NaiveDa
                 rule: Rule::BehindSchedule,
                 light,
                 detail: format!(
-                    "{}序时进度{from} {expected:.1}%，年初至今完成 {} 万元{opening}，占年度计划 {} 万元的 {actual:.1}%，落后 {behind:.1} 个百分点（黄灯 ≥{}，红灯 >{}）",
+                    "{}序时进度 {expected:.1}%{from}，年初至今完成 {} 万元{opening}，占年度计划 {} 万元的 {actual:.1}%，落后 {behind:.1} 个百分点（黄灯 ≥{}，红灯 >{}）",
                     input.period.label(),
                     input.year_to_date,
                     input.annual_plan,
@@ -299,7 +299,7 @@ mod tests {
         i.started = Month::new(2026, 7);
         let w = evaluate(&i, &WarningSettings::default(), today());
         assert_eq!(w.light, Light::Yellow, "{}", w.explanation());
-        assert!(w.explanation().contains("7月开工，按7-10月计 66.7%"), "{}", w.explanation());
+        assert!(w.explanation().contains("序时进度 66.7%（7月开工，按7-10月计）"), "{}", w.explanation());
         // Started after the judged month: not judged on progress at all.
         i.started = Month::new(2026, 11);
         assert_eq!(evaluate(&i, &WarningSettings::default(), today()).light, Light::Green);

@@ -2,7 +2,7 @@
 //! schema, the same queries, the same answers.
 
 use chrono::Utc;
-use fengkou_storage::entity::{annual_plan, office, project, report};
+use fengkou_storage::entity::{annual_plan, office, opening_balance, project, report};
 use fengkou_storage::queries::{self, ProjectFilter, ProjectSort};
 use fengkou_storage::{Backend, connect};
 use fengkou_testkit::test_databases;
@@ -118,12 +118,76 @@ async fn contract_holds_on_every_backend() {
         assert_eq!((months[0].month, months[0].amount), (10, 120_000_000));
         let missing = queries::missing_report_counts(db, 2026, 10).await.unwrap();
         assert_eq!((missing.len(), missing[0].office_id, missing[0].n), (1, 2, 1));
-        let problems = queries::latest_problem_reports(db, Some(1), 5).await.unwrap();
+        let problems = queries::latest_problem_reports(db, Some(1), 2026, 5).await.unwrap();
         assert_eq!(problems[0].problems, "用电增容");
-        assert!(queries::latest_problem_reports(db, Some(2), 5).await.unwrap().is_empty());
+        assert!(queries::latest_problem_reports(db, Some(2), 2026, 5).await.unwrap().is_empty());
+        assert!(queries::latest_problem_reports(db, Some(1), 2025, 5).await.unwrap().is_empty(), "another year's");
         let figures = queries::year_figures(db, &[a.id, b.id], 2026).await.unwrap();
         assert_eq!(figures.len(), 1);
         assert_eq!(project::Entity::find().all(db).await.unwrap().len(), 3);
+
+        // The ledger sorts stages along the pipeline and warnings red first, not by code.
+        let (rows, _) = page(ProjectFilter::default(), ProjectSort::Stage).await;
+        assert_eq!(rows[0].stage, "signed", "{}", t.backend);
+        let mut red: project::ActiveModel = c.clone().into();
+        red.warning_light = Set("red".into());
+        red.update(db).await.unwrap();
+        let (rows, _) = page(ProjectFilter::default(), ProjectSort::Warning).await;
+        assert_eq!(rows[0].id, c.id, "{}", t.backend);
+
+        // An opening balance (the year's completed investment through September, from
+        // a ledger) stands for the months it covers; later reports add to it.
+        report::ActiveModel {
+            project_id: Set(a.id),
+            office_id: Set(1),
+            year: Set(2026),
+            month: Set(9),
+            completed: Set(50_000_000),
+            progress: Set("covered".into()),
+            problems: Set(String::new()),
+            help_needed: Set(String::new()),
+            submitted_by: Set("t".into()),
+            submitted_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        opening_balance::ActiveModel {
+            project_id: Set(a.id),
+            year: Set(2026),
+            through_month: Set(9),
+            amount: Set(100_000_000),
+            username: Set("t".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let ytd = queries::year_to_date(db, 2026, 10, None).await.unwrap();
+        assert_eq!(ytd.get(&a.id), Some(&220_000_000), "{}", t.backend);
+        let ytd = queries::year_to_date(db, 2026, 8, Some(&[a.id])).await.unwrap();
+        assert_eq!(ytd.get(&a.id), Some(&100_000_000), "the balance is the best figure known");
+        let months = queries::completed_by_month(db, None, 2026).await.unwrap();
+        let month = |m: i32| months.iter().find(|x| x.month == m).map_or(0, |x| x.amount);
+        assert_eq!((month(9), month(10)), (100_000_000, 120_000_000), "{}", t.backend);
+        let by_office = queries::office_completed_through(db, 2026, 10).await.unwrap();
+        assert_eq!(by_office.get(&1), Some(&220_000_000));
+        // A balance through October: c owes no October report any more.
+        opening_balance::ActiveModel {
+            project_id: Set(c.id),
+            year: Set(2026),
+            through_month: Set(10),
+            amount: Set(1),
+            username: Set("t".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        assert!(queries::missing_report_counts(db, 2026, 10).await.unwrap().is_empty(), "{}", t.backend);
     }
 }
 

@@ -314,6 +314,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         weight_formula: "0".into(),
         excellent_from: "95".into(),
         good_from: "90".into(),
+        ..Default::default()
     };
     app.set_meeting_method(&po, meeting, &settings).await.unwrap();
     app.invite_judge(&po, meeting, "judge", None).await.unwrap();
@@ -370,7 +371,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         wait_for(&d, "评分表已提交并锁定").await;
 
         // Released, the ranking is on the meeting page: 天津路 100, 湖北路 97, 长春路 94.
-        app.release_results(&po, meeting, true).await.unwrap();
+        app.release_results(&po, meeting, "").await.unwrap();
         d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
         let html = wait_for(&d, "100.00").await;
         assert!(html.contains("97.00") && html.contains("94.00"), "{html}");

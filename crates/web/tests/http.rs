@@ -118,7 +118,7 @@ async fn api_projects_reports_and_summary_on_every_backend() {
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body["error"].as_str().unwrap().contains("晚于今天"), "{body}");
-        let (s, _) = t
+        let (s, body) = t
             .api(
                 &hb,
                 M::POST,
@@ -126,7 +126,26 @@ async fn api_projects_reports_and_summary_on_every_backend() {
                 Some(json!({"stage": "建设", "date": "2026-04-01"})),
             )
             .await;
-        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!((s, body["status"].as_str()), (StatusCode::OK, Some("done")), "{body}");
+        // No project reaches 开工 or later without an actual start date.
+        let mut undated = project_body("无开工日期项目", "湖北路办事处");
+        undated["stage"] = json!("建设");
+        undated["actual_start"] = json!("");
+        let (s, body) = t.api(&xmb, M::POST, "/projects", Some(undated)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.to_string().contains("须填写实际开工日期"), "{body}");
+        // An office user's step back is a request: 202, and the stage stays.
+        let (s, body) = t
+            .api(
+                &hb,
+                M::POST,
+                &format!("/projects/{id}/transitions"),
+                Some(json!({"stage": "签约", "date": "2026-05-01", "reason": "用地手续退回"})),
+            )
+            .await;
+        assert_eq!((s, body["status"].as_str()), (StatusCode::ACCEPTED, Some("requested")), "{body}");
+        let (_, body) = t.api(&hb, M::GET, &format!("/projects/{id}"), None).await;
+        assert_eq!(body["stage"], "建设", "{body}");
 
         // Reports.
         t.app
@@ -175,9 +194,11 @@ async fn api_projects_reports_and_summary_on_every_backend() {
         assert_eq!(body["total"], 1);
         let (_, body) = t.api(&leader, M::GET, "/projects?q=锂电", None).await;
         assert_eq!(body["total"], 1);
-        // 600.25 of 1200 by October: 33.3 points behind 序时进度 → red, and it says why.
-        assert_eq!(body["projects"][0]["warning"], "red", "{body}");
-        assert!(body["projects"][0]["warning_detail"].as_str().unwrap().contains("落后 33.3 个百分点"), "{body}");
+        // 600.25 of 1200 by October, started in March: 序时进度 over March–October is
+        // 8/10 = 80%, 30.0 points behind → yellow (red is above 30), and it says why.
+        assert_eq!(body["projects"][0]["warning"], "yellow", "{body}");
+        let detail = body["projects"][0]["warning_detail"].as_str().unwrap();
+        assert!(detail.contains("落后 30.0 个百分点") && detail.contains("（3月开工，按3-10月计）"), "{body}");
 
         // Every project route refuses another office's user.
         for (method, path, body) in [

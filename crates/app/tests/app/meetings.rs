@@ -16,6 +16,9 @@ fn method(method: &str, aggregate: &str, combination: &str, excellent: &str, goo
         weight_formula: "30".into(),
         excellent_from: excellent.into(),
         good_from: good.into(),
+        // These tests pin cut-offs; banding by shares has its own test.
+        band_mode: "score".into(),
+        ..Default::default()
     }
 }
 
@@ -88,10 +91,10 @@ async fn observation_meeting_scoring_is_fair_and_ranked() {
         }
         app.submit_sheet(&judge_hb, m).await.unwrap();
 
-        let r = app.meeting_results(m).await.unwrap();
+        let r = app.meeting_results(&xmb, m).await.unwrap();
         assert_eq!((r.submitted, r.judges), (2, 2));
         assert_eq!(r.offices[0].office, "湖北路办事处");
-        assert_eq!((r.offices[0].score.as_str(), r.offices[0].band), ("90.00", "优秀"));
+        assert_eq!((r.offices[0].score.as_str(), r.offices[0].band.as_str()), ("90.00", "优秀"));
         // 天津路: sites 70 (80,60), 65 (70,60), 60 (60 only) → mean 65.
         assert_eq!(r.offices[1].score, "65.00");
         assert_eq!(r.top_sites[0].project, "湖北路一号项目");
@@ -103,17 +106,17 @@ async fn observation_meeting_scoring_is_fair_and_ranked() {
         let err = app.set_meeting_method(&xmb, m, &method("formula", "mean", "mean", "90", "80")).await.unwrap_err();
         assert!(err.to_string().contains("不能再更换评比方法"), "{err}");
         app.set_meeting_method(&xmb, m, &method("rubric", "mean", "sum", "90", "80")).await.unwrap();
-        let r = app.meeting_results(m).await.unwrap();
+        let r = app.meeting_results(&xmb, m).await.unwrap();
         assert_eq!((r.offices[0].office.as_str(), r.offices[0].score.as_str()), ("天津路办事处", "195.00"));
         app.set_meeting_method(&xmb, m, &method("rubric", "zscore", "mean", "110", "100")).await.unwrap();
-        assert!(!app.meeting_results(m).await.unwrap().offices.is_empty());
+        assert!(!app.meeting_results(&xmb, m).await.unwrap().offices.is_empty());
 
         // Reopening needs a reason, and is in the audit trail.
         let judge_id = app.meeting(m).await.unwrap().judges.iter().find(|j| j.username == "judge_lead").unwrap().id;
         assert!(app.reopen_sheet(&xmb, m, judge_id, " ").await.is_err());
         app.reopen_sheet(&xmb, m, judge_id, "评委申请更正笔误").await.unwrap();
         app.score_site(&judge_lead, m, site(tj), &full(100), "").await.unwrap();
-        let bytes = app.meeting_bulletin(m).await.unwrap();
+        let bytes = app.meeting_bulletin(&xmb, m).await.unwrap().bytes;
         assert!(bytes.starts_with(b"PK"));
     }
 }
@@ -283,7 +286,7 @@ async fn rank_ballots_within_groups_refuse_ties_and_rank_each_group() {
 
         // 城区: 湖北路 100 (one ballot); 长春路 (97+97)/2 = 97; 天津路 (100+94)/2 = 97.
         // 郊区: 瀛洲 (100+97)/2 = 98.5, 工农 (97+100)/2 = 98.5.
-        let r = app.meeting_results(m).await.unwrap();
+        let r = app.meeting_results(&xmb, m).await.unwrap();
         let got: Vec<(&str, &str, &str, u32)> =
             r.offices.iter().map(|o| (o.group.as_str(), o.office.as_str(), o.score.as_str(), o.rank)).collect();
         assert_eq!(
@@ -298,9 +301,9 @@ async fn rank_ballots_within_groups_refuse_ties_and_rank_each_group() {
         );
         assert_eq!(r.offices[0].band, "优秀");
         assert!(r.void_ballots.is_empty());
-        let ballots = app.meeting_ballots(m).await.unwrap();
+        let ballots = app.meeting_ballots(&xmb, m).await.unwrap();
         assert_eq!(ballots.ranks.len(), 9);
-        assert!(app.meeting_workbook(m).await.unwrap().starts_with(b"PK"));
+        assert!(app.meeting_workbook(&xmb, m).await.unwrap().bytes.starts_with(b"PK"));
     }
 }
 
@@ -338,13 +341,16 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained()
         let err = app.set_site_formula(&xmb, first, site_of(&view, hb), false, "30", "x").await.unwrap_err();
         assert!(err.to_string().contains("扣5到20分"), "{err}");
         app.set_site_formula(&xmb, first, site_of(&view, tj), true, "0", "").await.unwrap();
-        let r = app.meeting_results(first).await.unwrap();
+        let r = app.meeting_results(&xmb, first).await.unwrap();
         assert_eq!(r.submitted, 0, "no judges needed");
-        // 续建 2 + <1亿 3 + 产业 15 + progress 0 = 20; 天津路 +30 for the start event.
+        // Signed, not under construction: no 续建 points. <1亿 3 + 产业 15 + progress 0 =
+        // 18; 天津路 +30 for the start event.
         let got: Vec<(&str, &str)> = r.offices.iter().map(|o| (o.office.as_str(), o.score.as_str())).collect();
-        assert_eq!(got, [("天津路办事处", "50.00"), ("湖北路办事处", "20.00")]);
+        assert_eq!(got, [("天津路办事处", "48.00"), ("湖北路办事处", "18.00")]);
+        let items = &app.meeting(first).await.unwrap().sites[0].formula_items;
+        assert_eq!(items[0], ("未在建（无开工/续建分）".to_string(), "0".to_string()), "{items:?}");
         assert_eq!(r.site_basis, "台账积分");
-        app.release_results(&xmb, first, true).await.unwrap();
+        app.release_results(&xmb, first, "").await.unwrap();
 
         // Second meeting, a composite: 50% judges, 50% formula, plus a reasoned bonus.
         let second = app.create_meeting(&xmb, "第三季度观摩", d("2026-09-20")).await.unwrap();
@@ -375,25 +381,29 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained()
                 .collect()
         };
         // Before the judge submits, the composite has no judges' part: no ranking yet.
-        assert!(app.meeting_results(second).await.unwrap().offices.is_empty());
+        assert!(app.meeting_results(&xmb, second).await.unwrap().offices.is_empty());
         app.score_site(&lead, second, site_of(&view, hb2), &full(80), "").await.unwrap();
         app.score_site(&lead, second, site_of(&view, tj2), &full(60), "").await.unwrap();
         app.submit_sheet(&lead, second).await.unwrap();
-        let r = app.meeting_results(second).await.unwrap();
-        // 湖北路: (80 + 20)/2 + 5 = 55; 天津路: (60 + 20)/2 = 40.
+        let r = app.meeting_results(&xmb, second).await.unwrap();
+        // 湖北路: (80 + 18)/2 + 5 = 54; 天津路: (60 + 18)/2 = 39.
         let got: Vec<(&str, &str, Option<&str>, Option<i64>)> = r
             .offices
             .iter()
             .map(|o| (o.office.as_str(), o.score.as_str(), o.adjustment.as_deref(), o.change))
             .collect();
-        assert_eq!(got, [("湖北路办事处", "55.00", Some("5"), Some(1)), ("天津路办事处", "40.00", None, Some(-1))]);
+        assert_eq!(got, [("湖北路办事处", "54.00", Some("5"), Some(1)), ("天津路办事处", "39.00", None, Some(-1))]);
         assert_eq!(r.previous.as_deref(), Some("第二季度观摩"));
         assert_eq!(r.most_improved, [("湖北路办事处".to_string(), 1)]);
+
+        // Leaders comment at the meeting, before the result is published.
+        app.comment_on_office(&lead, second, ids["天津路办事处"], "天津路要加快进度").await.unwrap();
+        assert!(app.comment_on_office(&lead, second, ids["天津路办事处"], " ").await.is_err());
 
         // History: only released meetings count.
         let h = app.meeting_history().await.unwrap();
         assert_eq!(h.meetings.len(), 1);
-        app.release_results(&xmb, second, true).await.unwrap();
+        app.release_results(&xmb, second, "").await.unwrap();
         let h = app.meeting_history().await.unwrap();
         assert_eq!(h.meetings.len(), 2);
         let hb_ranks = &h.offices.iter().find(|(o, _)| o == "湖北路办事处").unwrap().1;
@@ -401,11 +411,9 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained()
 
         // Comments on an office appear with the site comments; the bulletin has the
         // problems section, the comments and the most improved.
-        app.comment_on_office(&lead, second, ids["天津路办事处"], "天津路要加快进度").await.unwrap();
-        assert!(app.comment_on_office(&lead, second, ids["天津路办事处"], " ").await.is_err());
         let comments = app.meeting_comments(second).await.unwrap();
         assert_eq!((comments[0].office.as_str(), comments[0].project.as_str()), ("天津路办事处", ""));
-        let bytes = app.meeting_bulletin(second).await.unwrap();
+        let bytes = app.meeting_bulletin(&xmb, second).await.unwrap().bytes;
         let text = docx_text(&bytes);
         for expected in ["观摩中发现的问题", "领导点评", "天津路要加快进度", "争先进位", "湖北路办事处（前进1位）"]
         {
@@ -417,9 +425,9 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained()
             if let Some(text) = libreoffice_converts(&bytes, "docx", "txt:Text (encoded):UTF8") {
                 assert!(text.contains("关于第三季度观摩评比结果的通报") && text.contains("天津路要加快进度"), "{text}");
             }
-            let workbook = app.meeting_workbook(second).await.unwrap();
+            let workbook = app.meeting_workbook(&xmb, second).await.unwrap().bytes;
             if let Some(csv) = libreoffice_converts(&workbook, "xlsx", "csv:Text - txt - csv (StarCalc):44,34,76") {
-                assert!(csv.contains("湖北路办事处") && csv.contains("55"), "{csv}");
+                assert!(csv.contains("湖北路办事处") && csv.contains("54"), "{csv}");
             }
         }
     }
@@ -481,7 +489,7 @@ async fn a_meeting_may_span_days_and_the_bulletin_says_so() {
     assert!(err.to_string().contains("名称") && err.to_string().contains("不超过15天"), "{err}");
     let m = app.create_meeting_spanning(&xmb, "观摩", d("2026-09-26"), Some(d("2026-09-27"))).await.unwrap();
     assert_eq!(app.meeting(m).await.unwrap().ends_on, Some(d("2026-09-27")));
-    let text = docx_text(&app.meeting_bulletin(m).await.unwrap());
+    let text = docx_text(&app.meeting_bulletin(&xmb, m).await.unwrap().bytes);
     assert!(text.contains("2026年9月26日至27日，区委、区政府组织开展了观摩"), "{text}");
     assert!(text.contains("尚无已提交的评分，暂无排名。"), "{text}");
 
@@ -558,6 +566,6 @@ async fn the_rubric_is_the_project_offices_until_judges_score() {
         assert!(err.to_string().contains("不能再修改评分细则"), "{err}");
         app.submit_sheet(&lead, m).await.unwrap();
         // 60 × 54/60 + 40 × 8/10 = 54 + 32 = 86.
-        assert_eq!(app.meeting_results(m).await.unwrap().offices[0].score, "86.00");
+        assert_eq!(app.meeting_results(&xmb, m).await.unwrap().offices[0].score, "86.00");
     }
 }

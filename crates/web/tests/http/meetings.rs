@@ -27,7 +27,7 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
         StatusCode::FORBIDDEN
     );
     let html = judge.get(format!("{}/meetings/1/score", t.base)).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("本办事处的观摩点，按规定回避"));
+    assert!(html.contains("观摩点，按规定回避"));
 
     let m = t.app.meeting(1).await.unwrap();
     let foreign = m.sites.iter().rev().find(|s| s.office != "天津路办事处").unwrap().id;
@@ -159,11 +159,12 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
             let req = client.post(format!("{}{path}", t.base)).form(&form);
             async move { req.send().await.unwrap() }
         };
-        let res =
-            post(&hb_page, format!("/meetings/{m}/sites"), vec![("project_id", format!("{tj_project} · x"))]).await;
-        assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let res =
-            post(&hb_page, format!("/meetings/{m}/sites"), vec![("project_id", format!("{hb_project} · x"))]).await;
+        // Projects are chosen by name, never by an internal id; an office finds only its own.
+        let res = post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "天津路观摩项目（天津路办事处）".into())])
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.unwrap().contains("没有名称含"));
+        let res = post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "湖北路观摩".into())]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         for path in
             [format!("/meetings/{m}/scope"), format!("/meetings/{m}/method"), format!("/meetings/{m}/adjustments")]
@@ -206,6 +207,7 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
             weight_formula: "0".into(),
             excellent_from: "95".into(),
             good_from: "90".into(),
+            ..Default::default()
         };
         t.app.set_meeting_method(&po, m, &settings).await.unwrap();
         t.app.invite_judge(&po, m, "tj", None).await.unwrap();
@@ -264,7 +266,10 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
         let (_, body) = t.api(&leader, M::GET, &format!("/meetings/{m}/results"), None).await;
         assert_eq!(body["offices"][0]["office"], "长春路办事处", "{body}");
         assert_eq!(body["offices"][0]["score"], "100.00", "{body}");
-        t.app.release_results(&po, m, true).await.unwrap();
+        // One judge has not submitted: an early release needs a reason.
+        let err = t.app.release_results(&po, m, "").await.unwrap_err();
+        assert!(err.to_string().contains("1/2名评委未提交"), "{err}");
+        t.app.release_results(&po, m, "领导出差，未能提交评分表").await.unwrap();
         assert_eq!(viewer_page.get(&bulletin).send().await.unwrap().status(), StatusCode::OK);
         let (s, body) = t.api(&viewer, M::GET, "/meetings/history", None).await;
         assert_eq!(s, StatusCode::OK);
