@@ -253,3 +253,12 @@ async fn campaign_batches_count_kept_promises() {
 
 #[path = "app/meetings.rs"]
 mod meetings;
+
+#[path = "app/ledgers.rs"]
+mod ledgers;
+
+#[path = "app/periods.rs"]
+mod periods;
+
+#[path = "app/releases.rs"]
+mod releases;

@@ -318,6 +318,11 @@ impl App {
                 };
                 let h = &applied.header;
                 for p in h.problems(today) {
+                    // A new project's missing name, office or industry is said below,
+                    // with why it is needed.
+                    if stored.is_none() && matches!(p.field, "项目名称" | "办事处" | "产业") && p.message == "不能为空" {
+                        continue;
+                    }
                     problem(column_of(p.field), p.message);
                 }
                 if stored.is_none() {

@@ -1,0 +1,185 @@
+//! Periods and warnings that judge fairly, and stages a slip cannot corrupt, on every
+//! backend.
+
+use super::*;
+
+fn report(m: u32, wan: i64) -> ReportInput {
+    ReportInput {
+        month: Month::new(2026, m).unwrap(),
+        completed: Wan::from_wan(wan),
+        progress: "主体施工".into(),
+        problems: String::new(),
+        help_needed: String::new(),
+        photos: vec![],
+    }
+}
+
+fn started(name: &str, office: &str, start: &str) -> ProjectHeader {
+    ProjectHeader {
+        stage: Some(Stage::Building),
+        actual_start: Some(LedgerDate::day(d(start))),
+        ..header(name, office)
+    }
+}
+
+#[tokio::test]
+async fn opening_a_new_period_changes_no_colour_and_overdue_reports_stay_listed() {
+    for db in test_databases().await {
+        let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-30")));
+        fengkou_app::demo::ensure_reference_data(&app).await.unwrap();
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+        let a = app.create_project(&xmb, &started("甲项目", "湖北路办事处", "2026-01-10")).await.unwrap();
+        let b = app.create_project(&xmb, &started("乙项目", "湖北路办事处", "2026-01-10")).await.unwrap();
+        for m in 9..=10 {
+            app.open_period(&xmb, Month::new(2026, m).unwrap(), d(&format!("2026-{:02}-10", m + 1))).await.unwrap();
+        }
+        for m in 1..=10 {
+            // Periods January–August were kept elsewhere; A reports every month.
+            if m >= 9 {
+                app.submit_report(&hb, a, report(m, 100)).await.unwrap();
+            }
+        }
+        app.submit_report(&hb, b, report(10, 100)).await.unwrap();
+        let before = app.list_projects(&xmb, &ListQuery { per_page: 10, ..Default::default() }).await.unwrap().rows;
+        let dash = app.dashboard(&xmb, None).await.unwrap();
+        assert_eq!(dash.period.as_deref(), Some("2026年10月"));
+
+        // November opens on 30 November: nobody could report yet, nobody is judged on it.
+        app.open_period(&xmb, Month::new(2026, 11).unwrap(), d("2026-12-10")).await.unwrap();
+        let after = app.list_projects(&xmb, &ListQuery { per_page: 10, ..Default::default() }).await.unwrap().rows;
+        let colours = |rows: &[fengkou_app::projects::ProjectRow]| {
+            rows.iter().map(|r| (r.id, r.light, r.warning_detail.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(colours(&before), colours(&after), "{}", db.backend);
+        let dash = app.dashboard(&xmb, None).await.unwrap();
+        assert_eq!((dash.period.as_deref(), dash.through_month), (Some("2026年10月"), 10));
+        assert!(dash.basis.contains("按2026年10月评价"), "{}", dash.basis);
+        let bytes = app.export_projects(&xmb, &ListQuery::default()).await.unwrap();
+        let parsed = fengkou_office::ledger::read_ledger(&bytes).unwrap();
+        assert_eq!(parsed.completed_through, Some(10), "the export's 1-N月 follows the judged period");
+
+        // B missed September; its deadline passed, so it stays listed until filed.
+        let overdue = app.overdue_reports(&xmb).await.unwrap();
+        let sept: Vec<_> = overdue.iter().filter(|o| o.month == Month::new(2026, 9).unwrap()).collect();
+        assert_eq!(sept.len(), 1, "{overdue:?}");
+        assert_eq!(sept[0].offices[0].projects, [(b, "乙项目".to_string())]);
+        // 催报: the project office reminds the office; the office sees it until filed.
+        assert!(matches!(
+            app.send_reminder(&hb, Month::new(2026, 9).unwrap(), sept[0].offices[0].office_id, None, "").await,
+            Err(AppError::Forbidden(_))
+        ));
+        let office = sept[0].offices[0].office_id;
+        app.send_reminder(&xmb, Month::new(2026, 9).unwrap(), office, None, "请于12月1日前补报").await.unwrap();
+        app.send_reminder(&xmb, Month::new(2026, 9).unwrap(), office, Some(b), "").await.unwrap();
+        let notices = app.reminder_notices(&hb).await.unwrap();
+        assert_eq!((notices.len(), notices[0].times, notices[0].owing), (1, 2, 1), "{notices:?}");
+        assert!(app.reminder_notices(&xmb).await.unwrap().is_empty(), "only for the office's users");
+        let err = app.send_reminder(&xmb, Month::new(2026, 10).unwrap(), office, None, "").await.unwrap_err();
+        assert!(err.to_string().contains("没有欠报"), "{err}");
+        app.submit_report(&hb, b, report(9, 80)).await.unwrap();
+        assert!(app.reminder_notices(&hb).await.unwrap().is_empty(), "filed: the notice goes");
+        assert!(app.overdue_reports(&xmb).await.unwrap().iter().all(|o| o.month != Month::new(2026, 9).unwrap()));
+        let admin = login(&app, "admin", Role::Admin, None).await;
+        let filter = fengkou_app::audit::AuditFilter { action: Some("remind".into()), ..Default::default() };
+        let (trail, _) = app.audit_log(&admin, &filter, 1).await.unwrap();
+        assert_eq!(trail.len(), 2);
+        assert_eq!(trail[0].action_label, "催报");
+    }
+}
+
+#[tokio::test]
+async fn the_dashboard_year_filter_applies_to_everything_on_the_page() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = app_on(&db.url).await;
+    assert!(app.seed_demo().await.unwrap());
+    let leader = app.login("leader", "fengkou-leader").await.unwrap().0;
+    let now = app.dashboard(&leader, None).await.unwrap();
+    assert!(now.current && now.summary.count >= 100);
+    assert!(!now.latest_problems.is_empty());
+    // 2025: the projects in that year's plan (the demo has none), no colours, no
+    // problems from 2026's reports, and the page says what it shows.
+    let then = app.dashboard(&leader, Some(2025)).await.unwrap();
+    assert!(!then.current);
+    assert_eq!(then.summary.count, 0);
+    assert_eq!(then.warnings.iter().map(|w| w.1).sum::<i64>(), 0);
+    assert!(then.latest_problems.is_empty(), "2026's problems are not 2025's");
+    assert!(then.basis.starts_with("2025年计划内项目在年末的状态"), "{}", then.basis);
+    assert_eq!(then.period.as_deref(), Some("2025年12月"));
+}
+
+#[tokio::test]
+async fn stages_need_their_start_and_an_offices_step_back_is_a_request() {
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+        let id = app.create_project(&xmb, &header("甲项目", "湖北路办事处")).await.unwrap();
+        // 签约 → 建设 without a start: refused; with it, the 开工 step is recorded too.
+        let err = app.transition(&hb, id, Stage::Building, d("2026-05-01"), None, "").await.unwrap_err();
+        assert!(err.to_string().contains("须填写实际开工日期"), "{err}");
+        let outcome = app.transition(&hb, id, Stage::Building, d("2026-05-01"), Some(d("2026-04-01")), "").await;
+        assert_eq!(outcome.unwrap(), fengkou_app::projects::TransitionOutcome::Done);
+        let detail = app.project_detail(&hb, id).await.unwrap();
+        let steps: Vec<(&str, Option<NaiveDate>)> = detail.stages.iter().map(|e| (e.to.as_str(), e.on_date)).collect();
+        assert_eq!(steps[1..], [("开工", Some(d("2026-04-01"))), ("建设", Some(d("2026-05-01")))]);
+        assert_eq!(detail.row.actual_start, Some(LedgerDate::day(d("2026-04-01"))));
+
+        // An office user steps back: a request; nothing changes until it is decided.
+        let outcome = app.transition(&hb, id, Stage::Planning, d("2026-11-20"), None, "项目终止谈判").await.unwrap();
+        assert_eq!(outcome, fengkou_app::projects::TransitionOutcome::Requested);
+        let detail = app.project_detail(&hb, id).await.unwrap();
+        assert_eq!(detail.row.stage, Stage::Building);
+        let request = detail.pending_request.expect("a pending request");
+        assert_eq!((request.from, request.to), ("建设", "谋划"));
+        assert!(app.transition(&hb, id, Stage::Signed, d("2026-11-20"), None, "x").await.is_err(), "one at a time");
+        assert!(matches!(app.decide_stage_request(&hb, request.id, true, "同意").await, Err(AppError::Forbidden(_))));
+        assert!(app.decide_stage_request(&xmb, request.id, false, " ").await.is_err(), "a reason is needed");
+        app.decide_stage_request(&xmb, request.id, false, "仍在建设，不予退回").await.unwrap();
+        assert_eq!(app.project_detail(&hb, id).await.unwrap().row.stage, Stage::Building);
+        // Asked again and approved: the step is made, with both reasons.
+        app.transition(&hb, id, Stage::Planning, d("2026-11-20"), None, "项目终止，重新谋划").await.unwrap();
+        let request = app.project_detail(&hb, id).await.unwrap().pending_request.unwrap();
+        app.decide_stage_request(&xmb, request.id, true, "同意退回").await.unwrap();
+        let detail = app.project_detail(&hb, id).await.unwrap();
+        assert_eq!((detail.row.stage, detail.row.actual_start), (Stage::Planning, None));
+        assert!(detail.stages.last().unwrap().reason.contains("hb申请，xmb批准：同意退回"));
+        assert!(app.decide_stage_request(&xmb, request.id, true, "再批").await.is_err(), "decided once");
+        // The project office steps back directly, with a reason.
+        let other = app.create_project(&xmb, &started("乙项目", "湖北路办事处", "2026-03-01")).await.unwrap();
+        assert!(app.transition(&xmb, other, Stage::Signed, d("2026-11-20"), None, "").await.is_err());
+        let done = app.transition(&xmb, other, Stage::Signed, d("2026-11-20"), None, "手续退回").await.unwrap();
+        assert_eq!(done, fengkou_app::projects::TransitionOutcome::Done);
+        let trail = app.project_audit(&xmb, id).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|a| a.action_label.as_str()).collect();
+        for a in ["申请阶段退回", "驳回阶段退回", "批准阶段退回", "阶段变更"] {
+            assert!(actions.contains(&a), "{a} missing from {actions:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_reads_as_officials_read() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = app_on(&db.url).await;
+    let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+    let id = app.create_project(&xmb, &header("甲项目", "湖北路办事处")).await.unwrap();
+    let mut h = header("甲项目", "湖北路办事处");
+    h.total_investment = Wan::from_wan(13_000);
+    h.stage = None;
+    app.update_project(&xmb, id, &h).await.unwrap();
+    let trail = app.project_audit(&xmb, id).await.unwrap();
+    let update = trail.iter().find(|a| a.action_label == "修改").unwrap();
+    let changes: Vec<String> = update.changes.iter().map(ToString::to_string).collect();
+    assert_eq!(changes, ["总投资：12,000 万元 → 13,000 万元"]);
+    assert_eq!(update.entity_label, "项目");
+    // China time: the entry's time is UTC+8.
+    assert_eq!(update.at.len(), 19);
+    let filter = fengkou_app::audit::AuditFilter { username: Some("xmb".into()), project_id: Some(id), ..Default::default() };
+    let (rows, pages) = app.audit_log(&xmb, &filter, 1).await.unwrap();
+    assert!(rows.len() >= 2 && pages == 1);
+    let none = fengkou_app::audit::AuditFilter { username: Some("nobody".into()), ..Default::default() };
+    assert!(app.audit_log(&xmb, &none, 1).await.unwrap().0.is_empty());
+    let bytes = app.export_audit(&xmb, &filter).await.unwrap();
+    assert!(bytes.starts_with(b"PK"));
+}
