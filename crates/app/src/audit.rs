@@ -320,9 +320,9 @@ fn value_text(key: &str, v: &serde_json::Value, names: &crate::projects::Names) 
         Value::Number(n) if key == "office_id" => n.as_i64().map_or_else(|| n.to_string(), |id| names.office(id)),
         Value::Number(n) if key == "industry_id" => n.as_i64().map_or_else(|| n.to_string(), |id| names.industry(id)),
         Value::Number(n) => n.to_string(),
-        Value::String(s) if matches!(key, "stage" | "from_stage" | "to_stage") => {
-            fengkou_domain::Stage::from_code(s).or_else(|| fengkou_domain::Stage::from_label(s)).map_or_else(|| s.clone(), |st| st.label().to_string())
-        }
+        Value::String(s) if matches!(key, "stage" | "from_stage" | "to_stage") => fengkou_domain::Stage::from_code(s)
+            .or_else(|| fengkou_domain::Stage::from_label(s))
+            .map_or_else(|| s.clone(), |st| st.label().to_string()),
         Value::String(s) if s.is_empty() => "（空）".to_string(),
         Value::String(s) => s.chars().take(300).collect(),
         // A header stored whole (a ledger's dates with their precision, …).
@@ -330,7 +330,11 @@ fn value_text(key: &str, v: &serde_json::Value, names: &crate::projects::Names) 
             let date = o.get("date").and_then(Value::as_str).unwrap_or("");
             match o.get("precision").and_then(Value::as_str) {
                 Some("Year") => format!("{}年", &date[..date.len().min(4)]),
-                Some("Month") => format!("{}年{}月", &date[..date.len().min(4)], date.get(5..7).unwrap_or("").trim_start_matches('0')),
+                Some("Month") => format!(
+                    "{}年{}月",
+                    &date[..date.len().min(4)],
+                    date.get(5..7).unwrap_or("").trim_start_matches('0')
+                ),
                 _ => date.to_string(),
             }
         }
@@ -368,7 +372,8 @@ pub(crate) fn present(
             .map(str::to_string)
             .unwrap_or_else(|| "台账导入".to_string());
     } else {
-        let object = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_object()).cloned().unwrap_or_default();
+        let object =
+            |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_object()).cloned().unwrap_or_default();
         let (b, f) = (object(&before), object(&after));
         let mut keys: Vec<&String> = b.keys().chain(f.keys()).collect();
         keys.sort();
@@ -381,7 +386,8 @@ pub(crate) fn present(
             if x == y {
                 continue;
             }
-            let text = |v: Option<&serde_json::Value>| v.map_or_else(|| "（空）".to_string(), |v| value_text(key, v, names));
+            let text =
+                |v: Option<&serde_json::Value>| v.map_or_else(|| "（空）".to_string(), |v| value_text(key, v, names));
             let (bt, at) = (text(x), text(y));
             if bt != at {
                 changes.push(AuditChange { field: field_label(key).to_string(), before: bt, after: at });
@@ -416,7 +422,9 @@ impl App {
             q = q.filter(audit::Column::Action.eq(a));
         }
         let start = |d: chrono::NaiveDate| {
-            d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(china).single()).map(|t| t.with_timezone(&chrono::Utc))
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(china).single())
+                .map(|t| t.with_timezone(&chrono::Utc))
         };
         if let Some(from) = f.from.and_then(start) {
             q = q.filter(audit::Column::At.gte(from));

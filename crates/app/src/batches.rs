@@ -240,7 +240,11 @@ impl App {
                     many.iter().take(5).map(|p| format!("{}（{}）", p.1, names.office(p.2))).collect();
                 Err(AppError::invalid(
                     "项目",
-                    format!("名称含“{typed}”的项目不止一个：{}{}，请从列表中选择", listed.join("、"), if many.len() > 5 { "等" } else { "" }),
+                    format!(
+                        "名称含“{typed}”的项目不止一个：{}{}，请从列表中选择",
+                        listed.join("、"),
+                        if many.len() > 5 { "等" } else { "" }
+                    ),
                 ))
             }
         }

@@ -49,9 +49,8 @@ pub fn rank_file(bytes: &[u8], method: RankMethod) -> Result<RankResult, Vec<Row
                 return Ok(RankResult { ranking: ungrouped(ranking(&scores)), void });
             }
             // A unit is ranked within the group its ballots put it in.
-            let group_of = |unit: &str| {
-                lines.iter().find(|l| l.unit == unit).and_then(|l| l.group.clone()).unwrap_or_default()
-            };
+            let group_of =
+                |unit: &str| lines.iter().find(|l| l.unit == unit).and_then(|l| l.group.clone()).unwrap_or_default();
             let grouped: Vec<(String, UnitScore)> = scores.into_iter().map(|s| (group_of(&s.unit), s)).collect();
             let ranking = ranking_by_group(&grouped)
                 .into_iter()

@@ -398,7 +398,13 @@ impl App {
         let mut views: Vec<ReportView> = balances
             .iter()
             .map(|(id, b, by, at)| {
-                let c = cumulative(&amounts, &balances.iter().map(|x| x.1).collect::<Vec<_>>(), b.through, plan_of(b.through), total);
+                let c = cumulative(
+                    &amounts,
+                    &balances.iter().map(|x| x.1).collect::<Vec<_>>(),
+                    b.through,
+                    plan_of(b.through),
+                    total,
+                );
                 ReportView {
                     id: *id,
                     month: b.through,
@@ -420,26 +426,26 @@ impl App {
             .collect();
         let only_balances: Vec<OpeningBalance> = balances.iter().map(|x| x.1).collect();
         views.extend(reports.into_iter().filter_map(|r| {
-                let month = month_of(&r)?;
-                let c = cumulative(&amounts, &only_balances, month, plan_of(month), total);
-                Some(ReportView {
-                    id: r.id,
-                    month,
-                    label: month.label(),
-                    opening: false,
-                    covered: only_balances.iter().any(|b| b.covers(month)),
-                    completed: c.this_month,
-                    year_to_date: c.year_to_date,
-                    since_start: c.since_start,
-                    share_of_annual_plan: c.share_of_annual_plan,
-                    share_of_total: c.share_of_total,
-                    progress: r.progress,
-                    problems: r.problems,
-                    help_needed: r.help_needed,
-                    submitted_by: r.submitted_by,
-                    submitted_at: r.submitted_at,
-                })
-            }));
+            let month = month_of(&r)?;
+            let c = cumulative(&amounts, &only_balances, month, plan_of(month), total);
+            Some(ReportView {
+                id: r.id,
+                month,
+                label: month.label(),
+                opening: false,
+                covered: only_balances.iter().any(|b| b.covers(month)),
+                completed: c.this_month,
+                year_to_date: c.year_to_date,
+                since_start: c.since_start,
+                share_of_annual_plan: c.share_of_annual_plan,
+                share_of_total: c.share_of_total,
+                progress: r.progress,
+                problems: r.problems,
+                help_needed: r.help_needed,
+                submitted_by: r.submitted_by,
+                submitted_at: r.submitted_at,
+            })
+        }));
         // Newest first; an opening balance before the reports of its month.
         views.sort_by(|a, b| b.month.cmp(&a.month).then(a.opening.cmp(&b.opening)));
         Ok(views)
@@ -451,12 +457,13 @@ impl App {
         let names = Names::load(&self.db).await?;
         let (y, m) = (month.year, month.month as i32);
         let confined = actor.confined_to();
-        let counts: std::collections::HashMap<i64, i64> = fengkou_storage::queries::missing_report_counts(&self.db, y, m)
-            .await?
-            .into_iter()
-            .filter(|c| confined.is_none_or(|o| o == c.office_id))
-            .map(|c| (c.office_id, c.n))
-            .collect();
+        let counts: std::collections::HashMap<i64, i64> =
+            fengkou_storage::queries::missing_report_counts(&self.db, y, m)
+                .await?
+                .into_iter()
+                .filter(|c| confined.is_none_or(|o| o == c.office_id))
+                .map(|c| (c.office_id, c.n))
+                .collect();
         let listed = queries::missing_reports(&self.db, y, m, confined, (MISSING_LISTED * 40) as u64).await?;
         let reminders = reminder::Entity::find()
             .filter(reminder::Column::Year.eq(y))
@@ -466,8 +473,12 @@ impl App {
         let mut out: Vec<MissingByOffice> = Vec::new();
         for o in self.offices().await? {
             let Some(count) = counts.get(&o.id).copied().filter(|n| *n > 0) else { continue };
-            let projects: Vec<(i64, String)> =
-                listed.iter().filter(|p| p.office_id == o.id).take(MISSING_LISTED).map(|p| (p.id, p.name.clone())).collect();
+            let projects: Vec<(i64, String)> = listed
+                .iter()
+                .filter(|p| p.office_id == o.id)
+                .take(MISSING_LISTED)
+                .map(|p| (p.id, p.name.clone()))
+                .collect();
             out.push(MissingByOffice {
                 office_id: o.id,
                 office: names.office(o.id),
@@ -576,7 +587,8 @@ impl App {
         for month in months.into_iter().rev() {
             let of_month: Vec<&reminder::Model> =
                 sent.iter().filter(|r| r.year == month.year && r.month == month.month as i32).collect();
-            let owing = queries::missing_reports(&self.db, month.year, month.month as i32, Some(office), 100_000).await?;
+            let owing =
+                queries::missing_reports(&self.db, month.year, month.month as i32, Some(office), 100_000).await?;
             // A reminder about the whole office stands while any report is owed; one
             // about a project, while that project's is.
             let whole_office = of_month.iter().any(|r| r.project_id.is_none());

@@ -251,10 +251,8 @@ impl App {
             let end = self.year_end_view(confined, year, today).await?;
             summary.count = end.projects.len() as i64;
             summary.total_investment = end.projects.iter().map(|p| Wan::from_yuan(p.total_investment)).sum();
-            summary.by_stage = Stage::ALL
-                .into_iter()
-                .map(|s| (s, end.stages.values().filter(|x| **x == s).count() as i64))
-                .collect();
+            summary.by_stage =
+                Stage::ALL.into_iter().map(|s| (s, end.stages.values().filter(|x| **x == s).count() as i64)).collect();
             for office in summary.by_office.iter_mut() {
                 office.1 = end.projects.iter().filter(|p| names.office(p.office_id) == office.0).count() as i64;
             }

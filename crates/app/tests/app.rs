@@ -189,7 +189,8 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1));
 
         // Export → import round trip changes nothing.
-        let exported = app.export_projects(&actor, &ListQuery { year: Some(2026), ..Default::default() }).await.unwrap();
+        let exported =
+            app.export_projects(&actor, &ListQuery { year: Some(2026), ..Default::default() }).await.unwrap();
         let round = app.import_projects(&actor, &exported, write()).await.unwrap();
         assert_eq!((round.created, round.updated, round.unchanged), (0, 0, 1), "{round:?}");
         let s = app.summary(&actor, Some(2026)).await.unwrap();

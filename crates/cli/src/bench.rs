@@ -124,7 +124,8 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
     }
     if import {
         let t = Instant::now();
-        let bytes = app.export_projects(&cli_actor(), &Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let bytes =
+            app.export_projects(&cli_actor(), &Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!(
             "\nexport of the whole ledger: {:.1} s ({:.1} MB)",
             t.elapsed().as_secs_f64(),
@@ -135,12 +136,16 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         let fresh = App::open(&format!("sqlite://{}", dir.join("import.db").display())).await?;
         fengkou_app::demo::ensure_reference_data(&fresh).await?;
         let t = Instant::now();
-        let report =
-            fresh.import_projects(&cli_actor(), &bytes, Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let report = fresh
+            .import_projects(&cli_actor(), &bytes, Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("import into a fresh SQLite database: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
         let t = Instant::now();
-        let report =
-            fresh.import_projects(&cli_actor(), &bytes, Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let report = fresh
+            .import_projects(&cli_actor(), &bytes, Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("re-import of the same file: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
         std::fs::remove_dir_all(&dir).context("remove temp dir")?;
     }

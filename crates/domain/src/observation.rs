@@ -547,10 +547,9 @@ impl Banding {
 /// The band of each place in one group's ranking (same order as `ranked`).
 pub fn bands(ranked: &[Ranked], banding: Banding) -> Vec<&'static str> {
     match banding {
-        Banding::Scores { excellent, good } => ranked
-            .iter()
-            .map(|r| band(r.score.parse().unwrap_or(Decimal::ZERO), excellent, good))
-            .collect(),
+        Banding::Scores { excellent, good } => {
+            ranked.iter().map(|r| band(r.score.parse().unwrap_or(Decimal::ZERO), excellent, good)).collect()
+        }
         Banding::Shares { excellent, good } => {
             let n = Decimal::from(ranked.len());
             let places = |pct: Decimal| {

@@ -57,11 +57,7 @@ impl Ledger {
 
     /// 年初至今 at `as_of`.
     pub fn year_to_date(&self, as_of: Month) -> Wan {
-        self.entries
-            .iter()
-            .filter(|(m, _, b)| m.year == as_of.year && Self::counts(*m, *b, as_of))
-            .map(|e| e.1)
-            .sum()
+        self.entries.iter().filter(|(m, _, b)| m.year == as_of.year && Self::counts(*m, *b, as_of)).map(|e| e.1).sum()
     }
 
     /// 开工至今 at `as_of`: every year's counted amounts.

@@ -446,7 +446,10 @@ mod tests {
             ..before.clone()
         };
         let changes: Vec<String> = before.changes(&after).iter().map(ToString::to_string).collect();
-        assert_eq!(changes, ["包联领导：（空） → 张三", "总投资：5,000 万元 → 5,200 万元", "计划开工：2026-03-01 → 2026年"]);
+        assert_eq!(
+            changes,
+            ["包联领导：（空） → 张三", "总投资：5,000 万元 → 5,200 万元", "计划开工：2026-03-01 → 2026年"]
+        );
         assert!(after.changes(&after).is_empty());
     }
 

@@ -93,7 +93,9 @@ pub fn write_bulletin(b: &Bulletin) -> Result<Vec<u8>, OfficeError> {
     let mut doc = Docx::new().page_margin(PageMargin::new().top(2098).bottom(1984).left(1587).right(1474));
     if !b.mark.is_empty() {
         doc = doc.add_paragraph(
-            Paragraph::new().add_run(run(&b.mark, HEADING_FONT, SIZE_3).color("FF0000").bold()).align(AlignmentType::Right),
+            Paragraph::new()
+                .add_run(run(&b.mark, HEADING_FONT, SIZE_3).color("FF0000").bold())
+                .align(AlignmentType::Right),
         );
     }
     doc = doc.add_paragraph(

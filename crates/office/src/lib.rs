@@ -39,7 +39,9 @@ pub enum OfficeError {
     NoHeader(usize),
     #[error("表头缺少必需的列：{}", .0.join("、"))]
     MissingColumns(Vec<String>),
-    #[error("“{header}”列有 {non_empty} 个非空单元格，但没有一个能识别为日期（如第{row}行“{example}”），请检查该列或改为 2026-03-15、2026.03、2026年 等写法")]
+    #[error(
+        "“{header}”列有 {non_empty} 个非空单元格，但没有一个能识别为日期（如第{row}行“{example}”），请检查该列或改为 2026-03-15、2026.03、2026年 等写法"
+    )]
     UnreadableDateColumn { header: String, non_empty: usize, row: usize, example: String },
     #[error("数据行数 {0} 超过上限 {1}，请分批导入")]
     TooManyRows(usize, usize),

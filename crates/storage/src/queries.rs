@@ -168,10 +168,9 @@ pub async fn list_projects<C: ConnectionTrait>(
             Order::Asc,
         ),
         ProjectSort::Office => q.order_by(project::Column::OfficeId, Order::Asc),
-        ProjectSort::Warning => q.order_by(
-            Expr::cust("CASE warning_light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END"),
-            Order::Asc,
-        ),
+        ProjectSort::Warning => {
+            q.order_by(Expr::cust("CASE warning_light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END"), Order::Asc)
+        }
     };
     let rows = q
         .order_by(project::Column::Id, Order::Desc)
@@ -420,7 +419,9 @@ pub async fn missing_report_counts<C: ConnectionTrait>(
     year: i32,
     month: i32,
 ) -> Result<Vec<OfficeCount>, DbErr> {
-    let sql = format!("SELECT p.office_id AS office_id, COUNT(*) AS n FROM projects p WHERE {OWES_REPORT} GROUP BY p.office_id");
+    let sql = format!(
+        "SELECT p.office_id AS office_id, COUNT(*) AS n FROM projects p WHERE {OWES_REPORT} GROUP BY p.office_id"
+    );
     OfficeCount::find_by_statement(stmt(db.get_database_backend(), &sql, owes_values(year, month))).all(db).await
 }
 
@@ -560,8 +561,7 @@ pub async fn year_to_date<C: ConnectionTrait>(
     );
     let mut v3: Vec<Value> = vec![year.into()];
     let clause3 = id_clause(ids, "project_id", &mut v3);
-    let balances =
-        format!("SELECT project_id, through_month, amount FROM opening_balances WHERE year = ?{clause3}");
+    let balances = format!("SELECT project_id, through_month, amount FROM opening_balances WHERE year = ?{clause3}");
     let (plain, covered, balances) = in_turn(
         ProjectAmount::find_by_statement(stmt(backend, &plain, v)).all(db),
         ProjectAmount::find_by_statement(stmt(backend, &covered, v2)).all(db),

@@ -286,7 +286,9 @@ async fn transition(
     }
     let date = date.ok_or_else(|| ApiError(AppError::invalid("日期", "请填写有效的日期")))?;
     match state.app.transition(&actor, id, to, date, actual_start, &t.reason).await? {
-        fengkou_app::projects::TransitionOutcome::Done => Ok((StatusCode::OK, Json(TransitionOut { status: "done".into() }))),
+        fengkou_app::projects::TransitionOutcome::Done => {
+            Ok((StatusCode::OK, Json(TransitionOut { status: "done".into() })))
+        }
         fengkou_app::projects::TransitionOutcome::Requested => {
             Ok((StatusCode::ACCEPTED, Json(TransitionOut { status: "requested".into() })))
         }

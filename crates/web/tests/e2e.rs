@@ -242,21 +242,38 @@ async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
                 .unwrap();
             wait_for(&d, "评分表已提交并锁定").await;
         }
-        // The project office releases; the board shows the ranking.
+        // The project office releases, after confirming; the result is frozen.
         login(&d, &base, "xmb", "xmb-pass-1").await;
         d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
-        wait_for(&d, "发布排名到大屏").await;
-        d.find(By::Css(format!("form[action='/meetings/{meeting}/release'] button")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        wait_for(&d, "撤回排名").await;
+        wait_for(&d, "2/2 名评委已提交").await;
+        let form = d.find(By::Css(format!("form[action='/meetings/{meeting}/release']"))).await.unwrap();
+        form.find(By::Name("confirm")).await.unwrap().click().await.unwrap();
+        form.find(By::Css("button")).await.unwrap().click().await.unwrap();
+        wait_for(&d, "第1版").await;
+        // The hall's board: a big screen of its own, no app navigation, filling 1920×1080.
         d.set_window_rect(0, 0, 1920, 1080).await.unwrap();
         d.goto(format!("{base}/meetings/{meeting}/board")).await.unwrap();
         let html = wait_for(&d, "100.00 分").await;
         assert!(html.contains("湖北路办事处") && html.contains("80.00 分"), "{html}");
+        assert!(html.contains("2/2 名评委已提交"), "{html}");
+        assert!(d.find_all(By::Css("nav, .topbar, .demo-banner")).await.unwrap().is_empty(), "no navigation bar");
+        let shot = d.screenshot_as_png().await.unwrap();
+        assert!(shot.starts_with(b"\x89PNG") && shot.len() > 10_000, "a real screenshot");
+        std::fs::write(std::env::temp_dir().join("fengkou-board-1920.png"), &shot).ok();
+        let geometry: Vec<i64> = d
+            .execute(
+                "const g = document.querySelector('.hall-grid').getBoundingClientRect(); \
+                 return [Math.round(g.width), Math.round(g.bottom), document.documentElement.scrollWidth, \
+                 Math.round(parseFloat(getComputedStyle(document.querySelector('#board-ranking li')).fontSize))];",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .convert()
+            .unwrap();
+        let [width, bottom, scroll_width, font] = geometry[..] else { panic!("{geometry:?}") };
+        assert!(width >= 1800 && bottom >= 900 && scroll_width <= 1920, "fills the screen: {geometry:?}");
+        assert!(font >= 28, "readable from across a hall: {font}px");
         // The bulletin downloads with the browser's session and is a Word document.
         let cookie = d.get_named_cookie("fk_session").await.unwrap();
         let res = reqwest::Client::new()
@@ -295,7 +312,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         total_investment: Wan::from_wan(30_000),
         ..Default::default()
     };
-    let project = app.create_project(&po, &header).await.unwrap();
+    app.create_project(&po, &header).await.unwrap();
     let meeting = app.create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
     let offices = app.offices().await.unwrap();
     let three = ["湖北路办事处", "天津路办事处", "长春路办事处"];
@@ -330,7 +347,8 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
         wait_for(&d, "申报观摩点").await;
         let form = d.find(By::Css(format!("form[action='/meetings/{meeting}/sites']"))).await.unwrap();
-        form.find(By::Name("project_id")).await.unwrap().send_keys(format!("{project} · 湖北路智造园")).await.unwrap();
+        // Chosen by typing part of its name; no internal id is shown.
+        form.find(By::Name("project")).await.unwrap().send_keys("智造园").await.unwrap();
         form.find(By::Css("button")).await.unwrap().click().await.unwrap();
         wait_for(&d, "办事处申报，待确认").await;
 
@@ -375,6 +393,65 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
         let html = wait_for(&d, "100.00").await;
         assert!(html.contains("97.00") && html.contains("94.00"), "{html}");
+    }
+    .await;
+    d.quit().await.ok();
+    result
+}
+
+/// An office user's slip cannot move a project back: on a phone the stage form has no
+/// preselected target, a step back becomes a request, and the project office approves
+/// it on the project page.
+#[tokio::test]
+async fn a_step_back_is_requested_on_a_phone_and_approved_by_the_project_office() {
+    let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
+    ensure_reference_data(&app).await.unwrap();
+    app.add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
+    app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
+    let project = app
+        .create_project(
+            &cli_actor(),
+            &ProjectHeader {
+                name: "东旭氢能电机产业园".into(),
+                office: "湖北路办事处".into(),
+                industry: "智能制造".into(),
+                stage: Some(Stage::Building),
+                total_investment: Wan::from_wan(120_000),
+                actual_start: Some("2026-03-01".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let d = browser(&driver_url).await;
+    let result = async {
+        login(&d, &base, "hubeilu", "office-pass-1").await;
+        d.goto(format!("{base}/projects/{project}")).await.unwrap();
+        wait_for(&d, "阶段变更").await;
+        let form = d.find(By::Css("#stage-form")).await.unwrap();
+        let selected = form.find(By::Css("select[name=stage] option:checked")).await.unwrap();
+        assert_eq!(selected.text().await.unwrap(), "请选择新阶段", "no preselected target");
+        form.find(By::Css("select[name=stage]")).await.unwrap().send_keys("谋划").await.unwrap();
+        form.find(By::Name("reason")).await.unwrap().send_keys("项目终止谈判").await.unwrap();
+        form.find(By::Css("button")).await.unwrap().click().await.unwrap();
+        let html = wait_for(&d, "退回申请已提交").await;
+        assert!(html.contains("待审批的阶段退回申请") && html.contains("stage big\">建设"), "the stage stays");
+
+        login(&d, &base, "xmb", "xmb-pass-1").await;
+        d.goto(format!("{base}/reports")).await.unwrap();
+        wait_for(&d, "待审批的阶段退回申请").await;
+        d.goto(format!("{base}/projects/{project}")).await.unwrap();
+        wait_for(&d, "批准退回").await;
+        d.find(By::Css("#request input[name=reason]")).await.unwrap().send_keys("同意，项目终止").await.unwrap();
+        d.find(By::Css("#request button[value='1']")).await.unwrap().click().await.unwrap();
+        let html = wait_for(&d, "已批准退回申请").await;
+        assert!(html.contains("stage big\">谋划"), "approved: the stage moved back");
+        assert!(html.contains("批准阶段退回"), "in the audit trail");
     }
     .await;
     d.quit().await.ok();

@@ -16,7 +16,9 @@ use fengkou_domain::project::{FieldChange, ProjectHeader};
 use fengkou_domain::{Month, Stage, Wan};
 use fengkou_office::RowProblem;
 use fengkou_office::ledger::{Applied, CompletedCell, Field, LedgerRow, ParsedLedger, Reading, Skipped, read_ledger};
-use fengkou_storage::entity::{annual_plan, audit as audit_log, industry, office, opening_balance, project, stage_event};
+use fengkou_storage::entity::{
+    annual_plan, audit as audit_log, industry, office, opening_balance, project, stage_event,
+};
 use fengkou_storage::queries;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -320,13 +322,16 @@ impl App {
                 for p in h.problems(today) {
                     // A new project's missing name, office or industry is said below,
                     // with why it is needed.
-                    if stored.is_none() && matches!(p.field, "项目名称" | "办事处" | "产业") && p.message == "不能为空" {
+                    if stored.is_none() && matches!(p.field, "项目名称" | "办事处" | "产业") && p.message == "不能为空"
+                    {
                         continue;
                     }
                     problem(column_of(p.field), p.message);
                 }
                 if stored.is_none() {
-                    for (field, value) in [(Field::Name, &h.name), (Field::Office, &h.office), (Field::Industry, &h.industry)] {
+                    for (field, value) in
+                        [(Field::Name, &h.name), (Field::Office, &h.office), (Field::Industry, &h.industry)]
+                    {
                         if value.trim().is_empty() {
                             problem(field.label(), "新增项目须填写（表中没有此列或此格为空）".into());
                         }
@@ -356,7 +361,9 @@ impl App {
                         let hint = if what == "所在办事处" { "办事处" } else { "产业类别" };
                         problem(
                             what,
-                            format!("未知的{hint}“{name}”（可勾选“新建台账中未登记的办事处和产业类别”，或先由管理员添加）"),
+                            format!(
+                                "未知的{hint}“{name}”（可勾选“新建台账中未登记的办事处和产业类别”，或先由管理员添加）"
+                            ),
                         );
                     }
                 }
@@ -390,28 +397,38 @@ impl App {
                 if let (Some(before), Some(t), Some(_)) = (completed_before, through, &stored) {
                     let label = format!("{}年1-{}月完成投资", t.year, t.month);
                     match applied.completed {
-                        CompletedCell::Set(after) if after != before => {
-                            fields.push(FieldChange { field: "本年完成投资", before: format!("{before} 万元"), after: format!("{after} 万元（{label}）") })
-                        }
-                        CompletedCell::Clear if with_balance.contains(&stored.as_ref().map_or(0, |p| p.id)) => fields.push(FieldChange {
+                        CompletedCell::Set(after) if after != before => fields.push(FieldChange {
                             field: "本年完成投资",
                             before: format!("{before} 万元"),
-                            after: "（清除导入的期初数，按月报计）".into(),
+                            after: format!("{after} 万元（{label}）"),
                         }),
+                        CompletedCell::Clear if with_balance.contains(&stored.as_ref().map_or(0, |p| p.id)) => fields
+                            .push(FieldChange {
+                                field: "本年完成投资",
+                                before: format!("{before} 万元"),
+                                after: "（清除导入的期初数，按月报计）".into(),
+                            }),
                         _ => {}
                     }
                 }
                 if let (Some(p), false) = (&stored, fields.is_empty()) {
                     report.changed_fields += fields.len();
                     if report.changes.len() < MAX_LISTED {
-                        report.changes.push(ProjectChanges { row: row.row, project_id: p.id, name: p.name.clone(), fields: fields.clone() });
+                        report.changes.push(ProjectChanges {
+                            row: row.row,
+                            project_id: p.id,
+                            name: p.name.clone(),
+                            fields: fields.clone(),
+                        });
                     }
                 }
                 if let CompletedCell::Set(w) = applied.completed {
                     report.completed_total += w;
                 }
                 planned.push(Planned {
-                    changed: stored.is_none() || !fields.is_empty() || applied.start_inferred != stored.as_ref().is_some_and(|p| p.actual_start_inferred),
+                    changed: stored.is_none()
+                        || !fields.is_empty()
+                        || applied.start_inferred != stored.as_ref().is_some_and(|p| p.actual_start_inferred),
                     existing: stored,
                     office: office.unwrap_or(Ref::Known(0)),
                     industry: industry.unwrap_or(Ref::Known(0)),
@@ -514,7 +531,8 @@ impl App {
                     .await?;
             }
             if to != from {
-                let reason = if p.start_inferred { "台账导入（日期取自计划开工）" } else { "台账导入" };
+                let reason =
+                    if p.start_inferred { "台账导入（日期取自计划开工）" } else { "台账导入" };
                 // A jump past 开工 records the 开工 step too (A project under
                 // construction always has its start).
                 let mut steps = Vec::new();
@@ -523,8 +541,7 @@ impl App {
                 }
                 steps.push(to);
                 for step in steps {
-                    let current =
-                        project::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+                    let current = project::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
                     let dates = dates_of(&current);
                     let date = step_date(step, dates.actual_start, dates.actual_finish, today);
                     record_stage(&txn, &actor.username, &current, step, date, reason).await?;
@@ -589,7 +606,9 @@ async fn set_opening_balance<C: ConnectionTrait>(
     let before = existing.as_ref().and_then(audit::json);
     let after = match cell {
         CompletedCell::Keep => return Ok(()),
-        CompletedCell::Set(amount) if amount == before_amount && existing.as_ref().is_none_or(|b| b.through_month == through.month as i32) => {
+        CompletedCell::Set(amount)
+            if amount == before_amount && existing.as_ref().is_none_or(|b| b.through_month == through.month as i32) =>
+        {
             return Ok(());
         }
         CompletedCell::Set(amount) => {
@@ -652,14 +671,19 @@ fn resolve_office(name: &str, offices: &[office::Model], row: usize) -> (Result<
         return (Ok(o.id), None);
     }
     let stem = office_stem(name);
-    let candidates: Vec<&office::Model> = offices.iter().filter(|o| !stem.is_empty() && office_stem(&o.name) == stem).collect();
+    let candidates: Vec<&office::Model> =
+        offices.iter().filter(|o| !stem.is_empty() && office_stem(&o.name) == stem).collect();
     match candidates.as_slice() {
         [one] => (
             Ok(one.id),
-            Some(Reading { row, column: "所在办事处".into(), text: format!("“{name}”按“{}”匹配", one.name) }),
+            Some(Reading {
+                row, column: "所在办事处".into(), text: format!("“{name}”按“{}”匹配", one.name)
+            }),
         ),
         [] => (Err(OfficeMiss::Unknown(name.to_string())), None),
-        many => (Err(OfficeMiss::Ambiguous(name.to_string(), many.iter().map(|o| format!("“{}”", o.name)).collect())), None),
+        many => {
+            (Err(OfficeMiss::Ambiguous(name.to_string(), many.iter().map(|o| format!("“{}”", o.name)).collect())), None)
+        }
     }
 }
 
@@ -711,7 +735,12 @@ async fn insert_projects<C: ConnectionTrait>(
             .iter()
             .map(|n| {
                 let stage = n.header.stage.unwrap_or(Stage::Planning);
-                let mut model = with_header(&blank_project(n.office_id, n.industry_id, stage, now), &n.header, n.office_id, n.industry_id);
+                let mut model = with_header(
+                    &blank_project(n.office_id, n.industry_id, stage, now),
+                    &n.header,
+                    n.office_id,
+                    n.industry_id,
+                );
                 model.actual_start_inferred = n.start_inferred;
                 // A new project has no reports yet: its colour is known now, which spares
                 // the full recomputation a write per project.
@@ -772,7 +801,12 @@ async fn insert_projects<C: ConnectionTrait>(
                 from_stage: Set(String::new()),
                 to_stage: Set(stage.code().to_string()),
                 on_date: Set(on_date.map(LedgerDate::first_day)),
-                reason: Set(if n.start_inferred { "台账导入（日期取自计划开工）" } else { "台账导入" }.to_string()),
+                reason: Set(if n.start_inferred {
+                    "台账导入（日期取自计划开工）"
+                } else {
+                    "台账导入"
+                }
+                .to_string()),
                 username: Set(username.to_string()),
                 created_at: Set(now),
                 ..Default::default()
@@ -810,7 +844,10 @@ mod tests {
         assert_eq!(office_stem("湖北路办事处"), "湖北路");
         assert_eq!(office_stem("湖北路街道"), "湖北路");
         assert_eq!(office_stem("湖北路"), "湖北路");
-        assert_eq!(category_from_section(Some("二、社会民生项目（5个）"), &["产业项目".into(), "社会民生项目".into()]), "社会民生项目");
+        assert_eq!(
+            category_from_section(Some("二、社会民生项目（5个）"), &["产业项目".into(), "社会民生项目".into()]),
+            "社会民生项目"
+        );
         assert_eq!(category_from_section(None, &["产业项目".into()]), "产业项目");
     }
 }

@@ -22,7 +22,6 @@ pub fn cli_actor() -> Actor {
     Actor { user_id: 0, username: "cli".into(), role: fengkou_domain::Role::ProjectOffice, office_id: None }
 }
 
-
 impl App {
     /// The ledger in the offices' layout, sections by industry category, limited to
     /// what the ledger page shows (its filters; the actor's office for office users).
@@ -51,12 +50,9 @@ impl App {
         };
         let filter = self.filter_of(actor, q);
         let office_err = |e: fengkou_office::OfficeError| AppError::Rejected(e.to_string());
-        let mut w =
-            LedgerWriter::new(&format!("{year}年重点项目建设台账"), year, through.month).map_err(office_err)?;
+        let mut w = LedgerWriter::new(&format!("{year}年重点项目建设台账"), year, through.month).map_err(office_err)?;
         for (category, industry_ids) in categories {
-            let scope = || {
-                queries::filtered(&filter).filter(project::Column::IndustryId.is_in(industry_ids.clone()))
-            };
+            let scope = || queries::filtered(&filter).filter(project::Column::IndustryId.is_in(industry_ids.clone()));
             let count = scope().count(&self.db).await?;
             if count == 0 {
                 continue;

@@ -23,8 +23,8 @@ use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::Wan;
 use fengkou_domain::observation::{
-    Aggregation, Criterion, FormulaFacts, Method, ProjectKind, Ranked, ScoreLine, SiteCombination, StartKind, UnitScore,
-    aggregate_scores, band, check_criterion_score, formula_items, ranking_by_group, round2, rubric_total,
+    Aggregation, Criterion, FormulaFacts, Method, ProjectKind, Ranked, ScoreLine, SiteCombination, StartKind,
+    UnitScore, aggregate_scores, band, check_criterion_score, formula_items, ranking_by_group, round2, rubric_total,
     unit_from_sites,
 };
 use fengkou_domain::project::{FieldError, Stage};
@@ -422,8 +422,7 @@ impl App {
         let view = self.meeting(meeting_id).await?;
         let previous = self.latest_release(meeting_id).await?;
         let mut results = self.live_results(meeting_id).await?;
-        let waiting: Vec<&str> =
-            view.judges.iter().filter(|j| !j.submitted).map(|j| j.display_name.as_str()).collect();
+        let waiting: Vec<&str> = view.judges.iter().filter(|j| !j.submitted).map(|j| j.display_name.as_str()).collect();
         match &previous {
             None if !waiting.is_empty() && reason.is_empty() => {
                 return Err(AppError::Rejected(format!(

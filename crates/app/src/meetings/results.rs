@@ -243,7 +243,10 @@ impl App {
         let mut start = 0;
         while start < ranked_by_group.len() {
             let group = &ranked_by_group[start].0;
-            let end = ranked_by_group[start..].iter().position(|(g, _)| g != group).map_or(ranked_by_group.len(), |n| start + n);
+            let end = ranked_by_group[start..]
+                .iter()
+                .position(|(g, _)| g != group)
+                .map_or(ranked_by_group.len(), |n| start + n);
             let places: Vec<Ranked> = ranked_by_group[start..end].iter().map(|(_, r)| r.clone()).collect();
             banded.extend(bands(&places, banding));
             start = end;
@@ -604,10 +607,7 @@ impl App {
         if let Some(p) = &r.published
             && p.version > 1
         {
-            paragraphs.insert(
-                0,
-                Para::Text(format!("（本通报为第{}版更正稿，更正原因：{}）", p.version, p.reason)),
-            );
+            paragraphs.insert(0, Para::Text(format!("（本通报为第{}版更正稿，更正原因：{}）", p.version, p.reason)));
         }
         let bulletin = Bulletin {
             mark: mark.to_string(),

@@ -341,7 +341,11 @@ impl App {
                 id: j.id,
                 scored: scored.get(&j.id).copied().unwrap_or_default() as usize,
                 ranked: ranked.get(&j.id).copied().unwrap_or_default() as usize,
-                display_name: display.get(&j.user_id).filter(|d| !d.trim().is_empty()).cloned().unwrap_or_else(|| j.username.clone()),
+                display_name: display
+                    .get(&j.user_id)
+                    .filter(|d| !d.trim().is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| j.username.clone()),
                 own_office: j.own_office_id.and_then(|o| office_name.get(&o).cloned()),
                 declared_office: j.declared_office_id.and_then(|o| office_name.get(&o).cloned()),
                 username: j.username,

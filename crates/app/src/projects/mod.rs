@@ -485,8 +485,9 @@ impl App {
         let p = self.editable_project(&txn, actor, id).await?;
         let from = stage_of(&p);
         let previous_date = last_step_date(&txn, id).await?;
-        let steps = check_transition(TransitionRequest { from, to, date, reason, previous_date, actual_start }, self.today())
-            .map_err(|e| AppError::Rejected(e.to_string()))?;
+        let steps =
+            check_transition(TransitionRequest { from, to, date, reason, previous_date, actual_start }, self.today())
+                .map_err(|e| AppError::Rejected(e.to_string()))?;
         if is_step_back(from, to) && !actor.can_manage_pipeline() {
             if stage_request::Entity::find()
                 .filter(stage_request::Column::ProjectId.eq(id))
@@ -537,7 +538,13 @@ impl App {
 
     /// The project office approves or rejects an office's step-back request, with a
     /// reason. Approval applies the step if the project is still where it was asked.
-    pub async fn decide_stage_request(&self, actor: &Actor, request_id: i64, approve: bool, reason: &str) -> Result<i64> {
+    pub async fn decide_stage_request(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        approve: bool,
+        reason: &str,
+    ) -> Result<i64> {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以审批阶段退回申请"));
         }
@@ -598,8 +605,11 @@ impl App {
     /// Step-back requests waiting for the project office (its own office's for an
     /// office user), oldest first.
     pub async fn pending_stage_requests(&self, actor: &Actor) -> Result<Vec<StageRequestView>> {
-        let requests =
-            stage_request::Entity::find().filter(stage_request::Column::Status.eq(PENDING)).order_by_asc(stage_request::Column::Id).all(&self.db).await?;
+        let requests = stage_request::Entity::find()
+            .filter(stage_request::Column::Status.eq(PENDING))
+            .order_by_asc(stage_request::Column::Id)
+            .all(&self.db)
+            .await?;
         let projects: HashMap<i64, project::Model> = project::Entity::find()
             .filter(project::Column::Id.is_in(requests.iter().map(|r| r.project_id)))
             .all(&self.db)

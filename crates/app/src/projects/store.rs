@@ -136,7 +136,11 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
         to_stage: Set(stage.code().to_string()),
         // The date the project reached its stage: its actual start when started,
         // otherwise what the caller knows (often nothing).
-        on_date: Set(if stage.is_started() { h.actual_start.map(LedgerDate::first_day).or(stage_date) } else { stage_date }),
+        on_date: Set(if stage.is_started() {
+            h.actual_start.map(LedgerDate::first_day).or(stage_date)
+        } else {
+            stage_date
+        }),
         reason: Set("登记".to_string()),
         username: Set(username.to_string()),
         created_at: Set(now),
@@ -297,7 +301,6 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
         }
     }
 }
-
 
 /// Records a stage change (already checked by the caller) and updates the project.
 pub(crate) async fn record_stage<C: ConnectionTrait>(

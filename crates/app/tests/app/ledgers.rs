@@ -37,8 +37,32 @@ async fn a_slim_sheet_changes_only_what_it_carries() {
     for db in test_databases().await {
         let app = app_on(&db.url).await;
         let full = sheet(&[
-            &["项目编号", "项目名称", "所在办事处", "产业类别", "建设阶段", "建设地点", "建设规模及内容", "总投资", "责任单位", "包联领导", "实际开工"],
-            &["XM-1", "卓阳兴业城", "湖北路办事处", "智能制造", "建设", "创新路", "厂房12万平方米", "#5000", "区工信局", "张三", "2026-03-01"],
+            &[
+                "项目编号",
+                "项目名称",
+                "所在办事处",
+                "产业类别",
+                "建设阶段",
+                "建设地点",
+                "建设规模及内容",
+                "总投资",
+                "责任单位",
+                "包联领导",
+                "实际开工",
+            ],
+            &[
+                "XM-1",
+                "卓阳兴业城",
+                "湖北路办事处",
+                "智能制造",
+                "建设",
+                "创新路",
+                "厂房12万平方米",
+                "#5000",
+                "区工信局",
+                "张三",
+                "2026-03-01",
+            ],
         ]);
         let first = import(&app, &full, write()).await;
         assert_eq!(first.created, 1);
@@ -84,7 +108,8 @@ fn real_ledger() -> Vec<u8> {
     let ws = wb.add_worksheet();
     let f = Format::new();
     ws.merge_range(0, 0, 0, 9, "2026年重点项目建设台账", &f).unwrap();
-    for (c, h) in ["序号", "项目名称", "所在办事处", "产业类别", "建设阶段", "总投资（万元）"].iter().enumerate() {
+    for (c, h) in ["序号", "项目名称", "所在办事处", "产业类别", "建设阶段", "总投资（万元）"].iter().enumerate()
+    {
         ws.merge_range(1, c as u16, 2, c as u16, h, &f).unwrap();
     }
     ws.merge_range(1, 6, 1, 7, "建设起止年限", &f).unwrap();
@@ -146,7 +171,10 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
         assert!(detail.stages[0].reason.contains("日期取自计划开工"), "{:?}", detail.stages[0].reason);
         assert_eq!(detail.row.completed, Wan::from_yuan(210_005_000));
         let opening = detail.reports.iter().find(|r| r.opening).expect("an opening balance in the history");
-        assert_eq!((opening.label.as_str(), opening.completed), ("2026年1-10月完成投资（导入）", Wan::from_yuan(210_005_000)));
+        assert_eq!(
+            (opening.label.as_str(), opening.completed),
+            ("2026年1-10月完成投资（导入）", Wan::from_yuan(210_005_000))
+        );
         // The summary's completed equals the column's total.
         let summary = app.summary(&xmb, Some(2026)).await.unwrap();
         assert_eq!(summary.completed, Wan::from_yuan(210_005_000), "{}", db.backend);
@@ -172,7 +200,10 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
         let later = sheet(&[&["项目名称", "所在办事处", "1-11月完成投资"], &["卓阳兴业城", "天津路办事处", "#23000"]]);
         let r = import(&app, &later, write()).await;
         assert_eq!(r.updated, 1);
-        assert_eq!(r.changes[0].fields[0].to_string(), "本年完成投资：22,000.5 万元 → 23,000 万元（2026年1-11月完成投资）");
+        assert_eq!(
+            r.changes[0].fields[0].to_string(),
+            "本年完成投资：22,000.5 万元 → 23,000 万元（2026年1-11月完成投资）"
+        );
         let detail = app.project_detail(&xmb, building.id).await.unwrap();
         assert_eq!(detail.row.completed, Wan::from_wan(23_000));
         let november = detail.reports.iter().find(|r| !r.opening && r.month == Month::new(2026, 11).unwrap()).unwrap();

@@ -175,7 +175,8 @@ async fn the_audit_trail_reads_as_officials_read() {
     assert_eq!(update.entity_label, "项目");
     // China time: the entry's time is UTC+8.
     assert_eq!(update.at.len(), 19);
-    let filter = fengkou_app::audit::AuditFilter { username: Some("xmb".into()), project_id: Some(id), ..Default::default() };
+    let filter =
+        fengkou_app::audit::AuditFilter { username: Some("xmb".into()), project_id: Some(id), ..Default::default() };
     let (rows, pages) = app.audit_log(&xmb, &filter, 1).await.unwrap();
     assert!(rows.len() >= 2 && pages == 1);
     let none = fengkou_app::audit::AuditFilter { username: Some("nobody".into()), ..Default::default() };

@@ -199,7 +199,9 @@ async fn nothing_is_seen_before_release() {
         // The project page's audit trail: no scores, penalties or bonuses for the office.
         let trail = app.project_audit(&hb, projects[0]).await.unwrap();
         let secret = |a: &fengkou_app::audit::AuditEntry| {
-            a.entity_label == "评委评分" || a.entity_label == "加减分" || (a.entity_label == "观摩点" && a.action == "update")
+            a.entity_label == "评委评分"
+                || a.entity_label == "加减分"
+                || (a.entity_label == "观摩点" && a.action == "update")
         };
         assert!(!trail.iter().any(secret), "{trail:?}");
         let trail = app.project_audit(&xmb, projects[0]).await.unwrap();
@@ -229,7 +231,8 @@ async fn nothing_is_seen_before_release() {
             .unwrap()
             .id
         };
-        for (who, allowed) in [(&j1, true), (&xmb, true), (&hb, true), (&tj, false), (&viewer, false), (&admin, false)] {
+        for (who, allowed) in [(&j1, true), (&xmb, true), (&hb, true), (&tj, false), (&viewer, false), (&admin, false)]
+        {
             assert_eq!(app.meeting_photo(who, m, photo).await.is_ok(), allowed, "{}", who.username);
         }
     }
@@ -278,7 +281,10 @@ async fn bands_fit_the_method_and_the_bulletin_number_is_a_yearly_series() {
         // used once a year; editable until release; an unreleased bulletin is a draft.
         let second = app.create_meeting(&xmb, "第二场", d("2026-12-01")).await.unwrap();
         let (first_view, second_view) = (app.meeting(m).await.unwrap(), app.meeting(second).await.unwrap());
-        assert_eq!((first_view.doc_number.as_str(), second_view.doc_number.as_str()), ("区项指办〔2026〕1号", "区项指办〔2026〕2号"));
+        assert_eq!(
+            (first_view.doc_number.as_str(), second_view.doc_number.as_str()),
+            ("区项指办〔2026〕1号", "区项指办〔2026〕2号")
+        );
         let err = app.set_doc_number(&xmb, second, "区项指办", 1).await.unwrap_err();
         assert!(err.to_string().contains("已用于“排名观摩”"), "{err}");
         app.set_doc_number(&xmb, m, "区项指办", 12).await.unwrap();

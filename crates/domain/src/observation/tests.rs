@@ -1,6 +1,6 @@
 use super::*;
-use rstest::rstest;
 use crate::project::Stage;
+use rstest::rstest;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -165,10 +165,28 @@ fn zscore_of_a_judge_who_gave_all_the_same_is_neutral() {
 }
 
 #[rstest]
-#[case::big_new_industrial_in_production(StartKind::NewStart, "120000", ProjectKind::Industrial, "60000", true, false, "0", "90")]
+#[case::big_new_industrial_in_production(
+    StartKind::NewStart,
+    "120000",
+    ProjectKind::Industrial,
+    "60000",
+    true,
+    false,
+    "0",
+    "90"
+)]
 #[case::small_continuing_social(StartKind::Continuing, "5000", ProjectKind::Social, "2500", false, false, "0", "43")]
 #[case::progress_is_capped(StartKind::Continuing, "20000", ProjectKind::Functional, "40000", false, true, "5", "99")]
-#[case::signed_project_earns_no_start_points(StartKind::Neither, "5000", ProjectKind::Social, "0", false, false, "0", "11")]
+#[case::signed_project_earns_no_start_points(
+    StartKind::Neither,
+    "5000",
+    ProjectKind::Social,
+    "0",
+    false,
+    false,
+    "0",
+    "11"
+)]
 fn points_formula_table(
     #[case] start: StartKind,
     #[case] plan: &str,

@@ -406,7 +406,9 @@ impl CellReader<'_> {
                 // A single year or date: the project is built within it.
                 match self.date(cell, &text) {
                     Ok(d) => Some(Value::Period(d, d)),
-                    Err(_) => self.problem(format!("无法识别的建设起止年限“{text}”（可写 2025-2027、2025.03-2027.12）")),
+                    Err(_) => {
+                        self.problem(format!("无法识别的建设起止年限“{text}”（可写 2025-2027、2025.03-2027.12）"))
+                    }
                 }
             }
             f if f.is_date() => match self.date(cell, &text) {

@@ -219,8 +219,7 @@ fn export_reads_back_to_the_same_data() {
     assert_eq!(parsed.skipped.total, 1);
     assert_eq!(parsed.skipped.section, 2);
     let back: Vec<ProjectHeader> = parsed.rows.iter().map(LedgerRow::header).collect();
-    let original: Vec<ProjectHeader> =
-        sheet.sections.iter().flat_map(|s| &s.rows).map(|r| r.header.clone()).collect();
+    let original: Vec<ProjectHeader> = sheet.sections.iter().flat_map(|s| &s.rows).map(|r| r.header.clone()).collect();
     assert_eq!(back, original);
     assert_eq!(parsed.rows[0].money(Field::Completed), Some(Wan::from_wan(12)));
     assert_eq!(parsed.completed_through, Some(10));
@@ -282,7 +281,8 @@ fn construction_period_ledger() -> Vec<u8> {
     let ws = wb.add_worksheet();
     let f = Format::new();
     ws.merge_range(0, 0, 0, 9, "2026年市级重点项目台账", &f).unwrap();
-    for (c, h) in ["序号", "项目名称", "所在办事处", "产业类别", "建设阶段", "总投资"].iter().enumerate() {
+    for (c, h) in ["序号", "项目名称", "所在办事处", "产业类别", "建设阶段", "总投资"].iter().enumerate()
+    {
         ws.merge_range(1, c as u16, 2, c as u16, h, &f).unwrap();
     }
     ws.merge_range(1, 6, 1, 7, "建设起止年限", &f).unwrap();
@@ -391,7 +391,8 @@ fn a_header_without_investment_sub_columns_is_still_two_rows() {
     ws.merge_range(0, 6, 0, 7, "实际", &f).unwrap();
     ws.write_string(1, 6, "开工时间").unwrap();
     ws.write_string(1, 7, "竣工时间").unwrap();
-    for (c, v) in ["1", "甲", "湖北路办事处", "智能制造", "2025.03", "2026.12", "2025.05", ""].iter().enumerate() {
+    for (c, v) in ["1", "甲", "湖北路办事处", "智能制造", "2025.03", "2026.12", "2025.05", ""].iter().enumerate()
+    {
         if !v.is_empty() {
             ws.write_string(2, c as u16, *v).unwrap();
         }
@@ -454,8 +455,8 @@ fn completed_headers_say_their_month_and_a_since_start_column_is_not_the_year() 
     assert_eq!(parsed.rows[0].money(Field::Completed), Some(Wan::from_wan(1200)));
     assert!(!parsed.has(Field::SinceStartCompleted));
     assert!(parsed.notes[0].contains("开工至今累计完成投资"), "{:?}", parsed.notes);
-    let this_year = read_ledger(&sheet(&[&["项目名称", "办事处", "今年完成投资"], &["甲", "湖北路办事处", "#1"]]))
-        .unwrap();
+    let this_year =
+        read_ledger(&sheet(&[&["项目名称", "办事处", "今年完成投资"], &["甲", "湖北路办事处", "#1"]])).unwrap();
     assert!(this_year.has(Field::Completed));
     assert_eq!(this_year.completed_through, None);
 }

@@ -176,7 +176,8 @@ impl LedgerWriter {
         ws.write_number_with_format(r, plan_col + 1, completed.as_f64(), &money)?;
         // A day is an Excel date; a month or a year is written as people write it
         // ("2026年3月", "2027年"), which reads back with the same precision.
-        for (offset, d) in [h.planned_start, h.planned_finish, h.actual_start, h.actual_finish].into_iter().enumerate() {
+        for (offset, d) in [h.planned_start, h.planned_finish, h.actual_start, h.actual_finish].into_iter().enumerate()
+        {
             let c = plan_col + 2 + offset as u16;
             match d {
                 Some(LedgerDate { date: d, precision: Precision::Day }) => ws.write_datetime_with_format(
@@ -256,4 +257,3 @@ impl DateParts for NaiveDate {
         chrono::Datelike::day(self) as u8
     }
 }
-

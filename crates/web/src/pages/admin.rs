@@ -96,15 +96,27 @@ impl AuditParams {
 
     /// The filters as a query string, for the pager and the export.
     fn query(&self) -> String {
-        [("user", &self.user), ("project", &self.project), ("action", &self.action), ("from", &self.from), ("to", &self.to)]
-            .iter()
-            .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", crate::auth::urlencode(v))))
-            .collect::<Vec<_>>()
-            .join("&")
+        [
+            ("user", &self.user),
+            ("project", &self.project),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", crate::auth::urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
     }
 }
 
-async fn audit(State(state): State<AppState>, u: PageUser, Query(q): Query<AuditParams>) -> Result<Response, PageError> {
+async fn audit(
+    State(state): State<AppState>,
+    u: PageUser,
+    Query(q): Query<AuditParams>,
+) -> Result<Response, PageError> {
     let page = opt_num(&q.page).unwrap_or(1u64).max(1);
     let (rows, pages) = state
         .app

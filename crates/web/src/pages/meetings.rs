@@ -64,7 +64,8 @@ fn err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let meetings = state.app.meetings().await?;
     let history = state.app.meeting_history().await?;
-    let chart = (!history.meetings.is_empty()).then(|| crate::charts::script_json(&crate::charts::rank_history(&history)));
+    let chart =
+        (!history.meetings.is_empty()).then(|| crate::charts::script_json(&crate::charts::rank_history(&history)));
     Ok(u.page
         .render(
             "meetings.html",
@@ -185,11 +186,7 @@ async fn add_site(
     // Chosen by name ("name（office）" from the list, or a part of a name); an office
     // looks among its own projects.
     let office = if u.actor.can_manage_pipeline() { None } else { u.actor.confined_to() };
-    let project = state
-        .app
-        .project_by_name(f.project.as_deref().unwrap_or(""), office)
-        .await
-        .map_err(err(&u))?;
+    let project = state.app.project_by_name(f.project.as_deref().unwrap_or(""), office).await.map_err(err(&u))?;
     state.app.add_site(&u.actor, id, project, &f.visit_time).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
 }
@@ -627,11 +624,7 @@ async fn photo(
 /// for the project office and the leaders (the app decides who may have them).
 async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     let file = state.app.meeting_bulletin(&u.actor, id).await.map_err(err(&u))?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        &file.filename,
-        file.bytes,
-    ))
+    Ok(download("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &file.filename, file.bytes))
 }
 
 async fn ballots(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {

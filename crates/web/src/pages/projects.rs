@@ -143,7 +143,7 @@ async fn detail(
         .render(
             "project.html",
             crate::ctx! { d => d, audit => audit, today => today.to_string(), message => message,
-                stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>() },
+            stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>() },
         )
         .into_response())
 }

@@ -160,8 +160,9 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
             async move { req.send().await.unwrap() }
         };
         // Projects are chosen by name, never by an internal id; an office finds only its own.
-        let res = post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "天津路观摩项目（天津路办事处）".into())])
-            .await;
+        let res =
+            post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "天津路观摩项目（天津路办事处）".into())])
+                .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text().await.unwrap().contains("没有名称含"));
         let res = post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "湖北路观摩".into())]).await;
