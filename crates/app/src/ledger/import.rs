@@ -15,7 +15,7 @@ use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::project::{FieldChange, ProjectHeader};
 use fengkou_domain::{Month, Stage, Wan};
 use fengkou_office::RowProblem;
-use fengkou_office::ledger::{Applied, CompletedCell, Field, LedgerRow, ParsedLedger, Reading, Skipped, read_ledger};
+use fengkou_office::ledger::{Applied, CompletedCell, Field, ParsedLedger, Reading, Skipped, read_ledger};
 use fengkou_storage::entity::{
     annual_plan, audit as audit_log, industry, office, opening_balance, project, stage_event,
 };
@@ -450,23 +450,20 @@ impl App {
         // Offices and industries the user asked to create, in the order the sheet
         // names them.
         let mut office_ids: HashMap<String, i64> = HashMap::new();
-        let mut sort = offices.len() as i32;
-        for name in report.unknown_offices.clone() {
+        for (sort, name) in (offices.len() as i32..).zip(report.unknown_offices.clone()) {
             if name.chars().count() > 40 || name.chars().any(char::is_control) {
                 return Err(AppError::invalid("所在办事处", format!("“{name}”不像办事处名称（最多40个字）")));
             }
             let saved = office::ActiveModel { name: Set(name.clone()), sort_order: Set(sort), ..Default::default() }
                 .insert(&txn)
                 .await?;
-            sort += 1;
             audit::created(&txn, &actor.username, "office", saved.id, None, &saved).await?;
             office_ids.insert(name.clone(), saved.id);
             report.created_offices.push(name);
         }
         let categories: Vec<String> = industries.iter().map(|i| i.category.clone()).collect();
         let mut industry_ids: HashMap<String, i64> = HashMap::new();
-        let mut sort = industries.len() as i32;
-        for name in report.unknown_industries.clone() {
+        for (sort, name) in (industries.len() as i32..).zip(report.unknown_industries.clone()) {
             if name.chars().count() > 40 || name.chars().any(char::is_control) {
                 return Err(AppError::invalid("产业类别", format!("“{name}”不像产业类别名称（最多40个字）")));
             }
@@ -483,7 +480,6 @@ impl App {
             }
             .insert(&txn)
             .await?;
-            sort += 1;
             audit::created(&txn, &actor.username, "industry", saved.id, None, &saved).await?;
             industry_ids.insert(name.clone(), saved.id);
             report.created_industries.push(name);

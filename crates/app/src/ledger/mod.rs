@@ -14,7 +14,7 @@ use fengkou_office::ledger::LedgerWriter;
 use fengkou_office::table::{Sheet, TableCell, write_sheets};
 use fengkou_storage::entity::project;
 use fengkou_storage::queries;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// The CLI acts with the project office's rights.

@@ -24,7 +24,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::Wan;
 use fengkou_domain::observation::{
     Aggregation, Criterion, FormulaFacts, Method, ProjectKind, Ranked, ScoreLine, SiteCombination, StartKind,
-    UnitScore, aggregate_scores, band, check_criterion_score, formula_items, ranking_by_group, round2, rubric_total,
+    UnitScore, aggregate_scores, check_criterion_score, formula_items, ranking_by_group, round2, rubric_total,
     unit_from_sites,
 };
 use fengkou_domain::project::{FieldError, Stage};

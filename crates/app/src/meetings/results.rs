@@ -6,7 +6,7 @@
 //! can be traced back; the workbook carries every ballot.
 
 use super::*;
-use fengkou_domain::observation::{Banding, RankLine, VoidBallot, bands, composite, most_improved, rank_ballots};
+use fengkou_domain::observation::{RankLine, VoidBallot, bands, composite, most_improved, rank_ballots};
 use fengkou_storage::entity::meeting_release;
 use serde::Deserialize;
 

@@ -270,7 +270,8 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
             out.columns.push((f, text));
         }
     }
-    if !out.has(Field::Code) && !(out.has(Field::Name) && out.has(Field::Office)) {
+    let identifies = out.has(Field::Code) || (out.has(Field::Name) && out.has(Field::Office));
+    if !identifies {
         return Err(OfficeError::MissingColumns(vec![
             "项目编号（或 项目名称 + 所在办事处）：用于识别项目".to_string(),
         ]));
@@ -284,8 +285,7 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
         return Err(OfficeError::TooManyRows(non_blank, MAX_DATA_ROWS));
     }
 
-    // Per date column: (non-empty cells, cells read as dates, the first unreadable one).
-    let mut date_columns: BTreeMap<Field, (usize, usize, Option<(usize, String)>)> = BTreeMap::new();
+    let mut date_columns: BTreeMap<Field, DateColumn> = BTreeMap::new();
     let mut section: Option<String> = None;
     for (i, row) in body.iter().enumerate() {
         let excel_row = first_row + data_start + i + 1;
@@ -308,11 +308,11 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
                     let value = cells.read(cell);
                     if field.is_date() && !cell_text(cell).is_empty() {
                         let entry = date_columns.entry(field).or_default();
-                        entry.0 += 1;
+                        entry.non_empty += 1;
                         match value {
-                            Some(_) => entry.1 += 1,
+                            Some(_) => entry.read += 1,
                             None => {
-                                entry.2.get_or_insert((excel_row, cell_text(cell)));
+                                entry.example.get_or_insert((excel_row, cell_text(cell)));
                             }
                         }
                     }
@@ -326,7 +326,7 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
     }
     // A date column none of whose cells is a date is not a date column as we read it:
     // say so once for the column (one cell alone is that cell's problem).
-    for (field, (non_empty, read, example)) in date_columns {
+    for (field, DateColumn { non_empty, read, example }) in date_columns {
         if read == 0
             && non_empty >= 2
             && let Some((row, text)) = example
@@ -336,6 +336,15 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
         }
     }
     Ok(out)
+}
+
+/// What a date column held: non-empty cells, cells read as dates, the first that was
+/// not (row, text).
+#[derive(Default)]
+struct DateColumn {
+    non_empty: usize,
+    read: usize,
+    example: Option<(usize, String)>,
 }
 
 /// calamine builds a dense grid from the first to the last cell, so a hostile sheet
