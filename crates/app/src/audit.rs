@@ -101,6 +101,8 @@ pub const AUDIT_EXPORT_MAX: u64 = 50_000;
 pub struct AuditFilter {
     pub username: Option<String>,
     pub project_id: Option<i64>,
+    /// A part of a project's name (the entries of the projects it matches).
+    pub project_name: Option<String>,
     pub action: Option<String>,
     /// Days in China time, inclusive.
     pub from: Option<chrono::NaiveDate>,
@@ -277,6 +279,11 @@ fn field_label(key: &str) -> &str {
         "good_share" => "良好比例",
         "doc_prefix" => "机关代字",
         "rank_step" => "名次分差",
+        "weight_rubric" => "综合权重：评委打分",
+        "weight_rank" => "综合权重：排名投票",
+        "weight_formula" => "综合权重：台账积分",
+        "own_office_id" => "所属办事处",
+        "declared_office_id" => "申报回避的办事处",
         "list" => "名单",
         "seq_no" => "期数",
         "to_stage" => "申请阶段",
@@ -340,6 +347,39 @@ fn value_text(key: &str, v: &serde_json::Value, names: &crate::projects::Names) 
         }
         other => other.to_string().chars().take(300).collect(),
     }
+}
+
+/// Stored codes as people name them.
+fn code_label(key: &str, code: &str) -> Option<&'static str> {
+    Some(match (key, code) {
+        ("band_mode", "score") => "按分数线",
+        ("band_mode", "share") => "按名次比例",
+        ("method", "rubric") => "评委按细则打分",
+        ("method", "rank_ballot") => "评委排名投票",
+        ("method", "formula") => "台账积分公式",
+        ("method", "composite") => "综合（加权）",
+        ("aggregate", "mean") => "平均",
+        ("aggregate", "trimmed") => "去掉最高最低",
+        ("aggregate", "zscore") => "标准分",
+        ("combination", "mean") => "观摩点平均",
+        ("combination", "sum") => "观摩点合计",
+        ("status", "proposed") => "待确认",
+        ("status", "confirmed") => "已确认",
+        ("status", "pending") => "待审批",
+        ("status", "approved") => "已批准",
+        ("status", "rejected") => "已驳回",
+        ("status", "open") => "填报中",
+        ("status", "closed") => "已关闭",
+        ("role", "admin") => "系统管理员",
+        ("role", "leader") => "区领导",
+        ("role", "project_office") => "项目办",
+        ("role", "office_user") => "办事处用户",
+        ("role", "viewer") => "只读用户",
+        ("list", "sign") => "签约",
+        ("list", "start") => "开工",
+        ("list", "produce") => "投产",
+        _ => return None,
+    })
 }
 
 /// Is this entry's content a meeting's scores, ballots, penalties or bonuses, which
@@ -409,7 +449,35 @@ pub(crate) fn present(
 }
 
 impl App {
-    fn audit_query(&self, f: &AuditFilter) -> sea_orm::Select<audit::Entity> {
+    /// The trail's query; a project named by part of its name is looked up first (the
+    /// first 200 matches).
+    async fn audit_query(&self, f: &AuditFilter) -> Result<sea_orm::Select<audit::Entity>> {
+        use fengkou_storage::entity::project;
+        use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+        let named: Option<Vec<i64>> = match f.project_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                let pattern = format!("%{}%", name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                Some(
+                    project::Entity::find()
+                        .select_only()
+                        .column(project::Column::Id)
+                        .filter(Expr::col(project::Column::Name).like(LikeExpr::new(pattern).escape('\\')))
+                        .limit(200)
+                        .into_tuple::<i64>()
+                        .all(&self.db)
+                        .await?,
+                )
+            }
+            None => None,
+        };
+        let mut q = self.audit_select(f);
+        if let Some(ids) = named {
+            q = q.filter(audit::Column::ProjectId.is_in(ids));
+        }
+        Ok(q)
+    }
+
+    fn audit_select(&self, f: &AuditFilter) -> sea_orm::Select<audit::Entity> {
         let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
         let mut q = audit::Entity::find();
         if let Some(u) = f.username.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
@@ -453,7 +521,7 @@ impl App {
         if !actor.can_read_audit() {
             return Err(AppError::forbidden("只有管理员和项目办可以查看全系统操作日志"));
         }
-        let paginator = self.audit_query(filter).paginate(&self.db, AUDIT_PAGE);
+        let paginator = self.audit_query(filter).await?.paginate(&self.db, AUDIT_PAGE);
         let pages = paginator.num_pages().await?.max(1);
         let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
         Ok((self.present_all(actor, &rows).await?, pages))
@@ -465,7 +533,7 @@ impl App {
         if !actor.can_read_audit() {
             return Err(AppError::forbidden("只有管理员和项目办可以导出全系统操作日志"));
         }
-        let rows = self.audit_query(filter).limit(AUDIT_EXPORT_MAX).all(&self.db).await?;
+        let rows = self.audit_query(filter).await?.limit(AUDIT_EXPORT_MAX).all(&self.db).await?;
         let entries = self.present_all(actor, &rows).await?;
         let text = |s: &str| TableCell::Text(s.to_string());
         let sheet = Sheet {

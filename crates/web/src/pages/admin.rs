@@ -87,7 +87,14 @@ impl AuditParams {
         let date = |v: &Option<String>| v.as_deref().and_then(|d| d.trim().parse::<chrono::NaiveDate>().ok());
         AuditFilter {
             username: self.user.clone().filter(|u| !u.trim().is_empty()).map(|u| u.chars().take(64).collect()),
+            // A number is a project's id (links from the project page); text, a part of
+            // its name.
             project_id: opt_num(&self.project),
+            project_name: self
+                .project
+                .clone()
+                .filter(|p| !p.trim().is_empty() && p.trim().parse::<i64>().is_err())
+                .map(|p| p.chars().take(100).collect()),
             action: self.action.clone().filter(|a| !a.is_empty()).map(|a| a.chars().take(40).collect()),
             from: date(&self.from),
             to: date(&self.to),

@@ -50,7 +50,10 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
     };
     let judged = state.app.judged_month().await.map_err(err)?;
     let today = state.app.today();
-    let suggested = fengkou_domain::Month::of(today).prev();
+    // The month after the latest period (a district opens them in turn), never a
+    // future one.
+    let this_month = fengkou_domain::Month::of(today);
+    let suggested = current.as_ref().map_or(this_month.prev(), |c| c.month.next()).min(this_month);
     Ok(u.page
         .render(
             "reports.html",
