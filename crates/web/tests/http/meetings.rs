@@ -291,3 +291,44 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
         assert_eq!(s, StatusCode::FORBIDDEN);
     }
 }
+
+/// A judge who signs in while a meeting is under way lands on their score sheet;
+/// after submitting, or on another day, on their usual page.
+#[tokio::test]
+async fn a_judge_lands_on_the_score_sheet_while_the_meeting_is_under_way() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let t = spawn_app(&db.url).await;
+    t.user("xmb", Role::ProjectOffice, None).await;
+    t.user("judge", Role::Leader, None).await;
+    let po = t.app.login("xmb", "password-123").await.unwrap().0;
+    // The test clock says 2026-11-25: a meeting of 24–25 November is under way.
+    let today = t.app.create_meeting_spanning(&po, "现场观摩", d("2026-11-24"), Some(d("2026-11-25"))).await.unwrap();
+    let later = t.app.create_meeting(&po, "下次观摩", d("2026-12-20")).await.unwrap();
+    t.app.invite_judge(&po, later, "judge", None).await.unwrap();
+    let judge = t.browser("judge").await;
+    let home = |c: reqwest::Client| {
+        let base = t.base.clone();
+        async move {
+            let res = c.get(format!("{base}/")).send().await.unwrap();
+            res.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(home(judge.clone()).await, "/dashboard", "not judging today");
+    t.app.invite_judge(&po, today, "judge", None).await.unwrap();
+    assert_eq!(home(judge.clone()).await, format!("/meetings/{today}/score"));
+    // The login form's default destination is the same.
+    let fresh =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = fresh
+        .post(format!("{}/login", t.base))
+        .form(&[("username", "judge"), ("password", "password-123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/");
+    assert_eq!(home(fresh).await, format!("/meetings/{today}/score"));
+}
+
+fn d(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
