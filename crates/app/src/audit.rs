@@ -327,6 +327,7 @@ fn value_text(key: &str, v: &serde_json::Value, names: &crate::projects::Names) 
         Value::Number(n) if key == "office_id" => n.as_i64().map_or_else(|| n.to_string(), |id| names.office(id)),
         Value::Number(n) if key == "industry_id" => n.as_i64().map_or_else(|| n.to_string(), |id| names.industry(id)),
         Value::Number(n) => n.to_string(),
+        Value::String(s) if code_label(key, s).is_some() => code_label(key, s).unwrap_or_default().to_string(),
         Value::String(s) if matches!(key, "stage" | "from_stage" | "to_stage") => fengkou_domain::Stage::from_code(s)
             .or_else(|| fengkou_domain::Stage::from_label(s))
             .map_or_else(|| s.clone(), |st| st.label().to_string()),
