@@ -531,6 +531,12 @@ impl App {
         }
         let txn = self.writer.begin().await?;
         crate::projects::office_row(&txn, office_id).await?;
+        period::Entity::find()
+            .filter(period::Column::Year.eq(month.year))
+            .filter(period::Column::Month.eq(month.month as i32))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::Rejected(format!("{}没有填报期，无从催报", month.label())))?;
         if let Some(pid) = project_id {
             let p = project::Entity::find_by_id(pid).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
             if p.office_id != office_id {

@@ -436,7 +436,8 @@ impl App {
                 return Err(AppError::invalid("更正原因", "结果已发布；发布更正版须写明原因"));
             }
             Some(p) => {
-                let published: Results = serde_json::from_str(&p.snapshot).unwrap_or_else(|_| results.clone());
+                let published: Results = serde_json::from_str(&p.snapshot)
+                    .map_err(|e| AppError::Rejected(format!("第{}版发布结果无法读取，不能比较：{e}", p.version)))?;
                 if serde_json::to_value(&published.offices).ok() == serde_json::to_value(&results.offices).ok()
                     && serde_json::to_value(&published.top_sites).ok() == serde_json::to_value(&results.top_sites).ok()
                 {
@@ -599,6 +600,6 @@ pub mod scoring;
 mod view;
 
 pub use plan::{CriterionLine, RouteLine, ScopeLine};
-pub use results::{Ballots, Download, History, OfficeResult, Publication, Results, SiteResult};
+pub use results::{Ballots, Download, History, OfficeResult, Publication, Results, SiteFormula, SiteResult};
 pub use scoring::{JudgeSheet, RankRow, SheetSite};
 pub use view::{AdjustmentView, CommentView, JudgeView, MeetingSummary, MeetingView, ScopeOffice, SiteView};

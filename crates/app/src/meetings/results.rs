@@ -53,9 +53,23 @@ pub struct Results {
     pub most_improved: Vec<(String, i64)>,
     /// How the bands were drawn, in words.
     pub banding: String,
+    /// Each site's points formula item by item, as the ledger stood when computed
+    /// (published with the result, so that later reports do not change it).
+    pub formula_sites: Vec<SiteFormula>,
     /// Set when these are the published results: which version, when, by whom, and
     /// why (an early release's reason, or a correction's).
     pub published: Option<Publication>,
+}
+
+/// A site's points formula, item by item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteFormula {
+    pub site_id: i64,
+    pub project: String,
+    pub office: String,
+    pub items: Vec<(String, String)>,
+    pub total: String,
+    pub penalty_reason: String,
 }
 
 /// A published version of a meeting's results.
@@ -314,6 +328,21 @@ impl App {
             previous: None,
             most_improved: Vec::new(),
             banding: banding.describe(),
+            formula_sites: if uses_formula {
+                view.sites
+                    .iter()
+                    .map(|s| SiteFormula {
+                        site_id: s.id,
+                        project: s.project.clone(),
+                        office: s.office.clone(),
+                        items: s.formula_items.clone(),
+                        total: s.formula_total.clone(),
+                        penalty_reason: s.penalty_reason.clone(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             published: None,
         })
     }

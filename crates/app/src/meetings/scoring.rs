@@ -82,7 +82,8 @@ impl App {
     /// The judge's route and ballot with what they have entered so far.
     pub async fn score_sheet(&self, actor: &Actor, meeting_id: i64) -> Result<JudgeSheet> {
         let judge = self.judge_row(&self.db, actor, meeting_id).await?;
-        let view = self.meeting(meeting_id).await?;
+        // A judge sees the route and the facts, not formula items or penalties.
+        let view = self.meeting_for(actor, meeting_id).await?;
         let scores =
             meeting_score::Entity::find().filter(meeting_score::Column::JudgeId.eq(judge.id)).all(&self.db).await?;
         let remarks =

@@ -351,6 +351,14 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained()
         assert_eq!(items[0], ("未在建（无开工/续建分）".to_string(), "0".to_string()), "{items:?}");
         assert_eq!(r.site_basis, "台账积分");
         app.release_results(&xmb, first, "").await.unwrap();
+        // The formula is published item by item as the ledger stood; later changes
+        // show only in the computation for a correction.
+        let frozen = serde_json::to_value(&app.meeting_results(&xmb, first).await.unwrap().formula_sites).unwrap();
+        assert_eq!(frozen.as_array().unwrap().len(), 2);
+        app.set_site_formula(&xmb, first, site_of(&view, hb), true, "0", "").await.unwrap();
+        let after = serde_json::to_value(&app.meeting_results(&xmb, first).await.unwrap().formula_sites).unwrap();
+        assert_eq!(after, frozen);
+        assert_ne!(serde_json::to_value(&app.draft_results(&xmb, first).await.unwrap().formula_sites).unwrap(), frozen);
 
         // Second meeting, a composite: 50% judges, 50% formula, plus a reasoned bonus.
         let second = app.create_meeting(&xmb, "第三季度观摩", d("2026-09-20")).await.unwrap();
