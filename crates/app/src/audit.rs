@@ -283,6 +283,21 @@ fn field_label(key: &str) -> &str {
         "weight_rank" => "综合权重：排名投票",
         "weight_formula" => "综合权重：台账积分",
         "own_office_id" => "所属办事处",
+        "industry" => "产业类别",
+        "office" => "办事处",
+        "submitted_by" => "填报人",
+        "user_id" => "用户编号",
+        "release_id" => "发布记录编号",
+        "created_by" => "录入人",
+        "criterion_id" => "评分项编号",
+        "judge_id" => "评委编号",
+        "site_id" => "观摩点编号",
+        "batch_id" => "批次编号",
+        "scores_removed" => "删除的评分数",
+        "submitted" => "已提交评委",
+        "summary" => "摘要",
+        "held_on_end" => "结束日期",
+        "entity_id" => "编号",
         "declared_office_id" => "申报回避的办事处",
         "list" => "名单",
         "seq_no" => "期数",
@@ -387,9 +402,13 @@ fn code_label(key: &str, code: &str) -> Option<&'static str> {
 /// only the project office and the leaders may read before release?
 fn is_meeting_secret(a: &audit::Model) -> bool {
     matches!(a.entity.as_str(), "meeting_score" | "meeting_adjustment")
-        || a.action == "rank"
+        || matches!(a.action.as_str(), "rank" | "decline")
         || (a.entity == "meeting_site" && a.action == "update")
 }
+
+/// A site's formula inputs, in entries that are otherwise public (a site added or
+/// withdrawn): left out for those who may not see them.
+const SITE_SECRETS: [&str; 3] = ["penalty", "penalty_reason", "concentrated_start"];
 
 /// Presents one entry for `actor`.
 pub(crate) fn present(
@@ -421,6 +440,12 @@ pub(crate) fn present(
         keys.dedup();
         for key in keys {
             if NOISE.contains(&key.as_str()) {
+                continue;
+            }
+            if a.entity == "meeting_site"
+                && SITE_SECRETS.contains(&key.as_str())
+                && !actor.can_see_meeting_results(false)
+            {
                 continue;
             }
             let (x, y) = (b.get(key), f.get(key));
@@ -524,7 +549,7 @@ impl App {
         }
         let paginator = self.audit_query(filter).await?.paginate(&self.db, AUDIT_PAGE);
         let pages = paginator.num_pages().await?.max(1);
-        let rows = paginator.fetch_page(page.saturating_sub(1)).await?;
+        let rows = paginator.fetch_page(page.clamp(1, pages) - 1).await?;
         Ok((self.present_all(actor, &rows).await?, pages))
     }
 
@@ -575,5 +600,30 @@ impl App {
             .filter(|a| actor.can_see_meeting_results(false) || !is_meeting_secret(a))
             .collect();
         self.present_all(actor, &rows).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stored_values_read_as_people_name_them() {
+        let names = crate::projects::Names::default();
+        let cases = [
+            ("band_mode", json!("score"), "按分数线"),
+            ("method", json!("rank_ballot"), "评委排名投票"),
+            ("stage", json!("building"), "建设"),
+            ("total_investment", json!(123_450_000), "12,345 万元"),
+            ("approved", json!(true), "是"),
+            ("note", json!(""), "（空）"),
+            ("planned_start", json!({"date": "2024-03-01", "precision": "Month"}), "2024年3月"),
+            ("planned_start", json!({"date": "2024-01-01", "precision": "Year"}), "2024年"),
+            ("status", json!("unknown-code"), "unknown-code"),
+        ];
+        for (key, value, expected) in cases {
+            assert_eq!(value_text(key, &value, &names), expected, "{key} = {value}");
+        }
     }
 }

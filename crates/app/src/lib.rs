@@ -57,6 +57,8 @@ pub struct App {
     writer: Db,
     clock: Clock,
     throttle: Arc<auth::LoginThrottle>,
+    /// One ledger import at a time: each holds a parsed sheet in memory.
+    imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -70,7 +72,13 @@ impl App {
             fengkou_storage::StorageError::Db(db) => AppError::Storage(db),
             other => AppError::Rejected(other.to_string()),
         })?;
-        Ok(App { db, writer, clock: Clock::System, throttle: Arc::default() })
+        Ok(App {
+            db,
+            writer,
+            clock: Clock::System,
+            throttle: Arc::default(),
+            imports: Arc::new(tokio::sync::Semaphore::new(1)),
+        })
     }
 
     pub fn with_clock(mut self, clock: Clock) -> App {

@@ -251,6 +251,9 @@ impl App {
             if text.chars().count() > max {
                 problems.push(fengkou_domain::project::FieldError::new(field, format!("不能超过{max}个字")));
             }
+            if !fengkou_domain::project::control_free(text, true) {
+                problems.push(fengkou_domain::project::FieldError::new(field, "不能含控制字符"));
+            }
         }
         if input.progress.trim().is_empty() {
             problems.push(fengkou_domain::project::FieldError::new("形象进度", "不能为空"));

@@ -200,9 +200,17 @@ impl App {
                 }
             })
             .collect();
-        let rated = rows.iter().filter_map(|r| r.completion_rate.map(|c| (r.office.clone(), c)));
-        let best = rated.clone().max_by(|a, b| a.1.total_cmp(&b.1));
-        let worst = rated.min_by(|a, b| a.1.total_cmp(&b.1));
+        // Best and worst need at least two offices to compare.
+        let rated: Vec<(String, f64)> =
+            rows.iter().filter_map(|r| r.completion_rate.map(|c| (r.office.clone(), c))).collect();
+        let (best, worst) = if rated.len() >= 2 {
+            (
+                rated.iter().cloned().max_by(|a, b| a.1.total_cmp(&b.1)),
+                rated.iter().cloned().min_by(|a, b| a.1.total_cmp(&b.1)),
+            )
+        } else {
+            (None, None)
+        };
         Ok(Comparison { year, period: through.map(Month::label), rows, best, worst })
     }
 
@@ -218,11 +226,12 @@ impl App {
         let year = year.unwrap_or(judged.month.year);
         let current = year == judged.month.year;
         let through = through_month(&judged, year, today);
-        let (summary, names, by_ind, months, recent) = tokio::try_join!(
+        let (summary, names, by_ind, months, balances, recent) = tokio::try_join!(
             self.summary(actor, Some(year)),
             Names::load(&self.db),
             async { Ok(queries::sum_by(&self.db, confined, ProjectIdColumn::Industry).await?) },
             async { Ok(queries::completed_by_month(&self.db, confined, year).await?) },
+            async { Ok(queries::balances_by_month(&self.db, confined, year).await?) },
             async { Ok(queries::latest_problem_reports(&self.db, confined, year, 8).await?) },
         )?;
         let mut summary = summary;
@@ -269,8 +278,15 @@ impl App {
             };
             (end.warnings, basis)
         };
-        let months: HashMap<i32, i64> = months.into_iter().map(|m| (m.month, m.amount)).collect();
+        let mut months: HashMap<i32, i64> = months.into_iter().map(|m| (m.month, m.amount)).collect();
         let last_month = through.map_or(0, |m| m.month);
+        // A balance imported through a later month is the best figure known for the
+        // judged month (as the colours count it): it is shown at that month.
+        let later: i64 =
+            balances.iter().filter(|b| last_month > 0 && b.month > last_month as i32).map(|b| b.amount).sum();
+        if later != 0 {
+            *months.entry(last_month as i32).or_default() += later;
+        }
         let mut cumulative = Wan::ZERO;
         let monthly: Vec<MonthFigure> = (1..=12u32)
             .map(|m| {

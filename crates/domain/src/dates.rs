@@ -208,7 +208,8 @@ pub fn date_from_number(number: f64) -> Option<LedgerDate> {
     if number.fract() == 0.0 && YEARS.contains(&(number as i32)) {
         return LedgerDate::year(number as i32);
     }
-    excel_serial_to_date(number).map(LedgerDate::day)
+    // -1, 0 or 99999 are not days of a project (1899, 2173).
+    excel_serial_to_date(number).filter(|d| YEARS.contains(&d.year())).map(LedgerDate::day)
 }
 
 /// Characters that separate the two ends of a period ("2025-2027", "2025年—2027年",
@@ -320,6 +321,9 @@ mod tests {
     #[case::number_2024(2024.0, Some("2024年"))]
     #[case::number_1900(1900.0, Some("1900年"))]
     #[case::serial(46096.0, Some("2026-03-15"))]
+    #[case::zero(0.0, None)]
+    #[case::negative(-1.0, None)]
+    #[case::far_future(99999.0, None)]
     fn numbers_in_date_cells(#[case] n: f64, #[case] label: Option<&str>) {
         assert_eq!(date_from_number(n).map(LedgerDate::label).as_deref(), label);
     }

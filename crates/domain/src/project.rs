@@ -230,6 +230,12 @@ pub struct ProjectHeader {
 
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// Whether text is free of control characters (which break Word documents, CSV and
+/// screens); line breaks and tabs are allowed where a field takes several lines.
+pub fn control_free(text: &str, multiline: bool) -> bool {
+    !text.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+}
+
 impl ProjectHeader {
     /// Checks the cross-field rules; every problem is returned, not only the first.
     pub fn problems(&self, today: NaiveDate) -> Vec<FieldError> {
@@ -293,6 +299,14 @@ impl ProjectHeader {
         ] {
             if text.chars().count() > 2000 {
                 out.push(FieldError::new(field, "不能超过2000个字"));
+            }
+            if !control_free(text, field == "建设内容") {
+                out.push(FieldError::new(field, "不能含控制字符"));
+            }
+        }
+        for (field, text) in [("项目名称", &self.name), ("办事处", &self.office), ("产业", &self.industry)] {
+            if !control_free(text, false) {
+                out.push(FieldError::new(field, "不能含控制字符"));
             }
         }
         out

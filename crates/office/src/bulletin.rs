@@ -68,9 +68,15 @@ const SIZE_2: usize = 44;
 const SIZE_3: usize = 32;
 const SIZE_4: usize = 28;
 
+/// Text as XML 1.0 allows it: control characters other than tab and line breaks
+/// (which a report's text may carry) would make the document unreadable.
+fn xml_text(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
+}
+
 fn run(text: &str, font: &str, size: usize) -> Run {
     Run::new()
-        .add_text(text)
+        .add_text(xml_text(text))
         .size(size)
         .fonts(RunFonts::new().east_asia(font).ascii("Times New Roman").hi_ansi("Times New Roman"))
 }
@@ -160,6 +166,19 @@ mod tests {
             }],
             signature: vec!["××区项目建设指挥部办公室".into(), "2026年9月30日".into()],
         }
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_document() {
+        let mut b = sample();
+        b.paragraphs.push("问题\u{1}\u{b}描述".into());
+        b.tables[0].rows[0][1] = "湖北路\u{0}办事处".into();
+        let bytes = write_bulletin(&b).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+        assert!(xml.contains("问题描述") && xml.contains("湖北路办事处"));
+        assert!(!xml.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')));
     }
 
     /// python-docx, an independent reader, finds the parts in order. CI installs it;

@@ -47,6 +47,10 @@ pub enum OfficeError {
     TooManyRows(usize, usize),
     #[error("表格超过 {0} 列，不像项目台账，请检查文件")]
     TooManyColumns(usize),
+    #[error("文件过大：{0}")]
+    TooLarge(String),
+    #[error("表头不对：{0}")]
+    BadHeader(String),
     #[error("生成 Excel 文件失败：{0}")]
     Write(String),
 }

@@ -517,7 +517,7 @@ pub mod meeting {
         #[sea_orm(column_type = "Text")]
         pub doc_prefix: String,
         pub doc_number: Option<i32>,
-        /// score (cut-offs) | share (top shares of the ranking)
+        /// auto (by the method) | score (cut-offs) | share (top shares of the ranking)
         #[sea_orm(column_type = "Text")]
         pub band_mode: String,
         #[sea_orm(column_type = "Text")]

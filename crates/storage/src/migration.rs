@@ -489,7 +489,8 @@ impl MigrationTrait for M004HonestFigures {
                 c.integer().null();
                 c
             }),
-            ("meetings", text_default("band_mode", "score")),
+            // auto: cut-offs for the rubric, shares of the ranking for other methods.
+            ("meetings", text_default("band_mode", "auto")),
             ("meetings", text_default("excellent_share", "30")),
             ("meetings", text_default("good_share", "40")),
             ("meeting_judges", opt_big("declared_office_id")),
@@ -549,11 +550,20 @@ impl MigrationTrait for M004HonestFigures {
             index("stage_requests", "ix_stage_requests_project", &["project_id"], false),
             index("stage_requests", "ix_stage_requests_status", &["status"], false),
             index("meeting_releases", "ux_meeting_releases", &["meeting_id", "version"], true),
+            // New starts and productions per office in a year (the comparison).
+            index("projects", "ix_projects_actual_start", &["actual_start", "office_id"], false),
+            index("projects", "ix_projects_actual_finish", &["actual_finish", "office_id"], false),
         ] {
             m.create_index(i).await?;
         }
-        // Before, a judge's declared conflict replaced their own office; keep both now.
         let db = m.get_connection();
+        // One step-back request waits per project, however many are sent at once
+        // (a partial index: the same syntax on SQLite and PostgreSQL).
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX ux_stage_requests_pending ON stage_requests (project_id) WHERE status = 'pending'",
+        )
+        .await?;
+        // Before, a judge's declared conflict replaced their own office; keep both now.
         db.execute_unprepared(
             "UPDATE meeting_judges SET declared_office_id = own_office_id, \
              own_office_id = (SELECT office_id FROM users u WHERE u.id = meeting_judges.user_id) \

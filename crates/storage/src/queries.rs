@@ -174,7 +174,7 @@ pub async fn list_projects<C: ConnectionTrait>(
     };
     let rows = q
         .order_by(project::Column::Id, Order::Desc)
-        .offset(page.saturating_sub(1) * per_page)
+        .offset(Ord::min(page.saturating_sub(1).saturating_mul(per_page), i64::MAX as u64))
         .limit(per_page)
         .all(db)
         .await?;
@@ -379,18 +379,27 @@ pub async fn office_plans<C: ConnectionTrait>(db: &C, year: i32) -> Result<Vec<O
     OfficePlan::find_by_statement(stmt(db.get_database_backend(), sql, vec![year.into()])).all(db).await
 }
 
-/// New 签约/开工/投产 in a date range, per office (from the stage history).
+/// New 签约/开工/投产 in a date range, per office: a signing is a forward step into
+/// 签约 in the stage history (a step back to it is not a new signing); a start and a
+/// production are the projects' actual dates, however the project got there (an
+/// import straight into 建设 started too).
 pub async fn office_transitions<C: ConnectionTrait>(
     db: &C,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<OfficeStageCount>, DbErr> {
-    let sql = "SELECT p.office_id AS office_id, e.to_stage AS key, COUNT(DISTINCT e.project_id) AS n \
+    let sql = "SELECT p.office_id AS office_id, 'signed' AS key, COUNT(DISTINCT e.project_id) AS n \
                FROM stage_events e JOIN projects p ON p.id = e.project_id \
-               WHERE e.on_date >= ? AND e.on_date <= ? GROUP BY p.office_id, e.to_stage";
-    OfficeStageCount::find_by_statement(stmt(db.get_database_backend(), sql, vec![from.into(), to.into()]))
-        .all(db)
-        .await
+               WHERE e.on_date >= ? AND e.on_date <= ? AND e.to_stage = 'signed' \
+               AND e.from_stage IN ('', 'planning', 'negotiating') GROUP BY p.office_id \
+               UNION ALL \
+               SELECT office_id, 'started' AS key, COUNT(*) AS n FROM projects \
+               WHERE actual_start >= ? AND actual_start <= ? GROUP BY office_id \
+               UNION ALL \
+               SELECT office_id, 'producing' AS key, COUNT(*) AS n FROM projects \
+               WHERE actual_finish >= ? AND actual_finish <= ? GROUP BY office_id";
+    let values: Vec<Value> = vec![from.into(), to.into(), from.into(), to.into(), from.into(), to.into()];
+    OfficeStageCount::find_by_statement(stmt(db.get_database_backend(), sql, values)).all(db).await
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -478,16 +487,10 @@ pub async fn completed_by_month<C: ConnectionTrait>(
          JOIN reports r ON r.project_id = b.project_id AND r.year = b.year AND r.month <= b.through_month \
          WHERE b.year = ?{clause2} GROUP BY r.month"
     );
-    let mut v3: Vec<Value> = vec![year.into()];
-    let clause3 = office_clause(confined, "p.office_id", &mut v3);
-    let balances = format!(
-        "SELECT b.through_month AS month, CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) AS amount FROM opening_balances b \
-         JOIN projects p ON p.id = b.project_id WHERE b.year = ?{clause3} GROUP BY b.through_month"
-    );
     let (plain, covered, balances) = in_turn(
         MonthSum::find_by_statement(stmt(backend, &plain, v)).all(db),
         MonthSum::find_by_statement(stmt(backend, &covered, v2)).all(db),
-        MonthSum::find_by_statement(stmt(backend, &balances, v3)).all(db),
+        balances_by_month(db, confined, year),
     )
     .await?;
     let mut by_month: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
@@ -498,6 +501,21 @@ pub async fn completed_by_month<C: ConnectionTrait>(
         *by_month.entry(m.month).or_default() -= m.amount;
     }
     Ok(by_month.into_iter().map(|(month, amount)| MonthSum { month, amount }).collect())
+}
+
+/// Opening balances of `year` over visible projects, by the month they run through.
+pub async fn balances_by_month<C: ConnectionTrait>(
+    db: &C,
+    confined: Option<i64>,
+    year: i32,
+) -> Result<Vec<MonthSum>, DbErr> {
+    let mut v: Vec<Value> = vec![year.into()];
+    let clause = office_clause(confined, "p.office_id", &mut v);
+    let sql = format!(
+        "SELECT b.through_month AS month, CAST(COALESCE(SUM(b.amount), 0) AS BIGINT) AS amount FROM opening_balances b \
+         JOIN projects p ON p.id = b.project_id WHERE b.year = ?{clause} GROUP BY b.through_month"
+    );
+    MonthSum::find_by_statement(stmt(db.get_database_backend(), &sql, v)).all(db).await
 }
 
 async fn in_turn<A, B, C>(

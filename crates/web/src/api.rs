@@ -119,9 +119,9 @@ pub struct ProjectListOut {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQueryParams {
-    /// Office id
+    /// Office: its id or its name
     office: Option<String>,
-    /// Industry id
+    /// Industry: its id or its name
     industry: Option<String>,
     /// Stage label (签约…)
     stage: Option<String>,
@@ -144,9 +144,24 @@ async fn list_projects(
     Query(p): Query<ListQueryParams>,
 ) -> Result<Json<ProjectListOut>, ApiError> {
     let per_page = crate::pages::opt_num(&p.per_page).unwrap_or(50);
+    // An office or industry by its id or by its name.
+    let by_name = |value: Option<String>, names: Vec<(i64, String)>, what: &'static str| match value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        Some(v) if v.parse::<i64>().is_err() => names
+            .into_iter()
+            .find(|(_, n)| n == v)
+            .map(|(id, _)| Some(id.to_string()))
+            .ok_or_else(|| ApiError(AppError::invalid(what, format!("没有名为“{v}”的{what}")))),
+        other => Ok(other.map(str::to_string)),
+    };
+    let offices = state.app.offices().await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let industries = state.app.industries().await?.into_iter().map(|i| (i.id, i.name)).collect();
     let params = ListParams {
-        office: p.office,
-        industry: p.industry,
+        office: by_name(p.office, offices, "办事处")?,
+        industry: by_name(p.industry, industries, "产业类别")?,
         stage: p.stage,
         warning: p.warning,
         year: p.year,

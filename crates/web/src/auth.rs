@@ -131,13 +131,18 @@ pub async fn cross_site_guard(req: Request, next: Next) -> Response {
     let allowed = match fetch_site {
         Some("same-origin") | Some("none") => true,
         Some(_) => false,
-        None => match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            None => true,
-            Some(origin) => {
-                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-                origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+        // Older browsers: the Origin, or failing that the Referer, must name this
+        // host. Clients with neither (curl, scripts with a token) are not browsers
+        // carrying someone else's cookie, so they pass.
+        None => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+            let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+            match origin.or(referer) {
+                None => true,
+                Some(source) => same_host(source, host),
             }
-        },
+        }
     };
     if allowed {
         next.run(req).await
@@ -146,9 +151,27 @@ pub async fn cross_site_guard(req: Request, next: Next) -> Response {
     }
 }
 
+/// Whether a URL or origin (`scheme://host[:port][/path]`) names `host`.
+fn same_host(source: &str, host: &str) -> bool {
+    source
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+        .is_some_and(|authority| !host.is_empty() && authority.eq_ignore_ascii_case(host))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_or_referer_must_name_this_host() {
+        assert!(same_host("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(same_host("http://127.0.0.1:8080/projects?x=1", "127.0.0.1:8080"));
+        assert!(!same_host("http://evil.example/127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(!same_host("http://127.0.0.1:8080.evil.example/", "127.0.0.1:8080"));
+        assert!(!same_host("null", "127.0.0.1:8080"));
+        assert!(!same_host("http://x", ""));
+    }
 
     #[test]
     fn next_must_be_a_local_path() {

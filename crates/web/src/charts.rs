@@ -81,7 +81,7 @@ pub fn office_completion(rows: &[OfficeComparison], lang: &str) -> Value {
         })
         .collect();
     json!({
-        "tooltip": {"trigger": "axis", "valueFormatter": "{value}%"},
+        "tooltip": {"trigger": "axis", "formatter": "{b0}：{c0}%"},
         "grid": {"left": 50, "right": 20, "top": 30, "bottom": 70},
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
         "yAxis": {"type": "value", "name": if en(lang) { "Completion %" } else { "完成率 %" }},

@@ -32,11 +32,14 @@ pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 pub struct AppState {
     pub app: App,
     pub templates: Arc<render::Templates>,
+    /// The hall boards' data, computed once per meeting every second or two whatever
+    /// the number of screens (and of people) following it.
+    pub boards: Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, String)>>>,
 }
 
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
-    let state = AppState { app, templates: Arc::new(render::Templates::load()) };
+    let state = AppState { app, templates: Arc::new(render::Templates::load()), boards: Arc::default() };
     let (api_router, openapi) = api::router().split_for_parts();
     let api_router = api_router.with_state(state.clone());
     Router::new()

@@ -59,9 +59,23 @@ fn pct_filter(value: Value) -> String {
     }
 }
 
-/// "2026-11-25T08:01:02.123Z" → "2026-11-25 08:01".
+/// A stored time (UTC, "2026-11-25T08:01:02.123Z") as people in China read it:
+/// "2026-11-25 16:01" (UTC+8).
 fn datetime_filter(value: String) -> String {
-    value.replace('T', " ").chars().take(16).collect()
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    match chrono::DateTime::parse_from_rfc3339(&value) {
+        Ok(t) => t.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => value.replace('T', " ").chars().take(16).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_shown_in_china_time() {
+        assert_eq!(super::datetime_filter("2026-11-25T20:01:02.123Z".into()), "2026-11-26 04:01");
+        assert_eq!(super::datetime_filter("2026-11-25".into()), "2026-11-25");
+    }
 }
 
 fn translate(state: &State, text: String) -> String {

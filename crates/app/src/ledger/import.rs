@@ -86,6 +86,13 @@ pub const MAX_LISTED: usize = 500;
 impl ImportReport {
     /// One line for people: "读取 12 行：新增 3，更新 2（8 个字段），未变 5；跳过 …".
     pub fn summary_line(&self) -> String {
+        if !self.problems.is_empty() {
+            return format!(
+                "读取 {} 行：发现 {} 个问题，未写入任何数据（改正后，试运行会列出将要新增和修改的项目）",
+                self.rows_read,
+                self.problems.len()
+            );
+        }
         format!(
             "读取 {} 行：新增 {}，更新 {}（{} 个字段），未变 {}；跳过 分组行 {}、小计行 {}、合计行 {}、空行 {}、备注行 {}",
             self.rows_read,
@@ -146,10 +153,11 @@ struct Planned {
     changed: bool,
 }
 
-/// "湖北路" for "湖北路办事处": the name without the usual suffix.
+/// "湖北路" for "湖北路办事处" (or "湖北路街道", "湖北路办"): the name without the usual
+/// suffix.
 fn office_stem(name: &str) -> &str {
     let name = name.trim();
-    ["街道办事处", "办事处", "街道办", "街道"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name)
+    ["街道办事处", "办事处", "街道办", "街道", "办"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name)
 }
 
 /// The category of a new industry: the sheet's section ("一、产业项目（30个）") when it
@@ -184,7 +192,14 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以导入台账"));
         }
-        let parsed = read_ledger(bytes).map_err(|e| AppError::Rejected(e.to_string()))?;
+        // One import at a time, and parsing (CPU-bound) off the async workers so that
+        // the server keeps answering meanwhile.
+        let _turn = self.imports.acquire().await.map_err(|e| AppError::Rejected(e.to_string()))?;
+        let owned = bytes.to_vec();
+        let parsed = tokio::task::spawn_blocking(move || read_ledger(&owned))
+            .await
+            .map_err(|e| AppError::Rejected(format!("读取台账失败：{e}")))?
+            .map_err(|e| AppError::Rejected(e.to_string()))?;
         let today = self.today();
         let judged = self.judged_month().await?.month;
         let plan_year = parsed.plan_year.unwrap_or_else(|| today.year());
@@ -209,6 +224,14 @@ impl App {
                 )));
             }
             report.notes.push(format!("“{header}”按{}年1-{}月完成投资导入（期初数）", month.year, month.month));
+            if month > judged {
+                report.notes.push(format!(
+                    "本表的完成投资截至{}，晚于红黄绿灯当前评价的{}：评价时按此数（已知的最新数）计，直到{}的填报期截止",
+                    month.label(),
+                    judged.label(),
+                    month.label()
+                ));
+            }
             Some(month)
         } else {
             None
@@ -225,7 +248,9 @@ impl App {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let by_code: HashMap<&str, i64> = existing.iter().filter_map(|p| Some((p.1.as_deref()?, p.0))).collect();
+        // Codes match whatever their case ("hb-004" is HB-004).
+        let by_code: HashMap<String, i64> =
+            existing.iter().filter_map(|p| Some((p.1.as_deref()?.trim().to_uppercase(), p.0))).collect();
         let by_name: HashMap<(&str, i64), i64> = existing.iter().map(|p| ((p.2.as_str(), p.3), p.0)).collect();
 
         // First pass: every row against what is stored, a batch at a time.
@@ -247,6 +272,14 @@ impl App {
                 });
                 let office = match office {
                     Some(Ok(id)) => Some(Ref::Known(id)),
+                    Some(Err(OfficeMiss::Unknown(name))) if !plausible_name(&name) => {
+                        report.problems.push(RowProblem {
+                            row: row.row,
+                            column: "所在办事处".into(),
+                            reason: format!("“{}”不像办事处名称（最多40个字，不能含控制字符）", clip(&name)),
+                        });
+                        None
+                    }
                     Some(Err(OfficeMiss::Unknown(name))) => {
                         if !unknown_offices.contains(&name) {
                             unknown_offices.push(name.clone());
@@ -263,7 +296,7 @@ impl App {
                     }
                     None => None,
                 };
-                let by_code_hit = row.text(Field::Code).and_then(|c| by_code.get(c.trim()).copied());
+                let by_code_hit = row.text(Field::Code).and_then(|c| by_code.get(&c.trim().to_uppercase()).copied());
                 let by_name_hit = match (&office, row.text(Field::Name)) {
                     (Some(Ref::Known(o)), Some(n)) => by_name.get(&(n.trim(), *o)).copied(),
                     _ => None,
@@ -287,18 +320,19 @@ impl App {
                 Some(t) => queries::year_to_date(&self.db, t.year, t.month as i32, Some(&ids)).await?,
                 None => HashMap::new(),
             };
-            let with_balance: HashSet<i64> = match through {
+            // Existing balances of the year: project → the month they run through.
+            let balances: HashMap<i64, i32> = match through {
                 Some(t) => opening_balance::Entity::find()
                     .select_only()
-                    .column(opening_balance::Column::ProjectId)
+                    .columns([opening_balance::Column::ProjectId, opening_balance::Column::ThroughMonth])
                     .filter(opening_balance::Column::Year.eq(t.year))
                     .filter(opening_balance::Column::ProjectId.is_in(ids.clone()))
-                    .into_tuple::<i64>()
+                    .into_tuple::<(i64, i32)>()
                     .all(&self.db)
                     .await?
                     .into_iter()
                     .collect(),
-                None => HashSet::new(),
+                None => HashMap::new(),
             };
             for (row, (office, matched)) in chunk.iter().zip(matched) {
                 let stored = matched.and_then(|id| stored.get(&id)).cloned();
@@ -311,6 +345,20 @@ impl App {
                 // A short name matched to an office is that office.
                 if let Some(Ref::Known(id)) = &office {
                     applied.header.office = names.office(*id);
+                }
+                // An older ledger does not replace a newer balance.
+                if let (CompletedCell::Set(_), Some(t), Some(p)) = (applied.completed, through, &stored)
+                    && let Some(newer) = balances.get(&p.id).filter(|m| **m > t.month as i32)
+                {
+                    applied.completed = CompletedCell::Keep;
+                    report.read(Reading {
+                        row: row.row,
+                        column: "完成投资".into(),
+                        text: format!(
+                            "系统中已有截至{newer}月的本年完成投资，本表截至{}月（较旧），保留系统中的数",
+                            t.month
+                        ),
+                    });
                 }
                 for r in &applied.readings {
                     report.read(r.clone());
@@ -345,6 +393,13 @@ impl App {
                 let industry = match row.text(Field::Industry).map(str::trim) {
                     Some(name) => match industries.iter().find(|i| i.name == name) {
                         Some(i) => Some(Ref::Known(i.id)),
+                        None if !plausible_name(name) => {
+                            problem(
+                                "产业类别",
+                                format!("“{}”不像产业类别名称（最多40个字，不能含控制字符）", clip(name)),
+                            );
+                            None
+                        }
                         None => {
                             if !unknown_industries.iter().any(|u| u == name) {
                                 unknown_industries.push(name.to_string());
@@ -368,10 +423,10 @@ impl App {
                     }
                 }
                 if let Some(code) = h.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-                    if !seen_codes.insert(code.to_string()) {
+                    if !seen_codes.insert(code.to_uppercase()) {
                         problem("项目编号", format!("“{code}”在文件中重复出现"));
                     }
-                    if let Some(other) = by_code.get(code)
+                    if let Some(other) = by_code.get(&code.to_uppercase())
                         && Some(*other) != stored.as_ref().map(|p| p.id)
                     {
                         problem("项目编号", format!("“{code}”已被另一个项目使用"));
@@ -402,7 +457,7 @@ impl App {
                             before: format!("{before} 万元"),
                             after: format!("{after} 万元（{label}）"),
                         }),
-                        CompletedCell::Clear if with_balance.contains(&stored.as_ref().map_or(0, |p| p.id)) => fields
+                        CompletedCell::Clear if balances.contains_key(&stored.as_ref().map_or(0, |p| p.id)) => fields
                             .push(FieldChange {
                                 field: "本年完成投资",
                                 before: format!("{before} 万元"),
@@ -424,6 +479,14 @@ impl App {
                 }
                 if let CompletedCell::Set(w) = applied.completed {
                     report.completed_total += w;
+                    let total = applied.header.total_investment;
+                    if total > Wan::ZERO && w > total {
+                        report.problems.push(RowProblem {
+                            row: row.row,
+                            column: "完成投资".into(),
+                            reason: format!("本年完成投资 {w} 万元超过总投资 {total} 万元"),
+                        });
+                    }
                 }
                 planned.push(Planned {
                     changed: stored.is_none()
@@ -451,9 +514,6 @@ impl App {
         // names them.
         let mut office_ids: HashMap<String, i64> = HashMap::new();
         for (sort, name) in (offices.len() as i32..).zip(report.unknown_offices.clone()) {
-            if name.chars().count() > 40 || name.chars().any(char::is_control) {
-                return Err(AppError::invalid("所在办事处", format!("“{name}”不像办事处名称（最多40个字）")));
-            }
             let saved = office::ActiveModel { name: Set(name.clone()), sort_order: Set(sort), ..Default::default() }
                 .insert(&txn)
                 .await?;
@@ -464,9 +524,6 @@ impl App {
         let categories: Vec<String> = industries.iter().map(|i| i.category.clone()).collect();
         let mut industry_ids: HashMap<String, i64> = HashMap::new();
         for (sort, name) in (industries.len() as i32..).zip(report.unknown_industries.clone()) {
-            if name.chars().count() > 40 || name.chars().any(char::is_control) {
-                return Err(AppError::invalid("产业类别", format!("“{name}”不像产业类别名称（最多40个字）")));
-            }
             let section = parsed
                 .rows
                 .iter()
@@ -652,6 +709,21 @@ async fn set_opening_balance<C: ConnectionTrait>(
         },
     )
     .await
+}
+
+/// A name fengkou may create: 1 to 40 characters, no control characters.
+fn plausible_name(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=40).contains(&n) && !name.chars().any(char::is_control)
+}
+
+/// A name as a message quotes it: at most 40 characters (a file may hold megabytes).
+fn clip(name: &str) -> String {
+    let mut out: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+    if name.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 enum OfficeMiss {
@@ -840,6 +912,7 @@ mod tests {
         assert_eq!(office_stem("湖北路办事处"), "湖北路");
         assert_eq!(office_stem("湖北路街道"), "湖北路");
         assert_eq!(office_stem("湖北路"), "湖北路");
+        assert_eq!(office_stem("湖北路办"), "湖北路");
         assert_eq!(
             category_from_section(Some("二、社会民生项目（5个）"), &["产业项目".into(), "社会民生项目".into()]),
             "社会民生项目"

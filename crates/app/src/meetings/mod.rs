@@ -91,14 +91,31 @@ pub(crate) fn conflicts(judge: &meeting_judge::Model, office_id: i64) -> bool {
     judge.own_office_id == Some(office_id) || judge.declared_office_id == Some(office_id)
 }
 
-/// How a meeting bands its offices.
+/// How a meeting bands its offices: as chosen, or ("auto") by its method — cut-offs
+/// for the rubric's 0–100 marks, shares of the ranking for ballots and formula points.
 pub(crate) fn banding_of(m: &meeting::Model) -> fengkou_domain::observation::Banding {
     use fengkou_domain::observation::Banding;
-    if m.band_mode == "share" {
+    let by_shares = match m.band_mode.as_str() {
+        "share" => true,
+        "score" => false,
+        _ => Method::from_code(&m.method).is_some_and(|method| method != Method::Rubric),
+    };
+    if by_shares {
         Banding::Shares { excellent: dec(&m.excellent_share), good: dec(&m.good_share) }
     } else {
         Banding::Scores { excellent: dec(&m.excellent_from), good: dec(&m.good_from) }
     }
+}
+
+/// The plan, the method and the dates of a released meeting are what was published:
+/// they stay. A correction changes ballots, bonus/penalty items or formula inputs.
+pub(crate) fn not_released(m: &meeting::Model) -> Result<()> {
+    if m.released {
+        return Err(AppError::Rejected(
+            "评比结果已发布，活动名称、日期、方法、细则、参加范围和路线不能再改；如需更正，可重新开放评分表、调整加减分或扣分后发布更正版".into(),
+        ));
+    }
+    Ok(())
 }
 
 impl App {
@@ -147,7 +164,7 @@ impl App {
             weight_formula: Set("30".into()),
             doc_prefix: Set(DEFAULT_DOC_PREFIX.into()),
             doc_number: Set(Some(doc_number)),
-            band_mode: Set("score".into()),
+            band_mode: Set("auto".into()),
             excellent_share: Set("30".into()),
             good_share: Set("40".into()),
             ..Default::default()
@@ -194,6 +211,7 @@ impl App {
         let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
         let txn = self.writer.begin().await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
+        not_released(&m)?;
         let before = json(&m);
         let mut am = m.into_active_model();
         am.name = Set(name.to_string());
@@ -341,15 +359,15 @@ impl App {
         // Without a choice, bands fit the method: cut-offs for the rubric's 0–100
         // marks, shares of the ranking for ballots and formula points.
         let band_mode = match s.band_mode.as_str() {
-            "" if method == Some(Method::Rubric) => "score",
-            "" => "share",
+            "" | "auto" => "auto",
             "score" => "score",
             "share" => "share",
             _ => {
-                problems.push(FieldError::new("等次划分", "须为 按分数线 或 按名次比例"));
-                "score"
+                problems.push(FieldError::new("等次划分", "须为 自动、按分数线 或 按名次比例"));
+                "auto"
             }
         };
+        let by_score = band_mode == "score" || (band_mode == "auto" && method == Some(Method::Rubric));
         if method.is_none() {
             problems.push(FieldError::new("评比方法", "须为 评委打分、排名投票、积分公式 或 综合"));
         }
@@ -365,12 +383,11 @@ impl App {
         if method == Some(Method::Composite) && (w_rubric + w_rank + w_formula).is_zero() {
             problems.push(FieldError::new("综合权重", "至少一项权重须大于0"));
         }
-        if band_mode == "score" && !(good > Decimal::ZERO && excellent > good) {
+        if by_score && !(good > Decimal::ZERO && excellent > good) {
             problems.push(FieldError::new("等次", "优秀线须高于良好线，且都大于0"));
         }
-        if band_mode == "share"
-            && !(excellent_share > Decimal::ZERO && excellent_share + good_share <= Decimal::ONE_HUNDRED)
-        {
+        let shares_fit = excellent_share > Decimal::ZERO && excellent_share + good_share <= Decimal::ONE_HUNDRED;
+        if !by_score && !shares_fit {
             problems.push(FieldError::new("等次", "优秀比例须大于0，优秀与良好比例合计不超过100%"));
         }
         if !problems.is_empty() {
@@ -378,6 +395,7 @@ impl App {
         }
         let txn = self.writer.begin().await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
+        not_released(&m)?;
         let judged = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .filter(meeting_judge::Column::SubmittedAt.is_not_null())
@@ -582,8 +600,8 @@ fn check_name_and_dates(
 ) -> Result<(&str, Option<NaiveDate>)> {
     let name = name.trim();
     let mut problems = Vec::new();
-    if name.is_empty() || name.chars().count() > 100 {
-        problems.push(FieldError::new("名称", "须为1到100个字"));
+    if name.is_empty() || name.chars().count() > 100 || !fengkou_domain::project::control_free(name, false) {
+        problems.push(FieldError::new("名称", "须为1到100个字，且不能含控制字符"));
     }
     let ends_on = ends_on.filter(|e| *e != held_on);
     if let Some(e) = ends_on

@@ -132,6 +132,7 @@ impl App {
         }
         let txn = self.writer.begin().await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
+        not_released(&m)?;
         let known: HashMap<i64, String> =
             office::Entity::find().all(&txn).await?.into_iter().map(|o| (o.id, o.name)).collect();
         let sites = meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(m.id)).all(&txn).await?;
@@ -241,6 +242,7 @@ impl App {
         } else {
             return Err(AppError::forbidden("只能申报本办事处的项目"));
         };
+        not_released(&m)?;
         self.check_site_rules(&txn, &m, &p, None).await?;
         let count =
             meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(meeting_id)).all(&txn).await?;
@@ -283,6 +285,7 @@ impl App {
         Self::require_office(actor)?;
         let txn = self.writer.begin().await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
+        not_released(&m)?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         if site.status == "confirmed" {
             return Ok(());
@@ -315,6 +318,7 @@ impl App {
     /// part of the record.
     pub async fn remove_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
         let txn = self.writer.begin().await?;
+        not_released(&self.meeting_row(&txn, meeting_id).await?)?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let allowed =
             actor.can_manage_pipeline() || (site.status == "proposed" && actor.can_edit_project(site.office_id));
@@ -338,6 +342,7 @@ impl App {
     pub async fn set_route(&self, actor: &Actor, meeting_id: i64, lines: &[RouteLine]) -> Result<()> {
         Self::require_office(actor)?;
         let txn = self.writer.begin().await?;
+        not_released(&self.meeting_row(&txn, meeting_id).await?)?;
         let sites: Vec<meeting_site::Model> = meeting_site::Entity::find()
             .filter(meeting_site::Column::MeetingId.eq(meeting_id))
             .filter(meeting_site::Column::Status.eq("confirmed"))
@@ -399,6 +404,10 @@ impl App {
         if !points.is_zero() && reason.is_empty() {
             return Err(AppError::invalid("扣分原因", "扣分必须写明原因"));
         }
+        if reason.chars().count() > 200 {
+            return Err(AppError::invalid("扣分原因", "不超过200个字"));
+        }
+        crate::projects::plain_text("扣分原因", reason, false)?;
         let txn = self.writer.begin().await?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let before = json(&site);
@@ -434,6 +443,8 @@ impl App {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 200 {
             problems.push(FieldError::new("原因", "加减分必须写明原因（不超过200字）"));
+        } else if !fengkou_domain::project::control_free(reason, false) {
+            problems.push(FieldError::new("原因", "不能含控制字符"));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));

@@ -56,6 +56,8 @@ pub struct Results {
     /// Each site's points formula item by item, as the ledger stood when computed
     /// (published with the result, so that later reports do not change it).
     pub formula_sites: Vec<SiteFormula>,
+    /// The bonus/penalty items with their reasons.
+    pub adjustments: Vec<AdjustmentView>,
     /// Set when these are the published results: which version, when, by whom, and
     /// why (an early release's reason, or a correction's).
     pub published: Option<Publication>,
@@ -343,6 +345,7 @@ impl App {
             } else {
                 Vec::new()
             },
+            adjustments: view.adjustments.clone(),
             published: None,
         })
     }
@@ -428,13 +431,15 @@ impl App {
         self.live_results(meeting_id).await
     }
 
-    /// Every ballot of a meeting as entered (submitted or not), for recomputation: for
-    /// the project office and the leaders, and for everyone once released.
+    /// Every ballot of a meeting as entered, for recomputation: for the project office
+    /// and the leaders all of them; for everyone else once released, the submitted
+    /// sheets only (a sheet reopened for a correction is not theirs to see).
     pub async fn meeting_ballots(&self, actor: &Actor, meeting_id: i64) -> Result<Ballots> {
         let m = self.meeting_row(&self.db, meeting_id).await?;
         if !actor.can_see_meeting_results(m.released) {
             return Err(AppError::forbidden("评比结果尚未发布"));
         }
+        let submitted_only = !actor.can_see_meeting_results(false);
         let judges: HashMap<i64, meeting_judge::Model> = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .all(&self.db)
@@ -453,6 +458,7 @@ impl App {
                 let (judge, submitted) = who(s.judge_id);
                 BallotScore { judge, submitted, site_id: s.site_id, criterion_id: s.criterion_id, score: s.score }
             })
+            .filter(|b: &BallotScore| b.submitted || !submitted_only)
             .collect();
         let ranks = meeting_rank::Entity::find()
             .filter(meeting_rank::Column::MeetingId.eq(meeting_id))
@@ -465,6 +471,7 @@ impl App {
                 let (judge, submitted) = who(r.judge_id);
                 BallotRank { judge, submitted, office_id: r.office_id, rank: r.rank }
             })
+            .filter(|b: &BallotRank| b.submitted || !submitted_only)
             .collect();
         Ok(Ballots { scores, ranks })
     }
@@ -526,6 +533,22 @@ impl App {
         let view = self.meeting(meeting_id).await?;
         let bytes = self.compose_workbook(&view, &r).await?;
         Ok(Download { filename: file_name(&m, "评分明细（未发布）", "xlsx"), bytes })
+    }
+
+    /// An earlier published version's bulletin or workbook, as it was published
+    /// (released results are for everyone).
+    pub async fn published_file(&self, meeting_id: i64, version: i32, workbook: bool) -> Result<Download> {
+        let m = self.meeting_row(&self.db, meeting_id).await?;
+        let v = meeting_release::Entity::find()
+            .filter(meeting_release::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_release::Column::Version.eq(version))
+            .one(&self.db)
+            .await?
+            .ok_or(AppError::NotFound("发布版本"))?;
+        let what = if workbook { "评分明细" } else { "通报" };
+        let mark = if version > 1 { format!("（更正第{version}版）") } else { "（第1版）".to_string() };
+        let (ext, bytes) = if workbook { ("xlsx", v.workbook) } else { ("docx", v.bulletin) };
+        Ok(Download { filename: file_name(&m, &format!("{what}{mark}"), ext), bytes })
     }
 
     /// The sites each judge declined: (judge, site) → reason.

@@ -387,9 +387,10 @@ impl App {
     /// the site's score is the other judges'.
     pub async fn decline_site(&self, actor: &Actor, meeting_id: i64, site_id: i64, reason: &str) -> Result<()> {
         let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(AppError::invalid("回避理由", "不能为空"));
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(AppError::invalid("回避理由", "不能为空，不超过200个字"));
         }
+        crate::projects::plain_text("回避理由", reason, false)?;
         let txn = self.writer.begin().await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
@@ -497,9 +498,10 @@ impl App {
     /// Reopens one judge's locked sheet; the reason goes into the audit trail.
     pub async fn reopen_sheet(&self, actor: &Actor, meeting_id: i64, judge_id: i64, reason: &str) -> Result<()> {
         Self::require_office(actor)?;
-        if reason.trim().is_empty() {
-            return Err(AppError::invalid("原因", "重新开放评分表必须说明原因"));
+        if reason.trim().is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("原因", "重新开放评分表必须说明原因（不超过500字）"));
         }
+        crate::projects::plain_text("原因", reason.trim(), false)?;
         let txn = self.writer.begin().await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)

@@ -58,7 +58,7 @@ pub struct ScopeOffice {
     pub group: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct AdjustmentView {
     pub id: i64,
     pub office: String,
@@ -370,7 +370,7 @@ impl App {
         let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
         let (needs_rubric, needs_rank) = method.needs(dec(&m.weight_rubric), dec(&m.weight_rank));
         let mut plan_warnings = plan_warnings(&offices, &sites, &proposals);
-        if method != Method::Rubric && m.band_mode == "score" {
+        if method != Method::Rubric && m.band_mode == "score" && !m.released {
             plan_warnings.push(format!(
                 "“{}”的得分不是百分制，按分数线划分等次可能使所有办事处都为优秀，建议改为按名次比例",
                 method.label()
@@ -428,7 +428,9 @@ impl App {
     /// leaders (the route itself is public, as at the real meeting).
     pub async fn meeting_for(&self, actor: &Actor, meeting_id: i64) -> Result<MeetingView> {
         let mut view = self.meeting(meeting_id).await?;
-        if !actor.can_see_meeting_results(view.released) {
+        // After release the live inputs are a correction in preparation: others read
+        // the published result (its formula items and bonus/penalty items are in it).
+        if !actor.can_see_meeting_results(false) {
             view.redacted = true;
             for s in view.sites.iter_mut().chain(view.proposals.iter_mut()) {
                 s.formula_items.clear();

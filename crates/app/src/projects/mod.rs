@@ -79,6 +79,7 @@ pub struct ProjectPage {
 }
 
 /// Names of offices and industries by id, loaded once per request.
+#[derive(Default)]
 pub(crate) struct Names {
     pub offices: HashMap<i64, String>,
     pub industries: HashMap<i64, String>,
@@ -217,6 +218,9 @@ pub struct StageEventView {
     pub from: String,
     pub to: String,
     pub on_date: Option<NaiveDate>,
+    /// The date as precisely as it is known: the start step of a project whose start
+    /// is known only to the year reads "2024年", not "2024-01-01".
+    pub date_label: String,
     pub reason: String,
     pub username: String,
     pub at: chrono::DateTime<Utc>,
@@ -248,7 +252,8 @@ impl App {
     pub async fn list_projects(&self, actor: &Actor, q: &ListQuery) -> Result<ProjectPage> {
         let year = q.year.unwrap_or_else(|| self.today().year());
         let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
-        let page = q.page.max(1);
+        // Past the last page is the last page's neighbour, never an overflowing offset.
+        let page = q.page.clamp(1, 1_000_000);
         let filter = self.filter_of(actor, q);
         let (models, total) = queries::list_projects(&self.db, &filter, q.sort, page, per_page).await?;
         let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
@@ -306,6 +311,7 @@ impl App {
         let this_year = plans.iter().find(|pl| pl.year == year);
         let row =
             row_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan), this_year.map_or(Wan::ZERO, |y| y.completed));
+        let dates = dates_of(&p);
         let stages = stage_event::Entity::find()
             .filter(stage_event::Column::ProjectId.eq(id))
             .order_by_asc(stage_event::Column::Id)
@@ -315,6 +321,14 @@ impl App {
             .map(|e| StageEventView {
                 from: stage_label_of_code(&e.from_stage),
                 to: stage_label_of_code(&e.to_stage),
+                date_label: match e.on_date {
+                    None => "日期未知".to_string(),
+                    Some(d) => [dates.actual_start, dates.actual_finish]
+                        .into_iter()
+                        .flatten()
+                        .find(|known| known.first_day() == d)
+                        .map_or_else(|| d.to_string(), LedgerDate::label),
+                },
                 on_date: e.on_date,
                 reason: e.reason,
                 username: e.username,
@@ -481,6 +495,7 @@ impl App {
         if reason.chars().count() > 500 {
             return Err(AppError::invalid("原因", "不能超过500个字"));
         }
+        plain_text("原因", reason, false)?;
         let txn = self.writer.begin().await?;
         let p = self.editable_project(&txn, actor, id).await?;
         let from = stage_of(&p);
@@ -513,7 +528,13 @@ impl App {
                 ..Default::default()
             }
             .insert(&txn)
-            .await?;
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                    AppError::Rejected("该项目已有待审批的退回申请，请等待项目办处理".into())
+                }
+                _ => AppError::Storage(e),
+            })?;
             audit::record(
                 &txn,
                 &actor.username,
@@ -552,13 +573,26 @@ impl App {
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(AppError::invalid("审批意见", "须填写，且不超过500个字"));
         }
+        plain_text("审批意见", reason, false)?;
         let txn = self.writer.begin().await?;
+        // Decided once: the first decision takes the request (on PostgreSQL a second,
+        // concurrent one waits for it and then finds nothing pending).
+        let taken = stage_request::Entity::update_many()
+            .col_expr(
+                stage_request::Column::Status,
+                sea_orm::sea_query::Expr::value(if approve { "approved" } else { "rejected" }),
+            )
+            .filter(stage_request::Column::Id.eq(request_id))
+            .filter(stage_request::Column::Status.eq(PENDING))
+            .exec(&txn)
+            .await?;
         let r = stage_request::Entity::find_by_id(request_id).one(&txn).await?.ok_or(AppError::NotFound("退回申请"))?;
-        if r.status != PENDING {
+        if taken.rows_affected != 1 {
             return Err(AppError::Rejected("该申请已经审批过".into()));
         }
         let p = project::Entity::find_by_id(r.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
-        let before = json(&r);
+        let before = serde_json::json!({"status": PENDING});
+        let before = Some(before);
         let project_id = r.project_id;
         if approve {
             let (from, to) = (stage_of(&p), Stage::from_code(&r.to_stage).unwrap_or(Stage::Planning));
@@ -770,7 +804,9 @@ async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<O
         .and_then(|e| e.on_date))
 }
 
-/// Records each step in turn (a jump past 开工 is two).
+/// Records each step in turn (a jump past 开工 is two), if the project is still at the
+/// stage the decision was made on: two changes sent at once must not both apply (on
+/// PostgreSQL the second waits on the row and then finds the stage moved).
 async fn record_steps<C: ConnectionTrait>(
     db: &C,
     username: &str,
@@ -778,6 +814,15 @@ async fn record_steps<C: ConnectionTrait>(
     steps: &[fengkou_domain::project::Step],
     reason: &str,
 ) -> Result<()> {
+    let claimed = project::Entity::update_many()
+        .col_expr(project::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(project::Column::Id.eq(p.id))
+        .filter(project::Column::Stage.eq(p.stage.clone()))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::Rejected("项目阶段刚被他人修改，请刷新页面后再办理".into()));
+    }
     for (i, (stage, date)) in steps.iter().enumerate() {
         let why = if i + 1 < steps.len() { "（随阶段变更一并登记开工）" } else { reason };
         record_stage(db, username, &p, *stage, *date, why).await?;
@@ -827,5 +872,16 @@ pub(crate) fn comment_body(body: &str) -> Result<&str> {
     if body.is_empty() || body.chars().count() > 2000 {
         return Err(AppError::invalid("点评内容", "须为1到2000个字"));
     }
+    plain_text("点评内容", body, true)?;
     Ok(body)
+}
+
+/// Refuses text with control characters (line breaks allowed in `multiline` fields):
+/// they would break the bulletin and the exports.
+pub(crate) fn plain_text(field: &'static str, text: &str, multiline: bool) -> Result<()> {
+    if fengkou_domain::project::control_free(text, multiline) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(field, "不能含控制字符"))
+    }
 }

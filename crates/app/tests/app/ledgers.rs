@@ -210,9 +210,15 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
         assert!(november.covered, "the November report is inside the new balance");
         assert_eq!(app.summary(&xmb, Some(2026)).await.unwrap().completed, Wan::from_wan(23_000));
 
-        // Importing the same file again changes nothing.
+        // The older ledger (1-10月) again: it does not replace the newer balance, and
+        // says so; nothing else changes.
         let again = import(&app, &real_ledger(), dry()).await;
-        assert_eq!(again.changed_fields, 1, "only the balance, now 1-11月, would go back: {:?}", again.changes);
+        assert_eq!(again.changed_fields, 0, "{:?}", again.changes);
+        assert!(
+            again.readings.iter().any(|r| r.text.contains("本表截至10月（较旧），保留系统中的数")),
+            "{:?}",
+            again.readings
+        );
     }
 }
 

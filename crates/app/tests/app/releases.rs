@@ -101,7 +101,11 @@ async fn a_released_result_never_changes_and_a_correction_is_a_new_version() {
             good_from: "40".into(),
             ..Default::default()
         };
-        app.set_meeting_method(&xmb, m, &settings).await.unwrap();
+        // The method, the plan and the dates of a released meeting stay as published.
+        let err = app.set_meeting_method(&xmb, m, &settings).await.unwrap_err();
+        assert!(err.to_string().contains("评比结果已发布"), "{err}");
+        assert!(app.update_meeting(&xmb, m, "改名", d("2026-10-01"), None).await.is_err());
+        assert!(app.remove_site(&xmb, m, sites[0]).await.is_err());
         app.comment_on_office(&j2, m, offices["天津路办事处"], "发布后的点评").await.unwrap();
 
         // The published result, its bulletin and workbook, the history: byte for byte.
@@ -119,6 +123,8 @@ async fn a_released_result_never_changes_and_a_correction_is_a_new_version() {
         let publication = corrected.published.as_ref().unwrap();
         assert_eq!((publication.version, publication.reason.as_str()), (2, "补记集中开工奖励"));
         assert_eq!(publication.versions.len(), 2);
+        // The first version stays downloadable as it was published.
+        assert_eq!(app.published_file(m, 1, false).await.unwrap().bytes, bulletin.bytes);
         let file = app.meeting_bulletin(&viewer, m).await.unwrap();
         assert!(file.filename.contains("更正第2版"), "{}", file.filename);
         assert!(ledger_text(&file.bytes).contains("更正原因：补记集中开工奖励"));

@@ -157,6 +157,21 @@ impl LedgerRow {
             } else {
                 (if bare == Field::Start { &mut h.planned_start } else { &mut h.planned_finish }, planned)
             };
+            // A bare column does not overwrite an actual date recorded in fengkou (by a
+            // stage change or a person): it only fills one that is missing.
+            let recorded = if bare == Field::Start { base.actual_start } else { base.actual_finish }
+                .filter(|_| bare == Field::Finish || !base_inferred);
+            if as_actual
+                && let (Value::Date(d), Some(kept)) = (value, recorded)
+                && kept != *d
+            {
+                note(
+                    bare.label(),
+                    format!("保留系统中已登记的{} {}（表中为 {}）", target.label(), kept.label(), d.label()),
+                );
+                gives_actual[i] = true;
+                continue;
+            }
             match value {
                 Value::Date(d) => {
                     *slot = Some(*d);

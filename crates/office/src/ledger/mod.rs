@@ -229,6 +229,30 @@ pub(crate) fn through_month(header: &str) -> Option<u32> {
     found
 }
 
+/// A header that names a month or a year that cannot be ("1-13月完成投资",
+/// "1899年度计划投资"): said rather than read as something else.
+pub(crate) fn impossible_in_header(header: &str) -> Option<String> {
+    let chars: Vec<char> = normalise_header(header).chars().collect();
+    let mut digits = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_ascii_digit() {
+            digits.push(*c);
+            continue;
+        }
+        if !digits.is_empty() {
+            let n: u32 = digits.parse().unwrap_or(0);
+            if *c == '月' && !(1..=12).contains(&n) {
+                return Some(format!("月份{n}不对（须在1到12之间）"));
+            }
+            if digits.len() == 4 && !(2000..=2100).contains(&n) && chars.get(i) == Some(&'年') {
+                return Some(format!("年份{n}不对"));
+            }
+        }
+        digits.clear();
+    }
+    None
+}
+
 pub(crate) fn year_in(text: &str) -> Option<i32> {
     let digits: String = text.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect();
     digits.parse().ok().filter(|y| (1990..=2200).contains(y))

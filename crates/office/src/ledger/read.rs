@@ -2,7 +2,10 @@
 //! note rows skipped, every cell of the columns the sheet has parsed into a domain
 //! value or reported as "第N行 列名：原因".
 
-use super::{Field, HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_DATA_ROWS, field_for, field_in_group, through_month, year_in};
+use super::{
+    Field, HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_DATA_ROWS, field_for, field_in_group, impossible_in_header,
+    through_month, year_in,
+};
 use crate::{OfficeError, RowProblem};
 use calamine::{Data, Reader};
 use fengkou_domain::dates::{LedgerDate, date_from_number, parse_ledger_date_precise, parse_period};
@@ -238,6 +241,7 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
     let mut columns: Vec<Option<Field>> = vec![None; width];
     let mut out = ParsedLedger::default();
     let mut group = String::new();
+    let mut unread: Vec<String> = Vec::new();
     for col in 0..width {
         let top_text = top.get(col).map(cell_text).unwrap_or_default();
         if !top_text.is_empty() {
@@ -250,8 +254,19 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
         } else {
             (sub_text.clone(), field_in_group(&group, &sub_text))
         };
-        let Some(f) = field else { continue };
+        let Some(f) = field else {
+            // Said, so that nobody thinks a column was imported when it was not.
+            if !text.is_empty() && text != "序号" && !(two_rows && sub_text.is_empty() && top_text.is_empty()) {
+                unread.push(text);
+            }
+            continue;
+        };
         if matches!(f, Field::AnnualPlan | Field::Completed) {
+            for header in [text.as_str(), group.as_str()] {
+                if let Some(why) = impossible_in_header(header) {
+                    return Err(OfficeError::BadHeader(format!("“{header}”：{why}")));
+                }
+            }
             out.plan_year = out
                 .plan_year
                 .or_else(|| year_in(&text))
@@ -269,6 +284,9 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
             columns[col] = Some(f);
             out.columns.push((f, text));
         }
+    }
+    if !unread.is_empty() {
+        out.notes.push(format!("未识别、未导入的列：{}", unread.join("、")));
     }
     let identifies = out.has(Field::Code) || (out.has(Field::Name) && out.has(Field::Office));
     if !identifies {
@@ -351,6 +369,7 @@ struct DateColumn {
 /// with one cell in A1 and one in XFD1048576 would ask for billions of cells. Walk the
 /// cells first (streaming, constant memory) and refuse sheets that reach too far.
 fn check_extent(bytes: &[u8]) -> Result<(), OfficeError> {
+    check_inflated(bytes)?;
     let mut workbook: calamine::Xlsx<_> =
         calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
     let name = workbook.sheet_names().first().cloned().ok_or(OfficeError::NoSheet)?;
@@ -363,6 +382,57 @@ fn check_extent(bytes: &[u8]) -> Result<(), OfficeError> {
         }
         if col as usize >= MAX_COLUMNS {
             return Err(OfficeError::TooManyColumns(MAX_COLUMNS));
+        }
+    }
+    Ok(())
+}
+
+/// Above this a sheet's XML (inflated) is not a ledger's.
+const MAX_INFLATED_BYTES: u64 = 400 * 1024 * 1024;
+/// No cell holds this much text: Excel stops at 32,767 characters (under 100 KB of
+/// UTF-8). A longer run of text is a bomb, refused before calamine reads it whole.
+const MAX_TEXT_RUN: usize = 128 * 1024;
+
+/// A small .xlsx can inflate to gigabytes, and calamine holds a cell's text whole: read
+/// the sheets' and shared strings' XML as a stream first (constant memory), and refuse
+/// a file that inflates too far or holds a text run no cell would have.
+fn check_inflated(bytes: &[u8]) -> Result<(), OfficeError> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
+    let mut total: u64 = 0;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
+        let name = entry.name().to_string();
+        if !(name.starts_with("xl/worksheets/") || name == "xl/sharedStrings.xml") {
+            continue;
+        }
+        let mut run = 0usize;
+        loop {
+            let n = entry.read(&mut buffer).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > MAX_INFLATED_BYTES {
+                return Err(OfficeError::TooLarge(format!(
+                    "解压后超过 {} MB，不像项目台账",
+                    MAX_INFLATED_BYTES / 1024 / 1024
+                )));
+            }
+            for b in &buffer[..n] {
+                if *b == b'<' {
+                    run = 0;
+                } else {
+                    run += 1;
+                    if run > MAX_TEXT_RUN {
+                        return Err(OfficeError::TooLarge(format!(
+                            "有单元格的内容超过 {} KB，不像项目台账",
+                            MAX_TEXT_RUN / 1024
+                        )));
+                    }
+                }
+            }
         }
     }
     Ok(())

@@ -460,3 +460,49 @@ fn completed_headers_say_their_month_and_a_since_start_column_is_not_the_year() 
     assert!(this_year.has(Field::Completed));
     assert_eq!(this_year.completed_through, None);
 }
+
+#[test]
+fn a_bomb_of_one_huge_cell_is_refused_before_it_is_read() {
+    // Excel writes at most 32,767 characters to a cell; a hand-made file puts 20 MB of
+    // text in one, which compresses to almost nothing.
+    use std::io::{Read, Write};
+    let plain = sheet(&[&["项目名称", "办事处", "产业"], &["BOMB", "湖北路办事处", "智能制造"]]);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let text = String::from_utf8(data).unwrap().replace("BOMB", &"x".repeat(20 * 1024 * 1024));
+            data = text.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    let bytes = out.finish().unwrap().into_inner();
+    assert!(bytes.len() < 200_000, "{}", bytes.len());
+    let err = read_ledger(&bytes).unwrap_err();
+    assert!(matches!(err, OfficeError::TooLarge(_)), "{err}");
+    assert!(err.to_string().contains("KB"), "{err}");
+}
+
+#[test]
+fn impossible_months_and_years_in_headers_are_said() {
+    for (header, why) in
+        [("1-13月完成投资", "月份13不对"), ("1-0月完成投资", "月份0不对"), ("1899年度计划投资", "年份1899不对")]
+    {
+        let err = read_ledger(&sheet(&[&["项目名称", "办事处", header], &["甲", "湖北路办事处", "#1"]])).unwrap_err();
+        assert!(err.to_string().contains(why), "{header}: {err}");
+    }
+    // Days no project has: refused, not stored as 1899 or 2173.
+    let parsed = read_ledger(&sheet(&[
+        &["项目名称", "办事处", "计划开工"],
+        &["甲", "湖北路办事处", "#99999"],
+        &["乙", "湖北路办事处", "#2026"],
+    ]))
+    .unwrap();
+    assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+    assert_eq!(parsed.problems[0].row, 2);
+}

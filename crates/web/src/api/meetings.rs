@@ -86,7 +86,9 @@ pub struct MeetingOut {
     /// Offices taking part: {"id", "name", "group"}
     offices: Vec<serde_json::Value>,
     /// The route, in order: {"id", "seq", "visit_time", "project_id", "project", "office", "industry",
-    /// "stage_label", "total_investment", "completed", "formula_items", "formula_total", …}
+    /// "stage_label", "total_investment_wan", "annual_plan_wan", "completed_wan", "formula_items",
+    /// "formula_total", …} (formula items and penalties empty for readers who may not see
+    /// them before release)
     sites: Vec<serde_json::Value>,
     /// Sites proposed by offices, waiting for confirmation (same fields as `sites`)
     proposals: Vec<serde_json::Value>,
@@ -98,6 +100,25 @@ pub struct MeetingOut {
 
 fn values<T: Serialize>(items: &[T]) -> Vec<serde_json::Value> {
     items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect()
+}
+
+/// Sites with their money as the API speaks it: 万元 as a decimal string
+/// (`total_investment_wan`), never integer yuan.
+fn sites_out(sites: &[fengkou_app::meetings::SiteView]) -> Vec<serde_json::Value> {
+    sites
+        .iter()
+        .filter_map(|s| {
+            let mut v = serde_json::to_value(s).ok()?;
+            let o = v.as_object_mut()?;
+            for (key, amount) in
+                [("total_investment", s.total_investment), ("annual_plan", s.annual_plan), ("completed", s.completed)]
+            {
+                o.remove(key);
+                o.insert(format!("{key}_wan"), serde_json::Value::String(amount.to_api_string()));
+            }
+            Some(v)
+        })
+        .collect()
 }
 
 impl From<MeetingView> for MeetingOut {
@@ -125,8 +146,8 @@ impl From<MeetingView> for MeetingOut {
                 })
                 .collect(),
             offices: m.participants().map(|o| serde_json::json!({"id": o.id, "name": o.name, "group": o.group})).collect(),
-            sites: values(&m.sites),
-            proposals: values(&m.proposals),
+            sites: sites_out(&m.sites),
+            proposals: sites_out(&m.proposals),
             judges: values(&m.judges),
             plan_warnings: m.plan_warnings.clone(),
             name: m.name,

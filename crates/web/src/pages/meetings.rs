@@ -274,7 +274,7 @@ async fn add_adjustment(
     // A missing office is the use case's to report, after it has checked permission.
     let office: i64 = opt_num(&f.office_id).unwrap_or(0);
     state.app.add_adjustment(&u.actor, id, office, &f.points, &f.reason).await.map_err(err(&u))?;
-    Ok(see_other(&format!("/meetings/{id}#adjustments")))
+    Ok(see_other(&format!("/meetings/{id}#adjustments-edit")))
 }
 
 async fn remove_adjustment(
@@ -283,7 +283,7 @@ async fn remove_adjustment(
     Path((id, adjustment)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
     state.app.remove_adjustment(&u.actor, id, adjustment).await.map_err(err(&u))?;
-    Ok(see_other(&format!("/meetings/{id}#adjustments")))
+    Ok(see_other(&format!("/meetings/{id}#adjustments-edit")))
 }
 
 #[derive(Deserialize)]
@@ -575,11 +575,15 @@ async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppE
         ),
         None => (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null, None),
     };
-    let submitted = m.judges.iter().filter(|j| j.submitted).count();
+    // Once released the board says what was published, not a sheet reopened since.
+    let progress = match &published {
+        Some(r) => format!("{}/{} 名评委已提交", r.submitted, r.judges),
+        None => format!("{}/{} 名评委已提交", m.judges.iter().filter(|j| j.submitted).count(), m.judges.len()),
+    };
     Ok(serde_json::json!({
         "comments": comments.iter().take(6).collect::<Vec<_>>(),
         "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.display_name, "submitted": j.submitted, "scored": j.scored + j.ranked})).collect::<Vec<_>>(),
-        "progress": format!("{submitted}/{} 名评委已提交", m.judges.len()),
+        "progress": progress,
         "needs_judges": m.needs_rubric || m.needs_rank,
         "released": published.is_some(),
         "version": version,
@@ -596,7 +600,7 @@ async fn events(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
     state.app.meeting(id).await.map_err(err(&u))?;
     let stream = futures::stream::unfold((state, None::<String>), move |(state, last)| async move {
         loop {
-            let current = board_json(&state, id).await.map(|v| v.to_string()).unwrap_or_default();
+            let current = cached_board(&state, id).await;
             if last.as_deref() != Some(current.as_str()) {
                 let event: Result<Event, Infallible> = Ok(Event::default().event("board").data(current.clone()));
                 return Some((event, (state, Some(current))));
@@ -605,6 +609,23 @@ async fn events(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// The board's data for the event streams: computed at most every 1.5 s per meeting,
+/// shared by every open stream.
+async fn cached_board(state: &AppState, id: i64) -> String {
+    let fresh = |cache: &std::collections::HashMap<i64, (std::time::Instant, String)>| {
+        cache.get(&id).filter(|(at, _)| at.elapsed() < Duration::from_millis(1500)).map(|(_, v)| v.clone())
+    };
+    if let Some(v) = state.boards.lock().ok().and_then(|c| fresh(&c)) {
+        return v;
+    }
+    let current = board_json(state, id).await.map(|v| v.to_string()).unwrap_or_default();
+    if let Ok(mut cache) = state.boards.lock() {
+        cache.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(60));
+        cache.insert(id, (std::time::Instant::now(), current.clone()));
+    }
+    current
 }
 
 async fn photo(
@@ -622,13 +643,37 @@ async fn photo(
 
 /// The bulletin and the workbook: as published once released; before that, drafts
 /// for the project office and the leaders (the app decides who may have them).
-async fn bulletin(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let file = state.app.meeting_bulletin(&u.actor, id).await.map_err(err(&u))?;
+#[derive(Deserialize, Default)]
+struct VersionParam {
+    /// An earlier published version (the latest without it).
+    version: Option<String>,
+}
+
+async fn bulletin(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<VersionParam>,
+) -> Result<Response, PageError> {
+    let file = match opt_num::<i32>(&q.version) {
+        Some(v) => state.app.published_file(id, v, false).await,
+        None => state.app.meeting_bulletin(&u.actor, id).await,
+    }
+    .map_err(err(&u))?;
     Ok(download("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &file.filename, file.bytes))
 }
 
-async fn ballots(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let file = state.app.meeting_workbook(&u.actor, id).await.map_err(err(&u))?;
+async fn ballots(
+    State(state): State<AppState>,
+    u: PageUser,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<VersionParam>,
+) -> Result<Response, PageError> {
+    let file = match opt_num::<i32>(&q.version) {
+        Some(v) => state.app.published_file(id, v, true).await,
+        None => state.app.meeting_workbook(&u.actor, id).await,
+    }
+    .map_err(err(&u))?;
     Ok(crate::pages::overview::xlsx_response(&file.filename, file.bytes))
 }
 

@@ -115,7 +115,10 @@ async fn export(
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
     let bytes = state.app.export_projects(&u.actor, &p.query(1)).await.map_err(page_err(&u))?;
-    Ok(xlsx_response("重点项目台账.xlsx", bytes))
+    let filtered = [&p.office, &p.industry, &p.stage, &p.warning, &p.q]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    Ok(xlsx_response(if filtered { "重点项目台账（筛选）.xlsx" } else { "重点项目台账.xlsx" }, bytes))
 }
 
 #[derive(Deserialize, Default)]

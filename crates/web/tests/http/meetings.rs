@@ -283,9 +283,11 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
         assert_eq!(s, StatusCode::OK);
         assert_eq!(body["sites"][0]["project"], "湖北路观摩项目", "{body}");
         assert_eq!(body["offices"].as_array().unwrap().len(), 3);
+        // The route of a released meeting is what was published.
         let (s, body) =
             t.api(&tj, M::POST, &format!("/meetings/{m}/sites"), Some(json!({"project_id": tj_project}))).await;
-        assert_eq!((s, body["status"].as_str()), (StatusCode::CREATED, Some("proposed")), "{body}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("评比结果已发布"), "{body}");
         let (s, _) =
             t.api(&tj, M::POST, &format!("/meetings/{m}/sites"), Some(json!({"project_id": hb_project}))).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
