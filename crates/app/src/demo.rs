@@ -347,6 +347,7 @@ impl App {
                 .await?;
             }
         }
+        fengkou_storage::queries::rebuild_report_totals(&txn).await?;
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         self.seed_demo_meeting(today).await?;

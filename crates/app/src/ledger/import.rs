@@ -196,7 +196,7 @@ impl App {
         // the server keeps answering meanwhile.
         let _turn = self.imports.acquire().await.map_err(|e| AppError::Rejected(e.to_string()))?;
         let owned = bytes.to_vec();
-        let parsed = tokio::task::spawn_blocking(move || read_ledger(&owned))
+        let mut parsed = tokio::task::spawn_blocking(move || read_ledger(&owned))
             .await
             .map_err(|e| AppError::Rejected(format!("读取台账失败：{e}")))?
             .map_err(|e| AppError::Rejected(e.to_string()))?;
@@ -254,12 +254,19 @@ impl App {
         let by_name: HashMap<(&str, i64), i64> = existing.iter().map(|p| ((p.2.as_str(), p.3), p.0)).collect();
 
         // First pass: every row against what is stored, a batch at a time.
-        let mut planned: Vec<Planned> = Vec::with_capacity(parsed.rows.len());
+        let mut planned: Vec<Planned> = Vec::new();
         let mut seen_codes = HashSet::new();
         let mut seen_names = HashSet::new();
         let mut unknown_offices: Vec<String> = Vec::new();
         let mut unknown_industries: Vec<String> = Vec::new();
-        for chunk in parsed.rows.chunks(IMPORT_BATCH) {
+        // The rows are taken off a batch at a time and dropped once planned, so the
+        // sheet's cells and the plan are not both held whole.
+        let mut rows = std::mem::take(&mut parsed.rows);
+        rows.reverse();
+        while !rows.is_empty() {
+            let mut chunk = rows.split_off(rows.len().saturating_sub(IMPORT_BATCH));
+            chunk.reverse();
+            let chunk = &chunk;
             // Which stored project each row updates.
             let mut matched: Vec<(Option<Ref>, Option<i64>)> = Vec::with_capacity(chunk.len());
             for row in chunk {
@@ -488,10 +495,17 @@ impl App {
                         });
                     }
                 }
+                let changed = stored.is_none()
+                    || !fields.is_empty()
+                    || applied.start_inferred != stored.as_ref().is_some_and(|p| p.actual_start_inferred);
+                if !changed {
+                    // Counted and let go: holding 100,000 unchanged rows until the
+                    // write doubled a re-import's memory.
+                    report.unchanged += 1;
+                    continue;
+                }
                 planned.push(Planned {
-                    changed: stored.is_none()
-                        || !fields.is_empty()
-                        || applied.start_inferred != stored.as_ref().is_some_and(|p| p.actual_start_inferred),
+                    changed,
                     existing: stored,
                     office: office.unwrap_or(Ref::Known(0)),
                     industry: industry.unwrap_or(Ref::Known(0)),

@@ -14,7 +14,7 @@ use fengkou_office::ledger::LedgerWriter;
 use fengkou_office::table::{Sheet, TableCell, write_sheets};
 use fengkou_storage::entity::project;
 use fengkou_storage::queries;
-use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// The CLI acts with the project office's rights.
@@ -56,24 +56,33 @@ impl App {
         // holds one number per reporting project (a few MB at 100k).
         let done = queries::year_to_date(&self.db, year, through.month as i32, None).await?;
         for (category, industry_ids) in categories {
-            let scope = || queries::filtered(&filter).filter(project::Column::IndustryId.is_in(industry_ids.clone()));
-            let count = scope().count(&self.db).await?;
+            let count = queries::filtered(&filter)
+                .filter(project::Column::IndustryId.is_in(industry_ids.clone()))
+                .count(&self.db)
+                .await?;
             if count == 0 {
                 continue;
             }
             w.start_section(&category, count as usize).map_err(office_err)?;
-            let mut last_id = 0;
-            loop {
-                let batch = scope()
-                    .filter(project::Column::Id.gt(last_id))
+            // The section's ids first (one sorted pass), then the rows by id a batch
+            // at a time: paging with "id > last ORDER BY id" made every batch collect
+            // and sort all the remaining rows of the section through the industry
+            // index (an export of 100,000 took 10 s instead of 4).
+            let ids: Vec<i64> = queries::filtered(&filter)
+                .filter(project::Column::IndustryId.is_in(industry_ids.clone()))
+                .select_only()
+                .column(project::Column::Id)
+                .order_by_asc(project::Column::Id)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for chunk in ids.chunks(EXPORT_BATCH) {
+                let batch = project::Entity::find()
+                    .filter(project::Column::Id.is_in(chunk.iter().copied()))
                     .order_by_asc(project::Column::Id)
-                    .limit(EXPORT_BATCH)
                     .all(&self.db)
                     .await?;
-                let Some(last) = batch.last() else { break };
-                last_id = last.id;
-                let ids: Vec<i64> = batch.iter().map(|p| p.id).collect();
-                let plans: HashMap<i64, Wan> = queries::year_figures(&self.db, &ids, year)
+                let plans: HashMap<i64, Wan> = queries::year_figures(&self.db, chunk, year)
                     .await?
                     .into_iter()
                     .map(|f| (f.project_id, Wan::from_yuan(f.amount)))
@@ -143,4 +152,4 @@ impl App {
     }
 }
 
-const EXPORT_BATCH: u64 = 2_000;
+const EXPORT_BATCH: usize = 2_000;

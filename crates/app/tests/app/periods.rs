@@ -184,3 +184,44 @@ async fn the_audit_trail_reads_as_officials_read() {
     let bytes = app.export_audit(&xmb, &filter).await.unwrap();
     assert!(bytes.starts_with(b"PK"));
 }
+
+#[tokio::test]
+async fn reports_saved_at_once_all_count() {
+    for db in test_databases().await {
+        let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-30")));
+        fengkou_app::demo::ensure_reference_data(&app).await.unwrap();
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+        for m in 7..=10 {
+            app.open_period(&xmb, Month::new(2026, m).unwrap(), d(&format!("2026-{:02}-10", m + 1))).await.unwrap();
+        }
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(
+                app.create_project(&xmb, &started(&format!("并发{i}"), "湖北路办事处", "2026-01-10")).await.unwrap(),
+            );
+        }
+        // Six projects report October at once (one office-month of the totals), and
+        // the first also reports July–September at once (one project's year total).
+        let mut writes = tokio::task::JoinSet::new();
+        for (i, id) in ids.iter().copied().enumerate() {
+            let (app, hb) = (app.clone(), hb.clone());
+            writes.spawn(async move { app.submit_report(&hb, id, report(10, 100 + i as i64)).await });
+        }
+        for m in 7..=9 {
+            let (app, hb, id) = (app.clone(), hb.clone(), ids[0]);
+            writes.spawn(async move { app.submit_report(&hb, id, report(m, 10)).await });
+        }
+        while let Some(done) = writes.join_next().await {
+            done.unwrap().unwrap();
+        }
+        let c = app.comparison(Some(2026)).await.unwrap();
+        let row = c.rows.iter().find(|r| r.office == "湖北路办事处").unwrap();
+        assert_eq!(row.completed, Wan::from_wan(100 + 101 + 102 + 103 + 104 + 105 + 30), "{}", db.backend);
+        let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+        assert_eq!(fengkou_storage::queries::report_total_drift(&conn).await.unwrap(), 0, "{}", db.backend);
+        let first = app.project_detail(&xmb, ids[0]).await.unwrap();
+        let plan = first.plans.iter().find(|p| p.year == 2026).unwrap();
+        assert_eq!(plan.completed, Wan::from_wan(130), "the year total counts every month: {}", db.backend);
+    }
+}
