@@ -612,6 +612,7 @@ fn check_name_and_dates(
     if problems.is_empty() { Ok((name, ends_on)) } else { Err(AppError::Invalid(problems)) }
 }
 
+mod documents;
 pub mod plan;
 mod results;
 pub mod scoring;

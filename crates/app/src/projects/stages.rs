@@ -1,0 +1,279 @@
+//! Stage transitions: the rules' steps recorded with their dates, a jump past 开工
+//! with its start date, and an office's step back as a request the project office
+//! decides (one pending per project, decided once).
+
+use super::*;
+use crate::audit::Change;
+use fengkou_domain::check_transition;
+use fengkou_domain::project::{TransitionRequest, is_step_back};
+
+impl App {
+    /// Moves a project to another stage, if the rules allow it. A jump past 开工 needs
+    /// `actual_start` and records the 开工 step too. An office user's step back is a
+    /// request for the project office to decide; nothing changes until then.
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        id: i64,
+        to: Stage,
+        date: NaiveDate,
+        actual_start: Option<NaiveDate>,
+        reason: &str,
+    ) -> Result<TransitionOutcome> {
+        if reason.chars().count() > 500 {
+            return Err(AppError::invalid("原因", "不能超过500个字"));
+        }
+        plain_text("原因", reason, false)?;
+        let txn = self.writer.begin().await?;
+        let p = self.editable_project(&txn, actor, id).await?;
+        let from = stage_of(&p);
+        let previous_date = last_step_date(&txn, id).await?;
+        let steps =
+            check_transition(TransitionRequest { from, to, date, reason, previous_date, actual_start }, self.today())
+                .map_err(|e| AppError::Rejected(e.to_string()))?;
+        if is_step_back(from, to) && !actor.can_manage_pipeline() {
+            if stage_request::Entity::find()
+                .filter(stage_request::Column::ProjectId.eq(id))
+                .filter(stage_request::Column::Status.eq(PENDING))
+                .one(&txn)
+                .await?
+                .is_some()
+            {
+                return Err(AppError::Rejected("该项目已有待审批的退回申请，请等待项目办处理".into()));
+            }
+            let saved = stage_request::ActiveModel {
+                project_id: Set(id),
+                from_stage: Set(from.code().to_string()),
+                to_stage: Set(to.code().to_string()),
+                on_date: Set(Some(date)),
+                reason: Set(reason.trim().to_string()),
+                requested_by: Set(actor.username.clone()),
+                requested_at: Set(Utc::now()),
+                status: Set(PENDING.to_string()),
+                decided_by: Set(String::new()),
+                decided_at: Set(None),
+                decision_reason: Set(String::new()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                    AppError::Rejected("该项目已有待审批的退回申请，请等待项目办处理".into())
+                }
+                _ => AppError::Storage(e),
+            })?;
+            audit::record(
+                &txn,
+                &actor.username,
+                Change {
+                    action: "request_step_back",
+                    entity: "stage_request",
+                    entity_id: Some(saved.id),
+                    project_id: Some(id),
+                    before: Some(serde_json::json!({"stage": from.label()})),
+                    after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason.trim()})),
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(TransitionOutcome::Requested);
+        }
+        record_steps(&txn, &actor.username, p, &steps, reason).await?;
+        self.refresh_project_warning(&txn, id).await?;
+        txn.commit().await?;
+        Ok(TransitionOutcome::Done)
+    }
+
+    /// The project office approves or rejects an office's step-back request, with a
+    /// reason. Approval applies the step if the project is still where it was asked.
+    pub async fn decide_stage_request(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        approve: bool,
+        reason: &str,
+    ) -> Result<i64> {
+        if !actor.can_manage_pipeline() {
+            return Err(AppError::forbidden("只有项目办可以审批阶段退回申请"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("审批意见", "须填写，且不超过500个字"));
+        }
+        plain_text("审批意见", reason, false)?;
+        let txn = self.writer.begin().await?;
+        // Decided once: the first decision takes the request (on PostgreSQL a second,
+        // concurrent one waits for it and then finds nothing pending).
+        let taken = stage_request::Entity::update_many()
+            .col_expr(
+                stage_request::Column::Status,
+                sea_orm::sea_query::Expr::value(if approve { "approved" } else { "rejected" }),
+            )
+            .filter(stage_request::Column::Id.eq(request_id))
+            .filter(stage_request::Column::Status.eq(PENDING))
+            .exec(&txn)
+            .await?;
+        let r = stage_request::Entity::find_by_id(request_id).one(&txn).await?.ok_or(AppError::NotFound("退回申请"))?;
+        if taken.rows_affected != 1 {
+            return Err(AppError::Rejected("该申请已经审批过".into()));
+        }
+        let p = project::Entity::find_by_id(r.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
+        let before = serde_json::json!({"status": PENDING});
+        let before = Some(before);
+        let project_id = r.project_id;
+        if approve {
+            let (from, to) = (stage_of(&p), Stage::from_code(&r.to_stage).unwrap_or(Stage::Planning));
+            if from.code() != r.from_stage {
+                return Err(AppError::Rejected(format!(
+                    "项目阶段已从申请时的“{}”变为“{from}”，请驳回后由办事处重新申请",
+                    Stage::from_code(&r.from_stage).map_or("", Stage::label)
+                )));
+            }
+            let date = r.on_date.unwrap_or_else(|| self.today());
+            let previous_date = last_step_date(&txn, project_id).await?;
+            let request_reason = format!("{}（{}申请，{}批准：{reason}）", r.reason, r.requested_by, actor.username);
+            let steps = check_transition(
+                TransitionRequest { from, to, date, reason: &request_reason, previous_date, actual_start: None },
+                self.today(),
+            )
+            .map_err(|e| AppError::Rejected(e.to_string()))?;
+            record_steps(&txn, &actor.username, p, &steps, &request_reason).await?;
+        }
+        let mut am = r.into_active_model();
+        am.status = Set(if approve { "approved" } else { "rejected" }.to_string());
+        am.decided_by = Set(actor.username.clone());
+        am.decided_at = Set(Some(Utc::now()));
+        am.decision_reason = Set(reason.to_string());
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            &actor.username,
+            Change {
+                action: if approve { "approve_step_back" } else { "reject_step_back" },
+                entity: "stage_request",
+                entity_id: Some(request_id),
+                project_id: Some(project_id),
+                before,
+                after: json(&after),
+            },
+        )
+        .await?;
+        self.refresh_project_warning(&txn, project_id).await?;
+        txn.commit().await?;
+        Ok(project_id)
+    }
+
+    /// Step-back requests waiting for the project office (its own office's for an
+    /// office user), oldest first.
+    pub async fn pending_stage_requests(&self, actor: &Actor) -> Result<Vec<StageRequestView>> {
+        let requests = stage_request::Entity::find()
+            .filter(stage_request::Column::Status.eq(PENDING))
+            .order_by_asc(stage_request::Column::Id)
+            .all(&self.db)
+            .await?;
+        let projects: HashMap<i64, project::Model> = project::Entity::find()
+            .filter(project::Column::Id.is_in(requests.iter().map(|r| r.project_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let names = Names::load(&self.db).await?;
+        Ok(requests
+            .into_iter()
+            .filter_map(|r| {
+                let p = projects.get(&r.project_id)?;
+                actor.can_read_office(p.office_id).then(|| request_view(r, p, &names))
+            })
+            .collect())
+    }
+}
+
+pub(crate) const PENDING: &str = "pending";
+
+pub(super) fn request_view(r: stage_request::Model, p: &project::Model, names: &Names) -> StageRequestView {
+    let label = |code: &str| Stage::from_code(code).map_or("", Stage::label);
+    StageRequestView {
+        id: r.id,
+        project_id: p.id,
+        project: p.name.clone(),
+        office: names.office(p.office_id),
+        from: label(&r.from_stage),
+        to: label(&r.to_stage),
+        on_date: r.on_date,
+        reason: r.reason,
+        requested_by: r.requested_by,
+        requested_at: r.requested_at,
+        status: r.status,
+        decided_by: r.decided_by,
+        decision_reason: r.decision_reason,
+    }
+}
+
+/// The date of the last dated stage step.
+async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<Option<NaiveDate>> {
+    Ok(stage_event::Entity::find()
+        .filter(stage_event::Column::ProjectId.eq(project_id))
+        .filter(stage_event::Column::OnDate.is_not_null())
+        .order_by_desc(stage_event::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|e| e.on_date))
+}
+
+/// Records each step in turn (a jump past 开工 is two), if the project is still at the
+/// stage the decision was made on: two changes sent at once must not both apply (on
+/// PostgreSQL the second waits on the row and then finds the stage moved).
+async fn record_steps<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    mut p: project::Model,
+    steps: &[fengkou_domain::project::Step],
+    reason: &str,
+) -> Result<()> {
+    let claimed = project::Entity::update_many()
+        .col_expr(project::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(project::Column::Id.eq(p.id))
+        .filter(project::Column::Stage.eq(p.stage.clone()))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::Rejected("项目阶段刚被他人修改，请刷新页面后再办理".into()));
+    }
+    for (i, (stage, date)) in steps.iter().enumerate() {
+        let why = if i + 1 < steps.len() { "（随阶段变更一并登记开工）" } else { reason };
+        record_stage(db, username, &p, *stage, *date, why).await?;
+        p = project::Entity::find_by_id(p.id).one(db).await?.ok_or(AppError::NotFound("项目"))?;
+    }
+    Ok(())
+}
+
+/// When a project's actual start is corrected, the step that recorded the start moves
+/// with it (an import may have dated it from the planned start).
+pub(super) async fn redate_start_step<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    project_id: i64,
+    old: Option<NaiveDate>,
+    new: Option<NaiveDate>,
+) -> Result<()> {
+    let events = stage_event::Entity::find()
+        .filter(stage_event::Column::ProjectId.eq(project_id))
+        .order_by_asc(stage_event::Column::Id)
+        .all(db)
+        .await?;
+    let start_step = events.into_iter().find(|e| {
+        let to = Stage::from_code(&e.to_stage).unwrap_or(Stage::Planning);
+        let from_started = Stage::from_code(&e.from_stage).is_some_and(Stage::is_started);
+        to.is_started() && !from_started && (e.on_date == old || e.on_date.is_none())
+    });
+    if let Some(e) = start_step {
+        let before = json(&e);
+        let mut am = e.into_active_model();
+        am.on_date = Set(new);
+        let after = am.update(db).await?;
+        audit::updated(db, username, "stage_event", after.id, Some(project_id), before, &after).await?;
+    }
+    Ok(())
+}
