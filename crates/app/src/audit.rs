@@ -22,8 +22,31 @@ pub fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 
+/// Who is asking: the client's address and user agent, as the web layer saw them.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub addr: String,
+    pub user_agent: String,
+}
+
+tokio::task_local! {
+    /// The request being served. Set once per request by the web layer
+    /// ([`with_client`]), read by [`record`]: every entry written while serving it
+    /// carries the address and user agent, without threading them through every use
+    /// case's arguments. Outside a request (CLI, background refresh) it is empty.
+    static CLIENT: Client;
+}
+
+/// Runs `work` (a request's handling) with `client` as the audit trail's "who asked".
+pub async fn with_client<F: std::future::Future>(client: Client, work: F) -> F::Output {
+    CLIENT.scope(client, work).await
+}
+
 pub async fn record<C: ConnectionTrait>(db: &C, username: &str, change: Change<'_>) -> Result<()> {
+    let client = CLIENT.try_with(Client::clone).unwrap_or_default();
     audit::ActiveModel {
+        client_addr: Set(client.addr),
+        user_agent: Set(client.user_agent),
         at: Set(chrono::Utc::now()),
         username: Set(username.to_string()),
         action: Set(change.action.to_string()),
@@ -125,6 +148,8 @@ pub struct AuditEntry {
     pub changes: Vec<AuditChange>,
     /// A line for entries that are not field changes (an import's summary).
     pub note: String,
+    /// "127.0.0.1 · Mozilla/5.0 …": where the request came from ("" for the CLI).
+    pub client: String,
 }
 
 /// One field of an entry: "总投资：5,000 万元 → 5,200 万元".
@@ -142,7 +167,7 @@ impl std::fmt::Display for AuditChange {
 }
 
 /// The actions, as people name them.
-pub const ACTIONS: [(&str, &str); 25] = [
+pub const ACTIONS: [(&str, &str); 35] = [
     ("create", "新增"),
     ("update", "修改"),
     ("delete", "删除"),
@@ -168,6 +193,16 @@ pub const ACTIONS: [(&str, &str); 25] = [
     ("logout", "退出"),
     ("token", "创建API令牌"),
     ("reset", "重置"),
+    ("login_throttled", "登录受限（尝试过多）"),
+    ("denied", "拒绝访问"),
+    ("export", "导出"),
+    ("import_dry_run", "试导入（预检）"),
+    ("import_rejected", "导入被拒"),
+    ("password", "修改密码"),
+    ("reset_password", "重置密码"),
+    ("disable", "停用"),
+    ("enable", "启用"),
+    ("revoke", "吊销API令牌"),
 ];
 
 fn action_label(code: &str) -> String {
@@ -203,6 +238,7 @@ fn entity_label(code: &str) -> &str {
         "meeting_scope" => "参加范围",
         "meeting_route" => "观摩路线",
         "meeting_rubric" => "评分细则",
+        "request" => "请求",
         other => other,
     }
 }
@@ -424,6 +460,15 @@ pub(crate) fn present(
     let mut note = String::new();
     if is_meeting_secret(a) && !actor.can_see_meeting_results(false) {
         note = "（评分、排名和加减分的内容只对项目办和区领导显示）".to_string();
+    } else if a.entity == "request" {
+        // A refusal or a download: what was asked for.
+        note = after
+            .as_ref()
+            .map(|v| {
+                let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+                format!("{} {}", field("method"), field("path")).trim().to_string()
+            })
+            .unwrap_or_default();
     } else if a.entity == "ledger" {
         note = after
             .as_ref()
@@ -439,7 +484,8 @@ pub(crate) fn present(
         keys.sort();
         keys.dedup();
         for key in keys {
-            if NOISE.contains(&key.as_str()) {
+            // A project's version only orders edits (see `update_project`).
+            if NOISE.contains(&key.as_str()) || (a.entity == "project" && key == "version") {
                 continue;
             }
             if a.entity == "meeting_site"
@@ -471,10 +517,33 @@ pub(crate) fn present(
         project: a.project_id.and_then(|p| projects.get(&p).cloned()).unwrap_or_default(),
         changes,
         note,
+        client: [a.client_addr.as_str(), a.user_agent.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
     }
 }
 
 impl App {
+    /// Records a request that changed nothing but must be on the trail: a refusal
+    /// (`denied`) or a download (`export`).
+    pub async fn record_request(&self, username: &str, action: &str, method: &str, path: &str) -> Result<()> {
+        record(
+            &self.db,
+            username,
+            Change {
+                action,
+                entity: "request",
+                entity_id: None,
+                project_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "method": method, "path": path })),
+            },
+        )
+        .await
+    }
+
     /// The trail's query; a project named by part of its name is looked up first (the
     /// first 200 matches).
     async fn audit_query(&self, f: &AuditFilter) -> Result<sea_orm::Select<audit::Entity>> {
@@ -566,7 +635,9 @@ impl App {
             name: "操作日志".into(),
             title: "操作日志".into(),
             unit: format!("时间为北京时间（UTC+8）；共 {} 条", entries.len()),
-            headers: ["时间", "操作人", "操作", "对象", "项目", "变更（修改前 → 修改后）"].map(String::from).to_vec(),
+            headers: ["时间", "操作人", "操作", "对象", "项目", "变更（修改前 → 修改后）", "来源（地址 · 浏览器）"]
+                .map(String::from)
+                .to_vec(),
             rows: entries
                 .iter()
                 .map(|e| {
@@ -579,6 +650,7 @@ impl App {
                         text(&e.entity_label),
                         text(&e.project),
                         text(&detail),
+                        text(&e.client),
                     ]
                 })
                 .collect(),

@@ -16,46 +16,160 @@ use rand::Rng;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// A session ends 12 hours after sign-in, or after 2 hours without a request.
 pub const SESSION_HOURS: i64 = 12;
+pub const SESSION_IDLE_MINUTES: i64 = 120;
+/// `last_seen_at` is written at most this often (not on every request).
+const SEEN_EVERY_SECONDS: i64 = 60;
 
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("no such user").unwrap_or_default());
-pub const MIN_PASSWORD_CHARS: usize = 8;
+pub use fengkou_domain::password::MIN_PASSWORD_CHARS;
 
-/// Failed logins per username. After three failures each further attempt must wait
-/// twice as long as the last (1 s, 2 s, 4 s … capped at 5 minutes).
+/// The longest username and password a sign-in considers; longer ones are refused
+/// before anything is hashed, counted or stored (a 30 MB username once cost 340 MB of
+/// memory and 127 MB of audit trail).
+pub const MAX_USERNAME_CHARS: usize = 64;
+pub use fengkou_domain::password::MAX_PASSWORD_CHARS;
+
+/// Failures are forgotten this long after the last one.
+const FAILURE_MEMORY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// At most this many (username, address) pairs and addresses are remembered; beyond it
+/// the least recently failed are forgotten first, so a flood of invented usernames
+/// cannot grow memory, and cannot wipe the flooding address's own count either.
+const MAX_REMEMBERED: usize = 10_000;
+/// Free failures before waits begin: per (username, address), and per address over
+/// all usernames (an office behind one NAT address mistypes now and then).
+const FREE_PER_PAIR: u32 = 3;
+const FREE_PER_ADDRESS: u32 = 20;
+
+/// Failed sign-ins per (username, client address) and per client address. After the
+/// free failures each further attempt waits twice as long as the last (1 s, 2 s, 4 s …
+/// capped at 5 minutes). Nothing is counted per username alone, so an attacker on
+/// another address cannot lock the owner out.
+///
+/// An attempt is counted when it *starts* ([`LoginThrottle::begin`]) under one lock,
+/// and forgiven if it succeeds: forty guesses sent at once are forty counted guesses,
+/// not forty checks that all read "no failures yet".
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    failures: Mutex<Failures>,
+}
+
+#[derive(Default)]
+struct Failures {
+    by_pair: HashMap<(String, IpAddr), Count>,
+    by_address: HashMap<IpAddr, Count>,
+}
+
+#[derive(Clone, Copy)]
+struct Count {
+    failures: u32,
+    last: Instant,
+}
+
+fn wait_after(count: Option<&Count>, free: u32, now: Instant) -> u64 {
+    match count {
+        Some(c) if c.failures >= free && now.duration_since(c.last) < FAILURE_MEMORY => {
+            let wait = (1u64 << (c.failures - free).min(9)).min(300);
+            wait.saturating_sub(now.duration_since(c.last).as_secs())
+        }
+        _ => 0,
+    }
+}
+
+fn bump<K: std::hash::Hash + Eq + Clone>(map: &mut HashMap<K, Count>, key: K, now: Instant) {
+    if map.len() >= MAX_REMEMBERED && !map.contains_key(&key) {
+        map.retain(|_, c| now.duration_since(c.last) < FAILURE_MEMORY);
+        if map.len() >= MAX_REMEMBERED {
+            // Forget the least recently failed tenth in one pass (not one per call).
+            let mut lasts: Vec<Instant> = map.values().map(|c| c.last).collect();
+            let cut = MAX_REMEMBERED / 10;
+            lasts.select_nth_unstable(cut);
+            let threshold = lasts[cut];
+            map.retain(|_, c| c.last > threshold);
+        }
+    }
+    let entry = map.entry(key).or_insert(Count { failures: 0, last: now });
+    if now.duration_since(entry.last) >= FAILURE_MEMORY {
+        entry.failures = 0;
+    }
+    entry.failures += 1;
+    entry.last = now;
 }
 
 impl LoginThrottle {
-    fn wait_seconds(&self, username: &str) -> u64 {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(username) {
-            Some((n, last)) if *n >= 3 => {
-                let wait = (1u64 << (n - 3).min(9)).min(300);
-                wait.saturating_sub(last.elapsed().as_secs())
-            }
-            _ => 0,
+    /// Counts an attempt before it is checked, or says how long to wait first.
+    fn begin(&self, username: &str, from: IpAddr) -> std::result::Result<(), u64> {
+        let now = Instant::now();
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (username.to_string(), from);
+        let wait = wait_after(f.by_pair.get(&key), FREE_PER_PAIR, now).max(wait_after(
+            f.by_address.get(&from),
+            FREE_PER_ADDRESS,
+            now,
+        ));
+        if wait > 0 {
+            return Err(wait);
+        }
+        bump(&mut f.by_pair, key, now);
+        bump(&mut f.by_address, from, now);
+        Ok(())
+    }
+
+    /// A right password forgives the pair's failures and this attempt's count at the
+    /// address (not earlier guesses there: signing in to one's own account must not
+    /// reset the count of guesses at others').
+    fn succeeded(&self, username: &str, from: IpAddr) {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        f.by_pair.remove(&(username.to_string(), from));
+        if let Some(c) = f.by_address.get_mut(&from) {
+            c.failures = c.failures.saturating_sub(1);
         }
     }
 
-    fn failed(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            map.clear(); // a flood of invented usernames must not grow memory without bound
-        }
-        let entry = map.entry(username.to_string()).or_insert((0, Instant::now()));
-        entry.0 += 1;
-        entry.1 = Instant::now();
+    #[cfg(test)]
+    fn remembered(&self) -> (usize, usize) {
+        let f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        (f.by_pair.len(), f.by_address.len())
     }
+}
 
-    fn succeeded(&self, username: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(username);
+/// Password hashing (argon2, ~50 ms of CPU and 19 MiB each) runs on blocking threads,
+/// at most this many at once, so that a storm of sign-ins leaves the async workers to
+/// everyone else; attempts beyond the queue are told to retry rather than pile up.
+pub struct Hashing {
+    permits: tokio::sync::Semaphore,
+    queued: std::sync::atomic::AtomicUsize,
+}
+
+const MAX_QUEUED_HASHES: usize = 64;
+
+impl Default for Hashing {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Hashing {
+            permits: tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)),
+            queued: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Hashing {
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        use std::sync::atomic::Ordering;
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= MAX_QUEUED_HASHES {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            return Err(AppError::Busy);
+        }
+        let permit = self.permits.acquire().await;
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(|_| AppError::Busy)?;
+        tokio::task::spawn_blocking(work).await.map_err(|_| AppError::Busy)
     }
 }
 
@@ -72,7 +186,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     hex::encode(rand::rng().random::<[u8; 32]>())
 }
 
@@ -82,6 +196,29 @@ fn digest(secret: &str) -> String {
 
 fn actor_of(u: &user::Model) -> Option<Actor> {
     Some(Actor { user_id: u.id, username: u.username.clone(), role: Role::from_code(&u.role)?, office_id: u.office_id })
+}
+
+/// A signed-in user, and whether they must choose a new password before anything else
+/// (an administrator reset it).
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub actor: Actor,
+    pub must_change_password: bool,
+}
+
+/// Opens a session for `user_id` under `secret` (only its digest is stored).
+pub(crate) async fn open_session<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64, secret: &str) -> Result<()> {
+    let now = Utc::now();
+    session::ActiveModel {
+        token_hash: Set(digest(secret)),
+        user_id: Set(user_id),
+        expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+        created_at: Set(now),
+        last_seen_at: Set(Some(now)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }
 
 /// A user as shown on the admin page.
@@ -94,6 +231,8 @@ pub struct UserRow {
     pub role_label: &'static str,
     pub office: Option<String>,
     pub active: bool,
+    /// An administrator reset the password; the user has not chosen a new one yet.
+    pub must_change_password: bool,
 }
 
 impl App {
@@ -120,8 +259,8 @@ impl App {
         {
             problems.push(fengkou_domain::project::FieldError::new("用户名", "须为1到40个字符，不能含空格"));
         }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            problems.push(fengkou_domain::project::FieldError::new("密码", format!("至少{MIN_PASSWORD_CHARS}个字符")));
+        if let Some(why) = fengkou_domain::password::password_problem(username, password) {
+            problems.push(fengkou_domain::project::FieldError::new("密码", why));
         }
         let office_id = match (role, office_name.map(str::trim).filter(|s| !s.is_empty())) {
             (Role::OfficeUser, None) => {
@@ -148,7 +287,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let hash = hash_password(password)?;
+        let hash = self.hash(password).await?;
         let txn = self.writer.begin().await?;
         let saved = user::ActiveModel {
             username: Set(username.to_string()),
@@ -162,6 +301,8 @@ impl App {
             office_id: Set(office_id),
             active: Set(true),
             created_at: Set(Utc::now()),
+            must_change_password: Set(false),
+            password_changed_at: Set(Some(Utc::now())),
             ..Default::default()
         }
         .insert(&txn)
@@ -243,32 +384,47 @@ impl App {
                     role,
                     role_label: role.label(),
                     active: u.active,
+                    must_change_password: u.must_change_password,
                 })
             })
             .collect())
     }
 
     /// Checks a password and opens a session. Returns the actor and the session secret.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(Actor, String)> {
+    /// `from` is the client's address (see the web layer's `ClientAddr`).
+    pub async fn login(&self, username: &str, password: &str, from: IpAddr) -> Result<(Actor, String)> {
         let username = username.trim();
-        let wait = self.throttle.wait_seconds(username);
-        if wait > 0 {
+        if username.is_empty() || username.chars().count() > MAX_USERNAME_CHARS {
+            return Err(AppError::invalid("用户名", format!("须为1到{MAX_USERNAME_CHARS}个字符")));
+        }
+        if password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(AppError::invalid("密码", format!("不能超过{MAX_PASSWORD_CHARS}个字符")));
+        }
+        if let Err(wait) = self.throttle.begin(username, from) {
+            audit::record(
+                &self.db,
+                username,
+                Change {
+                    action: "login_throttled",
+                    entity: "user",
+                    entity_id: None,
+                    project_id: None,
+                    before: None,
+                    after: Some(serde_json::json!({ "wait_seconds": wait })),
+                },
+            )
+            .await?;
             return Err(AppError::Throttled(wait));
         }
         let found = user::Entity::find().filter(user::Column::Username.eq(username)).one(&self.db).await?;
-        let ok = match &found {
-            Some(u) => u.active && verify_password(password, &u.password_hash),
-            None => {
-                // Spend the same time as a real check so that timing does not reveal
-                // which usernames exist.
-                let _ = verify_password(password, &DUMMY_HASH);
-                false
-            }
-        };
+        // Unknown users spend the same time as a real check so that timing does not
+        // reveal which usernames exist.
+        let hash = found.as_ref().map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+        let matches = self.verify(password, &hash).await?;
+        let ok = matches && found.as_ref().is_some_and(|u| u.active);
         let actor = match (ok, found.as_ref().and_then(actor_of)) {
             (true, Some(actor)) => actor,
             _ => {
-                self.throttle.failed(username);
                 audit::record(
                     &self.db,
                     username,
@@ -285,17 +441,10 @@ impl App {
                 return Err(AppError::BadCredentials);
             }
         };
-        self.throttle.succeeded(username);
+        self.throttle.succeeded(username, from);
         let secret = new_secret();
         let txn = self.writer.begin().await?;
-        session::ActiveModel {
-            token_hash: Set(digest(&secret)),
-            user_id: Set(actor.user_id),
-            expires_at: Set(Utc::now() + Duration::hours(SESSION_HOURS)),
-            created_at: Set(Utc::now()),
-        }
-        .insert(&txn)
-        .await?;
+        open_session(&txn, actor.user_id, &secret).await?;
         audit::record(
             &txn,
             &actor.username,
@@ -313,16 +462,46 @@ impl App {
         Ok((actor, secret))
     }
 
-    /// The actor behind a session secret, if the session is live.
-    pub async fn session_actor(&self, secret: &str) -> Result<Option<Actor>> {
+    /// The user behind a session secret, if the session is live: not past its 12 hours,
+    /// not idle for 2, the user still active.
+    pub async fn session_user(&self, secret: &str) -> Result<Option<SessionUser>> {
         let Some(s) = session::Entity::find_by_id(digest(secret)).one(&self.db).await? else {
             return Ok(None);
         };
-        if s.expires_at < Utc::now() {
-            session::Entity::delete_by_id(s.token_hash).exec(&self.db).await?;
+        let now = Utc::now();
+        let seen = s.last_seen_at.unwrap_or(s.created_at);
+        if s.expires_at < now || seen + Duration::minutes(SESSION_IDLE_MINUTES) < now {
+            session::Entity::delete_by_id(s.token_hash).exec(&self.writer).await?;
             return Ok(None);
         }
-        self.active_actor(s.user_id).await
+        let Some(u) = user::Entity::find_by_id(s.user_id).one(&self.db).await?.filter(|u| u.active) else {
+            return Ok(None);
+        };
+        if seen + Duration::seconds(SEEN_EVERY_SECONDS) < now {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(Some(now)))
+                .filter(session::Column::TokenHash.eq(s.token_hash))
+                .exec(&self.writer)
+                .await?;
+        }
+        Ok(actor_of(&u).map(|actor| SessionUser { actor, must_change_password: u.must_change_password }))
+    }
+
+    /// The actor behind a session secret (see [`App::session_user`]).
+    pub async fn session_actor(&self, secret: &str) -> Result<Option<Actor>> {
+        Ok(self.session_user(secret).await?.map(|s| s.actor))
+    }
+
+    /// Hashes a new password off the async workers (see [`Hashing`]).
+    pub(crate) async fn hash(&self, password: &str) -> Result<String> {
+        let owned = password.to_string();
+        self.hashing.run(move || hash_password(&owned)).await?
+    }
+
+    /// Checks a password off the async workers.
+    pub(crate) async fn verify(&self, password: &str, hash: &str) -> Result<bool> {
+        let (p, h) = (password.to_string(), hash.to_string());
+        self.hashing.run(move || verify_password(&p, &h)).await
     }
 
     async fn active_actor(&self, user_id: i64) -> Result<Option<Actor>> {
@@ -330,12 +509,45 @@ impl App {
     }
 
     pub async fn logout(&self, secret: &str) -> Result<()> {
-        session::Entity::delete_by_id(digest(secret)).exec(&self.db).await?;
+        let Some(s) = session::Entity::find_by_id(digest(secret)).one(&self.db).await? else {
+            return Ok(());
+        };
+        let username = user::Entity::find_by_id(s.user_id).one(&self.db).await?.map(|u| u.username).unwrap_or_default();
+        let txn = self.writer.begin().await?;
+        session::Entity::delete_by_id(s.token_hash).exec(&txn).await?;
+        audit::record(
+            &txn,
+            &username,
+            Change {
+                action: "logout",
+                entity: "user",
+                entity_id: Some(s.user_id),
+                project_id: None,
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        txn.commit().await?;
         Ok(())
     }
 
-    /// Creates an API token for `username` and returns it; it is shown only once.
-    pub async fn create_token(&self, username: &str, name: &str) -> Result<String> {
+    /// Creates an API token for `username` and returns it; it is shown only once. With
+    /// `expires_in_days` it stops working after that many days.
+    pub async fn create_token(&self, username: &str, name: &str, expires_in_days: Option<i64>) -> Result<String> {
+        self.issue_token("cli", username, name, expires_in_days).await
+    }
+
+    /// A signed-in user creates a token for themselves (for scripts); shown once.
+    pub async fn create_own_token(&self, actor: &Actor, name: &str, expires_in_days: Option<i64>) -> Result<String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err(AppError::invalid("令牌名称", "须为1到40个字"));
+        }
+        self.issue_token(&actor.username, &actor.username, name, expires_in_days).await
+    }
+
+    async fn issue_token(&self, by: &str, username: &str, name: &str, expires_in_days: Option<i64>) -> Result<String> {
         let u = user::Entity::find()
             .filter(user::Column::Username.eq(username.trim()))
             .one(&self.db)
@@ -348,20 +560,21 @@ impl App {
             name: Set(name.to_string()),
             token_hash: Set(digest(&secret)),
             created_at: Set(Utc::now()),
+            expires_at: Set(expires_in_days.map(|d| Utc::now() + Duration::days(d.clamp(1, 3650)))),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
         audit::record(
             &txn,
-            "cli",
+            by,
             Change {
                 action: "create",
                 entity: "api_token",
                 entity_id: Some(saved.id),
                 project_id: None,
                 before: None,
-                after: Some(serde_json::json!({"user": u.username, "name": name})),
+                after: Some(serde_json::json!({"user": u.username, "name": name, "expires_at": saved.expires_at})),
             },
         )
         .await?;
@@ -375,6 +588,17 @@ impl App {
         else {
             return Ok(None);
         };
+        let now = Utc::now();
+        if t.expires_at.is_some_and(|at| at < now) {
+            return Ok(None);
+        }
+        if t.last_used_at.is_none_or(|at| at + Duration::seconds(SEEN_EVERY_SECONDS) < now) {
+            api_token::Entity::update_many()
+                .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(Some(now)))
+                .filter(api_token::Column::Id.eq(t.id))
+                .exec(&self.writer)
+                .await?;
+        }
         self.active_actor(t.user_id).await
     }
 }
@@ -383,19 +607,42 @@ impl App {
 mod tests {
     use super::*;
 
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
+    const ELSEWHERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
+
     #[test]
     fn throttle_waits_longer_after_each_failure() {
         let t = LoginThrottle::default();
-        t.failed("a");
-        t.failed("a");
-        assert_eq!(t.wait_seconds("a"), 0);
-        t.failed("a");
-        assert_eq!(t.wait_seconds("a"), 1);
-        t.failed("a");
-        assert_eq!(t.wait_seconds("a"), 2);
-        assert_eq!(t.wait_seconds("b"), 0);
-        t.succeeded("a");
-        assert_eq!(t.wait_seconds("a"), 0);
+        for _ in 0..FREE_PER_PAIR {
+            assert_eq!(t.begin("a", HOME), Ok(()));
+        }
+        assert_eq!(t.begin("a", HOME), Err(1));
+        // Another user at the same address, and the same user elsewhere, are not held.
+        assert_eq!(t.begin("b", HOME), Ok(()));
+        assert_eq!(t.begin("a", ELSEWHERE), Ok(()));
+        t.succeeded("a", HOME);
+        assert_eq!(t.begin("a", HOME), Ok(()));
+    }
+
+    #[test]
+    fn one_address_guessing_many_usernames_is_held() {
+        let t = LoginThrottle::default();
+        for i in 0..FREE_PER_ADDRESS {
+            assert_eq!(t.begin(&format!("user{i}"), HOME), Ok(()));
+        }
+        assert!(t.begin("someone-new", HOME).is_err());
+        assert_eq!(t.begin("someone-new", ELSEWHERE), Ok(()));
+    }
+
+    #[test]
+    fn the_failure_table_stays_bounded() {
+        let t = LoginThrottle::default();
+        for i in 0..(MAX_REMEMBERED as u32 * 3) {
+            let from = IpAddr::V4(std::net::Ipv4Addr::from(i));
+            let _ = t.begin(&format!("u{i}"), from);
+        }
+        let (pairs, addresses) = t.remembered();
+        assert!(pairs <= MAX_REMEMBERED && addresses <= MAX_REMEMBERED, "{pairs} {addresses}");
     }
 
     #[test]

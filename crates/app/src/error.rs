@@ -21,6 +21,11 @@ pub enum AppError {
     Rejected(String),
     #[error("导入未执行，发现 {} 个问题", .0.problems.len())]
     ImportRejected(Box<ImportReport>),
+    /// Someone else changed it since the form was opened: who, when and what.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("服务器繁忙，请稍后再试")]
+    Busy,
     #[error("数据库错误，请稍后再试")]
     Storage(#[from] sea_orm::DbErr),
 }

@@ -6,6 +6,8 @@
 //! database.
 //!
 //! - [`auth`]: users, password login with throttling, sessions, API tokens.
+//! - [`accounts`]: what an administrator does with accounts (role, office, disable,
+//!   reset), one's own password, listing and revoking tokens.
 //! - [`projects`]: the ledger, project pages, edits, stage transitions, milestones,
 //!   problems, comments, photos.
 //! - [`reports`]: reporting periods and monthly reports.
@@ -16,6 +18,7 @@
 //! - [`audit`]: the audit trail.
 //! - [`demo`]: the demo district.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod batches;
@@ -57,6 +60,10 @@ pub struct App {
     writer: Db,
     clock: Clock,
     throttle: Arc<auth::LoginThrottle>,
+    hashing: Arc<auth::Hashing>,
+    /// Counts committed meeting writes: the hall boards' event streams wait on it
+    /// instead of polling, so an unchanged board costs nothing.
+    meeting_changes: Arc<tokio::sync::watch::Sender<u64>>,
     /// One ledger import at a time: each holds a parsed sheet in memory.
     imports: Arc<tokio::sync::Semaphore>,
 }
@@ -77,8 +84,20 @@ impl App {
             writer,
             clock: Clock::System,
             throttle: Arc::default(),
+            hashing: Arc::default(),
+            meeting_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             imports: Arc::new(tokio::sync::Semaphore::new(1)),
         })
+    }
+
+    /// Called after every committed meeting write.
+    pub(crate) fn meeting_changed(&self) {
+        self.meeting_changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wakes when a meeting write has been committed (see `meeting_changed`).
+    pub fn meeting_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.meeting_changes.subscribe()
     }
 
     pub fn with_clock(mut self, clock: Clock) -> App {

@@ -75,6 +75,7 @@ impl App {
                     demo: Set(false),
                     created_at: Set(now),
                     updated_at: Set(now - Duration::seconds(i as i64)),
+                    version: Set(1),
                     planned_start_precision: Set("day".into()),
                     planned_finish_precision: Set("day".into()),
                     actual_start_precision: Set("day".into()),

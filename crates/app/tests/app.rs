@@ -32,7 +32,7 @@ async fn app_on(url: &str) -> App {
 
 async fn login(app: &App, name: &str, role: Role, office: Option<&str>) -> Actor {
     app.add_user(None, name, "", role, office, "password-123").await.unwrap();
-    app.login(name, "password-123").await.unwrap().0
+    app.login(name, "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0
 }
 
 fn header(name: &str, office: &str) -> ProjectHeader {
@@ -204,7 +204,7 @@ async fn demo_district_loads_once() {
         let app = app_on(&db.url).await;
         assert!(app.seed_demo().await.unwrap());
         assert!(!app.seed_demo().await.unwrap());
-        let leader = app.login("leader", "fengkou-leader").await.unwrap().0;
+        let leader = app.login("leader", "fengkou-leader", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
         let dash = app.dashboard(&leader, None).await.unwrap();
         assert!(dash.summary.count >= 100, "{}", dash.summary.count);
         assert!(dash.warnings.iter().any(|(l, n)| *l == Light::Red && *n > 0));

@@ -78,7 +78,7 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         Ok(_) | Err(AppError::Invalid(_)) => {}
         Err(e) => bail!(e.to_string()),
     }
-    let token = app.create_token("bench-leader", "bench").await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let token = app.create_token("bench-leader", "bench", None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
@@ -202,7 +202,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
         let name = format!("judge{j:03}");
         app.add_user(None, &name, "", Role::Leader, None, "judge-password").await.map_err(err)?;
         app.invite_judge(&po, meeting, &name, None).await.map_err(err)?;
-        tokens.push(app.create_token(&name, "bench").await.map_err(err)?);
+        tokens.push(app.create_token(&name, "bench", None).await.map_err(err)?);
     }
     println!("set up {judges} judges and {sites} sites in {:.1} s", t.elapsed().as_secs_f64());
     let view = app.meeting(meeting).await.map_err(err)?;

@@ -31,6 +31,9 @@ enum Command {
         /// Load the demo district (when the database has no projects yet)
         #[arg(long)]
         demo: bool,
+        /// The reverse proxy in front of fengkou: only its X-Forwarded-For is believed
+        #[arg(long, value_name = "ADDR")]
+        trusted_proxy: Option<std::net::IpAddr>,
     },
     /// Create or upgrade the database schema, then exit
     Migrate,
@@ -126,7 +129,14 @@ enum TokenCommand {
         username: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// The token stops working after this many days (1–3650)
+        #[arg(long)]
+        expires_days: Option<i64>,
     },
+    /// List every API token (never the token itself)
+    List,
+    /// Revoke a token by its number (from `token list`)
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -174,7 +184,9 @@ async fn main() -> Result<()> {
     let app = App::open(&cli.db).await.with_context(|| format!("无法打开数据库 {}", cli.db))?;
     ensure_industries(&app).await?;
     match cli.command {
-        Command::Serve { addr, demo } => serve(app, addr, demo).await,
+        Command::Serve { addr, demo, trusted_proxy } => {
+            serve(app, addr, demo, fengkou_web::ServeOptions { trusted_proxy }).await
+        }
         Command::Migrate => {
             println!("数据库已是最新结构：{}", cli.db);
             Ok(())
@@ -198,9 +210,29 @@ async fn main() -> Result<()> {
             println!("已添加办事处 {name}");
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { username, label } } => {
-            let token = app.create_token(&username, &label).await.map_err(user_error)?;
+        Command::Token { command: TokenCommand::Create { username, label, expires_days } } => {
+            let token = app.create_token(&username, &label, expires_days).await.map_err(user_error)?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::List } => {
+            println!("编号\t用户\t名称\t创建时间\t到期\t最近使用");
+            for t in app.api_tokens(None).await.map_err(user_error)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.username,
+                    t.name,
+                    t.created_at,
+                    t.expires_at.as_deref().unwrap_or("不过期"),
+                    t.last_used_at.as_deref().unwrap_or("—")
+                );
+            }
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Revoke { id } } => {
+            app.revoke_token(None, id).await.map_err(user_error)?;
+            println!("已吊销 API 令牌 {id}");
             Ok(())
         }
         Command::Import { command: ImportCommand::Projects { file, dry_run, clear_blanks, create_offices } } => {
@@ -334,7 +366,7 @@ fn print_demo_accounts() {
     }
 }
 
-async fn serve(app: App, addr: SocketAddr, demo: bool) -> Result<()> {
+async fn serve(app: App, addr: SocketAddr, demo: bool, options: fengkou_web::ServeOptions) -> Result<()> {
     if demo {
         if app.seed_demo().await? {
             println!("已载入演示区县数据。");
@@ -346,5 +378,5 @@ async fn serve(app: App, addr: SocketAddr, demo: bool) -> Result<()> {
         println!("再添加办事处：fengkou office add 湖北路办事处（或登录后在“系统管理”中添加）。");
     }
     println!("fengkou 正在 http://{addr} 提供服务（Ctrl+C 停止）");
-    fengkou_web::serve(app, addr).await.context("服务器停止")
+    fengkou_web::serve(app, addr, options).await.context("服务器停止")
 }

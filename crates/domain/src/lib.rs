@@ -12,11 +12,13 @@
 //! - [`period`]: which reporting month the warnings judge (not one that has just opened).
 //! - [`campaign`]: conversion ratios of a "三个一批" batch.
 //! - [`role`]: who may do what.
+//! - [`password`]: what a password must be (length, not the username, not a common one).
 
 pub mod campaign;
 pub mod dates;
 pub mod money;
 pub mod observation;
+pub mod password;
 pub mod period;
 pub mod progress;
 pub mod project;

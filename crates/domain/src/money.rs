@@ -20,7 +20,7 @@ pub enum MoneyError {
     NotANumber(String),
     #[error("金额最多保留4位小数（精确到元）：“{0}”")]
     TooPrecise(String),
-    #[error("金额超出范围：“{0}”")]
+    #[error("金额超出范围：“{0}”（单个金额不超过 10,000,000 万元）")]
     OutOfRange(String),
     #[error("金额不能为负数：“{0}”")]
     Negative(String),
@@ -28,6 +28,11 @@ pub enum MoneyError {
 
 impl Wan {
     pub const ZERO: Wan = Wan { yuan: 0 };
+    /// The largest amount one field may hold: 10,000,000 万元 (一千亿元), above any real
+    /// project. Every amount entered is within ±this, so sums over a province's
+    /// reports stay far inside i64 (a single 922,337,203,685,477 万元 once wrapped the
+    /// year's total negative and made every figure page answer 500).
+    pub const MAX: Wan = Wan { yuan: 10_000_000 * 10_000 };
 
     pub const fn from_yuan(yuan: i64) -> Self {
         Wan { yuan }
@@ -74,7 +79,7 @@ impl Wan {
     /// From a spreadsheet number in 万元. Floats carry binary noise (0.1 + 0.2), so the
     /// value is rounded to the yuan after checking it is within a millionth of one.
     pub fn from_wan_f64(v: f64) -> Result<Wan, MoneyError> {
-        if !v.is_finite() || v.abs() > 9.0e14 {
+        if !v.is_finite() || v.abs() > Wan::MAX.as_f64() {
             return Err(MoneyError::OutOfRange(v.to_string()));
         }
         let yuan = v * 10_000.0;
@@ -90,7 +95,10 @@ impl Wan {
         if yuan.fract() != Decimal::ZERO {
             return Err(MoneyError::TooPrecise(dec.to_string()));
         }
-        yuan.to_i64().map(|yuan| Wan { yuan }).ok_or_else(|| MoneyError::OutOfRange(dec.to_string()))
+        yuan.to_i64()
+            .filter(|y| y.unsigned_abs() <= Wan::MAX.yuan.unsigned_abs())
+            .map(|yuan| Wan { yuan })
+            .ok_or_else(|| MoneyError::OutOfRange(dec.to_string()))
     }
 
     /// The amount in 万元 as a decimal.
@@ -194,6 +202,7 @@ mod tests {
     #[case::fullwidth("１２３", 1_230_000)]
     #[case::spaces("  7 ", 70_000)]
     #[case::zero("0", 0)]
+    #[case::the_largest("10000000", 100_000_000_000)]
     fn parses_wan_as_ledgers_write_it(#[case] raw: &str, #[case] yuan: i64) {
         assert_eq!(Wan::parse(raw).unwrap().yuan(), yuan);
     }
@@ -228,5 +237,22 @@ mod tests {
     fn percent_of_zero_is_none() {
         assert_eq!(Wan::from_wan(5).percent_of(Wan::ZERO), None);
         assert_eq!(Wan::from_wan(5).percent_of(Wan::from_wan(20)), Some(25.0));
+    }
+
+    #[rstest]
+    #[case::one_yuan_over("10000000.0001")]
+    #[case::i64_in_wan("922337203685477")]
+    #[case::negative_far("-10000001")]
+    fn amounts_beyond_the_bound_are_refused(#[case] raw: &str) {
+        let e = Wan::parse_signed(raw).unwrap_err();
+        assert!(matches!(e, MoneyError::OutOfRange(_)), "{e}");
+        assert!(e.to_string().contains("10,000,000 万元"), "{e}");
+    }
+
+    #[test]
+    fn spreadsheet_numbers_beyond_the_bound_are_refused() {
+        assert!(Wan::from_wan_f64(1.0e7).is_ok());
+        assert!(matches!(Wan::from_wan_f64(1.0e7 + 1.0), Err(MoneyError::OutOfRange(_))));
+        assert!(matches!(Wan::from_wan_f64(9.2e14), Err(MoneyError::OutOfRange(_))));
     }
 }

@@ -63,6 +63,10 @@ pub mod user {
         pub office_id: Option<i64>,
         pub active: bool,
         pub created_at: DateTimeUtc,
+        /// Set when an administrator resets the password: the next sign-in must
+        /// choose a new one before anything else.
+        pub must_change_password: bool,
+        pub password_changed_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -81,8 +85,11 @@ pub mod session {
         #[sea_orm(primary_key, auto_increment = false)]
         pub token_hash: String,
         pub user_id: i64,
+        /// The absolute end (12 hours after sign-in).
         pub expires_at: DateTimeUtc,
         pub created_at: DateTimeUtc,
+        /// For the idle end (2 hours without a request); written at most once a minute.
+        pub last_seen_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -106,6 +113,8 @@ pub mod api_token {
         #[sea_orm(column_type = "Text")]
         pub token_hash: String,
         pub created_at: DateTimeUtc,
+        pub expires_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -152,6 +161,9 @@ pub mod project {
         pub demo: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Bumped by every edit of the project (header, stage, import): a form carries
+        /// the version it was opened at, and a stale one is refused, not saved over.
+        pub version: i32,
         /// day | month | year: how precise each date is ("2026" is a year).
         #[sea_orm(column_type = "Text")]
         pub planned_start_precision: String,
@@ -466,6 +478,11 @@ pub mod audit {
         pub before: Option<String>,
         #[sea_orm(column_type = "Text", nullable)]
         pub after: Option<String>,
+        /// Who asked: the client's address and user agent ("" outside a web request).
+        #[sea_orm(column_type = "Text")]
+        pub client_addr: String,
+        #[sea_orm(column_type = "Text")]
+        pub user_agent: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -204,6 +204,8 @@ async fn create_project(
 pub struct ProjectDetailOut {
     #[serde(flatten)]
     project: ProjectOut,
+    /// Send it back with an edit (PUT): a save from an older version is refused.
+    version: i32,
     location: String,
     content: String,
     leader: String,
@@ -231,6 +233,7 @@ async fn get_project(
     let d = state.app.project_detail(&actor, id).await?;
     Ok(Json(ProjectDetailOut {
         project: ProjectOut::from(&d.row),
+        version: d.version,
         location: d.location,
         content: d.content,
         leader: d.leader,
@@ -251,7 +254,7 @@ async fn get_project(
     }))
 }
 
-#[utoipa::path(put, path = "/projects/{id}", request_body = ProjectForm, responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+#[utoipa::path(put, path = "/projects/{id}", request_body = ProjectForm, responses((status = 204), (status = 409, body = ApiErrorBody, description = "changed by someone else since `version`: who, when and what"), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn update_project(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -259,7 +262,7 @@ async fn update_project(
     ApiJson(form): ApiJson<ProjectForm>,
 ) -> Result<StatusCode, ApiError> {
     let header = form.parse().map_err(invalid)?;
-    state.app.update_project(&actor, id, &header).await?;
+    state.app.update_project(&actor, id, &header, form.version()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,29 +4,39 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::render::{Page, UserCtx};
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use fengkou_app::{Actor, AppError};
+use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "fk_session";
 pub const LANG_COOKIE: &str = "fk_lang";
 
-async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
+/// Who is asking, and whether they must choose a new password before anything else
+/// (an administrator reset it; API tokens are not affected).
+async fn signed_in(parts: &Parts, state: &AppState) -> Result<Option<(Actor, bool)>, AppError> {
     if let Some(token) =
         parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
-        return state.app.token_actor(token.trim()).await;
+        return Ok(state.app.token_actor(token.trim()).await?.map(|a| (a, false)));
     }
     let jar = CookieJar::from_headers(&parts.headers);
     match jar.get(SESSION_COOKIE) {
-        Some(c) => state.app.session_actor(c.value()).await,
+        Some(c) => Ok(state.app.session_user(c.value()).await?.map(|s| (s.actor, s.must_change_password))),
         None => Ok(None),
     }
 }
+
+async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
+    Ok(signed_in(parts, state).await?.map(|(a, _)| a))
+}
+
+/// Where a user whose password was reset is sent until they choose their own.
+pub const PASSWORD_PAGE: &str = "/account/password";
 
 pub fn lang_of(parts: &Parts) -> &'static str {
     let jar = CookieJar::from_headers(&parts.headers);
@@ -47,8 +57,11 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let anon = AnonPage::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        match actor_from(parts, state).await {
-            Ok(Some(actor)) => {
+        match signed_in(parts, state).await {
+            Ok(Some((_, true))) if parts.uri.path() != PASSWORD_PAGE => {
+                Err(Redirect::to(PASSWORD_PAGE).into_response())
+            }
+            Ok(Some((actor, _))) => {
                 let mut page = anon.0;
                 page.user = Some(UserCtx::of(&actor));
                 page.demo = state.app.has_demo_data().await.unwrap_or(false);
@@ -92,8 +105,9 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match actor_from(parts, state).await? {
-            Some(a) => Ok(ApiUser(a)),
+        match signed_in(parts, state).await? {
+            Some((_, true)) => Err(ApiError(AppError::forbidden("管理员重置了密码，请先在网页上修改密码"))),
+            Some((a, false)) => Ok(ApiUser(a)),
             None => Err(ApiError(AppError::Unauthenticated)),
         }
     }
@@ -110,11 +124,61 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// Only same-site local redirects after login ("/projects?x=1", never "//evil" or "http:").
+/// Only same-site local redirects ("/projects?x=1"): one leading `/`, never "//evil",
+/// "http:", a backslash, or any control character or space (browsers drop a tab or a
+/// newline from a URL, so "/\t/evil" would become "//evil"; a newline cannot be put in
+/// a `Location` header at all).
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n
+        }
         _ => "/",
+    }
+}
+
+/// The client's address: the socket's peer, or the last address a trusted proxy put in
+/// `X-Forwarded-For` (`serve --trusted-proxy`). In-process tests have no socket and
+/// read as the unspecified address.
+pub fn client_addr(parts: &Parts, state: &AppState) -> IpAddr {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    match (peer, state.options.trusted_proxy) {
+        (Some(peer), Some(proxy)) if peer == proxy => parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .next_back()
+            .unwrap_or(peer),
+        (Some(peer), _) => peer,
+        (None, _) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    }
+}
+
+/// Who is asking, as the audit trail records it: address and user agent.
+pub struct Client {
+    pub addr: IpAddr,
+    pub user_agent: String,
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(200).collect())
+            .unwrap_or_default();
+        Ok(Client { addr: client_addr(parts, state), user_agent })
     }
 }
 
@@ -179,6 +243,51 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/a\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/ /evil")), "/");
+        assert_eq!(safe_next(Some("evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
+}
+
+/// Around every request: the client's address and user agent go with it into the audit
+/// trail ([`fengkou_app::audit::with_client`]), and what the trail must show besides
+/// changes is recorded here, once for every route: refusals (403) and downloads (a
+/// response sent as an attachment: which file, by whom).
+pub async fn request_trail(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let client = Client::from_request_parts(&mut parts.clone(), &state).await.unwrap_or_else(|e| match e {});
+    let client = fengkou_app::audit::Client { addr: client.addr.to_string(), user_agent: client.user_agent };
+    let method = parts.method.to_string();
+    let path: String = parts.uri.path_and_query().map_or("/", |p| p.as_str()).chars().take(300).collect();
+    let lookup = parts.clone();
+    let req = Request::from_parts(parts, body);
+    fengkou_app::audit::with_client(client, async move {
+        let res = next.run(req).await;
+        let exported = res.status().is_success()
+            && res
+                .headers()
+                .get(header::CONTENT_DISPOSITION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("attachment"));
+        let action = if res.status() == StatusCode::FORBIDDEN {
+            "denied"
+        } else if exported {
+            "export"
+        } else {
+            return res;
+        };
+        let who = actor_from(&lookup, &state).await.ok().flatten();
+        let username = who.as_ref().map_or("（未登录）", |a| a.username.as_str());
+        if let Err(e) = state.app.record_request(username, action, &method, &path).await {
+            tracing::warn!("could not record {action} of {path}: {e}");
+        }
+        res
+    })
+    .await
 }

@@ -10,12 +10,6 @@ fn en(lang: &str) -> bool {
 }
 
 /// The stage funnel: how many projects stand at each stage.
-/// JSON for a `<script type="application/json">` block: `<` written as `\u003c`, so that
-/// a name containing `</script>` cannot end the block (serde_json does not escape it).
-pub fn script_json(v: &Value) -> String {
-    v.to_string().replace('<', "\\u003c")
-}
-
 pub fn funnel(s: &Summary, lang: &str) -> Value {
     let labels: Vec<&str> = s.by_stage.iter().map(|(st, _)| if en(lang) { st.english() } else { st.label() }).collect();
     let values: Vec<i64> = s.by_stage.iter().map(|(_, n)| *n).collect();

@@ -34,6 +34,18 @@ pub struct ProjectForm {
     /// Required for a project at 开工 or later.
     pub actual_start: String,
     pub actual_finish: String,
+    /// When editing: the project's `version` as read (GET /projects/{id}). A save from
+    /// an older version is refused with 409 and who changed it since; ignored on creation.
+    #[schema(value_type = Option<i32>)]
+    pub version: String,
+}
+
+impl ProjectForm {
+    /// The version an edit started from (None when absent or not a number: the use
+    /// case refuses it after checking permission).
+    pub fn version(&self) -> Option<i32> {
+        self.version.trim().parse().ok()
+    }
 }
 
 fn money(field: &'static str, raw: &str, problems: &mut Vec<FieldError>) -> Wan {
@@ -113,6 +125,7 @@ impl ProjectForm {
             planned_finish: date(h.planned_finish),
             actual_start: date(h.actual_start),
             actual_finish: date(h.actual_finish),
+            version: String::new(),
         }
     }
 }

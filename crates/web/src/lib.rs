@@ -15,6 +15,7 @@ pub mod auth;
 pub mod charts;
 pub mod error;
 pub mod forms;
+pub mod input;
 pub mod pages;
 pub mod render;
 
@@ -25,21 +26,54 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
-/// Uploads (ledgers, photos) above this are refused before they are read.
+/// Uploads (ledgers, photos) above this are refused before they are read. Only the
+/// upload routes take this much, and only from a signed-in user: their handlers ask for
+/// the user (from the headers) before they read the body.
 pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+/// Every other form or JSON body: the largest real one (a project's form, a ranking of
+/// every site) is a few KB.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+/// The sign-in form: a username of 64 and a password of 1,024 characters fit.
+pub const MAX_LOGIN_BYTES: usize = 8 * 1024;
+
+/// How the server is reached.
+#[derive(Clone, Debug, Default)]
+pub struct ServeOptions {
+    /// The reverse proxy whose `X-Forwarded-For` names the client. Without it, the
+    /// client is the socket's peer and the header is ignored (anyone can send it).
+    pub trusted_proxy: Option<std::net::IpAddr>,
+}
+
+/// A meeting's board data as of a count of committed meeting writes.
+pub struct BoardSnapshot {
+    pub generation: u64,
+    pub json: String,
+}
 
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub templates: Arc<render::Templates>,
-    /// The hall boards' data, computed once per meeting every second or two whatever
-    /// the number of screens (and of people) following it.
-    pub boards: Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, String)>>>,
+    /// The hall boards' data per meeting, shared by every screen following it.
+    pub boards: Arc<std::sync::Mutex<std::collections::HashMap<i64, BoardSnapshot>>>,
+    /// Open event streams per user (see `pages::meetings::MAX_STREAMS_PER_USER`).
+    pub streams: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+    pub options: Arc<ServeOptions>,
 }
 
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
-    let state = AppState { app, templates: Arc::new(render::Templates::load()), boards: Arc::default() };
+    router_with(app, ServeOptions::default())
+}
+
+pub fn router_with(app: App, options: ServeOptions) -> Router {
+    let state = AppState {
+        app,
+        templates: Arc::new(render::Templates::load()),
+        boards: Arc::default(),
+        streams: Arc::default(),
+        options: Arc::new(options),
+    };
     let (api_router, openapi) = api::router().split_for_parts();
     let api_router = api_router.with_state(state.clone());
     Router::new()
@@ -48,20 +82,26 @@ pub fn router(app: App) -> Router {
         .with_state(state.clone())
         .nest("/api/v1", api_router)
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .layer(axum::middleware::from_fn(input::text_guard))
         .layer(axum::middleware::from_fn(auth::cross_site_guard))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::request_trail))
         .layer(axum::middleware::from_fn(render::security_headers))
         .layer(TraceLayer::new_for_http())
 }
 
 /// Serves until the process is stopped. Warnings are recomputed at start and daily,
 /// since a colour can change with nothing but the passing of time.
-pub async fn serve(app: App, addr: SocketAddr) -> std::io::Result<()> {
+pub async fn serve(app: App, addr: SocketAddr, options: ServeOptions) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    serve_on(app, listener).await
+    serve_on_with(app, listener, options).await
 }
 
 pub async fn serve_on(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_on_with(app, listener, ServeOptions::default()).await
+}
+
+pub async fn serve_on_with(app: App, listener: tokio::net::TcpListener, options: ServeOptions) -> std::io::Result<()> {
     // Colours must be current from the first request, so the first pass runs before
     // serving; later passes run in the background.
     if let Err(e) = app.refresh_all_warnings().await {
@@ -78,5 +118,7 @@ pub async fn serve_on(app: App, listener: tokio::net::TcpListener) -> std::io::R
     });
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!("fengkou listening on {addr:?}");
-    axum::serve(listener, router(app)).await
+    // The peer's address is the client's (or the trusted proxy's): sign-in throttling
+    // and the audit trail need it.
+    axum::serve(listener, router_with(app, options).into_make_service_with_connect_info::<SocketAddr>()).await
 }

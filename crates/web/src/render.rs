@@ -96,6 +96,7 @@ static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new
         ("操作日志", "Audit trail"),
         ("系统管理", "Administration"),
         ("退出", "Log out"),
+        ("我的账号", "My account"),
         ("登录", "Log in"),
         ("用户名", "Username"),
         ("密码", "Password"),
@@ -325,13 +326,14 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if !docs {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-            ),
-        );
-    }
+    // `base-uri` and `form-action` keep an injected `<base>` or form from pointing the
+    // page elsewhere. Swagger UI (`/api/docs`) loads its script from a file too; it
+    // only needs inline styles and data: images, like our pages.
+    let policy = if docs {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    } else {
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    };
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     res
 }

@@ -27,7 +27,7 @@ async fn spawn_app(url: &str) -> TestApp {
 impl TestApp {
     async fn user(&self, name: &str, role: Role, office: Option<&str>) -> String {
         self.app.add_user(None, name, "", role, office, "password-123").await.unwrap();
-        self.app.create_token(name, "test").await.unwrap()
+        self.app.create_token(name, "test", None).await.unwrap()
     }
 
     /// A browser-like client logged in through the login form.
@@ -150,7 +150,7 @@ async fn api_projects_reports_and_summary_on_every_backend() {
         // Reports.
         t.app
             .open_period(
-                &t.app.login("xmb", "password-123").await.unwrap().0,
+                &t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0,
                 fengkou_domain::Month::new(2026, 10).unwrap(),
                 "2026-11-10".parse().unwrap(),
             )
@@ -267,12 +267,12 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
             assert!(!html.contains("页面生成失败"), "{name} {path}: template failed");
             assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{name} {path}: {status}");
             if status == StatusCode::OK {
-                assert!(html.contains("风口"), "{name} {path}");
+                assert!(html.contains("风口"), "{name} {path}: {}", &html[..html.len().min(3000)]);
             }
         }
     }
     // Project 1 (卓阳兴业城) belongs to 湖北路办事处; 天津路's user may not see it.
-    let tj = t.app.login("tianjinlu", "fengkou-office").await.unwrap().0;
+    let tj = t.app.login("tianjinlu", "fengkou-office", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     let other = t
         .app
         .list_projects(&tj, &fengkou_app::projects::ListQuery { per_page: 1, ..Default::default() })
@@ -305,7 +305,7 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
     }
     // Milestones and problems of another office's project cannot be closed, nor its
     // monthly report submitted.
-    let xmb = t.app.login("xmb", "fengkou-xmb").await.unwrap().0;
+    let xmb = t.app.login("xmb", "fengkou-xmb", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     t.app.add_milestone(&xmb, 1, "主体封顶", None, "张三").await.unwrap();
     t.app.add_problem(&xmb, 1, "用地指标不足", "区自然资源局", None).await.unwrap();
     let detail = t.app.project_detail(&xmb, 1).await.unwrap();
@@ -404,7 +404,7 @@ async fn hostile_uploads_change_nothing() {
     }
     // Still serving, nothing written.
     assert_eq!(client.get(format!("{}/healthz", t.base)).send().await.unwrap().status(), StatusCode::OK);
-    let xmb = t.app.login("xmb", "password-123").await.unwrap().0;
+    let xmb = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     assert_eq!(t.app.summary(&xmb, None).await.unwrap().count, 0);
 }
 
@@ -507,7 +507,7 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     let (_, body) =
         t.api(&xmb, reqwest::Method::POST, "/projects", Some(project_body("中科慧远总部基地", "湖北路办事处"))).await;
     let id = body["id"].as_i64().unwrap();
-    let actor = t.app.login("xmb", "password-123").await.unwrap().0;
+    let actor = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     t.app
         .open_period(&actor, fengkou_domain::Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap())
         .await
@@ -526,7 +526,7 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     let res = submit(b"GIF89a....".to_vec(), "site.gif").await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("“site.gif”不是 JPEG 或 PNG 图片"));
-    let leader = t.app.login("xmb", "password-123").await.unwrap().0;
+    let leader = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     assert!(t.app.project_detail(&leader, id).await.unwrap().reports.is_empty());
 
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
@@ -542,5 +542,7 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     assert_eq!(tj.get(format!("{}/photos/{photo}", t.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
 
+#[path = "http/hostile.rs"]
+mod hostile;
 #[path = "http/meetings.rs"]
 mod meetings;

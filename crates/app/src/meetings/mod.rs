@@ -195,6 +195,7 @@ impl App {
         }
         audit::created(&txn, &actor.username, "meeting", saved.id, None, &saved).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(saved.id)
     }
 
@@ -220,6 +221,7 @@ impl App {
         let after = am.update(&txn).await?;
         audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -242,6 +244,7 @@ impl App {
         meeting_judge::Entity::delete_by_id(judge_id).exec(&txn).await?;
         audit::deleted(&txn, &actor.username, "meeting_judge", judge_id, None, &judge).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -302,6 +305,7 @@ impl App {
         .await?;
         audit::created(&txn, &actor.username, "meeting_judge", saved.id, None, &saved).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -326,6 +330,7 @@ impl App {
         .await?;
         audit::created(&txn, &actor.username, "meeting_comment", saved.id, None, &saved).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -423,6 +428,7 @@ impl App {
         let after = am.update(&txn).await?;
         audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -532,6 +538,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(version)
     }
 
@@ -570,6 +577,7 @@ impl App {
         let after = am.update(&txn).await?;
         audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 }

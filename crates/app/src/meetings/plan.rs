@@ -114,6 +114,7 @@ impl App {
         }
         audit::updated(&txn, &actor.username, "meeting_rubric", meeting_id, None, json(&before), &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -162,6 +163,7 @@ impl App {
         }
         audit::updated(&txn, &actor.username, "meeting_scope", m.id, None, json(&before), &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -263,6 +265,7 @@ impl App {
         .await?;
         audit::created(&txn, &actor.username, "meeting_site", saved.id, Some(project_id), &saved).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -310,6 +313,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -334,6 +338,7 @@ impl App {
         meeting_site::Entity::delete_by_id(site_id).exec(&txn).await?;
         audit::deleted(&txn, &actor.username, "meeting_site", site_id, Some(site.project_id), &site).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -378,6 +383,7 @@ impl App {
             meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(meeting_id)).all(&txn).await?;
         audit::updated(&txn, &actor.username, "meeting_route", meeting_id, None, before, &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -418,6 +424,7 @@ impl App {
         let after = am.update(&txn).await?;
         audit::updated(&txn, &actor.username, "meeting_site", site_id, Some(after.project_id), before, &after).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -473,6 +480,7 @@ impl App {
         .await?;
         audit::created(&txn, &actor.username, "meeting_adjustment", saved.id, None, &saved).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -487,6 +495,7 @@ impl App {
         meeting_adjustment::Entity::delete_by_id(a.id).exec(&txn).await?;
         audit::deleted(&txn, &actor.username, "meeting_adjustment", a.id, None, &a).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 

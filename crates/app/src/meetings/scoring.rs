@@ -231,6 +231,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -338,6 +339,7 @@ impl App {
         let remark = remark.trim().chars().take(500).collect::<String>();
         self.save_remark(&txn, meeting_id, judge.id, site_id, Some(remark), None).await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -422,6 +424,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -452,6 +455,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -492,6 +496,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 
@@ -527,6 +532,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.meeting_changed();
         Ok(())
     }
 }

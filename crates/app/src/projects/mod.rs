@@ -142,6 +142,8 @@ pub(crate) fn row_of(p: &project::Model, names: &Names, plan: Wan, completed: Wa
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectDetail {
     pub row: ProjectRow,
+    /// What an edit form carries back (see [`App::update_project`]).
+    pub version: i32,
     pub header: ProjectHeader,
     pub location: String,
     pub content: String,
@@ -375,6 +377,7 @@ impl App {
             .await?
             .map(|r| request_view(r, &p, &names));
         Ok(ProjectDetail {
+            version: p.version,
             location: p.location.clone(),
             content: p.content.clone(),
             leader: p.leader.clone(),
@@ -453,9 +456,27 @@ impl App {
     }
 
     /// Edits the header (not the stage: that is a transition with its own rules).
-    pub async fn update_project(&self, actor: &Actor, id: i64, header: &ProjectHeader) -> Result<()> {
+    /// `version` is the project's version when the form was opened: if someone changed
+    /// the project since, nothing is saved and the error says who, when and what.
+    /// None (a client that did not send it) is refused, after the permission check.
+    pub async fn update_project(
+        &self,
+        actor: &Actor,
+        id: i64,
+        header: &ProjectHeader,
+        version: Option<i32>,
+    ) -> Result<()> {
         let txn = self.writer.begin().await?;
+        // Two saves at once on PostgreSQL: the second waits here and then sees the
+        // first's version (SQLite's single writer serializes them anyway).
+        fengkou_storage::queries::lock_project(&txn, id).await?;
         let before = self.editable_project(&txn, actor, id).await?;
+        let Some(version) = version else {
+            return Err(AppError::invalid("version", "修改项目须带上读取时的版本号（version），以免覆盖他人的修改"));
+        };
+        if before.version != version {
+            return Err(self.edit_conflict(&txn, actor, &before).await?);
+        }
         let mut header = header.clone();
         header.stage = Some(stage_of(&before));
         let (office_id, industry_id) = self.resolve_header(&txn, actor, &header).await.map_err(AppError::Invalid)?;
@@ -478,6 +499,44 @@ impl App {
         self.refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Says who changed `current` last, when, and what (from the audit trail).
+    async fn edit_conflict<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        actor: &Actor,
+        current: &project::Model,
+    ) -> Result<AppError> {
+        use fengkou_storage::entity::audit as trail;
+        let last = trail::Entity::find()
+            .filter(trail::Column::ProjectId.eq(current.id))
+            .filter(trail::Column::Entity.eq("project"))
+            .order_by_desc(trail::Column::Id)
+            .one(db)
+            .await?;
+        let what = match last {
+            Some(a) => {
+                let names = Names::load(db).await?;
+                let projects = HashMap::from([(current.id, current.name.clone())]);
+                let entry = audit::present(&a, actor, &names, &projects);
+                let changes: Vec<String> = entry.changes.iter().map(ToString::to_string).collect();
+                format!(
+                    "{} 于 {} {}了该项目{}",
+                    entry.username,
+                    entry.at,
+                    entry.action_label,
+                    if changes.is_empty() { String::new() } else { format!("（{}）", changes.join("；")) }
+                )
+            }
+            None => "其他人修改了该项目".to_string(),
+        };
+        Ok(AppError::Conflict(format!("保存未生效：打开表单后，{what}。请核对最新内容后重新修改。")))
+    }
+
+    /// The project's current version, for an edit form.
+    pub async fn project_version(&self, actor: &Actor, id: i64) -> Result<i32> {
+        Ok(self.readable_project(actor, id).await?.version)
     }
 
     pub async fn add_comment(&self, actor: &Actor, project_id: i64, body: &str) -> Result<()> {

@@ -196,6 +196,7 @@ pub(crate) fn blank_project(
         demo: false,
         created_at: now,
         updated_at: now,
+        version: 1,
         planned_start_precision: Precision::Day.code().to_string(),
         planned_finish_precision: Precision::Day.code().to_string(),
         actual_start_precision: Precision::Day.code().to_string(),
@@ -247,6 +248,7 @@ pub(crate) async fn update_header<C: ConnectionTrait>(
         return Ok(false);
     }
     new.updated_at = Utc::now();
+    new.version = before.version + 1;
     let after = project::ActiveModel::from(new).reset_all().update(db).await?;
     audit::record(
         db,
@@ -343,6 +345,7 @@ pub(crate) async fn record_stage<C: ConnectionTrait>(
         am.actual_finish = Set(None);
     }
     am.updated_at = Set(Utc::now());
+    am.version = Set(p.version + 1);
     let after = am.update(db).await?;
     audit::record(
         db,

@@ -93,7 +93,7 @@ async fn the_dashboard_year_filter_applies_to_everything_on_the_page() {
     let db = fengkou_testkit::fresh_sqlite();
     let app = app_on(&db.url).await;
     assert!(app.seed_demo().await.unwrap());
-    let leader = app.login("leader", "fengkou-leader").await.unwrap().0;
+    let leader = app.login("leader", "fengkou-leader", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     let now = app.dashboard(&leader, None).await.unwrap();
     assert!(now.current && now.summary.count >= 100);
     assert!(!now.latest_problems.is_empty());
@@ -167,7 +167,8 @@ async fn the_audit_trail_reads_as_officials_read() {
     let mut h = header("甲项目", "湖北路办事处");
     h.total_investment = Wan::from_wan(13_000);
     h.stage = None;
-    app.update_project(&xmb, id, &h).await.unwrap();
+    let version = app.project_detail(&xmb, id).await.unwrap().version;
+    app.update_project(&xmb, id, &h, Some(version)).await.unwrap();
     let trail = app.project_audit(&xmb, id).await.unwrap();
     let update = trail.iter().find(|a| a.action_label == "修改").unwrap();
     let changes: Vec<String> = update.changes.iter().map(ToString::to_string).collect();
@@ -223,5 +224,69 @@ async fn reports_saved_at_once_all_count() {
         let first = app.project_detail(&xmb, ids[0]).await.unwrap();
         let plan = first.plans.iter().find(|p| p.year == 2026).unwrap();
         assert_eq!(plan.completed, Wan::from_wan(130), "the year total counts every month: {}", db.backend);
+    }
+}
+
+/// Fifty first reports of one project and month sent at once: one is created, the rest
+/// update it (or are refused as a conflict), none fails on a duplicate key, and the
+/// year's total is the one report's amount.
+#[tokio::test]
+async fn fifty_first_reports_of_one_month_at_once() {
+    for db in test_databases().await {
+        let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-30")));
+        fengkou_app::demo::ensure_reference_data(&app).await.unwrap();
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+        app.open_period(&xmb, Month::new(2026, 10).unwrap(), d("2026-11-10")).await.unwrap();
+        let id = app.create_project(&xmb, &started("并发首报", "湖北路办事处", "2026-01-10")).await.unwrap();
+        let mut writes = tokio::task::JoinSet::new();
+        for i in 0..50 {
+            let (app, hb) = (app.clone(), hb.clone());
+            writes.spawn(async move { app.submit_report(&hb, id, report(10, 100 + i)).await });
+        }
+        let mut saved = 0;
+        while let Some(done) = writes.join_next().await {
+            match done.unwrap() {
+                Ok(_) => saved += 1,
+                Err(fengkou_app::AppError::Conflict(_)) => {}
+                Err(e) => panic!("{}: {e:?}", db.backend),
+            }
+        }
+        assert!(saved >= 1, "{}", db.backend);
+        let detail = app.project_detail(&xmb, id).await.unwrap();
+        assert_eq!(detail.reports.len(), 1, "one report for the month: {}", db.backend);
+        let plan = detail.plans.iter().find(|p| p.year == 2026).unwrap();
+        assert_eq!(plan.completed, detail.reports[0].completed, "{}", db.backend);
+        let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+        assert_eq!(fengkou_storage::queries::report_total_drift(&conn).await.unwrap(), 0, "{}", db.backend);
+    }
+}
+
+/// Two people open the same project's form; the first saves; the second's save is
+/// refused with who changed it, when and what, and the first's change stays.
+#[tokio::test]
+async fn a_stale_edit_is_refused_not_saved_over() {
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+        let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+        let id = app.create_project(&xmb, &header("甲项目", "湖北路办事处")).await.unwrap();
+        let opened = app.project_detail(&xmb, id).await.unwrap().version;
+        let mut first = header("甲项目", "湖北路办事处");
+        first.stage = None;
+        first.total_investment = Wan::from_wan(13_000);
+        app.update_project(&hb, id, &first, Some(opened)).await.unwrap();
+        let mut second = header("甲项目", "湖北路办事处");
+        second.stage = None;
+        second.leader = "王五".into();
+        let e = app.update_project(&xmb, id, &second, Some(opened)).await.unwrap_err();
+        let fengkou_app::AppError::Conflict(message) = e else { panic!("{}: {e:?}", db.backend) };
+        assert!(message.contains("hb") && message.contains("总投资：12,000 万元 → 13,000 万元"), "{message}");
+        let now = app.project_detail(&xmb, id).await.unwrap();
+        assert_eq!(now.header.total_investment, Wan::from_wan(13_000), "{}", db.backend);
+        assert_eq!(now.leader, "", "the stale save wrote nothing: {}", db.backend);
+        // Saving again from the current version is a decision, and works.
+        app.update_project(&xmb, id, &second, Some(now.version)).await.unwrap();
+        assert_eq!(app.project_detail(&xmb, id).await.unwrap().leader, "王五", "{}", db.backend);
     }
 }

@@ -17,11 +17,17 @@ use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/import", get(import_form).post(import))
+        .route(
+            "/import",
+            get(import_form).post(import).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_UPLOAD_BYTES)),
+        )
         .route("/audit", get(audit))
         .route("/audit.xlsx", get(audit_export))
         .route("/admin", get(admin))
         .route("/admin/users", axum::routing::post(add_user))
+        .route("/admin/users/{id}", axum::routing::post(update_user))
+        .route("/admin/users/{id}/active", axum::routing::post(set_active))
+        .route("/admin/users/{id}/password", axum::routing::post(reset_password))
         .route("/admin/settings", axum::routing::post(save_settings))
         .route("/admin/offices", axum::routing::post(add_office))
 }
@@ -156,13 +162,22 @@ async fn admin_page(state: &AppState, u: &PageUser, error: Option<String>) -> Re
     let users = state.app.users(&u.actor).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
     let settings = state.app.warning_settings().await?;
     let offices = state.app.offices().await?;
+    let tokens = state.app.api_tokens(Some(&u.actor)).await?;
     let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.code(), r.label())).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((
         status,
         u.page.render(
             "admin.html",
-            crate::ctx! { users => users, settings => settings, offices => offices, roles => roles, error => error },
+            crate::ctx! {
+                users => users,
+                settings => settings,
+                offices => offices,
+                roles => roles,
+                tokens => tokens,
+                error => error,
+                min_chars => fengkou_app::auth::MIN_PASSWORD_CHARS,
+            },
         ),
     )
         .into_response())
@@ -248,4 +263,59 @@ async fn add_office(
         }
         Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
     }
+}
+
+/// An account action's outcome: back to the page, or the page with the problem.
+async fn after_account_action(
+    state: &AppState,
+    u: &PageUser,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(see_other("/admin")),
+        Err(AppError::Invalid(p)) => {
+            admin_page(state, u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
+        }
+        Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
+    }
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    u: PageUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<UserForm>,
+) -> Result<Response, PageError> {
+    let Some(role) = Role::from_code(&f.role) else {
+        return admin_page(&state, &u, Some("请选择角色".into())).await;
+    };
+    let office = Some(f.office.as_str()).filter(|o| !o.is_empty());
+    let result = state.app.update_user(&u.actor, id, role, office, &f.display_name).await;
+    after_account_action(&state, &u, result).await
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    #[serde(default)]
+    active: String,
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    u: PageUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, PageError> {
+    let result = state.app.set_user_active(&u.actor, id, f.active == "true").await;
+    after_account_action(&state, &u, result).await
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    u: PageUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<UserForm>,
+) -> Result<Response, PageError> {
+    let result = state.app.reset_password(&u.actor, id, &f.password).await;
+    after_account_action(&state, &u, result).await
 }

@@ -10,7 +10,7 @@ use crate::error::PageError;
 use crate::forms::optional_date;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -64,8 +64,7 @@ fn err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let meetings = state.app.meetings().await?;
     let history = state.app.meeting_history().await?;
-    let chart =
-        (!history.meetings.is_empty()).then(|| crate::charts::script_json(&crate::charts::rank_history(&history)));
+    let chart = (!history.meetings.is_empty()).then(|| crate::charts::rank_history(&history));
     Ok(u.page
         .render(
             "meetings.html",
@@ -594,36 +593,84 @@ async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppE
     }))
 }
 
-/// Server-sent events: the board's data whenever it changes (checked every two
-/// seconds; a screen in the hall needs no more).
+/// Streams one user may hold open at once (a hall has a screen or two; a forgotten
+/// tab should not hold a connection each).
+pub const MAX_STREAMS_PER_USER: usize = 4;
+
+/// Server-sent events: the board's data whenever it changes. A stream sleeps until a
+/// meeting write is committed (or a minute passes), so an unchanged board costs
+/// nothing; after a change the data is computed once for every stream (see
+/// [`cached_board`]).
 async fn events(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     state.app.meeting(id).await.map_err(err(&u))?;
-    let stream = futures::stream::unfold((state, None::<String>), move |(state, last)| async move {
-        loop {
-            let current = cached_board(&state, id).await;
-            if last.as_deref() != Some(current.as_str()) {
-                let event: Result<Event, Infallible> = Ok(Event::default().event("board").data(current.clone()));
-                return Some((event, (state, Some(current))));
+    let Some(slot) = StreamSlot::take(&state, u.actor.user_id) else {
+        let why = format!("你已打开 {MAX_STREAMS_PER_USER} 个实时大屏，请先关闭不用的页面");
+        return Ok((StatusCode::TOO_MANY_REQUESTS, why).into_response());
+    };
+    let changes = state.app.meeting_changes();
+    let stream = futures::stream::unfold(
+        (state, None::<String>, changes, slot),
+        move |(state, last, mut changes, slot)| async move {
+            loop {
+                // Marked before computing: a write committed while we compute wakes us.
+                changes.borrow_and_update();
+                let current = cached_board(&state, id).await;
+                if last.as_deref() != Some(current.as_str()) {
+                    let event: Result<Event, Infallible> = Ok(Event::default().event("board").data(current.clone()));
+                    return Some((event, (state, Some(current), changes, slot)));
+                }
+                let _ = tokio::time::timeout(Duration::from_secs(60), changes.changed()).await;
+                // Judges save in bursts: one board per second is enough for a hall.
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-    });
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
 
-/// The board's data for the event streams: computed at most every 1.5 s per meeting,
+/// One of a user's open streams; given back when the stream ends (the client left).
+struct StreamSlot {
+    state: AppState,
+    user_id: i64,
+}
+
+impl StreamSlot {
+    fn take(state: &AppState, user_id: i64) -> Option<StreamSlot> {
+        let mut open = state.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(user_id).or_insert(0);
+        if *count >= MAX_STREAMS_PER_USER {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot { state: state.clone(), user_id })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.state.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+/// The board's data for the event streams: computed once per meeting-write count,
 /// shared by every open stream.
 async fn cached_board(state: &AppState, id: i64) -> String {
-    let fresh = |cache: &std::collections::HashMap<i64, (std::time::Instant, String)>| {
-        cache.get(&id).filter(|(at, _)| at.elapsed() < Duration::from_millis(1500)).map(|(_, v)| v.clone())
-    };
-    if let Some(v) = state.boards.lock().ok().and_then(|c| fresh(&c)) {
-        return v;
+    let generation = *state.app.meeting_changes().borrow();
+    let cached = state.boards.lock().ok().and_then(|cache| {
+        cache.get(&id).filter(|b| b.generation == generation).map(|b| b.json.clone())
+    });
+    if let Some(json) = cached {
+        return json;
     }
     let current = board_json(state, id).await.map(|v| v.to_string()).unwrap_or_default();
     if let Ok(mut cache) = state.boards.lock() {
-        cache.retain(|_, (at, _)| at.elapsed() < Duration::from_secs(60));
-        cache.insert(id, (std::time::Instant::now(), current.clone()));
+        cache.insert(id, crate::BoardSnapshot { generation, json: current.clone() });
     }
     current
 }

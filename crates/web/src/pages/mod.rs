@@ -1,19 +1,21 @@
 //! HTML pages. One module per area; each handler checks nothing itself but asks the
 //! app, which enforces permissions.
 
+mod account;
 mod admin;
 mod batches;
 mod meetings;
+pub use meetings::MAX_STREAMS_PER_USER;
 mod overview;
 mod projects;
 pub(crate) use projects::ListParams;
 mod reports;
 
 use crate::AppState;
-use crate::auth::{AnonPage, LANG_COOKIE, PageUser, SESSION_COOKIE, safe_next};
+use crate::auth::{AnonPage, Client, LANG_COOKIE, PageUser, SESSION_COOKIE, safe_next};
 use crate::error::PageError;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,7 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/login", get(login_page).post(login))
+        .route("/login", get(login_page).post(login).layer(DefaultBodyLimit::max(crate::MAX_LOGIN_BYTES)))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
         .merge(overview::router())
@@ -34,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(batches::router())
         .merge(meetings::router())
         .merge(admin::router())
+        .merge(account::router())
 }
 
 /// Where a user lands: a judge on their score sheet while a meeting is under way, an
@@ -73,9 +76,10 @@ async fn login(
     AnonPage(page): AnonPage,
     jar: CookieJar,
     headers: HeaderMap,
+    client: Client,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    match state.app.login(&f.username, &f.password).await {
+    match state.app.login(&f.username, &f.password, client.addr).await {
         Ok((_, secret)) => {
             let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
             let cookie = Cookie::build((SESSION_COOKIE, secret))

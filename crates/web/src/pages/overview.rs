@@ -40,9 +40,9 @@ async fn dashboard(
         "dashboard.html",
         crate::ctx! {
             d => &d,
-            funnel => crate::charts::script_json(&charts::funnel(&d.summary, lang)),
-            industry => crate::charts::script_json(&charts::industry(&d.by_industry, lang)),
-            monthly => crate::charts::script_json(&charts::monthly(&d.monthly, lang)),
+            funnel => charts::funnel(&d.summary, lang),
+            industry => charts::industry(&d.by_industry, lang),
+            monthly => charts::monthly(&d.monthly, lang),
             stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
         },
     );
@@ -63,8 +63,8 @@ async fn comparison(
             crate::ctx! {
                 c => &c,
                 stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
-                chart => crate::charts::script_json(&charts::office_completion(&c.rows, lang)),
-                stage_chart => crate::charts::script_json(&charts::office_stages(&c.rows, lang)),
+                chart => charts::office_completion(&c.rows, lang),
+                stage_chart => charts::office_stages(&c.rows, lang),
             },
         )
         .into_response())

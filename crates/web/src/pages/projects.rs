@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/comments", post(comment))
         .route("/projects/{id}/milestones", post(milestone))
         .route("/projects/{id}/problems", post(problem))
-        .route("/projects/{id}/report", get(report_form).post(submit_report))
+        .route(
+            "/projects/{id}/report",
+            get(report_form).post(submit_report).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_UPLOAD_BYTES)),
+        )
         .route("/milestones/{id}/done", post(milestone_done))
         .route("/problems/{id}/resolve", post(problem_resolve))
         .route("/photos/{id}", get(photo))
@@ -211,7 +214,8 @@ async fn edit_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i6
     if !d.can_edit {
         return Err(page_err(&u)(AppError::forbidden("只能修改本办事处的项目")));
     }
-    form_page(&state, &u, &ProjectForm::of(&d.header), Some(id), &[]).await
+    let form = ProjectForm { version: d.version.to_string(), ..ProjectForm::of(&d.header) };
+    form_page(&state, &u, &form, Some(id), &[]).await
 }
 
 async fn update(
@@ -224,9 +228,18 @@ async fn update(
         Ok(h) => h,
         Err(errors) => return form_page(&state, &u, &form, Some(id), &errors).await,
     };
-    match state.app.update_project(&u.actor, id, &header).await {
+    match state.app.update_project(&u.actor, id, &header, form.version()).await {
         Ok(()) => Ok(see_other(&format!("/projects/{id}"))),
         Err(AppError::Invalid(errors)) => form_page(&state, &u, &form, Some(id), &errors).await,
+        Err(AppError::Conflict(message)) => {
+            // Their change is in the message; the form keeps what this user typed and
+            // now carries the current version, so saving again is a decision, not a slip.
+            let current = state.app.project_version(&u.actor, id).await.map_err(page_err(&u))?;
+            let form = ProjectForm { version: current.to_string(), ..form };
+            let mut res = form_page(&state, &u, &form, Some(id), &[FieldError::new("有冲突", message)]).await?;
+            *res.status_mut() = StatusCode::CONFLICT;
+            Ok(res)
+        }
         Err(e) => Err(page_err(&u)(e)),
     }
 }

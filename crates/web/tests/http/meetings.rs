@@ -80,11 +80,11 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
 
     // The API: results only for leaders and the project office until released; scoring
     // with a token follows the same rules as the page.
-    let judge_token = t.app.create_token("tianjinlu", "api").await.unwrap();
-    let office_token = t.app.create_token("hubeilu", "api").await.unwrap();
+    let judge_token = t.app.create_token("tianjinlu", "api", None).await.unwrap();
+    let office_token = t.app.create_token("hubeilu", "api", None).await.unwrap();
     let (s, _) = t.api(&office_token, reqwest::Method::GET, "/meetings/1/results", None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let leader_token = t.app.create_token("leader", "api").await.unwrap();
+    let leader_token = t.app.create_token("leader", "api", None).await.unwrap();
     let (s, body) = t.api(&leader_token, reqwest::Method::GET, "/meetings/1/results", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body["offices"].as_array().unwrap().len() >= 2, "{body}");
@@ -133,7 +133,7 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() 
         let tj = t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
         let leader = t.user("leader", Role::Leader, None).await;
         let viewer = t.user("viewer", Role::Viewer, None).await;
-        let po = t.app.login("xmb", "password-123").await.unwrap().0;
+        let po = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
         let project = |name: &str, office: &str| ProjectHeader {
             name: name.into(),
             office: office.into(),
@@ -302,7 +302,7 @@ async fn a_judge_lands_on_the_score_sheet_while_the_meeting_is_under_way() {
     let t = spawn_app(&db.url).await;
     t.user("xmb", Role::ProjectOffice, None).await;
     t.user("judge", Role::Leader, None).await;
-    let po = t.app.login("xmb", "password-123").await.unwrap().0;
+    let po = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     // The test clock says 2026-11-25: a meeting of 24–25 November is under way.
     let today = t.app.create_meeting_spanning(&po, "现场观摩", d("2026-11-24"), Some(d("2026-11-25"))).await.unwrap();
     let later = t.app.create_meeting(&po, "下次观摩", d("2026-12-20")).await.unwrap();

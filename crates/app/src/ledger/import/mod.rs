@@ -176,6 +176,46 @@ impl App {
     /// problem, every change and every reading; without it, any problem rejects the
     /// whole file and nothing is written.
     pub async fn import_projects(&self, actor: &Actor, bytes: &[u8], options: ImportOptions) -> Result<ImportReport> {
+        let dry_run = options.dry_run;
+        let result = self.run_import(actor, bytes, options).await;
+        // A dry run writes nothing and a refused import rolls back, so their entries
+        // are written here, after: who tried which file, and what stopped it.
+        let outcome = match &result {
+            Ok(report) if dry_run => Some(("import_dry_run", report.audit_summary())),
+            Err(AppError::ImportRejected(report)) => Some((
+                "import_rejected",
+                serde_json::json!({
+                    "summary": format!(
+                        "导入被拒：{} 个问题（{}）",
+                        report.problems.len(),
+                        report.problems.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("；")
+                    )
+                }),
+            )),
+            Err(AppError::Rejected(reason)) => {
+                Some(("import_rejected", serde_json::json!({ "summary": format!("导入被拒：{reason}") })))
+            }
+            _ => None,
+        };
+        if let Some((action, after)) = outcome {
+            audit::record(
+                &self.db,
+                &actor.username,
+                Change {
+                    action,
+                    entity: "ledger",
+                    entity_id: None,
+                    project_id: None,
+                    before: None,
+                    after: Some(after),
+                },
+            )
+            .await?;
+        }
+        result
+    }
+
+    async fn run_import(&self, actor: &Actor, bytes: &[u8], options: ImportOptions) -> Result<ImportReport> {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以导入台账"));
         }

@@ -1,0 +1,161 @@
+//! One's own account: changing the password (required after an administrator reset it)
+//! and one's API tokens.
+
+use super::see_other;
+use crate::AppState;
+use crate::auth::{PageUser, SESSION_COOKIE};
+use crate::error::PageError;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use fengkou_app::AppError;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(account))
+        .route(crate::auth::PASSWORD_PAGE, get(account).post(change_password))
+        .route("/account/tokens", post(create_token))
+        .route("/account/tokens/{id}/revoke", post(revoke_token))
+}
+
+#[derive(Deserialize, Default)]
+struct Notice {
+    done: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    u: &PageUser,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<&str>,
+    new_token: Option<String>,
+) -> Result<Response, PageError> {
+    let tokens =
+        state.app.api_tokens(Some(&u.actor)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let must_change = u.page.path == crate::auth::PASSWORD_PAGE && notice.is_none();
+    Ok((
+        status,
+        u.page.render(
+            "account.html",
+            crate::ctx! {
+                tokens => tokens,
+                error => error,
+                notice => notice,
+                new_token => new_token,
+                must_change => must_change,
+                min_chars => fengkou_app::auth::MIN_PASSWORD_CHARS,
+            },
+        ),
+    )
+        .into_response())
+}
+
+async fn account(State(state): State<AppState>, u: PageUser, Query(n): Query<Notice>) -> Result<Response, PageError> {
+    let notice = match n.done.as_deref() {
+        Some("password") => Some("密码已修改；其他设备上的登录已全部退出。"),
+        Some("revoked") => Some("API 令牌已吊销。"),
+        _ => None,
+    };
+    page(&state, &u, StatusCode::OK, None, notice, None).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+fn problems(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Invalid(p) => Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")),
+        _ => None,
+    }
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    u: PageUser,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    if f.new_password != f.confirm {
+        let why = Some("两次输入的新密码不一致".to_string());
+        return page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, why, None, None).await;
+    }
+    match state.app.change_password(&u.actor, &f.current, &f.new_password).await {
+        Ok(secret) => {
+            let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
+            let cookie = Cookie::build((SESSION_COOKIE, secret))
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(secure)
+                .path("/")
+                .max_age(time::Duration::hours(fengkou_app::auth::SESSION_HOURS))
+                .build();
+            Ok((jar.add(cookie), see_other("/account?done=password")).into_response())
+        }
+        Err(e) => match problems(&e) {
+            Some(why) => page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, Some(why), None, None).await,
+            None => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    days: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    u: PageUser,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, PageError> {
+    let days = match f.days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) if (1..=3650).contains(&n) => Some(n),
+            _ => {
+                let why = Some("有效天数须为1到3650的整数，或留空表示不过期".to_string());
+                return page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, why, None, None).await;
+            }
+        },
+    };
+    match state.app.create_own_token(&u.actor, &f.name, days).await {
+        Ok(token) => {
+            page(
+                &state,
+                &u,
+                StatusCode::OK,
+                None,
+                Some("已创建 API 令牌。它只显示这一次，请立即复制保存。"),
+                Some(token),
+            )
+            .await
+        }
+        Err(e) => match problems(&e) {
+            Some(why) => page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, Some(why), None, None).await,
+            None => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        },
+    }
+}
+
+async fn revoke_token(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    state.app.revoke_token(Some(&u.actor), id).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let back = if u.actor.can_administer() { "/admin#tokens" } else { "/account?done=revoked" };
+    Ok(see_other(back))
+}
