@@ -263,3 +263,6 @@ mod periods;
 
 #[path = "app/releases.rs"]
 mod releases;
+
+#[path = "app/accounts.rs"]
+mod accounts;

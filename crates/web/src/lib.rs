@@ -56,6 +56,9 @@ pub struct AppState {
     pub templates: Arc<render::Templates>,
     /// The hall boards' data per meeting, shared by every screen following it.
     pub boards: Arc<std::sync::Mutex<std::collections::HashMap<i64, BoardSnapshot>>>,
+    /// The problem list of each user's last import that had problems, as a workbook
+    /// (one per user; replaced by the next).
+    pub import_problems: Arc<std::sync::Mutex<std::collections::HashMap<i64, Vec<u8>>>>,
     /// Open event streams per user (see `pages::meetings::MAX_STREAMS_PER_USER`).
     pub streams: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
     pub options: Arc<ServeOptions>,
@@ -72,6 +75,7 @@ pub fn router_with(app: App, options: ServeOptions) -> Router {
         templates: Arc::new(render::Templates::load()),
         boards: Arc::default(),
         streams: Arc::default(),
+        import_problems: Arc::default(),
         options: Arc::new(options),
     };
     let (api_router, openapi) = api::router().split_for_parts();

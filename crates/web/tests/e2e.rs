@@ -457,3 +457,68 @@ async fn a_step_back_is_requested_on_a_phone_and_approved_by_the_project_office(
     d.quit().await.ok();
     result
 }
+
+/// A name or comment carrying markup (`</script><meta http-equiv=refresh…>`, `<base>`)
+/// is text on every page: the browser stays on the page and loads nothing elsewhere.
+#[tokio::test]
+async fn markup_in_names_changes_nothing_in_the_browser() {
+    let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
+    ensure_reference_data(&app).await.unwrap();
+    app.add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
+    let evil = "</script><meta http-equiv=refresh content=0;url=//x.invalid/><base href=//x.invalid/>";
+    let po = cli_actor();
+    let header = ProjectHeader {
+        name: format!("甲{evil}"),
+        office: "湖北路办事处".into(),
+        industry: "智能制造".into(),
+        stage: Some(Stage::Building),
+        total_investment: Wan::from_wan(50_000),
+        annual_plan: Wan::from_wan(5_000),
+        actual_start: Some("2026-03-01".parse().unwrap()),
+        ..Default::default()
+    };
+    let project = app.create_project(&po, &header).await.unwrap();
+    let meeting = app.create_meeting(&po, &format!("观摩{evil}"), "2026-11-20".parse().unwrap()).await.unwrap();
+    app.add_site(&po, meeting, project, "09:00").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+
+    let d = browser(&driver_url).await;
+    let result = async {
+        login(&d, &base, "leader", "leader-pass-1").await;
+        for path in [
+            "/dashboard".to_string(),
+            "/comparison".to_string(),
+            "/projects".to_string(),
+            format!("/projects/{project}"),
+            "/meetings".to_string(),
+            format!("/meetings/{meeting}"),
+            format!("/meetings/{meeting}/board"),
+        ] {
+            d.goto(format!("{base}{path}")).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let url = d.current_url().await.unwrap().to_string();
+            assert_eq!(url, format!("{base}{path}"), "the page stayed");
+            let found = d
+                .execute(
+                    "return [document.querySelectorAll('meta[http-equiv], base').length, \
+                     performance.getEntriesByType('resource').map(r => r.name).filter(n => !n.startsWith(arguments[0]))]",
+                    vec![serde_json::json!(base)],
+                )
+                .await
+                .unwrap()
+                .json()
+                .clone();
+            assert_eq!(found, serde_json::json!([0, []]), "{path}: injected elements or foreign loads");
+            if path.starts_with("/projects") || path == format!("/meetings/{meeting}") {
+                assert!(d.source().await.unwrap().contains("x.invalid"), "{path}: the text is shown as text");
+            }
+        }
+    }
+    .await;
+    d.quit().await.ok();
+    result
+}

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
             "/import",
             get(import_form).post(import).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_UPLOAD_BYTES)),
         )
+        .route("/import/problems.xlsx", get(import_problems))
         .route("/audit", get(audit))
         .route("/audit.xlsx", get(audit_export))
         .route("/admin", get(admin))
@@ -66,7 +67,20 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
         )
             .into_response());
     }
-    match state.app.import_projects(&u.actor, &bytes, options).await {
+    let result = state.app.import_projects(&u.actor, &bytes, options).await;
+    drop(bytes);
+    // Kept for the download link: the page lists the first 200 problems only.
+    let checked = match &result {
+        Ok(report) => Some(report),
+        Err(AppError::ImportRejected(report)) => Some(report.as_ref()),
+        Err(_) => None,
+    };
+    if let Some(report) = checked.filter(|r| r.problems_total > 0)
+        && let Ok(workbook) = report.problems_workbook()
+    {
+        state.import_problems.lock().unwrap_or_else(|e| e.into_inner()).insert(u.actor.user_id, workbook);
+    }
+    match result {
         Ok(report) => Ok(u.page.render("import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => None::<String> }).into_response()),
         Err(AppError::ImportRejected(report)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -318,4 +332,13 @@ async fn reset_password(
 ) -> Result<Response, PageError> {
     let result = state.app.reset_password(&u.actor, id, &f.password).await;
     after_account_action(&state, &u, result).await
+}
+
+/// The full problem list of the user's last import that had problems.
+async fn import_problems(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    let workbook = state.import_problems.lock().unwrap_or_else(|e| e.into_inner()).get(&u.actor.user_id).cloned();
+    match workbook {
+        Some(bytes) => Ok(crate::pages::overview::xlsx_response("台账导入问题清单.xlsx", bytes)),
+        None => Err(PageError { error: AppError::NotFound("导入问题清单"), page: Some(u.page.clone()) }),
+    }
 }

@@ -662,9 +662,11 @@ impl Drop for StreamSlot {
 /// shared by every open stream.
 async fn cached_board(state: &AppState, id: i64) -> String {
     let generation = *state.app.meeting_changes().borrow();
-    let cached = state.boards.lock().ok().and_then(|cache| {
-        cache.get(&id).filter(|b| b.generation == generation).map(|b| b.json.clone())
-    });
+    let cached = state
+        .boards
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(&id).filter(|b| b.generation == generation).map(|b| b.json.clone()));
     if let Some(json) = cached {
         return json;
     }

@@ -393,3 +393,49 @@ async fn a_user_holds_a_few_board_streams_at_most() {
     }
     assert!(freed, "a closed stream gives its slot back");
 }
+
+#[tokio::test]
+async fn a_ledger_full_of_problems_lists_200_and_offers_them_all() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let t = spawn_app(&db.url).await;
+    t.user("xmb", Role::ProjectOffice, None).await;
+    let client = t.browser("xmb").await;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["项目名称", "所在办事处", "产业类别", "总投资"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=300u32 {
+        ws.write_string(r, 0, format!("项目{r}")).unwrap();
+        ws.write_string(r, 1, "湖北路办事处").unwrap();
+        ws.write_string(r, 2, "智能制造").unwrap();
+        ws.write_string(r, 3, "一千万").unwrap();
+    }
+    let part = reqwest::multipart::Part::bytes(wb.save_to_buffer().unwrap()).file_name("ledger.xlsx");
+    let res = client
+        .post(format!("{}/import", t.base))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("发现 300 个问题"), "{html}");
+    assert_eq!(html.matches("<li>第").count(), 200);
+    let res = client.get(format!("{}/import/problems.xlsx", t.base)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("problems.xlsx");
+    std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
+    let script = "import openpyxl,sys\nws=openpyxl.load_workbook(sys.argv[1]).active\nrows=[r for r in ws.iter_rows(values_only=True) if isinstance(r[0], int)]\nprint(len(rows), rows[-1][0])";
+    if let Some(out) = python(script, &path) {
+        assert_eq!(out.trim(), "300 301");
+    }
+    // Someone else has no list of theirs.
+    t.user("xmb2", Role::ProjectOffice, None).await;
+    let other = t.browser("xmb2").await;
+    assert_eq!(
+        other.get(format!("{}/import/problems.xlsx", t.base)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -64,7 +64,9 @@ pub struct ImportReport {
     /// Fields changed over all updated projects.
     pub changed_fields: usize,
     pub skipped: Skipped,
+    /// The first [`MAX_PROBLEMS_KEPT`] problems, by row; `problems_total` counts all.
     pub problems: Vec<RowProblem>,
+    pub problems_total: usize,
     /// The columns read and what each was taken to mean.
     pub columns: Vec<String>,
     /// Column-level remarks (a column recognised and not imported).
@@ -88,15 +90,54 @@ pub struct ImportReport {
 
 /// Lists longer than this are cut in the report (the counts stay whole).
 pub const MAX_LISTED: usize = 500;
+/// Problems kept for the downloadable list: a hostile sheet can have a problem in
+/// every cell (millions), and each kept one costs about 100 bytes.
+pub const MAX_PROBLEMS_KEPT: usize = 100_000;
 
 impl ImportReport {
+    /// Every kept problem as a workbook (行, 列, 问题), for the "download the full list"
+    /// link under a rejected import.
+    pub fn problems_workbook(&self) -> Result<Vec<u8>> {
+        use fengkou_office::table::{Sheet, TableCell, write_sheets};
+        let cut = if self.problems_total > self.problems.len() {
+            format!("；共 {} 个问题，此表列出前 {} 个", self.problems_total, self.problems.len())
+        } else {
+            format!("；共 {} 个问题", self.problems_total)
+        };
+        let sheet = Sheet {
+            name: "问题清单".into(),
+            title: "台账导入问题清单".into(),
+            unit: format!("行号为 Excel 中的行号{cut}"),
+            headers: ["行", "列", "问题"].map(String::from).to_vec(),
+            rows: self
+                .problems
+                .iter()
+                .map(|p| {
+                    vec![
+                        TableCell::Count(p.row as i64),
+                        TableCell::Text(p.column.clone()),
+                        TableCell::Text(p.reason.clone()),
+                    ]
+                })
+                .collect(),
+        };
+        write_sheets(&[sheet]).map_err(|e| AppError::Rejected(e.to_string()))
+    }
+
+    /// Records a problem (kept while fewer than [`MAX_PROBLEMS_KEPT`], always counted).
+    fn problem(&mut self, p: RowProblem) {
+        self.problems_total += 1;
+        if self.problems.len() < MAX_PROBLEMS_KEPT {
+            self.problems.push(p);
+        }
+    }
+
     /// One line for people: "读取 12 行：新增 3，更新 2（8 个字段），未变 5；跳过 …".
     pub fn summary_line(&self) -> String {
         if !self.problems.is_empty() {
             return format!(
                 "读取 {} 行：发现 {} 个问题，未写入任何数据（改正后，试运行会列出将要新增和修改的项目）",
-                self.rows_read,
-                self.problems.len()
+                self.rows_read, self.problems_total
             );
         }
         format!(
@@ -187,7 +228,7 @@ impl App {
                 serde_json::json!({
                     "summary": format!(
                         "导入被拒：{} 个问题（{}）",
-                        report.problems.len(),
+                        report.problems_total,
                         report.problems.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("；")
                     )
                 }),
@@ -236,6 +277,7 @@ impl App {
             rows_read: parsed.rows_read,
             skipped: parsed.skipped,
             problems: parsed.problems.clone(),
+            problems_total: parsed.problems.len(),
             notes: parsed.notes.clone(),
             columns: parsed.columns.iter().map(|(f, text)| column_meaning(*f, text)).collect(),
             ..Default::default()
@@ -307,7 +349,7 @@ impl App {
                 let office = match office {
                     Some(Ok(id)) => Some(Ref::Known(id)),
                     Some(Err(OfficeMiss::Unknown(name))) if !plausible_name(&name) => {
-                        report.problems.push(RowProblem {
+                        report.problem(RowProblem {
                             row: row.row,
                             column: "所在办事处".into(),
                             reason: format!("“{}”不像办事处名称（最多40个字，不能含控制字符）", clip(&name)),
@@ -321,7 +363,7 @@ impl App {
                         Some(Ref::New(name))
                     }
                     Some(Err(OfficeMiss::Ambiguous(name, candidates))) => {
-                        report.problems.push(RowProblem {
+                        report.problem(RowProblem {
                             row: row.row,
                             column: "所在办事处".into(),
                             reason: format!("“{name}”可能是{}，请写全称", candidates.join("或")),
@@ -398,7 +440,7 @@ impl App {
                     report.read(r.clone());
                 }
                 let mut problem = |column: &str, reason: String| {
-                    report.problems.push(RowProblem { row: row.row, column: column.to_string(), reason });
+                    report.problem(RowProblem { row: row.row, column: column.to_string(), reason });
                 };
                 let h = &applied.header;
                 for p in h.problems(today) {
@@ -515,7 +557,7 @@ impl App {
                     report.completed_total += w;
                     let total = applied.header.total_investment;
                     if total > Wan::ZERO && w > total {
-                        report.problems.push(RowProblem {
+                        report.problem(RowProblem {
                             row: row.row,
                             column: "完成投资".into(),
                             reason: format!("本年完成投资 {w} 万元超过总投资 {total} 万元"),

@@ -1,0 +1,74 @@
+//! Sessions and tokens end when they should: 2 hours idle, 12 hours in all, at a
+//! password change or a disable; tokens at their expiry.
+
+use super::*;
+use fengkou_storage::entity::{api_token, session};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+const HOME: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+#[tokio::test]
+async fn sessions_end_when_idle_or_old_and_tokens_at_their_expiry() {
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        app.add_user(None, "zhang", "", Role::Viewer, None, "password-123").await.unwrap();
+        let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+        let now = chrono::Utc::now();
+
+        let (_, idle) = app.login("zhang", "password-123", HOME).await.unwrap();
+        assert!(app.session_actor(&idle).await.unwrap().is_some());
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(Some(now - chrono::Duration::minutes(121))))
+            .exec(&conn)
+            .await
+            .unwrap();
+        assert!(app.session_actor(&idle).await.unwrap().is_none(), "2 hours idle: {}", db.backend);
+
+        let (_, old) = app.login("zhang", "password-123", HOME).await.unwrap();
+        session::Entity::update_many()
+            .col_expr(session::Column::ExpiresAt, Expr::value(now - chrono::Duration::minutes(1)))
+            .exec(&conn)
+            .await
+            .unwrap();
+        assert!(app.session_actor(&old).await.unwrap().is_none(), "12 hours in all: {}", db.backend);
+
+        // A request within the idle window keeps the session alive.
+        let (_, busy) = app.login("zhang", "password-123", HOME).await.unwrap();
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(Some(now - chrono::Duration::minutes(100))))
+            .exec(&conn)
+            .await
+            .unwrap();
+        assert!(app.session_actor(&busy).await.unwrap().is_some());
+        let seen = session::Entity::find().one(&conn).await.unwrap().unwrap().last_seen_at.unwrap();
+        assert!(seen > now - chrono::Duration::minutes(1), "the request was seen: {}", db.backend);
+
+        let token = app.create_token("zhang", "脚本", Some(30)).await.unwrap();
+        assert!(app.token_actor(&token).await.unwrap().is_some());
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::ExpiresAt, Expr::value(Some(now - chrono::Duration::minutes(1))))
+            .filter(api_token::Column::Name.eq("脚本"))
+            .exec(&conn)
+            .await
+            .unwrap();
+        assert!(app.token_actor(&token).await.unwrap().is_none(), "expired token: {}", db.backend);
+        assert!(app.api_tokens(None).await.unwrap()[0].expired);
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_ends_every_other_session() {
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        app.add_user(None, "zhang", "", Role::Viewer, None, "password-123").await.unwrap();
+        let (actor, phone) = app.login("zhang", "password-123", HOME).await.unwrap();
+        let (_, desk) = app.login("zhang", "password-123", HOME).await.unwrap();
+        assert!(app.change_password(&actor, "wrong", "新的密码-2026-abc").await.is_err());
+        let kept = app.change_password(&actor, "password-123", "新的密码-2026-abc").await.unwrap();
+        assert!(app.session_actor(&phone).await.unwrap().is_none(), "{}", db.backend);
+        assert!(app.session_actor(&desk).await.unwrap().is_none(), "{}", db.backend);
+        assert!(app.session_actor(&kept).await.unwrap().is_some(), "{}", db.backend);
+        assert!(app.login("zhang", "password-123", HOME).await.is_err());
+        assert!(app.login("zhang", "新的密码-2026-abc", HOME).await.is_ok());
+    }
+}
