@@ -530,7 +530,7 @@ impl App {
     /// (`denied`) or a download (`export`).
     pub async fn record_request(&self, username: &str, action: &str, method: &str, path: &str) -> Result<()> {
         record(
-            &self.db,
+            &self.writer,
             username,
             Change {
                 action,

@@ -147,7 +147,9 @@ pub struct Hashing {
     queued: std::sync::atomic::AtomicUsize,
 }
 
-const MAX_QUEUED_HASHES: usize = 64;
+/// A meeting's 200 judges signing in within seconds queue here; an attacker's storm
+/// beyond it is answered 503 at once.
+const MAX_QUEUED_HASHES: usize = 256;
 
 impl Default for Hashing {
     fn default() -> Self {
@@ -402,7 +404,7 @@ impl App {
         }
         if let Err(wait) = self.throttle.begin(username, from) {
             audit::record(
-                &self.db,
+                &self.writer,
                 username,
                 Change {
                     action: "login_throttled",
@@ -426,7 +428,7 @@ impl App {
             (true, Some(actor)) => actor,
             _ => {
                 audit::record(
-                    &self.db,
+                    &self.writer,
                     username,
                     Change {
                         action: "login_failed",
@@ -478,11 +480,19 @@ impl App {
             return Ok(None);
         };
         if seen + Duration::seconds(SEEN_EVERY_SECONDS) < now {
-            session::Entity::update_many()
-                .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(Some(now)))
-                .filter(session::Column::TokenHash.eq(s.token_hash))
-                .exec(&self.writer)
-                .await?;
+            // In the background: on SQLite the one writer may be busy with an import,
+            // and a page must not wait for it just to note that its user is active.
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                let noted = session::Entity::update_many()
+                    .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(Some(now)))
+                    .filter(session::Column::TokenHash.eq(s.token_hash))
+                    .exec(&writer)
+                    .await;
+                if let Err(e) = noted {
+                    tracing::warn!("could not note a session's last request: {e}");
+                }
+            });
         }
         Ok(actor_of(&u).map(|actor| SessionUser { actor, must_change_password: u.must_change_password }))
     }
@@ -593,11 +603,17 @@ impl App {
             return Ok(None);
         }
         if t.last_used_at.is_none_or(|at| at + Duration::seconds(SEEN_EVERY_SECONDS) < now) {
-            api_token::Entity::update_many()
-                .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(Some(now)))
-                .filter(api_token::Column::Id.eq(t.id))
-                .exec(&self.writer)
-                .await?;
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                let noted = api_token::Entity::update_many()
+                    .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(Some(now)))
+                    .filter(api_token::Column::Id.eq(t.id))
+                    .exec(&writer)
+                    .await;
+                if let Err(e) = noted {
+                    tracing::warn!("could not note a token's last use: {e}");
+                }
+            });
         }
         self.active_actor(t.user_id).await
     }

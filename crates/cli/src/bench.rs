@@ -30,6 +30,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         sites: usize,
     },
+    /// Hostile inputs and request storms against a server started as a child process
+    /// on loopback (a fresh SQLite database in a temporary folder): prints each case's
+    /// answer, the server's peak memory, what was written and whether it still serves
+    Abuse,
     /// Time pages, API, export and import against a seeded database
     Run {
         /// Requests per endpoint (after 5 warm-up requests)
@@ -52,6 +56,7 @@ pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
         }
         BenchCommand::Run { requests, import } => bench_run(db, requests, import).await,
         BenchCommand::Judges { judges, sites } => bench_judges(judges, sites).await,
+        BenchCommand::Abuse => crate::abuse::run().await,
     }
 }
 

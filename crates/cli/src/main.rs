@@ -1,5 +1,6 @@
 //! The `fengkou` binary: parses arguments and calls the app. Nothing else lives here.
 
+mod abuse;
 mod bench;
 
 use anyhow::{Context, Result, bail};
@@ -237,7 +238,7 @@ async fn main() -> Result<()> {
         }
         Command::Import { command: ImportCommand::Projects { file, dry_run, clear_blanks, create_offices } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
-            let options = ImportOptions { dry_run, clear_blanks, create_missing: create_offices };
+            let options = ImportOptions { dry_run, clear_blanks, create_missing: create_offices, max_rows: None };
             match app.import_projects(&cli_actor(), &bytes, options).await {
                 Ok(report) if report.problems.is_empty() => {
                     print_import(&report);

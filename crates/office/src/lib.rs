@@ -3,7 +3,10 @@
 //!
 //! - [`ledger::read_ledger`] finds the header by its text (two-row merged headers, unit
 //!   rows and titles above it), skips section, 小计/合计, blank and note rows, and parses
-//!   every cell into domain values, reporting each problem as "第N行 列名：原因".
+//!   every cell into domain values, reporting each problem as "第N行 列名：原因". It
+//!   refuses, with what the file held, a workbook that holds more than a ledger could
+//!   (gigabyte cells, millions of shared strings, sheets padded to gigabytes), within a
+//!   few MB of memory.
 //! - [`ledger::write_ledger`] writes title, unit row, merged header, sections with
 //!   subtotals and a grand total; its output reads back to the same data.
 //! - [`table::write_table`] writes a plain titled table (the 办事处 comparison).
@@ -43,7 +46,7 @@ pub enum OfficeError {
         "“{header}”列有 {non_empty} 个非空单元格，但没有一个能识别为日期（如第{row}行“{example}”），请检查该列或改为 2026-03-15、2026.03、2026年 等写法"
     )]
     UnreadableDateColumn { header: String, non_empty: usize, row: usize, example: String },
-    #[error("数据行数 {0} 超过上限 {1}，请分批导入")]
+    #[error("数据行数 {0} 超过一次导入的上限 {1}，请按办事处或产业拆成几个文件分批导入")]
     TooManyRows(usize, usize),
     #[error("表格超过 {0} 列，不像项目台账，请检查文件")]
     TooManyColumns(usize),

@@ -35,6 +35,9 @@ impl Templates {
         env.add_filter("wan", wan_filter);
         env.add_filter("pct", pct_filter);
         env.add_filter("dt", datetime_filter);
+        // Limits the pages state, from the one place that enforces them.
+        env.add_global("max_upload_rows", format!("{}", crate::MAX_UPLOAD_ROWS));
+        env.add_global("max_upload_mb", crate::MAX_UPLOAD_BYTES / 1024 / 1024);
         Templates { env }
     }
 

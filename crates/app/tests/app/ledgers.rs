@@ -269,3 +269,24 @@ async fn an_export_with_filters_reimports_to_the_same_data() {
         assert_eq!((back.changed_fields, back.created), (0, 0), "{:?}", back.changes);
     }
 }
+
+/// The server takes fewer rows per upload than the CLI: a sheet over the bound is
+/// refused as soon as it is reached, with the count, and nothing is written.
+#[tokio::test]
+async fn an_upload_over_the_row_bound_is_refused_with_the_count() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = app_on(&db.url).await;
+    let mut rows: Vec<Vec<String>> = vec![vec!["项目名称".into(), "所在办事处".into(), "产业类别".into()]];
+    for i in 0..12 {
+        rows.push(vec![format!("项目{i}"), "湖北路办事处".into(), "智能制造".into()]);
+    }
+    let borrowed: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let slices: Vec<&[&str]> = borrowed.iter().map(Vec::as_slice).collect();
+    let file = sheet(&slices);
+    let bounded = ImportOptions { max_rows: Some(10), ..write() };
+    let e = app.import_projects(&cli_actor(), &file, bounded).await.unwrap_err().to_string();
+    assert!(e.contains("超过一次导入的上限 10"), "{e}");
+    assert_eq!(app.summary(&cli_actor(), None).await.unwrap().count, 0);
+    let unbounded = import(&app, &file, write()).await;
+    assert_eq!(unbounded.created, 12);
+}

@@ -5,19 +5,27 @@
 //! over their sub-columns), columns by their names (with synonyms), and every value is
 //! parsed into a domain type or reported with its row and column.
 //!
-//! - [`read`]: the sheet into rows of the columns it has (a column the sheet lacks is
-//!   absent, a blank cell is [`Value::Blank`]), with problems per cell.
+//! - [`read`]: the first sheet, streamed a row at a time (never as a grid), into rows of
+//!   the columns it has (a column the sheet lacks is absent, a blank cell is
+//!   [`Value::Blank`]), with problems per cell.
+//! - `limits`: what an upload may hold. Before calamine reads anything, every zip member
+//!   is inflated as a stream and the parts calamine parses are scanned for what would
+//!   cost memory (sizes, text runs, cells, shared strings, style records); while the
+//!   sheet is read, the cells, the text kept and the problems are bounded too. A hostile
+//!   workbook is refused with what it held, in a few MB.
 //! - [`apply`]: one row onto a project's header: a sheet changes only what it carries,
 //!   and says how it read an ambiguous date.
 //! - [`write`]: the offices' layout, streamed in constant memory; it reads back to the
 //!   same data.
 
 mod apply;
+pub mod hostile;
+mod limits;
 mod read;
 mod write;
 
 pub use apply::{Applied, CompletedCell, Reading};
-pub use read::{LedgerRow, ParsedLedger, Skipped, Value, read_ledger};
+pub use read::{LedgerRow, ParsedLedger, RowValues, Skipped, Value, read_ledger, read_ledger_at_most};
 pub use write::{LedgerExportRow, LedgerSection, LedgerSheet, LedgerWriter, write_ledger};
 
 /// The header must appear within this many rows from the top.
@@ -258,5 +266,7 @@ pub(crate) fn year_in(text: &str) -> Option<i32> {
     digits.parse().ok().filter(|y| (1990..=2200).contains(y))
 }
 
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,18 @@
 //! Reading a ledger: the header found by its text, section / 小计 / 合计 / blank /
 //! note rows skipped, every cell of the columns the sheet has parsed into a domain
 //! value or reported as "第N行 列名：原因".
+//!
+//! The sheet is streamed with calamine's cell reader, a row at a time: only the rows
+//! the header is looked for in are held, and each row below is read into the ledger as
+//! it comes. calamine's own ranges are dense grids from the first cell to the last,
+//! 32 bytes a cell, which two cells far apart turn into gigabytes.
 
 use super::{
-    Field, HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_DATA_ROWS, field_for, field_in_group, impossible_in_header,
+    Field, HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_DATA_ROWS, field_for, field_in_group, impossible_in_header, limits,
     through_month, year_in,
 };
 use crate::{OfficeError, RowProblem};
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader};
 use fengkou_domain::dates::{LedgerDate, date_from_number, parse_ledger_date_precise, parse_period};
 use fengkou_domain::{Stage, Wan};
 use std::collections::BTreeMap;
@@ -32,9 +37,59 @@ pub enum Value {
 pub struct LedgerRow {
     /// 1-based Excel row number.
     pub row: usize,
-    pub values: BTreeMap<Field, Value>,
+    pub values: RowValues,
     /// The section row above it ("一、产业项目（30个）"), if any.
     pub section: Option<String>,
+}
+
+/// A row's values by field: a short list kept in field order. A ledger row has a dozen
+/// or two; a `BTreeMap` of them cost about twice the memory, which at 200,000 rows was
+/// the largest part of reading a ledger.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowValues(Vec<(Field, Value)>);
+
+impl RowValues {
+    pub fn with_capacity(n: usize) -> RowValues {
+        RowValues(Vec::with_capacity(n))
+    }
+
+    pub fn get(&self, field: &Field) -> Option<&Value> {
+        self.0.binary_search_by(|(f, _)| f.cmp(field)).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, field: &Field) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Sets a field's value (replacing one already there).
+    pub fn insert(&mut self, field: Field, value: Value) {
+        match self.0.binary_search_by(|(f, _)| f.cmp(&field)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (field, value)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Field, &Value)> {
+        self.0.iter().map(|(f, v)| (f, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a RowValues {
+    type Item = (&'a Field, &'a Value);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (Field, Value)>, fn(&'a (Field, Value)) -> (&'a Field, &'a Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(f, v)| (f, v))
+    }
 }
 
 impl LedgerRow {
@@ -212,120 +267,230 @@ fn is_sub_header(top: &[Data], sub: &[Data], name_col: Option<usize>) -> bool {
 
 /// Reads a ledger from .xlsx bytes. File-level problems are errors; cell-level problems
 /// are collected in [`ParsedLedger::problems`] so that all of them can be shown at once.
+///
+/// Memory stays bounded whatever the file: `limits::check_package` refuses what no
+/// ledger holds before calamine opens the workbook, and the first sheet is streamed a
+/// row at a time (`SheetRows`) into the parsed rows, never built as a grid (calamine's
+/// ranges are dense: one cell in A1 and one in GR201000 make 40 million cells).
 pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
-    check_extent(bytes)?;
-    let mut workbook: calamine::Xlsx<_> =
-        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-    let range =
-        workbook.worksheet_range_at(0).ok_or(OfficeError::NoSheet)?.map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let rows: Vec<&[Data]> = range.rows().collect();
+    read_ledger_at_most(bytes, MAX_DATA_ROWS)
+}
 
-    // The header row names the project (项目名称) or at least its code (项目编号).
-    let header_idx = rows
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .position(|r| r.iter().any(|c| field_for(&cell_text(c)) == Some(Field::Name)))
-        .or_else(|| {
-            rows.iter()
-                .take(HEADER_SEARCH_ROWS)
-                .position(|r| r.iter().any(|c| field_for(&cell_text(c)) == Some(Field::Code)))
-        })
-        .ok_or(OfficeError::NoHeader(HEADER_SEARCH_ROWS))?;
-    let top = rows[header_idx];
-    let top_name_col = top.iter().position(|c| field_for(&cell_text(c)) == Some(Field::Name));
-    let sub = rows.get(header_idx + 1).copied();
-    let two_rows = sub.is_some_and(|s| is_sub_header(top, s, top_name_col));
+/// Like [`read_ledger`], refusing a sheet of more than `max_rows` data rows (as soon as
+/// it reaches them: what was read is let go). The server takes fewer rows per upload
+/// than the CLI, to keep its own memory bounded.
+pub fn read_ledger_at_most(bytes: &[u8], max_rows: usize) -> Result<ParsedLedger, OfficeError> {
+    let max_rows = max_rows.min(MAX_DATA_ROWS);
+    limits::check_package(bytes)?;
+    let mut workbook: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(not_xlsx)?;
+    let name = workbook.sheet_names().first().cloned().ok_or(OfficeError::NoSheet)?;
+    let mut sheet = SheetRows::new(workbook.worksheet_cells_reader(&name).map_err(not_xlsx)?, max_rows);
 
-    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    let mut columns: Vec<Option<Field>> = vec![None; width];
-    let mut out = ParsedLedger::default();
-    let mut group = String::new();
-    let mut unread: Vec<String> = Vec::new();
-    for col in 0..width {
-        let top_text = top.get(col).map(cell_text).unwrap_or_default();
-        if !top_text.is_empty() {
-            group = top_text.clone();
+    // The rows the header is looked for in and the one under it, as a grid from the
+    // first row with a cell (blank rows are empty).
+    let mut head: Vec<Vec<Data>> = Vec::new();
+    let mut first_row = 0;
+    let mut next: Option<(u32, Vec<Data>)> = None;
+    let mut row = Vec::new();
+    while let Some(r) = sheet.next_row(&mut row)? {
+        if head.is_empty() {
+            first_row = r;
         }
-        let sub_text =
-            if two_rows { sub.and_then(|s| s.get(col)).map(cell_text).unwrap_or_default() } else { String::new() };
-        let (text, field) = if sub_text.is_empty() {
-            (top_text.clone(), field_for(&top_text))
-        } else {
-            (sub_text.clone(), field_in_group(&group, &sub_text))
+        let i = (r - first_row) as usize;
+        if i > HEADER_SEARCH_ROWS {
+            next = Some((r, std::mem::take(&mut row)));
+            break;
+        }
+        head.resize(i, Vec::new());
+        head.push(std::mem::take(&mut row));
+    }
+    let layout = match Layout::find(&head) {
+        Ok(layout) => layout,
+        Err(e) => {
+            // A sheet that reaches too far is said first, as when the sheet was
+            // checked whole before its header was looked for.
+            sheet.drain()?;
+            return Err(e);
+        }
+    };
+
+    let mut body = Body::new(layout, max_rows);
+    let data_start = body.layout.data_start;
+    for (i, cells) in head.iter().enumerate().skip(data_start) {
+        body.row(first_row as usize + i + 1, cells)?;
+    }
+    // The rows below the head, as they come; the rows between them are blank.
+    let mut expected = first_row as usize + head.len();
+    drop(head);
+    loop {
+        let (r, cells) = match next.take() {
+            Some(pending) => pending,
+            None => match sheet.next_row(&mut row)? {
+                Some(r) => (r, std::mem::take(&mut row)),
+                None => break,
+            },
         };
-        let Some(f) = field else {
-            // Said, so that nobody thinks a column was imported when it was not.
-            if !text.is_empty() && text != "序号" && !(two_rows && sub_text.is_empty() && top_text.is_empty()) {
-                unread.push(text);
+        let r = r as usize;
+        body.blank_rows(r - expected);
+        body.row(r + 1, &cells)?;
+        expected = r + 1;
+        row = cells;
+    }
+    body.finish()
+}
+
+fn not_xlsx(e: impl std::fmt::Display) -> OfficeError {
+    OfficeError::NotXlsx(e.to_string())
+}
+
+/// The header: where it is and what each column means.
+struct Layout {
+    /// The first data row, counted from the first row with a cell.
+    data_start: usize,
+    /// The field of each column (by absolute column), if it is read.
+    columns: Vec<Option<Field>>,
+    name_col: Option<usize>,
+    /// The ledger so far: columns, plan year, months, notes.
+    out: ParsedLedger,
+}
+
+impl Layout {
+    fn find(rows: &[Vec<Data>]) -> Result<Layout, OfficeError> {
+        // The header row names the project (项目名称) or at least its code (项目编号).
+        let header_idx = rows
+            .iter()
+            .take(HEADER_SEARCH_ROWS)
+            .position(|r| r.iter().any(|c| field_for(&cell_text(c)) == Some(Field::Name)))
+            .or_else(|| {
+                rows.iter()
+                    .take(HEADER_SEARCH_ROWS)
+                    .position(|r| r.iter().any(|c| field_for(&cell_text(c)) == Some(Field::Code)))
+            })
+            .ok_or(OfficeError::NoHeader(HEADER_SEARCH_ROWS))?;
+        let top = &rows[header_idx];
+        let top_name_col = top.iter().position(|c| field_for(&cell_text(c)) == Some(Field::Name));
+        let sub = rows.get(header_idx + 1);
+        let two_rows = sub.is_some_and(|s| is_sub_header(top, s, top_name_col));
+
+        // Columns past both header rows have no header text: nothing to read there.
+        let width = top.len().max(if two_rows { sub.map_or(0, Vec::len) } else { 0 });
+        let mut columns: Vec<Option<Field>> = vec![None; width];
+        let mut out = ParsedLedger::default();
+        let mut group = String::new();
+        let mut unread: Vec<String> = Vec::new();
+        for col in 0..width {
+            let top_text = top.get(col).map(cell_text).unwrap_or_default();
+            if !top_text.is_empty() {
+                group = top_text.clone();
             }
-            continue;
-        };
-        if matches!(f, Field::AnnualPlan | Field::Completed) {
-            for header in [text.as_str(), group.as_str()] {
-                if let Some(why) = impossible_in_header(header) {
-                    return Err(OfficeError::BadHeader(format!("“{header}”：{why}")));
+            let sub_text =
+                if two_rows { sub.and_then(|s| s.get(col)).map(cell_text).unwrap_or_default() } else { String::new() };
+            let (text, field) = if sub_text.is_empty() {
+                (top_text.clone(), field_for(&top_text))
+            } else {
+                (sub_text.clone(), field_in_group(&group, &sub_text))
+            };
+            let Some(f) = field else {
+                // Said, so that nobody thinks a column was imported when it was not.
+                if !text.is_empty() && text != "序号" && !(two_rows && sub_text.is_empty() && top_text.is_empty()) {
+                    unread.push(text);
                 }
+                continue;
+            };
+            if matches!(f, Field::AnnualPlan | Field::Completed) {
+                for header in [text.as_str(), group.as_str()] {
+                    if let Some(why) = impossible_in_header(header) {
+                        return Err(OfficeError::BadHeader(format!("“{header}”：{why}")));
+                    }
+                }
+                out.plan_year = out
+                    .plan_year
+                    .or_else(|| year_in(&text))
+                    .or_else(|| if sub_text.is_empty() { None } else { year_in(&group) });
             }
-            out.plan_year = out
-                .plan_year
-                .or_else(|| year_in(&text))
-                .or_else(|| if sub_text.is_empty() { None } else { year_in(&group) });
+            if f == Field::Completed && out.completed_through.is_none() {
+                out.completed_through = through_month(&text);
+            }
+            if f == Field::SinceStartCompleted {
+                out.notes.push(format!("“{text}”列是开工以来的累计数，不是本年完成投资，未导入"));
+                continue;
+            }
+            // First column wins when two headers mean the same thing.
+            if !columns.contains(&Some(f)) {
+                columns[col] = Some(f);
+                out.columns.push((f, text));
+            }
         }
-        if f == Field::Completed && out.completed_through.is_none() {
-            out.completed_through = through_month(&text);
+        if !unread.is_empty() {
+            out.notes.push(format!("未识别、未导入的列：{}", unread.join("、")));
         }
-        if f == Field::SinceStartCompleted {
-            out.notes.push(format!("“{text}”列是开工以来的累计数，不是本年完成投资，未导入"));
-            continue;
+        let identifies = out.has(Field::Code) || (out.has(Field::Name) && out.has(Field::Office));
+        if !identifies {
+            return Err(OfficeError::MissingColumns(vec![
+                "项目编号（或 项目名称 + 所在办事处）：用于识别项目".to_string(),
+            ]));
         }
-        // First column wins when two headers mean the same thing.
-        if !columns.contains(&Some(f)) {
-            columns[col] = Some(f);
-            out.columns.push((f, text));
-        }
+        let name_col = columns.iter().position(|c| *c == Some(Field::Name));
+        Ok(Layout { data_start: header_idx + if two_rows { 2 } else { 1 }, columns, name_col, out })
     }
-    if !unread.is_empty() {
-        out.notes.push(format!("未识别、未导入的列：{}", unread.join("、")));
-    }
-    let identifies = out.has(Field::Code) || (out.has(Field::Name) && out.has(Field::Office));
-    if !identifies {
-        return Err(OfficeError::MissingColumns(vec![
-            "项目编号（或 项目名称 + 所在办事处）：用于识别项目".to_string(),
-        ]));
-    }
-    let name_col = columns.iter().position(|c| *c == Some(Field::Name));
+}
 
-    let data_start = header_idx + if two_rows { 2 } else { 1 };
-    let body = &rows[data_start.min(rows.len())..];
-    let non_blank = body.iter().filter(|r| !is_blank(r)).count();
-    if non_blank > MAX_DATA_ROWS {
-        return Err(OfficeError::TooManyRows(non_blank, MAX_DATA_ROWS));
+/// The rows under the header, read one at a time into the ledger.
+struct Body {
+    layout: Layout,
+    date_columns: BTreeMap<Field, DateColumn>,
+    section: Option<String>,
+    non_blank: usize,
+    max_rows: usize,
+    /// Bytes of text the ledger keeps, against [`limits::MAX_KEPT_TEXT`].
+    kept: usize,
+}
+
+impl Body {
+    fn new(layout: Layout, max_rows: usize) -> Body {
+        Body { layout, date_columns: BTreeMap::new(), section: None, non_blank: 0, max_rows, kept: 0 }
     }
 
-    let mut date_columns: BTreeMap<Field, DateColumn> = BTreeMap::new();
-    let mut section: Option<String> = None;
-    for (i, row) in body.iter().enumerate() {
-        let excel_row = first_row + data_start + i + 1;
+    /// Rows without a cell between two rows that have one.
+    fn blank_rows(&mut self, n: usize) {
+        self.layout.out.rows_read += n;
+        self.layout.out.skipped.blank += n;
+    }
+
+    /// One row below the header (`excel_row` is 1-based).
+    fn row(&mut self, excel_row: usize, row: &[Data]) -> Result<(), OfficeError> {
+        let kind = classify(row, self.layout.name_col);
+        if kind != RowKind::Blank {
+            self.non_blank += 1;
+        }
+        let out = &mut self.layout.out;
+        if self.non_blank > self.max_rows {
+            // The file is refused at the end with the count of its rows; what was read
+            // is let go now.
+            out.rows = Vec::new();
+            out.problems = Vec::new();
+            return Ok(());
+        }
         out.rows_read += 1;
-        match classify(row, name_col) {
+        match kind {
             RowKind::Blank => out.skipped.blank += 1,
             RowKind::Section => {
                 out.skipped.section += 1;
-                section = row.iter().map(cell_text).find(|t| !t.is_empty());
+                self.section = row.iter().map(cell_text).find(|t| !t.is_empty());
             }
             RowKind::Subtotal => out.skipped.subtotal += 1,
             RowKind::Total => out.skipped.total += 1,
             RowKind::Note => out.skipped.note += 1,
             RowKind::Data => {
-                let mut values = BTreeMap::new();
-                for (col, field) in columns.iter().enumerate() {
+                let problems_before = out.problems.len();
+                let mut values = RowValues::with_capacity(self.layout.columns.iter().flatten().count());
+                for (col, field) in self.layout.columns.iter().enumerate() {
                     let Some(field) = *field else { continue };
                     let cell = row.get(col).unwrap_or(&Data::Empty);
                     let mut cells = CellReader { excel_row, field, problems: &mut out.problems };
                     let value = cells.read(cell);
                     if field.is_date() && !cell_text(cell).is_empty() {
-                        let entry = date_columns.entry(field).or_default();
+                        let entry = self.date_columns.entry(field).or_default();
                         entry.non_empty += 1;
                         match value {
                             Some(_) => entry.read += 1,
@@ -335,25 +500,52 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
                         }
                     }
                     if let Some(v) = value {
+                        if let Value::Text(t) = &v {
+                            self.kept += t.len();
+                        }
                         values.insert(field, v);
                     }
                 }
-                out.rows.push(LedgerRow { row: excel_row, values, section: section.clone() });
+                self.kept += self.section.as_ref().map_or(0, String::len);
+                self.kept +=
+                    out.problems[problems_before..].iter().map(|p| p.column.len() + p.reason.len()).sum::<usize>();
+                out.rows.push(LedgerRow { row: excel_row, values, section: self.section.clone() });
+                if self.kept > limits::MAX_KEPT_TEXT {
+                    return Err(OfficeError::TooLarge(format!(
+                        "读到第{excel_row}行时，要导入的文字已超过 {}（上限），不像项目台账，请检查是否有很长的内容被重复填写",
+                        limits::size(limits::MAX_KEPT_TEXT as u64)
+                    )));
+                }
+                if out.problems.len() > limits::MAX_PROBLEMS {
+                    return Err(OfficeError::TooLarge(format!(
+                        "读到第{excel_row}行时，已有超过 {}单元格读不出来（第一个：{}），请先检查表格",
+                        limits::many(limits::MAX_PROBLEMS as u64, "个"),
+                        out.problems[0]
+                    )));
+                }
             }
         }
+        Ok(())
     }
-    // A date column none of whose cells is a date is not a date column as we read it:
-    // say so once for the column (one cell alone is that cell's problem).
-    for (field, DateColumn { non_empty, read, example }) in date_columns {
-        if read == 0
-            && non_empty >= 2
-            && let Some((row, text)) = example
-        {
-            let header = out.header_of(field).unwrap_or(field.label()).to_string();
-            return Err(OfficeError::UnreadableDateColumn { header, non_empty, row, example: text });
+
+    fn finish(self) -> Result<ParsedLedger, OfficeError> {
+        if self.non_blank > self.max_rows {
+            return Err(OfficeError::TooManyRows(self.non_blank, self.max_rows));
         }
+        let out = self.layout.out;
+        // A date column none of whose cells is a date is not a date column as we read it:
+        // say so once for the column (one cell alone is that cell's problem).
+        for (field, DateColumn { non_empty, read, example }) in self.date_columns {
+            if read == 0
+                && non_empty >= 2
+                && let Some((row, text)) = example
+            {
+                let header = out.header_of(field).unwrap_or(field.label()).to_string();
+                return Err(OfficeError::UnreadableDateColumn { header, non_empty, row, example: text });
+            }
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// What a date column held: non-empty cells, cells read as dates, the first that was
@@ -365,77 +557,103 @@ struct DateColumn {
     example: Option<(usize, String)>,
 }
 
-/// calamine builds a dense grid from the first to the last cell, so a hostile sheet
-/// with one cell in A1 and one in XFD1048576 would ask for billions of cells. Walk the
-/// cells first (streaming, constant memory) and refuse sheets that reach too far.
-fn check_extent(bytes: &[u8]) -> Result<(), OfficeError> {
-    check_inflated(bytes)?;
-    let mut workbook: calamine::Xlsx<_> =
-        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-    let name = workbook.sheet_names().first().cloned().ok_or(OfficeError::NoSheet)?;
-    let mut cells = workbook.worksheet_cells_reader(&name).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-    let max_row = MAX_DATA_ROWS + HEADER_SEARCH_ROWS + 1_000;
-    while let Some(cell) = cells.next_cell().map_err(|e| OfficeError::NotXlsx(e.to_string()))? {
-        let (row, col) = cell.get_position();
-        if row as usize > max_row {
-            return Err(OfficeError::TooManyRows(row as usize, MAX_DATA_ROWS));
-        }
-        if col as usize >= MAX_COLUMNS {
-            return Err(OfficeError::TooManyColumns(MAX_COLUMNS));
-        }
-    }
-    Ok(())
+/// A non-empty cell: (row, column), 0-based, and its value.
+type SheetCell = ((u32, u32), Data);
+
+/// The first sheet's non-empty cells a row at a time, as the sheet stores them
+/// (calamine's streaming reader: one cell in memory at a time).
+struct SheetRows<'a> {
+    cells: calamine::XlsxCellReader<'a, Cursor<&'a [u8]>>,
+    /// A cell read ahead: the first of the next row.
+    ahead: Option<SheetCell>,
+    /// The last row returned.
+    last: Option<u32>,
+    non_empty: usize,
+    /// The sheet's cells are all read (the reader must not be asked again).
+    done: bool,
+    max_rows: usize,
 }
 
-/// Above this a sheet's XML (inflated) is not a ledger's.
-const MAX_INFLATED_BYTES: u64 = 400 * 1024 * 1024;
-/// No cell holds this much text: Excel stops at 32,767 characters (under 100 KB of
-/// UTF-8). A longer run of text is a bomb, refused before calamine reads it whole.
-const MAX_TEXT_RUN: usize = 128 * 1024;
+impl<'a> SheetRows<'a> {
+    fn new(cells: calamine::XlsxCellReader<'a, Cursor<&'a [u8]>>, max_rows: usize) -> SheetRows<'a> {
+        SheetRows { cells, ahead: None, last: None, non_empty: 0, done: false, max_rows }
+    }
 
-/// A small .xlsx can inflate to gigabytes, and calamine holds a cell's text whole: read
-/// the sheets' and shared strings' XML as a stream first (constant memory), and refuse
-/// a file that inflates too far or holds a text run no cell would have.
-fn check_inflated(bytes: &[u8]) -> Result<(), OfficeError> {
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-    let mut total: u64 = 0;
-    let mut buffer = vec![0u8; 64 * 1024];
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-        let name = entry.name().to_string();
-        if !(name.starts_with("xl/worksheets/") || name == "xl/sharedStrings.xml") {
-            continue;
-        }
-        let mut run = 0usize;
+    /// The next row with a non-empty cell: its 0-based index, and its cells by absolute
+    /// column from A (empty where the sheet has none).
+    fn next_row(&mut self, row: &mut Vec<Data>) -> Result<Option<u32>, OfficeError> {
+        row.clear();
+        let mut current = None;
         loop {
-            let n = entry.read(&mut buffer).map_err(|e| OfficeError::NotXlsx(e.to_string()))?;
-            if n == 0 {
-                break;
+            let cell = match self.ahead.take() {
+                Some(cell) => Some(cell),
+                None => self.next_cell()?,
+            };
+            let Some(((r, c), value)) = cell else { break };
+            match current {
+                None if self.last.is_some_and(|last| r <= last) => {
+                    // Excel writes rows in order; going back would mean holding the
+                    // whole sheet to sort it.
+                    return Err(OfficeError::NotXlsx(format!(
+                        "第一张工作表的第{}行写在第{}行之后，行的顺序不对；请用 Excel 打开后另存再导入",
+                        r + 1,
+                        self.last.unwrap_or(0) + 1
+                    )));
+                }
+                None => current = Some(r),
+                Some(cur) if cur != r => {
+                    self.ahead = Some(((r, c), value));
+                    break;
+                }
+                Some(_) => {}
             }
-            total += n as u64;
-            if total > MAX_INFLATED_BYTES {
+            let c = c as usize;
+            if row.len() <= c {
+                row.resize(c + 1, Data::Empty);
+            }
+            row[c] = value;
+        }
+        if current.is_some() {
+            self.last = current;
+        }
+        Ok(current)
+    }
+
+    /// Reads the rest of the sheet for the checks [`SheetRows::next_cell`] makes.
+    fn drain(&mut self) -> Result<(), OfficeError> {
+        while self.next_cell()?.is_some() {}
+        Ok(())
+    }
+
+    fn next_cell(&mut self) -> Result<Option<SheetCell>, OfficeError> {
+        let max_row = self.max_rows + HEADER_SEARCH_ROWS + 1_000;
+        while !self.done {
+            let Some(cell) = self.cells.next_cell().map_err(not_xlsx)? else {
+                self.done = true;
+                break;
+            };
+            let (row, col) = cell.get_position();
+            if row as usize > max_row {
+                return Err(OfficeError::TooManyRows(row as usize, self.max_rows));
+            }
+            if col as usize >= MAX_COLUMNS {
+                return Err(OfficeError::TooManyColumns(MAX_COLUMNS));
+            }
+            if matches!(cell.get_value(), DataRef::Empty) {
+                continue;
+            }
+            self.non_empty += 1;
+            if self.non_empty > limits::MAX_CELLS {
                 return Err(OfficeError::TooLarge(format!(
-                    "解压后超过 {} MB，不像项目台账",
-                    MAX_INFLATED_BYTES / 1024 / 1024
+                    "第一张工作表读到第{}行时，非空单元格已超过 {}（上限），请分批导入",
+                    row + 1,
+                    limits::many(limits::MAX_CELLS as u64, "个")
                 )));
             }
-            for b in &buffer[..n] {
-                if *b == b'<' {
-                    run = 0;
-                } else {
-                    run += 1;
-                    if run > MAX_TEXT_RUN {
-                        return Err(OfficeError::TooLarge(format!(
-                            "有单元格的内容超过 {} KB，不像项目台账",
-                            MAX_TEXT_RUN / 1024
-                        )));
-                    }
-                }
-            }
+            return Ok(Some(((row, col), Data::from(cell.get_value().clone()))));
         }
+        Ok(None)
     }
-    Ok(())
 }
 
 /// Reads one cell of a data row into its field's value, or records the problem.

@@ -39,7 +39,7 @@ async fn import_form(u: PageUser) -> Response {
 
 async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -> Result<Response, PageError> {
     let mut bytes = Vec::new();
-    let mut options = ImportOptions::default();
+    let mut options = ImportOptions { max_rows: Some(crate::MAX_UPLOAD_ROWS), ..Default::default() };
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => match field.name() {

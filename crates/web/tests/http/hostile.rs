@@ -422,6 +422,9 @@ async fn a_ledger_full_of_problems_lists_200_and_offers_them_all() {
     let html = res.text().await.unwrap();
     assert!(html.contains("发现 300 个问题"), "{html}");
     assert_eq!(html.matches("<li>第").count(), 200);
+    let rejected = trail(&t, "import_rejected").await;
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].note.contains("300 个问题"), "{}", rejected[0].note);
     let res = client.get(format!("{}/import/problems.xlsx", t.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let dir = tempfile::tempdir().unwrap();
@@ -431,6 +434,18 @@ async fn a_ledger_full_of_problems_lists_200_and_offers_them_all() {
     if let Some(out) = python(script, &path) {
         assert_eq!(out.trim(), "300 301");
     }
+    // A dry run is on the trail too, though it writes nothing else.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, v) in ["项目名称", "所在办事处", "产业类别", "甲", "湖北路办事处", "智能制造"].iter().enumerate()
+    {
+        ws.write_string((c / 3) as u32, (c % 3) as u16, *v).unwrap();
+    }
+    let part = reqwest::multipart::Part::bytes(wb.save_to_buffer().unwrap()).file_name("ledger.xlsx");
+    let form = reqwest::multipart::Form::new().part("file", part).text("dry_run", "1");
+    let res = client.post(format!("{}/import", t.base)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(trail(&t, "import_dry_run").await.len(), 1);
     // Someone else has no list of theirs.
     t.user("xmb2", Role::ProjectOffice, None).await;
     let other = t.browser("xmb2").await;

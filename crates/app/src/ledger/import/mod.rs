@@ -15,7 +15,7 @@ use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::project::{FieldChange, ProjectHeader};
 use fengkou_domain::{Month, Stage, Wan};
 use fengkou_office::RowProblem;
-use fengkou_office::ledger::{Applied, CompletedCell, Field, ParsedLedger, Reading, Skipped, read_ledger};
+use fengkou_office::ledger::{Applied, CompletedCell, Field, ParsedLedger, Reading, Skipped, read_ledger_at_most};
 use fengkou_storage::entity::{
     annual_plan, audit as audit_log, industry, office, opening_balance, project, stage_event,
 };
@@ -42,6 +42,10 @@ pub struct ImportOptions {
     pub clear_blanks: bool,
     /// Create the 办事处 and industries the sheet names that fengkou does not know.
     pub create_missing: bool,
+    /// Refuse a sheet of more data rows than this (None: the reader's own maximum,
+    /// 200,000). The server passes a lower bound for uploads (see `fengkou_web`): an
+    /// import holds the whole parsed sheet, about 3.3 MB per 1,000 rows.
+    pub max_rows: Option<usize>,
 }
 
 /// One updated project's changes, field by field.
@@ -240,7 +244,7 @@ impl App {
         };
         if let Some((action, after)) = outcome {
             audit::record(
-                &self.db,
+                &self.writer,
                 &actor.username,
                 Change {
                     action,
@@ -264,7 +268,8 @@ impl App {
         // the server keeps answering meanwhile.
         let _turn = self.imports.acquire().await.map_err(|e| AppError::Rejected(e.to_string()))?;
         let owned = bytes.to_vec();
-        let mut parsed = tokio::task::spawn_blocking(move || read_ledger(&owned))
+        let max_rows = options.max_rows.unwrap_or(fengkou_office::ledger::MAX_DATA_ROWS);
+        let mut parsed = tokio::task::spawn_blocking(move || read_ledger_at_most(&owned, max_rows))
             .await
             .map_err(|e| AppError::Rejected(format!("读取台账失败：{e}")))?
             .map_err(|e| AppError::Rejected(e.to_string()))?;
