@@ -159,13 +159,13 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
             }
         }
         let bad = wb.save_to_buffer().unwrap();
-        let dry = app.import_projects(&actor, &bad, dry()).await.unwrap();
+        let dry = app.import_projects(&actor, bad.clone(), dry()).await.unwrap();
         assert_eq!(dry.problems.len(), 1);
         assert_eq!(
             dry.problems[0].to_string(),
             "第3行 所在办事处：未知的办事处“火星办事处”（可勾选“新建台账中未登记的办事处和产业类别”，或先由管理员添加）"
         );
-        let err = app.import_projects(&actor, &bad, write()).await.unwrap_err();
+        let err = app.import_projects(&actor, bad.clone(), write()).await.unwrap_err();
         assert!(matches!(err, AppError::ImportRejected(_)));
         assert_eq!(app.summary(&actor, None).await.unwrap().count, 0, "nothing written ({})", db.backend);
 
@@ -183,15 +183,15 @@ async fn import_is_all_or_nothing_and_reimport_updates() {
         ws.write_number(1, 4, 5000.0).unwrap();
         ws.write_number(1, 5, 1000.0).unwrap();
         let good = wb.save_to_buffer().unwrap();
-        let first = app.import_projects(&actor, &good, write()).await.unwrap();
+        let first = app.import_projects(&actor, good.clone(), write()).await.unwrap();
         assert_eq!((first.created, first.updated), (1, 0));
-        let again = app.import_projects(&actor, &good, write()).await.unwrap();
+        let again = app.import_projects(&actor, good.clone(), write()).await.unwrap();
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 1));
 
         // Export → import round trip changes nothing.
         let exported =
             app.export_projects(&actor, &ListQuery { year: Some(2026), ..Default::default() }).await.unwrap();
-        let round = app.import_projects(&actor, &exported, write()).await.unwrap();
+        let round = app.import_projects(&actor, exported.clone(), write()).await.unwrap();
         assert_eq!((round.created, round.updated, round.unchanged), (0, 0, 1), "{round:?}");
         let s = app.summary(&actor, Some(2026)).await.unwrap();
         assert_eq!((s.count, s.annual_plan), (1, Wan::from_wan(1000)));

@@ -142,13 +142,13 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         fengkou_app::demo::ensure_reference_data(&fresh).await?;
         let t = Instant::now();
         let report = fresh
-            .import_projects(&cli_actor(), &bytes, Default::default())
+            .import_projects(&cli_actor(), bytes.clone(), Default::default())
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("import into a fresh SQLite database: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
         let t = Instant::now();
         let report = fresh
-            .import_projects(&cli_actor(), &bytes, Default::default())
+            .import_projects(&cli_actor(), bytes.clone(), Default::default())
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("re-import of the same file: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());

@@ -1,5 +1,10 @@
 //! The `fengkou` binary: parses arguments and calls the app. Nothing else lives here.
 
+/// See Cargo.toml: memory freed by a sign-in storm or an import goes back to the
+/// system instead of staying with the process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod abuse;
 mod bench;
 
@@ -239,7 +244,7 @@ async fn main() -> Result<()> {
         Command::Import { command: ImportCommand::Projects { file, dry_run, clear_blanks, create_offices } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
             let options = ImportOptions { dry_run, clear_blanks, create_missing: create_offices, max_rows: None };
-            match app.import_projects(&cli_actor(), &bytes, options).await {
+            match app.import_projects(&cli_actor(), bytes, options).await {
                 Ok(report) if report.problems.is_empty() => {
                     print_import(&report);
                     println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());

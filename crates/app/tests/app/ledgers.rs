@@ -25,7 +25,7 @@ fn sheet(rows: &[&[&str]]) -> Vec<u8> {
 }
 
 async fn import(app: &App, bytes: &[u8], options: ImportOptions) -> ImportReport {
-    match app.import_projects(&cli_actor(), bytes, options).await {
+    match app.import_projects(&cli_actor(), bytes.to_vec(), options).await {
         Ok(r) => r,
         Err(AppError::ImportRejected(r)) => panic!("rejected: {:?}", r.problems),
         Err(e) => panic!("{e}"),
@@ -94,7 +94,7 @@ async fn a_slim_sheet_changes_only_what_it_carries() {
 
         // A new project in a sheet without 产业类别 is refused for that row only.
         let new_row = sheet(&[&["项目名称", "所在办事处", "总投资"], &["新项目", "湖北路办事处", "#100"]]);
-        let err = app.import_projects(&cli_actor(), &new_row, write()).await.unwrap_err();
+        let err = app.import_projects(&cli_actor(), new_row.clone(), write()).await.unwrap_err();
         let AppError::ImportRejected(r) = err else { panic!("{err}") };
         assert_eq!(r.problems[0].to_string(), "第2行 产业类别：新增项目须填写（表中没有此列或此格为空）");
     }
@@ -284,8 +284,8 @@ async fn an_upload_over_the_row_bound_is_refused_with_the_count() {
     let slices: Vec<&[&str]> = borrowed.iter().map(Vec::as_slice).collect();
     let file = sheet(&slices);
     let bounded = ImportOptions { max_rows: Some(10), ..write() };
-    let e = app.import_projects(&cli_actor(), &file, bounded).await.unwrap_err().to_string();
-    assert!(e.contains("超过一次导入的上限 10"), "{e}");
+    let e = app.import_projects(&cli_actor(), file.clone(), bounded).await.unwrap_err().to_string();
+    assert!(e.contains("超过一次导入的上限（10 行数据）"), "{e}");
     assert_eq!(app.summary(&cli_actor(), None).await.unwrap().count, 0);
     let unbounded = import(&app, &file, write()).await;
     assert_eq!(unbounded.created, 12);

@@ -145,7 +145,9 @@ impl Role {
 
 /// Refuses a workbook that holds more than a ledger could, before calamine reads any of
 /// it. Reads every member as a stream: memory stays at a few buffers whatever the file.
-pub(super) fn check_package(bytes: &[u8]) -> Result<(), OfficeError> {
+/// `max_rows` is the most data rows the caller takes: a first sheet with far more
+/// `<row>`s is refused here, before calamine loads the shared strings.
+pub(super) fn check_package(bytes: &[u8], max_rows: usize) -> Result<(), OfficeError> {
     // Every member has a central-directory record starting with this signature; a
     // count of the signatures bounds the members the zip library will list.
     let members = bytes.windows(4).filter(|w| w[0] == b'P' && *w == b"PK\x01\x02").count();
@@ -158,6 +160,10 @@ pub(super) fn check_package(bytes: &[u8]) -> Result<(), OfficeError> {
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(not_xlsx)?;
     let mut package = Package::new(&zip);
+    // Rows besides data rows (titles, headers, sections, subtotals, blank rows) are
+    // allowed generously: the reader counts data rows exactly.
+    package.max_sheet_rows = (max_rows + max_rows / 5 + 1_000) as u64;
+    package.max_data_rows = max_rows;
     let roles = package.resolve(&mut zip)?;
     for index in 0..zip.len() {
         if !package.scanned.contains(&index) {
@@ -187,6 +193,10 @@ struct Package {
     scanned: Vec<usize>,
     inflated: u64,
     records: u64,
+    /// The first sheet may have this many `<row>`s (see [`check_package`]), for at
+    /// most this many data rows.
+    max_sheet_rows: u64,
+    max_data_rows: usize,
 }
 
 impl Package {
@@ -199,7 +209,14 @@ impl Package {
         for (index, name) in zip.file_names().enumerate() {
             by_name.insert(name.replace('\\', "/").to_ascii_lowercase(), index);
         }
-        Package { by_name, scanned: Vec::new(), inflated: 0, records: 0 }
+        Package {
+            by_name,
+            scanned: Vec::new(),
+            inflated: 0,
+            records: 0,
+            max_sheet_rows: u64::MAX,
+            max_data_rows: usize::MAX,
+        }
     }
 
     fn index(&self, path: &str) -> Option<usize> {
@@ -295,6 +312,9 @@ impl Package {
             }
             if let Some(scan) = &mut scan {
                 scan.feed(&buffer[..n], &mut self.records)?;
+                if scan.rows > self.max_sheet_rows {
+                    return Err(OfficeError::TooManyRows(scan.rows as usize, self.max_data_rows));
+                }
             }
         }
         Ok(scan.and_then(|s| s.found))
@@ -357,6 +377,8 @@ struct XmlScan {
     /// The `r` of the cell being read ("B2"), for messages.
     cell_ref: Vec<u8>,
     cells: u64,
+    /// `<row>`s of the sheet.
+    rows: u64,
     shared_strings: u64,
     shared_text: u64,
 }
@@ -378,6 +400,7 @@ impl XmlScan {
             unit: None,
             cell_ref: Vec::new(),
             cells: 0,
+            rows: 0,
             shared_strings: 0,
             shared_text: 0,
         }
@@ -625,6 +648,7 @@ impl XmlScan {
         records: &mut u64,
     ) -> Result<(), OfficeError> {
         match (self.role, local) {
+            (Role::Sheet, b"row") => self.rows += 1,
             (Role::Sheet, b"c") => {
                 self.cells += 1;
                 if !self_closing {

@@ -281,7 +281,7 @@ pub fn read_ledger(bytes: &[u8]) -> Result<ParsedLedger, OfficeError> {
 /// than the CLI, to keep its own memory bounded.
 pub fn read_ledger_at_most(bytes: &[u8], max_rows: usize) -> Result<ParsedLedger, OfficeError> {
     let max_rows = max_rows.min(MAX_DATA_ROWS);
-    limits::check_package(bytes)?;
+    limits::check_package(bytes, max_rows)?;
     let mut workbook: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(not_xlsx)?;
     let name = workbook.sheet_names().first().cloned().ok_or(OfficeError::NoSheet)?;
     let mut sheet = SheetRows::new(workbook.worksheet_cells_reader(&name).map_err(not_xlsx)?, max_rows);

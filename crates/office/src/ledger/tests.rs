@@ -161,7 +161,7 @@ fn refuses_sheets_that_reach_too_far_before_building_the_grid() {
     ws.write_string(1_000_000, 2, "远处的一格").unwrap();
     let err = read_ledger(&wb.save_to_buffer().unwrap()).unwrap_err();
     assert!(matches!(err, OfficeError::TooManyRows(..)), "{err}");
-    assert!(err.to_string().contains("超过上限"));
+    assert!(err.to_string().contains("超过一次导入的上限"));
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, "项目名称").unwrap();

@@ -67,8 +67,7 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
         )
             .into_response());
     }
-    let result = state.app.import_projects(&u.actor, &bytes, options).await;
-    drop(bytes);
+    let result = state.app.import_projects(&u.actor, std::mem::take(&mut bytes), options).await;
     // Kept for the download link: the page lists the first 200 problems only.
     let checked = match &result {
         Ok(report) => Some(report),

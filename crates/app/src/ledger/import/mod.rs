@@ -220,7 +220,8 @@ impl App {
     /// Imports a ledger. With `dry_run` nothing is written and the report lists every
     /// problem, every change and every reading; without it, any problem rejects the
     /// whole file and nothing is written.
-    pub async fn import_projects(&self, actor: &Actor, bytes: &[u8], options: ImportOptions) -> Result<ImportReport> {
+    /// `bytes` is taken, not copied: an upload can be 32 MB.
+    pub async fn import_projects(&self, actor: &Actor, bytes: Vec<u8>, options: ImportOptions) -> Result<ImportReport> {
         let dry_run = options.dry_run;
         let result = self.run_import(actor, bytes, options).await;
         // A dry run writes nothing and a refused import rolls back, so their entries
@@ -260,16 +261,15 @@ impl App {
         result
     }
 
-    async fn run_import(&self, actor: &Actor, bytes: &[u8], options: ImportOptions) -> Result<ImportReport> {
+    async fn run_import(&self, actor: &Actor, bytes: Vec<u8>, options: ImportOptions) -> Result<ImportReport> {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以导入台账"));
         }
         // One import at a time, and parsing (CPU-bound) off the async workers so that
         // the server keeps answering meanwhile.
         let _turn = self.imports.acquire().await.map_err(|e| AppError::Rejected(e.to_string()))?;
-        let owned = bytes.to_vec();
         let max_rows = options.max_rows.unwrap_or(fengkou_office::ledger::MAX_DATA_ROWS);
-        let mut parsed = tokio::task::spawn_blocking(move || read_ledger_at_most(&owned, max_rows))
+        let mut parsed = tokio::task::spawn_blocking(move || read_ledger_at_most(&bytes, max_rows))
             .await
             .map_err(|e| AppError::Rejected(format!("读取台账失败：{e}")))?
             .map_err(|e| AppError::Rejected(e.to_string()))?;
