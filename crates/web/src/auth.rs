@@ -223,34 +223,6 @@ fn same_host(source: &str, host: &str) -> bool {
         .is_some_and(|authority| !host.is_empty() && authority.eq_ignore_ascii_case(host))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origin_or_referer_must_name_this_host() {
-        assert!(same_host("http://127.0.0.1:8080", "127.0.0.1:8080"));
-        assert!(same_host("http://127.0.0.1:8080/projects?x=1", "127.0.0.1:8080"));
-        assert!(!same_host("http://evil.example/127.0.0.1:8080", "127.0.0.1:8080"));
-        assert!(!same_host("http://127.0.0.1:8080.evil.example/", "127.0.0.1:8080"));
-        assert!(!same_host("null", "127.0.0.1:8080"));
-        assert!(!same_host("http://x", ""));
-    }
-
-    #[test]
-    fn next_must_be_a_local_path() {
-        assert_eq!(safe_next(Some("/projects?page=2")), "/projects?page=2");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil")), "/");
-        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
-        assert_eq!(safe_next(Some("/a\nSet-Cookie: x=1")), "/");
-        assert_eq!(safe_next(Some("/ /evil")), "/");
-        assert_eq!(safe_next(Some("evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
-}
-
 /// Around every request: the client's address and user agent go with it into the audit
 /// trail ([`fengkou_app::audit::with_client`]), and what the trail must show besides
 /// changes is recorded here, once for every route: refusals (403) and downloads (a
@@ -290,4 +262,32 @@ pub async fn request_trail(
         res
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_or_referer_must_name_this_host() {
+        assert!(same_host("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(same_host("http://127.0.0.1:8080/projects?x=1", "127.0.0.1:8080"));
+        assert!(!same_host("http://evil.example/127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(!same_host("http://127.0.0.1:8080.evil.example/", "127.0.0.1:8080"));
+        assert!(!same_host("null", "127.0.0.1:8080"));
+        assert!(!same_host("http://x", ""));
+    }
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(safe_next(Some("/projects?page=2")), "/projects?page=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/a\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/ /evil")), "/");
+        assert_eq!(safe_next(Some("evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
 }
