@@ -4,8 +4,9 @@
 mod account;
 mod admin;
 mod batches;
+mod board;
 mod meetings;
-pub use meetings::MAX_STREAMS_PER_USER;
+pub use board::MAX_STREAMS_PER_USER;
 mod overview;
 mod projects;
 pub(crate) use projects::ListParams;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(batches::router())
         .merge(meetings::router())
+        .merge(board::router())
         .merge(admin::router())
         .merge(account::router())
 }
