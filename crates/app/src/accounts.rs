@@ -1,7 +1,7 @@
 //! Accounts an administrator can run: a user's role, office and name; disabling and
 //! re-enabling; resetting a password (to be changed at the next sign-in); everyone
-//! changing their own; API tokens listed and revoked. A password change or a disable
-//! ends every session of that user.
+//! changing their own; API tokens listed and revoked. A password change, a reset or a
+//! disable ends every session and every API token of that user.
 
 use crate::audit::{self, Change};
 use crate::auth::{new_secret, open_session};
@@ -36,6 +36,12 @@ fn china(t: chrono::DateTime<Utc>) -> String {
 async fn end_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<()> {
     session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(db).await?;
     Ok(())
+}
+
+/// A reset, a change of password or a disable also ends the user's API tokens: after a
+/// compromise, a token made by the intruder must not outlive the new password.
+async fn end_tokens<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64> {
+    Ok(api_token::Entity::delete_many().filter(api_token::Column::UserId.eq(user_id)).exec(db).await?.rows_affected)
 }
 
 fn administers(by: Option<&Actor>, what: &str) -> Result<()> {
@@ -125,8 +131,10 @@ impl App {
         let mut am = before.clone().into_active_model();
         am.active = Set(active);
         am.update(&txn).await?;
+        let mut revoked = 0;
         if !active {
             end_sessions(&txn, id).await?;
+            revoked = end_tokens(&txn, id).await?;
         }
         audit::record(
             &txn,
@@ -137,7 +145,9 @@ impl App {
                 entity_id: Some(id),
                 project_id: None,
                 before: Some(serde_json::json!({ "username": before.username, "active": before.active })),
-                after: Some(serde_json::json!({ "username": before.username, "active": active })),
+                after: Some(
+                    serde_json::json!({ "username": before.username, "active": active, "revoked_tokens": revoked }),
+                ),
             },
         )
         .await?;
@@ -161,6 +171,7 @@ impl App {
         am.password_changed_at = Set(Some(Utc::now()));
         am.update(&txn).await?;
         end_sessions(&txn, id).await?;
+        let revoked = end_tokens(&txn, id).await?;
         audit::record(
             &txn,
             &by.username,
@@ -170,7 +181,7 @@ impl App {
                 entity_id: Some(id),
                 project_id: None,
                 before: None,
-                after: Some(serde_json::json!({ "username": target.username })),
+                after: Some(serde_json::json!({ "username": target.username, "revoked_tokens": revoked })),
             },
         )
         .await?;
@@ -180,13 +191,24 @@ impl App {
 
     /// A user changes their own password. Every session of theirs ends; the new
     /// session's secret is returned so that this browser stays signed in.
-    pub async fn change_password(&self, actor: &Actor, current: &str, new_password: &str) -> Result<String> {
+    /// The current password is checked under the same throttle as sign-in (`from` is
+    /// the client's address), so a stolen session cannot be used to guess it.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new_password: &str,
+        from: std::net::IpAddr,
+    ) -> Result<String> {
         let me = self.user_by_id(&self.db, actor.user_id).await?;
-        if current.chars().count() > fengkou_domain::password::MAX_PASSWORD_CHARS
-            || !self.verify(current, &me.password_hash).await?
-        {
+        if current.chars().count() > fengkou_domain::password::MAX_PASSWORD_CHARS {
             return Err(AppError::invalid("当前密码", "不正确"));
         }
+        self.throttle.begin(&me.username, from).map_err(|r| AppError::Throttled(r.wait))?;
+        if !self.verify(current, &me.password_hash).await? {
+            return Err(AppError::invalid("当前密码", "不正确"));
+        }
+        self.throttle.succeeded(&me.username, from);
         if current == new_password {
             return Err(AppError::invalid("新密码", "不能与当前密码相同"));
         }
@@ -202,6 +224,7 @@ impl App {
         am.password_changed_at = Set(Some(Utc::now()));
         am.update(&txn).await?;
         end_sessions(&txn, me.id).await?;
+        let revoked = end_tokens(&txn, me.id).await?;
         open_session(&txn, me.id, &secret).await?;
         audit::record(
             &txn,
@@ -212,7 +235,7 @@ impl App {
                 entity_id: Some(me.id),
                 project_id: None,
                 before: None,
-                after: None,
+                after: Some(serde_json::json!({ "revoked_tokens": revoked })),
             },
         )
         .await?;

@@ -70,6 +70,17 @@ struct Failures {
 struct Count {
     failures: u32,
     last: Instant,
+    /// A refusal since the last failure is already on the audit trail: one entry per
+    /// wait, not one per request of a flood.
+    refusal_noted: bool,
+}
+
+/// An attempt refused by the throttle: how long to wait, and whether it is the first
+/// refusal of this wait (the one worth an audit entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub wait: u64,
+    pub first: bool,
 }
 
 fn wait_after(count: Option<&Count>, free: u32, now: Instant) -> u64 {
@@ -94,27 +105,27 @@ fn bump<K: std::hash::Hash + Eq + Clone>(map: &mut HashMap<K, Count>, key: K, no
             map.retain(|_, c| c.last > threshold);
         }
     }
-    let entry = map.entry(key).or_insert(Count { failures: 0, last: now });
+    let entry = map.entry(key).or_insert(Count { failures: 0, last: now, refusal_noted: false });
     if now.duration_since(entry.last) >= FAILURE_MEMORY {
         entry.failures = 0;
     }
     entry.failures += 1;
     entry.last = now;
+    entry.refusal_noted = false;
 }
 
 impl LoginThrottle {
     /// Counts an attempt before it is checked, or says how long to wait first.
-    fn begin(&self, username: &str, from: IpAddr) -> std::result::Result<(), u64> {
+    pub(crate) fn begin(&self, username: &str, from: IpAddr) -> std::result::Result<(), Refused> {
         let now = Instant::now();
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let key = (username.to_string(), from);
-        let wait = wait_after(f.by_pair.get(&key), FREE_PER_PAIR, now).max(wait_after(
-            f.by_address.get(&from),
-            FREE_PER_ADDRESS,
-            now,
-        ));
-        if wait > 0 {
-            return Err(wait);
+        let by_pair = wait_after(f.by_pair.get(&key), FREE_PER_PAIR, now);
+        let by_address = wait_after(f.by_address.get(&from), FREE_PER_ADDRESS, now);
+        if by_pair.max(by_address) > 0 {
+            let counted = if by_pair > 0 { f.by_pair.get_mut(&key) } else { f.by_address.get_mut(&from) };
+            let first = counted.is_some_and(|c| !std::mem::replace(&mut c.refusal_noted, true));
+            return Err(Refused { wait: by_pair.max(by_address), first });
         }
         bump(&mut f.by_pair, key, now);
         bump(&mut f.by_address, from, now);
@@ -124,7 +135,7 @@ impl LoginThrottle {
     /// A right password forgives the pair's failures and this attempt's count at the
     /// address (not earlier guesses there: signing in to one's own account must not
     /// reset the count of guesses at others').
-    fn succeeded(&self, username: &str, from: IpAddr) {
+    pub(crate) fn succeeded(&self, username: &str, from: IpAddr) {
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         f.by_pair.remove(&(username.to_string(), from));
         if let Some(c) = f.by_address.get_mut(&from) {
@@ -283,8 +294,14 @@ impl App {
             }
             (_, None) => None,
         };
-        if user::Entity::find().filter(user::Column::Username.eq(username)).one(&self.db).await?.is_some() {
-            problems.push(fengkou_domain::project::FieldError::new("用户名", format!("“{username}”已存在")));
+        // "ADMIN" beside "admin" would be a second account people take for the first.
+        let taken = user::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .find(|u| u.username.to_lowercase() == username.to_lowercase());
+        if let Some(u) = taken {
+            problems.push(fengkou_domain::project::FieldError::new("用户名", format!("“{}”已存在", u.username)));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -402,7 +419,10 @@ impl App {
         if password.chars().count() > MAX_PASSWORD_CHARS {
             return Err(AppError::invalid("密码", format!("不能超过{MAX_PASSWORD_CHARS}个字符")));
         }
-        if let Err(wait) = self.throttle.begin(username, from) {
+        if let Err(Refused { wait, first }) = self.throttle.begin(username, from) {
+            if !first {
+                return Err(AppError::Throttled(wait));
+            }
             audit::record(
                 &self.writer,
                 username,
@@ -579,7 +599,7 @@ impl App {
             &txn,
             by,
             Change {
-                action: "create",
+                action: "token",
                 entity: "api_token",
                 entity_id: Some(saved.id),
                 project_id: None,
@@ -632,7 +652,8 @@ mod tests {
         for _ in 0..FREE_PER_PAIR {
             assert_eq!(t.begin("a", HOME), Ok(()));
         }
-        assert_eq!(t.begin("a", HOME), Err(1));
+        assert_eq!(t.begin("a", HOME), Err(Refused { wait: 1, first: true }));
+        assert_eq!(t.begin("a", HOME), Err(Refused { wait: 1, first: false }), "one refusal noted per wait");
         // Another user at the same address, and the same user elsewhere, are not held.
         assert_eq!(t.begin("b", HOME), Ok(()));
         assert_eq!(t.begin("a", ELSEWHERE), Ok(()));

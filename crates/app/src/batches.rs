@@ -17,6 +17,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchProject {
     pub id: i64,
+    #[serde(skip)]
+    pub office_id: i64,
     pub name: String,
     pub office: String,
     pub stage: Stage,
@@ -29,7 +31,11 @@ pub struct BatchListView {
     pub list: BatchList,
     pub label: &'static str,
     pub code: &'static str,
+    /// The projects the reader may see (an office user: its own office's).
     pub projects: Vec<BatchProject>,
+    /// Every project on the list, and how many of them are not shown to this reader.
+    pub planned: usize,
+    pub hidden: usize,
     /// Planned: what the list promised (its projects and their investment).
     pub investment: Wan,
     /// Achieved: the projects that reached the list's stage, and their investment.
@@ -119,8 +125,9 @@ impl App {
         Ok(batch_id)
     }
 
-    /// Every batch, newest first, with its lists and conversion ratios.
-    pub async fn batches(&self) -> Result<Vec<BatchView>> {
+    /// Every batch, newest first, with its lists and conversion ratios. The figures
+    /// count every project; an office user sees the names of its own office's only.
+    pub async fn batches(&self, actor: &Actor) -> Result<Vec<BatchView>> {
         let batches = batch::Entity::find().order_by_desc(batch::Column::Seq).all(&self.db).await?;
         let items = batch_item::Entity::find().all(&self.db).await?;
         let projects: HashMap<i64, project::Model> = project::Entity::find()
@@ -144,6 +151,7 @@ impl App {
                             .map(|p| {
                                 let stage = stage_of(p);
                                 BatchProject {
+                                    office_id: p.office_id,
                                     id: p.id,
                                     name: p.name.clone(),
                                     office: names.office(p.office_id),
@@ -156,15 +164,25 @@ impl App {
                         let stages: Vec<Stage> = listed.iter().map(|p| p.stage).collect();
                         let conversion = Conversion::of(list, &stages);
                         let reached: Vec<&BatchProject> = listed.iter().filter(|p| p.stage >= list.target()).collect();
+                        let investment = listed.iter().map(|p| p.total_investment).sum();
+                        let achieved = reached.len();
+                        let achieved_investment = reached.iter().map(|p| p.total_investment).sum();
+                        let planned = listed.len();
+                        let shown: Vec<BatchProject> = listed
+                            .into_iter()
+                            .filter(|p| actor.confined_to().is_none_or(|office| office == p.office_id))
+                            .collect();
                         BatchListView {
                             list,
                             label: list.label(),
                             code: list.code(),
-                            investment: listed.iter().map(|p| p.total_investment).sum(),
-                            achieved: reached.len(),
-                            achieved_investment: reached.iter().map(|p| p.total_investment).sum(),
+                            investment,
+                            achieved,
+                            achieved_investment,
                             target_label: list.target().label(),
-                            projects: listed,
+                            hidden: planned - shown.len(),
+                            planned,
+                            projects: shown,
                             percent: conversion.percent(),
                             conversion,
                             ratio_label: list.ratio_label(),

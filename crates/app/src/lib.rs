@@ -66,6 +66,8 @@ pub struct App {
     meeting_changes: Arc<tokio::sync::watch::Sender<u64>>,
     /// One ledger import at a time: each holds a parsed sheet in memory.
     imports: Arc<tokio::sync::Semaphore>,
+    /// Two ledger exports at a time (see `export_projects`).
+    exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -87,6 +89,7 @@ impl App {
             hashing: Arc::default(),
             meeting_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             imports: Arc::new(tokio::sync::Semaphore::new(1)),
+            exports: Arc::new(tokio::sync::Semaphore::new(2)),
         })
     }
 

@@ -212,7 +212,7 @@ async fn demo_district_loads_once() {
         let c = app.comparison(None).await.unwrap();
         assert!(c.rows.len() >= 8);
         assert!(c.best.is_some() && c.worst.is_some());
-        let batches = app.batches().await.unwrap();
+        let batches = app.batches(&cli_actor()).await.unwrap();
         assert!(batches.len() >= 3, "a batch per past quarter");
         assert!(batches.iter().all(|b| b.lists.iter().map(|l| l.projects.len()).sum::<usize>() > 0));
     }
@@ -234,14 +234,18 @@ async fn campaign_batches_count_kept_promises() {
         app.add_to_batch(&xmb, batch, b, BatchList::Sign).await.unwrap();
         assert!(app.add_to_batch(&xmb, batch, b, BatchList::Sign).await.is_err(), "no duplicates");
         app.transition(&xmb, a, Stage::Started, d("2026-10-15"), None, "").await.unwrap();
-        let views = app.batches().await.unwrap();
+        let views = app.batches(&cli_actor()).await.unwrap();
         let sign = &views[0].lists[0];
         assert_eq!((sign.projects.len(), sign.conversion.kept), (2, 1));
         assert_eq!(sign.percent, Some(50.0));
         assert_eq!(sign.investment, Wan::from_wan(24_000));
+        // An office user sees the same figures, and only its own office's names.
+        let seen = &app.batches(&office).await.unwrap()[0].lists[0];
+        assert_eq!((seen.planned, seen.hidden, seen.percent), (2, 1, Some(50.0)), "{}", db.backend);
+        assert_eq!(seen.projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["甲"]);
         let items = app.batch_items(batch).await.unwrap();
         app.remove_from_batch(&xmb, items[0].id).await.unwrap();
-        assert_eq!(app.batches().await.unwrap()[0].lists[0].projects.len(), 1);
+        assert_eq!(app.batches(&cli_actor()).await.unwrap()[0].lists[0].projects.len(), 1);
         let choices = app.project_choices(None).await.unwrap();
         assert!(choices.iter().any(|label| label == "甲（湖北路办事处）"));
         assert_eq!(app.project_by_name("甲（湖北路办事处）", None).await.unwrap(), a);

@@ -91,7 +91,8 @@ impl Wan {
     }
 
     fn from_decimal(dec: Decimal) -> Result<Wan, MoneyError> {
-        let yuan = dec * Decimal::from(10_000);
+        // `*` panics past Decimal's 28 digits ("79228162514264337593543950335").
+        let yuan = dec.checked_mul(Decimal::from(10_000)).ok_or_else(|| MoneyError::OutOfRange(dec.to_string()))?;
         if yuan.fract() != Decimal::ZERO {
             return Err(MoneyError::TooPrecise(dec.to_string()));
         }
@@ -243,6 +244,8 @@ mod tests {
     #[case::one_yuan_over("10000000.0001")]
     #[case::i64_in_wan("922337203685477")]
     #[case::negative_far("-10000001")]
+    #[case::past_decimal_range("79228162514264337593543950335")]
+    #[case::twenty_five_digits("7922816251426433759354396")]
     fn amounts_beyond_the_bound_are_refused(#[case] raw: &str) {
         let e = Wan::parse_signed(raw).unwrap_err();
         assert!(matches!(e, MoneyError::OutOfRange(_)), "{e}");

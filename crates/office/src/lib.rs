@@ -46,7 +46,8 @@ pub enum OfficeError {
         "“{header}”列有 {non_empty} 个非空单元格，但没有一个能识别为日期（如第{row}行“{example}”），请检查该列或改为 2026-03-15、2026.03、2026年 等写法"
     )]
     UnreadableDateColumn { header: String, non_empty: usize, row: usize, example: String },
-    #[error("表格有 {0} 行，超过一次导入的上限（{1} 行数据），请按办事处或产业拆成几个文件分批导入")]
+    /// (the row where reading stopped, the bound)
+    #[error("表格的数据行超过一次导入的上限（{1} 行），请按办事处或产业拆成几个文件分批导入")]
     TooManyRows(usize, usize),
     #[error("表格超过 {0} 列，不像项目台账，请检查文件")]
     TooManyColumns(usize),

@@ -37,7 +37,24 @@ pub struct ProjectForm {
     /// When editing: the project's `version` as read (GET /projects/{id}). A save from
     /// an older version is refused with 409 and who changed it since; ignored on creation.
     #[schema(value_type = Option<i32>)]
+    #[serde(deserialize_with = "text_or_number")]
     pub version: String,
+}
+
+/// A field a client may send as a number or as text (`"version": 3` or `"3"`; a form
+/// sends text).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(i64),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        Some(Either::Text(t)) => t,
+        Some(Either::Number(n)) => n.to_string(),
+        None => String::new(),
+    })
 }
 
 impl ProjectForm {

@@ -23,7 +23,10 @@ fn forbidden_in(pairs: impl Iterator<Item = (String, String)>) -> Option<(String
 }
 
 fn is_forbidden(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        // Direction overrides and isolates make a name display as something else
+        // ("exe.txt"); a byte-order mark inside text is invisible junk.
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn forbidden_in_json(value: &serde_json::Value, path: &str) -> Option<(String, char)> {
@@ -102,6 +105,8 @@ mod tests {
         assert_eq!(forbidden_in(pairs), None);
         let pairs = form_urlencoded::parse(b"x=%0B").into_owned();
         assert_eq!(forbidden_in(pairs), Some(("x".to_string(), '\u{b}')));
+        let pairs = form_urlencoded::parse("name=甲\u{202E}txt.exe".as_bytes()).into_owned();
+        assert_eq!(forbidden_in(pairs), Some(("name".to_string(), '\u{202E}')));
     }
 
     #[test]

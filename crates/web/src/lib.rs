@@ -31,10 +31,11 @@ use tower_http::trace::TraceLayer;
 /// the user (from the headers) before they read the body.
 pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 /// Data rows one uploaded ledger may have. The import holds the parsed sheet and its
-/// plan in memory (measured: 416 MB for 100,000 rows, 747 MB for 200,000), so the
-/// server takes at most this many per file, about 250 MB at peak; larger loads are
-/// split by office, or run with `fengkou import projects` (its own process).
-pub const MAX_UPLOAD_ROWS: usize = 50_000;
+/// plan in memory (measured: 378 MB for 100,000 rows; 270–340 MB of server for 50,000
+/// depending on how much text the rows carry), so the server takes at most this many
+/// per file; larger loads are split by office, or run with `fengkou import projects`
+/// (its own process). A district's ledger has hundreds of rows, a city's thousands.
+pub const MAX_UPLOAD_ROWS: usize = 30_000;
 /// Every other form or JSON body: the largest real one (a project's form, a ranking of
 /// every site) is a few KB.
 pub const MAX_FORM_BYTES: usize = 256 * 1024;

@@ -338,5 +338,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     };
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    // Pages and API answers are one user's view (a new API token is shown once): no
+    // cache keeps them. Assets and photos say their own.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }

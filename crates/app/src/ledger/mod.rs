@@ -29,6 +29,9 @@ impl App {
     /// as the colours do. Projects are read and written a batch at a time, so memory
     /// stays flat for any ledger size.
     pub async fn export_projects(&self, actor: &Actor, q: &ListQuery) -> Result<Vec<u8>> {
+        // Two at a time: each holds its workbook (tens of MB at provincial scale), and a
+        // crowd of downloads must queue, not multiply the server's memory.
+        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
         let today = self.today();
         let judged = self.judged_month().await?;
         let year = q.year.unwrap_or(judged.month.year);

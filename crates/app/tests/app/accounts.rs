@@ -71,8 +71,8 @@ async fn a_password_change_ends_every_other_session() {
         app.add_user(None, "zhang", "", Role::Viewer, None, "password-123").await.unwrap();
         let (actor, phone) = app.login("zhang", "password-123", HOME).await.unwrap();
         let (_, desk) = app.login("zhang", "password-123", HOME).await.unwrap();
-        assert!(app.change_password(&actor, "wrong", "新的密码-2026-abc").await.is_err());
-        let kept = app.change_password(&actor, "password-123", "新的密码-2026-abc").await.unwrap();
+        assert!(app.change_password(&actor, "wrong", "新的密码-2026-abc", HOME).await.is_err());
+        let kept = app.change_password(&actor, "password-123", "新的密码-2026-abc", HOME).await.unwrap();
         assert!(app.session_actor(&phone).await.unwrap().is_none(), "{}", db.backend);
         assert!(app.session_actor(&desk).await.unwrap().is_none(), "{}", db.backend);
         assert!(app.session_actor(&kept).await.unwrap().is_some(), "{}", db.backend);

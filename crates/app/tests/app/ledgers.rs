@@ -285,7 +285,7 @@ async fn an_upload_over_the_row_bound_is_refused_with_the_count() {
     let file = sheet(&slices);
     let bounded = ImportOptions { max_rows: Some(10), ..write() };
     let e = app.import_projects(&cli_actor(), file.clone(), bounded).await.unwrap_err().to_string();
-    assert!(e.contains("超过一次导入的上限（10 行数据）"), "{e}");
+    assert!(e.contains("超过一次导入的上限（10 行）"), "{e}");
     assert_eq!(app.summary(&cli_actor(), None).await.unwrap().count, 0);
     let unbounded = import(&app, &file, write()).await;
     assert_eq!(unbounded.created, 12);

@@ -58,7 +58,7 @@ async fn page(
 
 async fn account(State(state): State<AppState>, u: PageUser, Query(n): Query<Notice>) -> Result<Response, PageError> {
     let notice = match n.done.as_deref() {
-        Some("password") => Some("密码已修改；其他设备上的登录已全部退出。"),
+        Some("password") => Some("密码已修改；其他设备上的登录已全部退出，API 令牌已全部作废。"),
         Some("revoked") => Some("API 令牌已吊销。"),
         _ => None,
     };
@@ -87,13 +87,14 @@ async fn change_password(
     u: PageUser,
     jar: CookieJar,
     headers: HeaderMap,
+    client: crate::auth::Client,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     if f.new_password != f.confirm {
         let why = Some("两次输入的新密码不一致".to_string());
         return page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, why, None, None).await;
     }
-    match state.app.change_password(&u.actor, &f.current, &f.new_password).await {
+    match state.app.change_password(&u.actor, &f.current, &f.new_password, client.addr).await {
         Ok(secret) => {
             let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
             let cookie = Cookie::build((SESSION_COOKIE, secret))
@@ -104,6 +105,10 @@ async fn change_password(
                 .max_age(time::Duration::hours(fengkou_app::auth::SESSION_HOURS))
                 .build();
             Ok((jar.add(cookie), see_other("/account?done=password")).into_response())
+        }
+        Err(AppError::Throttled(wait)) => {
+            let why = Some(format!("当前密码错误次数过多，请 {wait} 秒后再试"));
+            page(&state, &u, StatusCode::TOO_MANY_REQUESTS, why, None, None).await
         }
         Err(e) => match problems(&e) {
             Some(why) => page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, Some(why), None, None).await,

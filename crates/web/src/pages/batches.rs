@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
-    let batches = state.app.batches().await?;
+    let batches = state.app.batches(&u.actor).await?;
     let mut items = Vec::new();
     for b in &batches {
         items.extend(state.app.batch_items(b.id).await?);

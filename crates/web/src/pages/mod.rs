@@ -43,12 +43,17 @@ pub fn router() -> Router<AppState> {
 
 /// Where a user lands: a judge on their score sheet while a meeting is under way, an
 /// office user on the reports, everyone else on the dashboard.
-async fn home(State(state): State<AppState>, user: Result<PageUser, Response>) -> Redirect {
-    let Ok(u) = user else { return Redirect::to("/login") };
+async fn home(State(state): State<AppState>, user: Result<PageUser, Response>) -> Response {
+    // Not signed in, or a password to change first: where the extractor sends them.
+    let u = match user {
+        Ok(u) => u,
+        Err(elsewhere) => return elsewhere,
+    };
     if let Ok(Some(meeting)) = state.app.meeting_under_way_for(&u.actor).await {
-        return Redirect::to(&format!("/meetings/{meeting}/score"));
+        return Redirect::to(&format!("/meetings/{meeting}/score")).into_response();
     }
-    if u.actor.confined_to().is_some() { Redirect::to("/reports") } else { Redirect::to("/dashboard") }
+    let to = if u.actor.confined_to().is_some() { "/reports" } else { "/dashboard" };
+    Redirect::to(to).into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -79,8 +84,13 @@ async fn login(
     jar: CookieJar,
     headers: HeaderMap,
     client: Client,
-    Form(f): Form<LoginForm>,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    let Ok(Form(f)) = form else {
+        let why = "提交的内容过长或格式不对：用户名不超过64个字符，密码不超过1024个字符";
+        let html = page.render("login.html", crate::ctx! { next => "/", error => why, username => "" });
+        return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, html).into_response();
+    };
     match state.app.login(&f.username, &f.password, client.addr).await {
         Ok((_, secret)) => {
             let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");

@@ -202,7 +202,8 @@ async fn a_stale_edit_is_refused_on_the_api_and_the_page() {
         let (_, read) = t.api(&token, reqwest::Method::GET, &format!("/projects/{id}"), None).await;
         let version = read["version"].as_i64().unwrap();
         let mut first = project_body("甲（改）", "湖北路办事处");
-        first["version"] = json!(version.to_string());
+        // As the OpenAPI document says: an integer (text works too).
+        first["version"] = json!(version);
         let (s, _) = t.api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(first.clone())).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{}", db.backend);
         let mut stale = project_body("甲（旧表单）", "湖北路办事处");
@@ -306,24 +307,30 @@ async fn accounts_an_administrator_runs() {
         let users = t.app.users(&root).await.unwrap();
         let z = users.iter().find(|u| u.username == "zhang").unwrap();
         assert_eq!((z.office.as_deref(), z.display_name.as_str()), (Some("天津路办事处"), "张三"));
+        // The reset ended the token made before it.
+        let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "a reset ends tokens: {}", db.backend);
+        let second = t.app.create_token("zhang", "第二个", None).await.unwrap();
         let res = post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "false".into())]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert_eq!(again.get(format!("{}/reports", t.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
-        let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", db.backend);
         assert_eq!(
             login_status(&from([127, 0, 0, 4]), &t.base, "zhang", "我自己的-新密码-9").await,
             StatusCode::UNAUTHORIZED
         );
         post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "true".into())]).await;
-        let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::OK, "{}", db.backend);
+        let (s, _) = t.api(&second, reqwest::Method::GET, "/projects", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "re-enabling does not revive tokens: {}", db.backend);
         // Tokens are listed and revoked.
+        let third = t.app.create_token("zhang", "第三个", Some(30)).await.unwrap();
+        let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
+        assert_eq!(s, StatusCode::OK, "{}", db.backend);
         let tokens = t.app.api_tokens(None).await.unwrap();
         let z_token = tokens.iter().find(|x| x.username == "zhang").unwrap();
+        assert!(z_token.expires_at.is_some());
         let res = post(&admin, format!("/account/tokens/{}/revoke", z_token.id), vec![]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
+        let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", db.backend);
         for action in ["reset_password", "password", "update", "disable", "enable", "revoke"] {
             assert!(!trail(&t, action).await.is_empty(), "{action} on {}", db.backend);

@@ -122,7 +122,10 @@ impl App {
         let max_rows = options.max_rows.unwrap_or(fengkou_office::ledger::MAX_DATA_ROWS);
         let mut parsed = tokio::task::spawn_blocking(move || read_ledger_at_most(&bytes, max_rows))
             .await
-            .map_err(|e| AppError::Rejected(format!("读取台账失败：{e}")))?
+            .map_err(|e| {
+                tracing::error!("reading a ledger failed: {e}");
+                AppError::Rejected("读取台账时出错，文件未导入；请检查文件，或联系管理员".to_string())
+            })?
             .map_err(|e| AppError::Rejected(e.to_string()))?;
         let today = self.today();
         let judged = self.judged_month().await?.month;
