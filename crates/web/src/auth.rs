@@ -147,9 +147,13 @@ pub fn safe_next(next: Option<&str>) -> &str {
 /// read as the unspecified address.
 pub fn client_addr(parts: &Parts, state: &AppState) -> IpAddr {
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    match (peer, state.options.trusted_proxy) {
-        (Some(peer), Some(proxy)) if peer == proxy => parts
-            .headers
+    client_addr_of(peer, state.options.trusted_proxy, &parts.headers)
+}
+
+/// The rule of [`client_addr`], apart from the request.
+fn client_addr_of(peer: Option<IpAddr>, trusted_proxy: Option<IpAddr>, headers: &axum::http::HeaderMap) -> IpAddr {
+    match (peer, trusted_proxy) {
+        (Some(peer), Some(proxy)) if peer == proxy => headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
@@ -276,6 +280,22 @@ mod tests {
         assert!(!same_host("http://127.0.0.1:8080.evil.example/", "127.0.0.1:8080"));
         assert!(!same_host("null", "127.0.0.1:8080"));
         assert!(!same_host("http://x", ""));
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_the_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-forwarded-for", "10.9.8.7, 192.168.1.20".parse().unwrap());
+        // No proxy configured: the header is anyone's to forge.
+        assert_eq!(client_addr_of(Some(ip("127.0.0.2")), None, &headers), ip("127.0.0.2"));
+        // From the proxy: the address it appended (the last one).
+        assert_eq!(client_addr_of(Some(ip("10.0.0.2")), Some(ip("10.0.0.2")), &headers), ip("192.168.1.20"));
+        // From anyone else, even with a proxy configured: the socket.
+        assert_eq!(client_addr_of(Some(ip("127.0.0.2")), Some(ip("10.0.0.2")), &headers), ip("127.0.0.2"));
+        // The proxy without the header: the proxy.
+        let none = axum::http::HeaderMap::new();
+        assert_eq!(client_addr_of(Some(ip("10.0.0.2")), Some(ip("10.0.0.2")), &none), ip("10.0.0.2"));
     }
 
     #[test]
