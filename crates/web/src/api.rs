@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use fengkou_app::AppError;
 use fengkou_app::projects::ProjectRow;
 use fengkou_app::reports::ReportInput;
+use fengkou_domain::project::FieldError;
 use fengkou_domain::{Stage, Wan, parse_month};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -143,6 +144,35 @@ async fn list_projects(
     ApiUser(actor): ApiUser,
     Query(p): Query<ListQueryParams>,
 ) -> Result<Json<ProjectListOut>, ApiError> {
+    // A script that asks for an unknown filter must hear so, not get every project
+    // back as if it had asked for none (pages keep ignoring junk in a hand-typed URL).
+    let mut problems = Vec::new();
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    if let Some(v) = given(&p.stage)
+        && Stage::from_label(&v).is_none()
+    {
+        problems.push(FieldError::new("stage", format!("无法识别的阶段“{v}”（谋划/洽谈/签约/开工/建设/投产/达产）")));
+    }
+    if let Some(v) = given(&p.warning)
+        && fengkou_domain::Light::from_code(&v).is_none()
+    {
+        problems.push(FieldError::new("warning", format!("“{v}”不是 green、yellow 或 red")));
+    }
+    if let Some(v) = given(&p.year)
+        && !v.parse::<i32>().is_ok_and(|y| (1900..=2100).contains(&y))
+    {
+        problems.push(FieldError::new("year", format!("“{v}”不是1900到2100之间的年份")));
+    }
+    for (field, value) in [("page", &p.page), ("per_page", &p.per_page)] {
+        if let Some(v) = given(value)
+            && v.parse::<u64>().is_err()
+        {
+            problems.push(FieldError::new(field, format!("“{v}”不是正整数")));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError(AppError::Invalid(problems)));
+    }
     let per_page = crate::pages::opt_num(&p.per_page).unwrap_or(50);
     // An office or industry by its id or by its name.
     let by_name = |value: Option<String>, names: Vec<(i64, String)>, what: &'static str| match value

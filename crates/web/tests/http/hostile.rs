@@ -154,6 +154,17 @@ async fn figures_cannot_be_overflowed_and_pages_are_clamped() {
             let (s, _) = t.api(&token, reqwest::Method::GET, path, None).await;
             assert_eq!(s, StatusCode::OK, "{path} on {}", db.backend);
         }
+        // The API says which filter it cannot read instead of ignoring it.
+        for (path, field) in [
+            ("/projects?warning=purple", "warning"),
+            ("/projects?year=99999", "year"),
+            ("/projects?page=abc", "page"),
+            ("/projects?stage=完工", "stage"),
+        ] {
+            let (s, body) = t.api(&token, reqwest::Method::GET, path, None).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+            assert!(body.to_string().contains(field), "{path}: {body}");
+        }
         let browser = t.browser("xmb").await;
         for path in ["/dashboard", "/comparison", "/projects?page=9223372036854775807", "/audit?page=99999999999999"] {
             let s = browser.get(format!("{}{path}", t.base)).send().await.unwrap().status();
