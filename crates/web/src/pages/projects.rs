@@ -405,9 +405,20 @@ async fn report_page(
     let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(u))?;
     let periods: Vec<_> = state.app.periods().await?.into_iter().filter(|p| p.open).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    // What was typed comes back for correction, without the control characters that
+    // were refused (a NUL must not reach the page either).
+    let visible =
+        |t: &str| t.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect::<String>();
+    let shown = ReportFormValues {
+        month: visible(&values.month),
+        completed: visible(&values.completed),
+        progress: visible(&values.progress),
+        problems: visible(&values.problems),
+        help_needed: visible(&values.help_needed),
+    };
     Ok((
         status,
-        u.page.render("report_form.html", crate::ctx! { d => d, periods => periods, v => values, errors => errors }),
+        u.page.render("report_form.html", crate::ctx! { d => d, periods => periods, v => shown, errors => errors }),
     )
         .into_response())
 }

@@ -193,12 +193,27 @@ async fn control_characters_are_refused_alike_on_both_backends() {
         assert!(res.text().await.unwrap().contains("U+000B"));
         let s = browser.get(format!("{}/projects?q=%00", t.base)).send().await.unwrap().status();
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+        // A multipart report: refused by the use case, and the NUL is not echoed.
+        let (_, created) =
+            t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("报表项目", "湖北路办事处"))).await;
+        let id = created["id"].as_i64().unwrap();
+        let october = fengkou_domain::Month::new(2026, 10).unwrap();
+        t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("month", "2026-10")
+            .text("completed", "1")
+            .text("progress", "正常")
+            .text("problems", "甲\u{0}乙");
+        let res = browser.post(format!("{}/projects/{id}/report", t.base)).multipart(form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("甲乙") && !html.contains('\0'), "{}", db.backend);
         // Newlines and tabs in a long text are text.
         let mut body = project_body("丙", "湖北路办事处");
         body["content"] = json!("第一行\n第二行\t附注");
         let (s, _) = t.api(&token, reqwest::Method::POST, "/projects", Some(body)).await;
         assert_eq!(s, StatusCode::CREATED, "{}", db.backend);
-        assert_eq!(t.app.summary(&fengkou_app::ledger::cli_actor(), None).await.unwrap().count, 1);
+        assert_eq!(t.app.summary(&fengkou_app::ledger::cli_actor(), None).await.unwrap().count, 2);
     }
 }
 
