@@ -137,6 +137,15 @@ impl Bench {
     }
 }
 
+/// The answers of requests sent at once, in the order they were sent.
+async fn answers_of<T>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Result<Vec<T>> {
+    let mut answers = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        answers.push(t.await?);
+    }
+    Ok(answers)
+}
+
 /// Counts of each status, "401 ×3, 429 ×37".
 fn tally(statuses: &[StatusCode]) -> String {
     let mut counts: std::collections::BTreeMap<u16, usize> = Default::default();
@@ -216,10 +225,7 @@ pub async fn run() -> Result<()> {
                 .unwrap_or_else(|_| "closed while sending".to_string())
         }));
     }
-    let mut answers = Vec::new();
-    for t in tasks {
-        answers.push(t.await?);
-    }
+    let answers = answers_of(tasks).await?;
     drop(huge);
     b.finish_case("4 sign-ins with 30 MB usernames", answers.join(", ")).await?;
 
@@ -238,10 +244,7 @@ pub async fn run() -> Result<()> {
                 .unwrap_or(StatusCode::BAD_GATEWAY)
         }));
     }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await?);
-    }
+    let statuses = answers_of(tasks).await?;
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     b.finish_case("40 concurrent guesses, one user, one address", format!("{} ({checked} checked)", tally(&statuses)))
         .await?;
@@ -292,10 +295,7 @@ pub async fn run() -> Result<()> {
         reads.push(t.elapsed());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let mut statuses = Vec::new();
-    for t in storm {
-        statuses.push(t.await?);
-    }
+    let statuses = answers_of(storm).await?;
     let storm_s = storm_started.elapsed().as_secs_f64();
     reads.sort();
     b.finish_case(
@@ -439,10 +439,7 @@ pub async fn run() -> Result<()> {
                 .unwrap_or(StatusCode::BAD_GATEWAY)
         }));
     }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await?);
-    }
+    let statuses = answers_of(tasks).await?;
     let reports: serde_json::Value =
         api.get(format!("{base}/api/v1/projects/{id}/reports")).bearer_auth(&b.token).send().await?.json().await?;
     let count = reports.as_array().map_or(0, Vec::len);

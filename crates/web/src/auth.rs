@@ -6,10 +6,11 @@ use crate::error::ApiError;
 use crate::render::{Page, UserCtx};
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use fengkou_app::{Actor, AppError};
 use std::net::{IpAddr, SocketAddr};
 
@@ -18,21 +19,30 @@ pub const LANG_COOKIE: &str = "fk_lang";
 
 /// Who is asking, and whether they must choose a new password before anything else
 /// (an administrator reset it; API tokens are not affected).
-async fn signed_in(parts: &Parts, state: &AppState) -> Result<Option<(Actor, bool)>, AppError> {
+async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(Actor, bool)>, AppError> {
     if let Some(token) =
-        parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
         return Ok(state.app.token_actor(token.trim()).await?.map(|a| (a, false)));
     }
-    let jar = CookieJar::from_headers(&parts.headers);
+    let jar = CookieJar::from_headers(headers);
     match jar.get(SESSION_COOKIE) {
         Some(c) => Ok(state.app.session_user(c.value()).await?.map(|s| (s.actor, s.must_change_password))),
         None => Ok(None),
     }
 }
 
-async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, AppError> {
-    Ok(signed_in(parts, state).await?.map(|(a, _)| a))
+/// The session cookie a sign-in or a password change gives: HttpOnly, SameSite=Lax,
+/// Secure behind an HTTPS proxy, for the session's absolute life.
+pub fn session_cookie(secret: String, headers: &HeaderMap) -> Cookie<'static> {
+    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
+    Cookie::build((SESSION_COOKIE, secret))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .path("/")
+        .max_age(time::Duration::hours(fengkou_app::auth::SESSION_HOURS))
+        .build()
 }
 
 /// Where a user whose password was reset is sent until they choose their own.
@@ -57,7 +67,7 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let anon = AnonPage::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        match signed_in(parts, state).await {
+        match signed_in(&parts.headers, state).await {
             Ok(Some((_, true))) if parts.uri.path() != PASSWORD_PAGE => {
                 Err(Redirect::to(PASSWORD_PAGE).into_response())
             }
@@ -105,7 +115,7 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        match signed_in(parts, state).await? {
+        match signed_in(&parts.headers, state).await? {
             Some((_, true)) => Err(ApiError(AppError::forbidden("管理员重置了密码，请先在网页上修改密码"))),
             Some((a, false)) => Ok(ApiUser(a)),
             None => Err(ApiError(AppError::Unauthenticated)),
@@ -172,17 +182,23 @@ pub struct Client {
     pub user_agent: String,
 }
 
-impl FromRequestParts<AppState> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+impl Client {
+    fn of(parts: &Parts, state: &AppState) -> Client {
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(200).collect())
             .unwrap_or_default();
-        Ok(Client { addr: client_addr(parts, state), user_agent })
+        Client { addr: client_addr(parts, state), user_agent }
+    }
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Client::of(parts, state))
     }
 }
 
@@ -237,11 +253,12 @@ pub async fn request_trail(
     next: Next,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let client = Client::from_request_parts(&mut parts.clone(), &state).await.unwrap_or_else(|e| match e {});
+    let client = Client::of(&parts, &state);
     let client = fengkou_app::audit::Client { addr: client.addr.to_string(), user_agent: client.user_agent };
     let method = parts.method.to_string();
     let path: String = parts.uri.path_and_query().map_or("/", |p| p.as_str()).chars().take(300).collect();
-    let lookup = parts.clone();
+    // Who asked is looked up only for a refusal or a download; the headers say.
+    let headers = parts.headers.clone();
     let req = Request::from_parts(parts, body);
     fengkou_app::audit::with_client(client, async move {
         let res = next.run(req).await;
@@ -258,7 +275,7 @@ pub async fn request_trail(
         } else {
             return res;
         };
-        let who = actor_from(&lookup, &state).await.ok().flatten();
+        let who = signed_in(&headers, &state).await.ok().flatten().map(|(a, _)| a);
         let username = who.as_ref().map_or("（未登录）", |a| a.username.as_str());
         if let Err(e) = state.app.record_request(username, action, &method, &path).await {
             tracing::warn!("could not record {action} of {path}: {e}");

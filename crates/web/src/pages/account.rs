@@ -3,7 +3,7 @@
 
 use super::see_other;
 use crate::AppState;
-use crate::auth::{PageUser, SESSION_COOKIE};
+use crate::auth::PageUser;
 use crate::error::PageError;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use fengkou_app::AppError;
 use serde::Deserialize;
 
@@ -96,14 +95,7 @@ async fn change_password(
     }
     match state.app.change_password(&u.actor, &f.current, &f.new_password, client.addr).await {
         Ok(secret) => {
-            let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
-            let cookie = Cookie::build((SESSION_COOKIE, secret))
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .secure(secure)
-                .path("/")
-                .max_age(time::Duration::hours(fengkou_app::auth::SESSION_HOURS))
-                .build();
+            let cookie = crate::auth::session_cookie(secret, &headers);
             Ok((jar.add(cookie), see_other("/account?done=password")).into_response())
         }
         Err(AppError::Throttled(wait)) => {

@@ -93,14 +93,7 @@ async fn login(
     };
     match state.app.login(&f.username, &f.password, client.addr).await {
         Ok((_, secret)) => {
-            let secure = headers.get("x-forwarded-proto").is_some_and(|v| v == "https");
-            let cookie = Cookie::build((SESSION_COOKIE, secret))
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .secure(secure)
-                .path("/")
-                .max_age(time_hours(fengkou_app::auth::SESSION_HOURS))
-                .build();
+            let cookie = crate::auth::session_cookie(secret, &headers);
             (jar.add(cookie), Redirect::to(safe_next(f.next.as_deref()))).into_response()
         }
         Err(e) => {
