@@ -3,7 +3,7 @@
 //! changing their own; API tokens listed and revoked. A password change, a reset or a
 //! disable ends every session and every API token of that user.
 
-use crate::audit::{self, Change};
+use crate::audit::Change;
 use crate::auth::{new_secret, open_session};
 use crate::{Actor, App, AppError, Result};
 use chrono::Utc;
@@ -12,7 +12,6 @@ use fengkou_domain::project::FieldError;
 use fengkou_storage::entity::{api_token, office, session, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 /// An API token as listed (never the token itself).
@@ -84,13 +83,13 @@ impl App {
             }
             None => None,
         };
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&by.username).await?;
         let before = self.user_by_id(&txn, id).await?;
         if before.id == by.user_id && role != Role::Admin {
             return Err(AppError::invalid("角色", "不能取消自己的管理员角色（请另一位管理员操作）"));
         }
         let mut am = before.clone().into_active_model();
-        am.role = Set(role.code().to_string());
+        am.role = Set(role.into());
         am.office_id = Set(office_id);
         if !display_name.is_empty() {
             am.display_name = Set(display_name.to_string());
@@ -99,19 +98,14 @@ impl App {
         if after != before {
             // A new role or office applies from the next request: sessions read the
             // user each time, so none need ending.
-            audit::record(
-                &txn,
-                &by.username,
-                Change {
-                    action: "update",
-                    entity: "user",
-                    entity_id: Some(id),
-                    project_id: None,
-                    before: Some(public(&before)),
-                    after: Some(public(&after)),
-                },
-            )
-            .await?;
+            txn.record(Change {
+                action: "update",
+                entity: "user",
+                entity_id: Some(id),
+                project_id: None,
+                before: Some(public(&before)),
+                after: Some(public(&after)),
+            });
         }
         txn.commit().await?;
         Ok(())
@@ -123,7 +117,7 @@ impl App {
         if id == by.user_id && !active {
             return Err(AppError::invalid("用户", "不能停用自己"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&by.username).await?;
         let before = self.user_by_id(&txn, id).await?;
         if before.active == active {
             return Ok(());
@@ -136,21 +130,16 @@ impl App {
             end_sessions(&txn, id).await?;
             revoked = end_tokens(&txn, id).await?;
         }
-        audit::record(
-            &txn,
-            &by.username,
-            Change {
-                action: if active { "enable" } else { "disable" },
-                entity: "user",
-                entity_id: Some(id),
-                project_id: None,
-                before: Some(serde_json::json!({ "username": before.username, "active": before.active })),
-                after: Some(
-                    serde_json::json!({ "username": before.username, "active": active, "revoked_tokens": revoked }),
-                ),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: if active { "enable" } else { "disable" },
+            entity: "user",
+            entity_id: Some(id),
+            project_id: None,
+            before: Some(serde_json::json!({ "username": before.username, "active": before.active })),
+            after: Some(
+                serde_json::json!({ "username": before.username, "active": active, "revoked_tokens": revoked }),
+            ),
+        });
         txn.commit().await?;
         Ok(())
     }
@@ -164,7 +153,7 @@ impl App {
             return Err(AppError::Invalid(vec![FieldError::new("新密码", why)]));
         }
         let hash = self.hash(new_password).await?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&by.username).await?;
         let mut am = target.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(true);
@@ -172,19 +161,14 @@ impl App {
         am.update(&txn).await?;
         end_sessions(&txn, id).await?;
         let revoked = end_tokens(&txn, id).await?;
-        audit::record(
-            &txn,
-            &by.username,
-            Change {
-                action: "reset_password",
-                entity: "user",
-                entity_id: Some(id),
-                project_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "username": target.username, "revoked_tokens": revoked })),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "reset_password",
+            entity: "user",
+            entity_id: Some(id),
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "username": target.username, "revoked_tokens": revoked })),
+        });
         txn.commit().await?;
         Ok(())
     }
@@ -217,7 +201,7 @@ impl App {
         }
         let hash = self.hash(new_password).await?;
         let secret = new_secret();
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let mut am = me.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(false);
@@ -226,19 +210,14 @@ impl App {
         end_sessions(&txn, me.id).await?;
         let revoked = end_tokens(&txn, me.id).await?;
         open_session(&txn, me.id, &secret).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "password",
-                entity: "user",
-                entity_id: Some(me.id),
-                project_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "revoked_tokens": revoked })),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "password",
+            entity: "user",
+            entity_id: Some(me.id),
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "revoked_tokens": revoked })),
+        });
         txn.commit().await?;
         Ok(secret)
     }
@@ -271,7 +250,7 @@ impl App {
 
     /// Revokes a token: the admin (or the CLI) any, a user their own.
     pub async fn revoke_token(&self, by: Option<&Actor>, id: i64) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(by.map_or("cli", |a| a.username.as_str())).await?;
         let t = api_token::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("API令牌"))?;
         if let Some(a) = by
             && !a.can_administer()
@@ -280,19 +259,14 @@ impl App {
             return Err(AppError::forbidden("只能吊销自己的API令牌"));
         }
         api_token::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::record(
-            &txn,
-            by.map_or("cli", |a| a.username.as_str()),
-            Change {
-                action: "revoke",
-                entity: "api_token",
-                entity_id: Some(id),
-                project_id: None,
-                before: Some(serde_json::json!({ "name": t.name, "user_id": t.user_id })),
-                after: None,
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "revoke",
+            entity: "api_token",
+            entity_id: Some(id),
+            project_id: None,
+            before: Some(serde_json::json!({ "name": t.name, "user_id": t.user_id })),
+            after: None,
+        });
         txn.commit().await?;
         Ok(())
     }

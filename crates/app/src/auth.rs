@@ -13,7 +13,7 @@ use chrono::{Duration, Utc};
 use fengkou_domain::Role;
 use fengkou_storage::entity::{api_token, office, session, user};
 use rand::Rng;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -208,7 +208,7 @@ fn digest(secret: &str) -> String {
 }
 
 fn actor_of(u: &user::Model) -> Option<Actor> {
-    Some(Actor { user_id: u.id, username: u.username.clone(), role: Role::from_code(&u.role)?, office_id: u.office_id })
+    Some(Actor { user_id: u.id, username: u.username.clone(), role: *u.role, office_id: u.office_id })
 }
 
 /// A signed-in user, and whether they must choose a new password before anything else
@@ -307,7 +307,7 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         let hash = self.hash(password).await?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(by.map_or("cli", |a| a.username.as_str())).await?;
         let saved = user::ActiveModel {
             username: Set(username.to_string()),
             display_name: Set(if display_name.trim().is_empty() {
@@ -316,7 +316,7 @@ impl App {
                 display_name.trim().to_string()
             }),
             password_hash: Set(hash),
-            role: Set(role.code().to_string()),
+            role: Set(role.into()),
             office_id: Set(office_id),
             active: Set(true),
             created_at: Set(Utc::now()),
@@ -326,19 +326,14 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            by.map_or("cli", |a| a.username.as_str()),
-            Change {
-                action: "create",
-                entity: "user",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: Some(serde_json::json!({"username": username, "role": role.code(), "office_id": office_id})),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "create",
+            entity: "user",
+            entity_id: Some(saved.id),
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({"username": username, "role": role.code(), "office_id": office_id})),
+        });
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -357,24 +352,19 @@ impl App {
         if office::Entity::find().filter(office::Column::Name.eq(name)).one(&self.db).await?.is_some() {
             return Err(AppError::invalid("办事处", format!("“{name}”已存在")));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(by.map_or("cli", |a| a.username.as_str())).await?;
         let count = office::Entity::find().all(&txn).await?.len() as i32;
         let saved = office::ActiveModel { name: Set(name.to_string()), sort_order: Set(count), ..Default::default() }
             .insert(&txn)
             .await?;
-        audit::record(
-            &txn,
-            by.map_or("cli", |a| a.username.as_str()),
-            Change {
-                action: "create",
-                entity: "office",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: audit::json(&saved),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "create",
+            entity: "office",
+            entity_id: Some(saved.id),
+            project_id: None,
+            before: None,
+            after: audit::json(&saved),
+        });
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -394,7 +384,7 @@ impl App {
             .await?
             .into_iter()
             .filter_map(|u| {
-                let role = Role::from_code(&u.role)?;
+                let role = *u.role;
                 Some(UserRow {
                     id: u.id,
                     office: u.office_id.and_then(|o| offices.get(&o).cloned()),
@@ -423,9 +413,10 @@ impl App {
             if !first {
                 return Err(AppError::Throttled(wait));
             }
-            audit::record(
+            audit::insert(
                 &self.writer,
                 username,
+                self.now(),
                 Change {
                     action: "login_throttled",
                     entity: "user",
@@ -447,9 +438,10 @@ impl App {
         let actor = match (ok, found.as_ref().and_then(actor_of)) {
             (true, Some(actor)) => actor,
             _ => {
-                audit::record(
+                audit::insert(
                     &self.writer,
                     username,
+                    self.now(),
                     Change {
                         action: "login_failed",
                         entity: "user",
@@ -465,21 +457,16 @@ impl App {
         };
         self.throttle.succeeded(username, from);
         let secret = new_secret();
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         open_session(&txn, actor.user_id, &secret).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "login",
-                entity: "user",
-                entity_id: Some(actor.user_id),
-                project_id: None,
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "login",
+            entity: "user",
+            entity_id: Some(actor.user_id),
+            project_id: None,
+            before: None,
+            after: None,
+        });
         txn.commit().await?;
         Ok((actor, secret))
     }
@@ -543,21 +530,16 @@ impl App {
             return Ok(());
         };
         let username = user::Entity::find_by_id(s.user_id).one(&self.db).await?.map(|u| u.username).unwrap_or_default();
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&username).await?;
         session::Entity::delete_by_id(s.token_hash).exec(&txn).await?;
-        audit::record(
-            &txn,
-            &username,
-            Change {
-                action: "logout",
-                entity: "user",
-                entity_id: Some(s.user_id),
-                project_id: None,
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "logout",
+            entity: "user",
+            entity_id: Some(s.user_id),
+            project_id: None,
+            before: None,
+            after: None,
+        });
         txn.commit().await?;
         Ok(())
     }
@@ -584,7 +566,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("用户"))?;
         let secret = format!("fk_{}", new_secret());
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(by).await?;
         let saved = api_token::ActiveModel {
             user_id: Set(u.id),
             name: Set(name.to_string()),
@@ -595,19 +577,14 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            by,
-            Change {
-                action: "token",
-                entity: "api_token",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: Some(serde_json::json!({"user": u.username, "name": name, "expires_at": saved.expires_at})),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "token",
+            entity: "api_token",
+            entity_id: Some(saved.id),
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({"user": u.username, "name": name, "expires_at": saved.expires_at})),
+        });
         txn.commit().await?;
         Ok(secret)
     }

@@ -1,16 +1,13 @@
 //! "三个一批" campaign batches: 第N期 with a date and three lists (签约, 开工, 投产).
 //! Conversion ratios compare what was promised with the stages projects reached.
 
-use crate::audit;
 use crate::projects::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{NaiveDate, Utc};
 use fengkou_domain::campaign::{BatchList, Conversion, batch_name};
 use fengkou_domain::{Stage, Wan};
 use fengkou_storage::entity::{batch, batch_item, project};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -65,7 +62,7 @@ impl App {
         if !(1..=999).contains(&seq) {
             return Err(AppError::invalid("期数", "须在1到999之间"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         if batch::Entity::find().filter(batch::Column::Seq.eq(seq)).one(&txn).await?.is_some() {
             return Err(AppError::invalid("期数", format!("第{seq}期已存在")));
         }
@@ -78,7 +75,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "batch", saved.id, None, &saved).await?;
+        txn.created("batch", saved.id, None, &saved);
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -87,7 +84,7 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以调整批次名单"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         batch::Entity::find_by_id(batch_id).one(&txn).await?.ok_or(AppError::NotFound("批次"))?;
         project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         let exists = batch_item::Entity::find()
@@ -102,12 +99,12 @@ impl App {
         let saved = batch_item::ActiveModel {
             batch_id: Set(batch_id),
             project_id: Set(project_id),
-            list: Set(list.code().to_string()),
+            list: Set(list.into()),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "batch_item", saved.id, Some(project_id), &saved).await?;
+        txn.created("batch_item", saved.id, Some(project_id), &saved);
         txn.commit().await?;
         Ok(())
     }
@@ -116,10 +113,10 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以调整批次名单"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let item = batch_item::Entity::find_by_id(item_id).one(&txn).await?.ok_or(AppError::NotFound("名单项"))?;
         let batch_id = item.batch_id;
-        audit::deleted(&txn, &actor.username, "batch_item", item.id, Some(item.project_id), &item).await?;
+        txn.deleted("batch_item", item.id, Some(item.project_id), &item);
         item.delete(&txn).await?;
         txn.commit().await?;
         Ok(batch_id)
@@ -146,7 +143,7 @@ impl App {
                     .map(|list| {
                         let listed: Vec<BatchProject> = items
                             .iter()
-                            .filter(|i| i.batch_id == b.id && i.list == list.code())
+                            .filter(|i| i.batch_id == b.id && i.list == list)
                             .filter_map(|i| projects.get(&i.project_id))
                             .map(|p| {
                                 let stage = stage_of(p);

@@ -3,18 +3,19 @@
 //! seed so that every start shows the same district. Every demo project is marked.
 
 use crate::projects::{insert_problem, insert_project_for_year, record_stage};
-use crate::reports::{CLOSED, OPEN, update_year_completed};
+use crate::reports::update_year_completed;
 use crate::{App, Result};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use fengkou_domain::campaign::BatchList;
 use fengkou_domain::dates::LedgerDate;
+use fengkou_domain::period::PeriodStatus;
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::{Month, Role, Stage, Wan};
 use fengkou_storage::entity::{batch, batch_item, industry, office, period, project, report};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
 pub const OFFICES: [&str; 10] = [
     "湖北路办事处",
@@ -175,7 +176,7 @@ impl App {
         let mut rng = StdRng::seed_from_u64(20_261_125);
         let offices = self.offices().await?;
         let industries = self.industries().await?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write("demo").await?;
 
         // Periods: January through last month; the last one still open.
         let mut m = Month::new(year, 1).unwrap_or(current);
@@ -184,7 +185,7 @@ impl App {
                 year: Set(m.year),
                 month: Set(m.month as i32),
                 deadline: Set(Some(m.next().first_day() + Duration::days(9))),
-                status: Set(if m == current { OPEN } else { CLOSED }.to_string()),
+                status: Set(if m == current { PeriodStatus::Open } else { PeriodStatus::Closed }.into()),
                 created_at: Set(Utc::now()),
                 ..Default::default()
             }
@@ -254,8 +255,7 @@ impl App {
                 actual_finish: None,
             };
             let id =
-                insert_project_for_year(&txn, "demo", &header, office.id, industry.id, Some(signed_on), year, true)
-                    .await?;
+                insert_project_for_year(&mut txn, &header, office.id, industry.id, Some(signed_on), year, true).await?;
             let mut p = project::Entity::find_by_id(id).one(&txn).await?.ok_or(crate::AppError::NotFound("项目"))?;
             for (stage, date) in [
                 (Stage::Started, start_on),
@@ -264,7 +264,7 @@ impl App {
                 (Stage::FullProduction, produce_on + Duration::days(90)),
             ] {
                 if stage <= target {
-                    record_stage(&txn, "demo", &p, stage, clamp_past(date, today), "").await?;
+                    record_stage(&mut txn, &p, stage, clamp_past(date, today), "").await?;
                     p = project::Entity::find_by_id(id).one(&txn).await?.ok_or(crate::AppError::NotFound("项目"))?;
                 }
             }
@@ -310,7 +310,7 @@ impl App {
                     .insert(&txn)
                     .await?;
                     if !problem.is_empty() && m == current {
-                        insert_problem(&txn, "demo", id, problem, "区发改委", Some(today + Duration::days(30))).await?;
+                        insert_problem(&mut txn, id, problem, "区发改委", Some(today + Duration::days(30))).await?;
                     }
                 }
                 m = m.next();
@@ -340,7 +340,7 @@ impl App {
                 batch_item::ActiveModel {
                     batch_id: Set(batch.id),
                     project_id: Set(*project_id),
-                    list: Set(list.code().to_string()),
+                    list: Set((*list).into()),
                     ..Default::default()
                 }
                 .insert(&txn)

@@ -31,12 +31,14 @@ pub mod reports;
 pub mod scale;
 pub mod views;
 pub mod warnings;
+pub mod write;
 
 mod error;
 
 pub use error::AppError;
 pub use fengkou_domain::role::Actor;
 pub use fengkou_storage::{Backend, Db};
+pub use write::Write;
 
 use chrono::NaiveDate;
 use fengkou_storage::entity::{industry, office};
@@ -45,11 +47,41 @@ use std::sync::Arc;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-/// Where "today" comes from. Tests and demos pin it; the server reads the clock.
+/// Where "today" and "now" come from. The server reads the system clock; tests and
+/// demos pin the day (`Fixed`), and then "now" is that day at 09:00 China time plus
+/// the real time elapsed since the clock was set, so that stored instants still
+/// follow one another and sessions still age.
 #[derive(Debug, Clone, Copy)]
 pub enum Clock {
     System,
     Fixed(NaiveDate),
+}
+
+/// The clock as an `App` holds it: which clock, and when it was set.
+#[derive(Debug, Clone, Copy)]
+struct SetClock {
+    clock: Clock,
+    set_at: std::time::Instant,
+}
+
+impl SetClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        match self.clock {
+            Clock::System => chrono::Utc::now(),
+            Clock::Fixed(day) => {
+                let nine_in_china = day.and_hms_opt(1, 0, 0).expect("01:00 exists").and_utc();
+                let elapsed = chrono::Duration::from_std(self.set_at.elapsed()).unwrap_or_default();
+                nine_in_china + elapsed
+            }
+        }
+    }
+
+    fn today(&self) -> NaiveDate {
+        match self.clock {
+            Clock::System => chrono::Local::now().date_naive(),
+            Clock::Fixed(d) => d,
+        }
+    }
 }
 
 /// The application: a database and the state use cases share.
@@ -58,7 +90,7 @@ pub struct App {
     db: Db,
     /// Write transactions begin here (see `fengkou_storage::connect_writer`).
     writer: Db,
-    clock: Clock,
+    clock: SetClock,
     throttle: Arc<auth::LoginThrottle>,
     hashing: Arc<auth::Hashing>,
     /// Counts committed meeting writes: the hall boards' event streams wait on it
@@ -84,7 +116,7 @@ impl App {
         Ok(App {
             db,
             writer,
-            clock: Clock::System,
+            clock: SetClock { clock: Clock::System, set_at: std::time::Instant::now() },
             throttle: Arc::default(),
             hashing: Arc::default(),
             meeting_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
@@ -104,15 +136,19 @@ impl App {
     }
 
     pub fn with_clock(mut self, clock: Clock) -> App {
-        self.clock = clock;
+        self.clock = SetClock { clock, set_at: std::time::Instant::now() };
         self
     }
 
+    /// Today, by the app's clock: every rule that depends on the date asks this.
     pub fn today(&self) -> NaiveDate {
-        match self.clock {
-            Clock::System => chrono::Local::now().date_naive(),
-            Clock::Fixed(d) => d,
-        }
+        self.clock.today()
+    }
+
+    /// Now, by the app's clock: every stored instant (created, submitted, signed in,
+    /// expires) is taken from here, never from the system clock directly.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub async fn offices(&self) -> Result<Vec<office::Model>> {

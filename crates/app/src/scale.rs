@@ -1,14 +1,16 @@
 //! Provincial-scale data for benchmarks: many projects with a year of monthly reports,
 //! written in large batches. Only for an empty database (`fengkou bench seed`).
 
+use crate::audit::Change;
 use crate::demo::{INDUSTRIES, ensure_reference_data};
 use crate::{App, AppError, Result};
 use chrono::{Duration, NaiveDate, Utc};
-use fengkou_domain::{Month, Stage};
+use fengkou_domain::period::PeriodStatus;
+use fengkou_domain::{Light, Month, Precision, Stage};
 use fengkou_storage::entity::{annual_plan, period, project, report, stage_event};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, Set};
 
 const BATCH: usize = 1_000;
 
@@ -23,13 +25,13 @@ impl App {
         let industries = self.industries().await?;
         let mut rng = StdRng::seed_from_u64(7);
         let now = Utc::now();
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write("bench").await?;
         for m in 1..=months {
             period::Entity::insert(period::ActiveModel {
                 year: Set(year),
                 month: Set(m as i32),
                 deadline: Set(Month::new(year, m).map(|x| x.next().first_day() + Duration::days(9))),
-                status: Set(if m == months { "open" } else { "closed" }.to_string()),
+                status: Set(if m == months { PeriodStatus::Open } else { PeriodStatus::Closed }.into()),
                 created_at: Set(now),
                 ..Default::default()
             })
@@ -59,7 +61,7 @@ impl App {
                     name: Set(format!("{}{}号{}项目", office.name.trim_end_matches("办事处"), i, industry.name)),
                     office_id: Set(office.id),
                     industry_id: Set(industry.id),
-                    stage: Set(stage.code().to_string()),
+                    stage: Set(stage.into()),
                     location: Set(String::new()),
                     content: Set("基准测试数据".to_string()),
                     leader: Set(String::new()),
@@ -70,16 +72,16 @@ impl App {
                     planned_finish: Set(Some(start + Duration::days(900))),
                     actual_start: Set(actual_start),
                     actual_finish: Set(None),
-                    warning_light: Set("green".into()),
+                    warning_light: Set(Light::Green.into()),
                     warning_detail: Set(String::new()),
                     demo: Set(false),
                     created_at: Set(now),
                     updated_at: Set(now - Duration::seconds(i as i64)),
                     version: Set(1),
-                    planned_start_precision: Set("day".into()),
-                    planned_finish_precision: Set("day".into()),
-                    actual_start_precision: Set("day".into()),
-                    actual_finish_precision: Set("day".into()),
+                    planned_start_precision: Set(Precision::Day.into()),
+                    planned_finish_precision: Set(Precision::Day.into()),
+                    actual_start_precision: Set(Precision::Day.into()),
+                    actual_finish_precision: Set(Precision::Day.into()),
                     actual_start_inferred: Set(false),
                 });
                 let mut done = 0;
@@ -113,8 +115,8 @@ impl App {
                 });
                 events.push(stage_event::ActiveModel {
                     project_id: Set(id),
-                    from_stage: Set(String::new()),
-                    to_stage: Set(stage.code().to_string()),
+                    from_stage: Set(None),
+                    to_stage: Set(stage.into()),
                     on_date: Set(actual_start.or(Some(start))),
                     reason: Set("基准数据".into()),
                     username: Set("bench".into()),
@@ -131,6 +133,14 @@ impl App {
             }
         }
         fengkou_storage::queries::rebuild_report_totals(&txn).await?;
+        txn.record(Change {
+            action: "seed",
+            entity: "bench",
+            entity_id: None,
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "projects": projects, "months": months })),
+        });
         txn.commit().await?;
         if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
             // Explicit ids above: move the sequence past them.

@@ -405,8 +405,8 @@ impl App {
                     plan: plans.get(&p.id).copied().unwrap_or(0),
                     ytd: ytd.get(&p.id).copied().unwrap_or(0),
                     opening_through: None,
-                    planned_start: ledger_date(p.planned_start, &p.planned_start_precision),
-                    actual_start: ledger_date(p.actual_start, &p.actual_start_precision)
+                    planned_start: ledger_date(p.planned_start, p.planned_start_precision),
+                    actual_start: ledger_date(p.actual_start, p.actual_start_precision)
                         .filter(|d| d.first_day() <= end),
                     reported: covered.contains(&p.id),
                 };

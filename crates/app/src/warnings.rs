@@ -4,20 +4,21 @@
 //! after every change that can move it (a report, a transition, an edit, a new period,
 //! new thresholds) and once a day.
 
-use crate::audit::{self, Change, json};
+use crate::audit::{Change, json};
 use crate::projects::{dates_of, ledger_date};
 use crate::reports::judged;
 use crate::{Actor, App, AppError, Result};
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::period::JudgedMonth;
 use fengkou_domain::warning::{WarningInput, evaluate};
-use fengkou_domain::{Month, Stage, Wan, WarningSettings};
+use fengkou_domain::{Light, Month, Precision, Stage, Wan, WarningSettings};
 use fengkou_storage::entity::{annual_plan, opening_balance, project, report, setting};
 use fengkou_storage::queries;
+use fengkou_storage::value::Code;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -98,7 +99,7 @@ impl App {
             return Err(AppError::forbidden("只有系统管理员可以修改预警阈值"));
         }
         settings.validate().map_err(|e| AppError::invalid("预警阈值", e.to_string()))?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let before = load_settings(&txn).await?;
         let value = serde_json::to_string(&settings).unwrap_or_default();
         match setting::Entity::find_by_id(SETTINGS_KEY.to_string()).one(&txn).await? {
@@ -111,19 +112,14 @@ impl App {
                 setting::ActiveModel { key: Set(SETTINGS_KEY.to_string()), value: Set(value) }.insert(&txn).await?;
             }
         }
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "update",
-                entity: "settings",
-                entity_id: None,
-                project_id: None,
-                before: json(&before),
-                after: json(&settings),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "update",
+            entity: "settings",
+            entity_id: None,
+            project_id: None,
+            before: json(&before),
+            after: json(&settings),
+        });
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         Ok(())
@@ -163,7 +159,7 @@ impl App {
                 .is_some();
         let dates = dates_of(&p);
         let facts = ProjectFacts {
-            stage: Stage::from_code(&p.stage).unwrap_or(Stage::Planning),
+            stage: *p.stage,
             plan,
             ytd,
             opening_through: balance.and_then(|b| Month::new(b.year, b.through_month as u32)),
@@ -171,7 +167,7 @@ impl App {
             actual_start: dates.actual_start,
             reported,
         };
-        store(db, &ctx, p.id, &p.warning_light, &p.warning_detail, &facts).await.map(|_| ())
+        store(db, &ctx, p.id, *p.warning_light, &p.warning_detail, &facts).await.map(|_| ())
     }
 
     /// Recomputes every project's colour. Set-based: the inputs come from a few
@@ -235,21 +231,39 @@ impl App {
                 .await?;
             let Some(last) = batch.last() else { break };
             last_id = last.id;
-            let txn = self.writer.begin().await?;
+            let mut txn = self.write("system").await?;
+            let mut changed_here = Vec::new();
             for p in &batch {
                 let facts = ProjectFacts {
-                    stage: Stage::from_code(&p.stage).unwrap_or(Stage::Planning),
+                    stage: *p.stage,
                     plan: plans.get(&p.id).copied().unwrap_or(0),
                     ytd: ytd.get(&p.id).copied().unwrap_or(0),
                     opening_through: balances.get(&p.id).and_then(|t| Month::new(y, *t as u32)),
-                    planned_start: ledger_date(p.planned_start, &p.planned_start_precision),
-                    actual_start: ledger_date(p.actual_start, &p.actual_start_precision),
+                    planned_start: ledger_date(p.planned_start, p.planned_start_precision),
+                    actual_start: ledger_date(p.actual_start, p.actual_start_precision),
                     reported: reported.contains(&p.id),
                 };
-                if store(&txn, &ctx, p.id, &p.warning_light, &p.warning_detail, &facts).await? {
-                    changed += 1;
+                if store(&txn, &ctx, p.id, *p.warning_light, &p.warning_detail, &facts).await? {
+                    changed_here.push(p.id);
                 }
             }
+            if changed_here.is_empty() {
+                // Nothing moved in this batch: nothing to keep, nothing to record.
+                txn.rollback().await?;
+                continue;
+            }
+            changed += changed_here.len();
+            // The colours are computed figures: the trail says which projects changed
+            // colour and why they were recomputed (each project's own explanation is
+            // on the project).
+            txn.record(Change {
+                action: "recompute",
+                entity: "warning",
+                entity_id: None,
+                project_id: (changed_here.len() == 1).then(|| changed_here[0]),
+                before: None,
+                after: Some(serde_json::json!({ "changed": changed_here.len(), "projects": changed_here })),
+            });
             txn.commit().await?;
         }
         Ok(changed)
@@ -262,12 +276,12 @@ const REFRESH_BATCH: u64 = 2_000;
 #[derive(Debug, FromQueryResult)]
 struct WarningRow {
     id: i64,
-    stage: String,
+    stage: Code<Stage>,
     planned_start: Option<chrono::NaiveDate>,
-    planned_start_precision: String,
+    planned_start_precision: Code<Precision>,
     actual_start: Option<chrono::NaiveDate>,
-    actual_start_precision: String,
-    warning_light: String,
+    actual_start_precision: Code<Precision>,
+    warning_light: Code<Light>,
     warning_detail: String,
 }
 
@@ -276,14 +290,14 @@ async fn store<C: ConnectionTrait>(
     db: &C,
     ctx: &WarningContext,
     id: i64,
-    stored_light: &str,
+    stored_light: Light,
     stored_detail: &str,
     facts: &ProjectFacts,
 ) -> Result<bool> {
     let warning = ctx.evaluate(facts);
     let light = warning.light.code();
     let detail = warning.explanation();
-    if stored_light != light || stored_detail != detail {
+    if stored_light != warning.light || stored_detail != detail {
         project::Entity::update_many()
             .col_expr(project::Column::WarningLight, Expr::value(light))
             .col_expr(project::Column::WarningDetail, Expr::value(detail))

@@ -270,3 +270,6 @@ mod releases;
 
 #[path = "app/accounts.rs"]
 mod accounts;
+
+#[path = "app/writes.rs"]
+mod writes;

@@ -12,6 +12,8 @@ pub enum BatchList {
     Produce,
 }
 
+crate::code::coded!(BatchList, "批次清单", BatchList::ALL);
+
 impl BatchList {
     pub const ALL: [BatchList; 3] = [BatchList::Sign, BatchList::Start, BatchList::Produce];
 

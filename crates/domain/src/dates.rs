@@ -84,7 +84,11 @@ pub enum Precision {
     Year,
 }
 
+crate::code::coded!(Precision, "日期精度", Precision::ALL);
+
 impl Precision {
+    pub const ALL: [Precision; 3] = [Precision::Day, Precision::Month, Precision::Year];
+
     /// Stable code stored in the database.
     pub fn code(self) -> &'static str {
         match self {

@@ -12,9 +12,11 @@
 //! - [`period`]: which reporting month the warnings judge (not one that has just opened).
 //! - [`campaign`]: conversion ratios of a "三个一批" batch.
 //! - [`role`]: who may do what.
+//! - [`code`]: every enumerated value the database stores, by a stable code, read back strictly.
 //! - [`password`]: what a password must be (length, not the username, not a common one).
 
 pub mod campaign;
+pub mod code;
 pub mod dates;
 pub mod money;
 pub mod observation;
@@ -25,6 +27,8 @@ pub mod project;
 pub mod role;
 pub mod warning;
 
+pub use campaign::BatchList;
+pub use code::Coded;
 pub use dates::{LedgerDate, Month, Precision, parse_ledger_date, parse_ledger_date_precise, parse_month};
 pub use money::Wan;
 pub use project::{Stage, TransitionError, check_transition};

@@ -125,14 +125,21 @@ pub enum Aggregation {
     ZScore,
 }
 
+crate::code::coded!(Aggregation, "汇总方法", Aggregation::ALL);
+
 impl Aggregation {
-    pub fn from_code(code: &str) -> Option<Aggregation> {
-        match code {
-            "mean" => Some(Aggregation::Mean),
-            "trimmed" => Some(Aggregation::Trimmed),
-            "zscore" => Some(Aggregation::ZScore),
-            _ => None,
+    pub const ALL: [Aggregation; 3] = [Aggregation::Mean, Aggregation::Trimmed, Aggregation::ZScore];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Aggregation::Mean => "mean",
+            Aggregation::Trimmed => "trimmed",
+            Aggregation::ZScore => "zscore",
         }
+    }
+
+    pub fn from_code(code: &str) -> Option<Aggregation> {
+        <Aggregation as crate::code::Coded>::from_code(code)
     }
 }
 
@@ -337,6 +344,8 @@ pub enum Method {
     Composite,
 }
 
+crate::code::coded!(Method, "评比方法", Method::ALL);
+
 impl Method {
     pub const ALL: [Method; 4] = [Method::Rubric, Method::RankBallot, Method::Formula, Method::Composite];
 
@@ -464,6 +473,43 @@ pub fn rubric_total(criteria: &[Criterion], scores: &[(String, Decimal)]) -> Res
 pub enum SiteCombination {
     Mean,
     Sum,
+}
+
+crate::code::coded!(SiteCombination, "多个现场的合成方法", SiteCombination::ALL);
+
+impl SiteCombination {
+    pub const ALL: [SiteCombination; 2] = [SiteCombination::Mean, SiteCombination::Sum];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SiteCombination::Mean => "mean",
+            SiteCombination::Sum => "sum",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SiteCombination> {
+        <SiteCombination as crate::code::Coded>::from_code(code)
+    }
+}
+
+crate::code::coded_enum! {
+    /// How a meeting bands its offices: fitted to the method ("auto": cut-offs for the
+    /// rubric's 0–100 marks, shares of the ranking for ballots and formula points), by
+    /// score cut-offs, or by shares of the ranking.
+    BandMode, "等次划分" {
+        Auto = "auto" / "自动",
+        Score = "score" / "按分数线",
+        Share = "share" / "按名次比例",
+    }
+}
+
+crate::code::coded_enum! {
+    /// A site on a meeting's route: proposed by an office, or confirmed by the project
+    /// office.
+    SiteStatus, "观摩点状态" {
+        Proposed = "proposed" / "待确认",
+        Confirmed = "confirmed" / "已确认",
+    }
 }
 
 pub fn unit_from_sites(site_scores: &[Decimal], how: SiteCombination) -> Decimal {

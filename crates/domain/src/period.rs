@@ -8,6 +8,14 @@ use crate::dates::Month;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+crate::code::coded_enum! {
+    /// A reporting period is open for reports, or closed.
+    PeriodStatus, "填报期状态" {
+        Open = "open" / "填报中",
+        Closed = "closed" / "已关闭",
+    }
+}
+
 /// What the rule needs to know of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeriodFacts {

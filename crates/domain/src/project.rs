@@ -19,6 +19,8 @@ pub enum Stage {
     FullProduction,
 }
 
+crate::code::coded!(Stage, "项目阶段", Stage::ALL);
+
 impl Stage {
     pub const ALL: [Stage; 7] = [
         Stage::Planning,
@@ -99,6 +101,15 @@ impl Stage {
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+crate::code::coded_enum! {
+    /// An office's request to step a project back, and what the project office decided.
+    RequestStatus, "申请状态" {
+        Pending = "pending" / "待审批",
+        Approved = "approved" / "已批准",
+        Rejected = "rejected" / "已驳回",
     }
 }
 

@@ -17,6 +17,8 @@ pub enum Role {
     Viewer,
 }
 
+crate::code::coded!(Role, "角色", Role::ALL);
+
 impl Role {
     pub const ALL: [Role; 5] = [Role::Admin, Role::Leader, Role::ProjectOffice, Role::OfficeUser, Role::Viewer];
 

@@ -15,7 +15,11 @@ pub enum Light {
     Red,
 }
 
+crate::code::coded!(Light, "预警灯", Light::ALL);
+
 impl Light {
+    pub const ALL: [Light; 3] = [Light::Green, Light::Yellow, Light::Red];
+
     pub fn code(self) -> &'static str {
         match self {
             Light::Green => "green",

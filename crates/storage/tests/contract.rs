@@ -2,8 +2,10 @@
 //! schema, the same queries, the same answers.
 
 use chrono::Utc;
-use fengkou_storage::entity::{annual_plan, office, opening_balance, project, report};
+use fengkou_domain::{Light, Stage};
+use fengkou_storage::entity::{annual_plan, industry, office, opening_balance, project, report};
 use fengkou_storage::queries::{self, ProjectFilter, ProjectSort};
+use fengkou_storage::value::Code;
 use fengkou_storage::{Backend, connect};
 use fengkou_testkit::test_databases;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -15,7 +17,7 @@ fn project(name: &str, code: Option<&str>, office_id: i64, stage: &str, total: i
         name: Set(name.to_string()),
         office_id: Set(office_id),
         industry_id: Set(1),
-        stage: Set(stage.to_string()),
+        stage: Set(Code(Stage::from_code(stage).expect("a stage code"))),
         location: Set(String::new()),
         content: Set(String::new()),
         leader: Set(String::new()),
@@ -26,7 +28,7 @@ fn project(name: &str, code: Option<&str>, office_id: i64, stage: &str, total: i
         planned_finish: Set(None),
         actual_start: Set(None),
         actual_finish: Set(None),
-        warning_light: Set("green".into()),
+        warning_light: Set(Light::Green.into()),
         warning_detail: Set(String::new()),
         demo: Set(false),
         created_at: Set(now),
@@ -46,6 +48,17 @@ async fn contract_holds_on_every_backend() {
                 .insert(&db)
                 .await
                 .unwrap();
+        }
+        {
+            industry::ActiveModel {
+                name: Set("新一代信息技术".into()),
+                category: Set("产业项目".into()),
+                sort_order: Set(0),
+                ..Default::default()
+            }
+            .insert(&db)
+            .await
+            .unwrap();
         }
         let a = project("卓阳兴业城", Some("XM-1"), 1, "building", 1_500_000_000).insert(&db).await.unwrap();
         let b = project("100%_达标项目", None, 1, "signed", 20_000).insert(&db).await.unwrap();
@@ -132,9 +145,9 @@ async fn contract_holds_on_every_backend() {
 
         // The ledger sorts stages along the pipeline and warnings red first, not by code.
         let (rows, _) = page(ProjectFilter::default(), ProjectSort::Stage).await;
-        assert_eq!(rows[0].stage, "signed", "{}", t.backend);
+        assert_eq!(rows[0].stage, Stage::Signed, "{}", t.backend);
         let mut red: project::ActiveModel = c.clone().into();
-        red.warning_light = Set("red".into());
+        red.warning_light = Set(Light::Red.into());
         red.update(db).await.unwrap();
         let (rows, _) = page(ProjectFilter::default(), ProjectSort::Warning).await;
         assert_eq!(rows[0].id, c.id, "{}", t.backend);
@@ -213,4 +226,114 @@ fn placeholders_are_rewritten_for_postgres_only() {
     assert_eq!(pg.sql, "a = $1 AND b = $2");
     let lite = queries::stmt(sea_orm::DbBackend::Sqlite, "a = ? AND b = ?", vec![1.into(), 2.into()]);
     assert_eq!(lite.sql, "a = ? AND b = ?");
+}
+
+/// Every reference is a foreign key: a row naming an office that does not exist is
+/// refused by the database itself, on both backends.
+#[tokio::test]
+async fn a_reference_to_a_missing_row_is_refused() {
+    for t in test_databases().await {
+        let db = connect(&t.url).await.unwrap();
+        let err = project("无主项目", None, 999, "signed", 1).insert(&db).await.expect_err(&t.backend.to_string());
+        let text = err.to_string().to_lowercase();
+        assert!(text.contains("foreign key"), "{}: {text}", t.backend);
+    }
+}
+
+/// A stored code the domain does not know is an error naming the table, the row and
+/// the column, never a default.
+#[tokio::test]
+async fn an_unknown_stored_code_is_an_error_naming_table_row_and_column() {
+    use sea_orm::ConnectionTrait;
+    for t in test_databases().await {
+        let db = connect(&t.url).await.unwrap();
+        office::ActiveModel { name: Set("湖北路办事处".into()), sort_order: Set(0), ..Default::default() }
+            .insert(&db)
+            .await
+            .unwrap();
+        industry::ActiveModel {
+            name: Set("文旅".into()),
+            category: Set("产业项目".into()),
+            sort_order: Set(0),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        let p = project("手改过的项目", None, 1, "signed", 1).insert(&db).await.unwrap();
+        db.execute_unprepared(&format!("UPDATE projects SET stage = 'kaigong' WHERE id = {}", p.id)).await.unwrap();
+        let err = project::Entity::find_by_id(p.id).one(&db).await.expect_err(&t.backend.to_string()).to_string();
+        for part in ["projects", &format!("id {}", p.id), "stage", "kaigong", "项目阶段"] {
+            assert!(err.contains(part), "{}: {err} lacks {part}", t.backend);
+        }
+    }
+}
+
+/// The migration that adds the foreign keys first lists the rows that would break
+/// them, and changes nothing while any remain.
+#[tokio::test]
+async fn orphans_are_listed_before_the_keys_are_added() {
+    use fengkou_storage::migration::m006_references::problems;
+    use sea_orm::ConnectionTrait;
+    for t in test_databases().await {
+        let db = connect(&t.url).await.unwrap();
+        assert!(problems(&db).await.unwrap().is_empty(), "{}: a fresh database is clean", t.backend);
+        // Break a row the way a hand edit or an old bug would, with the keys off.
+        let sql = match Backend::of(&t.url).unwrap() {
+            fengkou_storage::Backend::Sqlite => "PRAGMA foreign_keys = OFF; INSERT INTO reminders (year, month, office_id, project_id, note, sent_by, sent_at) VALUES (2026, 10, 77, NULL, '', 'x', '2026-11-01T00:00:00Z'); PRAGMA foreign_keys = ON;".to_string(),
+            fengkou_storage::Backend::Postgres => "ALTER TABLE reminders DROP CONSTRAINT fk_reminders_office_id; INSERT INTO reminders (year, month, office_id, project_id, note, sent_by, sent_at) VALUES (2026, 10, 77, NULL, '', 'x', '2026-11-01T00:00:00Z')".to_string(),
+        };
+        let writer = fengkou_storage::connect_writer(&t.url, &db).await.unwrap();
+        writer.execute_unprepared(&sql).await.unwrap();
+        let found = problems(&db).await.unwrap();
+        assert_eq!(found.len(), 1, "{}: {found:?}", t.backend);
+        assert!(found[0].contains("reminders") && found[0].contains("office_id = 77"), "{}: {found:?}", t.backend);
+    }
+}
+
+/// A district that ran an earlier version keeps every row when the keys are added
+/// (SQLite rebuilds its tables): ids, indexes and the counter of ids go on, the first
+/// stage event's empty "from" becomes NULL, and the keys hold from then on.
+#[tokio::test]
+async fn an_existing_database_keeps_its_rows_when_the_keys_arrive() {
+    use fengkou_storage::migration::Migrator;
+    use fengkou_storage::value::Code;
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    for t in test_databases().await {
+        let url = t.url.clone();
+        let db = fengkou_storage::open_unmigrated(&url).await.unwrap();
+        Migrator::up(&db, Some(5)).await.unwrap();
+        for sql in [
+            "INSERT INTO offices (name, sort_order) VALUES ('湖北路办事处', 0)",
+            "INSERT INTO industries (name, category, sort_order) VALUES ('文旅', '产业项目', 0)",
+            "INSERT INTO projects (code, name, office_id, industry_id, stage, location, content, leader, responsible_unit, owner_unit, total_investment, warning_light, warning_detail, demo, created_at, updated_at) VALUES (NULL, '老项目', 1, 1, 'building', '', '', '', '', '', 100, 'green', '', false, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            "INSERT INTO stage_events (project_id, from_stage, to_stage, on_date, reason, username, created_at) VALUES (1, '', 'building', NULL, '', 'cli', '2026-01-01T00:00:00Z')",
+            "INSERT INTO stage_events (project_id, from_stage, to_stage, on_date, reason, username, created_at) VALUES (1, 'building', 'producing', NULL, '', 'cli', '2026-01-02T00:00:00Z')",
+            "DELETE FROM stage_events WHERE id = 2",
+        ] {
+            db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{}: {sql}: {e}", t.backend));
+        }
+        drop(db);
+        let db = connect(&url).await.unwrap();
+        let p = project::Entity::find_by_id(1).one(&db).await.unwrap().expect("the project survives");
+        assert_eq!((p.name.as_str(), *p.stage), ("老项目", Stage::Building), "{}", t.backend);
+        let events = fengkou_storage::entity::stage_event::Entity::find().all(&db).await.unwrap();
+        assert_eq!(events.len(), 1, "{}", t.backend);
+        assert_eq!((events[0].from_stage, events[0].to_stage), (None, Code(Stage::Building)), "{}", t.backend);
+        // The counter of ids goes on past the deleted event: ids are never reused.
+        db.execute_unprepared("INSERT INTO stage_events (project_id, from_stage, to_stage, on_date, reason, username, created_at) VALUES (1, 'building', 'producing', NULL, '', 'cli', '2026-01-03T00:00:00Z')").await.unwrap();
+        let newest = fengkou_storage::entity::stage_event::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .max();
+        assert_eq!(newest, Some(3), "{}", t.backend);
+        // The unique index on project codes came back with the table.
+        assert!(project("重复", Some("X"), 1, "signed", 1).insert(&db).await.is_ok());
+        assert!(project("重复", Some("X"), 1, "signed", 1).insert(&db).await.is_err(), "{}", t.backend);
+        assert!(project("无主", None, 9, "signed", 1).insert(&db).await.is_err(), "{}", t.backend);
+    }
 }

@@ -22,8 +22,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
 }
 
 fn log(e: &AppError) {
-    if let AppError::Storage(db) = e {
-        tracing::error!("storage error: {db}");
+    match e {
+        AppError::Storage(db) => tracing::error!("storage error: {db}"),
+        _ => {}
     }
 }
 

@@ -1,5 +1,6 @@
 //! The audit trail: who did what, when, from where, and the record before and after.
-//! Recording is here ([`record`], with the request's client through [`with_client`]);
+//! Entries are recorded through a [`Write`](crate::Write) and inserted here ([`insert`], with the
+//! request's client through [`with_client`]);
 //! how an entry reads for people is in [`present`](mod@present).
 
 mod present;
@@ -49,12 +50,20 @@ pub async fn with_client<F: std::future::Future>(client: Client, work: F) -> F::
     CLIENT.scope(client, work).await
 }
 
-pub async fn record<C: ConnectionTrait>(db: &C, username: &str, change: Change<'_>) -> Result<()> {
+/// Inserts one entry. Use cases record through their [`Write`](crate::Write), whose
+/// commit calls this; the few entries written outside a write (a refused request, a
+/// throttled sign-in) go through [`App::record_request`] and the sign-in code.
+pub(crate) async fn insert<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    change: Change<'_>,
+) -> Result<()> {
     let client = CLIENT.try_with(Client::clone).unwrap_or_default();
     audit::ActiveModel {
         client_addr: Set(client.addr),
         user_agent: Set(client.user_agent),
-        at: Set(chrono::Utc::now()),
+        at: Set(at),
         username: Set(username.to_string()),
         action: Set(change.action.to_string()),
         entity: Set(change.entity.to_string()),
@@ -67,59 +76,6 @@ pub async fn record<C: ConnectionTrait>(db: &C, username: &str, change: Change<'
     .insert(db)
     .await?;
     Ok(())
-}
-
-/// Records the creation of `row` (the commonest entry: nothing before, the row after).
-pub async fn created<C: ConnectionTrait, T: Serialize>(
-    db: &C,
-    username: &str,
-    entity: &str,
-    entity_id: i64,
-    project_id: Option<i64>,
-    row: &T,
-) -> Result<()> {
-    record(
-        db,
-        username,
-        Change { action: "create", entity, entity_id: Some(entity_id), project_id, before: None, after: json(row) },
-    )
-    .await
-}
-
-/// Records an update of one row: the record before (already serialised, taken before
-/// the change) and the row after.
-pub async fn updated<C: ConnectionTrait, T: Serialize>(
-    db: &C,
-    username: &str,
-    entity: &str,
-    entity_id: i64,
-    project_id: Option<i64>,
-    before: Option<serde_json::Value>,
-    after: &T,
-) -> Result<()> {
-    record(
-        db,
-        username,
-        Change { action: "update", entity, entity_id: Some(entity_id), project_id, before, after: json(after) },
-    )
-    .await
-}
-
-/// Records the deletion of `row`: the row before, nothing after.
-pub async fn deleted<C: ConnectionTrait, T: Serialize>(
-    db: &C,
-    username: &str,
-    entity: &str,
-    entity_id: i64,
-    project_id: Option<i64>,
-    row: &T,
-) -> Result<()> {
-    record(
-        db,
-        username,
-        Change { action: "delete", entity, entity_id: Some(entity_id), project_id, before: json(row), after: None },
-    )
-    .await
 }
 
 pub const AUDIT_PAGE: u64 = 100;
@@ -143,9 +99,10 @@ impl App {
     /// Records a request that changed nothing but must be on the trail: a refusal
     /// (`denied`) or a download (`export`).
     pub async fn record_request(&self, username: &str, action: &str, method: &str, path: &str) -> Result<()> {
-        record(
+        insert(
             &self.writer,
             username,
+            self.now(),
             Change {
                 action,
                 entity: "request",

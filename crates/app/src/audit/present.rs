@@ -41,8 +41,10 @@ impl std::fmt::Display for AuditChange {
 }
 
 /// The actions, as people name them.
-pub const ACTIONS: [(&str, &str); 35] = [
+pub const ACTIONS: [(&str, &str); 37] = [
     ("create", "新增"),
+    ("recompute", "重算预警"),
+    ("seed", "写入基准数据"),
     ("update", "修改"),
     ("delete", "删除"),
     ("transition", "阶段变更"),
@@ -86,6 +88,8 @@ fn action_label(code: &str) -> String {
 fn entity_label(code: &str) -> &str {
     match code {
         "project" => "项目",
+        "warning" => "预警灯",
+        "bench" => "基准数据",
         "report" => "月报",
         "period" => "填报期",
         "ledger" => "台账",

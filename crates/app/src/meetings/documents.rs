@@ -168,7 +168,7 @@ impl App {
                         scores
                             .iter()
                             .find(|s| s.judge_id == j.id && s.site_id == site.id && s.criterion_id == *cid)
-                            .map(|s| dec(&s.score))
+                            .map(|s| *s.score)
                     })
                     .collect();
                 if entered.iter().all(Option::is_none) {
@@ -196,7 +196,7 @@ impl App {
             row.push(text(&format!("回避：{reason}")));
             detail.push(row);
         }
-        let step = dec(&self.meeting_row(&self.db, meeting_id).await?.rank_step);
+        let step = *self.meeting_row(&self.db, meeting_id).await?.rank_step;
         let mut rank_rows = Vec::new();
         for j in &judges {
             for rk in ranks.iter().filter(|x| x.judge_id == j.id) {

@@ -17,7 +17,7 @@
 //! entered (re-sending the same score changes nothing), a submitted sheet is locked,
 //! and only the project office can reopen it, with a reason in the audit trail.
 
-use crate::audit::{self, Change, json};
+use crate::audit::{Change, json};
 use crate::projects::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
@@ -27,16 +27,18 @@ use fengkou_domain::observation::{
     UnitScore, aggregate_scores, check_criterion_score, formula_items, ranking_by_group, round2, rubric_total,
     unit_from_sites,
 };
+use fengkou_domain::observation::{BandMode, SiteStatus};
 use fengkou_domain::project::{FieldError, Stage};
 use fengkou_office::bulletin::{Bulletin, BulletinTable, Para, write_bulletin};
 use fengkou_storage::entity::{
     annual_plan, industry, meeting, meeting_adjustment, meeting_comment, meeting_criterion, meeting_judge,
     meeting_office, meeting_rank, meeting_release, meeting_remark, meeting_score, meeting_site, office, project, user,
 };
+use fengkou_storage::value::Exact;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -58,12 +60,13 @@ pub const DEFAULT_RUBRIC: [(&str, i64); 6] = [
 /// The category of industries whose projects count as industrial (产业项目).
 const INDUSTRIAL: &str = "产业项目";
 
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap_or_default()
-}
-
+/// A decimal as people write it: "2.5", not "2.50".
 fn shown(d: Decimal) -> String {
     d.normalize().to_string()
+}
+
+fn exact(d: i64) -> Exact {
+    Exact(Decimal::from(d))
 }
 
 /// How a meeting is scored, as the project office sets it.
@@ -95,15 +98,15 @@ pub(crate) fn conflicts(judge: &meeting_judge::Model, office_id: i64) -> bool {
 /// for the rubric's 0–100 marks, shares of the ranking for ballots and formula points.
 pub(crate) fn banding_of(m: &meeting::Model) -> fengkou_domain::observation::Banding {
     use fengkou_domain::observation::Banding;
-    let by_shares = match m.band_mode.as_str() {
-        "share" => true,
-        "score" => false,
-        _ => Method::from_code(&m.method).is_some_and(|method| method != Method::Rubric),
+    let by_shares = match *m.band_mode {
+        BandMode::Share => true,
+        BandMode::Score => false,
+        BandMode::Auto => *m.method != Method::Rubric,
     };
     if by_shares {
-        Banding::Shares { excellent: dec(&m.excellent_share), good: dec(&m.good_share) }
+        Banding::Shares { excellent: *m.excellent_share, good: *m.good_share }
     } else {
-        Banding::Scores { excellent: dec(&m.excellent_from), good: dec(&m.good_from) }
+        Banding::Scores { excellent: *m.excellent_from, good: *m.good_from }
     }
 }
 
@@ -144,29 +147,29 @@ impl App {
     ) -> Result<i64> {
         Self::require_office(actor)?;
         let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let doc_number = next_doc_number(&txn, DEFAULT_DOC_PREFIX, held_on.year(), None).await?;
         let saved = meeting::ActiveModel {
             name: Set(name.to_string()),
             held_on: Set(Some(held_on)),
             ends_on: Set(ends_on),
-            aggregate: Set("mean".into()),
-            combination: Set("mean".into()),
-            excellent_from: Set("90".into()),
-            good_from: Set("80".into()),
+            aggregate: Set(Aggregation::Mean.into()),
+            combination: Set(SiteCombination::Mean.into()),
+            excellent_from: Set(exact(90)),
+            good_from: Set(exact(80)),
             released: Set(false),
             created_by: Set(actor.username.clone()),
             created_at: Set(Utc::now()),
-            method: Set(Method::Rubric.code().into()),
-            rank_step: Set("3".into()),
-            weight_rubric: Set("70".into()),
-            weight_rank: Set("0".into()),
-            weight_formula: Set("30".into()),
+            method: Set(Method::Rubric.into()),
+            rank_step: Set(exact(3)),
+            weight_rubric: Set(exact(70)),
+            weight_rank: Set(exact(0)),
+            weight_formula: Set(exact(30)),
             doc_prefix: Set(DEFAULT_DOC_PREFIX.into()),
             doc_number: Set(Some(doc_number)),
-            band_mode: Set("auto".into()),
-            excellent_share: Set("30".into()),
-            good_share: Set("40".into()),
+            band_mode: Set(BandMode::Auto.into()),
+            excellent_share: Set(exact(30)),
+            good_share: Set(exact(40)),
             ..Default::default()
         }
         .insert(&txn)
@@ -175,8 +178,8 @@ impl App {
             meeting_criterion::ActiveModel {
                 meeting_id: Set(saved.id),
                 name: Set(criterion.to_string()),
-                weight: Set(weight.to_string()),
-                max: Set(weight.to_string()),
+                weight: Set(exact(*weight)),
+                max: Set(exact(*weight)),
                 seq: Set(seq as i32),
                 ..Default::default()
             }
@@ -193,7 +196,7 @@ impl App {
             .insert(&txn)
             .await?;
         }
-        audit::created(&txn, &actor.username, "meeting", saved.id, None, &saved).await?;
+        txn.created("meeting", saved.id, None, &saved);
         txn.commit().await?;
         self.meeting_changed();
         Ok(saved.id)
@@ -210,7 +213,7 @@ impl App {
     ) -> Result<()> {
         Self::require_office(actor)?;
         let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let before = json(&m);
@@ -219,7 +222,7 @@ impl App {
         am.held_on = Set(Some(held_on));
         am.ends_on = Set(ends_on);
         let after = am.update(&txn).await?;
-        audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
+        txn.updated("meeting", meeting_id, None, before, &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -228,7 +231,7 @@ impl App {
     /// Withdraws an invitation, while the judge has entered nothing.
     pub async fn remove_judge(&self, actor: &Actor, meeting_id: i64, judge_id: i64) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)
             .await?
@@ -242,7 +245,7 @@ impl App {
         }
         meeting_remark::Entity::delete_many().filter(meeting_remark::Column::JudgeId.eq(judge_id)).exec(&txn).await?;
         meeting_judge::Entity::delete_by_id(judge_id).exec(&txn).await?;
-        audit::deleted(&txn, &actor.username, "meeting_judge", judge_id, None, &judge).await?;
+        txn.deleted("meeting_judge", judge_id, None, &judge);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -262,7 +265,7 @@ impl App {
         declared_office: Option<&str>,
     ) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         self.meeting_row(&txn, meeting_id).await?;
         let u = user::Entity::find()
             .filter(user::Column::Username.eq(username.trim()))
@@ -303,7 +306,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "meeting_judge", saved.id, None, &saved).await?;
+        txn.created("meeting_judge", saved.id, None, &saved);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -315,7 +318,7 @@ impl App {
             return Err(AppError::forbidden("只有领导和项目办可以点评"));
         }
         let body = crate::projects::comment_body(body)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         self.meeting_row(&txn, meeting_id).await?;
         office::Entity::find_by_id(office_id).one(&txn).await?.ok_or(AppError::NotFound("办事处"))?;
         let saved = meeting_comment::ActiveModel {
@@ -328,7 +331,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "meeting_comment", saved.id, None, &saved).await?;
+        txn.created("meeting_comment", saved.id, None, &saved);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -363,23 +366,21 @@ impl App {
         let method = Method::from_code(&s.method);
         // Without a choice, bands fit the method: cut-offs for the rubric's 0–100
         // marks, shares of the ranking for ballots and formula points.
-        let band_mode = match s.band_mode.as_str() {
-            "" | "auto" => "auto",
-            "score" => "score",
-            "share" => "share",
-            _ => {
-                problems.push(FieldError::new("等次划分", "须为 自动、按分数线 或 按名次比例"));
-                "auto"
-            }
-        };
-        let by_score = band_mode == "score" || (band_mode == "auto" && method == Some(Method::Rubric));
+        let band_mode = if s.band_mode.is_empty() { Some(BandMode::Auto) } else { BandMode::from_code(&s.band_mode) };
+        if band_mode.is_none() {
+            problems.push(FieldError::new("等次划分", "须为 自动、按分数线 或 按名次比例"));
+        }
+        let band_mode = band_mode.unwrap_or(BandMode::Auto);
+        let by_score = band_mode == BandMode::Score || (band_mode == BandMode::Auto && method == Some(Method::Rubric));
         if method.is_none() {
             problems.push(FieldError::new("评比方法", "须为 评委打分、排名投票、积分公式 或 综合"));
         }
-        if Aggregation::from_code(&s.aggregate).is_none() {
+        let aggregate = Aggregation::from_code(&s.aggregate);
+        if aggregate.is_none() {
             problems.push(FieldError::new("汇总方法", "须为 平均、去掉最高最低 或 标准分"));
         }
-        if !matches!(s.combination.as_str(), "mean" | "sum") {
+        let combination = SiteCombination::from_code(&s.combination);
+        if combination.is_none() {
             problems.push(FieldError::new("办事处得分", "须为 平均 或 合计"));
         }
         if step <= Decimal::ZERO || step > Decimal::from(10) {
@@ -395,10 +396,12 @@ impl App {
         if !by_score && !shares_fit {
             problems.push(FieldError::new("等次", "优秀比例须大于0，优秀与良好比例合计不超过100%"));
         }
-        if !problems.is_empty() {
+        let (Some(method), Some(aggregate), Some(combination), true) =
+            (method, aggregate, combination, problems.is_empty())
+        else {
             return Err(AppError::Invalid(problems));
-        }
-        let txn = self.writer.begin().await?;
+        };
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let judged = meeting_judge::Entity::find()
@@ -406,27 +409,27 @@ impl App {
             .filter(meeting_judge::Column::SubmittedAt.is_not_null())
             .one(&txn)
             .await?;
-        if judged.is_some() && m.method != s.method {
+        if judged.is_some() && m.method != method {
             return Err(AppError::Rejected(
                 "已有评委提交评分表，不能再更换评比方法（汇总方式和等次线仍可调整）".into(),
             ));
         }
         let before = json(&m);
         let mut am = m.into_active_model();
-        am.method = Set(s.method.clone());
-        am.aggregate = Set(s.aggregate.clone());
-        am.combination = Set(s.combination.clone());
-        am.rank_step = Set(shown(step));
-        am.weight_rubric = Set(shown(w_rubric));
-        am.weight_rank = Set(shown(w_rank));
-        am.weight_formula = Set(shown(w_formula));
-        am.excellent_from = Set(shown(excellent));
-        am.good_from = Set(shown(good));
-        am.band_mode = Set(band_mode.to_string());
-        am.excellent_share = Set(shown(excellent_share));
-        am.good_share = Set(shown(good_share));
+        am.method = Set(method.into());
+        am.aggregate = Set(aggregate.into());
+        am.combination = Set(combination.into());
+        am.rank_step = Set(step.into());
+        am.weight_rubric = Set(w_rubric.into());
+        am.weight_rank = Set(w_rank.into());
+        am.weight_formula = Set(w_formula.into());
+        am.excellent_from = Set(excellent.into());
+        am.good_from = Set(good.into());
+        am.band_mode = Set(band_mode.into());
+        am.excellent_share = Set(excellent_share.into());
+        am.good_share = Set(good_share.into());
         let after = am.update(&txn).await?;
-        audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
+        txn.updated("meeting", meeting_id, None, before, &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -494,7 +497,7 @@ impl App {
         let mut snapshot = results.clone();
         snapshot.published = None;
         let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Rejected(e.to_string()))?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         // Two releases at once: the second finds the version taken (unique index).
         let saved = meeting_release::ActiveModel {
@@ -519,24 +522,19 @@ impl App {
         let mut am = m.into_active_model();
         am.released = Set(true);
         am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: if version == 1 { "release" } else { "correct" },
-                entity: "meeting",
-                entity_id: Some(meeting_id),
-                project_id: None,
-                before: None,
-                after: Some(serde_json::json!({
-                    "version": version,
-                    "reason": reason,
-                    "release_id": saved.id,
-                    "submitted": format!("{}/{}", results.submitted, results.judges),
-                })),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: if version == 1 { "release" } else { "correct" },
+            entity: "meeting",
+            entity_id: Some(meeting_id),
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "version": version,
+                "reason": reason,
+                "release_id": saved.id,
+                "submitted": format!("{}/{}", results.submitted, results.judges),
+            })),
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(version)
@@ -553,7 +551,7 @@ impl App {
         if !(1..=9999).contains(&number) {
             return Err(AppError::invalid("文号", "序号须在1到9999之间"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         if m.released {
             return Err(AppError::Rejected("结果已发布，文号不能再改".into()));
@@ -575,7 +573,7 @@ impl App {
         am.doc_prefix = Set(prefix.to_string());
         am.doc_number = Set(Some(number));
         let after = am.update(&txn).await?;
-        audit::updated(&txn, &actor.username, "meeting", meeting_id, None, before, &after).await?;
+        txn.updated("meeting", meeting_id, None, before, &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())

@@ -79,7 +79,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         self.meeting_row(&txn, meeting_id).await?;
         let scored = meeting_score::Entity::find()
             .filter(meeting_score::Column::MeetingId.eq(meeting_id))
@@ -103,8 +103,8 @@ impl App {
                 meeting_criterion::ActiveModel {
                     meeting_id: Set(meeting_id),
                     name: Set(c.name.clone()),
-                    weight: Set(shown(c.weight)),
-                    max: Set(shown(c.max)),
+                    weight: Set(c.weight.into()),
+                    max: Set(c.max.into()),
                     seq: Set(seq as i32),
                     ..Default::default()
                 }
@@ -112,7 +112,7 @@ impl App {
                 .await?,
             );
         }
-        audit::updated(&txn, &actor.username, "meeting_rubric", meeting_id, None, json(&before), &after).await?;
+        txn.updated("meeting_rubric", meeting_id, None, json(&before), &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -131,7 +131,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let known: HashMap<i64, String> =
@@ -161,7 +161,7 @@ impl App {
                 .await?,
             );
         }
-        audit::updated(&txn, &actor.username, "meeting_scope", m.id, None, json(&before), &after).await?;
+        txn.updated("meeting_scope", m.id, None, json(&before), &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -234,13 +234,13 @@ impl App {
     /// Puts a project on the route. The project office's site is confirmed at once; an
     /// office proposes its own projects, which wait for the project office.
     pub async fn add_site(&self, actor: &Actor, meeting_id: i64, project_id: i64, visit_time: &str) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         let status = if actor.can_manage_pipeline() {
-            "confirmed"
+            SiteStatus::Confirmed
         } else if actor.can_edit_project(p.office_id) {
-            "proposed"
+            SiteStatus::Proposed
         } else {
             return Err(AppError::forbidden("只能申报本办事处的项目"));
         };
@@ -257,13 +257,13 @@ impl App {
             status: Set(status.into()),
             proposed_by: Set(actor.username.clone()),
             concentrated_start: Set(false),
-            penalty: Set("0".into()),
+            penalty: Set(Exact::default()),
             penalty_reason: Set(String::new()),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "meeting_site", saved.id, Some(project_id), &saved).await?;
+        txn.created("meeting_site", saved.id, Some(project_id), &saved);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -286,32 +286,27 @@ impl App {
     /// the route may have changed since).
     pub async fn confirm_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
-        if site.status == "confirmed" {
+        if site.status == SiteStatus::Confirmed {
             return Ok(());
         }
         let p = project::Entity::find_by_id(site.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         self.check_site_rules(&txn, &m, &p, Some(site.id)).await?;
         let before = json(&site);
         let mut am = site.into_active_model();
-        am.status = Set("confirmed".into());
+        am.status = Set(SiteStatus::Confirmed.into());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "confirm",
-                entity: "meeting_site",
-                entity_id: Some(site_id),
-                project_id: Some(after.project_id),
-                before,
-                after: json(&after),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "confirm",
+            entity: "meeting_site",
+            entity_id: Some(site_id),
+            project_id: Some(after.project_id),
+            before,
+            after: json(&after),
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -321,11 +316,11 @@ impl App {
     /// office that made it). A site that judges have scored stays: its scores are
     /// part of the record.
     pub async fn remove_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         not_released(&self.meeting_row(&txn, meeting_id).await?)?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
-        let allowed =
-            actor.can_manage_pipeline() || (site.status == "proposed" && actor.can_edit_project(site.office_id));
+        let allowed = actor.can_manage_pipeline()
+            || (site.status == SiteStatus::Proposed && actor.can_edit_project(site.office_id));
         if !allowed {
             return Err(AppError::forbidden("只有项目办可以调整观摩路线"));
         }
@@ -336,7 +331,7 @@ impl App {
         }
         meeting_remark::Entity::delete_many().filter(meeting_remark::Column::SiteId.eq(site_id)).exec(&txn).await?;
         meeting_site::Entity::delete_by_id(site_id).exec(&txn).await?;
-        audit::deleted(&txn, &actor.username, "meeting_site", site_id, Some(site.project_id), &site).await?;
+        txn.deleted("meeting_site", site_id, Some(site.project_id), &site);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -346,7 +341,7 @@ impl App {
     /// confirmed sites, each once.
     pub async fn set_route(&self, actor: &Actor, meeting_id: i64, lines: &[RouteLine]) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         not_released(&self.meeting_row(&txn, meeting_id).await?)?;
         let sites: Vec<meeting_site::Model> = meeting_site::Entity::find()
             .filter(meeting_site::Column::MeetingId.eq(meeting_id))
@@ -381,7 +376,7 @@ impl App {
         }
         let after: Vec<meeting_site::Model> =
             meeting_site::Entity::find().filter(meeting_site::Column::MeetingId.eq(meeting_id)).all(&txn).await?;
-        audit::updated(&txn, &actor.username, "meeting_route", meeting_id, None, before, &after).await?;
+        txn.updated("meeting_route", meeting_id, None, before, &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -414,15 +409,15 @@ impl App {
             return Err(AppError::invalid("扣分原因", "不超过200个字"));
         }
         crate::projects::plain_text("扣分原因", reason, false)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let before = json(&site);
         let mut am = site.into_active_model();
         am.concentrated_start = Set(concentrated_start);
-        am.penalty = Set(shown(points));
+        am.penalty = Set(points.into());
         am.penalty_reason = Set(if points.is_zero() { String::new() } else { reason.chars().take(200).collect() });
         let after = am.update(&txn).await?;
-        audit::updated(&txn, &actor.username, "meeting_site", site_id, Some(after.project_id), before, &after).await?;
+        txn.updated("meeting_site", site_id, Some(after.project_id), before, &after);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -456,7 +451,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         self.meeting_row(&txn, meeting_id).await?;
         let taking_part = meeting_office::Entity::find()
             .filter(meeting_office::Column::MeetingId.eq(meeting_id))
@@ -470,7 +465,7 @@ impl App {
         let saved = meeting_adjustment::ActiveModel {
             meeting_id: Set(meeting_id),
             office_id: Set(office_id),
-            points: Set(shown(value)),
+            points: Set(value.into()),
             reason: Set(reason.to_string()),
             created_by: Set(actor.username.clone()),
             created_at: Set(Utc::now()),
@@ -478,7 +473,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "meeting_adjustment", saved.id, None, &saved).await?;
+        txn.created("meeting_adjustment", saved.id, None, &saved);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -486,14 +481,14 @@ impl App {
 
     pub async fn remove_adjustment(&self, actor: &Actor, meeting_id: i64, adjustment_id: i64) -> Result<()> {
         Self::require_office(actor)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let a = meeting_adjustment::Entity::find_by_id(adjustment_id)
             .one(&txn)
             .await?
             .filter(|a| a.meeting_id == meeting_id)
             .ok_or(AppError::NotFound("加减分项"))?;
         meeting_adjustment::Entity::delete_by_id(a.id).exec(&txn).await?;
-        audit::deleted(&txn, &actor.username, "meeting_adjustment", a.id, None, &a).await?;
+        txn.deleted("meeting_adjustment", a.id, None, &a);
         txn.commit().await?;
         self.meeting_changed();
         Ok(())

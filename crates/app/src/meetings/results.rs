@@ -136,11 +136,11 @@ impl App {
     async fn compute_results(&self, view: &MeetingView) -> Result<Results> {
         let m = self.meeting_row(&self.db, view.id).await?;
         let method = view.method();
-        let (w_rubric, w_rank, w_formula) = (dec(&m.weight_rubric), dec(&m.weight_rank), dec(&m.weight_formula));
+        let (w_rubric, w_rank, w_formula) = (*m.weight_rubric, *m.weight_rank, *m.weight_formula);
         let judges =
             meeting_judge::Entity::find().filter(meeting_judge::Column::MeetingId.eq(view.id)).all(&self.db).await?;
         let submitted: Vec<&meeting_judge::Model> = judges.iter().filter(|j| j.submitted_at.is_some()).collect();
-        let combination = if m.combination == "sum" { SiteCombination::Sum } else { SiteCombination::Mean };
+        let combination = *m.combination;
 
         // Judges' rubric totals per site.
         let mut site_rubric: HashMap<i64, (Decimal, usize)> = HashMap::new();
@@ -163,7 +163,7 @@ impl App {
                             scores
                                 .iter()
                                 .find(|s| s.judge_id == j.id && s.site_id == site.id && s.criterion_id == *cid)
-                                .map(|s| (c.name.clone(), dec(&s.score)))
+                                .map(|s| (c.name.clone(), *s.score))
                         })
                         .collect();
                     if let Ok(total) = rubric_total(&view.criteria, &entered) {
@@ -171,14 +171,14 @@ impl App {
                     }
                 }
             }
-            let how = Aggregation::from_code(&m.aggregate).unwrap_or(Aggregation::Mean);
+            let how = *m.aggregate;
             for u in aggregate_scores(&lines, how) {
                 if let Ok(id) = u.unit.parse() {
                     site_rubric.insert(id, (u.score, u.votes));
                 }
             }
         }
-        let site_formula: HashMap<i64, Decimal> = view.sites.iter().map(|s| (s.id, dec(&s.formula_total))).collect();
+        let site_formula: HashMap<i64, Decimal> = view.sites.iter().map(|s| (s.id, s.formula_points)).collect();
 
         // Rank ballots per office.
         let mut office_ranked: HashMap<String, (Decimal, usize)> = HashMap::new();
@@ -199,7 +199,7 @@ impl App {
                     })
                 })
                 .collect();
-            let (scores, void) = rank_ballots(&lines, dec(&m.rank_step));
+            let (scores, void) = rank_ballots(&lines, *m.rank_step);
             office_ranked = scores.into_iter().map(|u| (u.unit, (u.score, u.votes))).collect();
             void_ballots = void;
         }
@@ -240,8 +240,7 @@ impl App {
                 }
             };
             let Some(base) = base else { continue };
-            let own: Vec<Decimal> =
-                adjustments.iter().filter(|a| a.office_id == o.id).map(|a| dec(&a.points)).collect();
+            let own: Vec<Decimal> = adjustments.iter().filter(|a| a.office_id == o.id).map(|a| *a.points).collect();
             let adjustment = (!own.is_empty()).then(|| own.iter().copied().sum::<Decimal>());
             let votes = match method {
                 Method::RankBallot => office_ranked.get(&o.name).map_or(0, |v| v.1),
@@ -456,7 +455,13 @@ impl App {
             .into_iter()
             .map(|s| {
                 let (judge, submitted) = who(s.judge_id);
-                BallotScore { judge, submitted, site_id: s.site_id, criterion_id: s.criterion_id, score: s.score }
+                BallotScore {
+                    judge,
+                    submitted,
+                    site_id: s.site_id,
+                    criterion_id: s.criterion_id,
+                    score: s.score.text(),
+                }
             })
             .filter(|b: &BallotScore| b.submitted || !submitted_only)
             .collect();

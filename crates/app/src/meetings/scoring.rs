@@ -71,8 +71,8 @@ impl App {
             .into_iter()
             .filter(|m| m.held_on.is_some_and(|start| start <= today && today <= m.ends_on.unwrap_or(start)))
             .filter(|m| {
-                let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
-                let (rubric, rank) = method.needs(dec(&m.weight_rubric), dec(&m.weight_rank));
+                let method = *m.method;
+                let (rubric, rank) = method.needs(*m.weight_rubric, *m.weight_rank);
                 rubric || rank
             })
             .map(|m| m.id)
@@ -96,7 +96,7 @@ impl App {
                     .criterion_ids
                     .iter()
                     .map(|c| {
-                        scores.iter().find(|s| s.site_id == site.id && s.criterion_id == *c).map(|s| s.score.clone())
+                        scores.iter().find(|s| s.site_id == site.id && s.criterion_id == *c).map(|s| s.score.text())
                     })
                     .collect();
                 let remark = remarks.iter().find(|r| r.site_id == site.id);
@@ -141,14 +141,14 @@ impl App {
         // Only what the ballot needs: a meeting's full view is too heavy for 200 judges
         // ranking at once.
         let offices = self.scope_offices(meeting_id).await?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
         }
         let m = self.meeting_row(&txn, meeting_id).await?;
-        let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
-        if !method.needs(dec(&m.weight_rubric), dec(&m.weight_rank)).1 {
+        let method = *m.method;
+        if !method.needs(*m.weight_rubric, *m.weight_rank).1 {
             return Err(AppError::Rejected("本次观摩不采用排名投票".into()));
         }
         let expected: Vec<&ScopeOffice> =
@@ -217,19 +217,14 @@ impl App {
                 .await?,
             );
         }
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "rank",
-                entity: "meeting_judge",
-                entity_id: Some(judge.id),
-                project_id: None,
-                before: json(&before),
-                after: json(&after),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "rank",
+            entity: "meeting_judge",
+            entity_id: Some(judge.id),
+            project_id: None,
+            before: json(&before),
+            after: json(&after),
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -245,20 +240,20 @@ impl App {
         scores: &[(i64, Decimal)],
         remark: &str,
     ) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
         }
         let m = self.meeting_row(&txn, meeting_id).await?;
-        let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
-        if !method.needs(dec(&m.weight_rubric), dec(&m.weight_rank)).0 {
+        let method = *m.method;
+        if !method.needs(*m.weight_rubric, *m.weight_rank).0 {
             return Err(AppError::Rejected("本次观摩不采用评委按细则打分".into()));
         }
         let site = meeting_site::Entity::find_by_id(site_id)
             .one(&txn)
             .await?
-            .filter(|s| s.meeting_id == meeting_id && s.status == "confirmed")
+            .filter(|s| s.meeting_id == meeting_id && s.status == SiteStatus::Confirmed)
             .ok_or_else(|| AppError::Rejected("该观摩点不在本次观摩路线上".into()))?;
         if conflicts(&judge, site.office_id) {
             return Err(AppError::forbidden("评委不能为本办事处或申报回避的办事处的观摩点打分（利益回避）"));
@@ -280,7 +275,7 @@ impl App {
         for (criterion_id, score) in scores {
             match criteria.iter().find(|c| c.id == *criterion_id) {
                 Some(c) => {
-                    let criterion = Criterion { name: c.name.clone(), weight: dec(&c.weight), max: dec(&c.max) };
+                    let criterion = Criterion { name: c.name.clone(), weight: *c.weight, max: *c.max };
                     if let Err(e) = check_criterion_score(&criterion, *score) {
                         problems.push(FieldError::new("评分", e.to_string()));
                     }
@@ -293,7 +288,7 @@ impl App {
         }
         let now = Utc::now();
         for (criterion_id, score) in scores {
-            let value = score.normalize().to_string();
+            let value = Exact(score.normalize());
             let existing = meeting_score::Entity::find()
                 .filter(meeting_score::Column::JudgeId.eq(judge.id))
                 .filter(meeting_score::Column::SiteId.eq(site_id))
@@ -308,16 +303,7 @@ impl App {
                     am.score = Set(value);
                     am.updated_at = Set(now);
                     let after = am.update(&txn).await?;
-                    audit::updated(
-                        &txn,
-                        &actor.username,
-                        "meeting_score",
-                        after.id,
-                        Some(site.project_id),
-                        before,
-                        &after,
-                    )
-                    .await?;
+                    txn.updated("meeting_score", after.id, Some(site.project_id), before, &after);
                 }
                 None => {
                     let saved = meeting_score::ActiveModel {
@@ -331,8 +317,7 @@ impl App {
                     }
                     .insert(&txn)
                     .await?;
-                    audit::created(&txn, &actor.username, "meeting_score", saved.id, Some(site.project_id), &saved)
-                        .await?;
+                    txn.created("meeting_score", saved.id, Some(site.project_id), &saved);
                 }
             }
         }
@@ -393,7 +378,7 @@ impl App {
             return Err(AppError::invalid("回避理由", "不能为空，不超过200个字"));
         }
         crate::projects::plain_text("回避理由", reason, false)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
@@ -410,19 +395,14 @@ impl App {
             .exec(&txn)
             .await?;
         self.save_remark(&txn, meeting_id, judge.id, site_id, None, Some(reason.chars().take(200).collect())).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "decline",
-                entity: "meeting_site",
-                entity_id: Some(site_id),
-                project_id: Some(site.project_id),
-                before: json(&scores),
-                after: Some(serde_json::json!({"reason": reason, "scores_removed": scores.len()})),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "decline",
+            entity: "meeting_site",
+            entity_id: Some(site_id),
+            project_id: Some(site.project_id),
+            before: json(&scores),
+            after: Some(serde_json::json!({"reason": reason, "scores_removed": scores.len()})),
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -431,7 +411,7 @@ impl App {
     /// Takes back a decline made by mistake (before the sheet is submitted); the site
     /// is to be scored again.
     pub async fn withdraw_decline(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
@@ -441,19 +421,14 @@ impl App {
             return Err(AppError::forbidden("评委不能为本办事处或申报回避的办事处的观摩点打分（利益回避）"));
         }
         self.save_remark(&txn, meeting_id, judge.id, site_id, None, Some(String::new())).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "withdraw_decline",
-                entity: "meeting_site",
-                entity_id: Some(site_id),
-                project_id: Some(site.project_id),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "withdraw_decline",
+            entity: "meeting_site",
+            entity_id: Some(site_id),
+            project_id: Some(site.project_id),
+            before: None,
+            after: None,
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -477,24 +452,19 @@ impl App {
         if sheet.meeting.needs_rank && !sheet.ranking_complete {
             return Err(AppError::Rejected("办事处排名尚未填完，请先保存排名".into()));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         let mut am = judge.into_active_model();
         am.submitted_at = Set(Some(Utc::now()));
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "submit",
-                entity: "meeting_judge",
-                entity_id: Some(after.id),
-                project_id: None,
-                before: None,
-                after: json(&after),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "submit",
+            entity: "meeting_judge",
+            entity_id: Some(after.id),
+            project_id: None,
+            before: None,
+            after: json(&after),
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(())
@@ -507,7 +477,7 @@ impl App {
             return Err(AppError::invalid("原因", "重新开放评分表必须说明原因（不超过500字）"));
         }
         crate::projects::plain_text("原因", reason.trim(), false)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)
             .await?
@@ -518,19 +488,14 @@ impl App {
         am.submitted_at = Set(None);
         am.reopened_reason = Set(reason.trim().chars().take(500).collect());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "reopen",
-                entity: "meeting_judge",
-                entity_id: Some(judge_id),
-                project_id: None,
-                before,
-                after: json(&after),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "reopen",
+            entity: "meeting_judge",
+            entity_id: Some(judge_id),
+            project_id: None,
+            before,
+            after: json(&after),
+        });
         txn.commit().await?;
         self.meeting_changed();
         Ok(())

@@ -24,7 +24,7 @@ pub struct SiteView {
     /// Photos attached to the latest report (ids), for the judge on site.
     pub photo_ids: Vec<i64>,
     /// proposed | confirmed
-    pub status: String,
+    pub status: SiteStatus,
     pub proposed_by: String,
     pub concentrated_start: bool,
     pub penalty: String,
@@ -32,6 +32,9 @@ pub struct SiteView {
     /// The points formula item by item, and its total.
     pub formula_items: Vec<(String, String)>,
     pub formula_total: String,
+    /// The formula's points, for computing (`formula_total` is how they are shown).
+    #[serde(skip)]
+    pub formula_points: Decimal,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +77,9 @@ pub struct MeetingView {
     pub held_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
     pub method: String,
+    /// The method as a value (`method` is its code, for pages and the API).
+    #[serde(skip)]
+    pub method_value: Method,
     pub method_label: &'static str,
     pub aggregate: String,
     pub combination: String,
@@ -116,7 +122,7 @@ pub struct MeetingView {
 
 impl MeetingView {
     pub(super) fn method(&self) -> Method {
-        Method::from_code(&self.method).unwrap_or(Method::Rubric)
+        self.method_value
     }
 
     /// Offices taking part, with their groups.
@@ -156,7 +162,7 @@ impl App {
             .into_iter()
             .map(|m| MeetingSummary {
                 id: m.id,
-                method_label: Method::from_code(&m.method).unwrap_or(Method::Rubric).label(),
+                method_label: m.method.label(),
                 name: m.name,
                 held_on: m.held_on,
                 ends_on: m.ends_on,
@@ -245,7 +251,7 @@ impl App {
                 completed_wan: Decimal::new(done, 4),
                 in_production: stage >= Stage::Producing,
                 at_concentrated_start: s.concentrated_start,
-                penalties: dec(&s.penalty),
+                penalties: *s.penalty,
             };
             let items = formula_items(&facts);
             out.push(SiteView {
@@ -265,11 +271,12 @@ impl App {
                 latest_progress: latest.as_ref().map(|r| r.progress.clone()).unwrap_or_default(),
                 latest_problems: latest.as_ref().map(|r| r.problems.clone()).unwrap_or_default(),
                 photo_ids,
-                status: s.status,
+                status: *s.status,
                 proposed_by: s.proposed_by,
                 concentrated_start: s.concentrated_start,
-                penalty: s.penalty,
+                penalty: s.penalty.text(),
                 penalty_reason: s.penalty_reason,
+                formula_points: round2(items.iter().map(|(_, v)| *v).sum()),
                 formula_total: shown(round2(items.iter().map(|(_, v)| *v).sum())),
                 formula_items: items.into_iter().map(|(l, v)| (l.to_string(), shown(round2(v)))).collect(),
             });
@@ -303,7 +310,7 @@ impl App {
         let m = self.meeting_row(&self.db, meeting_id).await?;
         let criteria_rows = self.criteria(meeting_id).await?;
         let (sites, proposals): (Vec<SiteView>, Vec<SiteView>) =
-            self.site_views(&m).await?.into_iter().partition(|s| s.status == "confirmed");
+            self.site_views(&m).await?.into_iter().partition(|s| s.status == SiteStatus::Confirmed);
         let offices = self.scope_offices(meeting_id).await?;
         let office_name: HashMap<i64, String> = offices.iter().map(|o| (o.id, o.name.clone())).collect();
         // Counted in the database: a meeting of 200 judges holds thousands of scores.
@@ -362,15 +369,15 @@ impl App {
             .map(|a| AdjustmentView {
                 id: a.id,
                 office: office_name.get(&a.office_id).cloned().unwrap_or_default(),
-                points: a.points,
+                points: a.points.text(),
                 reason: a.reason,
                 by: a.created_by,
             })
             .collect();
-        let method = Method::from_code(&m.method).unwrap_or(Method::Rubric);
-        let (needs_rubric, needs_rank) = method.needs(dec(&m.weight_rubric), dec(&m.weight_rank));
+        let method = *m.method;
+        let (needs_rubric, needs_rank) = method.needs(*m.weight_rubric, *m.weight_rank);
         let mut plan_warnings = plan_warnings(&offices, &sites, &proposals);
-        if method != Method::Rubric && m.band_mode == "score" && !m.released {
+        if method != Method::Rubric && *m.band_mode == BandMode::Score && !m.released {
             plan_warnings.push(format!(
                 "“{}”的得分不是百分制，按分数线划分等次可能使所有办事处都为优秀，建议改为按名次比例",
                 method.label()
@@ -388,20 +395,21 @@ impl App {
             held_on: m.held_on,
             ends_on: m.ends_on,
             method: method.code().into(),
+            method_value: method,
             method_label: method.label(),
-            aggregate: m.aggregate,
-            combination: m.combination,
-            rank_step: m.rank_step,
-            weight_rubric: m.weight_rubric,
-            weight_rank: m.weight_rank,
-            weight_formula: m.weight_formula,
+            aggregate: m.aggregate.code().to_string(),
+            combination: m.combination.code().to_string(),
+            rank_step: m.rank_step.text(),
+            weight_rubric: m.weight_rubric.text(),
+            weight_rank: m.weight_rank.text(),
+            weight_formula: m.weight_formula.text(),
             needs_rubric,
             needs_rank,
-            excellent_from: m.excellent_from,
-            good_from: m.good_from,
-            band_mode: m.band_mode,
-            excellent_share: m.excellent_share,
-            good_share: m.good_share,
+            excellent_from: m.excellent_from.text(),
+            good_from: m.good_from.text(),
+            band_mode: m.band_mode.code().to_string(),
+            excellent_share: m.excellent_share.text(),
+            good_share: m.good_share.text(),
             doc_number,
             doc_prefix: m.doc_prefix,
             doc_seq: m.doc_number,
@@ -411,7 +419,7 @@ impl App {
             criterion_ids: criteria_rows.iter().map(|c| c.id).collect(),
             criteria: criteria_rows
                 .iter()
-                .map(|c| Criterion { name: c.name.clone(), weight: dec(&c.weight), max: dec(&c.max) })
+                .map(|c| Criterion { name: c.name.clone(), weight: *c.weight, max: *c.max })
                 .collect(),
             has_groups: offices.iter().any(|o| o.taking_part && !o.group.is_empty()),
             offices,

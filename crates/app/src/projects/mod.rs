@@ -5,7 +5,7 @@ use crate::audit::{self, json};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::dates::LedgerDate;
-use fengkou_domain::project::{FieldError, ProjectHeader};
+use fengkou_domain::project::{FieldError, ProjectHeader, RequestStatus};
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Stage, Wan};
 use fengkou_storage::entity::{
@@ -15,7 +15,7 @@ pub use fengkou_storage::queries::ProjectSort;
 use fengkou_storage::queries::{self, ProjectFilter};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -103,11 +103,11 @@ impl Names {
 }
 
 pub(crate) fn stage_of(p: &project::Model) -> Stage {
-    Stage::from_code(&p.stage).unwrap_or(Stage::Planning)
+    *p.stage
 }
 
 pub(crate) fn light_of(p: &project::Model) -> Light {
-    Light::from_code(&p.warning_light).unwrap_or(Light::Green)
+    *p.warning_light
 }
 
 pub(crate) fn row_of(p: &project::Model, names: &Names, plan: Wan, completed: Wan) -> ProjectRow {
@@ -203,7 +203,7 @@ pub struct StageRequestView {
     pub requested_by: String,
     pub requested_at: chrono::DateTime<Utc>,
     /// pending | approved | rejected
-    pub status: String,
+    pub status: RequestStatus,
     pub decided_by: String,
     pub decision_reason: String,
 }
@@ -226,10 +226,6 @@ pub struct StageEventView {
     pub reason: String,
     pub username: String,
     pub at: chrono::DateTime<Utc>,
-}
-
-fn stage_label_of_code(code: &str) -> String {
-    Stage::from_code(code).map_or_else(String::new, |s| s.label().to_string())
 }
 
 impl App {
@@ -321,8 +317,8 @@ impl App {
             .await?
             .into_iter()
             .map(|e| StageEventView {
-                from: stage_label_of_code(&e.from_stage),
-                to: stage_label_of_code(&e.to_stage),
+                from: e.from_stage.map_or_else(String::new, |s| s.label().to_string()),
+                to: e.to_stage.label().to_string(),
                 date_label: match e.on_date {
                     None => "日期未知".to_string(),
                     Some(d) => [dates.actual_start, dates.actual_finish]
@@ -372,7 +368,7 @@ impl App {
         let header = header_of(&p, &names, this_year.map_or(Wan::ZERO, |y| y.plan));
         let pending_request = stage_request::Entity::find()
             .filter(stage_request::Column::ProjectId.eq(id))
-            .filter(stage_request::Column::Status.eq(PENDING))
+            .filter(stage_request::Column::Status.eq(RequestStatus::Pending.code()))
             .one(&self.db)
             .await?
             .map(|r| request_view(r, &p, &names));
@@ -442,14 +438,14 @@ impl App {
         if !actor.can_create_projects() {
             return Err(AppError::forbidden("当前角色不能登记项目"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let (office_id, industry_id) = self.resolve_header(&txn, actor, header).await.map_err(AppError::Invalid)?;
         if let Some(code) = header.code.as_deref().filter(|c| !c.trim().is_empty())
             && project::Entity::find().filter(project::Column::Code.eq(code.trim())).one(&txn).await?.is_some()
         {
             return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
         }
-        let id = insert_project(&txn, &actor.username, header, office_id, industry_id, self.today().year()).await?;
+        let id = insert_project(&mut txn, header, office_id, industry_id, self.today().year()).await?;
         self.refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(id)
@@ -466,7 +462,7 @@ impl App {
         header: &ProjectHeader,
         version: Option<i32>,
     ) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         // Two saves at once on PostgreSQL: the second waits here and then sees the
         // first's version (SQLite's single writer serializes them anyway).
         fengkou_storage::queries::lock_project(&txn, id).await?;
@@ -491,10 +487,10 @@ impl App {
             return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
         }
         let old_start = before.actual_start;
-        update_project_row(&txn, &actor.username, before, &header, office_id, industry_id, self.today().year()).await?;
+        update_project_row(&mut txn, before, &header, office_id, industry_id, self.today().year()).await?;
         let new_start = header.actual_start.map(LedgerDate::first_day);
         if old_start != new_start && new_start.is_some() {
-            redate_start_step(&txn, &actor.username, id, old_start, new_start).await?;
+            redate_start_step(&mut txn, id, old_start, new_start).await?;
         }
         self.refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
@@ -545,7 +541,7 @@ impl App {
         }
         self.readable_project(actor, project_id).await?;
         let body = comment_body(body)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let saved = comment::ActiveModel {
             project_id: Set(project_id),
             username: Set(actor.username.clone()),
@@ -555,7 +551,7 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "comment", saved.id, Some(project_id), &saved).await?;
+        txn.created("comment", saved.id, Some(project_id), &saved);
         txn.commit().await?;
         Ok(())
     }
@@ -568,7 +564,7 @@ impl App {
         due_on: Option<NaiveDate>,
         responsible: &str,
     ) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         self.editable_project(&txn, actor, project_id).await?;
         if name.trim().is_empty() || name.chars().count() > 200 {
             return Err(AppError::invalid("节点", "须为1到200个字"));
@@ -584,13 +580,13 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::created(&txn, &actor.username, "milestone", saved.id, Some(project_id), &saved).await?;
+        txn.created("milestone", saved.id, Some(project_id), &saved);
         txn.commit().await?;
         Ok(())
     }
 
     pub async fn complete_milestone(&self, actor: &Actor, milestone_id: i64, done_on: NaiveDate) -> Result<i64> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let m = milestone::Entity::find_by_id(milestone_id).one(&txn).await?.ok_or(AppError::NotFound("节点"))?;
         self.editable_project(&txn, actor, m.project_id).await?;
         if done_on > self.today() {
@@ -601,7 +597,7 @@ impl App {
         let mut am = m.into_active_model();
         am.done_on = Set(Some(done_on));
         let saved = am.update(&txn).await?;
-        audit::updated(&txn, &actor.username, "milestone", milestone_id, Some(project_id), before, &saved).await?;
+        txn.updated("milestone", milestone_id, Some(project_id), before, &saved);
         txn.commit().await?;
         Ok(project_id)
     }
@@ -614,18 +610,18 @@ impl App {
         responsible: &str,
         deadline: Option<NaiveDate>,
     ) -> Result<()> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         self.editable_project(&txn, actor, project_id).await?;
         if description.trim().is_empty() || description.chars().count() > 2000 {
             return Err(AppError::invalid("问题", "须为1到2000个字"));
         }
-        insert_problem(&txn, &actor.username, project_id, description, responsible, deadline).await?;
+        insert_problem(&mut txn, project_id, description, responsible, deadline).await?;
         txn.commit().await?;
         Ok(())
     }
 
     pub async fn resolve_problem(&self, actor: &Actor, problem_id: i64, resolution: &str) -> Result<i64> {
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let p = problem::Entity::find_by_id(problem_id).one(&txn).await?.ok_or(AppError::NotFound("问题"))?;
         self.editable_project(&txn, actor, p.project_id).await?;
         let before = json(&p);
@@ -634,7 +630,7 @@ impl App {
         am.resolved = Set(true);
         am.resolution = Set(resolution.trim().chars().take(2000).collect());
         let saved = am.update(&txn).await?;
-        audit::updated(&txn, &actor.username, "problem", problem_id, Some(project_id), before, &saved).await?;
+        txn.updated("problem", problem_id, Some(project_id), before, &saved);
         txn.commit().await?;
         Ok(project_id)
     }
@@ -649,7 +645,6 @@ impl App {
 
 mod stages;
 mod store;
-pub(crate) use stages::PENDING;
 use stages::{redate_start_step, request_view};
 pub(crate) use store::*;
 

@@ -3,9 +3,10 @@
 //! decides (one pending per project, decided once).
 
 use super::*;
+use crate::Write;
 use crate::audit::Change;
 use fengkou_domain::check_transition;
-use fengkou_domain::project::{TransitionRequest, is_step_back};
+use fengkou_domain::project::{RequestStatus, TransitionRequest, is_step_back};
 
 impl App {
     /// Moves a project to another stage, if the rules allow it. A jump past 开工 needs
@@ -24,7 +25,7 @@ impl App {
             return Err(AppError::invalid("原因", "不能超过500个字"));
         }
         plain_text("原因", reason, false)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let p = self.editable_project(&txn, actor, id).await?;
         let from = stage_of(&p);
         let previous_date = last_step_date(&txn, id).await?;
@@ -34,7 +35,7 @@ impl App {
         if is_step_back(from, to) && !actor.can_manage_pipeline() {
             if stage_request::Entity::find()
                 .filter(stage_request::Column::ProjectId.eq(id))
-                .filter(stage_request::Column::Status.eq(PENDING))
+                .filter(stage_request::Column::Status.eq(RequestStatus::Pending.code()))
                 .one(&txn)
                 .await?
                 .is_some()
@@ -43,13 +44,13 @@ impl App {
             }
             let saved = stage_request::ActiveModel {
                 project_id: Set(id),
-                from_stage: Set(from.code().to_string()),
-                to_stage: Set(to.code().to_string()),
+                from_stage: Set(from.into()),
+                to_stage: Set(to.into()),
                 on_date: Set(Some(date)),
                 reason: Set(reason.trim().to_string()),
                 requested_by: Set(actor.username.clone()),
-                requested_at: Set(Utc::now()),
-                status: Set(PENDING.to_string()),
+                requested_at: Set(txn.now()),
+                status: Set(RequestStatus::Pending.into()),
                 decided_by: Set(String::new()),
                 decided_at: Set(None),
                 decision_reason: Set(String::new()),
@@ -63,23 +64,18 @@ impl App {
                 }
                 _ => AppError::Storage(e),
             })?;
-            audit::record(
-                &txn,
-                &actor.username,
-                Change {
-                    action: "request_step_back",
-                    entity: "stage_request",
-                    entity_id: Some(saved.id),
-                    project_id: Some(id),
-                    before: Some(serde_json::json!({"stage": from.label()})),
-                    after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason.trim()})),
-                },
-            )
-            .await?;
+            txn.record(Change {
+                action: "request_step_back",
+                entity: "stage_request",
+                entity_id: Some(saved.id),
+                project_id: Some(id),
+                before: Some(serde_json::json!({"stage": from.label()})),
+                after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason.trim()})),
+            });
             txn.commit().await?;
             return Ok(TransitionOutcome::Requested);
         }
-        record_steps(&txn, &actor.username, p, &steps, reason).await?;
+        record_steps(&mut txn, p, &steps, reason).await?;
         self.refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(TransitionOutcome::Done)
@@ -102,7 +98,7 @@ impl App {
             return Err(AppError::invalid("审批意见", "须填写，且不超过500个字"));
         }
         plain_text("审批意见", reason, false)?;
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         // Decided once: the first decision takes the request (on PostgreSQL a second,
         // concurrent one waits for it and then finds nothing pending).
         let taken = stage_request::Entity::update_many()
@@ -111,7 +107,7 @@ impl App {
                 sea_orm::sea_query::Expr::value(if approve { "approved" } else { "rejected" }),
             )
             .filter(stage_request::Column::Id.eq(request_id))
-            .filter(stage_request::Column::Status.eq(PENDING))
+            .filter(stage_request::Column::Status.eq(RequestStatus::Pending.code()))
             .exec(&txn)
             .await?;
         let r = stage_request::Entity::find_by_id(request_id).one(&txn).await?.ok_or(AppError::NotFound("退回申请"))?;
@@ -119,15 +115,15 @@ impl App {
             return Err(AppError::Rejected("该申请已经审批过".into()));
         }
         let p = project::Entity::find_by_id(r.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
-        let before = serde_json::json!({"status": PENDING});
+        let before = serde_json::json!({"status": RequestStatus::Pending.code()});
         let before = Some(before);
         let project_id = r.project_id;
         if approve {
-            let (from, to) = (stage_of(&p), Stage::from_code(&r.to_stage).unwrap_or(Stage::Planning));
-            if from.code() != r.from_stage {
+            let (from, to) = (stage_of(&p), *r.to_stage);
+            if from != *r.from_stage {
                 return Err(AppError::Rejected(format!(
                     "项目阶段已从申请时的“{}”变为“{from}”，请驳回后由办事处重新申请",
-                    Stage::from_code(&r.from_stage).map_or("", Stage::label)
+                    r.from_stage.label()
                 )));
             }
             let date = r.on_date.unwrap_or_else(|| self.today());
@@ -138,27 +134,22 @@ impl App {
                 self.today(),
             )
             .map_err(|e| AppError::Rejected(e.to_string()))?;
-            record_steps(&txn, &actor.username, p, &steps, &request_reason).await?;
+            record_steps(&mut txn, p, &steps, &request_reason).await?;
         }
         let mut am = r.into_active_model();
-        am.status = Set(if approve { "approved" } else { "rejected" }.to_string());
+        am.status = Set(if approve { RequestStatus::Approved } else { RequestStatus::Rejected }.into());
         am.decided_by = Set(actor.username.clone());
-        am.decided_at = Set(Some(Utc::now()));
+        am.decided_at = Set(Some(txn.now()));
         am.decision_reason = Set(reason.to_string());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: if approve { "approve_step_back" } else { "reject_step_back" },
-                entity: "stage_request",
-                entity_id: Some(request_id),
-                project_id: Some(project_id),
-                before,
-                after: json(&after),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: if approve { "approve_step_back" } else { "reject_step_back" },
+            entity: "stage_request",
+            entity_id: Some(request_id),
+            project_id: Some(project_id),
+            before,
+            after: json(&after),
+        });
         self.refresh_project_warning(&txn, project_id).await?;
         txn.commit().await?;
         Ok(project_id)
@@ -168,7 +159,7 @@ impl App {
     /// office user), oldest first.
     pub async fn pending_stage_requests(&self, actor: &Actor) -> Result<Vec<StageRequestView>> {
         let requests = stage_request::Entity::find()
-            .filter(stage_request::Column::Status.eq(PENDING))
+            .filter(stage_request::Column::Status.eq(RequestStatus::Pending.code()))
             .order_by_asc(stage_request::Column::Id)
             .all(&self.db)
             .await?;
@@ -190,22 +181,19 @@ impl App {
     }
 }
 
-pub(crate) const PENDING: &str = "pending";
-
 pub(super) fn request_view(r: stage_request::Model, p: &project::Model, names: &Names) -> StageRequestView {
-    let label = |code: &str| Stage::from_code(code).map_or("", Stage::label);
     StageRequestView {
         id: r.id,
         project_id: p.id,
         project: p.name.clone(),
         office: names.office(p.office_id),
-        from: label(&r.from_stage),
-        to: label(&r.to_stage),
+        from: r.from_stage.label(),
+        to: r.to_stage.label(),
         on_date: r.on_date,
         reason: r.reason,
         requested_by: r.requested_by,
         requested_at: r.requested_at,
-        status: r.status,
+        status: *r.status,
         decided_by: r.decided_by,
         decision_reason: r.decision_reason,
     }
@@ -217,7 +205,7 @@ async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<O
         .filter(stage_event::Column::ProjectId.eq(project_id))
         .filter(stage_event::Column::OnDate.is_not_null())
         .order_by_desc(stage_event::Column::Id)
-        .one(db)
+        .one(&*db)
         .await?
         .and_then(|e| e.on_date))
 }
@@ -225,35 +213,33 @@ async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<O
 /// Records each step in turn (a jump past 开工 is two), if the project is still at the
 /// stage the decision was made on: two changes sent at once must not both apply (on
 /// PostgreSQL the second waits on the row and then finds the stage moved).
-async fn record_steps<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+async fn record_steps(
+    db: &mut Write<'_>,
     mut p: project::Model,
     steps: &[fengkou_domain::project::Step],
     reason: &str,
 ) -> Result<()> {
     let claimed = project::Entity::update_many()
-        .col_expr(project::Column::UpdatedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(project::Column::UpdatedAt, sea_orm::sea_query::Expr::value(db.now()))
         .filter(project::Column::Id.eq(p.id))
         .filter(project::Column::Stage.eq(p.stage.clone()))
-        .exec(db)
+        .exec(&*db)
         .await?;
     if claimed.rows_affected != 1 {
         return Err(AppError::Rejected("项目阶段刚被他人修改，请刷新页面后再办理".into()));
     }
     for (i, (stage, date)) in steps.iter().enumerate() {
         let why = if i + 1 < steps.len() { "（随阶段变更一并登记开工）" } else { reason };
-        record_stage(db, username, &p, *stage, *date, why).await?;
-        p = project::Entity::find_by_id(p.id).one(db).await?.ok_or(AppError::NotFound("项目"))?;
+        record_stage(db, &p, *stage, *date, why).await?;
+        p = project::Entity::find_by_id(p.id).one(&*db).await?.ok_or(AppError::NotFound("项目"))?;
     }
     Ok(())
 }
 
 /// When a project's actual start is corrected, the step that recorded the start moves
 /// with it (an import may have dated it from the planned start).
-pub(super) async fn redate_start_step<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(super) async fn redate_start_step(
+    db: &mut Write<'_>,
     project_id: i64,
     old: Option<NaiveDate>,
     new: Option<NaiveDate>,
@@ -261,19 +247,19 @@ pub(super) async fn redate_start_step<C: ConnectionTrait>(
     let events = stage_event::Entity::find()
         .filter(stage_event::Column::ProjectId.eq(project_id))
         .order_by_asc(stage_event::Column::Id)
-        .all(db)
+        .all(&*db)
         .await?;
     let start_step = events.into_iter().find(|e| {
-        let to = Stage::from_code(&e.to_stage).unwrap_or(Stage::Planning);
-        let from_started = Stage::from_code(&e.from_stage).is_some_and(Stage::is_started);
+        let to = *e.to_stage;
+        let from_started = e.from_stage.is_some_and(|s| s.is_started());
         to.is_started() && !from_started && (e.on_date == old || e.on_date.is_none())
     });
     if let Some(e) = start_step {
         let before = json(&e);
         let mut am = e.into_active_model();
         am.on_date = Set(new);
-        let after = am.update(db).await?;
-        audit::updated(db, username, "stage_event", after.id, Some(project_id), before, &after).await?;
+        let after = am.update(&*db).await?;
+        db.updated("stage_event", after.id, Some(project_id), before, &after);
     }
     Ok(())
 }

@@ -4,18 +4,19 @@
 
 use super::{Names, stage_of};
 use crate::Result;
-use crate::audit::{self, Change, json};
+use crate::Write;
+use crate::audit::{Change, json};
 use chrono::{NaiveDate, Utc};
 use fengkou_domain::dates::{LedgerDate, Precision};
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::warning::Light;
 use fengkou_domain::{Month, Stage, Wan};
 use fengkou_storage::entity::{annual_plan, problem, project, report, stage_event};
+use fengkou_storage::value::Code;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
-pub(crate) async fn insert_problem<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(crate) async fn insert_problem(
+    db: &mut Write<'_>,
     project_id: i64,
     description: &str,
     responsible: &str,
@@ -28,18 +29,19 @@ pub(crate) async fn insert_problem<C: ConnectionTrait>(
         deadline: Set(deadline),
         resolved: Set(false),
         resolution: Set(String::new()),
-        created_by: Set(username.to_string()),
-        created_at: Set(Utc::now()),
+        created_by: Set(db.who().to_string()),
+        created_at: Set(db.now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&*db)
     .await?;
-    audit::created(db, username, "problem", saved.id, Some(project_id), &saved).await
+    db.created("problem", saved.id, Some(project_id), &saved);
+    Ok(())
 }
 
 /// A stored date with its stored precision.
-pub(crate) fn ledger_date(date: Option<NaiveDate>, precision: &str) -> Option<LedgerDate> {
-    date.map(|d| LedgerDate::new(d, Precision::from_code(precision).unwrap_or_default()))
+pub(crate) fn ledger_date(date: Option<NaiveDate>, precision: Code<Precision>) -> Option<LedgerDate> {
+    date.map(|d| LedgerDate::new(d, *precision))
 }
 
 /// The project's dates as precise as they were given.
@@ -52,15 +54,15 @@ pub(crate) struct Dates {
 
 pub(crate) fn dates_of(p: &project::Model) -> Dates {
     Dates {
-        planned_start: ledger_date(p.planned_start, &p.planned_start_precision),
-        planned_finish: ledger_date(p.planned_finish, &p.planned_finish_precision),
-        actual_start: ledger_date(p.actual_start, &p.actual_start_precision),
-        actual_finish: ledger_date(p.actual_finish, &p.actual_finish_precision),
+        planned_start: ledger_date(p.planned_start, p.planned_start_precision),
+        planned_finish: ledger_date(p.planned_finish, p.planned_finish_precision),
+        actual_start: ledger_date(p.actual_start, p.actual_start_precision),
+        actual_finish: ledger_date(p.actual_finish, p.actual_finish_precision),
     }
 }
 
-fn split(d: Option<LedgerDate>) -> (Option<NaiveDate>, String) {
-    (d.map(LedgerDate::first_day), d.map_or(Precision::Day, |d| d.precision).code().to_string())
+fn split(d: Option<LedgerDate>) -> (Option<NaiveDate>, Code<Precision>) {
+    (d.map(LedgerDate::first_day), Code(d.map_or(Precision::Day, |d| d.precision)))
 }
 
 pub(crate) fn header_of(p: &project::Model, names: &Names, annual_plan: Wan) -> ProjectHeader {
@@ -90,20 +92,18 @@ fn clean(s: &str) -> String {
 }
 
 /// Inserts a new project with its plan for `plan_year` and its first stage event.
-pub(crate) async fn insert_project<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(crate) async fn insert_project(
+    db: &mut Write<'_>,
     h: &ProjectHeader,
     office_id: i64,
     industry_id: i64,
     plan_year: i32,
 ) -> Result<i64> {
-    insert_project_for_year(db, username, h, office_id, industry_id, None, plan_year, false).await
+    insert_project_for_year(db, h, office_id, industry_id, None, plan_year, false).await
 }
 
-pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(crate) async fn insert_project_for_year(
+    db: &mut Write<'_>,
     h: &ProjectHeader,
     office_id: i64,
     industry_id: i64,
@@ -111,14 +111,14 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
     plan_year: i32,
     demo: bool,
 ) -> Result<i64> {
-    let now = Utc::now();
+    let now = db.now();
     let stage = h.stage.unwrap_or(Stage::Planning);
     let mut model = with_header(&blank_project(office_id, industry_id, stage, now), h, office_id, industry_id);
     model.demo = demo;
     let mut am: project::ActiveModel = model.into();
     am = am.reset_all();
     am.id = sea_orm::ActiveValue::NotSet;
-    let saved = am.insert(db).await?;
+    let saved = am.insert(&*db).await?;
     if h.annual_plan > Wan::ZERO {
         annual_plan::ActiveModel {
             project_id: Set(saved.id),
@@ -127,13 +127,13 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
             completed: Set(0),
             ..Default::default()
         }
-        .insert(db)
+        .insert(&*db)
         .await?;
     }
     stage_event::ActiveModel {
         project_id: Set(saved.id),
-        from_stage: Set(String::new()),
-        to_stage: Set(stage.code().to_string()),
+        from_stage: Set(None),
+        to_stage: Set(stage.into()),
         // The date the project reached its stage: its actual start when started,
         // otherwise what the caller knows (often nothing).
         on_date: Set(if stage.is_started() {
@@ -142,20 +142,19 @@ pub(crate) async fn insert_project_for_year<C: ConnectionTrait>(
             stage_date
         }),
         reason: Set("登记".to_string()),
-        username: Set(username.to_string()),
+        username: Set(db.who().to_string()),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&*db)
     .await?;
-    audit::created(db, username, "project", saved.id, Some(saved.id), &saved).await?;
+    db.created("project", saved.id, Some(saved.id), &saved);
     Ok(saved.id)
 }
 
 /// Writes a changed header and this year's plan; records nothing when nothing changed.
-pub(crate) async fn update_project_row<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(crate) async fn update_project_row(
+    db: &mut Write<'_>,
     before: project::Model,
     h: &ProjectHeader,
     office_id: i64,
@@ -163,7 +162,7 @@ pub(crate) async fn update_project_row<C: ConnectionTrait>(
     plan_year: i32,
 ) -> Result<bool> {
     let plan_changed = set_annual_plan(db, before.id, plan_year, h.annual_plan).await?;
-    let header_changed = update_header(db, username, &before, h, office_id, industry_id).await?;
+    let header_changed = update_header(db, &before, h, office_id, industry_id).await?;
     Ok(header_changed || plan_changed)
 }
 
@@ -180,7 +179,7 @@ pub(crate) fn blank_project(
         name: String::new(),
         office_id,
         industry_id,
-        stage: stage.code().to_string(),
+        stage: stage.into(),
         location: String::new(),
         content: String::new(),
         leader: String::new(),
@@ -191,16 +190,16 @@ pub(crate) fn blank_project(
         planned_finish: None,
         actual_start: None,
         actual_finish: None,
-        warning_light: Light::Green.code().to_string(),
+        warning_light: Light::Green.into(),
         warning_detail: String::new(),
         demo: false,
         created_at: now,
         updated_at: now,
         version: 1,
-        planned_start_precision: Precision::Day.code().to_string(),
-        planned_finish_precision: Precision::Day.code().to_string(),
-        actual_start_precision: Precision::Day.code().to_string(),
-        actual_finish_precision: Precision::Day.code().to_string(),
+        planned_start_precision: Precision::Day.into(),
+        planned_finish_precision: Precision::Day.into(),
+        actual_start_precision: Precision::Day.into(),
+        actual_finish_precision: Precision::Day.into(),
         actual_start_inferred: false,
     }
 }
@@ -235,9 +234,8 @@ pub(crate) fn with_header(
 }
 
 /// Writes the header when it differs; returns whether it did.
-pub(crate) async fn update_header<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(crate) async fn update_header(
+    db: &mut Write<'_>,
     before: &project::Model,
     h: &ProjectHeader,
     office_id: i64,
@@ -247,22 +245,17 @@ pub(crate) async fn update_header<C: ConnectionTrait>(
     if new == *before {
         return Ok(false);
     }
-    new.updated_at = Utc::now();
+    new.updated_at = db.now();
     new.version = before.version + 1;
-    let after = project::ActiveModel::from(new).reset_all().update(db).await?;
-    audit::record(
-        db,
-        username,
-        Change {
-            action: "update",
-            entity: "project",
-            entity_id: Some(before.id),
-            project_id: Some(before.id),
-            before: json(before),
-            after: json(&after),
-        },
-    )
-    .await?;
+    let after = project::ActiveModel::from(new).reset_all().update(&*db).await?;
+    db.record(Change {
+        action: "update",
+        entity: "project",
+        entity_id: Some(before.id),
+        project_id: Some(before.id),
+        before: json(before),
+        after: json(&after),
+    });
     Ok(true)
 }
 
@@ -276,14 +269,14 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
     let existing = annual_plan::Entity::find()
         .filter(annual_plan::Column::ProjectId.eq(project_id))
         .filter(annual_plan::Column::Year.eq(year))
-        .one(db)
+        .one(&*db)
         .await?;
     match existing {
         Some(a) if a.amount == amount.yuan() => Ok(false),
         Some(a) => {
             let mut am = a.into_active_model();
             am.amount = Set(amount.yuan());
-            am.update(db).await?;
+            am.update(&*db).await?;
             Ok(true)
         }
         None if amount == Wan::ZERO => Ok(false),
@@ -297,7 +290,7 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
                 completed: Set(completed),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&*db)
             .await?;
             Ok(true)
         }
@@ -305,9 +298,8 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
 }
 
 /// Records a stage change (already checked by the caller) and updates the project.
-pub(crate) async fn record_stage<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(crate) async fn record_stage(
+    db: &mut Write<'_>,
     p: &project::Model,
     to: Stage,
     date: NaiveDate,
@@ -316,26 +308,26 @@ pub(crate) async fn record_stage<C: ConnectionTrait>(
     let from = stage_of(p);
     stage_event::ActiveModel {
         project_id: Set(p.id),
-        from_stage: Set(from.code().to_string()),
-        to_stage: Set(to.code().to_string()),
+        from_stage: Set(Some(from.into())),
+        to_stage: Set(to.into()),
         on_date: Set(Some(date)),
         reason: Set(reason.trim().to_string()),
-        username: Set(username.to_string()),
-        created_at: Set(Utc::now()),
+        username: Set(db.who().to_string()),
+        created_at: Set(db.now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&*db)
     .await?;
     let mut am = p.clone().into_active_model();
-    am.stage = Set(to.code().to_string());
+    am.stage = Set(to.into());
     if to == Stage::Started || (to.is_started() && p.actual_start.is_none()) {
         am.actual_start = Set(Some(date));
-        am.actual_start_precision = Set(Precision::Day.code().to_string());
+        am.actual_start_precision = Set(Precision::Day.into());
         am.actual_start_inferred = Set(false);
     }
     if to == Stage::Producing {
         am.actual_finish = Set(Some(date));
-        am.actual_finish_precision = Set(Precision::Day.code().to_string());
+        am.actual_finish_precision = Set(Precision::Day.into());
     }
     if !to.is_started() {
         am.actual_start = Set(None);
@@ -344,22 +336,18 @@ pub(crate) async fn record_stage<C: ConnectionTrait>(
     if to < Stage::Producing {
         am.actual_finish = Set(None);
     }
-    am.updated_at = Set(Utc::now());
+    am.updated_at = Set(db.now());
     am.version = Set(p.version + 1);
-    let after = am.update(db).await?;
-    audit::record(
-        db,
-        username,
-        Change {
+    let after = am.update(&*db).await?;
+    db.record(Change {
             action: "transition",
             entity: "project",
             entity_id: Some(p.id),
             project_id: Some(p.id),
             before: Some(serde_json::json!({"stage": from.label()})),
             after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason, "actual_start": after.actual_start})),
-        },
-    )
-    .await
+    });
+    Ok(())
 }
 
 /// The month label for a report row.

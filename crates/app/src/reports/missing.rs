@@ -123,7 +123,7 @@ impl App {
         if note.chars().count() > 200 || note.chars().any(char::is_control) {
             return Err(AppError::invalid("催报说明", "不超过200个字，且不能含控制字符"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         crate::projects::office_row(&txn, office_id).await?;
         period::Entity::find()
             .filter(period::Column::Year.eq(month.year))
@@ -154,19 +154,14 @@ impl App {
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "remind",
-                entity: "reminder",
-                entity_id: Some(saved.id),
-                project_id,
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "remind",
+            entity: "reminder",
+            entity_id: Some(saved.id),
+            project_id,
+            before: None,
+            after: json(&saved),
+        });
         txn.commit().await?;
         Ok(())
     }

@@ -1,26 +1,23 @@
 //! Reporting periods (月报) and monthly reports. An office reports only what it did
 //! this month; the running totals are derived (`fengkou_domain::progress`).
 
-use crate::audit::{self, Change, json};
+use crate::audit::{Change, json};
 use crate::projects::{MAX_PHOTO_BYTES, Names, month_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{NaiveDate, Utc};
-use fengkou_domain::period::{JudgedMonth, PeriodFacts, judged_month};
+use fengkou_domain::period::{JudgedMonth, PeriodFacts, PeriodStatus, judged_month};
 use fengkou_domain::progress::{Ledger, OpeningBalance, cumulative};
 use fengkou_domain::{Month, Wan};
 use fengkou_storage::entity::{annual_plan, opening_balance, period, photo, project, reminder, report};
 use fengkou_storage::queries;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::Serialize;
 
 mod missing;
 pub use missing::{MISSING_LISTED, MissingByOffice, OverduePeriod, ReminderNotice};
 
-pub const OPEN: &str = "open";
-pub const CLOSED: &str = "closed";
 pub const MAX_PHOTOS_PER_REPORT: usize = 6;
 
 /// A photo as uploaded, before it is checked.
@@ -87,7 +84,11 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 fn facts(p: &period::Model) -> Option<PeriodFacts> {
-    Some(PeriodFacts { month: Month::new(p.year, p.month as u32)?, deadline: p.deadline, open: p.status == OPEN })
+    Some(PeriodFacts {
+        month: Month::new(p.year, p.month as u32)?,
+        deadline: p.deadline,
+        open: p.status == PeriodStatus::Open,
+    })
 }
 
 fn period_view(p: &period::Model, today: NaiveDate) -> Option<PeriodView> {
@@ -98,7 +99,7 @@ fn period_view(p: &period::Model, today: NaiveDate) -> Option<PeriodView> {
         code: month.to_string(),
         label: month.label(),
         deadline: p.deadline,
-        open: p.status == OPEN,
+        open: p.status == PeriodStatus::Open,
         overdue: p.deadline.is_some_and(|d| d < today),
     })
 }
@@ -137,7 +138,7 @@ impl App {
         if month > Month::of(self.today()) {
             return Err(AppError::invalid("月份", "不能开启未来月份的填报"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         if period::Entity::find()
             .filter(period::Column::Year.eq(month.year))
             .filter(period::Column::Month.eq(month.month as i32))
@@ -151,25 +152,20 @@ impl App {
             year: Set(month.year),
             month: Set(month.month as i32),
             deadline: Set(Some(deadline)),
-            status: Set(OPEN.to_string()),
+            status: Set(PeriodStatus::Open.into()),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "open",
-                entity: "period",
-                entity_id: Some(saved.id),
-                project_id: None,
-                before: None,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "open",
+            entity: "period",
+            entity_id: Some(saved.id),
+            project_id: None,
+            before: None,
+            after: json(&saved),
+        });
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         Ok(saved.id)
@@ -179,25 +175,20 @@ impl App {
         if !actor.can_manage_pipeline() {
             return Err(AppError::forbidden("只有项目办可以开启或关闭填报期"));
         }
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         let p = period::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("填报期"))?;
         let before = json(&p);
         let mut am = p.into_active_model();
-        am.status = Set(if open { OPEN } else { CLOSED }.to_string());
+        am.status = Set(if open { PeriodStatus::Open } else { PeriodStatus::Closed }.into());
         let after = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: if open { "reopen" } else { "close" },
-                entity: "period",
-                entity_id: Some(id),
-                project_id: None,
-                before,
-                after: json(&after),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: if open { "reopen" } else { "close" },
+            entity: "period",
+            entity_id: Some(id),
+            project_id: None,
+            before,
+            after: json(&after),
+        });
         txn.commit().await?;
         self.refresh_all_warnings().await?;
         Ok(())
@@ -250,7 +241,7 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
 
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         // Reports for the same project saved at once (two months, two clerks) each
         // recompute the project's year total below: on PostgreSQL they take turns.
         queries::lock_project(&txn, project_id).await?;
@@ -264,7 +255,7 @@ impl App {
             .one(&txn)
             .await?;
         match per {
-            Some(per) if per.status == OPEN => {}
+            Some(per) if per.status == PeriodStatus::Open => {}
             Some(_) => return Err(AppError::Rejected(format!("{} 的填报期已关闭", input.month.label()))),
             None => return Err(AppError::Rejected(format!("{} 的填报期尚未开启", input.month.label()))),
         }
@@ -330,19 +321,14 @@ impl App {
         }
         update_year_completed(&txn, project_id, input.month.year).await?;
         queries::refresh_report_total(&txn, saved.year, saved.month, saved.office_id).await?;
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: if before.is_some() { "update" } else { "create" },
-                entity: "report",
-                entity_id: Some(saved.id),
-                project_id: Some(project_id),
-                before,
-                after: json(&saved),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: if before.is_some() { "update" } else { "create" },
+            entity: "report",
+            entity_id: Some(saved.id),
+            project_id: Some(project_id),
+            before,
+            after: json(&saved),
+        });
         self.refresh_project_warning(&txn, project_id).await?;
         txn.commit().await?;
         Ok(saved.id)

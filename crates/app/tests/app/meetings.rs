@@ -164,7 +164,7 @@ async fn offices_propose_sites_and_the_plan_rules_explain_themselves() {
         assert!(view.sites.is_empty());
         assert_eq!(view.proposals.len(), 1);
         assert!(view.plan_warnings.iter().any(|w| w.contains("待项目办确认")), "{:?}", view.plan_warnings);
-        assert_eq!((view.proposals[0].status.as_str(), view.proposals[0].proposed_by.as_str()), ("proposed", "hb"));
+        assert_eq!((view.proposals[0].status.code(), view.proposals[0].proposed_by.as_str()), ("proposed", "hb"));
 
         // Shown at the previous meeting: refused, naming that meeting.
         let err = app.add_site(&hb, q4, hb_projects[3], "").await.unwrap_err();

@@ -10,7 +10,7 @@ use crate::projects::{
 use crate::reports::update_year_completed;
 use crate::warnings::{ProjectFacts, WarningContext};
 use crate::{Actor, App, AppError, Result};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::project::{FieldChange, ProjectHeader};
 use fengkou_domain::{Month, Stage, Wan};
@@ -20,9 +20,7 @@ use fengkou_storage::entity::{
     annual_plan, audit as audit_log, industry, office, opening_balance, project, stage_event,
 };
 use fengkou_storage::queries;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use std::collections::{HashMap, HashSet};
 
 mod names;
@@ -95,9 +93,10 @@ impl App {
             _ => None,
         };
         if let Some((action, after)) = outcome {
-            audit::record(
+            audit::insert(
                 &self.writer,
                 &actor.username,
+                self.now(),
                 Change {
                     action,
                     entity: "ledger",
@@ -451,7 +450,7 @@ impl App {
             return if options.dry_run { Ok(report) } else { Err(AppError::ImportRejected(Box::new(report))) };
         }
 
-        let txn = self.writer.begin().await?;
+        let mut txn = self.write(&actor.username).await?;
         // Offices and industries the user asked to create, in the order the sheet
         // names them.
         let mut office_ids: HashMap<String, i64> = HashMap::new();
@@ -459,7 +458,7 @@ impl App {
             let saved = office::ActiveModel { name: Set(name.clone()), sort_order: Set(sort), ..Default::default() }
                 .insert(&txn)
                 .await?;
-            audit::created(&txn, &actor.username, "office", saved.id, None, &saved).await?;
+            txn.created("office", saved.id, None, &saved);
             office_ids.insert(name.clone(), saved.id);
             report.created_offices.push(name);
         }
@@ -479,7 +478,7 @@ impl App {
             }
             .insert(&txn)
             .await?;
-            audit::created(&txn, &actor.username, "industry", saved.id, None, &saved).await?;
+            txn.created("industry", saved.id, None, &saved);
             industry_ids.insert(name.clone(), saved.id);
             report.created_industries.push(name);
         }
@@ -503,7 +502,7 @@ impl App {
                 header: p.header,
             })
             .collect();
-        report.created = insert_projects(&txn, &actor.username, &creates, plan_year, through, &warnings).await?;
+        report.created = insert_projects(&mut txn, &creates, plan_year, through, &warnings).await?;
         for p in updates {
             let Some(before) = p.existing else { continue };
             if !p.changed {
@@ -517,7 +516,7 @@ impl App {
             let mut header = p.header.clone();
             let to = header.stage.unwrap_or(from);
             header.stage = Some(from);
-            update_header(&txn, &actor.username, &before, &header, office_id, industry_id).await?;
+            update_header(&mut txn, &before, &header, office_id, industry_id).await?;
             if p.start_inferred != before.actual_start_inferred {
                 project::Entity::update_many()
                     .col_expr(project::Column::ActualStartInferred, sea_orm::sea_query::Expr::value(p.start_inferred))
@@ -539,27 +538,22 @@ impl App {
                     let current = project::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
                     let dates = dates_of(&current);
                     let date = step_date(step, dates.actual_start, dates.actual_finish, today);
-                    record_stage(&txn, &actor.username, &current, step, date, reason).await?;
+                    record_stage(&mut txn, &current, step, date, reason).await?;
                 }
             }
             if let (Some(t), Some(before_amount)) = (through, p.completed_before) {
-                set_opening_balance(&txn, &actor.username, id, t, p.completed, before_amount).await?;
+                set_opening_balance(&mut txn, id, t, p.completed, before_amount).await?;
             }
             report.updated += 1;
         }
-        audit::record(
-            &txn,
-            &actor.username,
-            Change {
-                action: "import",
-                entity: "ledger",
-                entity_id: None,
-                project_id: None,
-                before: None,
-                after: Some(report.audit_summary()),
-            },
-        )
-        .await?;
+        txn.record(Change {
+            action: "import",
+            entity: "ledger",
+            entity_id: None,
+            project_id: None,
+            before: None,
+            after: Some(report.audit_summary()),
+        });
         if options.dry_run {
             txn.rollback().await?;
         } else {

@@ -3,6 +3,7 @@
 //! stage the sheet moves a project to was reached.
 
 use super::*;
+use crate::Write;
 
 /// The date a stage an import moves a project to was reached: its start for 开工 and
 /// 建设, its finish for 投产 and 达产, else today.
@@ -22,9 +23,8 @@ pub(super) fn step_date(
 
 /// Sets, replaces or clears a project's opening balance for the year and keeps the
 /// year's completed figure in step, with the audit entry.
-pub(super) async fn set_opening_balance<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(super) async fn set_opening_balance(
+    db: &mut Write<'_>,
     project_id: i64,
     through: Month,
     cell: CompletedCell,
@@ -33,7 +33,7 @@ pub(super) async fn set_opening_balance<C: ConnectionTrait>(
     let existing = opening_balance::Entity::find()
         .filter(opening_balance::Column::ProjectId.eq(project_id))
         .filter(opening_balance::Column::Year.eq(through.year))
-        .one(db)
+        .one(&*db)
         .await?;
     let before = existing.as_ref().and_then(audit::json);
     let after = match cell {
@@ -47,18 +47,18 @@ pub(super) async fn set_opening_balance<C: ConnectionTrait>(
             opening_balance::Entity::delete_many()
                 .filter(opening_balance::Column::ProjectId.eq(project_id))
                 .filter(opening_balance::Column::Year.eq(through.year))
-                .exec(db)
+                .exec(&*db)
                 .await?;
             let saved = opening_balance::ActiveModel {
                 project_id: Set(project_id),
                 year: Set(through.year),
                 through_month: Set(through.month as i32),
                 amount: Set(amount.yuan()),
-                username: Set(username.to_string()),
-                created_at: Set(Utc::now()),
+                username: Set(db.who().to_string()),
+                created_at: Set(db.now()),
                 ..Default::default()
             }
-            .insert(db)
+            .insert(&*db)
             .await?;
             audit::json(&saved)
         }
@@ -69,25 +69,21 @@ pub(super) async fn set_opening_balance<C: ConnectionTrait>(
             opening_balance::Entity::delete_many()
                 .filter(opening_balance::Column::ProjectId.eq(project_id))
                 .filter(opening_balance::Column::Year.eq(through.year))
-                .exec(db)
+                .exec(&*db)
                 .await?;
             None
         }
     };
-    update_year_completed(db, project_id, through.year).await?;
-    audit::record(
-        db,
-        username,
-        Change {
-            action: "import",
-            entity: "opening_balance",
-            entity_id: None,
-            project_id: Some(project_id),
-            before,
-            after,
-        },
-    )
-    .await
+    update_year_completed(&*db, project_id, through.year).await?;
+    db.record(Change {
+        action: "import",
+        entity: "opening_balance",
+        entity_id: None,
+        project_id: Some(project_id),
+        before,
+        after,
+    });
+    Ok(())
 }
 
 pub(super) const IMPORT_BATCH: usize = 500;
@@ -104,15 +100,14 @@ pub(super) struct NewProject {
 /// Inserts new projects in batches (project rows, their plans and opening balances,
 /// first stage events and audit entries), which is what makes a 100,000-row ledger
 /// import in seconds.
-pub(super) async fn insert_projects<C: ConnectionTrait>(
-    db: &C,
-    username: &str,
+pub(super) async fn insert_projects(
+    db: &mut Write<'_>,
     rows: &[NewProject],
     plan_year: i32,
     through: Option<Month>,
     warnings: &WarningContext,
 ) -> Result<usize> {
-    let now = Utc::now();
+    let now = db.now();
     for chunk in rows.chunks(IMPORT_BATCH) {
         let models: Vec<project::ActiveModel> = chunk
             .iter()
@@ -138,7 +133,7 @@ pub(super) async fn insert_projects<C: ConnectionTrait>(
                     actual_start: n.header.actual_start,
                     reported: opening.is_some_and(|t| t >= warnings.judged.month),
                 });
-                model.warning_light = warning.light.code().to_string();
+                model.warning_light = warning.light.into();
                 model.warning_detail = warning.explanation();
                 let mut am: project::ActiveModel = model.into();
                 am = am.reset_all();
@@ -146,7 +141,7 @@ pub(super) async fn insert_projects<C: ConnectionTrait>(
                 am
             })
             .collect();
-        let ids = project::Entity::insert_many(models).exec_with_returning_keys(db).await?;
+        let ids = project::Entity::insert_many(models).exec_with_returning_keys(&*db).await?;
         let mut plans = Vec::new();
         let mut balances = Vec::new();
         let mut events = Vec::new();
@@ -169,7 +164,7 @@ pub(super) async fn insert_projects<C: ConnectionTrait>(
                     year: Set(t.year),
                     through_month: Set(t.month as i32),
                     amount: Set(w.yuan()),
-                    username: Set(username.to_string()),
+                    username: Set(db.who().to_string()),
                     created_at: Set(now),
                     ..Default::default()
                 });
@@ -181,8 +176,8 @@ pub(super) async fn insert_projects<C: ConnectionTrait>(
             };
             events.push(stage_event::ActiveModel {
                 project_id: Set(*id),
-                from_stage: Set(String::new()),
-                to_stage: Set(stage.code().to_string()),
+                from_stage: Set(None),
+                to_stage: Set(stage.into()),
                 on_date: Set(on_date.map(LedgerDate::first_day)),
                 reason: Set(if n.start_inferred {
                     "台账导入（日期取自计划开工）"
@@ -190,13 +185,13 @@ pub(super) async fn insert_projects<C: ConnectionTrait>(
                     "台账导入"
                 }
                 .to_string()),
-                username: Set(username.to_string()),
+                username: Set(db.who().to_string()),
                 created_at: Set(now),
                 ..Default::default()
             });
             audits.push(audit_log::ActiveModel {
                 at: Set(now),
-                username: Set(username.to_string()),
+                username: Set(db.who().to_string()),
                 action: Set("create".into()),
                 entity: Set("project".into()),
                 entity_id: Set(Some(*id)),
@@ -207,13 +202,13 @@ pub(super) async fn insert_projects<C: ConnectionTrait>(
             });
         }
         if !plans.is_empty() {
-            annual_plan::Entity::insert_many(plans).exec(db).await?;
+            annual_plan::Entity::insert_many(plans).exec(&*db).await?;
         }
         if !balances.is_empty() {
-            opening_balance::Entity::insert_many(balances).exec(db).await?;
+            opening_balance::Entity::insert_many(balances).exec(&*db).await?;
         }
-        stage_event::Entity::insert_many(events).exec(db).await?;
-        audit_log::Entity::insert_many(audits).exec(db).await?;
+        stage_event::Entity::insert_many(events).exec(&*db).await?;
+        audit_log::Entity::insert_many(audits).exec(&*db).await?;
     }
     Ok(rows.len())
 }

@@ -1,0 +1,185 @@
+//! One write: the context every change to the database goes through.
+//!
+//! [`App::write`] opens it with who is acting; it holds the transaction, the instant
+//! the write happens (the app's clock, so that tests pin it) and the audit entries the
+//! use case records along the way. [`Write::commit`] inserts those entries and commits,
+//! in the one transaction: a change and its audit entry land together or not at all,
+//! and a write that recorded no entry is rolled back at commit, so that no use case
+//! can change data without leaving a trace. kanidm's `proxy_write(..)` →
+//! `commit()` is the model.
+//!
+//! The context is a [`ConnectionTrait`], so queries run on it as on a transaction
+//! (`Entity::find().one(&w)`, `model.insert(&w)`).
+
+use crate::audit::{self, Change, json};
+use crate::{App, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
+};
+use serde::Serialize;
+
+/// An audit entry waiting for the commit.
+struct Pending {
+    action: String,
+    entity: String,
+    entity_id: Option<i64>,
+    project_id: Option<i64>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+/// A write in progress (see the module's overview).
+pub struct Write<'a> {
+    app: &'a App,
+    txn: DatabaseTransaction,
+    who: String,
+    now: DateTime<Utc>,
+    entries: Vec<Pending>,
+}
+
+impl App {
+    /// Opens a write by `who` (a username, or "cli" for the command line): a
+    /// transaction on the writer, the clock's instant, an empty list of entries.
+    pub async fn write(&self, who: &str) -> Result<Write<'_>> {
+        Ok(Write {
+            app: self,
+            txn: self.writer.begin().await?,
+            who: who.to_string(),
+            now: self.now(),
+            entries: Vec::new(),
+        })
+    }
+}
+
+impl Write<'_> {
+    /// The instant of this write: every row it stamps gets the same one.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Today, by the app's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.app.today()
+    }
+
+    /// Who is writing.
+    pub fn who(&self) -> &str {
+        &self.who
+    }
+
+    /// Records a change, written when the write commits.
+    pub fn record(&mut self, change: Change<'_>) {
+        self.entries.push(Pending {
+            action: change.action.to_string(),
+            entity: change.entity.to_string(),
+            entity_id: change.entity_id,
+            project_id: change.project_id,
+            before: change.before,
+            after: change.after,
+        });
+    }
+
+    /// Records the creation of `row` (nothing before, the row after).
+    pub fn created<T: Serialize>(&mut self, entity: &str, entity_id: i64, project_id: Option<i64>, row: &T) {
+        self.record(Change {
+            action: "create",
+            entity,
+            entity_id: Some(entity_id),
+            project_id,
+            before: None,
+            after: json(row),
+        });
+    }
+
+    /// Records an update of one row: the record before (taken before the change) and
+    /// the row after.
+    pub fn updated<T: Serialize>(
+        &mut self,
+        entity: &str,
+        entity_id: i64,
+        project_id: Option<i64>,
+        before: Option<serde_json::Value>,
+        after: &T,
+    ) {
+        self.record(Change {
+            action: "update",
+            entity,
+            entity_id: Some(entity_id),
+            project_id,
+            before,
+            after: json(after),
+        });
+    }
+
+    /// Records the deletion of `row`: the row before, nothing after.
+    pub fn deleted<T: Serialize>(&mut self, entity: &str, entity_id: i64, project_id: Option<i64>, row: &T) {
+        self.record(Change {
+            action: "delete",
+            entity,
+            entity_id: Some(entity_id),
+            project_id,
+            before: json(row),
+            after: None,
+        });
+    }
+
+    /// Throws the write away (a dry run, or a check that failed after some writes).
+    pub async fn rollback(self) -> Result<()> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
+
+    /// Writes the audit entries and commits. A write that recorded nothing is rolled
+    /// back: what leaves no trace is not kept. That is how a use case that finds
+    /// nothing to change (the same score sent twice, an unchanged form) ends, and it
+    /// means a change whose entry was forgotten never reaches the database (the tests,
+    /// which read back what they write, would see it missing).
+    pub async fn commit(self) -> Result<()> {
+        if self.entries.is_empty() {
+            self.txn.rollback().await?;
+            return Ok(());
+        }
+        for e in self.entries {
+            audit::insert(
+                &self.txn,
+                &self.who,
+                self.now,
+                Change {
+                    action: &e.action,
+                    entity: &e.entity,
+                    entity_id: e.entity_id,
+                    project_id: e.project_id,
+                    before: e.before,
+                    after: e.after,
+                },
+            )
+            .await?;
+        }
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Queries run on the write's transaction.
+#[sea_orm::prelude::async_trait::async_trait]
+impl ConnectionTrait for Write<'_> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}

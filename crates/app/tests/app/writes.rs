@@ -1,0 +1,54 @@
+//! The write context: a change and its audit entry land together, stamped by the
+//! app's clock; a write that recorded nothing is not kept.
+
+use super::*;
+use fengkou_app::audit::Change;
+use fengkou_storage::entity::{audit, office};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+#[tokio::test]
+async fn a_write_that_records_nothing_is_not_kept() {
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        let offices = app.offices().await.unwrap().len();
+        let w = app.write("tester").await.unwrap();
+        office::ActiveModel { name: Set("无记录办事处".into()), sort_order: Set(99), ..Default::default() }
+            .insert(&w)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(app.offices().await.unwrap().len(), offices, "{}", db.backend);
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_write_lands_with_its_entry_stamped_by_the_apps_clock() {
+    for db in test_databases().await {
+        let app = app_on(&db.url).await;
+        let store = fengkou_storage::connect(&db.url).await.unwrap();
+        let entries = audit::Entity::find().count(&store).await.unwrap();
+        let mut w = app.write("tester").await.unwrap();
+        let saved =
+            office::ActiveModel { name: Set("有记录办事处".into()), sort_order: Set(99), ..Default::default() }
+                .insert(&w)
+                .await
+                .unwrap();
+        w.record(Change {
+            action: "create",
+            entity: "office",
+            entity_id: Some(saved.id),
+            project_id: None,
+            before: None,
+            after: None,
+        });
+        w.commit().await.unwrap();
+        assert!(app.offices().await.unwrap().iter().any(|o| o.id == saved.id), "{}", db.backend);
+        let all = audit::Entity::find().all(&store).await.unwrap();
+        assert_eq!(all.len() as u64, entries + 1, "{}", db.backend);
+        let entry = all.iter().find(|e| e.entity == "office" && e.entity_id == Some(saved.id)).unwrap();
+        assert_eq!(entry.username, "tester");
+        // The test app's clock is pinned to 2026-11-25: the entry says so, whatever the
+        // machine's date.
+        assert_eq!(entry.at.date_naive(), d("2026-11-25"), "{}", db.backend);
+    }
+}
