@@ -157,7 +157,7 @@ impl App {
         let mut am = target.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(true);
-        am.password_changed_at = Set(Some(Utc::now()));
+        am.password_changed_at = Set(Some(self.now()));
         am.update(&txn).await?;
         end_sessions(&txn, id).await?;
         let revoked = end_tokens(&txn, id).await?;
@@ -205,7 +205,7 @@ impl App {
         let mut am = me.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(false);
-        am.password_changed_at = Set(Some(Utc::now()));
+        am.password_changed_at = Set(Some(self.now()));
         am.update(&txn).await?;
         end_sessions(&txn, me.id).await?;
         let revoked = end_tokens(&txn, me.id).await?;
@@ -232,7 +232,7 @@ impl App {
         }
         let users: std::collections::HashMap<i64, String> =
             user::Entity::find().all(&self.db).await?.into_iter().map(|u| (u.id, u.username)).collect();
-        let now = Utc::now();
+        let now = self.now();
         Ok(q.all(&self.db)
             .await?
             .into_iter()

@@ -9,7 +9,7 @@ use crate::audit::{self, Change};
 use crate::{Actor, App, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use fengkou_domain::Role;
 use fengkou_storage::entity::{api_token, office, session, user};
 use rand::Rng;
@@ -220,8 +220,8 @@ pub struct SessionUser {
 }
 
 /// Opens a session for `user_id` under `secret` (only its digest is stored).
-pub(crate) async fn open_session<C: sea_orm::ConnectionTrait>(db: &C, user_id: i64, secret: &str) -> Result<()> {
-    let now = Utc::now();
+pub(crate) async fn open_session(db: &crate::Write<'_>, user_id: i64, secret: &str) -> Result<()> {
+    let now = db.now();
     session::ActiveModel {
         token_hash: Set(digest(secret)),
         user_id: Set(user_id),
@@ -319,9 +319,9 @@ impl App {
             role: Set(role.into()),
             office_id: Set(office_id),
             active: Set(true),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             must_change_password: Set(false),
-            password_changed_at: Set(Some(Utc::now())),
+            password_changed_at: Set(Some(self.now())),
             ..Default::default()
         }
         .insert(&txn)
@@ -477,7 +477,7 @@ impl App {
         let Some(s) = session::Entity::find_by_id(digest(secret)).one(&self.db).await? else {
             return Ok(None);
         };
-        let now = Utc::now();
+        let now = self.now();
         let seen = s.last_seen_at.unwrap_or(s.created_at);
         if s.expires_at < now || seen + Duration::minutes(SESSION_IDLE_MINUTES) < now {
             session::Entity::delete_by_id(s.token_hash).exec(&self.writer).await?;
@@ -571,8 +571,8 @@ impl App {
             user_id: Set(u.id),
             name: Set(name.to_string()),
             token_hash: Set(digest(&secret)),
-            created_at: Set(Utc::now()),
-            expires_at: Set(expires_in_days.map(|d| Utc::now() + Duration::days(d.clamp(1, 3650)))),
+            created_at: Set(self.now()),
+            expires_at: Set(expires_in_days.map(|d| self.now() + Duration::days(d.clamp(1, 3650)))),
             ..Default::default()
         }
         .insert(&txn)
@@ -595,7 +595,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let now = Utc::now();
+        let now = self.now();
         if t.expires_at.is_some_and(|at| at < now) {
             return Ok(None);
         }

@@ -3,7 +3,7 @@
 
 use crate::projects::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use fengkou_domain::campaign::{BatchList, Conversion, batch_name};
 use fengkou_domain::{Stage, Wan};
 use fengkou_storage::entity::{batch, batch_item, project};
@@ -70,7 +70,7 @@ impl App {
             seq: Set(seq),
             name: Set(batch_name(seq, held_on)),
             held_on: Set(Some(held_on)),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -5,7 +5,7 @@
 use crate::projects::{insert_problem, insert_project_for_year, record_stage};
 use crate::reports::update_year_completed;
 use crate::{App, Result};
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use fengkou_domain::campaign::BatchList;
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::period::PeriodStatus;
@@ -186,7 +186,7 @@ impl App {
                 month: Set(m.month as i32),
                 deadline: Set(Some(m.next().first_day() + Duration::days(9))),
                 status: Set(if m == current { PeriodStatus::Open } else { PeriodStatus::Closed }.into()),
-                created_at: Set(Utc::now()),
+                created_at: Set(self.now()),
                 ..Default::default()
             }
             .insert(&txn)
@@ -303,7 +303,7 @@ impl App {
                         help_needed: Set(help.to_string()),
                         submitted_by: Set("demo".into()),
                         submitted_at: Set(
-                            Utc::now() - Duration::days(i64::from(current.months_until(Month::of(today))) * 30)
+                            self.now() - Duration::days(i64::from(current.months_until(Month::of(today))) * 30)
                         ),
                         ..Default::default()
                     }
@@ -331,7 +331,7 @@ impl App {
                 seq: Set(seq),
                 name: Set(fengkou_domain::campaign::batch_name(seq, to - Duration::days(2))),
                 held_on: Set(Some(to - Duration::days(2))),
-                created_at: Set(Utc::now()),
+                created_at: Set(self.now()),
                 ..Default::default()
             }
             .insert(&txn)

@@ -1,8 +1,9 @@
 //! fengkou's use cases, shared by the web pages, the JSON API and the CLI.
 //!
 //! Every public method of [`App`] follows one shape: check the actor's permission
-//! (`fengkou_domain::role::Actor`), load, ask the domain for a decision, save and write
-//! the audit trail, all in one transaction. Nothing outside this crate talks to the
+//! (`fengkou_domain::role::Actor`), load, ask the domain for a decision, save and record
+//! the audit entries on one [`Write`] (the transaction, the clock's instant and the
+//! pending entries), whose commit writes them together. Nothing outside this crate talks to the
 //! database.
 //!
 //! - [`auth`]: users, password login with throttling, sessions, API tokens.

@@ -4,7 +4,7 @@
 use crate::audit::Change;
 use crate::demo::{INDUSTRIES, ensure_reference_data};
 use crate::{App, AppError, Result};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use fengkou_domain::period::PeriodStatus;
 use fengkou_domain::{Light, Month, Precision, Stage};
 use fengkou_storage::entity::{annual_plan, period, project, report, stage_event};
@@ -24,7 +24,7 @@ impl App {
         let offices = self.offices().await?;
         let industries = self.industries().await?;
         let mut rng = StdRng::seed_from_u64(7);
-        let now = Utc::now();
+        let now = self.now();
         let mut txn = self.write("bench").await?;
         for m in 1..=months {
             period::Entity::insert(period::ActiveModel {

@@ -2,8 +2,10 @@
 //!
 //! One code path for SQLite (the embedded default) and PostgreSQL, chosen by the URL:
 //! `sqlite://fengkou.db` or `postgres://user@host/db`. [`connect`] opens the pool and
-//! runs the embedded [`migration::Migrator`]; [`entity`] holds one sea-orm entity per
-//! table; [`queries`] holds the aggregate queries (ledger page, summaries, comparisons)
+//! runs the embedded [`migration::Migrator`] (one file per migration); [`entity`] holds
+//! one sea-orm entity per table, one file each; [`value`] the column types that make a
+//! row read typed (`Code<T>` for a stored code, `Exact` for a decimal), failing loudly
+//! on a value they cannot read; [`queries`] holds the aggregate queries (ledger page, summaries, comparisons)
 //! that are written once with sea-query and run unchanged on both backends.
 //!
 //! Money columns are integer yuan (`i64`); the domain's `Wan` converts at the edge.

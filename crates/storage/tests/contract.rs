@@ -37,29 +37,30 @@ fn project(name: &str, code: Option<&str>, office_id: i64, stage: &str, total: i
     }
 }
 
+/// Offices 1 (湖北路) and 2 (天津路) and industry 1, which the projects refer to.
+async fn offices_and_an_industry(db: &fengkou_storage::Db) {
+    for name in ["湖北路办事处", "天津路办事处"] {
+        office::ActiveModel { name: Set(name.into()), sort_order: Set(0), ..Default::default() }
+            .insert(db)
+            .await
+            .unwrap();
+    }
+    let industry = industry::ActiveModel {
+        name: Set("文旅".into()),
+        category: Set("产业项目".into()),
+        sort_order: Set(0),
+        ..Default::default()
+    };
+    industry.insert(db).await.unwrap();
+}
+
 #[tokio::test]
 async fn contract_holds_on_every_backend() {
     for t in test_databases().await {
         let db = connect(&t.url).await.unwrap();
         // Migrations are idempotent: a second start finds the schema current.
         drop(connect(&t.url).await.unwrap());
-        for name in ["湖北路办事处", "天津路办事处"] {
-            office::ActiveModel { name: Set(name.into()), sort_order: Set(0), ..Default::default() }
-                .insert(&db)
-                .await
-                .unwrap();
-        }
-        {
-            industry::ActiveModel {
-                name: Set("新一代信息技术".into()),
-                category: Set("产业项目".into()),
-                sort_order: Set(0),
-                ..Default::default()
-            }
-            .insert(&db)
-            .await
-            .unwrap();
-        }
+        offices_and_an_industry(&db).await;
         let a = project("卓阳兴业城", Some("XM-1"), 1, "building", 1_500_000_000).insert(&db).await.unwrap();
         let b = project("100%_达标项目", None, 1, "signed", 20_000).insert(&db).await.unwrap();
         let c = project("清洛基地", Some("XM-3"), 2, "building", 520_000_000).insert(&db).await.unwrap();
@@ -247,19 +248,7 @@ async fn an_unknown_stored_code_is_an_error_naming_table_row_and_column() {
     use sea_orm::ConnectionTrait;
     for t in test_databases().await {
         let db = connect(&t.url).await.unwrap();
-        office::ActiveModel { name: Set("湖北路办事处".into()), sort_order: Set(0), ..Default::default() }
-            .insert(&db)
-            .await
-            .unwrap();
-        industry::ActiveModel {
-            name: Set("文旅".into()),
-            category: Set("产业项目".into()),
-            sort_order: Set(0),
-            ..Default::default()
-        }
-        .insert(&db)
-        .await
-        .unwrap();
+        offices_and_an_industry(&db).await;
         let p = project("手改过的项目", None, 1, "signed", 1).insert(&db).await.unwrap();
         db.execute_unprepared(&format!("UPDATE projects SET stage = 'kaigong' WHERE id = {}", p.id)).await.unwrap();
         let err = project::Entity::find_by_id(p.id).one(&db).await.expect_err(&t.backend.to_string()).to_string();

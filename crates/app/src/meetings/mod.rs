@@ -159,7 +159,7 @@ impl App {
             good_from: Set(exact(80)),
             released: Set(false),
             created_by: Set(actor.username.clone()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             method: Set(Method::Rubric.into()),
             rank_step: Set(exact(3)),
             weight_rubric: Set(exact(70)),
@@ -326,7 +326,7 @@ impl App {
             office_id: Set(office_id),
             username: Set(actor.username.clone()),
             body: Set(body.to_string()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&txn)
@@ -474,7 +474,7 @@ impl App {
             None => {}
         }
         let version = previous.as_ref().map_or(1, |p| p.version + 1);
-        let now = Utc::now();
+        let now = self.now();
         let mut versions: Vec<(i32, chrono::DateTime<Utc>, String)> = meeting_release::Entity::find()
             .filter(meeting_release::Column::MeetingId.eq(meeting_id))
             .order_by_asc(meeting_release::Column::Version)

@@ -468,7 +468,7 @@ impl App {
             points: Set(value.into()),
             reason: Set(reason.to_string()),
             created_by: Set(actor.username.clone()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -201,7 +201,7 @@ impl App {
             return Ok(());
         }
         meeting_rank::Entity::delete_many().filter(meeting_rank::Column::JudgeId.eq(judge.id)).exec(&txn).await?;
-        let now = Utc::now();
+        let now = self.now();
         let mut after = Vec::new();
         for (office_id, rank) in ranks {
             after.push(
@@ -286,7 +286,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let now = Utc::now();
+        let now = self.now();
         for (criterion_id, score) in scores {
             let value = Exact(score.normalize());
             let existing = meeting_score::Entity::find()
@@ -455,7 +455,7 @@ impl App {
         let mut txn = self.write(&actor.username).await?;
         let judge = self.judge_row(&txn, actor, meeting_id).await?;
         let mut am = judge.into_active_model();
-        am.submitted_at = Set(Some(Utc::now()));
+        am.submitted_at = Set(Some(self.now()));
         let after = am.update(&txn).await?;
         txn.record(Change {
             action: "submit",

@@ -546,7 +546,7 @@ impl App {
             project_id: Set(project_id),
             username: Set(actor.username.clone()),
             body: Set(body.to_string()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -153,7 +153,7 @@ impl App {
             month: Set(month.month as i32),
             deadline: Set(Some(deadline)),
             status: Set(PeriodStatus::Open.into()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.now()),
             ..Default::default()
         }
         .insert(&txn)
@@ -274,7 +274,7 @@ impl App {
             .filter(report::Column::Month.eq(input.month.month as i32))
             .one(&txn)
             .await?;
-        let now = Utc::now();
+        let now = self.now();
         let before = existing.as_ref().and_then(json);
         let saved = match existing {
             Some(r) => {

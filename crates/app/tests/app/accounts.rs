@@ -13,7 +13,8 @@ async fn sessions_end_when_idle_or_old_and_tokens_at_their_expiry() {
         let app = app_on(&db.url).await;
         app.add_user(None, "zhang", "", Role::Viewer, None, "password-123").await.unwrap();
         let conn = sea_orm::Database::connect(&db.url).await.unwrap();
-        let now = chrono::Utc::now();
+        // The app's clock, not the machine's: the test pins the day.
+        let now = app.now();
 
         let (_, idle) = app.login("zhang", "password-123", HOME).await.unwrap();
         assert!(app.session_actor(&idle).await.unwrap().is_some());
