@@ -84,11 +84,40 @@ mod tests {
     }
 }
 
-/// Chinese text → English, from `i18n/en.json` (embedded). A key may hold named
-/// placeholders, `{name}`, filled from the call's keyword arguments in either language:
+/// Chinese text → English, from `i18n/en.json` (embedded).
+///
+/// `texts` are the templates' own: looked up whole, and a key may hold named
+/// placeholders, `{name}`, which the call's keyword arguments fill in either language:
 /// `t("第{page}/{pages}页", page=2, pages=9)`.
+///
+/// `composed` are the shapes of text the app composes in Chinese ("2026年10月",
+/// "湖北路办事处尚无确认的观摩点"): a text with no entry of its own is matched against
+/// them; what a placeholder takes is translated in turn (a month inside a sentence) or
+/// kept (a name). Placeholders named like numbers (`year`, `month`, `n`, `n1`, …) take
+/// only a number. Only these entries are matched, so that a name or a remark that
+/// happens to look like a template's sentence is never rewritten.
 pub struct Dictionary {
     english: HashMap<String, String>,
+    /// The `composed` entries, the most literal text first.
+    patterns: Vec<Pattern>,
+}
+
+struct Pattern {
+    pieces: Vec<Piece>,
+    english: String,
+}
+
+enum Piece {
+    Text(String),
+    Slot(String),
+}
+
+/// Placeholders that take a number when text is matched (and `n1`, `n2`, …).
+const NUMBER_SLOTS: [&str; 12] =
+    ["year", "month", "day", "n", "m", "count", "version", "seq", "page", "pages", "times", "points"];
+
+fn takes_a_number(name: &str) -> bool {
+    NUMBER_SLOTS.contains(&name) || name.strip_prefix('n').is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The dictionary file, embedded in the binary.
@@ -102,22 +131,34 @@ impl Dictionary {
             .unwrap_or_else(|problems| panic!("crates/web/i18n/en.json:\n{}", problems.join("\n")))
     }
 
-    /// Reads a dictionary: one JSON object of Chinese keys and English values. Every
-    /// problem is listed: bad JSON, a key given twice, an empty side, English that still
-    /// holds Chinese, placeholders that differ between the two sides.
+    /// Reads a dictionary: a JSON object with `texts` and `composed`, each an object of
+    /// Chinese keys and English values. Every problem is listed: bad JSON, a key given
+    /// twice, an empty side, English that still holds Chinese, placeholders that differ
+    /// between the two sides or that touch.
     pub fn parse(json: &str) -> Result<Dictionary, Vec<String>> {
-        let Entries(entries) =
-            serde_json::from_str(json).map_err(|e| vec![format!("not a JSON object of texts: {e}")])?;
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            texts: Entries,
+            composed: Entries,
+        }
+        let file: File = serde_json::from_str(json).map_err(|e| vec![format!("not a dictionary: {e}")])?;
+        let composed = file.composed.0.into_iter().map(|e| (e, true));
         let mut problems = Vec::new();
-        let mut english = HashMap::with_capacity(entries.len());
-        for (zh, en) in entries {
+        let mut english = HashMap::new();
+        let mut patterns = Vec::new();
+        for ((zh, en), is_composed) in file.texts.0.into_iter().map(|e| (e, false)).chain(composed) {
             if zh.trim().is_empty() || en.trim().is_empty() {
                 problems.push(format!("empty text: {zh:?} → {en:?}"));
             }
-            if zh.trim() != zh || en.trim() != en {
+            // Chinese punctuation carries its own space; its English may need one
+            // ("、" → ", ", "（第3次）：" → " (3rd time): ").
+            let open_start = zh.starts_with(is_fullwidth_punctuation);
+            let open_end = zh.ends_with(is_fullwidth_punctuation);
+            if zh.trim() != zh || (en.trim_start() != en && !open_start) || (en.trim_end() != en && !open_end) {
                 problems.push(format!("spaces around the text: {zh:?} → {en:?}"));
             }
-            if !has_chinese(&zh) {
+            if !has_chinese(&zh) && !zh.chars().any(is_fullwidth_punctuation) {
                 problems.push(format!("the key holds no Chinese: {zh:?}"));
             }
             if has_chinese(&en) || en.chars().any(is_fullwidth_punctuation) {
@@ -129,11 +170,25 @@ impl Dictionary {
             if a != b {
                 problems.push(format!("placeholders differ: {zh:?} has {a:?}, {en:?} has {b:?}"));
             }
+            if is_composed {
+                let pieces = pieces(&zh);
+                if a.is_empty() {
+                    problems.push(format!("a composed text without placeholders belongs in texts: {zh:?}"));
+                }
+                if pieces.windows(2).any(|w| matches!(w, [Piece::Slot(_), Piece::Slot(_)])) {
+                    problems.push(format!("placeholders with no text between them: {zh:?}"));
+                }
+                patterns.push(Pattern { pieces, english: en.clone() });
+            }
             if english.insert(zh.clone(), en).is_some() {
                 problems.push(format!("key given twice: {zh:?}"));
             }
         }
-        if problems.is_empty() { Ok(Dictionary { english }) } else { Err(problems) }
+        let literal = |p: &Pattern| {
+            p.pieces.iter().map(|x| if let Piece::Text(t) = x { t.chars().count() } else { 0 }).sum::<usize>()
+        };
+        patterns.sort_by_key(|p| std::cmp::Reverse(literal(p)));
+        if problems.is_empty() { Ok(Dictionary { english, patterns }) } else { Err(problems) }
     }
 
     pub fn len(&self) -> usize {
@@ -144,9 +199,28 @@ impl Dictionary {
         self.english.is_empty()
     }
 
-    /// The English for a Chinese text, if there is one.
-    pub fn english(&self, zh: &str) -> Option<&str> {
-        self.english.get(zh).map(String::as_str)
+    /// The English for a Chinese text: its entry, or the first `composed` entry that
+    /// matches it, with what the placeholders took translated in turn.
+    pub fn english(&self, zh: &str) -> Option<String> {
+        self.english_of(zh, 0)
+    }
+
+    fn english_of(&self, zh: &str, depth: u8) -> Option<String> {
+        if let Some(en) = self.english.get(zh) {
+            return Some(en.clone());
+        }
+        if depth > 3 || !has_chinese(zh) {
+            return None;
+        }
+        self.patterns.iter().find_map(|p| {
+            let mut taken = Vec::new();
+            match_pieces(&p.pieces, zh, &mut taken).then(|| {
+                fill(&p.english, |name| {
+                    let value = taken.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)?;
+                    Some(self.english_of(value, depth + 1).unwrap_or_else(|| value.to_string()))
+                })
+            })
+        })
     }
 
     /// The keys (the Chinese texts).
@@ -154,25 +228,90 @@ impl Dictionary {
         self.english.keys().map(String::as_str)
     }
 
-    /// `text` in the page's language, its placeholders filled from `kwargs`.
+    /// `text` in the page's language. With keyword arguments, `text` is a key whose
+    /// placeholders they fill; without, any text (a label the app composed, a name),
+    /// shown as it is when the dictionary has nothing for it.
     fn translate(&self, state: &State, text: String, kwargs: Kwargs) -> Result<String, minijinja::Error> {
         let english = state.lookup("lang").is_some_and(|l| l.as_str() == Some("en"));
-        let mut out = match self.english.get(&text) {
-            Some(en) if english => en.clone(),
-            _ => text.clone(),
-        };
-        for name in placeholders(&text) {
-            let value: Value = kwargs.get(name).map_err(|_| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::MissingArgument,
-                    format!("t({text:?}) needs the argument {name}"),
-                )
-            })?;
-            out = out.replace(&format!("{{{name}}}"), &value.to_string());
+        if kwargs.args().next().is_none() {
+            return Ok(if english { self.english_of(&text, 0).unwrap_or(text) } else { text });
         }
+        if let Some(name) = placeholders(&text).into_iter().find(|name| !kwargs.has(name)) {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::MissingArgument,
+                format!("t({text:?}) needs the argument {name}"),
+            ));
+        }
+        let template = match self.english.get(&text) {
+            Some(en) if english => en.as_str(),
+            _ => text.as_str(),
+        };
+        let out = fill(template, |name| kwargs.get::<Value>(name).ok().map(|v| v.to_string()));
         kwargs.assert_all_used()?;
         Ok(out)
     }
+}
+
+/// A key as text and placeholders.
+fn pieces(key: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = key;
+    for name in placeholders(key) {
+        let slot = format!("{{{name}}}");
+        let at = rest.find(&slot).expect("a placeholder found in its key");
+        if at > 0 {
+            out.push(Piece::Text(rest[..at].to_string()));
+        }
+        out.push(Piece::Slot(name.to_string()));
+        rest = &rest[at + slot.len()..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_string()));
+    }
+    out
+}
+
+/// Does `text` read as `pieces`? What each placeholder took goes into `taken`.
+fn match_pieces<'p, 't>(pieces: &'p [Piece], text: &'t str, taken: &mut Vec<(&'p str, &'t str)>) -> bool {
+    match pieces.split_first() {
+        None => text.is_empty(),
+        Some((Piece::Text(t), rest)) => text.strip_prefix(t.as_str()).is_some_and(|r| match_pieces(rest, r, taken)),
+        Some((Piece::Slot(name), rest)) => {
+            let number = takes_a_number(name);
+            let ends = text.char_indices().skip(1).map(|(i, _)| i).chain(std::iter::once(text.len()));
+            for end in ends.filter(|e| *e > 0) {
+                let value = &text[..end];
+                if number && !value.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+')) {
+                    break;
+                }
+                taken.push((name, value));
+                if match_pieces(rest, &text[end..], taken) {
+                    return true;
+                }
+                taken.pop();
+            }
+            false
+        }
+    }
+}
+
+/// `template` with each `{name}` replaced by `value(name)`, in one pass (a value that
+/// holds braces is not read again); a name with no value stays as it is.
+fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    for name in placeholders(template) {
+        let slot = format!("{{{name}}}");
+        let at = rest.find(&slot).expect("a placeholder found in its text");
+        out.push_str(&rest[..at]);
+        match value(name) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&slot),
+        }
+        rest = &rest[at + slot.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The dictionary file's entries in their order, duplicates kept (a JSON object read
@@ -228,7 +367,7 @@ pub fn has_chinese(text: &str) -> bool {
 }
 
 /// Punctuation only Chinese text uses: ideographic (、。〈〉《》「」【】…) and full-width
-/// (，：；！？（）) forms, and the curly quotes Chinese sets as “ ” around terms.
+/// (，：；！？（）) forms.
 fn is_fullwidth_punctuation(c: char) -> bool {
     matches!(c as u32, 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
 }
@@ -241,24 +380,58 @@ mod dictionary_tests {
     fn the_embedded_dictionary_reads_whole() {
         let d = Dictionary::parse(super::ENGLISH_JSON).unwrap_or_else(|p| panic!("{}", p.join("\n")));
         assert!(d.len() > 100, "{} entries", d.len());
-        assert_eq!(d.english("项目办"), Some("Project Office"));
+        assert_eq!(d.english("项目办").as_deref(), Some("Project Office"));
     }
 
     #[test]
     fn a_bad_dictionary_is_refused_with_every_problem() {
         let problems = Dictionary::parse(
-            r#"{"项目": "Project", "项目": "Projects", "办事处": "", "阶段": "阶段", "第{n}页": "Page {m}", "ok": "ok"}"#,
+            r#"{"texts": {"项目": "Project", "项目": "Projects", "办事处": "", "阶段": "阶段", "第{n}页": "Page {m}", "ok": "ok", "按": " by"},
+                "composed": {"{a}{b}年": "{a}{b}", "全部": "All", "项目": "Project"}}"#,
         )
         .err()
         .expect("refused");
         let all = problems.join("\n");
-        for expected in
-            ["key given twice: \"项目\"", "empty text", "holds Chinese", "placeholders differ", "no Chinese"]
-        {
+        for expected in [
+            "key given twice: \"项目\"",
+            "empty text",
+            "holds Chinese",
+            "placeholders differ",
+            "no Chinese",
+            "spaces around",
+            "no text between",
+            "belongs in texts",
+        ] {
             assert!(all.contains(expected), "{expected} in {all}");
         }
+        assert_eq!(all.matches("given twice").count(), 2, "within and across sections: {all}");
         assert!(Dictionary::parse("[1, 2]").is_err());
-        assert!(Dictionary::parse(r#"{"项目": 1}"#).is_err());
+        assert!(Dictionary::parse(r#"{"texts": {"项目": 1}, "composed": {}}"#).is_err());
+        assert!(Dictionary::parse(r#"{"texts": {}}"#).is_err(), "both sections");
+        assert!(Dictionary::parse(r#"{"texts": {}, "composed": {}, "other": {}}"#).is_err());
+    }
+
+    #[test]
+    fn composed_text_is_matched_against_the_keys_with_placeholders() {
+        let d = Dictionary::parse(
+            r#"{"texts": {"按{basis}": "by {basis}"},
+                "composed": {"{year}年{month}月": "{month}/{year}", "{year}年10月": "October {year}", "{name}尚无观摩点": "{name}: no sites yet",
+                "红灯按{when}评价": "Lights as of {when}", "共{n}个": "{n} in all", "{a}至{b}": "{a} to {b}"}}"#,
+        )
+        .unwrap();
+        assert_eq!(d.english("2026年10月").as_deref(), Some("October 2026"), "the most literal key first");
+        assert_eq!(d.english("2026年9月").as_deref(), Some("9/2026"));
+        assert_eq!(d.english("湖北路办事处尚无观摩点").as_deref(), Some("湖北路办事处: no sites yet"));
+        assert_eq!(
+            d.english("红灯按2026年10月评价").as_deref(),
+            Some("Lights as of October 2026"),
+            "taken text translated"
+        );
+        assert_eq!(d.english("共三个"), None, "a number placeholder takes only a number");
+        assert_eq!(d.english("2026-01-01至2026年10月").as_deref(), Some("2026-01-01 to October 2026"));
+        assert_eq!(d.english("至2026"), None, "a placeholder takes at least a character");
+        assert_eq!(d.english("没有"), None);
+        assert_eq!(d.english("按评委评分"), None, "only composed texts are matched");
     }
 
     #[test]
@@ -277,7 +450,7 @@ mod dictionary_tests {
             let file = super::TemplateFiles::get(&name).expect("listed template exists");
             let source = String::from_utf8_lossy(&file.data).into_owned();
             for key in literal_keys(&source) {
-                if d.english(&key).is_none() {
+                if !d.english.contains_key(&key) {
                     missing.push(format!("{name}: {key}"));
                 }
             }
@@ -285,7 +458,8 @@ mod dictionary_tests {
         assert!(missing.is_empty(), "no English for:\n{}", missing.join("\n"));
     }
 
-    /// The string literals passed first to `t(`: `t("…"` and `t('…'`.
+    /// The string literals passed whole as the first argument of `t(`: `t("…")`,
+    /// `t('…', n=…)`.
     fn literal_keys(source: &str) -> Vec<String> {
         let mut out = Vec::new();
         let bytes = source.as_bytes();
@@ -296,7 +470,9 @@ mod dictionary_tests {
             }
             let rest = &source[i + 2..];
             let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
-            if let Some(end) = rest[1..].find(quote) {
+            let Some(end) = rest[1..].find(quote) else { continue };
+            // The whole first argument, not the start of `"已" ~ label`.
+            if rest[end + 2..].trim_start().starts_with([')', ',']) {
                 out.push(rest[1..1 + end].to_string());
             }
         }
