@@ -7,12 +7,12 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{Html, Response};
 use fengkou_app::Actor;
-use minijinja::value::Serde;
+use minijinja::value::{Kwargs, Serde};
 use minijinja::{Environment, State, UndefinedBehavior, Value, context};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -31,7 +31,10 @@ impl Templates {
             let source = String::from_utf8_lossy(&file.data).into_owned();
             env.add_template_owned(name.to_string(), source).unwrap_or_else(|e| panic!("template {name}: {e}"));
         }
-        env.add_function("t", translate);
+        let dictionary = Arc::new(Dictionary::embedded());
+        env.add_function("t", move |state: &State, text: String, kwargs: Kwargs| {
+            dictionary.translate(state, text, kwargs)
+        });
         env.add_filter("wan", wan_filter);
         env.add_filter("pct", pct_filter);
         env.add_filter("dt", datetime_filter);
@@ -81,163 +84,401 @@ mod tests {
     }
 }
 
-fn translate(state: &State, text: String) -> String {
-    let english = state.lookup("lang").is_some_and(|l| l.as_str() == Some("en"));
-    if english { DICTIONARY.get(text.as_str()).map_or(text, |e| (*e).to_string()) } else { text }
+/// Chinese text → English, from `i18n/en.json` (embedded).
+///
+/// `texts` are the templates' own: looked up whole, and a key may hold named
+/// placeholders, `{name}`, which the call's keyword arguments fill in either language:
+/// `t("第{page}/{pages}页", page=2, pages=9)`.
+///
+/// `composed` are the shapes of text the app composes in Chinese ("2026年10月",
+/// "湖北路办事处尚无确认的观摩点"): a text with no entry of its own is matched against
+/// them; what a placeholder takes is translated in turn (a month inside a sentence) or
+/// kept (a name). Placeholders named like numbers (`year`, `month`, `n`, `n1`, …) take
+/// only a number. Only these entries are matched, so that a name or a remark that
+/// happens to look like a template's sentence is never rewritten.
+pub struct Dictionary {
+    english: HashMap<String, String>,
+    /// The `composed` entries, the most literal text first.
+    patterns: Vec<Pattern>,
 }
 
-static DICTIONARY: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    [
-        ("风口", "Fengkou"),
-        ("驾驶舱", "Dashboard"),
-        ("项目台账", "Project ledger"),
-        ("月报填报", "Monthly reports"),
-        ("办事处对比", "Office comparison"),
-        ("三个一批", "Campaign batches"),
-        ("现场观摩", "Site meetings"),
-        ("台账导入", "Import ledger"),
-        ("操作日志", "Audit trail"),
-        ("系统管理", "Administration"),
-        ("退出", "Log out"),
-        ("我的账号", "My account"),
-        ("登录", "Log in"),
-        ("用户名", "Username"),
-        ("密码", "Password"),
-        ("演示数据：本系统当前载有演示用的虚拟区县数据。", "Demo data: this system holds an invented demo district."),
-        ("项目数", "Projects"),
-        ("总投资", "Total investment"),
-        ("年度计划投资", "Annual plan"),
-        ("年度计划", "Annual plan"),
-        ("年初至今完成", "Completed this year"),
-        ("完成率", "Completion rate"),
-        ("预警", "Warning"),
-        ("红灯", "Red"),
-        ("黄灯", "Yellow"),
-        ("绿灯", "Green"),
-        ("项目名称", "Project"),
-        ("办事处", "Office"),
-        ("产业", "Industry"),
-        ("阶段", "Stage"),
-        ("年份", "Year"),
-        ("搜索", "Search"),
-        ("筛选", "Filter"),
-        ("全部", "All"),
-        ("新建项目", "New project"),
-        ("导出Excel", "Export to Excel"),
-        ("保存", "Save"),
-        ("提交", "Submit"),
-        ("取消", "Cancel"),
-        ("编辑", "Edit"),
-        ("填报月报", "Submit monthly report"),
-        ("阶段变更", "Change stage"),
-        ("阶段历程", "Stage history"),
-        ("投资计划", "Investment plan"),
-        ("月报", "Monthly reports"),
-        ("节点", "Milestones"),
-        ("问题", "Problems"),
-        ("照片", "Photos"),
-        ("领导点评", "Leaders' comments"),
-        ("分值", "Points"),
-        ("分组", "Group"),
-        ("到达时间", "Arrival"),
-        ("加减分", "Bonus/penalty"),
-        ("原因", "Reason"),
-        ("合计", "Total"),
-        ("回避办事处", "Recuses office"),
-        ("已评项", "Entries"),
-        ("年度完成", "Done this year"),
-        ("录入人", "Entered by"),
-        ("得分", "Score"),
-        ("排名", "Rank"),
-        ("排名投票", "Rank ballots"),
-        ("日期", "Date"),
-        ("权重", "Weight"),
-        ("活动", "Meeting"),
-        ("满分", "Max"),
-        ("状态", "Status"),
-        ("申报人", "Proposed by"),
-        ("积分项", "Items"),
-        ("等次", "Band"),
-        ("结果", "Results"),
-        ("观摩点", "Site"),
-        ("评分项", "Criterion"),
-        ("评委打分", "Judges' scores"),
-        ("较上次", "Change"),
-        ("集中开工 / 扣分", "Start event / penalty"),
-        ("项目", "Project"),
-        ("顺序", "Order"),
-        ("优秀线", "Excellent from"),
-        ("分值（减分填负数）", "Points (negative for a penalty)"),
-        ("办事处得分", "Office score from sites"),
-        ("名次分差", "Points per place"),
-        ("回避理由", "Reason for recusal"),
-        ("开始日期", "First day"),
-        ("方法", "Method"),
-        ("汇总方法", "Aggregation"),
-        ("活动名称", "Meeting name"),
-        ("点评内容", "Comment"),
-        ("点评对象", "On"),
-        ("申报回避的办事处（默认为其所属办事处）", "Office to recuse from (default: their own)"),
-        ("简短评语", "Short remark"),
-        ("结束日期", "Last day"),
-        ("结束日期（一天的可不填）", "Last day (blank for one day)"),
-        ("综合权重：评委打分", "Composite weights: judges' scores"),
-        ("良好线", "Good from"),
-        ("评委用户名", "Judge's username"),
-        ("项目（输入名称后从列表中选择）", "Project (type, then pick from the list)"),
-        ("评比结果", "Results"),
-        ("评比方法", "Scoring method"),
-        ("参加办事处", "Offices taking part"),
-        ("观摩路线", "Route"),
-        ("台账积分", "Ledger points"),
-        ("加减分项", "Bonus and penalty items"),
-        ("评委", "Judges"),
-        ("“好项目”前十", "Top 10 projects"),
-        ("历次观摩排名", "Rank at each meeting"),
-        ("办事处排名", "Office ranking"),
-        ("评委评分进度", "Judges' progress"),
-        ("进入评分", "Score"),
-        ("大屏", "Board"),
-        ("下载通报（Word）", "Bulletin (Word)"),
-        ("评分明细（Excel）", "Ballots (Excel)"),
-        ("发布排名到大屏", "Release the ranking"),
-        ("撤回排名", "Withdraw the ranking"),
-        ("提交评分表", "Submit my sheet"),
-        ("保存排名", "Save ranking"),
-        ("保存本点评分", "Save scores for this site"),
-        ("“好项目”", "Top projects"),
-        ("办事处申报，待确认", "Proposed by offices, to confirm"),
-        ("新建观摩活动", "New meeting"),
-        ("操作记录", "Change history"),
-        ("阶段漏斗", "Stage funnel"),
-        ("分产业投资", "Investment by industry"),
-        ("累计完成与计划", "Completed vs planned (cumulative)"),
-        ("最新问题", "Latest problems"),
-        ("万元", "10k yuan"),
-        ("单位：万元", "Unit: 10k yuan"),
-        ("未报月报", "Missing reports"),
-        ("新签约", "New signed"),
-        ("新开工", "New started"),
-        ("新投产", "New in production"),
-        ("上一页", "Previous"),
-        ("下一页", "Next"),
-        ("共", "Total"),
-        ("个项目", "projects"),
-        ("清除", "Clear"),
-        ("谋划", "Planning"),
-        ("洽谈", "Negotiating"),
-        ("签约", "Signed"),
-        ("开工", "Started"),
-        ("建设", "Building"),
-        ("投产", "Producing"),
-        ("达产", "Full production"),
-        ("本期需填报的项目", "Projects to report this period"),
-        ("填报期", "Reporting periods"),
-        ("基本情况", "Basic facts"),
-    ]
-    .into_iter()
-    .collect()
-});
+struct Pattern {
+    pieces: Vec<Piece>,
+    english: String,
+}
+
+enum Piece {
+    Text(String),
+    Slot(String),
+}
+
+/// Placeholders that take a number when text is matched (and `n1`, `n2`, …).
+const NUMBER_SLOTS: [&str; 12] =
+    ["year", "month", "day", "n", "m", "count", "version", "seq", "page", "pages", "times", "points"];
+
+fn takes_a_number(name: &str) -> bool {
+    NUMBER_SLOTS.contains(&name) || name.strip_prefix('n').is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The dictionary file, embedded in the binary.
+const ENGLISH_JSON: &str = include_str!("../i18n/en.json");
+
+impl Dictionary {
+    /// The embedded dictionary. A file that does not read stops the server at start:
+    /// a page half in Chinese is a bug to see, not to serve.
+    pub fn embedded() -> Dictionary {
+        Dictionary::parse(ENGLISH_JSON)
+            .unwrap_or_else(|problems| panic!("crates/web/i18n/en.json:\n{}", problems.join("\n")))
+    }
+
+    /// Reads a dictionary: a JSON object with `texts` and `composed`, each an object of
+    /// Chinese keys and English values. Every problem is listed: bad JSON, a key given
+    /// twice, an empty side, English that still holds Chinese, placeholders that differ
+    /// between the two sides or that touch.
+    pub fn parse(json: &str) -> Result<Dictionary, Vec<String>> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            texts: Entries,
+            composed: Entries,
+        }
+        let file: File = serde_json::from_str(json).map_err(|e| vec![format!("not a dictionary: {e}")])?;
+        let composed = file.composed.0.into_iter().map(|e| (e, true));
+        let mut problems = Vec::new();
+        let mut english = HashMap::new();
+        let mut patterns = Vec::new();
+        for ((zh, en), is_composed) in file.texts.0.into_iter().map(|e| (e, false)).chain(composed) {
+            if zh.trim().is_empty() || en.trim().is_empty() {
+                problems.push(format!("empty text: {zh:?} → {en:?}"));
+            }
+            // Chinese punctuation carries its own space; its English may need one
+            // ("、" → ", ", "（第3次）：" → " (3rd time): ").
+            let open_start = zh.starts_with(is_fullwidth_punctuation);
+            let open_end = zh.ends_with(is_fullwidth_punctuation);
+            if zh.trim() != zh || (en.trim_start() != en && !open_start) || (en.trim_end() != en && !open_end) {
+                problems.push(format!("spaces around the text: {zh:?} → {en:?}"));
+            }
+            if !has_chinese(&zh) && !zh.chars().any(is_fullwidth_punctuation) {
+                problems.push(format!("the key holds no Chinese: {zh:?}"));
+            }
+            if has_chinese(&en) || en.chars().any(is_fullwidth_punctuation) {
+                problems.push(format!("the English holds Chinese characters or punctuation: {zh:?} → {en:?}"));
+            }
+            let (mut a, mut b) = (placeholders(&zh), placeholders(&en));
+            a.sort();
+            b.sort();
+            if a != b {
+                problems.push(format!("placeholders differ: {zh:?} has {a:?}, {en:?} has {b:?}"));
+            }
+            if is_composed {
+                let pieces = pieces(&zh);
+                if a.is_empty() {
+                    problems.push(format!("a composed text without placeholders belongs in texts: {zh:?}"));
+                }
+                if pieces.windows(2).any(|w| matches!(w, [Piece::Slot(_), Piece::Slot(_)])) {
+                    problems.push(format!("placeholders with no text between them: {zh:?}"));
+                }
+                patterns.push(Pattern { pieces, english: en.clone() });
+            }
+            if english.insert(zh.clone(), en).is_some() {
+                problems.push(format!("key given twice: {zh:?}"));
+            }
+        }
+        let literal = |p: &Pattern| {
+            p.pieces.iter().map(|x| if let Piece::Text(t) = x { t.chars().count() } else { 0 }).sum::<usize>()
+        };
+        patterns.sort_by_key(|p| std::cmp::Reverse(literal(p)));
+        if problems.is_empty() { Ok(Dictionary { english, patterns }) } else { Err(problems) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.english.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.english.is_empty()
+    }
+
+    /// The English for a Chinese text: its entry, or the first `composed` entry that
+    /// matches it, with what the placeholders took translated in turn.
+    pub fn english(&self, zh: &str) -> Option<String> {
+        self.english_of(zh, 0)
+    }
+
+    fn english_of(&self, zh: &str, depth: u8) -> Option<String> {
+        if let Some(en) = self.english.get(zh) {
+            return Some(en.clone());
+        }
+        if depth > 3 || !has_chinese(zh) {
+            return None;
+        }
+        self.patterns.iter().find_map(|p| {
+            let mut taken = Vec::new();
+            match_pieces(&p.pieces, zh, &mut taken).then(|| {
+                fill(&p.english, |name| {
+                    let value = taken.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)?;
+                    Some(self.english_of(value, depth + 1).unwrap_or_else(|| value.to_string()))
+                })
+            })
+        })
+    }
+
+    /// The keys (the Chinese texts).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.english.keys().map(String::as_str)
+    }
+
+    /// `text` in the page's language. With keyword arguments, `text` is a key whose
+    /// placeholders they fill; without, any text (a label the app composed, a name),
+    /// shown as it is when the dictionary has nothing for it.
+    fn translate(&self, state: &State, text: String, kwargs: Kwargs) -> Result<String, minijinja::Error> {
+        let english = state.lookup("lang").is_some_and(|l| l.as_str() == Some("en"));
+        if kwargs.args().next().is_none() {
+            return Ok(if english { self.english_of(&text, 0).unwrap_or(text) } else { text });
+        }
+        if let Some(name) = placeholders(&text).into_iter().find(|name| !kwargs.has(name)) {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::MissingArgument,
+                format!("t({text:?}) needs the argument {name}"),
+            ));
+        }
+        let template = match self.english.get(&text) {
+            Some(en) if english => en.as_str(),
+            _ => text.as_str(),
+        };
+        let out = fill(template, |name| kwargs.get::<Value>(name).ok().map(|v| v.to_string()));
+        kwargs.assert_all_used()?;
+        Ok(out)
+    }
+}
+
+/// A key as text and placeholders.
+fn pieces(key: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = key;
+    for name in placeholders(key) {
+        let slot = format!("{{{name}}}");
+        let at = rest.find(&slot).expect("a placeholder found in its key");
+        if at > 0 {
+            out.push(Piece::Text(rest[..at].to_string()));
+        }
+        out.push(Piece::Slot(name.to_string()));
+        rest = &rest[at + slot.len()..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_string()));
+    }
+    out
+}
+
+/// Does `text` read as `pieces`? What each placeholder took goes into `taken`.
+fn match_pieces<'p, 't>(pieces: &'p [Piece], text: &'t str, taken: &mut Vec<(&'p str, &'t str)>) -> bool {
+    match pieces.split_first() {
+        None => text.is_empty(),
+        Some((Piece::Text(t), rest)) => text.strip_prefix(t.as_str()).is_some_and(|r| match_pieces(rest, r, taken)),
+        Some((Piece::Slot(name), rest)) => {
+            let number = takes_a_number(name);
+            let ends = text.char_indices().skip(1).map(|(i, _)| i).chain(std::iter::once(text.len()));
+            for end in ends.filter(|e| *e > 0) {
+                let value = &text[..end];
+                if number && !value.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+')) {
+                    break;
+                }
+                taken.push((name, value));
+                if match_pieces(rest, &text[end..], taken) {
+                    return true;
+                }
+                taken.pop();
+            }
+            false
+        }
+    }
+}
+
+/// `template` with each `{name}` replaced by `value(name)`, in one pass (a value that
+/// holds braces is not read again); a name with no value stays as it is.
+fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    for name in placeholders(template) {
+        let slot = format!("{{{name}}}");
+        let at = rest.find(&slot).expect("a placeholder found in its text");
+        out.push_str(&rest[..at]);
+        match value(name) {
+            Some(v) => out.push_str(&v),
+            None => out.push_str(&slot),
+        }
+        rest = &rest[at + slot.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The dictionary file's entries in their order, duplicates kept (a JSON object read
+/// into a map would keep the last of two equal keys without a word).
+struct Entries(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Entries, D::Error> {
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of Chinese texts and their English")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                let mut out = Vec::new();
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    out.push(pair);
+                }
+                Ok(Entries(out))
+            }
+        }
+        d.deserialize_map(Pairs)
+    }
+}
+
+/// The `{name}` placeholders of a text, in order.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && close > 0 => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    out
+}
+
+/// A Han character (the Chinese script), as in Unicode's Script=Han.
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF | 0x3005..=0x3007 | 0x3021..=0x3029 | 0x3038..=0x303B | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+pub fn has_chinese(text: &str) -> bool {
+    text.chars().any(is_han)
+}
+
+/// Punctuation only Chinese text uses: ideographic (、。〈〉《》「」【】…) and full-width
+/// (，：；！？（）) forms.
+fn is_fullwidth_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+}
+
+#[cfg(test)]
+mod dictionary_tests {
+    use super::{Dictionary, placeholders};
+
+    #[test]
+    fn the_embedded_dictionary_reads_whole() {
+        let d = Dictionary::parse(super::ENGLISH_JSON).unwrap_or_else(|p| panic!("{}", p.join("\n")));
+        assert!(d.len() > 100, "{} entries", d.len());
+        assert_eq!(d.english("项目办").as_deref(), Some("Project Office"));
+    }
+
+    #[test]
+    fn a_bad_dictionary_is_refused_with_every_problem() {
+        let problems = Dictionary::parse(
+            r#"{"texts": {"项目": "Project", "项目": "Projects", "办事处": "", "阶段": "阶段", "第{n}页": "Page {m}", "ok": "ok", "按": " by"},
+                "composed": {"{a}{b}年": "{a}{b}", "全部": "All", "项目": "Project"}}"#,
+        )
+        .err()
+        .expect("refused");
+        let all = problems.join("\n");
+        for expected in [
+            "key given twice: \"项目\"",
+            "empty text",
+            "holds Chinese",
+            "placeholders differ",
+            "no Chinese",
+            "spaces around",
+            "no text between",
+            "belongs in texts",
+        ] {
+            assert!(all.contains(expected), "{expected} in {all}");
+        }
+        assert_eq!(all.matches("given twice").count(), 2, "within and across sections: {all}");
+        assert!(Dictionary::parse("[1, 2]").is_err());
+        assert!(Dictionary::parse(r#"{"texts": {"项目": 1}, "composed": {}}"#).is_err());
+        assert!(Dictionary::parse(r#"{"texts": {}}"#).is_err(), "both sections");
+        assert!(Dictionary::parse(r#"{"texts": {}, "composed": {}, "other": {}}"#).is_err());
+    }
+
+    #[test]
+    fn composed_text_is_matched_against_the_keys_with_placeholders() {
+        let d = Dictionary::parse(
+            r#"{"texts": {"按{basis}": "by {basis}"},
+                "composed": {"{year}年{month}月": "{month}/{year}", "{year}年10月": "October {year}", "{name}尚无观摩点": "{name}: no sites yet",
+                "红灯按{when}评价": "Lights as of {when}", "共{n}个": "{n} in all", "{a}至{b}": "{a} to {b}"}}"#,
+        )
+        .unwrap();
+        assert_eq!(d.english("2026年10月").as_deref(), Some("October 2026"), "the most literal key first");
+        assert_eq!(d.english("2026年9月").as_deref(), Some("9/2026"));
+        assert_eq!(d.english("湖北路办事处尚无观摩点").as_deref(), Some("湖北路办事处: no sites yet"));
+        assert_eq!(
+            d.english("红灯按2026年10月评价").as_deref(),
+            Some("Lights as of October 2026"),
+            "taken text translated"
+        );
+        assert_eq!(d.english("共三个"), None, "a number placeholder takes only a number");
+        assert_eq!(d.english("2026-01-01至2026年10月").as_deref(), Some("2026-01-01 to October 2026"));
+        assert_eq!(d.english("至2026"), None, "a placeholder takes at least a character");
+        assert_eq!(d.english("没有"), None);
+        assert_eq!(d.english("按评委评分"), None, "only composed texts are matched");
+    }
+
+    #[test]
+    fn placeholders_are_named_in_braces() {
+        assert_eq!(placeholders("第{page}/{pages}页"), ["page", "pages"]);
+        assert_eq!(placeholders("{ 不是 } {}"), Vec::<&str>::new());
+    }
+
+    /// Every literal `t("…")` in a template has its English, so a page cannot show a
+    /// Chinese label in English because the dictionary lacks it.
+    #[test]
+    fn every_literal_in_the_templates_has_its_english() {
+        let d = Dictionary::embedded();
+        let mut missing = Vec::new();
+        for name in super::TemplateFiles::iter() {
+            let file = super::TemplateFiles::get(&name).expect("listed template exists");
+            let source = String::from_utf8_lossy(&file.data).into_owned();
+            for key in literal_keys(&source) {
+                if !d.english.contains_key(&key) {
+                    missing.push(format!("{name}: {key}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no English for:\n{}", missing.join("\n"));
+    }
+
+    /// The string literals passed whole as the first argument of `t(`: `t("…")`,
+    /// `t('…', n=…)`.
+    fn literal_keys(source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let bytes = source.as_bytes();
+        for (i, _) in source.match_indices("t(") {
+            let before = i.checked_sub(1).map(|j| bytes[j]);
+            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+                continue;
+            }
+            let rest = &source[i + 2..];
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+            let Some(end) = rest[1..].find(quote) else { continue };
+            // The whole first argument, not the start of `"已" ~ label`.
+            if rest[end + 2..].trim_start().starts_with([')', ',']) {
+                out.push(rest[1..1 + end].to_string());
+            }
+        }
+        out
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UserCtx {
