@@ -383,18 +383,15 @@ impl App {
             .all(&self.db)
             .await?
             .into_iter()
-            .filter_map(|u| {
-                let role = *u.role;
-                Some(UserRow {
-                    id: u.id,
-                    office: u.office_id.and_then(|o| offices.get(&o).cloned()),
-                    username: u.username,
-                    display_name: u.display_name,
-                    role,
-                    role_label: role.label(),
-                    active: u.active,
-                    must_change_password: u.must_change_password,
-                })
+            .map(|u| UserRow {
+                id: u.id,
+                office: u.office_id.and_then(|o| offices.get(&o).cloned()),
+                username: u.username,
+                display_name: u.display_name,
+                role: *u.role,
+                role_label: u.role.label(),
+                active: u.active,
+                must_change_password: u.must_change_password,
             })
             .collect())
     }

@@ -235,7 +235,7 @@ fn placeholders_are_rewritten_for_postgres_only() {
 async fn a_reference_to_a_missing_row_is_refused() {
     for t in test_databases().await {
         let db = connect(&t.url).await.unwrap();
-        let err = project("无主项目", None, 999, "signed", 1).insert(&db).await.expect_err(&t.backend.to_string());
+        let err = project("无主项目", None, 999, "signed", 1).insert(&db).await.expect_err(t.backend);
         let text = err.to_string().to_lowercase();
         assert!(text.contains("foreign key"), "{}: {text}", t.backend);
     }
@@ -251,7 +251,7 @@ async fn an_unknown_stored_code_is_an_error_naming_table_row_and_column() {
         offices_and_an_industry(&db).await;
         let p = project("手改过的项目", None, 1, "signed", 1).insert(&db).await.unwrap();
         db.execute_unprepared(&format!("UPDATE projects SET stage = 'kaigong' WHERE id = {}", p.id)).await.unwrap();
-        let err = project::Entity::find_by_id(p.id).one(&db).await.expect_err(&t.backend.to_string()).to_string();
+        let err = project::Entity::find_by_id(p.id).one(&db).await.expect_err(t.backend).to_string();
         for part in ["projects", &format!("id {}", p.id), "stage", "kaigong", "项目阶段"] {
             assert!(err.contains(part), "{}: {err} lacks {part}", t.backend);
         }

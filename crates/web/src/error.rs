@@ -22,10 +22,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
 }
 
 fn log(e: &AppError) {
-    match e {
-        AppError::Storage(db) => tracing::error!("storage error: {db}"),
-        _ => {}
-    }
+    if let AppError::Storage(db) = e { tracing::error!("storage error: {db}") }
 }
 
 /// An error on an HTML page: rendered as a page with the message and a way back.

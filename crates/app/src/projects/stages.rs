@@ -205,7 +205,7 @@ async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<O
         .filter(stage_event::Column::ProjectId.eq(project_id))
         .filter(stage_event::Column::OnDate.is_not_null())
         .order_by_desc(stage_event::Column::Id)
-        .one(&*db)
+        .one(db)
         .await?
         .and_then(|e| e.on_date))
 }
@@ -222,7 +222,7 @@ async fn record_steps(
     let claimed = project::Entity::update_many()
         .col_expr(project::Column::UpdatedAt, sea_orm::sea_query::Expr::value(db.now()))
         .filter(project::Column::Id.eq(p.id))
-        .filter(project::Column::Stage.eq(p.stage.clone()))
+        .filter(project::Column::Stage.eq(p.stage))
         .exec(&*db)
         .await?;
     if claimed.rows_affected != 1 {

@@ -269,14 +269,14 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
     let existing = annual_plan::Entity::find()
         .filter(annual_plan::Column::ProjectId.eq(project_id))
         .filter(annual_plan::Column::Year.eq(year))
-        .one(&*db)
+        .one(db)
         .await?;
     match existing {
         Some(a) if a.amount == amount.yuan() => Ok(false),
         Some(a) => {
             let mut am = a.into_active_model();
             am.amount = Set(amount.yuan());
-            am.update(&*db).await?;
+            am.update(db).await?;
             Ok(true)
         }
         None if amount == Wan::ZERO => Ok(false),
@@ -290,7 +290,7 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
                 completed: Set(completed),
                 ..Default::default()
             }
-            .insert(&*db)
+            .insert(db)
             .await?;
             Ok(true)
         }

@@ -15,6 +15,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub display_name: String,
     #[sea_orm(column_type = "Text")]
+    /// Never serialised: a user row that reaches JSON (an audit entry, a page) must not
+    /// carry it.
+    #[serde(skip_serializing)]
     pub password_hash: String,
     pub role: Code<Role>,
     pub office_id: Option<i64>,
