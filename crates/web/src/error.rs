@@ -22,7 +22,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
 }
 
 fn log(e: &AppError) {
-    if let AppError::Storage(db) = e { tracing::error!("storage error: {db}") }
+    if let AppError::Storage(db) = e {
+        tracing::error!("storage error: {db}")
+    }
 }
 
 /// An error on an HTML page: rendered as a page with the message and a way back.
