@@ -2,11 +2,10 @@
 //! FENGKOU_TEST_PG is set (CI sets it), on PostgreSQL.
 
 use chrono::NaiveDate;
-use fengkou_app::demo::ensure_reference_data;
 use fengkou_app::ledger::{ImportOptions, cli_actor};
 use fengkou_app::projects::ListQuery;
 use fengkou_app::reports::ReportInput;
-use fengkou_app::{Actor, App, AppError, Clock};
+use fengkou_app::{Actor, App, AppError};
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::warning::Light;
 use fengkou_domain::{LedgerDate, Month, Role, Stage, Wan};
@@ -25,9 +24,7 @@ fn write() -> ImportOptions {
 }
 
 async fn app_on(url: &str) -> App {
-    let app = App::open(url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-25")));
-    ensure_reference_data(&app).await.unwrap();
-    app
+    fengkou_testkit::test_app(url).await
 }
 
 async fn login(app: &App, name: &str, role: Role, office: Option<&str>) -> Actor {

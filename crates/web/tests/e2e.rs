@@ -5,9 +5,7 @@
 //! and a judge ranks the offices. Skipped (with a note) where chromedriver is missing,
 //! except under CI, where .ci/run installs it.
 
-use fengkou_app::demo::ensure_reference_data;
 use fengkou_app::ledger::cli_actor;
-use fengkou_app::{App, Clock};
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::{Month, Role, Stage, Wan};
 use std::process::{Child, Command, Stdio};
@@ -109,8 +107,7 @@ async fn kpi(d: &WebDriver, class: &str) -> String {
 async fn office_reports_on_a_phone_and_the_leader_sees_the_change() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
-    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
+    let app = fengkou_testkit::test_app(&db.url).await;
     app.add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
     app.add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
     let project = app
@@ -132,9 +129,7 @@ async fn office_reports_on_a_phone_and_the_leader_sees_the_change() {
     // October's reports were due on 10 November: this project has none, so it is red.
     app.open_period(&cli_actor(), Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap()).await.unwrap();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let base = fengkou_testkit::serve(&app).await;
 
     let d = browser(&driver_url).await;
     let result = async {
@@ -185,8 +180,7 @@ async fn office_reports_on_a_phone_and_the_leader_sees_the_change() {
 async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
-    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
+    let app = fengkou_testkit::test_app(&db.url).await;
     for name in ["judge_a", "judge_b"] {
         app.add_user(None, name, "", Role::Leader, None, "judge-pass-1").await.unwrap();
     }
@@ -210,9 +204,7 @@ async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
     app.invite_judge(&po, meeting, "judge_b", None).await.unwrap();
     let view = app.meeting(meeting).await.unwrap();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let base = fengkou_testkit::serve(&app).await;
     let d = browser(&driver_url).await;
     let result = async {
         // Each judge gives full marks to one site and 80% to the other, on the phone.
@@ -299,8 +291,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
     use fengkou_app::meetings::{MethodSettings, ScopeLine};
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
-    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
+    let app = fengkou_testkit::test_app(&db.url).await;
     app.add_user(None, "hb", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
     app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
     app.add_user(None, "judge", "", Role::Leader, None, "judge-pass-1").await.unwrap();
@@ -337,9 +328,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
     app.invite_judge(&po, meeting, "judge", None).await.unwrap();
     let id_of = |name: &str| offices.iter().find(|o| o.name == name).unwrap().id;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let base = fengkou_testkit::serve(&app).await;
     let d = browser(&driver_url).await;
     let result = async {
         // The office proposes its project on the phone.
@@ -406,8 +395,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
 async fn a_step_back_is_requested_on_a_phone_and_approved_by_the_project_office() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
-    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
+    let app = fengkou_testkit::test_app(&db.url).await;
     app.add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
     app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
     let project = app
@@ -425,9 +413,7 @@ async fn a_step_back_is_requested_on_a_phone_and_approved_by_the_project_office(
         )
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let base = fengkou_testkit::serve(&app).await;
     let d = browser(&driver_url).await;
     let result = async {
         login(&d, &base, "hubeilu", "office-pass-1").await;
@@ -464,8 +450,7 @@ async fn a_step_back_is_requested_on_a_phone_and_approved_by_the_project_office(
 async fn markup_in_names_changes_nothing_in_the_browser() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
-    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
+    let app = fengkou_testkit::test_app(&db.url).await;
     app.add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
     let evil = "</script><meta http-equiv=refresh content=0;url=//x.invalid/><base href=//x.invalid/>";
     let po = cli_actor();
@@ -482,9 +467,7 @@ async fn markup_in_names_changes_nothing_in_the_browser() {
     let project = app.create_project(&po, &header).await.unwrap();
     let meeting = app.create_meeting(&po, &format!("观摩{evil}"), "2026-11-20".parse().unwrap()).await.unwrap();
     app.add_site(&po, meeting, project, "09:00").await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let base = fengkou_testkit::serve(&app).await;
 
     let d = browser(&driver_url).await;
     let result = async {

@@ -14,8 +14,7 @@
 //! 404, in Chinese in both languages), and what is marked as Chinese (`lang="zh-CN"`,
 //! the switch back to 中文).
 
-use fengkou_app::demo::{DEMO_USERS, ensure_reference_data};
-use fengkou_app::{App, Clock};
+use fengkou_app::demo::DEMO_USERS;
 use fengkou_web::render::is_han;
 use reqwest::StatusCode;
 use scraper::{Html, Node, Selector};
@@ -45,13 +44,9 @@ struct Server {
 
 async fn spawn() -> (Server, fengkou_testkit::TestDb) {
     let db = fengkou_testkit::fresh_sqlite();
-    let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
+    let app = fengkou_testkit::test_app(&db.url).await;
     assert!(app.seed_demo().await.unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let served = app.clone();
-    tokio::spawn(async move { fengkou_web::serve_on(served, listener).await });
+    let base = fengkou_testkit::serve(&app).await;
     (Server { base, url: db.url.clone() }, db)
 }
 

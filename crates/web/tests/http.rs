@@ -2,25 +2,21 @@
 //! test, on SQLite and (with FENGKOU_TEST_PG) PostgreSQL: pages, API, permissions per
 //! role and route, CSRF, bad input.
 
-use fengkou_app::demo::ensure_reference_data;
-use fengkou_app::{App, Clock};
+use fengkou_app::App;
 use fengkou_domain::Role;
 use fengkou_testkit::test_databases;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// The served app (`fengkou_testkit::spawn_app`) with what the HTTP tests do with it:
+/// users, signed-in clients, API calls.
 struct TestApp {
     base: String,
     app: App,
 }
 
 async fn spawn_app(url: &str) -> TestApp {
-    let app = App::open(url).await.unwrap().with_clock(Clock::Fixed("2026-11-25".parse().unwrap()));
-    ensure_reference_data(&app).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let served = app.clone();
-    tokio::spawn(async move { fengkou_web::serve_on(served, listener).await });
+    let fengkou_testkit::TestServer { base, app } = fengkou_testkit::spawn_app(url).await;
     TestApp { base, app }
 }
 

@@ -25,8 +25,7 @@ fn started(name: &str, office: &str, start: &str) -> ProjectHeader {
 #[tokio::test]
 async fn opening_a_new_period_changes_no_colour_and_overdue_reports_stay_listed() {
     for db in test_databases().await {
-        let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-30")));
-        fengkou_app::demo::ensure_reference_data(&app).await.unwrap();
+        let app = fengkou_testkit::test_app_on(&db.url, d("2026-11-30")).await;
         let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
         let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
         let a = app.create_project(&xmb, &started("甲项目", "湖北路办事处", "2026-01-10")).await.unwrap();
@@ -189,8 +188,7 @@ async fn the_audit_trail_reads_as_officials_read() {
 #[tokio::test]
 async fn reports_saved_at_once_all_count() {
     for db in test_databases().await {
-        let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-30")));
-        fengkou_app::demo::ensure_reference_data(&app).await.unwrap();
+        let app = fengkou_testkit::test_app_on(&db.url, d("2026-11-30")).await;
         let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
         let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
         for m in 7..=10 {
@@ -233,8 +231,7 @@ async fn reports_saved_at_once_all_count() {
 #[tokio::test]
 async fn fifty_first_reports_of_one_month_at_once() {
     for db in test_databases().await {
-        let app = App::open(&db.url).await.unwrap().with_clock(Clock::Fixed(d("2026-11-30")));
-        fengkou_app::demo::ensure_reference_data(&app).await.unwrap();
+        let app = fengkou_testkit::test_app_on(&db.url, d("2026-11-30")).await;
         let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
         let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
         app.open_period(&xmb, Month::new(2026, 10).unwrap(), d("2026-11-10")).await.unwrap();
