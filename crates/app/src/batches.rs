@@ -23,6 +23,17 @@ pub struct BatchProject {
     pub total_investment: Wan,
 }
 
+/// A project on one of a batch's lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchItem {
+    pub id: i64,
+    pub batch_id: i64,
+    pub project_id: i64,
+    /// The list's code ("sign", "start", "produce"), as the page's forms send it.
+    pub list: &'static str,
+}
+
+/// One of a batch's three lists with its figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchListView {
     pub list: BatchList,
@@ -266,7 +277,11 @@ impl App {
     }
 
     /// Item ids of a batch's list, to offer removal on the page.
-    pub async fn batch_items(&self, batch_id: i64) -> Result<Vec<batch_item::Model>> {
-        Ok(batch_item::Entity::find().filter(batch_item::Column::BatchId.eq(batch_id)).all(&self.db).await?)
+    pub async fn batch_items(&self, batch_id: i64) -> Result<Vec<BatchItem>> {
+        let rows = batch_item::Entity::find().filter(batch_item::Column::BatchId.eq(batch_id)).all(&self.db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|i| BatchItem { id: i.id, batch_id: i.batch_id, project_id: i.project_id, list: i.list.code() })
+            .collect())
     }
 }

@@ -152,19 +152,41 @@ impl App {
         self.clock.now()
     }
 
-    pub async fn offices(&self) -> Result<Vec<office::Model>> {
-        Ok(office::Entity::find()
+    pub async fn offices(&self) -> Result<Vec<Office>> {
+        let rows = office::Entity::find()
             .order_by_asc(office::Column::SortOrder)
             .order_by_asc(office::Column::Id)
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok(rows.into_iter().map(|o| Office { id: o.id, name: o.name, sort_order: o.sort_order }).collect())
     }
 
-    pub async fn industries(&self) -> Result<Vec<industry::Model>> {
-        Ok(industry::Entity::find()
+    pub async fn industries(&self) -> Result<Vec<Industry>> {
+        let rows = industry::Entity::find()
             .order_by_asc(industry::Column::SortOrder)
             .order_by_asc(industry::Column::Id)
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|i| Industry { id: i.id, name: i.name, category: i.category, sort_order: i.sort_order })
+            .collect())
     }
+}
+
+/// A 办事处, as use cases hand it out (rows of the database stay inside this crate).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Office {
+    pub id: i64,
+    pub name: String,
+    pub sort_order: i32,
+}
+
+/// An industry and its category (产业项目, 民生项目, …).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Industry {
+    pub id: i64,
+    pub name: String,
+    pub category: String,
+    pub sort_order: i32,
 }

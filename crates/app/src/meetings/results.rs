@@ -420,6 +420,35 @@ impl App {
         self.live_results(meeting_id).await
     }
 
+    /// The results `actor` may see now, or None: once released, the published ones for
+    /// everyone who may read the meeting; before, the live ranking for the project
+    /// office and the leaders only (`Actor::can_see_meeting_results`). Pages and the
+    /// API ask this instead of deciding themselves.
+    pub async fn visible_results(&self, actor: &Actor, meeting_id: i64) -> Result<Option<Results>> {
+        if let Some(published) = self.published_results(meeting_id).await? {
+            return Ok(Some(published));
+        }
+        self.meeting_row(&self.db, meeting_id).await?;
+        if !actor.can_see_meeting_results(false) {
+            return Ok(None);
+        }
+        Ok(Some(self.live_results(meeting_id).await?))
+    }
+
+    /// After release, the ranking a correction would publish, when it differs from the
+    /// published one (offices, their scores, ranks and bands): for the project office,
+    /// which alone can publish a correction. None before release, for anyone else,
+    /// and when nothing changed.
+    pub async fn pending_correction(&self, actor: &Actor, meeting_id: i64) -> Result<Option<Results>> {
+        if !actor.can_manage_pipeline() {
+            return Ok(None);
+        }
+        let Some(published) = self.published_results(meeting_id).await? else { return Ok(None) };
+        let draft = self.live_results(meeting_id).await?;
+        let same = serde_json::to_value(&published.offices).ok() == serde_json::to_value(&draft.offices).ok();
+        Ok((!same).then_some(draft))
+    }
+
     /// The ranking computed now, beside the published one: before release the only
     /// one; after it, what a correction would publish. For the project office and
     /// the leaders.

@@ -161,9 +161,9 @@ pub struct ProjectDetail {
     pub plans: Vec<PlanYear>,
     pub stages: Vec<StageEventView>,
     pub reports: Vec<crate::reports::ReportView>,
-    pub milestones: Vec<milestone::Model>,
-    pub problems: Vec<problem::Model>,
-    pub comments: Vec<comment::Model>,
+    pub milestones: Vec<Milestone>,
+    pub problems: Vec<Problem>,
+    pub comments: Vec<Comment>,
     pub photos: Vec<PhotoMeta>,
     pub can_edit: bool,
     pub can_report: bool,
@@ -389,9 +389,9 @@ impl App {
             plans,
             stages,
             reports,
-            milestones,
-            problems,
-            comments,
+            milestones: milestones.into_iter().map(Milestone::from).collect(),
+            problems: problems.into_iter().map(Problem::from).collect(),
+            comments: comments.into_iter().map(Comment::from).collect(),
             photos,
             can_edit: actor.can_edit_project(p.office_id),
             can_report: actor.can_report(p.office_id),
@@ -636,10 +636,84 @@ impl App {
     }
 
     /// A photo's bytes, for whoever may read its project.
-    pub async fn photo(&self, actor: &Actor, photo_id: i64) -> Result<photo::Model> {
+    pub async fn photo(&self, actor: &Actor, photo_id: i64) -> Result<PhotoFile> {
         let p = photo::Entity::find_by_id(photo_id).one(&self.db).await?.ok_or(AppError::NotFound("照片"))?;
         self.readable_project(actor, p.project_id).await?;
-        Ok(p)
+        Ok(PhotoFile { content_type: p.content_type, data: p.data })
+    }
+}
+
+/// A milestone (节点) of a project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Milestone {
+    pub id: i64,
+    pub name: String,
+    pub due_on: Option<NaiveDate>,
+    pub responsible: String,
+    pub done_on: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// A problem (问题) raised on a project, and how it was resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub id: i64,
+    pub description: String,
+    pub responsible: String,
+    pub deadline: Option<NaiveDate>,
+    pub resolved: bool,
+    pub resolution: String,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// A leader's comment (点评) on a project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub username: String,
+    pub body: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// A photo's bytes and their type (sniffed from the bytes when it was uploaded).
+#[derive(Debug, Clone)]
+pub struct PhotoFile {
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl From<milestone::Model> for Milestone {
+    fn from(m: milestone::Model) -> Self {
+        Milestone {
+            id: m.id,
+            name: m.name,
+            due_on: m.due_on,
+            responsible: m.responsible,
+            done_on: m.done_on,
+            note: m.note,
+        }
+    }
+}
+
+impl From<problem::Model> for Problem {
+    fn from(p: problem::Model) -> Self {
+        Problem {
+            id: p.id,
+            description: p.description,
+            responsible: p.responsible,
+            deadline: p.deadline,
+            resolved: p.resolved,
+            resolution: p.resolution,
+            created_by: p.created_by,
+            created_at: p.created_at,
+        }
+    }
+}
+
+impl From<comment::Model> for Comment {
+    fn from(c: comment::Model) -> Self {
+        Comment { id: c.id, username: c.username, body: c.body, created_at: c.created_at }
     }
 }
 

@@ -109,20 +109,10 @@ async fn edit(
 
 async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
-    let results = if u.actor.can_see_meeting_results(m.released) {
-        Some(state.app.meeting_results(&u.actor, id).await.map_err(err(&u))?)
-    } else {
-        None
-    };
-    // After release, the project office sees whether the ranking computed now differs
-    // from the published one (a correction to publish).
-    let draft = if m.released && u.actor.can_manage_pipeline() {
-        let draft = state.app.draft_results(&u.actor, id).await.map_err(err(&u))?;
-        let published = results.as_ref().map(|r| serde_json::to_value(&r.offices).ok());
-        (published != Some(serde_json::to_value(&draft.offices).ok())).then_some(draft)
-    } else {
-        None
-    };
+    let results = state.app.visible_results(&u.actor, id).await.map_err(err(&u))?;
+    // After release, the project office sees a ranking that differs from the
+    // published one (a correction to publish).
+    let draft = state.app.pending_correction(&u.actor, id).await.map_err(err(&u))?;
     let choices = if u.actor.can_manage_pipeline() {
         state.app.project_choices(None).await?
     } else if u.actor.can_create_projects() && m.participants().any(|o| Some(o.id) == u.actor.office_id) {
