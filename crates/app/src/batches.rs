@@ -1,7 +1,7 @@
 //! "三个一批" campaign batches: 第N期 with a date and three lists (签约, 开工, 投产).
 //! Conversion ratios compare what was promised with the stages projects reached.
 
-use crate::projects::{Names, stage_of};
+use crate::rows::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::NaiveDate;
 use fengkou_domain::campaign::{BatchList, Conversion, batch_name};

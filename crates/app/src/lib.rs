@@ -29,6 +29,7 @@ pub mod meetings;
 pub mod observation;
 pub mod projects;
 pub mod reports;
+mod rows;
 pub mod scale;
 pub mod views;
 pub mod warnings;

@@ -1,7 +1,7 @@
 //! Read-only views for leaders: the summary, the dashboard (驾驶舱) and the 办事处
 //! comparison. All figures are aggregates computed in the database.
 
-use crate::projects::{Names, ledger_date};
+use crate::rows::{Names, ledger_date};
 use crate::warnings::{ProjectFacts, WarningContext};
 use crate::{Actor, App, Result};
 use chrono::{Datelike, NaiveDate};

@@ -5,8 +5,8 @@
 //! new thresholds) and once a day.
 
 use crate::audit::{Change, json};
-use crate::projects::{dates_of, ledger_date};
 use crate::reports::judged;
+use crate::rows::{dates_of, ledger_date};
 use crate::{Actor, App, AppError, Result};
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::period::JudgedMonth;

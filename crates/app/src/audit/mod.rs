@@ -171,7 +171,7 @@ impl App {
 
     async fn present_all(&self, actor: &Actor, rows: &[audit::Model]) -> Result<Vec<AuditEntry>> {
         use fengkou_storage::entity::project;
-        let names = crate::projects::Names::load(&self.db).await?;
+        let names = crate::rows::Names::load(&self.db).await?;
         let ids: Vec<i64> = rows.iter().filter_map(|r| r.project_id).collect();
         let mut projects = std::collections::HashMap::new();
         for chunk in ids.chunks(1_000) {

@@ -245,7 +245,7 @@ const NOISE: [&str; 17] = [
 /// Money fields stored in yuan.
 const MONEY: [&str; 4] = ["total_investment", "amount", "completed", "annual_plan"];
 
-fn value_text(key: &str, v: &serde_json::Value, names: &crate::projects::Names) -> String {
+fn value_text(key: &str, v: &serde_json::Value, names: &crate::rows::Names) -> String {
     use serde_json::Value;
     match v {
         Value::Null => "（空）".to_string(),
@@ -328,7 +328,7 @@ const SITE_SECRETS: [&str; 3] = ["penalty", "penalty_reason", "concentrated_star
 pub(crate) fn present(
     a: &audit::Model,
     actor: &Actor,
-    names: &crate::projects::Names,
+    names: &crate::rows::Names,
     projects: &std::collections::HashMap<i64, String>,
 ) -> AuditEntry {
     let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn stored_values_read_as_people_name_them() {
-        let names = crate::projects::Names::default();
+        let names = crate::rows::Names::default();
         let cases = [
             ("band_mode", json!("score"), "按分数线"),
             ("method", json!("rank_ballot"), "评委排名投票"),

@@ -18,7 +18,7 @@
 //! and only the project office can reopen it, with a reason in the audit trail.
 
 use crate::audit::{Change, json};
-use crate::projects::{Names, stage_of};
+use crate::rows::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::Wan;

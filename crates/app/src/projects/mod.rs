@@ -21,7 +21,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 pub const MAX_PER_PAGE: u64 = 200;
-pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+pub use crate::reports::MAX_PHOTO_BYTES;
 
 /// What the ledger list asks for.
 #[derive(Debug, Clone, Default)]
@@ -76,38 +76,6 @@ pub struct ProjectPage {
     pub pages: u64,
     pub per_page: u64,
     pub year: i32,
-}
-
-/// Names of offices and industries by id, loaded once per request.
-#[derive(Default)]
-pub(crate) struct Names {
-    pub offices: HashMap<i64, String>,
-    pub industries: HashMap<i64, String>,
-}
-
-impl Names {
-    pub(crate) async fn load<C: ConnectionTrait>(db: &C) -> Result<Names> {
-        Ok(Names {
-            offices: office::Entity::find().all(db).await?.into_iter().map(|o| (o.id, o.name)).collect(),
-            industries: industry::Entity::find().all(db).await?.into_iter().map(|i| (i.id, i.name)).collect(),
-        })
-    }
-
-    pub(crate) fn office(&self, id: i64) -> String {
-        self.offices.get(&id).cloned().unwrap_or_default()
-    }
-
-    pub(crate) fn industry(&self, id: i64) -> String {
-        self.industries.get(&id).cloned().unwrap_or_default()
-    }
-}
-
-pub(crate) fn stage_of(p: &project::Model) -> Stage {
-    *p.stage
-}
-
-pub(crate) fn light_of(p: &project::Model) -> Light {
-    *p.warning_light
 }
 
 pub(crate) fn row_of(p: &project::Model, names: &Names, plan: Wan, completed: Wan) -> ProjectRow {
@@ -717,15 +685,12 @@ impl From<comment::Model> for Comment {
     }
 }
 
+pub(crate) use crate::rows::{Names, dates_of, light_of, stage_of};
+
 mod stages;
 mod store;
 use stages::{redate_start_step, request_view};
 pub(crate) use store::*;
-
-/// An office by id, or NotFound.
-pub(crate) async fn office_row<C: ConnectionTrait>(db: &C, id: i64) -> Result<office::Model> {
-    office::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("办事处"))
-}
 
 /// A leader's comment (点评), on a project or on an office at a meeting: 1 to 2000
 /// characters once trimmed.

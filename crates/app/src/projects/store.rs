@@ -6,12 +6,13 @@ use super::{Names, stage_of};
 use crate::Result;
 use crate::Write;
 use crate::audit::{Change, json};
+use crate::rows::dates_of;
 use chrono::{NaiveDate, Utc};
 use fengkou_domain::dates::{LedgerDate, Precision};
 use fengkou_domain::project::ProjectHeader;
 use fengkou_domain::warning::Light;
-use fengkou_domain::{Month, Stage, Wan};
-use fengkou_storage::entity::{annual_plan, problem, project, report, stage_event};
+use fengkou_domain::{Stage, Wan};
+use fengkou_storage::entity::{annual_plan, problem, project, stage_event};
 use fengkou_storage::value::Code;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
@@ -37,28 +38,6 @@ pub(crate) async fn insert_problem(
     .await?;
     db.created("problem", saved.id, Some(project_id), &saved);
     Ok(())
-}
-
-/// A stored date with its stored precision.
-pub(crate) fn ledger_date(date: Option<NaiveDate>, precision: Code<Precision>) -> Option<LedgerDate> {
-    date.map(|d| LedgerDate::new(d, *precision))
-}
-
-/// The project's dates as precise as they were given.
-pub(crate) struct Dates {
-    pub planned_start: Option<LedgerDate>,
-    pub planned_finish: Option<LedgerDate>,
-    pub actual_start: Option<LedgerDate>,
-    pub actual_finish: Option<LedgerDate>,
-}
-
-pub(crate) fn dates_of(p: &project::Model) -> Dates {
-    Dates {
-        planned_start: ledger_date(p.planned_start, p.planned_start_precision),
-        planned_finish: ledger_date(p.planned_finish, p.planned_finish_precision),
-        actual_start: ledger_date(p.actual_start, p.actual_start_precision),
-        actual_finish: ledger_date(p.actual_finish, p.actual_finish_precision),
-    }
 }
 
 fn split(d: Option<LedgerDate>) -> (Option<NaiveDate>, Code<Precision>) {
@@ -348,9 +327,4 @@ pub(crate) async fn record_stage(
             after: Some(serde_json::json!({"stage": to.label(), "date": date, "reason": reason, "actual_start": after.actual_start})),
     });
     Ok(())
-}
-
-/// The month label for a report row.
-pub(crate) fn month_of(r: &report::Model) -> Option<Month> {
-    Month::new(r.year, r.month as u32)
 }

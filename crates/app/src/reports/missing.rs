@@ -124,7 +124,7 @@ impl App {
             return Err(AppError::invalid("催报说明", "不超过200个字，且不能含控制字符"));
         }
         let mut txn = self.write(&actor.username).await?;
-        crate::projects::office_row(&txn, office_id).await?;
+        crate::rows::office_row(&txn, office_id).await?;
         period::Entity::find()
             .filter(period::Column::Year.eq(month.year))
             .filter(period::Column::Month.eq(month.month as i32))

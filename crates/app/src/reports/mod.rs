@@ -2,7 +2,7 @@
 //! this month; the running totals are derived (`fengkou_domain::progress`).
 
 use crate::audit::{Change, json};
-use crate::projects::{MAX_PHOTO_BYTES, Names, month_of};
+use crate::rows::{Names, month_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{NaiveDate, Utc};
 use fengkou_domain::period::{JudgedMonth, PeriodFacts, PeriodStatus, judged_month};
@@ -18,6 +18,7 @@ use serde::Serialize;
 mod missing;
 pub use missing::{MISSING_LISTED, MissingByOffice, OverduePeriod, ReminderNotice};
 
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_PHOTOS_PER_REPORT: usize = 6;
 
 /// A photo as uploaded, before it is checked.
@@ -429,7 +430,7 @@ impl App {
             .collect();
         Ok(projects
             .into_iter()
-            .filter(|p| crate::projects::stage_of(p).is_started())
+            .filter(|p| crate::rows::stage_of(p).is_started())
             .map(|p| (p.id, p.name, done.contains(&p.id)))
             .collect())
     }
