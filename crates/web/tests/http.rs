@@ -404,6 +404,39 @@ async fn hostile_uploads_change_nothing() {
     assert_eq!(t.app.summary(&xmb, None).await.unwrap().count, 0);
 }
 
+/// Every response the API publishes has a typed schema: no array of free-form objects
+/// (each item a `$ref` or a plain type), so a client can be generated from the document.
+#[tokio::test]
+async fn every_api_response_has_a_typed_schema() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let t = spawn_app(&db.url).await;
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", t.base)).await.unwrap().json().await.unwrap();
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for name in ["MeetingOut", "SiteOut", "JudgeOut", "OfficeResultOut", "TopSiteOut", "BallotsOut", "BallotScoreOut"] {
+        assert!(schemas.contains_key(name), "{name} missing from the OpenAPI schemas");
+    }
+    let mut untyped = Vec::new();
+    for (name, schema) in schemas {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            let items = &prop["items"];
+            let free_object = |v: &Value| {
+                v.is_object()
+                    && v.get("$ref").is_none()
+                    && v.get("type").is_none()
+                    && v.get("prefixItems").is_none()
+                    && v.get("oneOf").is_none()
+            };
+            if prop["type"] == "array" && (items.is_null() || free_object(items)) {
+                untyped.push(format!("{name}.{field}"));
+            }
+            if prop.as_object().is_some_and(|o| o.is_empty()) {
+                untyped.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(untyped.is_empty(), "fields without a typed schema: {untyped:?}");
+}
+
 #[tokio::test]
 async fn openapi_swagger_assets_and_exports_are_served() {
     let db = fengkou_testkit::fresh_sqlite();

@@ -81,44 +81,127 @@ pub struct MeetingOut {
     /// The composite's weights: {"rubric", "rank", "formula"}
     weights: BTreeMap<String, String>,
     released: bool,
-    /// Criteria: {"id", "name", "weight", "max"}
-    criteria: Vec<serde_json::Value>,
-    /// Offices taking part: {"id", "name", "group"}
-    offices: Vec<serde_json::Value>,
-    /// The route, in order: {"id", "seq", "visit_time", "project_id", "project", "office", "industry",
-    /// "stage_label", "total_investment_wan", "annual_plan_wan", "completed_wan", "formula_items",
-    /// "formula_total", …} (formula items and penalties empty for readers who may not see
-    /// them before release)
-    sites: Vec<serde_json::Value>,
-    /// Sites proposed by offices, waiting for confirmation (same fields as `sites`)
-    proposals: Vec<serde_json::Value>,
-    /// Judges: {"id", "username", "own_office", "submitted", "scored", "ranked"}
-    judges: Vec<serde_json::Value>,
+    /// The rubric's criteria.
+    criteria: Vec<CriterionOut>,
+    /// Offices taking part.
+    offices: Vec<ParticipantOut>,
+    /// The route, in order (formula items and penalties empty for readers who may not
+    /// see them before release).
+    sites: Vec<SiteOut>,
+    /// Sites proposed by offices, waiting for confirmation.
+    proposals: Vec<SiteOut>,
+    judges: Vec<JudgeOut>,
     /// Plan rules not met, explained
     plan_warnings: Vec<String>,
 }
 
-fn values<T: Serialize>(items: &[T]) -> Vec<serde_json::Value> {
-    items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect()
+/// A criterion of the rubric; weights and maxima as decimal strings ("20", "2.5").
+#[derive(Serialize, ToSchema)]
+pub struct CriterionOut {
+    id: i64,
+    name: String,
+    weight: String,
+    max: String,
 }
 
-/// Sites with their money as the API speaks it: 万元 as a decimal string
-/// (`total_investment_wan`), never integer yuan.
-fn sites_out(sites: &[fengkou_app::meetings::SiteView]) -> Vec<serde_json::Value> {
-    sites
-        .iter()
-        .filter_map(|s| {
-            let mut v = serde_json::to_value(s).ok()?;
-            let o = v.as_object_mut()?;
-            for (key, amount) in
-                [("total_investment", s.total_investment), ("annual_plan", s.annual_plan), ("completed", s.completed)]
-            {
-                o.remove(key);
-                o.insert(format!("{key}_wan"), serde_json::Value::String(amount.to_api_string()));
-            }
-            Some(v)
-        })
-        .collect()
+/// An office taking part, and its group (empty: no groups).
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantOut {
+    id: i64,
+    name: String,
+    group: String,
+}
+
+/// A site on the route, with its money as the API speaks it: 万元 as decimal strings.
+#[derive(Serialize, ToSchema)]
+pub struct SiteOut {
+    id: i64,
+    seq: i32,
+    visit_time: String,
+    project_id: i64,
+    project: String,
+    office_id: i64,
+    office: String,
+    industry: String,
+    industrial: bool,
+    stage_label: String,
+    total_investment_wan: String,
+    annual_plan_wan: String,
+    completed_wan: String,
+    latest_progress: String,
+    latest_problems: String,
+    photo_ids: Vec<i64>,
+    /// proposed | confirmed
+    status: String,
+    proposed_by: String,
+    concentrated_start: bool,
+    penalty: String,
+    penalty_reason: String,
+    /// The points formula item by item: [item, points].
+    formula_items: Vec<(String, String)>,
+    formula_total: String,
+}
+
+impl From<&fengkou_app::meetings::SiteView> for SiteOut {
+    fn from(s: &fengkou_app::meetings::SiteView) -> Self {
+        SiteOut {
+            id: s.id,
+            seq: s.seq,
+            visit_time: s.visit_time.clone(),
+            project_id: s.project_id,
+            project: s.project.clone(),
+            office_id: s.office_id,
+            office: s.office.clone(),
+            industry: s.industry.clone(),
+            industrial: s.industrial,
+            stage_label: s.stage_label.to_string(),
+            total_investment_wan: s.total_investment.to_api_string(),
+            annual_plan_wan: s.annual_plan.to_api_string(),
+            completed_wan: s.completed.to_api_string(),
+            latest_progress: s.latest_progress.clone(),
+            latest_problems: s.latest_problems.clone(),
+            photo_ids: s.photo_ids.clone(),
+            status: s.status.code().to_string(),
+            proposed_by: s.proposed_by.clone(),
+            concentrated_start: s.concentrated_start,
+            penalty: s.penalty.clone(),
+            penalty_reason: s.penalty_reason.clone(),
+            formula_items: s.formula_items.clone(),
+            formula_total: s.formula_total.clone(),
+        }
+    }
+}
+
+/// A judge and how far their sheet has come.
+#[derive(Serialize, ToSchema)]
+pub struct JudgeOut {
+    id: i64,
+    username: String,
+    display_name: String,
+    own_office: Option<String>,
+    declared_office: Option<String>,
+    submitted: bool,
+    /// Sites scored so far.
+    scored: usize,
+    /// Offices ranked so far.
+    ranked: usize,
+    reopened_reason: String,
+}
+
+impl From<&fengkou_app::meetings::JudgeView> for JudgeOut {
+    fn from(j: &fengkou_app::meetings::JudgeView) -> Self {
+        JudgeOut {
+            id: j.id,
+            username: j.username.clone(),
+            display_name: j.display_name.clone(),
+            own_office: j.own_office.clone(),
+            declared_office: j.declared_office.clone(),
+            submitted: j.submitted,
+            scored: j.scored,
+            ranked: j.ranked,
+            reopened_reason: j.reopened_reason.clone(),
+        }
+    }
 }
 
 impl From<MeetingView> for MeetingOut {
@@ -141,14 +224,20 @@ impl From<MeetingView> for MeetingOut {
                 .criterion_ids
                 .iter()
                 .zip(&m.criteria)
-                .map(|(id, c)| {
-                    serde_json::json!({"id": id, "name": c.name, "weight": c.weight.normalize().to_string(), "max": c.max.normalize().to_string()})
+                .map(|(id, c)| CriterionOut {
+                    id: *id,
+                    name: c.name.clone(),
+                    weight: c.weight.normalize().to_string(),
+                    max: c.max.normalize().to_string(),
                 })
                 .collect(),
-            offices: m.participants().map(|o| serde_json::json!({"id": o.id, "name": o.name, "group": o.group})).collect(),
-            sites: sites_out(&m.sites),
-            proposals: sites_out(&m.proposals),
-            judges: values(&m.judges),
+            offices: m
+                .participants()
+                .map(|o| ParticipantOut { id: o.id, name: o.name.clone(), group: o.group.clone() })
+                .collect(),
+            sites: m.sites.iter().map(SiteOut::from).collect(),
+            proposals: m.proposals.iter().map(SiteOut::from).collect(),
+            judges: m.judges.iter().map(JudgeOut::from).collect(),
             plan_warnings: m.plan_warnings.clone(),
             name: m.name,
         }
@@ -194,6 +283,43 @@ async fn add_site(
     Ok((StatusCode::CREATED, Json(SiteAdded { status: status.into() })))
 }
 
+/// An office's result: scores as published (decimal strings, two places).
+#[derive(Serialize, ToSchema)]
+pub struct OfficeResultOut {
+    /// The group it is ranked in (empty: no groups).
+    group: String,
+    office: String,
+    score: String,
+    rank: u32,
+    band: String,
+    rubric: Option<String>,
+    ranked: Option<String>,
+    formula: Option<String>,
+    /// The sum of bonus/penalty items, when there are any.
+    adjustment: Option<String>,
+    /// Places gained (+) or lost (−) since the previous released meeting.
+    change: Option<i64>,
+}
+
+/// A top site ("好项目").
+#[derive(Serialize, ToSchema)]
+pub struct TopSiteOut {
+    site_id: i64,
+    project: String,
+    office: String,
+    score: String,
+    /// How many judges scored it.
+    judges: usize,
+}
+
+/// A rank ballot left out, and why.
+#[derive(Serialize, ToSchema)]
+pub struct VoidBallotOut {
+    judge: String,
+    group: Option<String>,
+    reason: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MeetingResultsOut {
     id: i64,
@@ -202,15 +328,14 @@ pub struct MeetingResultsOut {
     method: String,
     judges: usize,
     submitted: usize,
-    /// Offices best first (within groups): {"group", "office", "score", "rank", "band", "rubric", "ranked",
-    /// "formula", "adjustment", "change"}
-    offices: Vec<serde_json::Value>,
-    /// The top sites ("好项目"): {"site_id", "project", "office", "score", "judges"}
-    top_sites: Vec<serde_json::Value>,
+    /// Offices best first (within groups).
+    offices: Vec<OfficeResultOut>,
+    /// The top sites ("好项目").
+    top_sites: Vec<TopSiteOut>,
     /// What ranks the sites: judges' scores or the points formula
     site_basis: String,
-    /// Rank ballots left out, with the reason: {"judge", "group", "reason"}
-    void_ballots: Vec<serde_json::Value>,
+    /// Rank ballots left out, with the reason.
+    void_ballots: Vec<VoidBallotOut>,
     /// The previous released meeting compared with
     previous: Option<String>,
     /// 争先进位: [office, places gained]
@@ -242,10 +367,39 @@ async fn meeting_results(
         method: m.method,
         judges: r.judges,
         submitted: r.submitted,
-        offices: values(&r.offices),
-        top_sites: values(&r.top_sites),
+        offices: r
+            .offices
+            .iter()
+            .map(|o| OfficeResultOut {
+                group: o.group.clone(),
+                office: o.office.clone(),
+                score: o.score.clone(),
+                rank: o.rank,
+                band: o.band.clone(),
+                rubric: o.rubric.clone(),
+                ranked: o.ranked.clone(),
+                formula: o.formula.clone(),
+                adjustment: o.adjustment.clone(),
+                change: o.change,
+            })
+            .collect(),
+        top_sites: r
+            .top_sites
+            .iter()
+            .map(|t| TopSiteOut {
+                site_id: t.site_id,
+                project: t.project.clone(),
+                office: t.office.clone(),
+                score: t.score.clone(),
+                judges: t.judges,
+            })
+            .collect(),
         site_basis: r.site_basis,
-        void_ballots: values(&r.void_ballots),
+        void_ballots: r
+            .void_ballots
+            .iter()
+            .map(|v| VoidBallotOut { judge: v.judge.clone(), group: v.group.clone(), reason: v.reason.clone() })
+            .collect(),
         previous: r.previous,
         most_improved: r.most_improved,
         banding: r.banding,
@@ -258,12 +412,30 @@ async fn meeting_results(
     }))
 }
 
+/// A rubric score as entered.
+#[derive(Serialize, ToSchema)]
+pub struct BallotScoreOut {
+    judge: String,
+    submitted: bool,
+    site_id: i64,
+    criterion_id: i64,
+    /// A decimal string.
+    score: String,
+}
+
+/// A line of a rank ballot as entered.
+#[derive(Serialize, ToSchema)]
+pub struct BallotRankOut {
+    judge: String,
+    submitted: bool,
+    office_id: i64,
+    rank: i32,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct BallotsOut {
-    /// Every rubric score: {"judge", "submitted", "site_id", "criterion_id", "score"}
-    scores: Vec<serde_json::Value>,
-    /// Every rank-ballot line: {"judge", "submitted", "office_id", "rank"}
-    ranks: Vec<serde_json::Value>,
+    scores: Vec<BallotScoreOut>,
+    ranks: Vec<BallotRankOut>,
 }
 
 /// Every ballot as entered, named by judge, so that a result can be recomputed.
@@ -274,7 +446,24 @@ async fn meeting_ballots(
     Path(id): Path<i64>,
 ) -> Result<Json<BallotsOut>, ApiError> {
     let b = state.app.meeting_ballots(&actor, id).await?;
-    Ok(Json(BallotsOut { scores: values(&b.scores), ranks: values(&b.ranks) }))
+    Ok(Json(BallotsOut {
+        scores: b
+            .scores
+            .into_iter()
+            .map(|s| BallotScoreOut {
+                judge: s.judge,
+                submitted: s.submitted,
+                site_id: s.site_id,
+                criterion_id: s.criterion_id,
+                score: s.score,
+            })
+            .collect(),
+        ranks: b
+            .ranks
+            .into_iter()
+            .map(|r| BallotRankOut { judge: r.judge, submitted: r.submitted, office_id: r.office_id, rank: r.rank })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
