@@ -7,6 +7,7 @@ use crate::audit::Change;
 use crate::auth::{new_secret, open_session};
 use crate::{Actor, App, AppError, Result};
 use chrono::Utc;
+use fengkou_domain::Permit;
 use fengkou_domain::Role;
 use fengkou_domain::project::FieldError;
 use fengkou_storage::entity::{api_token, office, session, user};
@@ -43,10 +44,12 @@ async fn end_tokens<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64> {
     Ok(api_token::Entity::delete_many().filter(api_token::Column::UserId.eq(user_id)).exec(db).await?.rows_affected)
 }
 
-fn administers(by: Option<&Actor>, what: &str) -> Result<()> {
+/// The permit of an administrator's action; `None` is the command line, which runs
+/// with the server's rights.
+pub(crate) fn administers(by: Option<&Actor>, what: &str) -> Result<Permit> {
     match by {
-        Some(a) if !a.can_administer() => Err(AppError::forbidden(format!("只有系统管理员可以{what}"))),
-        _ => Ok(()),
+        Some(a) => Ok(a.permit(a.can_administer(), &format!("只有系统管理员可以{what}"))?),
+        None => Ok(Permit::system("cli")),
     }
 }
 
@@ -64,7 +67,7 @@ impl App {
         office_name: Option<&str>,
         display_name: &str,
     ) -> Result<()> {
-        administers(Some(by), "修改用户")?;
+        let permit = administers(Some(by), "修改用户")?;
         let display_name = display_name.trim();
         if display_name.chars().count() > 40 {
             return Err(AppError::invalid("姓名", "不能超过40个字"));
@@ -83,7 +86,7 @@ impl App {
             }
             None => None,
         };
-        let mut txn = self.write(&by.username).await?;
+        let mut txn = self.write(permit).await?;
         let before = self.user_by_id(&txn, id).await?;
         if before.id == by.user_id && role != Role::Admin {
             return Err(AppError::invalid("角色", "不能取消自己的管理员角色（请另一位管理员操作）"));
@@ -113,11 +116,11 @@ impl App {
 
     /// Disables (every session ends, tokens stop working) or re-enables a user (admin).
     pub async fn set_user_active(&self, by: &Actor, id: i64, active: bool) -> Result<()> {
-        administers(Some(by), "停用或启用用户")?;
+        let permit = administers(Some(by), "停用或启用用户")?;
         if id == by.user_id && !active {
             return Err(AppError::invalid("用户", "不能停用自己"));
         }
-        let mut txn = self.write(&by.username).await?;
+        let mut txn = self.write(permit).await?;
         let before = self.user_by_id(&txn, id).await?;
         if before.active == active {
             return Ok(());
@@ -147,13 +150,13 @@ impl App {
     /// Sets a new password for a user who forgot theirs (admin). It works once: the
     /// user must choose their own at the next sign-in. Their sessions end.
     pub async fn reset_password(&self, by: &Actor, id: i64, new_password: &str) -> Result<()> {
-        administers(Some(by), "重置密码")?;
+        let permit = administers(Some(by), "重置密码")?;
         let target = self.user_by_id(&self.db, id).await?;
         if let Some(why) = fengkou_domain::password::password_problem(&target.username, new_password) {
             return Err(AppError::Invalid(vec![FieldError::new("新密码", why)]));
         }
         let hash = self.hash(new_password).await?;
-        let mut txn = self.write(&by.username).await?;
+        let mut txn = self.write(permit).await?;
         let mut am = target.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(true);
@@ -201,7 +204,7 @@ impl App {
         }
         let hash = self.hash(new_password).await?;
         let secret = new_secret();
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(Permit::holder(&actor.username)).await?;
         let mut am = me.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(false);
@@ -250,13 +253,13 @@ impl App {
 
     /// Revokes a token: the admin (or the CLI) any, a user their own.
     pub async fn revoke_token(&self, by: Option<&Actor>, id: i64) -> Result<()> {
-        let mut txn = self.write(by.map_or("cli", |a| a.username.as_str())).await?;
+        let mut txn = match by {
+            Some(a) => self.write_checking(a).await?,
+            None => self.write(Permit::system("cli")).await?,
+        };
         let t = api_token::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("API令牌"))?;
-        if let Some(a) = by
-            && !a.can_administer()
-            && a.user_id != t.user_id
-        {
-            return Err(AppError::forbidden("只能吊销自己的API令牌"));
+        if let Some(a) = by {
+            txn.permit(a.can_administer() || a.user_id == t.user_id, "只能吊销自己的API令牌")?;
         }
         api_token::Entity::delete_by_id(id).exec(&txn).await?;
         txn.record(Change {

@@ -10,6 +10,7 @@ use crate::{Actor, App, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Duration;
+use fengkou_domain::Permit;
 use fengkou_domain::Role;
 use fengkou_storage::entity::{api_token, office, session, user};
 use rand::Rng;
@@ -259,11 +260,7 @@ impl App {
         office_name: Option<&str>,
         password: &str,
     ) -> Result<i64> {
-        if let Some(a) = by
-            && !a.can_administer()
-        {
-            return Err(AppError::forbidden("只有系统管理员可以添加用户"));
-        }
+        let permit = crate::accounts::administers(by, "添加用户")?;
         let username = username.trim();
         let mut problems = Vec::new();
         if username.is_empty()
@@ -307,7 +304,7 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         let hash = self.hash(password).await?;
-        let mut txn = self.write(by.map_or("cli", |a| a.username.as_str())).await?;
+        let mut txn = self.write(permit).await?;
         let saved = user::ActiveModel {
             username: Set(username.to_string()),
             display_name: Set(if display_name.trim().is_empty() {
@@ -340,11 +337,7 @@ impl App {
 
     /// Adds a 办事处 (admin, or the CLI with `by` None).
     pub async fn add_office(&self, by: Option<&Actor>, name: &str) -> Result<i64> {
-        if let Some(a) = by
-            && !a.can_administer()
-        {
-            return Err(AppError::forbidden("只有系统管理员可以添加办事处"));
-        }
+        let permit = crate::accounts::administers(by, "添加办事处")?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 40 {
             return Err(AppError::invalid("办事处", "名称须为1到40个字"));
@@ -352,7 +345,7 @@ impl App {
         if office::Entity::find().filter(office::Column::Name.eq(name)).one(&self.db).await?.is_some() {
             return Err(AppError::invalid("办事处", format!("“{name}”已存在")));
         }
-        let mut txn = self.write(by.map_or("cli", |a| a.username.as_str())).await?;
+        let mut txn = self.write(permit).await?;
         let count = office::Entity::find().all(&txn).await?.len() as i32;
         let saved = office::ActiveModel { name: Set(name.to_string()), sort_order: Set(count), ..Default::default() }
             .insert(&txn)
@@ -454,7 +447,7 @@ impl App {
         };
         self.throttle.succeeded(username, from);
         let secret = new_secret();
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(Permit::holder(&actor.username)).await?;
         open_session(&txn, actor.user_id, &secret).await?;
         txn.record(Change {
             action: "login",
@@ -527,7 +520,8 @@ impl App {
             return Ok(());
         };
         let username = user::Entity::find_by_id(s.user_id).one(&self.db).await?.map(|u| u.username).unwrap_or_default();
-        let mut txn = self.write(&username).await?;
+        // The session's secret is the permission to end it.
+        let mut txn = self.write(Permit::holder(&username)).await?;
         session::Entity::delete_by_id(s.token_hash).exec(&txn).await?;
         txn.record(Change {
             action: "logout",
@@ -563,7 +557,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("用户"))?;
         let secret = format!("fk_{}", new_secret());
-        let mut txn = self.write(by).await?;
+        // A token is issued by the CLI (server rights) or by its holder, signed in.
+        let mut txn = self.write(Permit::holder(by)).await?;
         let saved = api_token::ActiveModel {
             user_id: Set(u.id),
             name: Set(name.to_string()),

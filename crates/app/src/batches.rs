@@ -67,13 +67,11 @@ pub struct BatchView {
 
 impl App {
     pub async fn create_batch(&self, actor: &Actor, seq: i32, held_on: NaiveDate) -> Result<i64> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以创建“三个一批”批次"));
-        }
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以创建“三个一批”批次")?;
         if !(1..=999).contains(&seq) {
             return Err(AppError::invalid("期数", "须在1到999之间"));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         if batch::Entity::find().filter(batch::Column::Seq.eq(seq)).one(&txn).await?.is_some() {
             return Err(AppError::invalid("期数", format!("第{seq}期已存在")));
         }
@@ -92,10 +90,8 @@ impl App {
     }
 
     pub async fn add_to_batch(&self, actor: &Actor, batch_id: i64, project_id: i64, list: BatchList) -> Result<()> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以调整批次名单"));
-        }
-        let mut txn = self.write(&actor.username).await?;
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以调整批次名单")?;
+        let mut txn = self.write(permit).await?;
         batch::Entity::find_by_id(batch_id).one(&txn).await?.ok_or(AppError::NotFound("批次"))?;
         project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         let exists = batch_item::Entity::find()
@@ -121,10 +117,8 @@ impl App {
     }
 
     pub async fn remove_from_batch(&self, actor: &Actor, item_id: i64) -> Result<i64> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以调整批次名单"));
-        }
-        let mut txn = self.write(&actor.username).await?;
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以调整批次名单")?;
+        let mut txn = self.write(permit).await?;
         let item = batch_item::Entity::find_by_id(item_id).one(&txn).await?.ok_or(AppError::NotFound("名单项"))?;
         let batch_id = item.batch_id;
         txn.deleted("batch_item", item.id, Some(item.project_id), &item);

@@ -6,6 +6,7 @@ use crate::projects::{insert_problem, insert_project_for_year, record_stage};
 use crate::reports::update_year_completed;
 use crate::{App, Result};
 use chrono::{Datelike, Duration, NaiveDate};
+use fengkou_domain::Permit;
 use fengkou_domain::campaign::BatchList;
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::period::PeriodStatus;
@@ -176,7 +177,7 @@ impl App {
         let mut rng = StdRng::seed_from_u64(20_261_125);
         let offices = self.offices().await?;
         let industries = self.industries().await?;
-        let mut txn = self.write("demo").await?;
+        let mut txn = self.write(Permit::system("demo")).await?;
 
         // Periods: January through last month; the last one still open.
         let mut m = Month::new(year, 1).unwrap_or(current);

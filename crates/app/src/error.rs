@@ -39,3 +39,9 @@ impl AppError {
         AppError::Invalid(vec![FieldError::new(field, message)])
     }
 }
+
+impl From<fengkou_domain::Refusal> for AppError {
+    fn from(r: fengkou_domain::Refusal) -> Self {
+        AppError::Forbidden(r.0)
+    }
+}

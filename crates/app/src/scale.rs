@@ -5,6 +5,7 @@ use crate::audit::Change;
 use crate::demo::{INDUSTRIES, ensure_reference_data};
 use crate::{App, AppError, Result};
 use chrono::{Duration, NaiveDate};
+use fengkou_domain::Permit;
 use fengkou_domain::period::PeriodStatus;
 use fengkou_domain::{Light, Month, Precision, Stage};
 use fengkou_storage::entity::{annual_plan, period, project, report, stage_event};
@@ -25,7 +26,7 @@ impl App {
         let industries = self.industries().await?;
         let mut rng = StdRng::seed_from_u64(7);
         let now = self.now();
-        let mut txn = self.write("bench").await?;
+        let mut txn = self.write(Permit::system("bench")).await?;
         for m in 1..=months {
             period::Entity::insert(period::ActiveModel {
                 year: Set(year),

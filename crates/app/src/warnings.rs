@@ -8,6 +8,7 @@ use crate::audit::{Change, json};
 use crate::reports::judged;
 use crate::rows::{dates_of, ledger_date};
 use crate::{Actor, App, AppError, Result};
+use fengkou_domain::Permit;
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::period::JudgedMonth;
 use fengkou_domain::warning::{WarningInput, evaluate};
@@ -95,11 +96,9 @@ impl App {
     }
 
     pub async fn save_warning_settings(&self, actor: &Actor, settings: WarningSettings) -> Result<()> {
-        if !actor.can_administer() {
-            return Err(AppError::forbidden("只有系统管理员可以修改预警阈值"));
-        }
+        let permit = actor.permit(actor.can_administer(), "只有系统管理员可以修改预警阈值")?;
         settings.validate().map_err(|e| AppError::invalid("预警阈值", e.to_string()))?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let before = load_settings(&txn).await?;
         let value = serde_json::to_string(&settings).unwrap_or_default();
         match setting::Entity::find_by_id(SETTINGS_KEY.to_string()).one(&txn).await? {
@@ -231,7 +230,7 @@ impl App {
                 .await?;
             let Some(last) = batch.last() else { break };
             last_id = last.id;
-            let mut txn = self.write("system").await?;
+            let mut txn = self.write(Permit::system("system")).await?;
             let mut changed_here = Vec::new();
             for p in &batch {
                 let facts = ProjectFacts {

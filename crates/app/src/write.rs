@@ -1,6 +1,8 @@
 //! One write: the context every change to the database goes through.
 //!
-//! [`App::write`] opens it with who is acting; it holds the transaction, the instant
+//! [`App::write`] opens it with a [`Permit`] (the actor's permission, asked of
+//! `fengkou_domain::role`; [`App::write_checking`] when the rule needs the rows the write
+//! loads, and the use case then calls [`Write::permit`]); it holds the transaction, the instant
 //! the write happens (the app's clock, so that tests pin it) and the audit entries the
 //! use case records along the way. [`Write::commit`] inserts those entries and commits,
 //! in the one transaction: a change and its audit entry land together or not at all,
@@ -12,8 +14,9 @@
 //! (`Entity::find().one(&w)`, `model.insert(&w)`).
 
 use crate::audit::{self, Change, json};
-use crate::{App, Result};
+use crate::{Actor, App, AppError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use fengkou_domain::Permit;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
 };
@@ -34,18 +37,33 @@ pub struct Write<'a> {
     app: &'a App,
     txn: DatabaseTransaction,
     who: String,
+    /// Whether the write was allowed: at the open (a [`Permit`]) or, for a use case
+    /// whose rule needs the rows it loads, by [`Write::permit`] once they are loaded.
+    permitted: bool,
     now: DateTime<Utc>,
     entries: Vec<Pending>,
 }
 
 impl App {
-    /// Opens a write by `who` (a username, or "cli" for the command line): a
+    /// Opens a write under `permit` (the actor's permission, asked before): a
     /// transaction on the writer, the clock's instant, an empty list of entries.
-    pub async fn write(&self, who: &str) -> Result<Write<'_>> {
+    pub async fn write(&self, permit: Permit) -> Result<Write<'_>> {
+        self.open_write(permit.who(), true).await
+    }
+
+    /// Opens a write for `actor` whose permission depends on rows the write loads (the
+    /// project's office, the judge's sheet): the use case must call
+    /// [`Write::permit`] before it commits, or the commit is refused.
+    pub async fn write_checking(&self, actor: &Actor) -> Result<Write<'_>> {
+        self.open_write(&actor.username, false).await
+    }
+
+    async fn open_write(&self, who: &str, permitted: bool) -> Result<Write<'_>> {
         Ok(Write {
             app: self,
             txn: self.writer.begin().await?,
             who: who.to_string(),
+            permitted,
             now: self.now(),
             entries: Vec::new(),
         })
@@ -61,6 +79,16 @@ impl Write<'_> {
     /// Today, by the app's clock.
     pub fn today(&self) -> NaiveDate {
         self.app.today()
+    }
+
+    /// Asks the rule once the rows it needs are loaded: `allowed`, or refused with
+    /// `refusal` (the write is then dropped, uncommitted).
+    pub fn permit(&mut self, allowed: bool, refusal: &str) -> Result<()> {
+        if !allowed {
+            return Err(AppError::forbidden(refusal));
+        }
+        self.permitted = true;
+        Ok(())
     }
 
     /// Who is writing.
@@ -139,6 +167,11 @@ impl Write<'_> {
         if self.entries.is_empty() {
             self.txn.rollback().await?;
             return Ok(());
+        }
+        if !self.permitted {
+            self.txn.rollback().await?;
+            tracing::error!("a write by {} without a permission check was rolled back", self.who);
+            return Err(AppError::forbidden("这次修改未经权限检查，已撤销"));
         }
         for e in self.entries {
             audit::insert(

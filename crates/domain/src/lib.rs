@@ -32,5 +32,5 @@ pub use code::Coded;
 pub use dates::{LedgerDate, Month, Precision, parse_ledger_date, parse_ledger_date_precise, parse_month};
 pub use money::Wan;
 pub use project::{Stage, TransitionError, check_transition};
-pub use role::{Actor, Role};
+pub use role::{Actor, Permit, Refusal, Role};
 pub use warning::{Light, Warning, WarningSettings};

@@ -47,6 +47,40 @@ impl Role {
     }
 }
 
+/// Evidence that a write was allowed, and by whom it is made. Only [`Actor::permit`]
+/// (a user's permission, asked of the rules below) and [`Permit::system`] (the command
+/// line, start-up and background work, by name) make one; the app's write context
+/// takes one, so a write cannot be opened without asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permit {
+    who: String,
+}
+
+impl Permit {
+    /// The system itself writes: `who` names it in the audit trail ("cli", "demo",
+    /// "system"). For work no user asked for in a request.
+    pub fn system(who: &'static str) -> Permit {
+        Permit { who: who.to_string() }
+    }
+
+    /// The holder of a session's secret, acting on that session or their own account
+    /// (signing in or out, their own password and tokens): the secret or the password
+    /// is the permission.
+    pub fn holder(username: &str) -> Permit {
+        Permit { who: username.to_string() }
+    }
+
+    /// Who writes under this permit (a username, or the system's name).
+    pub fn who(&self) -> &str {
+        &self.who
+    }
+}
+
+/// A refused permission, with the reason in the words a user reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
 /// The acting user as the rules see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -58,6 +92,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A permit to write when `allowed` (one of the `can_…` rules below, asked of this
+    /// actor), else the refusal with its reason.
+    pub fn permit(&self, allowed: bool, refusal: &str) -> Result<Permit, Refusal> {
+        if allowed { Ok(Permit { who: self.username.clone() }) } else { Err(Refusal(refusal.to_string())) }
+    }
+
     /// May read a project of `office_id`? Office users see only their own office's
     /// projects; everyone else reads all.
     pub fn can_read_office(&self, office_id: i64) -> bool {
@@ -158,5 +198,22 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::from_code(r.code()), Some(r));
         }
+    }
+}
+
+#[cfg(test)]
+mod permit_tests {
+    use super::*;
+
+    #[test]
+    fn a_permit_is_the_actors_when_allowed_and_a_refusal_with_its_reason_when_not() {
+        let a = Actor { user_id: 1, username: "xmb".into(), role: Role::ProjectOffice, office_id: None };
+        assert_eq!(a.permit(a.can_manage_pipeline(), "不可").map(|p| p.who().to_string()), Ok("xmb".into()));
+        let v = Actor { user_id: 2, username: "kan".into(), role: Role::Viewer, office_id: None };
+        assert_eq!(
+            v.permit(v.can_manage_pipeline(), "只有项目办可以开启填报期"),
+            Err(Refusal("只有项目办可以开启填报期".into()))
+        );
+        assert_eq!(Permit::system("cli").who(), "cli");
     }
 }

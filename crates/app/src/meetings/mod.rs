@@ -21,6 +21,7 @@ use crate::audit::{Change, json};
 use crate::rows::{Names, stage_of};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
+use fengkou_domain::Permit;
 use fengkou_domain::Wan;
 use fengkou_domain::observation::{
     Aggregation, Criterion, FormulaFacts, Method, ProjectKind, Ranked, ScoreLine, SiteCombination, StartKind,
@@ -122,12 +123,8 @@ pub(crate) fn not_released(m: &meeting::Model) -> Result<()> {
 }
 
 impl App {
-    fn require_office(actor: &Actor) -> Result<()> {
-        if actor.can_manage_pipeline() {
-            Ok(())
-        } else {
-            Err(AppError::forbidden("只有项目办可以组织观摩评比"))
-        }
+    fn require_office(actor: &Actor) -> Result<Permit> {
+        Ok(actor.permit(actor.can_manage_pipeline(), "只有项目办可以组织观摩评比")?)
     }
 
     /// Creates a one-day meeting (see [`App::create_meeting_spanning`]).
@@ -145,9 +142,9 @@ impl App {
         held_on: NaiveDate,
         ends_on: Option<NaiveDate>,
     ) -> Result<i64> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let doc_number = next_doc_number(&txn, DEFAULT_DOC_PREFIX, held_on.year(), None).await?;
         let saved = meeting::ActiveModel {
             name: Set(name.to_string()),
@@ -211,9 +208,9 @@ impl App {
         held_on: NaiveDate,
         ends_on: Option<NaiveDate>,
     ) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let (name, ends_on) = check_name_and_dates(name, held_on, ends_on)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let before = json(&m);
@@ -230,8 +227,8 @@ impl App {
 
     /// Withdraws an invitation, while the judge has entered nothing.
     pub async fn remove_judge(&self, actor: &Actor, meeting_id: i64, judge_id: i64) -> Result<()> {
-        Self::require_office(actor)?;
-        let mut txn = self.write(&actor.username).await?;
+        let permit = Self::require_office(actor)?;
+        let mut txn = self.write(permit).await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)
             .await?
@@ -264,8 +261,8 @@ impl App {
         username: &str,
         declared_office: Option<&str>,
     ) -> Result<()> {
-        Self::require_office(actor)?;
-        let mut txn = self.write(&actor.username).await?;
+        let permit = Self::require_office(actor)?;
+        let mut txn = self.write(permit).await?;
         self.meeting_row(&txn, meeting_id).await?;
         let u = user::Entity::find()
             .filter(user::Column::Username.eq(username.trim()))
@@ -314,11 +311,9 @@ impl App {
 
     /// A leader's comment on an office's showing at this meeting.
     pub async fn comment_on_office(&self, actor: &Actor, meeting_id: i64, office_id: i64, body: &str) -> Result<()> {
-        if !actor.can_comment() {
-            return Err(AppError::forbidden("只有领导和项目办可以点评"));
-        }
+        let permit = actor.permit(actor.can_comment(), "只有领导和项目办可以点评")?;
         let body = crate::projects::comment_body(body)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         self.meeting_row(&txn, meeting_id).await?;
         office::Entity::find_by_id(office_id).one(&txn).await?.ok_or(AppError::NotFound("办事处"))?;
         let saved = meeting_comment::ActiveModel {
@@ -342,7 +337,7 @@ impl App {
     /// and the band cut-offs. Every problem is reported at once; nothing is saved
     /// unless all are right.
     pub async fn set_meeting_method(&self, actor: &Actor, meeting_id: i64, s: &MethodSettings) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let mut problems = Vec::new();
         let mut number = |field: &'static str, value: &str| match Decimal::from_str(value.trim()) {
             Ok(d) if d >= Decimal::ZERO && d <= Decimal::from(1000) => d,
@@ -401,7 +396,7 @@ impl App {
         else {
             return Err(AppError::Invalid(problems));
         };
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let judged = meeting_judge::Entity::find()
@@ -441,7 +436,7 @@ impl App {
     /// submitted, or the early release needs a reason. Once released, publishing again
     /// is a correction: a new version, with its reason, shown as such.
     pub async fn release_results(&self, actor: &Actor, meeting_id: i64, reason: &str) -> Result<i32> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let reason = reason.trim();
         if reason.chars().count() > 500 || reason.chars().any(|c| c.is_control() && c != '\n') {
             return Err(AppError::invalid("原因", "不超过500个字"));
@@ -497,7 +492,7 @@ impl App {
         let mut snapshot = results.clone();
         snapshot.published = None;
         let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Rejected(e.to_string()))?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         // Two releases at once: the second finds the version taken (unique index).
         let saved = meeting_release::ActiveModel {
@@ -543,7 +538,7 @@ impl App {
     /// Sets the bulletin's 文号 (the prefix and the number in the year's series),
     /// until the results are released. A number is used once a year per prefix.
     pub async fn set_doc_number(&self, actor: &Actor, meeting_id: i64, prefix: &str, number: i32) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let prefix = prefix.trim();
         if prefix.is_empty() || prefix.chars().count() > 20 || prefix.chars().any(char::is_control) {
             return Err(AppError::invalid("发文字号", "机关代字须为1到20个字"));
@@ -551,7 +546,7 @@ impl App {
         if !(1..=9999).contains(&number) {
             return Err(AppError::invalid("文号", "序号须在1到9999之间"));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         if m.released {
             return Err(AppError::Rejected("结果已发布，文号不能再改".into()));

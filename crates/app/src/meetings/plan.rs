@@ -41,7 +41,7 @@ impl App {
     /// positive; once a judge has scored, the rubric stays as it is.
     pub async fn set_rubric(&self, actor: &Actor, meeting_id: i64, lines: &[CriterionLine]) -> Result<()> {
         use fengkou_domain::observation::check_rubric;
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let mut problems = Vec::new();
         let mut criteria = Vec::new();
         let lines: Vec<&CriterionLine> =
@@ -79,7 +79,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         self.meeting_row(&txn, meeting_id).await?;
         let scored = meeting_score::Entity::find()
             .filter(meeting_score::Column::MeetingId.eq(meeting_id))
@@ -120,7 +120,7 @@ impl App {
 
     /// Sets which offices take part and their groups (empty group: no groups).
     pub async fn set_scope(&self, actor: &Actor, meeting_id: i64, lines: &[ScopeLine]) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let mut problems = Vec::new();
         for l in lines.iter().filter(|l| l.group.chars().count() > 20) {
             problems.push(FieldError::new("分组", format!("办事处{}的分组名称不能超过20个字", l.office_id)));
@@ -131,7 +131,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let known: HashMap<i64, String> =
@@ -234,16 +234,11 @@ impl App {
     /// Puts a project on the route. The project office's site is confirmed at once; an
     /// office proposes its own projects, which wait for the project office.
     pub async fn add_site(&self, actor: &Actor, meeting_id: i64, project_id: i64, visit_time: &str) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write_checking(actor).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
-        let status = if actor.can_manage_pipeline() {
-            SiteStatus::Confirmed
-        } else if actor.can_edit_project(p.office_id) {
-            SiteStatus::Proposed
-        } else {
-            return Err(AppError::forbidden("只能申报本办事处的项目"));
-        };
+        txn.permit(actor.can_manage_pipeline() || actor.can_edit_project(p.office_id), "只能申报本办事处的项目")?;
+        let status = if actor.can_manage_pipeline() { SiteStatus::Confirmed } else { SiteStatus::Proposed };
         not_released(&m)?;
         self.check_site_rules(&txn, &m, &p, None).await?;
         let count =
@@ -285,8 +280,8 @@ impl App {
     /// The project office confirms an office's proposal (the rules are checked again:
     /// the route may have changed since).
     pub async fn confirm_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
-        Self::require_office(actor)?;
-        let mut txn = self.write(&actor.username).await?;
+        let permit = Self::require_office(actor)?;
+        let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         not_released(&m)?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
@@ -316,14 +311,12 @@ impl App {
     /// office that made it). A site that judges have scored stays: its scores are
     /// part of the record.
     pub async fn remove_site(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write_checking(actor).await?;
         not_released(&self.meeting_row(&txn, meeting_id).await?)?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let allowed = actor.can_manage_pipeline()
             || (site.status == SiteStatus::Proposed && actor.can_edit_project(site.office_id));
-        if !allowed {
-            return Err(AppError::forbidden("只有项目办可以调整观摩路线"));
-        }
+        txn.permit(allowed, "只有项目办可以调整观摩路线")?;
         let scored =
             meeting_score::Entity::find().filter(meeting_score::Column::SiteId.eq(site_id)).one(&txn).await?.is_some();
         if scored {
@@ -340,8 +333,8 @@ impl App {
     /// Orders the route and sets arrival times. The order must be 1..n over the
     /// confirmed sites, each once.
     pub async fn set_route(&self, actor: &Actor, meeting_id: i64, lines: &[RouteLine]) -> Result<()> {
-        Self::require_office(actor)?;
-        let mut txn = self.write(&actor.username).await?;
+        let permit = Self::require_office(actor)?;
+        let mut txn = self.write(permit).await?;
         not_released(&self.meeting_row(&txn, meeting_id).await?)?;
         let sites: Vec<meeting_site::Model> = meeting_site::Entity::find()
             .filter(meeting_site::Column::MeetingId.eq(meeting_id))
@@ -394,7 +387,7 @@ impl App {
         penalty: &str,
         penalty_reason: &str,
     ) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let points = match Decimal::from_str(penalty.trim()) {
             Ok(p) if p.is_zero() || (Decimal::from(5)..=Decimal::from(20)).contains(&p) => p,
             _ => {
@@ -409,7 +402,7 @@ impl App {
             return Err(AppError::invalid("扣分原因", "不超过200个字"));
         }
         crate::projects::plain_text("扣分原因", reason, false)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let before = json(&site);
         let mut am = site.into_active_model();
@@ -433,7 +426,7 @@ impl App {
         points: &str,
         reason: &str,
     ) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         let mut problems = Vec::new();
         let value = match Decimal::from_str(points.trim()) {
             Ok(v) if !v.is_zero() && v.abs() <= Decimal::from(50) => v,
@@ -451,7 +444,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         self.meeting_row(&txn, meeting_id).await?;
         let taking_part = meeting_office::Entity::find()
             .filter(meeting_office::Column::MeetingId.eq(meeting_id))
@@ -480,8 +473,8 @@ impl App {
     }
 
     pub async fn remove_adjustment(&self, actor: &Actor, meeting_id: i64, adjustment_id: i64) -> Result<()> {
-        Self::require_office(actor)?;
-        let mut txn = self.write(&actor.username).await?;
+        let permit = Self::require_office(actor)?;
+        let mut txn = self.write(permit).await?;
         let a = meeting_adjustment::Entity::find_by_id(adjustment_id)
             .one(&txn)
             .await?

@@ -2,6 +2,7 @@
 //! and reopening.
 
 use super::*;
+use crate::Write;
 use fengkou_domain::observation::{RankLine, check_ranking};
 
 /// One office on a judge's rank ballot.
@@ -36,6 +37,18 @@ pub struct SheetSite {
 }
 
 impl App {
+    /// The judge whose sheet a write changes: being a judge of the meeting is the
+    /// write's permission.
+    async fn sheet_judge(&self, w: &mut Write<'_>, actor: &Actor, meeting_id: i64) -> Result<meeting_judge::Model> {
+        let judge = meeting_judge::Entity::find()
+            .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
+            .filter(meeting_judge::Column::UserId.eq(actor.user_id))
+            .one(&*w)
+            .await?;
+        w.permit(judge.is_some(), "您不是本次观摩的评委")?;
+        judge.ok_or_else(|| AppError::forbidden("您不是本次观摩的评委"))
+    }
+
     async fn judge_row<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -141,8 +154,8 @@ impl App {
         // Only what the ballot needs: a meeting's full view is too heavy for 200 judges
         // ranking at once.
         let offices = self.scope_offices(meeting_id).await?;
-        let mut txn = self.write(&actor.username).await?;
-        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
         }
@@ -240,8 +253,8 @@ impl App {
         scores: &[(i64, Decimal)],
         remark: &str,
     ) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
-        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
         }
@@ -378,8 +391,8 @@ impl App {
             return Err(AppError::invalid("回避理由", "不能为空，不超过200个字"));
         }
         crate::projects::plain_text("回避理由", reason, false)?;
-        let mut txn = self.write(&actor.username).await?;
-        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
         }
@@ -411,8 +424,8 @@ impl App {
     /// Takes back a decline made by mistake (before the sheet is submitted); the site
     /// is to be scored again.
     pub async fn withdraw_decline(&self, actor: &Actor, meeting_id: i64, site_id: i64) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
-        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
             return Err(AppError::Rejected("评分表已提交并锁定".into()));
         }
@@ -452,8 +465,8 @@ impl App {
         if sheet.meeting.needs_rank && !sheet.ranking_complete {
             return Err(AppError::Rejected("办事处排名尚未填完，请先保存排名".into()));
         }
-        let mut txn = self.write(&actor.username).await?;
-        let judge = self.judge_row(&txn, actor, meeting_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         let mut am = judge.into_active_model();
         am.submitted_at = Set(Some(self.now()));
         let after = am.update(&txn).await?;
@@ -472,12 +485,12 @@ impl App {
 
     /// Reopens one judge's locked sheet; the reason goes into the audit trail.
     pub async fn reopen_sheet(&self, actor: &Actor, meeting_id: i64, judge_id: i64, reason: &str) -> Result<()> {
-        Self::require_office(actor)?;
+        let permit = Self::require_office(actor)?;
         if reason.trim().is_empty() || reason.chars().count() > 500 {
             return Err(AppError::invalid("原因", "重新开放评分表必须说明原因（不超过500字）"));
         }
         crate::projects::plain_text("原因", reason.trim(), false)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)
             .await?

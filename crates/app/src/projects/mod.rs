@@ -1,6 +1,7 @@
 //! The ledger and the project page: listing, reading, creating, editing, stage
 //! transitions, milestones, problems, comments and photos.
 
+use crate::Write;
 use crate::audit::{self, json};
 use crate::{Actor, App, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
@@ -248,11 +249,11 @@ impl App {
         Ok(p)
     }
 
-    async fn editable_project<C: ConnectionTrait>(&self, db: &C, actor: &Actor, id: i64) -> Result<project::Model> {
-        let p = project::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("项目"))?;
-        if !actor.can_edit_project(p.office_id) {
-            return Err(AppError::forbidden("只能修改本办事处的项目"));
-        }
+    /// The project a write changes, once the rule allowed `actor` to edit it (the
+    /// write's permission: see [`Write::permit`]).
+    async fn editable_project(&self, w: &mut Write<'_>, actor: &Actor, id: i64) -> Result<project::Model> {
+        let p = project::Entity::find_by_id(id).one(&*w).await?.ok_or(AppError::NotFound("项目"))?;
+        w.permit(actor.can_edit_project(p.office_id), "只能修改本办事处的项目")?;
         Ok(p)
     }
 
@@ -403,10 +404,8 @@ impl App {
 
     /// Creates a project from a form or API body.
     pub async fn create_project(&self, actor: &Actor, header: &ProjectHeader) -> Result<i64> {
-        if !actor.can_create_projects() {
-            return Err(AppError::forbidden("当前角色不能登记项目"));
-        }
-        let mut txn = self.write(&actor.username).await?;
+        let permit = actor.permit(actor.can_create_projects(), "当前角色不能登记项目")?;
+        let mut txn = self.write(permit).await?;
         let (office_id, industry_id) = self.resolve_header(&txn, actor, header).await.map_err(AppError::Invalid)?;
         if let Some(code) = header.code.as_deref().filter(|c| !c.trim().is_empty())
             && project::Entity::find().filter(project::Column::Code.eq(code.trim())).one(&txn).await?.is_some()
@@ -430,11 +429,11 @@ impl App {
         header: &ProjectHeader,
         version: Option<i32>,
     ) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write_checking(actor).await?;
         // Two saves at once on PostgreSQL: the second waits here and then sees the
         // first's version (SQLite's single writer serializes them anyway).
         fengkou_storage::queries::lock_project(&txn, id).await?;
-        let before = self.editable_project(&txn, actor, id).await?;
+        let before = self.editable_project(&mut txn, actor, id).await?;
         let Some(version) = version else {
             return Err(AppError::invalid("version", "修改项目须带上读取时的版本号（version），以免覆盖他人的修改"));
         };
@@ -504,12 +503,10 @@ impl App {
     }
 
     pub async fn add_comment(&self, actor: &Actor, project_id: i64, body: &str) -> Result<()> {
-        if !actor.can_comment() {
-            return Err(AppError::forbidden("只有领导和项目办可以点评"));
-        }
+        let permit = actor.permit(actor.can_comment(), "只有领导和项目办可以点评")?;
         self.readable_project(actor, project_id).await?;
         let body = comment_body(body)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         let saved = comment::ActiveModel {
             project_id: Set(project_id),
             username: Set(actor.username.clone()),
@@ -532,8 +529,8 @@ impl App {
         due_on: Option<NaiveDate>,
         responsible: &str,
     ) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
-        self.editable_project(&txn, actor, project_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        self.editable_project(&mut txn, actor, project_id).await?;
         if name.trim().is_empty() || name.chars().count() > 200 {
             return Err(AppError::invalid("节点", "须为1到200个字"));
         }
@@ -554,9 +551,9 @@ impl App {
     }
 
     pub async fn complete_milestone(&self, actor: &Actor, milestone_id: i64, done_on: NaiveDate) -> Result<i64> {
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write_checking(actor).await?;
         let m = milestone::Entity::find_by_id(milestone_id).one(&txn).await?.ok_or(AppError::NotFound("节点"))?;
-        self.editable_project(&txn, actor, m.project_id).await?;
+        self.editable_project(&mut txn, actor, m.project_id).await?;
         if done_on > self.today() {
             return Err(AppError::invalid("完成日期", "不能晚于今天"));
         }
@@ -578,8 +575,8 @@ impl App {
         responsible: &str,
         deadline: Option<NaiveDate>,
     ) -> Result<()> {
-        let mut txn = self.write(&actor.username).await?;
-        self.editable_project(&txn, actor, project_id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        self.editable_project(&mut txn, actor, project_id).await?;
         if description.trim().is_empty() || description.chars().count() > 2000 {
             return Err(AppError::invalid("问题", "须为1到2000个字"));
         }
@@ -589,9 +586,9 @@ impl App {
     }
 
     pub async fn resolve_problem(&self, actor: &Actor, problem_id: i64, resolution: &str) -> Result<i64> {
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write_checking(actor).await?;
         let p = problem::Entity::find_by_id(problem_id).one(&txn).await?.ok_or(AppError::NotFound("问题"))?;
-        self.editable_project(&txn, actor, p.project_id).await?;
+        self.editable_project(&mut txn, actor, p.project_id).await?;
         let before = json(&p);
         let project_id = p.project_id;
         let mut am = p.into_active_model();

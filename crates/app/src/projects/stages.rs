@@ -25,8 +25,8 @@ impl App {
             return Err(AppError::invalid("原因", "不能超过500个字"));
         }
         plain_text("原因", reason, false)?;
-        let mut txn = self.write(&actor.username).await?;
-        let p = self.editable_project(&txn, actor, id).await?;
+        let mut txn = self.write_checking(actor).await?;
+        let p = self.editable_project(&mut txn, actor, id).await?;
         let from = stage_of(&p);
         let previous_date = last_step_date(&txn, id).await?;
         let steps =
@@ -90,15 +90,13 @@ impl App {
         approve: bool,
         reason: &str,
     ) -> Result<i64> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以审批阶段退回申请"));
-        }
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以审批阶段退回申请")?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(AppError::invalid("审批意见", "须填写，且不超过500个字"));
         }
         plain_text("审批意见", reason, false)?;
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         // Decided once: the first decision takes the request (on PostgreSQL a second,
         // concurrent one waits for it and then finds nothing pending).
         let taken = stage_request::Entity::update_many()

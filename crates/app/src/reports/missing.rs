@@ -116,14 +116,12 @@ impl App {
         project_id: Option<i64>,
         note: &str,
     ) -> Result<()> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以催报"));
-        }
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以催报")?;
         let note = note.trim();
         if note.chars().count() > 200 || note.chars().any(char::is_control) {
             return Err(AppError::invalid("催报说明", "不超过200个字，且不能含控制字符"));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         crate::rows::office_row(&txn, office_id).await?;
         period::Entity::find()
             .filter(period::Column::Year.eq(month.year))

@@ -130,16 +130,14 @@ impl App {
     }
 
     pub async fn open_period(&self, actor: &Actor, month: Month, deadline: NaiveDate) -> Result<i64> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以开启填报期"));
-        }
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以开启填报期")?;
         if deadline < month.first_day() {
             return Err(AppError::invalid("截止日期", format!("不能早于 {}", month.first_day())));
         }
         if month > Month::of(self.today()) {
             return Err(AppError::invalid("月份", "不能开启未来月份的填报"));
         }
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         if period::Entity::find()
             .filter(period::Column::Year.eq(month.year))
             .filter(period::Column::Month.eq(month.month as i32))
@@ -173,10 +171,8 @@ impl App {
     }
 
     pub async fn set_period_open(&self, actor: &Actor, id: i64, open: bool) -> Result<()> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以开启或关闭填报期"));
-        }
-        let mut txn = self.write(&actor.username).await?;
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以开启或关闭填报期")?;
+        let mut txn = self.write(permit).await?;
         let p = period::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::NotFound("填报期"))?;
         let before = json(&p);
         let mut am = p.into_active_model();
@@ -242,14 +238,12 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
 
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write_checking(actor).await?;
         // Reports for the same project saved at once (two months, two clerks) each
         // recompute the project's year total below: on PostgreSQL they take turns.
         queries::lock_project(&txn, project_id).await?;
         let p = project::Entity::find_by_id(project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
-        if !actor.can_report(p.office_id) {
-            return Err(AppError::forbidden("只能填报本办事处的项目"));
-        }
+        txn.permit(actor.can_report(p.office_id), "只能填报本办事处的项目")?;
         let per = period::Entity::find()
             .filter(period::Column::Year.eq(input.month.year))
             .filter(period::Column::Month.eq(input.month.month as i32))

@@ -112,9 +112,7 @@ impl App {
     }
 
     async fn run_import(&self, actor: &Actor, bytes: Vec<u8>, options: ImportOptions) -> Result<ImportReport> {
-        if !actor.can_manage_pipeline() {
-            return Err(AppError::forbidden("只有项目办可以导入台账"));
-        }
+        let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以导入台账")?;
         // One import at a time, and parsing (CPU-bound) off the async workers so that
         // the server keeps answering meanwhile.
         let _turn = self.imports.acquire().await.map_err(|e| AppError::Rejected(e.to_string()))?;
@@ -450,7 +448,7 @@ impl App {
             return if options.dry_run { Ok(report) } else { Err(AppError::ImportRejected(Box::new(report))) };
         }
 
-        let mut txn = self.write(&actor.username).await?;
+        let mut txn = self.write(permit).await?;
         // Offices and industries the user asked to create, in the order the sheet
         // names them.
         let mut office_ids: HashMap<String, i64> = HashMap::new();
