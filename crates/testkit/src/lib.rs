@@ -4,7 +4,8 @@
 //! test starts it ([`test_app`], the clock pinned to [`TEST_DAY`]) and served on a
 //! random port ([`spawn_app`]).
 //!
-//! Tests that must run on both backends loop over [`test_databases`].
+//! A test that must hold on both backends is two rstest cases, one per [`Backend`],
+//! each with its own database from [`test_database`].
 
 use rand::Rng;
 use sea_orm::{ConnectionTrait, Database};
@@ -61,15 +62,31 @@ impl Drop for TestDb {
     }
 }
 
-/// SQLite always; PostgreSQL too when `FENGKOU_TEST_PG` is set. CI sets it, so both run.
-pub async fn test_databases() -> Vec<TestDb> {
-    let mut out = vec![fresh_sqlite()];
-    if let Some(pg) = fresh_postgres().await {
-        out.push(pg);
-    } else if std::env::var("CI").is_ok() {
-        panic!("CI must set FENGKOU_TEST_PG so that the PostgreSQL backend is tested");
+/// A backend a test runs on: each test that must hold on both is two cases,
+/// `…::case_1_sqlite` and `…::case_2_postgres` (rstest), so a failure names its backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database on `backend`. PostgreSQL needs `FENGKOU_TEST_PG`: without it the
+/// case is skipped with a note on a developer's machine, and fails under `CI`.
+pub async fn test_database(backend: Backend) -> Option<TestDb> {
+    match backend {
+        Backend::Sqlite => Some(fresh_sqlite()),
+        Backend::Postgres => {
+            let db = fresh_postgres().await;
+            if db.is_none() {
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "CI must set FENGKOU_TEST_PG so that the PostgreSQL backend is tested"
+                );
+                eprintln!("skipped on PostgreSQL: FENGKOU_TEST_PG is not set");
+            }
+            db
+        }
     }
-    out
 }
 
 #[cfg(feature = "app")]

@@ -4,8 +4,9 @@
 
 use fengkou_app::App;
 use fengkou_domain::Role;
-use fengkou_testkit::test_databases;
+use fengkou_testkit::{Backend, test_database};
 use reqwest::StatusCode;
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// The served app (`fengkou_testkit::spawn_app`) with what the HTTP tests do with it:
@@ -61,170 +62,158 @@ fn project_body(name: &str, office: &str) -> Value {
     })
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn api_projects_reports_and_summary_on_every_backend() {
-    for db in test_databases().await {
-        let t = spawn_app(&db.url).await;
-        let xmb = t.user("xmb", Role::ProjectOffice, None).await;
-        let hb = t.user("hb", Role::OfficeUser, Some("湖北路办事处")).await;
-        let tj = t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
-        let leader = t.user("leader", Role::Leader, None).await;
-        let viewer = t.user("viewer", Role::Viewer, None).await;
-        use reqwest::Method as M;
+async fn api_projects_reports_and_summary_on_every_backend(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let t = spawn_app(&db.url).await;
+    let xmb = t.user("xmb", Role::ProjectOffice, None).await;
+    let hb = t.user("hb", Role::OfficeUser, Some("湖北路办事处")).await;
+    let tj = t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
+    let leader = t.user("leader", Role::Leader, None).await;
+    let viewer = t.user("viewer", Role::Viewer, None).await;
+    use reqwest::Method as M;
 
-        // Bad body: every bad field named, nothing written.
-        let (s, body) = t
-            .api(
-                &xmb,
-                M::POST,
-                "/projects",
-                Some(
-                    json!({"name": "", "office": "火星办事处", "industry": "电子信息", "total_investment_wan": "很多"}),
-                ),
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(body["problems"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("总投资")), "{body}");
-        let (s, body) = t
-            .api(&xmb, M::POST, "/projects", Some(json!({"name": "x", "office": "火星办事处", "industry": "电子信息"})))
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["error"].as_str().unwrap().contains("没有名为“火星办事处”的办事处"), "{body}");
-        let (s, _) = t.api(&viewer, M::POST, "/projects", Some(project_body("v", "湖北路办事处"))).await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
-        // An office user cannot register a project for another office.
-        let (s, _) = t.api(&hb, M::POST, "/projects", Some(project_body("越权项目", "天津路办事处"))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Bad body: every bad field named, nothing written.
+    let (s, body) = t
+        .api(
+            &xmb,
+            M::POST,
+            "/projects",
+            Some(json!({"name": "", "office": "火星办事处", "industry": "电子信息", "total_investment_wan": "很多"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["problems"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("总投资")), "{body}");
+    let (s, body) = t
+        .api(&xmb, M::POST, "/projects", Some(json!({"name": "x", "office": "火星办事处", "industry": "电子信息"})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"].as_str().unwrap().contains("没有名为“火星办事处”的办事处"), "{body}");
+    let (s, _) = t.api(&viewer, M::POST, "/projects", Some(project_body("v", "湖北路办事处"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // An office user cannot register a project for another office.
+    let (s, _) = t.api(&hb, M::POST, "/projects", Some(project_body("越权项目", "天津路办事处"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
-        let (s, body) =
-            t.api(&xmb, M::POST, "/projects", Some(project_body("国威科创锂电池PACK包", "湖北路办事处"))).await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
-        let id = body["id"].as_i64().unwrap();
-        let (s, _) = t.api(&xmb, M::POST, "/projects", Some(project_body("天津路项目", "天津路办事处"))).await;
-        assert_eq!(s, StatusCode::CREATED);
+    let (s, body) = t.api(&xmb, M::POST, "/projects", Some(project_body("国威科创锂电池PACK包", "湖北路办事处"))).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (s, _) = t.api(&xmb, M::POST, "/projects", Some(project_body("天津路项目", "天津路办事处"))).await;
+    assert_eq!(s, StatusCode::CREATED);
 
-        // Transitions: refused with a reason, then done.
-        let (s, body) = t
-            .api(
-                &hb,
-                M::POST,
-                &format!("/projects/{id}/transitions"),
-                Some(json!({"stage": "达产", "date": "2027-01-01"})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["error"].as_str().unwrap().contains("晚于今天"), "{body}");
-        let (s, body) = t
-            .api(
-                &hb,
-                M::POST,
-                &format!("/projects/{id}/transitions"),
-                Some(json!({"stage": "建设", "date": "2026-04-01"})),
-            )
-            .await;
-        assert_eq!((s, body["status"].as_str()), (StatusCode::OK, Some("done")), "{body}");
-        // No project reaches 开工 or later without an actual start date.
-        let mut undated = project_body("无开工日期项目", "湖北路办事处");
-        undated["stage"] = json!("建设");
-        undated["actual_start"] = json!("");
-        let (s, body) = t.api(&xmb, M::POST, "/projects", Some(undated)).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.to_string().contains("须填写实际开工日期"), "{body}");
-        // An office user's step back is a request: 202, and the stage stays.
-        let (s, body) = t
-            .api(
-                &hb,
-                M::POST,
-                &format!("/projects/{id}/transitions"),
-                Some(json!({"stage": "签约", "date": "2026-05-01", "reason": "用地手续退回"})),
-            )
-            .await;
-        assert_eq!((s, body["status"].as_str()), (StatusCode::ACCEPTED, Some("requested")), "{body}");
-        let (_, body) = t.api(&hb, M::GET, &format!("/projects/{id}"), None).await;
-        assert_eq!(body["stage"], "建设", "{body}");
+    // Transitions: refused with a reason, then done.
+    let (s, body) = t
+        .api(&hb, M::POST, &format!("/projects/{id}/transitions"), Some(json!({"stage": "达产", "date": "2027-01-01"})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"].as_str().unwrap().contains("晚于今天"), "{body}");
+    let (s, body) = t
+        .api(&hb, M::POST, &format!("/projects/{id}/transitions"), Some(json!({"stage": "建设", "date": "2026-04-01"})))
+        .await;
+    assert_eq!((s, body["status"].as_str()), (StatusCode::OK, Some("done")), "{body}");
+    // No project reaches 开工 or later without an actual start date.
+    let mut undated = project_body("无开工日期项目", "湖北路办事处");
+    undated["stage"] = json!("建设");
+    undated["actual_start"] = json!("");
+    let (s, body) = t.api(&xmb, M::POST, "/projects", Some(undated)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("须填写实际开工日期"), "{body}");
+    // An office user's step back is a request: 202, and the stage stays.
+    let (s, body) = t
+        .api(
+            &hb,
+            M::POST,
+            &format!("/projects/{id}/transitions"),
+            Some(json!({"stage": "签约", "date": "2026-05-01", "reason": "用地手续退回"})),
+        )
+        .await;
+    assert_eq!((s, body["status"].as_str()), (StatusCode::ACCEPTED, Some("requested")), "{body}");
+    let (_, body) = t.api(&hb, M::GET, &format!("/projects/{id}"), None).await;
+    assert_eq!(body["stage"], "建设", "{body}");
 
-        // Reports.
-        t.app
-            .open_period(
-                &t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0,
-                fengkou_domain::Month::new(2026, 10).unwrap(),
-                "2026-11-10".parse().unwrap(),
-            )
-            .await
-            .unwrap();
-        let report = json!({"month": "2026-10", "completed_wan": "600.25", "progress": "主体封顶"});
-        let (s, _) = t.api(&tj, M::POST, &format!("/projects/{id}/reports"), Some(report.clone())).await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, _) = t
-            .api(
-                &hb,
-                M::POST,
-                &format!("/projects/{id}/reports"),
-                Some(json!({"month": "2026-10", "completed_wan": "-3", "progress": "x"})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (s, body) = t.api(&hb, M::POST, &format!("/projects/{id}/reports"), Some(report)).await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
-        let (s, body) = t.api(&leader, M::GET, &format!("/projects/{id}/reports"), None).await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(body[0]["year_to_date_wan"], "600.2500");
-        assert_eq!(body[0]["share_of_annual_plan"].as_f64().unwrap().round(), 50.0);
+    // Reports.
+    t.app
+        .open_period(
+            &t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0,
+            fengkou_domain::Month::new(2026, 10).unwrap(),
+            "2026-11-10".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    let report = json!({"month": "2026-10", "completed_wan": "600.25", "progress": "主体封顶"});
+    let (s, _) = t.api(&tj, M::POST, &format!("/projects/{id}/reports"), Some(report.clone())).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = t
+        .api(
+            &hb,
+            M::POST,
+            &format!("/projects/{id}/reports"),
+            Some(json!({"month": "2026-10", "completed_wan": "-3", "progress": "x"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, body) = t.api(&hb, M::POST, &format!("/projects/{id}/reports"), Some(report)).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = t.api(&leader, M::GET, &format!("/projects/{id}/reports"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body[0]["year_to_date_wan"], "600.2500");
+    assert_eq!(body[0]["share_of_annual_plan"].as_f64().unwrap().round(), 50.0);
 
-        // Summary: the promised shape, money as 4-decimal strings.
-        let (s, body) = t.api(&leader, M::GET, "/projects/summary?year=2026", None).await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(body["count"], 2);
-        assert_eq!(body["total_investment_wan"], "24001.0000");
-        assert_eq!(body["annual_plan_wan"], "2400.0000");
-        assert_eq!(body["completed_wan"], "600.2500");
-        assert_eq!(body["by_stage"]["建设"], 1);
-        assert_eq!(body["by_stage"]["开工"], 1);
-        assert_eq!(body["by_office"]["湖北路办事处"], 1);
-        // An office user's summary covers only its office.
-        let (_, body) = t.api(&hb, M::GET, "/projects/summary", None).await;
-        assert_eq!(body["count"], 1, "{body} ({})", db.backend);
+    // Summary: the promised shape, money as 4-decimal strings.
+    let (s, body) = t.api(&leader, M::GET, "/projects/summary?year=2026", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["count"], 2);
+    assert_eq!(body["total_investment_wan"], "24001.0000");
+    assert_eq!(body["annual_plan_wan"], "2400.0000");
+    assert_eq!(body["completed_wan"], "600.2500");
+    assert_eq!(body["by_stage"]["建设"], 1);
+    assert_eq!(body["by_stage"]["开工"], 1);
+    assert_eq!(body["by_office"]["湖北路办事处"], 1);
+    // An office user's summary covers only its office.
+    let (_, body) = t.api(&hb, M::GET, "/projects/summary", None).await;
+    assert_eq!(body["count"], 1, "{body} ({})", db.backend);
 
-        // Lists: office users see only their own; search by two characters.
-        let (_, body) = t.api(&hb, M::GET, "/projects", None).await;
-        assert_eq!(body["total"], 1);
-        let (_, body) = t.api(&leader, M::GET, "/projects?q=锂电", None).await;
-        assert_eq!(body["total"], 1);
-        // 600.25 of 1200 by October, started in March: 序时进度 over March–October is
-        // 8/10 = 80%, 30.0 points behind → yellow (red is above 30), and it says why.
-        assert_eq!(body["projects"][0]["warning"], "yellow", "{body}");
-        let detail = body["projects"][0]["warning_detail"].as_str().unwrap();
-        assert!(detail.contains("落后 30.0 个百分点") && detail.contains("（3月开工，按3-10月计）"), "{body}");
+    // Lists: office users see only their own; search by two characters.
+    let (_, body) = t.api(&hb, M::GET, "/projects", None).await;
+    assert_eq!(body["total"], 1);
+    let (_, body) = t.api(&leader, M::GET, "/projects?q=锂电", None).await;
+    assert_eq!(body["total"], 1);
+    // 600.25 of 1200 by October, started in March: 序时进度 over March–October is
+    // 8/10 = 80%, 30.0 points behind → yellow (red is above 30), and it says why.
+    assert_eq!(body["projects"][0]["warning"], "yellow", "{body}");
+    let detail = body["projects"][0]["warning_detail"].as_str().unwrap();
+    assert!(detail.contains("落后 30.0 个百分点") && detail.contains("（3月开工，按3-10月计）"), "{body}");
 
-        // Every project route refuses another office's user.
-        for (method, path, body) in [
-            (M::GET, format!("/projects/{id}"), None),
-            (M::PUT, format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))),
-            (M::POST, format!("/projects/{id}/transitions"), Some(json!({"stage": "投产", "date": "2026-10-01"}))),
-            (M::GET, format!("/projects/{id}/reports"), None),
-            (
-                M::POST,
-                format!("/projects/{id}/reports"),
-                Some(json!({"month": "2026-10", "completed_wan": "1", "progress": "x"})),
-            ),
-        ] {
-            let (s, _) = t.api(&tj, method.clone(), &path, body).await;
-            assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}");
-        }
-        // Leaders read but do not edit.
-        let (s, _) =
-            t.api(&leader, M::PUT, &format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))).await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
-        // No token, wrong token.
-        let res = reqwest::get(format!("{}/api/v1/projects", t.base)).await.unwrap();
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        let (s, _) = t.api("fk_wrong", M::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED);
-
-        let (s, body) = t.api(&leader, M::GET, "/offices/comparison", None).await;
-        assert_eq!(s, StatusCode::OK);
-        assert!(body.as_array().unwrap().len() >= 8);
+    // Every project route refuses another office's user.
+    for (method, path, body) in [
+        (M::GET, format!("/projects/{id}"), None),
+        (M::PUT, format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))),
+        (M::POST, format!("/projects/{id}/transitions"), Some(json!({"stage": "投产", "date": "2026-10-01"}))),
+        (M::GET, format!("/projects/{id}/reports"), None),
+        (
+            M::POST,
+            format!("/projects/{id}/reports"),
+            Some(json!({"month": "2026-10", "completed_wan": "1", "progress": "x"})),
+        ),
+    ] {
+        let (s, _) = t.api(&tj, method.clone(), &path, body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{method} {path}");
     }
+    // Leaders read but do not edit.
+    let (s, _) = t.api(&leader, M::PUT, &format!("/projects/{id}"), Some(project_body("改名", "湖北路办事处"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // No token, wrong token.
+    let res = reqwest::get(format!("{}/api/v1/projects", t.base)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (s, _) = t.api("fk_wrong", M::GET, "/projects", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, body) = t.api(&leader, M::GET, "/offices/comparison", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.as_array().unwrap().len() >= 8);
 }
 
 #[tokio::test]

@@ -6,74 +6,79 @@ use fengkou_app::audit::Change;
 use fengkou_storage::entity::{audit, office};
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_write_that_records_nothing_is_not_kept() {
-    for db in test_databases().await {
-        let app = app_on(&db.url).await;
-        let offices = app.offices().await.unwrap().len();
-        let w = app.write(fengkou_domain::Permit::system("tester")).await.unwrap();
-        office::ActiveModel { name: Set("无记录办事处".into()), sort_order: Set(99), ..Default::default() }
+async fn a_write_that_records_nothing_is_not_kept(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let app = app_on(&db.url).await;
+    let offices = app.offices().await.unwrap().len();
+    let w = app.write(fengkou_domain::Permit::system("tester")).await.unwrap();
+    office::ActiveModel { name: Set("无记录办事处".into()), sort_order: Set(99), ..Default::default() }
+        .insert(&w)
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(app.offices().await.unwrap().len(), offices, "{}", db.backend);
+}
+
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_recorded_write_lands_with_its_entry_stamped_by_the_apps_clock(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let app = app_on(&db.url).await;
+    let store = fengkou_storage::connect(&db.url).await.unwrap();
+    let entries = audit::Entity::find().count(&store).await.unwrap();
+    let mut w = app.write(fengkou_domain::Permit::system("tester")).await.unwrap();
+    let saved =
+        office::ActiveModel { name: Set("有记录办事处".into()), sort_order: Set(99), ..Default::default() }
             .insert(&w)
             .await
             .unwrap();
-        w.commit().await.unwrap();
-        assert_eq!(app.offices().await.unwrap().len(), offices, "{}", db.backend);
-    }
-}
-
-#[tokio::test]
-async fn a_recorded_write_lands_with_its_entry_stamped_by_the_apps_clock() {
-    for db in test_databases().await {
-        let app = app_on(&db.url).await;
-        let store = fengkou_storage::connect(&db.url).await.unwrap();
-        let entries = audit::Entity::find().count(&store).await.unwrap();
-        let mut w = app.write(fengkou_domain::Permit::system("tester")).await.unwrap();
-        let saved =
-            office::ActiveModel { name: Set("有记录办事处".into()), sort_order: Set(99), ..Default::default() }
-                .insert(&w)
-                .await
-                .unwrap();
-        w.record(Change {
-            action: "create",
-            entity: "office",
-            entity_id: Some(saved.id),
-            project_id: None,
-            before: None,
-            after: None,
-        });
-        w.commit().await.unwrap();
-        assert!(app.offices().await.unwrap().iter().any(|o| o.id == saved.id), "{}", db.backend);
-        let all = audit::Entity::find().all(&store).await.unwrap();
-        assert_eq!(all.len() as u64, entries + 1, "{}", db.backend);
-        let entry = all.iter().find(|e| e.entity == "office" && e.entity_id == Some(saved.id)).unwrap();
-        assert_eq!(entry.username, "tester");
-        // The test app's clock is pinned to 2026-11-25: the entry says so, whatever the
-        // machine's date.
-        assert_eq!(entry.at.date_naive(), d("2026-11-25"), "{}", db.backend);
-    }
+    w.record(Change {
+        action: "create",
+        entity: "office",
+        entity_id: Some(saved.id),
+        project_id: None,
+        before: None,
+        after: None,
+    });
+    w.commit().await.unwrap();
+    assert!(app.offices().await.unwrap().iter().any(|o| o.id == saved.id), "{}", db.backend);
+    let all = audit::Entity::find().all(&store).await.unwrap();
+    assert_eq!(all.len() as u64, entries + 1, "{}", db.backend);
+    let entry = all.iter().find(|e| e.entity == "office" && e.entity_id == Some(saved.id)).unwrap();
+    assert_eq!(entry.username, "tester");
+    // The test app's clock is pinned to 2026-11-25: the entry says so, whatever the
+    // machine's date.
+    assert_eq!(entry.at.date_naive(), d("2026-11-25"), "{}", db.backend);
 }
 
 /// A write whose rule needs its rows (`write_checking`) and that never asked it is
 /// refused at commit and leaves nothing behind, entries or rows.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_write_that_never_asked_permission_is_refused_and_not_kept() {
-    for db in test_databases().await {
-        let app = app_on(&db.url).await;
-        let viewer = login(&app, "kan", Role::Viewer, None).await;
-        let offices = app.offices().await.unwrap().len();
-        let mut w = app.write_checking(&viewer).await.unwrap();
-        let saved =
-            office::ActiveModel { name: Set("越权办事处".into()), sort_order: Set(99), ..Default::default() }
-                .insert(&w)
-                .await
-                .unwrap();
-        w.created("office", saved.id, None, &saved);
-        let err = w.commit().await.unwrap_err();
-        assert!(matches!(err, AppError::Forbidden(_)), "{}: {err}", db.backend);
-        assert_eq!(app.offices().await.unwrap().len(), offices, "{}", db.backend);
-        // Asked and refused: the refusal is the rule's, with its reason.
-        let mut w = app.write_checking(&viewer).await.unwrap();
-        let refused = w.permit(viewer.can_manage_pipeline(), "只有项目办可以调整").unwrap_err();
-        assert_eq!(refused.to_string(), "没有权限：只有项目办可以调整");
-    }
+async fn a_write_that_never_asked_permission_is_refused_and_not_kept(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let app = app_on(&db.url).await;
+    let viewer = login(&app, "kan", Role::Viewer, None).await;
+    let offices = app.offices().await.unwrap().len();
+    let mut w = app.write_checking(&viewer).await.unwrap();
+    let saved = office::ActiveModel { name: Set("越权办事处".into()), sort_order: Set(99), ..Default::default() }
+        .insert(&w)
+        .await
+        .unwrap();
+    w.created("office", saved.id, None, &saved);
+    let err = w.commit().await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{}: {err}", db.backend);
+    assert_eq!(app.offices().await.unwrap().len(), offices, "{}", db.backend);
+    // Asked and refused: the refusal is the rule's, with its reason.
+    let mut w = app.write_checking(&viewer).await.unwrap();
+    let refused = w.permit(viewer.can_manage_pipeline(), "只有项目办可以调整").unwrap_err();
+    assert_eq!(refused.to_string(), "没有权限：只有项目办可以调整");
 }

@@ -129,133 +129,136 @@ async fn markup_in_names_stays_text_on_every_page() {
     assert!(res.headers().contains_key("content-security-policy"));
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn figures_cannot_be_overflowed_and_pages_are_clamped() {
-    for db in test_databases().await {
-        let t = spawn_app(&db.url).await;
-        let token = t.user("xmb", Role::ProjectOffice, None).await;
-        let mut body = project_body("天价项目", "湖北路办事处");
-        body["total_investment_wan"] = json!("922337203685477");
-        let (s, answer) = t.api(&token, reqwest::Method::POST, "/projects", Some(body)).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
-        assert!(answer.to_string().contains("10,000,000 万元"), "{answer}");
-        let (s, created) =
-            t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("大项目", "湖北路办事处"))).await;
-        assert_eq!(s, StatusCode::CREATED);
-        let id = created["id"].as_i64().unwrap();
-        let october = fengkou_domain::Month::new(2026, 10).unwrap();
-        t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
-        let report = json!({"month": "2026-10", "completed_wan": "922337203685477", "progress": "x"});
-        let (s, _) = t.api(&token, reqwest::Method::POST, &format!("/projects/{id}/reports"), Some(report)).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
-        for path in
-            ["/projects/summary", "/projects?page=9223372036854775807", "/projects?per_page=18446744073709551615"]
-        {
-            let (s, _) = t.api(&token, reqwest::Method::GET, path, None).await;
-            assert_eq!(s, StatusCode::OK, "{path} on {}", db.backend);
-        }
-        // The API says which filter it cannot read instead of ignoring it.
-        for (path, field) in [
-            ("/projects?warning=purple", "warning"),
-            ("/projects?year=99999", "year"),
-            ("/projects?page=abc", "page"),
-            ("/projects?stage=完工", "stage"),
-        ] {
-            let (s, body) = t.api(&token, reqwest::Method::GET, path, None).await;
-            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-            assert!(body.to_string().contains(field), "{path}: {body}");
-        }
-        let browser = t.browser("xmb").await;
-        for path in ["/dashboard", "/comparison", "/projects?page=9223372036854775807", "/audit?page=99999999999999"] {
-            let s = browser.get(format!("{}{path}", t.base)).send().await.unwrap().status();
-            assert_eq!(s, StatusCode::OK, "{path} on {}", db.backend);
-        }
+async fn figures_cannot_be_overflowed_and_pages_are_clamped(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let t = spawn_app(&db.url).await;
+    let token = t.user("xmb", Role::ProjectOffice, None).await;
+    let mut body = project_body("天价项目", "湖北路办事处");
+    body["total_investment_wan"] = json!("922337203685477");
+    let (s, answer) = t.api(&token, reqwest::Method::POST, "/projects", Some(body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+    assert!(answer.to_string().contains("10,000,000 万元"), "{answer}");
+    let (s, created) =
+        t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("大项目", "湖北路办事处"))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = created["id"].as_i64().unwrap();
+    let october = fengkou_domain::Month::new(2026, 10).unwrap();
+    t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
+    let report = json!({"month": "2026-10", "completed_wan": "922337203685477", "progress": "x"});
+    let (s, _) = t.api(&token, reqwest::Method::POST, &format!("/projects/{id}/reports"), Some(report)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+    for path in ["/projects/summary", "/projects?page=9223372036854775807", "/projects?per_page=18446744073709551615"] {
+        let (s, _) = t.api(&token, reqwest::Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::OK, "{path} on {}", db.backend);
+    }
+    // The API says which filter it cannot read instead of ignoring it.
+    for (path, field) in [
+        ("/projects?warning=purple", "warning"),
+        ("/projects?year=99999", "year"),
+        ("/projects?page=abc", "page"),
+        ("/projects?stage=完工", "stage"),
+    ] {
+        let (s, body) = t.api(&token, reqwest::Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(body.to_string().contains(field), "{path}: {body}");
+    }
+    let browser = t.browser("xmb").await;
+    for path in ["/dashboard", "/comparison", "/projects?page=9223372036854775807", "/audit?page=99999999999999"] {
+        let s = browser.get(format!("{}{path}", t.base)).send().await.unwrap().status();
+        assert_eq!(s, StatusCode::OK, "{path} on {}", db.backend);
     }
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn control_characters_are_refused_alike_on_both_backends() {
-    for db in test_databases().await {
-        let t = spawn_app(&db.url).await;
-        let token = t.user("xmb", Role::ProjectOffice, None).await;
-        let (s, body) =
-            t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("甲\u{0}乙", "湖北路办事处"))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {body}", db.backend);
-        assert!(body["error"].as_str().unwrap().contains("“name”"), "{body}");
-        let browser = t.browser("xmb").await;
-        let res = browser
-            .post(format!("{}/projects", t.base))
-            .form(&[("name", "甲\u{b}乙"), ("office", "湖北路办事处")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
-        assert!(res.text().await.unwrap().contains("U+000B"));
-        let s = browser.get(format!("{}/projects?q=%00", t.base)).send().await.unwrap().status();
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
-        // A multipart report: refused by the use case, and the NUL is not echoed.
-        let (_, created) =
-            t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("报表项目", "湖北路办事处"))).await;
-        let id = created["id"].as_i64().unwrap();
-        let october = fengkou_domain::Month::new(2026, 10).unwrap();
-        t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("month", "2026-10")
-            .text("completed", "1")
-            .text("progress", "正常")
-            .text("problems", "甲\u{0}乙");
-        let res = browser.post(format!("{}/projects/{id}/report", t.base)).multipart(form).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
-        let html = res.text().await.unwrap();
-        assert!(html.contains("甲乙") && !html.contains('\0'), "{}", db.backend);
-        // Newlines and tabs in a long text are text.
-        let mut body = project_body("丙", "湖北路办事处");
-        body["content"] = json!("第一行\n第二行\t附注");
-        let (s, _) = t.api(&token, reqwest::Method::POST, "/projects", Some(body)).await;
-        assert_eq!(s, StatusCode::CREATED, "{}", db.backend);
-        assert_eq!(t.app.summary(&fengkou_app::ledger::cli_actor(), None).await.unwrap().count, 2);
-    }
+async fn control_characters_are_refused_alike_on_both_backends(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let t = spawn_app(&db.url).await;
+    let token = t.user("xmb", Role::ProjectOffice, None).await;
+    let (s, body) =
+        t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("甲\u{0}乙", "湖北路办事处"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {body}", db.backend);
+    assert!(body["error"].as_str().unwrap().contains("“name”"), "{body}");
+    let browser = t.browser("xmb").await;
+    let res = browser
+        .post(format!("{}/projects", t.base))
+        .form(&[("name", "甲\u{b}乙"), ("office", "湖北路办事处")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+    assert!(res.text().await.unwrap().contains("U+000B"));
+    let s = browser.get(format!("{}/projects?q=%00", t.base)).send().await.unwrap().status();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+    // A multipart report: refused by the use case, and the NUL is not echoed.
+    let (_, created) =
+        t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("报表项目", "湖北路办事处"))).await;
+    let id = created["id"].as_i64().unwrap();
+    let october = fengkou_domain::Month::new(2026, 10).unwrap();
+    t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("month", "2026-10")
+        .text("completed", "1")
+        .text("progress", "正常")
+        .text("problems", "甲\u{0}乙");
+    let res = browser.post(format!("{}/projects/{id}/report", t.base)).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("甲乙") && !html.contains('\0'), "{}", db.backend);
+    // Newlines and tabs in a long text are text.
+    let mut body = project_body("丙", "湖北路办事处");
+    body["content"] = json!("第一行\n第二行\t附注");
+    let (s, _) = t.api(&token, reqwest::Method::POST, "/projects", Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{}", db.backend);
+    assert_eq!(t.app.summary(&fengkou_app::ledger::cli_actor(), None).await.unwrap().count, 2);
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn a_stale_edit_is_refused_on_the_api_and_the_page() {
-    for db in test_databases().await {
-        let t = spawn_app(&db.url).await;
-        let token = t.user("xmb", Role::ProjectOffice, None).await;
-        let (_, created) =
-            t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("甲", "湖北路办事处"))).await;
-        let id = created["id"].as_i64().unwrap();
-        let (_, read) = t.api(&token, reqwest::Method::GET, &format!("/projects/{id}"), None).await;
-        let version = read["version"].as_i64().unwrap();
-        let mut first = project_body("甲（改）", "湖北路办事处");
-        // As the OpenAPI document says: an integer (text works too).
-        first["version"] = json!(version);
-        let (s, _) = t.api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(first.clone())).await;
-        assert_eq!(s, StatusCode::NO_CONTENT, "{}", db.backend);
-        let mut stale = project_body("甲（旧表单）", "湖北路办事处");
-        stale["version"] = json!(version.to_string());
-        let (s, body) = t.api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(stale)).await;
-        assert_eq!(s, StatusCode::CONFLICT, "{}: {body}", db.backend);
-        assert!(body["error"].as_str().unwrap().contains("xmb"), "{body}");
-        // Without a version the edit is refused too (nothing is overwritten blindly).
-        let (s, _) = t
-            .api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(project_body("乙", "湖北路办事处")))
-            .await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (_, now) = t.api(&token, reqwest::Method::GET, &format!("/projects/{id}"), None).await;
-        assert_eq!(now["name"], "甲（改）", "{}", db.backend);
-        // The page: a form opened before that change is refused with who changed it.
-        let browser = t.browser("xmb").await;
-        let old_form = project_body("甲（页面旧表单）", "湖北路办事处");
-        let mut form: Vec<(&str, String)> = vec![("version", version.to_string())];
-        for (k, v) in old_form.as_object().unwrap() {
-            form.push((k.as_str(), v.as_str().unwrap().to_string()));
-        }
-        let res = browser.post(format!("{}/projects/{id}", t.base)).form(&form).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::CONFLICT);
-        let html = res.text().await.unwrap();
-        assert!(html.contains("保存未生效") && html.contains("名称：甲 → 甲（改）"), "{html}");
+async fn a_stale_edit_is_refused_on_the_api_and_the_page(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let t = spawn_app(&db.url).await;
+    let token = t.user("xmb", Role::ProjectOffice, None).await;
+    let (_, created) =
+        t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("甲", "湖北路办事处"))).await;
+    let id = created["id"].as_i64().unwrap();
+    let (_, read) = t.api(&token, reqwest::Method::GET, &format!("/projects/{id}"), None).await;
+    let version = read["version"].as_i64().unwrap();
+    let mut first = project_body("甲（改）", "湖北路办事处");
+    // As the OpenAPI document says: an integer (text works too).
+    first["version"] = json!(version);
+    let (s, _) = t.api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(first.clone())).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{}", db.backend);
+    let mut stale = project_body("甲（旧表单）", "湖北路办事处");
+    stale["version"] = json!(version.to_string());
+    let (s, body) = t.api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(stale)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{}: {body}", db.backend);
+    assert!(body["error"].as_str().unwrap().contains("xmb"), "{body}");
+    // Without a version the edit is refused too (nothing is overwritten blindly).
+    let (s, _) =
+        t.api(&token, reqwest::Method::PUT, &format!("/projects/{id}"), Some(project_body("乙", "湖北路办事处"))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, now) = t.api(&token, reqwest::Method::GET, &format!("/projects/{id}"), None).await;
+    assert_eq!(now["name"], "甲（改）", "{}", db.backend);
+    // The page: a form opened before that change is refused with who changed it.
+    let browser = t.browser("xmb").await;
+    let old_form = project_body("甲（页面旧表单）", "湖北路办事处");
+    let mut form: Vec<(&str, String)> = vec![("version", version.to_string())];
+    for (k, v) in old_form.as_object().unwrap() {
+        form.push((k.as_str(), v.as_str().unwrap().to_string()));
     }
+    let res = browser.post(format!("{}/projects/{id}", t.base)).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("保存未生效") && html.contains("名称：甲 → 甲（改）"), "{html}");
 }
 
 #[tokio::test]
@@ -280,87 +283,88 @@ async fn redirects_stay_home() {
     assert!(!html.contains("evil"), "{html}");
 }
 
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn accounts_an_administrator_runs() {
-    for db in test_databases().await {
-        let t = spawn_app(&db.url).await;
-        t.user("admin", Role::Admin, None).await;
-        let zhang_token = t.user("zhang", Role::OfficeUser, Some("湖北路办事处")).await;
-        let admin = t.browser("admin").await;
-        let zhang = t.browser("zhang").await;
-        let root = fengkou_domain::Actor { user_id: 0, username: "t".into(), role: Role::Admin, office_id: None };
-        let zhang_id = t.app.users(&root).await.unwrap().iter().find(|u| u.username == "zhang").unwrap().id;
-        let post = |client: &reqwest::Client, path: String, form: Vec<(&'static str, String)>| {
-            let (client, base) = (client.clone(), t.base.clone());
-            async move { client.post(format!("{base}{path}")).form(&form).send().await.unwrap() }
-        };
-        // Rules: long enough, not the username, not a common password.
-        for bad in ["short-1", "zhang", "password123", "aaaaaaaaaaaa"] {
-            let res = post(&admin, format!("/admin/users/{zhang_id}/password"), vec![("password", bad.into())]).await;
-            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
-        }
-        // A reset ends zhang's sessions; the reset password leads to the password page.
-        let res =
-            post(&admin, format!("/admin/users/{zhang_id}/password"), vec![("password", "临时密码-2026-xyz".into())])
-                .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", db.backend);
-        let res = zhang.get(format!("{}/reports", t.base)).send().await.unwrap();
-        assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"), "{}", db.backend);
-        let again = from([127, 0, 0, 1]);
-        assert_eq!(login_status(&again, &t.base, "zhang", "临时密码-2026-xyz").await, StatusCode::SEE_OTHER);
-        let res = again.get(format!("{}/reports", t.base)).send().await.unwrap();
-        assert_eq!(res.headers()["location"], "/account/password");
-        let res = post(
-            &again,
-            "/account/password".into(),
-            vec![
-                ("current", "临时密码-2026-xyz".into()),
-                ("new_password", "我自己的-新密码-9".into()),
-                ("confirm", "我自己的-新密码-9".into()),
-            ],
-        )
-        .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", db.backend);
-        assert_eq!(again.get(format!("{}/reports", t.base)).send().await.unwrap().status(), StatusCode::OK);
-        // Role and office changes apply at once; disabling ends sessions and tokens.
-        let res = post(
-            &admin,
-            format!("/admin/users/{zhang_id}"),
-            vec![("role", "office_user".into()), ("office", "天津路办事处".into()), ("display_name", "张三".into())],
-        )
-        .await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let users = t.app.users(&root).await.unwrap();
-        let z = users.iter().find(|u| u.username == "zhang").unwrap();
-        assert_eq!((z.office.as_deref(), z.display_name.as_str()), (Some("天津路办事处"), "张三"));
-        // The reset ended the token made before it.
-        let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "a reset ends tokens: {}", db.backend);
-        let second = t.app.create_token("zhang", "第二个", None).await.unwrap();
-        let res = post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "false".into())]).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        assert_eq!(again.get(format!("{}/reports", t.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
-        assert_eq!(
-            login_status(&from([127, 0, 0, 4]), &t.base, "zhang", "我自己的-新密码-9").await,
-            StatusCode::UNAUTHORIZED
-        );
-        post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "true".into())]).await;
-        let (s, _) = t.api(&second, reqwest::Method::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "re-enabling does not revive tokens: {}", db.backend);
-        // Tokens are listed and revoked.
-        let third = t.app.create_token("zhang", "第三个", Some(30)).await.unwrap();
-        let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::OK, "{}", db.backend);
-        let tokens = t.app.api_tokens(None).await.unwrap();
-        let z_token = tokens.iter().find(|x| x.username == "zhang").unwrap();
-        assert!(z_token.expires_at.is_some());
-        let res = post(&admin, format!("/account/tokens/{}/revoke", z_token.id), vec![]).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", db.backend);
-        for action in ["reset_password", "password", "update", "disable", "enable", "revoke"] {
-            assert!(!trail(&t, action).await.is_empty(), "{action} on {}", db.backend);
-        }
+async fn accounts_an_administrator_runs(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let t = spawn_app(&db.url).await;
+    t.user("admin", Role::Admin, None).await;
+    let zhang_token = t.user("zhang", Role::OfficeUser, Some("湖北路办事处")).await;
+    let admin = t.browser("admin").await;
+    let zhang = t.browser("zhang").await;
+    let root = fengkou_domain::Actor { user_id: 0, username: "t".into(), role: Role::Admin, office_id: None };
+    let zhang_id = t.app.users(&root).await.unwrap().iter().find(|u| u.username == "zhang").unwrap().id;
+    let post = |client: &reqwest::Client, path: String, form: Vec<(&'static str, String)>| {
+        let (client, base) = (client.clone(), t.base.clone());
+        async move { client.post(format!("{base}{path}")).form(&form).send().await.unwrap() }
+    };
+    // Rules: long enough, not the username, not a common password.
+    for bad in ["short-1", "zhang", "password123", "aaaaaaaaaaaa"] {
+        let res = post(&admin, format!("/admin/users/{zhang_id}/password"), vec![("password", bad.into())]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    // A reset ends zhang's sessions; the reset password leads to the password page.
+    let res =
+        post(&admin, format!("/admin/users/{zhang_id}/password"), vec![("password", "临时密码-2026-xyz".into())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", db.backend);
+    let res = zhang.get(format!("{}/reports", t.base)).send().await.unwrap();
+    assert!(res.headers()["location"].to_str().unwrap().starts_with("/login"), "{}", db.backend);
+    let again = from([127, 0, 0, 1]);
+    assert_eq!(login_status(&again, &t.base, "zhang", "临时密码-2026-xyz").await, StatusCode::SEE_OTHER);
+    let res = again.get(format!("{}/reports", t.base)).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/account/password");
+    let res = post(
+        &again,
+        "/account/password".into(),
+        vec![
+            ("current", "临时密码-2026-xyz".into()),
+            ("new_password", "我自己的-新密码-9".into()),
+            ("confirm", "我自己的-新密码-9".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", db.backend);
+    assert_eq!(again.get(format!("{}/reports", t.base)).send().await.unwrap().status(), StatusCode::OK);
+    // Role and office changes apply at once; disabling ends sessions and tokens.
+    let res = post(
+        &admin,
+        format!("/admin/users/{zhang_id}"),
+        vec![("role", "office_user".into()), ("office", "天津路办事处".into()), ("display_name", "张三".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let users = t.app.users(&root).await.unwrap();
+    let z = users.iter().find(|u| u.username == "zhang").unwrap();
+    assert_eq!((z.office.as_deref(), z.display_name.as_str()), (Some("天津路办事处"), "张三"));
+    // The reset ended the token made before it.
+    let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "a reset ends tokens: {}", db.backend);
+    let second = t.app.create_token("zhang", "第二个", None).await.unwrap();
+    let res = post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "false".into())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.get(format!("{}/reports", t.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        login_status(&from([127, 0, 0, 4]), &t.base, "zhang", "我自己的-新密码-9").await,
+        StatusCode::UNAUTHORIZED
+    );
+    post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "true".into())]).await;
+    let (s, _) = t.api(&second, reqwest::Method::GET, "/projects", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "re-enabling does not revive tokens: {}", db.backend);
+    // Tokens are listed and revoked.
+    let third = t.app.create_token("zhang", "第三个", Some(30)).await.unwrap();
+    let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
+    assert_eq!(s, StatusCode::OK, "{}", db.backend);
+    let tokens = t.app.api_tokens(None).await.unwrap();
+    let z_token = tokens.iter().find(|x| x.username == "zhang").unwrap();
+    assert!(z_token.expires_at.is_some());
+    let res = post(&admin, format!("/account/tokens/{}/revoke", z_token.id), vec![]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{}", db.backend);
+    for action in ["reset_password", "password", "update", "disable", "enable", "revoke"] {
+        assert!(!trail(&t, action).await.is_empty(), "{action} on {}", db.backend);
     }
 }
 

@@ -121,177 +121,177 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
 /// plans, offices propose their own projects, leaders comment, judges rank; results,
 /// ballots, bulletin and workbook only for the project office and leaders until
 /// released.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
 #[tokio::test]
-async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api() {
+async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[case] backend: Backend) {
     use fengkou_app::meetings::{MethodSettings, ScopeLine};
     use fengkou_domain::project::ProjectHeader;
     use reqwest::Method as M;
-    for db in test_databases().await {
-        let t = spawn_app(&db.url).await;
-        let xmb = t.user("xmb", Role::ProjectOffice, None).await;
-        let hb = t.user("hb", Role::OfficeUser, Some("湖北路办事处")).await;
-        let tj = t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
-        let leader = t.user("leader", Role::Leader, None).await;
-        let viewer = t.user("viewer", Role::Viewer, None).await;
-        let po = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
-        let project = |name: &str, office: &str| ProjectHeader {
-            name: name.into(),
-            office: office.into(),
-            industry: "智能制造".into(),
-            total_investment: fengkou_domain::Wan::from_wan(5_000),
-            ..Default::default()
-        };
-        let hb_project = t.app.create_project(&po, &project("湖北路观摩项目", "湖北路办事处")).await.unwrap();
-        let tj_project = t.app.create_project(&po, &project("天津路观摩项目", "天津路办事处")).await.unwrap();
-        let m = t.app.create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
-        let offices = t.app.offices().await.unwrap();
-        let id_of = |name: &str| offices.iter().find(|o| o.name == name).unwrap().id;
-        let three = ["湖北路办事处", "天津路办事处", "长春路办事处"];
-        let scope: Vec<ScopeLine> = offices
-            .iter()
-            .map(|o| ScopeLine { office_id: o.id, taking_part: three.contains(&o.name.as_str()), group: String::new() })
-            .collect();
-        t.app.set_scope(&po, m, &scope).await.unwrap();
+    let Some(db) = test_database(backend).await else { return };
+    let t = spawn_app(&db.url).await;
+    let xmb = t.user("xmb", Role::ProjectOffice, None).await;
+    let hb = t.user("hb", Role::OfficeUser, Some("湖北路办事处")).await;
+    let tj = t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
+    let leader = t.user("leader", Role::Leader, None).await;
+    let viewer = t.user("viewer", Role::Viewer, None).await;
+    let po = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    let project = |name: &str, office: &str| ProjectHeader {
+        name: name.into(),
+        office: office.into(),
+        industry: "智能制造".into(),
+        total_investment: fengkou_domain::Wan::from_wan(5_000),
+        ..Default::default()
+    };
+    let hb_project = t.app.create_project(&po, &project("湖北路观摩项目", "湖北路办事处")).await.unwrap();
+    let tj_project = t.app.create_project(&po, &project("天津路观摩项目", "天津路办事处")).await.unwrap();
+    let m = t.app.create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
+    let offices = t.app.offices().await.unwrap();
+    let id_of = |name: &str| offices.iter().find(|o| o.name == name).unwrap().id;
+    let three = ["湖北路办事处", "天津路办事处", "长春路办事处"];
+    let scope: Vec<ScopeLine> = offices
+        .iter()
+        .map(|o| ScopeLine { office_id: o.id, taking_part: three.contains(&o.name.as_str()), group: String::new() })
+        .collect();
+    t.app.set_scope(&po, m, &scope).await.unwrap();
 
-        // Pages: an office proposes only its own projects and cannot plan.
-        let hb_page = t.browser("hb").await;
-        let post = |client: &reqwest::Client, path: String, form: Vec<(&str, String)>| {
-            let req = client.post(format!("{}{path}", t.base)).form(&form);
-            async move { req.send().await.unwrap() }
-        };
-        // Projects are chosen by name, never by an internal id; an office finds only its own.
-        let res =
-            post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "天津路观摩项目（天津路办事处）".into())])
-                .await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(res.text().await.unwrap().contains("没有名称含"));
-        let res = post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "湖北路观摩".into())]).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        for path in
-            [format!("/meetings/{m}/scope"), format!("/meetings/{m}/method"), format!("/meetings/{m}/adjustments")]
-        {
-            assert_eq!(post(&hb_page, path.clone(), vec![]).await.status(), StatusCode::FORBIDDEN, "{path}");
-        }
-        let view = t.app.meeting(m).await.unwrap();
-        let proposal = view.proposals[0].id;
-        let res = post(&hb_page, format!("/meetings/{m}/sites/{proposal}/confirm"), vec![]).await;
-        assert_eq!(res.status(), StatusCode::FORBIDDEN);
-        let html = hb_page.get(format!("{}/meetings/{m}", t.base)).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains("办事处申报，待确认") && html.contains("申报观摩点"), "office sees its proposal");
-
-        // The project office confirms; a bad method names every bad field, in Chinese.
-        let xmb_page = t.browser("xmb").await;
-        let res = post(&xmb_page, format!("/meetings/{m}/sites/{proposal}/confirm"), vec![]).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        let bad = vec![
-            ("method", "borda".to_string()),
-            ("aggregate", "mean".into()),
-            ("combination", "mean".into()),
-            ("rank_step", "abc".into()),
-            ("weight_rubric", "0".into()),
-            ("weight_rank", "0".into()),
-            ("weight_formula", "0".into()),
-            ("excellent_from", "90".into()),
-            ("good_from", "80".into()),
-        ];
-        let res = post(&xmb_page, format!("/meetings/{m}/method"), bad).await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let text = res.text().await.unwrap();
-        assert!(text.contains("评比方法") && text.contains("名次分差"), "{text}");
-        let settings = MethodSettings {
-            method: "rank_ballot".into(),
-            aggregate: "mean".into(),
-            combination: "mean".into(),
-            rank_step: "3".into(),
-            weight_rubric: "0".into(),
-            weight_rank: "0".into(),
-            weight_formula: "0".into(),
-            excellent_from: "95".into(),
-            good_from: "90".into(),
-            ..Default::default()
-        };
-        t.app.set_meeting_method(&po, m, &settings).await.unwrap();
-        t.app.invite_judge(&po, m, "tj", None).await.unwrap();
-        t.app.invite_judge(&po, m, "leader", None).await.unwrap();
-
-        // Leaders comment on an office; offices cannot.
-        let leader_page = t.browser("leader").await;
-        let target = vec![("target", format!("o{}", id_of("长春路办事处"))), ("body", "长春路要加油".to_string())];
-        assert_eq!(
-            post(&leader_page, format!("/meetings/{m}/comments"), target.clone()).await.status(),
-            StatusCode::SEE_OTHER
-        );
-        assert_eq!(post(&hb_page, format!("/meetings/{m}/comments"), target).await.status(), StatusCode::FORBIDDEN);
-
-        // The API: a judge's rank ballot — ties refused with the reason, then saved,
-        // saving again harmless; bad JSON gets the Chinese error body.
-        let path = format!("/meetings/{m}/ranking");
-        let ballot = |a: i32, b: i32| json!({"ranks": {id_of("湖北路办事处").to_string(): a, id_of("长春路办事处").to_string(): b}});
-        let (s, body) = t.api(&tj, M::PUT, &path, Some(ballot(1, 1))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.to_string().contains("并列第1名"), "{body}");
-        let (s, _) = t.api(&hb, M::PUT, &path, Some(ballot(1, 2))).await;
-        assert_eq!(s, StatusCode::FORBIDDEN, "not a judge");
-        for _ in 0..2 {
-            let (s, body) = t.api(&tj, M::PUT, &path, Some(ballot(2, 1))).await;
-            assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
-        }
-        let (s, body) = t.api(&tj, M::PUT, &path, Some(json!({"ranks": "first"}))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["error"].as_str().unwrap().contains("请求体"), "{body}");
-        let (s, _) = t.api(&tj, M::POST, &format!("/meetings/{m}/submit"), None).await;
-        assert_eq!(s, StatusCode::NO_CONTENT);
-        let (s, body) = t.api(&tj, M::PUT, &path, Some(ballot(1, 2))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body["error"].as_str().unwrap().contains("锁定"), "{body}");
-
-        // Results and ballots: leaders and the project office before release, others after.
-        for (token, expected) in [
-            (&viewer, StatusCode::FORBIDDEN),
-            (&hb, StatusCode::FORBIDDEN),
-            (&leader, StatusCode::OK),
-            (&xmb, StatusCode::OK),
-        ] {
-            let (s, _) = t.api(token, M::GET, &format!("/meetings/{m}/ballots"), None).await;
-            assert_eq!(s, expected);
-            let (s, _) = t.api(token, M::GET, &format!("/meetings/{m}/results"), None).await;
-            assert_eq!(s, expected);
-        }
-        let viewer_page = t.browser("viewer").await;
-        let bulletin = format!("{}/meetings/{m}/bulletin.docx", t.base);
-        assert_eq!(viewer_page.get(&bulletin).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-        let html = viewer_page.get(format!("{}/meetings/{m}", t.base)).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains("评比结果由项目办发布后可见") && !html.contains("100.00"));
-        let (_, body) = t.api(&leader, M::GET, &format!("/meetings/{m}/ballots"), None).await;
-        assert_eq!(body["ranks"].as_array().unwrap().len(), 2, "{body}");
-        let (_, body) = t.api(&leader, M::GET, &format!("/meetings/{m}/results"), None).await;
-        assert_eq!(body["offices"][0]["office"], "长春路办事处", "{body}");
-        assert_eq!(body["offices"][0]["score"], "100.00", "{body}");
-        // One judge has not submitted: an early release needs a reason.
-        let err = t.app.release_results(&po, m, "").await.unwrap_err();
-        assert!(err.to_string().contains("1/2名评委未提交"), "{err}");
-        t.app.release_results(&po, m, "领导出差，未能提交评分表").await.unwrap();
-        assert_eq!(viewer_page.get(&bulletin).send().await.unwrap().status(), StatusCode::OK);
-        let (s, body) = t.api(&viewer, M::GET, "/meetings/history", None).await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(body["meetings"].as_array().unwrap().len(), 1, "{body}");
-
-        // The plan through the API: the list, the meeting, a proposal.
-        let (_, body) = t.api(&viewer, M::GET, "/meetings", None).await;
-        assert_eq!(body[0]["method"], "评委排名投票", "{body}");
-        let (s, body) = t.api(&hb, M::GET, &format!("/meetings/{m}"), None).await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(body["sites"][0]["project"], "湖北路观摩项目", "{body}");
-        assert_eq!(body["offices"].as_array().unwrap().len(), 3);
-        // The route of a released meeting is what was published.
-        let (s, body) =
-            t.api(&tj, M::POST, &format!("/meetings/{m}/sites"), Some(json!({"project_id": tj_project}))).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(body["error"].as_str().unwrap().contains("评比结果已发布"), "{body}");
-        let (s, _) =
-            t.api(&tj, M::POST, &format!("/meetings/{m}/sites"), Some(json!({"project_id": hb_project}))).await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
+    // Pages: an office proposes only its own projects and cannot plan.
+    let hb_page = t.browser("hb").await;
+    let post = |client: &reqwest::Client, path: String, form: Vec<(&str, String)>| {
+        let req = client.post(format!("{}{path}", t.base)).form(&form);
+        async move { req.send().await.unwrap() }
+    };
+    // Projects are chosen by name, never by an internal id; an office finds only its own.
+    let res =
+        post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "天津路观摩项目（天津路办事处）".into())])
+            .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("没有名称含"));
+    let res = post(&hb_page, format!("/meetings/{m}/sites"), vec![("project", "湖北路观摩".into())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for path in [format!("/meetings/{m}/scope"), format!("/meetings/{m}/method"), format!("/meetings/{m}/adjustments")]
+    {
+        assert_eq!(post(&hb_page, path.clone(), vec![]).await.status(), StatusCode::FORBIDDEN, "{path}");
     }
+    let view = t.app.meeting(m).await.unwrap();
+    let proposal = view.proposals[0].id;
+    let res = post(&hb_page, format!("/meetings/{m}/sites/{proposal}/confirm"), vec![]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = hb_page.get(format!("{}/meetings/{m}", t.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("办事处申报，待确认") && html.contains("申报观摩点"), "office sees its proposal");
+
+    // The project office confirms; a bad method names every bad field, in Chinese.
+    let xmb_page = t.browser("xmb").await;
+    let res = post(&xmb_page, format!("/meetings/{m}/sites/{proposal}/confirm"), vec![]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let bad = vec![
+        ("method", "borda".to_string()),
+        ("aggregate", "mean".into()),
+        ("combination", "mean".into()),
+        ("rank_step", "abc".into()),
+        ("weight_rubric", "0".into()),
+        ("weight_rank", "0".into()),
+        ("weight_formula", "0".into()),
+        ("excellent_from", "90".into()),
+        ("good_from", "80".into()),
+    ];
+    let res = post(&xmb_page, format!("/meetings/{m}/method"), bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("评比方法") && text.contains("名次分差"), "{text}");
+    let settings = MethodSettings {
+        method: "rank_ballot".into(),
+        aggregate: "mean".into(),
+        combination: "mean".into(),
+        rank_step: "3".into(),
+        weight_rubric: "0".into(),
+        weight_rank: "0".into(),
+        weight_formula: "0".into(),
+        excellent_from: "95".into(),
+        good_from: "90".into(),
+        ..Default::default()
+    };
+    t.app.set_meeting_method(&po, m, &settings).await.unwrap();
+    t.app.invite_judge(&po, m, "tj", None).await.unwrap();
+    t.app.invite_judge(&po, m, "leader", None).await.unwrap();
+
+    // Leaders comment on an office; offices cannot.
+    let leader_page = t.browser("leader").await;
+    let target = vec![("target", format!("o{}", id_of("长春路办事处"))), ("body", "长春路要加油".to_string())];
+    assert_eq!(
+        post(&leader_page, format!("/meetings/{m}/comments"), target.clone()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(post(&hb_page, format!("/meetings/{m}/comments"), target).await.status(), StatusCode::FORBIDDEN);
+
+    // The API: a judge's rank ballot — ties refused with the reason, then saved,
+    // saving again harmless; bad JSON gets the Chinese error body.
+    let path = format!("/meetings/{m}/ranking");
+    let ballot =
+        |a: i32, b: i32| json!({"ranks": {id_of("湖北路办事处").to_string(): a, id_of("长春路办事处").to_string(): b}});
+    let (s, body) = t.api(&tj, M::PUT, &path, Some(ballot(1, 1))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("并列第1名"), "{body}");
+    let (s, _) = t.api(&hb, M::PUT, &path, Some(ballot(1, 2))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "not a judge");
+    for _ in 0..2 {
+        let (s, body) = t.api(&tj, M::PUT, &path, Some(ballot(2, 1))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    }
+    let (s, body) = t.api(&tj, M::PUT, &path, Some(json!({"ranks": "first"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"].as_str().unwrap().contains("请求体"), "{body}");
+    let (s, _) = t.api(&tj, M::POST, &format!("/meetings/{m}/submit"), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, body) = t.api(&tj, M::PUT, &path, Some(ballot(1, 2))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"].as_str().unwrap().contains("锁定"), "{body}");
+
+    // Results and ballots: leaders and the project office before release, others after.
+    for (token, expected) in [
+        (&viewer, StatusCode::FORBIDDEN),
+        (&hb, StatusCode::FORBIDDEN),
+        (&leader, StatusCode::OK),
+        (&xmb, StatusCode::OK),
+    ] {
+        let (s, _) = t.api(token, M::GET, &format!("/meetings/{m}/ballots"), None).await;
+        assert_eq!(s, expected);
+        let (s, _) = t.api(token, M::GET, &format!("/meetings/{m}/results"), None).await;
+        assert_eq!(s, expected);
+    }
+    let viewer_page = t.browser("viewer").await;
+    let bulletin = format!("{}/meetings/{m}/bulletin.docx", t.base);
+    assert_eq!(viewer_page.get(&bulletin).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let html = viewer_page.get(format!("{}/meetings/{m}", t.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("评比结果由项目办发布后可见") && !html.contains("100.00"));
+    let (_, body) = t.api(&leader, M::GET, &format!("/meetings/{m}/ballots"), None).await;
+    assert_eq!(body["ranks"].as_array().unwrap().len(), 2, "{body}");
+    let (_, body) = t.api(&leader, M::GET, &format!("/meetings/{m}/results"), None).await;
+    assert_eq!(body["offices"][0]["office"], "长春路办事处", "{body}");
+    assert_eq!(body["offices"][0]["score"], "100.00", "{body}");
+    // One judge has not submitted: an early release needs a reason.
+    let err = t.app.release_results(&po, m, "").await.unwrap_err();
+    assert!(err.to_string().contains("1/2名评委未提交"), "{err}");
+    t.app.release_results(&po, m, "领导出差，未能提交评分表").await.unwrap();
+    assert_eq!(viewer_page.get(&bulletin).send().await.unwrap().status(), StatusCode::OK);
+    let (s, body) = t.api(&viewer, M::GET, "/meetings/history", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["meetings"].as_array().unwrap().len(), 1, "{body}");
+
+    // The plan through the API: the list, the meeting, a proposal.
+    let (_, body) = t.api(&viewer, M::GET, "/meetings", None).await;
+    assert_eq!(body[0]["method"], "评委排名投票", "{body}");
+    let (s, body) = t.api(&hb, M::GET, &format!("/meetings/{m}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["sites"][0]["project"], "湖北路观摩项目", "{body}");
+    assert_eq!(body["offices"].as_array().unwrap().len(), 3);
+    // The route of a released meeting is what was published.
+    let (s, body) = t.api(&tj, M::POST, &format!("/meetings/{m}/sites"), Some(json!({"project_id": tj_project}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("评比结果已发布"), "{body}");
+    let (s, _) = t.api(&tj, M::POST, &format!("/meetings/{m}/sites"), Some(json!({"project_id": hb_project}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 /// A judge who signs in while a meeting is under way lands on their score sheet;
