@@ -210,7 +210,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
         tokens.push(app.create_token(&name, "bench", None).await.map_err(err)?);
     }
     println!("set up {judges} judges and {sites} sites in {:.1} s", t.elapsed().as_secs_f64());
-    let view = app.meeting(meeting).await.map_err(err)?;
+    let view = app.meeting_for(&po, meeting).await.map_err(err)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
@@ -272,7 +272,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     }
     let wall = started.elapsed();
     times.sort();
-    let view = app.meeting(meeting).await.map_err(err)?;
+    let view = app.meeting_for(&po, meeting).await.map_err(err)?;
     let submitted = view.judges.iter().filter(|j| j.submitted).count();
     let saved: usize = view.judges.iter().map(|j| j.scored).sum();
     let expected = judges * sites * view.criteria.len();

@@ -202,7 +202,7 @@ async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
     }
     app.invite_judge(&po, meeting, "judge_a", None).await.unwrap();
     app.invite_judge(&po, meeting, "judge_b", None).await.unwrap();
-    let view = app.meeting(meeting).await.unwrap();
+    let view = app.meeting_for(&fengkou_app::ledger::cli_actor(), meeting).await.unwrap();
 
     let base = fengkou_testkit::serve(&app).await;
     let d = browser(&driver_url).await;

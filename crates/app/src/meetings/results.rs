@@ -387,7 +387,7 @@ impl App {
 
     /// The results as published: the latest version frozen at release (later reports,
     /// edits and settings change nothing in it). None before release.
-    pub async fn published_results(&self, meeting_id: i64) -> Result<Option<Results>> {
+    pub(crate) async fn published_results(&self, meeting_id: i64) -> Result<Option<Results>> {
         let versions = meeting_release::Entity::find()
             .filter(meeting_release::Column::MeetingId.eq(meeting_id))
             .order_by_asc(meeting_release::Column::Version)

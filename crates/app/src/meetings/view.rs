@@ -306,7 +306,7 @@ impl App {
             .collect())
     }
 
-    pub async fn meeting(&self, meeting_id: i64) -> Result<MeetingView> {
+    pub(crate) async fn meeting(&self, meeting_id: i64) -> Result<MeetingView> {
         let m = self.meeting_row(&self.db, meeting_id).await?;
         let criteria_rows = self.criteria(meeting_id).await?;
         let (sites, proposals): (Vec<SiteView>, Vec<SiteView>) =
@@ -522,4 +522,67 @@ fn plan_warnings(offices: &[ScopeOffice], sites: &[SiteView], proposals: &[SiteV
         warnings.push(format!("有{}个办事处申报的观摩点待项目办确认", proposals.len()));
     }
     warnings
+}
+
+/// A judge as the hall's board shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardJudge {
+    pub name: String,
+    pub submitted: bool,
+    /// Sites scored and offices ranked so far.
+    pub scored: usize,
+}
+
+/// What the hall's screen shows. Before release only the judges' progress and the
+/// leaders' comments; once released the published ranking, never a figure in
+/// progress (a sheet reopened for a correction changes nothing here).
+#[derive(Debug, Clone, Serialize)]
+pub struct Board {
+    pub comments: Vec<CommentView>,
+    pub judges: Vec<BoardJudge>,
+    /// "N/M 名评委已提交".
+    pub progress: String,
+    pub needs_judges: bool,
+    pub released: bool,
+    pub version: Option<i32>,
+    pub grouped: bool,
+    pub ranking: Option<Vec<OfficeResult>>,
+    pub top: Option<Vec<SiteResult>>,
+    pub improved: Option<Vec<(String, i64)>>,
+}
+
+impl App {
+    /// The hall board of a meeting, the same for every signed-in reader (it is computed
+    /// once and shared by every open screen): see [`Board`].
+    pub async fn hall_board(&self, meeting_id: i64) -> Result<Board> {
+        let m = self.meeting(meeting_id).await?;
+        let mut comments = self.meeting_comments(meeting_id).await?;
+        comments.truncate(6);
+        let published = self.published_results(meeting_id).await?;
+        // Once released the board says what was published, not a sheet reopened since.
+        let (submitted, judges) = match &published {
+            Some(r) => (r.submitted, r.judges),
+            None => (m.judges.iter().filter(|j| j.submitted).count(), m.judges.len()),
+        };
+        Ok(Board {
+            comments,
+            judges: m
+                .judges
+                .iter()
+                .map(|j| BoardJudge {
+                    name: j.display_name.clone(),
+                    submitted: j.submitted,
+                    scored: j.scored + j.ranked,
+                })
+                .collect(),
+            progress: format!("{submitted}/{judges} 名评委已提交"),
+            needs_judges: m.needs_rubric || m.needs_rank,
+            released: published.is_some(),
+            version: published.as_ref().and_then(|r| r.published.as_ref().map(|p| p.version)),
+            grouped: m.has_groups,
+            ranking: published.as_ref().map(|r| r.offices.clone()),
+            top: published.as_ref().map(|r| r.top_sites.clone()),
+            improved: published.map(|r| r.most_improved),
+        })
+    }
 }

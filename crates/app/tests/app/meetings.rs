@@ -55,7 +55,7 @@ async fn observation_meeting_scoring_is_fair_and_ranked(#[case] backend: Backend
     assert!(err.to_string().contains("最多3个观摩点"), "{err}");
     app.invite_judge(&xmb, m, "judge_hb", None).await.unwrap();
     app.invite_judge(&xmb, m, "judge_lead", None).await.unwrap();
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     assert_eq!(view.sites.len(), 4);
     let site = |project: i64| view.sites.iter().find(|s| s.project_id == project).unwrap().id;
     let full = |pct: i64| -> Vec<(i64, Decimal)> {
@@ -115,7 +115,8 @@ async fn observation_meeting_scoring_is_fair_and_ranked(#[case] backend: Backend
     assert!(!app.meeting_results(&xmb, m).await.unwrap().offices.is_empty());
 
     // Reopening needs a reason, and is in the audit trail.
-    let judge_id = app.meeting(m).await.unwrap().judges.iter().find(|j| j.username == "judge_lead").unwrap().id;
+    let judge_id =
+        app.meeting_for(&cli_actor(), m).await.unwrap().judges.iter().find(|j| j.username == "judge_lead").unwrap().id;
     assert!(app.reopen_sheet(&xmb, m, judge_id, " ").await.is_err());
     app.reopen_sheet(&xmb, m, judge_id, "评委申请更正笔误").await.unwrap();
     app.score_site(&judge_lead, m, site(tj), &full(100), "").await.unwrap();
@@ -163,7 +164,7 @@ async fn offices_propose_sites_and_the_plan_rules_explain_themselves(#[case] bac
     // An office proposes its own projects only; the proposal waits.
     assert!(matches!(app.add_site(&hb, q4, tj, "").await, Err(AppError::Forbidden(_))));
     app.add_site(&hb, q4, hb_projects[0], "").await.unwrap();
-    let view = app.meeting(q4).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), q4).await.unwrap();
     assert!(view.sites.is_empty());
     assert_eq!(view.proposals.len(), 1);
     assert!(view.plan_warnings.iter().any(|w| w.contains("待项目办确认")), "{:?}", view.plan_warnings);
@@ -180,12 +181,12 @@ async fn offices_propose_sites_and_the_plan_rules_explain_themselves(#[case] bac
     assert!(err.to_string().contains("最多3个"), "{err}");
 
     // Confirming: only the project office; withdrawing: the proposing office too.
-    let view = app.meeting(q4).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), q4).await.unwrap();
     let proposal = |p: i64| view.proposals.iter().find(|s| s.project_id == p).unwrap().id;
     assert!(matches!(app.confirm_site(&hb, q4, proposal(hb_projects[0])).await, Err(AppError::Forbidden(_))));
     app.confirm_site(&xmb, q4, proposal(hb_projects[0])).await.unwrap();
     app.remove_site(&hb, q4, proposal(hb_projects[1])).await.unwrap();
-    let view = app.meeting(q4).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), q4).await.unwrap();
     assert_eq!(view.sites.len(), 3);
     assert!(view.proposals.is_empty());
     let confirmed = view.sites.iter().find(|s| s.project_id == hb_projects[0]).unwrap().id;
@@ -209,7 +210,7 @@ async fn offices_propose_sites_and_the_plan_rules_explain_themselves(#[case] bac
         .map(|(i, id)| RouteLine { site_id: *id, seq: (order.len() - i) as i32, visit_time: format!("{}:00", 9 + i) })
         .collect();
     app.set_route(&xmb, q4, &reversed).await.unwrap();
-    let after: Vec<i64> = app.meeting(q4).await.unwrap().sites.iter().map(|s| s.id).collect();
+    let after: Vec<i64> = app.meeting_for(&cli_actor(), q4).await.unwrap().sites.iter().map(|s| s.id).collect();
     assert_eq!(after, order.into_iter().rev().collect::<Vec<_>>());
 }
 
@@ -334,7 +335,7 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained(#
     app.set_meeting_method(&xmb, first, &method("formula", "mean", "mean", "90", "80")).await.unwrap();
     app.add_site(&xmb, first, hb, "").await.unwrap();
     app.add_site(&xmb, first, tj, "").await.unwrap();
-    let view = app.meeting(first).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), first).await.unwrap();
     let site_of =
         |v: &fengkou_app::meetings::MeetingView, p: i64| v.sites.iter().find(|s| s.project_id == p).unwrap().id;
     let err = app.set_site_formula(&xmb, first, site_of(&view, hb), false, "8", " ").await.unwrap_err();
@@ -348,7 +349,7 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained(#
     // 18; 天津路 +30 for the start event.
     let got: Vec<(&str, &str)> = r.offices.iter().map(|o| (o.office.as_str(), o.score.as_str())).collect();
     assert_eq!(got, [("天津路办事处", "48.00"), ("湖北路办事处", "18.00")]);
-    let items = &app.meeting(first).await.unwrap().sites[0].formula_items;
+    let items = &app.meeting_for(&cli_actor(), first).await.unwrap().sites[0].formula_items;
     assert_eq!(items[0], ("未在建（无开工/续建分）".to_string(), "0".to_string()), "{items:?}");
     assert_eq!(r.site_basis, "台账积分");
     app.release_results(&xmb, first, "").await.unwrap();
@@ -380,7 +381,7 @@ async fn formula_and_composite_need_no_judges_and_history_counts_places_gained(#
     ));
     app.add_adjustment(&xmb, second, ids["湖北路办事处"], "5", "集中开工活动组织有力").await.unwrap();
     app.invite_judge(&xmb, second, "lead", None).await.unwrap();
-    let view = app.meeting(second).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), second).await.unwrap();
     assert!(view.needs_rubric && !view.needs_rank);
     let full = |pct: i64| -> Vec<(i64, Decimal)> {
         view.criterion_ids
@@ -493,7 +494,7 @@ async fn a_meeting_may_span_days_and_the_bulletin_says_so() {
     let err = app.create_meeting_spanning(&xmb, " ", d("2026-09-26"), Some(d("2026-10-26"))).await.unwrap_err();
     assert!(err.to_string().contains("名称") && err.to_string().contains("不超过15天"), "{err}");
     let m = app.create_meeting_spanning(&xmb, "观摩", d("2026-09-26"), Some(d("2026-09-27"))).await.unwrap();
-    assert_eq!(app.meeting(m).await.unwrap().ends_on, Some(d("2026-09-27")));
+    assert_eq!(app.meeting_for(&cli_actor(), m).await.unwrap().ends_on, Some(d("2026-09-27")));
     let text = docx_text(&app.meeting_bulletin(&xmb, m).await.unwrap().bytes);
     assert!(text.contains("2026年9月26日至27日，区委、区政府组织开展了观摩"), "{text}");
     assert!(text.contains("尚无已提交的评分，暂无排名。"), "{text}");
@@ -502,20 +503,20 @@ async fn a_meeting_may_span_days_and_the_bulletin_says_so() {
     let leader = login(&app, "lead", Role::Leader, None).await;
     assert!(matches!(app.update_meeting(&leader, m, "x", d("2026-09-26"), None).await, Err(AppError::Forbidden(_))));
     assert!(app.update_meeting(&xmb, m, "改名", d("2026-09-28"), Some(d("2026-09-01"))).await.is_err());
-    assert_eq!(app.meeting(m).await.unwrap().name, "观摩");
+    assert_eq!(app.meeting_for(&cli_actor(), m).await.unwrap().name, "观摩");
     app.update_meeting(&xmb, m, "第三季度观摩", d("2026-09-28"), Some(d("2026-09-28"))).await.unwrap();
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     assert_eq!((view.name.as_str(), view.held_on, view.ends_on), ("第三季度观摩", Some(d("2026-09-28")), None));
 
     // An invitation is withdrawn while the judge has entered nothing, not after.
     let p = app.create_project(&xmb, &header("湖北路一号项目", "湖北路办事处")).await.unwrap();
     app.add_site(&xmb, m, p, "").await.unwrap();
     app.invite_judge(&xmb, m, "lead", None).await.unwrap();
-    let judge = app.meeting(m).await.unwrap().judges[0].id;
+    let judge = app.meeting_for(&cli_actor(), m).await.unwrap().judges[0].id;
     app.remove_judge(&xmb, m, judge).await.unwrap();
-    assert!(app.meeting(m).await.unwrap().judges.is_empty());
+    assert!(app.meeting_for(&cli_actor(), m).await.unwrap().judges.is_empty());
     app.invite_judge(&xmb, m, "lead", None).await.unwrap();
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     let scores: Vec<(i64, Decimal)> = view.criterion_ids.iter().map(|c| (*c, Decimal::ONE)).collect();
     app.score_site(&leader, m, view.sites[0].id, &scores, "").await.unwrap();
     let err = app.remove_judge(&xmb, m, view.judges[0].id).await.unwrap_err();
@@ -550,12 +551,12 @@ async fn the_rubric_is_the_project_offices_until_judges_score(#[case] backend: B
         text.contains("第2项“进度”与前面重复") && text.contains("第2项的“x”") && text.contains("第3项的名称"),
         "{text}"
     );
-    assert_eq!(app.meeting(m).await.unwrap().criteria.len(), 6, "the default rubric stays");
+    assert_eq!(app.meeting_for(&cli_actor(), m).await.unwrap().criteria.len(), 6, "the default rubric stays");
     let err = app.set_rubric(&xmb, m, &[line("进度", "60", ""), line("质量", "30", "")]).await.unwrap_err();
     assert!(err.to_string().contains("各项权重之和须为100"), "{err}");
     // Weights add to 100; a criterion may be scored out of 10 while weighing 40.
     app.set_rubric(&xmb, m, &[line("进度", "60", ""), line("质量", "40", "10")]).await.unwrap();
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     let got: Vec<(String, String, String)> = view
         .criteria
         .iter()
@@ -566,7 +567,7 @@ async fn the_rubric_is_the_project_offices_until_judges_score(#[case] backend: B
     // Once a judge has scored, the rubric stays.
     app.add_site(&xmb, m, p, "").await.unwrap();
     app.invite_judge(&xmb, m, "lead", None).await.unwrap();
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     let scores: Vec<(i64, Decimal)> =
         view.criterion_ids.iter().zip([Decimal::from(54), Decimal::from(8)]).map(|(id, s)| (*id, s)).collect();
     app.score_site(&lead, m, view.sites[0].id, &scores, "").await.unwrap();

@@ -35,7 +35,7 @@ async fn setup(url: &str) -> Setup {
     }
     app.invite_judge(&xmb, meeting, "j1", None).await.unwrap();
     app.invite_judge(&xmb, meeting, "j2", None).await.unwrap();
-    let sites = app.meeting(meeting).await.unwrap().sites.iter().map(|s| s.id).collect();
+    let sites = app.meeting_for(&cli_actor(), meeting).await.unwrap().sites.iter().map(|s| s.id).collect();
     Setup { app, xmb, judges: [j1, j2], meeting, sites, projects }
 }
 
@@ -55,7 +55,7 @@ fn scores(app_view: &fengkou_app::meetings::MeetingView, pct: i64) -> Vec<(i64, 
 async fn a_released_result_never_changes_and_a_correction_is_a_new_version(#[case] backend: Backend) {
     let Some(db) = test_database(backend).await else { return };
     let Setup { app, xmb, judges: [j1, j2], meeting: m, sites, projects } = setup(&db.url).await;
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     for (judge, pcts) in [(&j1, [90, 70]), (&j2, [80, 60])] {
         for (site, pct) in sites.iter().zip(pcts) {
             app.score_site(judge, m, *site, &scores(&view, pct), "").await.unwrap();
@@ -142,7 +142,7 @@ async fn a_released_result_never_changes_and_a_correction_is_a_new_version(#[cas
 async fn a_declined_site_is_not_scored_by_that_judge_and_conflicts_add_up(#[case] backend: Backend) {
     let Some(db) = test_database(backend).await else { return };
     let Setup { app, xmb, judges: [j1, j2], meeting: m, sites, .. } = setup(&db.url).await;
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     app.score_site(&j1, m, sites[0], &scores(&view, 10), "").await.unwrap();
     // Declining removes the judge's scores and blocks scoring the site later.
     app.decline_site(&j1, m, sites[0], "曾在该企业任职").await.unwrap();
@@ -170,7 +170,7 @@ async fn a_declined_site_is_not_scored_by_that_judge_and_conflicts_add_up(#[case
     // A declared conflict is added to the judge's own office, never replaces it.
     let m2 = app.create_meeting(&xmb, "第二场", d("2026-11-21")).await.unwrap();
     app.invite_judge(&xmb, m2, "j1", Some("湖北路办事处")).await.unwrap();
-    let judge = app.meeting(m2).await.unwrap().judges[0].clone();
+    let judge = app.meeting_for(&cli_actor(), m2).await.unwrap().judges[0].clone();
     assert_eq!(
         (judge.own_office.as_deref(), judge.declared_office.as_deref()),
         (Some("长春路办事处"), Some("湖北路办事处"))
@@ -191,7 +191,7 @@ async fn nothing_is_seen_before_release(#[case] backend: Backend) {
     let tj = login(&app, "tj", Role::OfficeUser, Some("天津路办事处")).await;
     let viewer = login(&app, "viewer", Role::Viewer, None).await;
     let admin = login(&app, "admin", Role::Admin, None).await;
-    let view = app.meeting(m).await.unwrap();
+    let view = app.meeting_for(&cli_actor(), m).await.unwrap();
     app.score_site(&j1, m, sites[0], &scores(&view, 77), "").await.unwrap();
     app.set_site_formula(&xmb, m, sites[0], true, "10", "通报批评").await.unwrap();
     let offices: std::collections::HashMap<String, i64> =
@@ -294,7 +294,8 @@ async fn bands_fit_the_method_and_the_bulletin_number_is_a_yearly_series(#[case]
     // 文号: a per-year series; the next meeting gets the next number; a number is
     // used once a year; editable until release; an unreleased bulletin is a draft.
     let second = app.create_meeting(&xmb, "第二场", d("2026-12-01")).await.unwrap();
-    let (first_view, second_view) = (app.meeting(m).await.unwrap(), app.meeting(second).await.unwrap());
+    let (first_view, second_view) =
+        (app.meeting_for(&cli_actor(), m).await.unwrap(), app.meeting_for(&cli_actor(), second).await.unwrap());
     assert_eq!(
         (first_view.doc_number.as_str(), second_view.doc_number.as_str()),
         ("区项指办〔2026〕1号", "区项指办〔2026〕2号")

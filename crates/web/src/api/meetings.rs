@@ -359,7 +359,7 @@ async fn meeting_results(
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingResultsOut>, ApiError> {
     let r = state.app.meeting_results(&actor, id).await?;
-    let m = state.app.meeting(id).await?;
+    let m = state.app.meeting_for(&actor, id).await?;
     Ok(Json(MeetingResultsOut {
         id: m.id,
         name: m.name,

@@ -28,35 +28,8 @@ async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) 
 /// What the hall's screen shows: who has submitted (N/M), and the ranking once
 /// released: always the published one, never a figure in progress.
 async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppError> {
-    let m = state.app.meeting(id).await?;
-    let comments = state.app.meeting_comments(id).await?;
-    let published = state.app.published_results(id).await?;
-    let (ranking, top, improved, version) = match &published {
-        Some(r) => (
-            serde_json::to_value(&r.offices).unwrap_or_default(),
-            serde_json::to_value(&r.top_sites).unwrap_or_default(),
-            serde_json::to_value(&r.most_improved).unwrap_or_default(),
-            r.published.as_ref().map(|p| p.version),
-        ),
-        None => (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null, None),
-    };
-    // Once released the board says what was published, not a sheet reopened since.
-    let progress = match &published {
-        Some(r) => format!("{}/{} 名评委已提交", r.submitted, r.judges),
-        None => format!("{}/{} 名评委已提交", m.judges.iter().filter(|j| j.submitted).count(), m.judges.len()),
-    };
-    Ok(serde_json::json!({
-        "comments": comments.iter().take(6).collect::<Vec<_>>(),
-        "judges": m.judges.iter().map(|j| serde_json::json!({"name": j.display_name, "submitted": j.submitted, "scored": j.scored + j.ranked})).collect::<Vec<_>>(),
-        "progress": progress,
-        "needs_judges": m.needs_rubric || m.needs_rank,
-        "released": published.is_some(),
-        "version": version,
-        "grouped": m.has_groups,
-        "ranking": ranking,
-        "top": top,
-        "improved": improved,
-    }))
+    let board = state.app.hall_board(id).await?;
+    Ok(serde_json::to_value(board).unwrap_or_default())
 }
 
 /// Streams one user may hold open at once (a hall has a screen or two; a forgotten
@@ -68,7 +41,7 @@ pub const MAX_STREAMS_PER_USER: usize = 4;
 /// nothing; after a change the data is computed once for every stream (see
 /// [`cached_board`]).
 async fn events(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state.app.meeting(id).await.map_err(err(&u))?;
+    state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let Some(slot) = StreamSlot::take(&state, u.actor.user_id) else {
         let why = format!("你已打开 {MAX_STREAMS_PER_USER} 个实时大屏，请先关闭不用的页面");
         return Ok((StatusCode::TOO_MANY_REQUESTS, why).into_response());

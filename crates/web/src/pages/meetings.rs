@@ -286,7 +286,7 @@ async fn comment(
     Path(id): Path<i64>,
     Form(f): Form<CommentForm>,
 ) -> Result<Response, PageError> {
-    let m = state.app.meeting(id).await.map_err(err(&u))?;
+    let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let pick = |prefix: char| f.target.strip_prefix(prefix).and_then(|v| v.parse::<i64>().ok());
     if let Some(site) = pick('s').and_then(|s| m.sites.iter().find(|x| x.id == s)) {
         state.app.add_comment(&u.actor, site.project_id, &f.body).await.map_err(err(&u))?;

@@ -29,7 +29,7 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
     let html = judge.get(format!("{}/meetings/1/score", t.base)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("观摩点，按规定回避"));
 
-    let m = t.app.meeting(1).await.unwrap();
+    let m = t.app.meeting_for(&fengkou_app::ledger::cli_actor(), 1).await.unwrap();
     let foreign = m.sites.iter().rev().find(|s| s.office != "天津路办事处").unwrap().id;
     let own = m.sites.iter().find(|s| s.office == "天津路办事处").unwrap().id;
     let mut form: Vec<(String, String)> = m.criterion_ids.iter().map(|c| (format!("c{c}"), "5".to_string())).collect();
@@ -174,7 +174,7 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
     {
         assert_eq!(post(&hb_page, path.clone(), vec![]).await.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let view = t.app.meeting(m).await.unwrap();
+    let view = t.app.meeting_for(&fengkou_app::ledger::cli_actor(), m).await.unwrap();
     let proposal = view.proposals[0].id;
     let res = post(&hb_page, format!("/meetings/{m}/sites/{proposal}/confirm"), vec![]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
