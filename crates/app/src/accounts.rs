@@ -160,7 +160,7 @@ impl App {
         let mut am = target.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(true);
-        am.password_changed_at = Set(Some(self.now()));
+        am.password_changed_at = Set(Some(txn.now()));
         am.update(&txn).await?;
         end_sessions(&txn, id).await?;
         let revoked = end_tokens(&txn, id).await?;
@@ -208,7 +208,7 @@ impl App {
         let mut am = me.clone().into_active_model();
         am.password_hash = Set(hash);
         am.must_change_password = Set(false);
-        am.password_changed_at = Set(Some(self.now()));
+        am.password_changed_at = Set(Some(txn.now()));
         am.update(&txn).await?;
         end_sessions(&txn, me.id).await?;
         let revoked = end_tokens(&txn, me.id).await?;

@@ -221,7 +221,7 @@ pub struct SessionUser {
 }
 
 /// Opens a session for `user_id` under `secret` (only its digest is stored).
-pub(crate) async fn open_session(db: &crate::Write<'_>, user_id: i64, secret: &str) -> Result<()> {
+pub(crate) async fn open_session(db: &crate::Write, user_id: i64, secret: &str) -> Result<()> {
     let now = db.now();
     session::ActiveModel {
         token_hash: Set(digest(secret)),
@@ -316,9 +316,9 @@ impl App {
             role: Set(role.into()),
             office_id: Set(office_id),
             active: Set(true),
-            created_at: Set(self.now()),
+            created_at: Set(txn.now()),
             must_change_password: Set(false),
-            password_changed_at: Set(Some(self.now())),
+            password_changed_at: Set(Some(txn.now())),
             ..Default::default()
         }
         .insert(&txn)
@@ -563,8 +563,8 @@ impl App {
             user_id: Set(u.id),
             name: Set(name.to_string()),
             token_hash: Set(digest(&secret)),
-            created_at: Set(self.now()),
-            expires_at: Set(expires_in_days.map(|d| self.now() + Duration::days(d.clamp(1, 3650)))),
+            created_at: Set(txn.now()),
+            expires_at: Set(expires_in_days.map(|d| txn.now() + Duration::days(d.clamp(1, 3650)))),
             ..Default::default()
         }
         .insert(&txn)

@@ -79,7 +79,7 @@ impl App {
             seq: Set(seq),
             name: Set(batch_name(seq, held_on)),
             held_on: Set(Some(held_on)),
-            created_at: Set(self.now()),
+            created_at: Set(txn.now()),
             ..Default::default()
         }
         .insert(&txn)

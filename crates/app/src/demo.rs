@@ -187,7 +187,7 @@ impl App {
                 month: Set(m.month as i32),
                 deadline: Set(Some(m.next().first_day() + Duration::days(9))),
                 status: Set(if m == current { PeriodStatus::Open } else { PeriodStatus::Closed }.into()),
-                created_at: Set(self.now()),
+                created_at: Set(txn.now()),
                 ..Default::default()
             }
             .insert(&txn)
@@ -304,7 +304,7 @@ impl App {
                         help_needed: Set(help.to_string()),
                         submitted_by: Set("demo".into()),
                         submitted_at: Set(
-                            self.now() - Duration::days(i64::from(current.months_until(Month::of(today))) * 30)
+                            txn.now() - Duration::days(i64::from(current.months_until(Month::of(today))) * 30)
                         ),
                         ..Default::default()
                     }
@@ -332,7 +332,7 @@ impl App {
                 seq: Set(seq),
                 name: Set(fengkou_domain::campaign::batch_name(seq, to - Duration::days(2))),
                 held_on: Set(Some(to - Duration::days(2))),
-                created_at: Set(self.now()),
+                created_at: Set(txn.now()),
                 ..Default::default()
             }
             .insert(&txn)

@@ -31,6 +31,7 @@ pub mod projects;
 pub mod reports;
 mod rows;
 pub mod scale;
+mod text;
 pub mod views;
 pub mod warnings;
 pub mod write;

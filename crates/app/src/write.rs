@@ -15,7 +15,7 @@
 
 use crate::audit::{self, Change, json};
 use crate::{Actor, App, AppError, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use fengkou_domain::Permit;
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
@@ -33,8 +33,7 @@ struct Pending {
 }
 
 /// A write in progress (see the module's overview).
-pub struct Write<'a> {
-    app: &'a App,
+pub struct Write {
     txn: DatabaseTransaction,
     who: String,
     /// Whether the write was allowed: at the open (a [`Permit`]) or, for a use case
@@ -47,20 +46,19 @@ pub struct Write<'a> {
 impl App {
     /// Opens a write under `permit` (the actor's permission, asked before): a
     /// transaction on the writer, the clock's instant, an empty list of entries.
-    pub async fn write(&self, permit: Permit) -> Result<Write<'_>> {
+    pub async fn write(&self, permit: Permit) -> Result<Write> {
         self.open_write(permit.who(), true).await
     }
 
     /// Opens a write for `actor` whose permission depends on rows the write loads (the
     /// project's office, the judge's sheet): the use case must call
     /// [`Write::permit`] before it commits, or the commit is refused.
-    pub async fn write_checking(&self, actor: &Actor) -> Result<Write<'_>> {
+    pub async fn write_checking(&self, actor: &Actor) -> Result<Write> {
         self.open_write(&actor.username, false).await
     }
 
-    async fn open_write(&self, who: &str, permitted: bool) -> Result<Write<'_>> {
+    async fn open_write(&self, who: &str, permitted: bool) -> Result<Write> {
         Ok(Write {
-            app: self,
             txn: self.writer.begin().await?,
             who: who.to_string(),
             permitted,
@@ -70,15 +68,10 @@ impl App {
     }
 }
 
-impl Write<'_> {
+impl Write {
     /// The instant of this write: every row it stamps gets the same one.
     pub fn now(&self) -> DateTime<Utc> {
         self.now
-    }
-
-    /// Today, by the app's clock.
-    pub fn today(&self) -> NaiveDate {
-        self.app.today()
     }
 
     /// Asks the rule once the rows it needs are loaded: `allowed`, or refused with
@@ -196,7 +189,7 @@ impl Write<'_> {
 
 /// Queries run on the write's transaction.
 #[sea_orm::prelude::async_trait::async_trait]
-impl ConnectionTrait for Write<'_> {
+impl ConnectionTrait for Write {
     fn get_database_backend(&self) -> DbBackend {
         self.txn.get_database_backend()
     }

@@ -178,8 +178,9 @@ impl TryGetable for Exact {
     }
 }
 
-/// The table of each decimal column (their names are unique across the schema; a
-/// contract test keeps this list complete).
+/// The table of each decimal column, for the message when one cannot be read (their
+/// names are unique across the schema). A new `Exact` column is listed here; one
+/// missing is still reported, with "?" for its table.
 pub const DECIMAL_COLUMNS: [(&str, &str); 13] = [
     ("weight", "meeting_criteria"),
     ("max", "meeting_criteria"),

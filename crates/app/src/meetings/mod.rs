@@ -156,7 +156,7 @@ impl App {
             good_from: Set(exact(80)),
             released: Set(false),
             created_by: Set(actor.username.clone()),
-            created_at: Set(self.now()),
+            created_at: Set(txn.now()),
             method: Set(Method::Rubric.into()),
             rank_step: Set(exact(3)),
             weight_rubric: Set(exact(70)),
@@ -312,7 +312,7 @@ impl App {
     /// A leader's comment on an office's showing at this meeting.
     pub async fn comment_on_office(&self, actor: &Actor, meeting_id: i64, office_id: i64, body: &str) -> Result<()> {
         let permit = actor.permit(actor.can_comment(), "只有领导和项目办可以点评")?;
-        let body = crate::projects::comment_body(body)?;
+        let body = crate::text::comment_body(body)?;
         let mut txn = self.write(permit).await?;
         self.meeting_row(&txn, meeting_id).await?;
         office::Entity::find_by_id(office_id).one(&txn).await?.ok_or(AppError::NotFound("办事处"))?;
@@ -321,7 +321,7 @@ impl App {
             office_id: Set(office_id),
             username: Set(actor.username.clone()),
             body: Set(body.to_string()),
-            created_at: Set(self.now()),
+            created_at: Set(txn.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -401,7 +401,7 @@ impl App {
         if reason.chars().count() > 200 {
             return Err(AppError::invalid("扣分原因", "不超过200个字"));
         }
-        crate::projects::plain_text("扣分原因", reason, false)?;
+        crate::text::plain_text("扣分原因", reason, false)?;
         let mut txn = self.write(permit).await?;
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let before = json(&site);
@@ -461,7 +461,7 @@ impl App {
             points: Set(value.into()),
             reason: Set(reason.to_string()),
             created_by: Set(actor.username.clone()),
-            created_at: Set(self.now()),
+            created_at: Set(txn.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -39,7 +39,7 @@ pub struct SheetSite {
 impl App {
     /// The judge whose sheet a write changes: being a judge of the meeting is the
     /// write's permission.
-    async fn sheet_judge(&self, w: &mut Write<'_>, actor: &Actor, meeting_id: i64) -> Result<meeting_judge::Model> {
+    async fn sheet_judge(&self, w: &mut Write, actor: &Actor, meeting_id: i64) -> Result<meeting_judge::Model> {
         let judge = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
             .filter(meeting_judge::Column::UserId.eq(actor.user_id))
@@ -214,7 +214,7 @@ impl App {
             return Ok(());
         }
         meeting_rank::Entity::delete_many().filter(meeting_rank::Column::JudgeId.eq(judge.id)).exec(&txn).await?;
-        let now = self.now();
+        let now = txn.now();
         let mut after = Vec::new();
         for (office_id, rank) in ranks {
             after.push(
@@ -299,7 +299,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let now = self.now();
+        let now = txn.now();
         for (criterion_id, score) in scores {
             let value = Exact(score.normalize());
             let existing = meeting_score::Entity::find()
@@ -390,7 +390,7 @@ impl App {
         if reason.is_empty() || reason.chars().count() > 200 {
             return Err(AppError::invalid("回避理由", "不能为空，不超过200个字"));
         }
-        crate::projects::plain_text("回避理由", reason, false)?;
+        crate::text::plain_text("回避理由", reason, false)?;
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
@@ -468,7 +468,7 @@ impl App {
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         let mut am = judge.into_active_model();
-        am.submitted_at = Set(Some(self.now()));
+        am.submitted_at = Set(Some(txn.now()));
         let after = am.update(&txn).await?;
         txn.record(Change {
             action: "submit",
@@ -489,7 +489,7 @@ impl App {
         if reason.trim().is_empty() || reason.chars().count() > 500 {
             return Err(AppError::invalid("原因", "重新开放评分表必须说明原因（不超过500字）"));
         }
-        crate::projects::plain_text("原因", reason.trim(), false)?;
+        crate::text::plain_text("原因", reason.trim(), false)?;
         let mut txn = self.write(permit).await?;
         let judge = meeting_judge::Entity::find_by_id(judge_id)
             .one(&txn)

@@ -1,5 +1,6 @@
-//! The ledger and the project page: listing, reading, creating, editing, stage
-//! transitions, milestones, problems, comments and photos.
+//! The ledger and the project page: listing, reading, creating and editing a project
+//! (`stages.rs`: stage transitions and step-back requests; `follow_up.rs`: milestones,
+//! problems, comments and photos; `store.rs`: the row writes).
 
 use crate::Write;
 use crate::audit::{self, json};
@@ -251,7 +252,7 @@ impl App {
 
     /// The project a write changes, once the rule allowed `actor` to edit it (the
     /// write's permission: see [`Write::permit`]).
-    async fn editable_project(&self, w: &mut Write<'_>, actor: &Actor, id: i64) -> Result<project::Model> {
+    async fn editable_project(&self, w: &mut Write, actor: &Actor, id: i64) -> Result<project::Model> {
         let p = project::Entity::find_by_id(id).one(&*w).await?.ok_or(AppError::NotFound("项目"))?;
         w.permit(actor.can_edit_project(p.office_id), "只能修改本办事处的项目")?;
         Ok(p)
@@ -501,211 +502,13 @@ impl App {
     pub async fn project_version(&self, actor: &Actor, id: i64) -> Result<i32> {
         Ok(self.readable_project(actor, id).await?.version)
     }
-
-    pub async fn add_comment(&self, actor: &Actor, project_id: i64, body: &str) -> Result<()> {
-        let permit = actor.permit(actor.can_comment(), "只有领导和项目办可以点评")?;
-        self.readable_project(actor, project_id).await?;
-        let body = comment_body(body)?;
-        let mut txn = self.write(permit).await?;
-        let saved = comment::ActiveModel {
-            project_id: Set(project_id),
-            username: Set(actor.username.clone()),
-            body: Set(body.to_string()),
-            created_at: Set(self.now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        txn.created("comment", saved.id, Some(project_id), &saved);
-        txn.commit().await?;
-        Ok(())
-    }
-
-    pub async fn add_milestone(
-        &self,
-        actor: &Actor,
-        project_id: i64,
-        name: &str,
-        due_on: Option<NaiveDate>,
-        responsible: &str,
-    ) -> Result<()> {
-        let mut txn = self.write_checking(actor).await?;
-        self.editable_project(&mut txn, actor, project_id).await?;
-        if name.trim().is_empty() || name.chars().count() > 200 {
-            return Err(AppError::invalid("节点", "须为1到200个字"));
-        }
-        let saved = milestone::ActiveModel {
-            project_id: Set(project_id),
-            name: Set(name.trim().to_string()),
-            due_on: Set(due_on),
-            responsible: Set(responsible.trim().to_string()),
-            done_on: Set(None),
-            note: Set(String::new()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        txn.created("milestone", saved.id, Some(project_id), &saved);
-        txn.commit().await?;
-        Ok(())
-    }
-
-    pub async fn complete_milestone(&self, actor: &Actor, milestone_id: i64, done_on: NaiveDate) -> Result<i64> {
-        let mut txn = self.write_checking(actor).await?;
-        let m = milestone::Entity::find_by_id(milestone_id).one(&txn).await?.ok_or(AppError::NotFound("节点"))?;
-        self.editable_project(&mut txn, actor, m.project_id).await?;
-        if done_on > self.today() {
-            return Err(AppError::invalid("完成日期", "不能晚于今天"));
-        }
-        let before = json(&m);
-        let project_id = m.project_id;
-        let mut am = m.into_active_model();
-        am.done_on = Set(Some(done_on));
-        let saved = am.update(&txn).await?;
-        txn.updated("milestone", milestone_id, Some(project_id), before, &saved);
-        txn.commit().await?;
-        Ok(project_id)
-    }
-
-    pub async fn add_problem(
-        &self,
-        actor: &Actor,
-        project_id: i64,
-        description: &str,
-        responsible: &str,
-        deadline: Option<NaiveDate>,
-    ) -> Result<()> {
-        let mut txn = self.write_checking(actor).await?;
-        self.editable_project(&mut txn, actor, project_id).await?;
-        if description.trim().is_empty() || description.chars().count() > 2000 {
-            return Err(AppError::invalid("问题", "须为1到2000个字"));
-        }
-        insert_problem(&mut txn, project_id, description, responsible, deadline).await?;
-        txn.commit().await?;
-        Ok(())
-    }
-
-    pub async fn resolve_problem(&self, actor: &Actor, problem_id: i64, resolution: &str) -> Result<i64> {
-        let mut txn = self.write_checking(actor).await?;
-        let p = problem::Entity::find_by_id(problem_id).one(&txn).await?.ok_or(AppError::NotFound("问题"))?;
-        self.editable_project(&mut txn, actor, p.project_id).await?;
-        let before = json(&p);
-        let project_id = p.project_id;
-        let mut am = p.into_active_model();
-        am.resolved = Set(true);
-        am.resolution = Set(resolution.trim().chars().take(2000).collect());
-        let saved = am.update(&txn).await?;
-        txn.updated("problem", problem_id, Some(project_id), before, &saved);
-        txn.commit().await?;
-        Ok(project_id)
-    }
-
-    /// A photo's bytes, for whoever may read its project.
-    pub async fn photo(&self, actor: &Actor, photo_id: i64) -> Result<PhotoFile> {
-        let p = photo::Entity::find_by_id(photo_id).one(&self.db).await?.ok_or(AppError::NotFound("照片"))?;
-        self.readable_project(actor, p.project_id).await?;
-        Ok(PhotoFile { content_type: p.content_type, data: p.data })
-    }
-}
-
-/// A milestone (节点) of a project.
-#[derive(Debug, Clone, Serialize)]
-pub struct Milestone {
-    pub id: i64,
-    pub name: String,
-    pub due_on: Option<NaiveDate>,
-    pub responsible: String,
-    pub done_on: Option<NaiveDate>,
-    pub note: String,
-}
-
-/// A problem (问题) raised on a project, and how it was resolved.
-#[derive(Debug, Clone, Serialize)]
-pub struct Problem {
-    pub id: i64,
-    pub description: String,
-    pub responsible: String,
-    pub deadline: Option<NaiveDate>,
-    pub resolved: bool,
-    pub resolution: String,
-    pub created_by: String,
-    pub created_at: chrono::DateTime<Utc>,
-}
-
-/// A leader's comment (点评) on a project.
-#[derive(Debug, Clone, Serialize)]
-pub struct Comment {
-    pub id: i64,
-    pub username: String,
-    pub body: String,
-    pub created_at: chrono::DateTime<Utc>,
-}
-
-/// A photo's bytes and their type (sniffed from the bytes when it was uploaded).
-#[derive(Debug, Clone)]
-pub struct PhotoFile {
-    pub content_type: String,
-    pub data: Vec<u8>,
-}
-
-impl From<milestone::Model> for Milestone {
-    fn from(m: milestone::Model) -> Self {
-        Milestone {
-            id: m.id,
-            name: m.name,
-            due_on: m.due_on,
-            responsible: m.responsible,
-            done_on: m.done_on,
-            note: m.note,
-        }
-    }
-}
-
-impl From<problem::Model> for Problem {
-    fn from(p: problem::Model) -> Self {
-        Problem {
-            id: p.id,
-            description: p.description,
-            responsible: p.responsible,
-            deadline: p.deadline,
-            resolved: p.resolved,
-            resolution: p.resolution,
-            created_by: p.created_by,
-            created_at: p.created_at,
-        }
-    }
-}
-
-impl From<comment::Model> for Comment {
-    fn from(c: comment::Model) -> Self {
-        Comment { id: c.id, username: c.username, body: c.body, created_at: c.created_at }
-    }
 }
 
 pub(crate) use crate::rows::{Names, dates_of, light_of, stage_of};
 
+mod follow_up;
 mod stages;
 mod store;
+pub use follow_up::{Comment, Milestone, PhotoFile, Problem};
 use stages::{redate_start_step, request_view};
 pub(crate) use store::*;
-
-/// A leader's comment (点评), on a project or on an office at a meeting: 1 to 2000
-/// characters once trimmed.
-pub(crate) fn comment_body(body: &str) -> Result<&str> {
-    let body = body.trim();
-    if body.is_empty() || body.chars().count() > 2000 {
-        return Err(AppError::invalid("点评内容", "须为1到2000个字"));
-    }
-    plain_text("点评内容", body, true)?;
-    Ok(body)
-}
-
-/// Refuses text with control characters (line breaks allowed in `multiline` fields):
-/// they would break the bulletin and the exports.
-pub(crate) fn plain_text(field: &'static str, text: &str, multiline: bool) -> Result<()> {
-    if fengkou_domain::project::control_free(text, multiline) {
-        Ok(())
-    } else {
-        Err(AppError::invalid(field, "不能含控制字符"))
-    }
-}

@@ -5,6 +5,7 @@
 use super::*;
 use crate::Write;
 use crate::audit::Change;
+use crate::text::plain_text;
 use fengkou_domain::check_transition;
 use fengkou_domain::project::{RequestStatus, TransitionRequest, is_step_back};
 
@@ -212,7 +213,7 @@ async fn last_step_date<C: ConnectionTrait>(db: &C, project_id: i64) -> Result<O
 /// stage the decision was made on: two changes sent at once must not both apply (on
 /// PostgreSQL the second waits on the row and then finds the stage moved).
 async fn record_steps(
-    db: &mut Write<'_>,
+    db: &mut Write,
     mut p: project::Model,
     steps: &[fengkou_domain::project::Step],
     reason: &str,
@@ -237,7 +238,7 @@ async fn record_steps(
 /// When a project's actual start is corrected, the step that recorded the start moves
 /// with it (an import may have dated it from the planned start).
 pub(super) async fn redate_start_step(
-    db: &mut Write<'_>,
+    db: &mut Write,
     project_id: i64,
     old: Option<NaiveDate>,
     new: Option<NaiveDate>,

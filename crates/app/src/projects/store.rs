@@ -17,7 +17,7 @@ use fengkou_storage::value::Code;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 pub(crate) async fn insert_problem(
-    db: &mut Write<'_>,
+    db: &mut Write,
     project_id: i64,
     description: &str,
     responsible: &str,
@@ -72,7 +72,7 @@ fn clean(s: &str) -> String {
 
 /// Inserts a new project with its plan for `plan_year` and its first stage event.
 pub(crate) async fn insert_project(
-    db: &mut Write<'_>,
+    db: &mut Write,
     h: &ProjectHeader,
     office_id: i64,
     industry_id: i64,
@@ -82,7 +82,7 @@ pub(crate) async fn insert_project(
 }
 
 pub(crate) async fn insert_project_for_year(
-    db: &mut Write<'_>,
+    db: &mut Write,
     h: &ProjectHeader,
     office_id: i64,
     industry_id: i64,
@@ -133,7 +133,7 @@ pub(crate) async fn insert_project_for_year(
 
 /// Writes a changed header and this year's plan; records nothing when nothing changed.
 pub(crate) async fn update_project_row(
-    db: &mut Write<'_>,
+    db: &mut Write,
     before: project::Model,
     h: &ProjectHeader,
     office_id: i64,
@@ -214,7 +214,7 @@ pub(crate) fn with_header(
 
 /// Writes the header when it differs; returns whether it did.
 pub(crate) async fn update_header(
-    db: &mut Write<'_>,
+    db: &mut Write,
     before: &project::Model,
     h: &ProjectHeader,
     office_id: i64,
@@ -278,7 +278,7 @@ pub(crate) async fn set_annual_plan<C: ConnectionTrait>(
 
 /// Records a stage change (already checked by the caller) and updates the project.
 pub(crate) async fn record_stage(
-    db: &mut Write<'_>,
+    db: &mut Write,
     p: &project::Model,
     to: Stage,
     date: NaiveDate,

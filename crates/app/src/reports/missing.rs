@@ -147,7 +147,7 @@ impl App {
             project_id: Set(project_id),
             note: Set(note.to_string()),
             sent_by: Set(actor.username.clone()),
-            sent_at: Set(self.now()),
+            sent_at: Set(txn.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -152,7 +152,7 @@ impl App {
             month: Set(month.month as i32),
             deadline: Set(Some(deadline)),
             status: Set(PeriodStatus::Open.into()),
-            created_at: Set(self.now()),
+            created_at: Set(txn.now()),
             ..Default::default()
         }
         .insert(&txn)
@@ -269,7 +269,7 @@ impl App {
             .filter(report::Column::Month.eq(input.month.month as i32))
             .one(&txn)
             .await?;
-        let now = self.now();
+        let now = txn.now();
         let before = existing.as_ref().and_then(json);
         let saved = match existing {
             Some(r) => {

@@ -24,7 +24,7 @@ pub(super) fn step_date(
 /// Sets, replaces or clears a project's opening balance for the year and keeps the
 /// year's completed figure in step, with the audit entry.
 pub(super) async fn set_opening_balance(
-    db: &mut Write<'_>,
+    db: &mut Write,
     project_id: i64,
     through: Month,
     cell: CompletedCell,
@@ -101,7 +101,7 @@ pub(super) struct NewProject {
 /// first stage events and audit entries), which is what makes a 100,000-row ledger
 /// import in seconds.
 pub(super) async fn insert_projects(
-    db: &mut Write<'_>,
+    db: &mut Write,
     rows: &[NewProject],
     plan_year: i32,
     through: Option<Month>,
