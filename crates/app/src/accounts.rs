@@ -5,7 +5,7 @@
 
 use crate::audit::Change;
 use crate::auth::{new_secret, open_session};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::Utc;
 use fengkou_domain::Permit;
 use fengkou_domain::Role;
@@ -53,7 +53,7 @@ pub(crate) fn administers(by: Option<&Actor>, what: &str) -> Result<Permit> {
     }
 }
 
-impl App {
+impl Accounts<'_> {
     async fn user_by_id<C: ConnectionTrait>(&self, db: &C, id: i64) -> Result<user::Model> {
         user::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("用户"))
     }
@@ -285,3 +285,9 @@ fn public(u: &user::Model) -> serde_json::Value {
         "active": u.active,
     })
 }
+
+crate::area!(
+    /// The use cases of users, sign-in, sessions and API tokens: `app.accounts()`.
+    Accounts,
+    accounts
+);

@@ -5,8 +5,9 @@
 //! leak live sessions. We keep sessions in our own table rather than tower-sessions so
 //! that they live in the same database (SQLite or PostgreSQL) through the same layer.
 
+use crate::accounts::Accounts;
 use crate::audit::{self, Change};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Duration;
@@ -189,11 +190,11 @@ impl Hashing {
 
 pub fn hash_password(password: &str) -> Result<String> {
     let salt =
-        SaltString::encode_b64(&rand::rng().random::<[u8; 16]>()).map_err(|e| AppError::Rejected(e.to_string()))?;
+        SaltString::encode_b64(&rand::rng().random::<[u8; 16]>()).map_err(|e| AppError::internal("密码加盐", e))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Rejected(format!("密码无法加密：{e}")))
+        .map_err(|e| AppError::internal("密码加密", e))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -249,7 +250,7 @@ pub struct UserRow {
     pub must_change_password: bool,
 }
 
-impl App {
+impl Accounts<'_> {
     /// Adds a user. `by` is None only for the CLI, which runs with the server's rights.
     pub async fn add_user(
         &self,

@@ -2,7 +2,7 @@
 //! Conversion ratios compare what was promised with the stages projects reached.
 
 use crate::rows::{Names, stage_of};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::NaiveDate;
 use fengkou_domain::campaign::{BatchList, Conversion, batch_name};
 use fengkou_domain::{Stage, Wan};
@@ -65,7 +65,7 @@ pub struct BatchView {
     pub lists: Vec<BatchListView>,
 }
 
-impl App {
+impl Batches<'_> {
     pub async fn create_batch(&self, actor: &Actor, seq: i32, held_on: NaiveDate) -> Result<i64> {
         let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以创建“三个一批”批次")?;
         if !(1..=999).contains(&seq) {
@@ -101,7 +101,7 @@ impl App {
             .one(&txn)
             .await?;
         if exists.is_some() {
-            return Err(AppError::Rejected(format!("该项目已在本期{}名单中", list.label())));
+            return Err(BatchError::AlreadyListed { list: list.label() }.into());
         }
         let saved = batch_item::ActiveModel {
             batch_id: Set(batch_id),
@@ -129,7 +129,7 @@ impl App {
 
     /// Every batch, newest first, with its lists and conversion ratios. The figures
     /// count every project; an office user sees the names of its own office's only.
-    pub async fn batches(&self, actor: &Actor) -> Result<Vec<BatchView>> {
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<BatchView>> {
         let batches = batch::Entity::find().order_by_desc(batch::Column::Seq).all(&self.db).await?;
         let items = batch_item::Entity::find().all(&self.db).await?;
         let projects: HashMap<i64, project::Model> = project::Entity::find()
@@ -279,3 +279,17 @@ impl App {
             .collect())
     }
 }
+
+/// What the batches area refuses, beyond a form's field checks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The project is already in that list of the batch.
+    #[error("该项目已在本期{list}名单中")]
+    AlreadyListed { list: &'static str },
+}
+
+crate::area!(
+    /// The use cases of "三个一批" campaign batches: `app.batches()`.
+    Batches,
+    batches
+);

@@ -168,7 +168,7 @@ impl App {
         }
         for (username, role, office, password) in DEMO_USERS {
             if !self.has_user(username).await? {
-                self.add_user(None, username, role.label(), role, office, password).await?;
+                self.accounts().add_user(None, username, role.label(), role, office, password).await?;
             }
         }
         let today = self.today();
@@ -350,7 +350,7 @@ impl App {
         }
         fengkou_storage::queries::rebuild_report_totals(&txn).await?;
         txn.commit().await?;
-        self.refresh_all_warnings().await?;
+        self.warnings().refresh_all_warnings().await?;
         self.seed_demo_meeting(today).await?;
         Ok(true)
     }
@@ -371,6 +371,7 @@ impl App {
         let leader = actor_of(leader, Role::Leader);
         let office_head = actor_of(office_head, Role::OfficeUser);
         let id = self
+            .meetings()
             .create_meeting_spanning(
                 &project_office,
                 "2026年第三季度全区项目建设现场观摩",
@@ -396,13 +397,15 @@ impl App {
                 .all(&self.db)
                 .await?;
             for p in projects.iter().take(2) {
-                self.add_site(&project_office, id, p.id, &format!("{:02}:{:02}", time / 60, time % 60)).await?;
+                self.meetings()
+                    .add_site(&project_office, id, p.id, &format!("{:02}:{:02}", time / 60, time % 60))
+                    .await?;
                 time += 40;
             }
         }
-        self.invite_judge(&project_office, id, "leader", None).await?;
-        self.invite_judge(&project_office, id, "tianjinlu", None).await?;
-        let view = self.meeting(id).await?;
+        self.meetings().invite_judge(&project_office, id, "leader", None).await?;
+        self.meetings().invite_judge(&project_office, id, "tianjinlu", None).await?;
+        let view = self.meetings().meeting(id).await?;
         let mut rng = StdRng::seed_from_u64(202_609);
         for (judge, share) in [(&leader, 1.0), (&office_head, 0.5)] {
             let count = (view.sites.len() as f64 * share) as usize;
@@ -423,19 +426,21 @@ impl App {
                     })
                     .map(|(cid, v)| (cid, v.round_dp(1)))
                     .collect();
-                self.score_site(judge, id, site.id, &scores, "").await?;
+                self.meetings().score_site(judge, id, site.id, &scores, "").await?;
             }
         }
-        self.submit_sheet(&leader, id).await?;
+        self.meetings().submit_sheet(&leader, id).await?;
         if let Some(first) = view.sites.first() {
-            self.add_comment(&leader, first.project_id, "项目推进快、现场管理规范，要总结经验在全区推广。").await?;
+            self.projects()
+                .add_comment(&leader, first.project_id, "项目推进快、现场管理规范，要总结经验在全区推广。")
+                .await?;
         }
         let scope: Vec<crate::meetings::ScopeLine> = offices
             .iter()
             .enumerate()
             .map(|(i, o)| crate::meetings::ScopeLine { office_id: o.id, taking_part: i < 5, group: String::new() })
             .collect();
-        self.set_scope(&project_office, id, &scope).await?;
+        self.meetings().set_scope(&project_office, id, &scope).await?;
         self.seed_demo_history(today, &scope, &industrial, [&leader, &office_head]).await
     }
 
@@ -483,19 +488,19 @@ impl App {
             let held_on = today - Duration::days(months_back * 30);
             let quarter = ["一", "二", "三", "四"][(chrono::Datelike::month(&held_on) as usize - 1) / 3];
             let name = format!("{}年第{quarter}季度全区项目建设现场观摩", chrono::Datelike::year(&held_on));
-            let id = self.create_meeting(&project_office, &name, held_on).await?;
-            self.set_scope(&project_office, id, scope).await?;
-            self.set_meeting_method(&project_office, id, &settings(method)).await?;
+            let id = self.meetings().create_meeting(&project_office, &name, held_on).await?;
+            self.meetings().set_scope(&project_office, id, scope).await?;
+            self.meetings().set_meeting_method(&project_office, id, &settings(method)).await?;
             for projects in &spare {
                 if let Some(p) = projects.get(pick) {
-                    self.add_site(&project_office, id, *p, "").await?;
+                    self.meetings().add_site(&project_office, id, *p, "").await?;
                 }
             }
             if method == Method::RankBallot {
-                self.invite_judge(&project_office, id, "leader", None).await?;
-                self.invite_judge(&project_office, id, "tianjinlu", None).await?;
+                self.meetings().invite_judge(&project_office, id, "leader", None).await?;
+                self.meetings().invite_judge(&project_office, id, "tianjinlu", None).await?;
                 for (shift, judge) in judges.iter().enumerate() {
-                    let sheet = self.score_sheet(judge, id).await?;
+                    let sheet = self.meetings().score_sheet(judge, id).await?;
                     let n = sheet.ranking.len();
                     let ranks: Vec<(i64, i32)> = sheet
                         .ranking
@@ -503,18 +508,19 @@ impl App {
                         .enumerate()
                         .map(|(i, r)| (r.office_id, ((i + shift) % n) as i32 + 1))
                         .collect();
-                    self.save_ranking(judge, id, &ranks).await?;
-                    self.submit_sheet(judge, id).await?;
+                    self.meetings().save_ranking(judge, id, &ranks).await?;
+                    self.meetings().submit_sheet(judge, id).await?;
                 }
             }
-            self.release_results(&project_office, id, "").await?;
+            self.meetings().release_results(&project_office, id, "").await?;
         }
         // The next meeting: planned, a composite of judges' scores and the formula.
         let id = self
+            .meetings()
             .create_meeting(&project_office, "2026年第四季度全区项目建设现场观摩", today + Duration::days(20))
             .await?;
-        self.set_scope(&project_office, id, scope).await?;
-        self.set_meeting_method(&project_office, id, &settings(Method::Composite)).await?;
+        self.meetings().set_scope(&project_office, id, scope).await?;
+        self.meetings().set_meeting_method(&project_office, id, &settings(Method::Composite)).await?;
         // 湖北路 proposes one of its projects; the project office has yet to confirm it.
         let hubeilu = fengkou_storage::entity::user::Entity::find()
             .filter(fengkou_storage::entity::user::Column::Username.eq("hubeilu"))
@@ -529,7 +535,7 @@ impl App {
             };
             let own = taking_part.iter().position(|o| Some(*o) == u.office_id);
             if let Some(p) = own.and_then(|i| spare.get(i)).and_then(|p| p.get(2)) {
-                self.add_site(&office_user, id, *p, "").await?;
+                self.meetings().add_site(&office_user, id, *p, "").await?;
             }
         }
         Ok(())

@@ -19,6 +19,33 @@
 //! - [`audit`]: the audit trail.
 //! - [`demo`]: the demo district.
 
+/// An area's use cases, reached as `app.projects()`, `app.meetings()` …: a view of the
+/// [`App`] limited to one area, so that each area's methods sit together and callers
+/// say which area they use. It derefs to the App for what every area shares (the
+/// database, the clock, [`App::write`]), so an area's code reads as it would on App.
+macro_rules! area {
+    ($(#[$doc:meta])* $handle:ident, $method:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $handle<'a>(&'a $crate::App);
+
+        impl std::ops::Deref for $handle<'_> {
+            type Target = $crate::App;
+            fn deref(&self) -> &$crate::App {
+                self.0
+            }
+        }
+
+        impl $crate::App {
+            #[doc = concat!("The use cases of [`", stringify!($handle), "`].")]
+            pub fn $method(&self) -> $handle<'_> {
+                $handle(self)
+            }
+        }
+    };
+}
+pub(crate) use area;
+
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -108,14 +135,18 @@ pub struct App {
 impl App {
     /// Connects (creating and migrating the database as needed).
     pub async fn open(url: &str) -> Result<App> {
-        let db = fengkou_storage::connect(url).await.map_err(|e| match e {
-            fengkou_storage::StorageError::Db(db) => AppError::Storage(db),
-            other => AppError::Rejected(other.to_string()),
-        })?;
-        let writer = fengkou_storage::connect_writer(url, &db).await.map_err(|e| match e {
-            fengkou_storage::StorageError::Db(db) => AppError::Storage(db),
-            other => AppError::Rejected(other.to_string()),
-        })?;
+        let db = fengkou_storage::connect(url).await?;
+        // Nothing is served from a database a hand edit broke: its totals would be
+        // short and its rankings changed without a word (see `integrity`).
+        let problems = fengkou_storage::integrity::problems(&db).await?;
+        if !problems.is_empty() {
+            return Err(AppError::Damaged(format!(
+                "启动前检查发现 {} 处问题，请修复后再启动：\n{}",
+                problems.len(),
+                problems.join("\n")
+            )));
+        }
+        let writer = fengkou_storage::connect_writer(url, &db).await?;
         Ok(App {
             db,
             writer,

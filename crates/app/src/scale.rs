@@ -20,7 +20,7 @@ impl App {
     pub async fn seed_scale(&self, projects: usize, year: i32, months: u32) -> Result<()> {
         ensure_reference_data(self).await?;
         if project::Entity::find().count(&self.db).await? > 0 {
-            return Err(AppError::Rejected("基准数据只能写入空数据库".into()));
+            return Err(AppError::invalid("数据库", "基准数据只能写入空数据库"));
         }
         let offices = self.offices().await?;
         let industries = self.industries().await?;
@@ -152,7 +152,7 @@ impl App {
                 )
                 .await?;
         }
-        self.refresh_all_warnings().await?;
+        self.warnings().refresh_all_warnings().await?;
         if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
             // What autovacuum would do some minutes later: drop the row versions the
             // colour pass left behind and gather planner statistics. Without it the

@@ -3,7 +3,7 @@
 
 use crate::rows::{Names, ledger_date};
 use crate::warnings::{ProjectFacts, WarningContext};
-use crate::{Actor, App, Result};
+use crate::{Actor, Result};
 use chrono::{Datelike, NaiveDate};
 use fengkou_domain::period::JudgedMonth;
 use fengkou_domain::warning::Light;
@@ -103,7 +103,7 @@ pub struct Dashboard {
     pub current: bool,
 }
 
-impl App {
+impl Views<'_> {
     pub async fn summary(&self, actor: &Actor, year: Option<i32>) -> Result<Summary> {
         let year = year.unwrap_or_else(|| self.today().year());
         let confined = actor.confined_to();
@@ -140,7 +140,7 @@ impl App {
     /// completed through the judged month, as the colours are).
     pub async fn comparison(&self, year: Option<i32>) -> Result<Comparison> {
         let today = self.today();
-        let judged = self.judged_month().await?;
+        let judged = self.reports().judged_month().await?;
         let year = year.unwrap_or(judged.month.year);
         let through = through_month(&judged, year, today);
         let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
@@ -228,7 +228,7 @@ impl App {
     pub async fn dashboard(&self, actor: &Actor, year: Option<i32>) -> Result<Dashboard> {
         let confined = actor.confined_to();
         let today = self.today();
-        let judged = self.judged_month().await?;
+        let judged = self.reports().judged_month().await?;
         let year = year.unwrap_or(judged.month.year);
         let current = year == judged.month.year;
         let through = through_month(&judged, year, today);
@@ -440,3 +440,9 @@ fn through_month(judged: &JudgedMonth, year: i32, today: NaiveDate) -> Option<Mo
         None
     }
 }
+
+crate::area!(
+    /// The use cases of summary, dashboard and comparison: `app.views()`.
+    Views,
+    views
+);

@@ -7,7 +7,7 @@
 use crate::audit::{Change, json};
 use crate::reports::judged;
 use crate::rows::{dates_of, ledger_date};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use fengkou_domain::Permit;
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::period::JudgedMonth;
@@ -90,7 +90,7 @@ fn expects_report(stage: Stage) -> bool {
     stage.is_started() && stage < Stage::FullProduction
 }
 
-impl App {
+impl Warnings<'_> {
     pub async fn warning_settings(&self) -> Result<WarningSettings> {
         load_settings(&self.db).await
     }
@@ -307,3 +307,9 @@ async fn store<C: ConnectionTrait>(
     }
     Ok(false)
 }
+
+crate::area!(
+    /// The use cases of warning settings and colours: `app.warnings()`.
+    Warnings,
+    warnings
+);

@@ -191,12 +191,12 @@ pub async fn run() -> Result<()> {
         let app = App::open(&db_url).await?;
         fengkou_app::demo::ensure_reference_data(&app).await?;
         let e = |e: fengkou_app::AppError| anyhow::anyhow!(e.to_string());
-        app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-password-1").await.map_err(e)?;
-        app.add_user(None, "leader", "", Role::Leader, None, "leader-password-1").await.map_err(e)?;
+        app.accounts().add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-password-1").await.map_err(e)?;
+        app.accounts().add_user(None, "leader", "", Role::Leader, None, "leader-password-1").await.map_err(e)?;
     }
     let token = {
         let app = App::open(&db_url).await?;
-        app.create_token("xmb", "abuse", None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?
+        app.accounts().create_token("xmb", "abuse", None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?
     };
     let files = vec![db_path.clone(), dir.join("abuse.db-wal"), dir.join("abuse.db-shm")];
     let server = start_server(&db_url, files).await?;

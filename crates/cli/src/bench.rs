@@ -75,15 +75,16 @@ fn peak_rss_mb() -> Option<f64> {
 async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
     let app = App::open(db).await?;
     let leader = cli_actor();
-    let count = app.summary(&leader, None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?.count;
+    let count = app.views().summary(&leader, None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?.count;
     if count == 0 {
         bail!("数据库中没有项目：先运行 fengkou bench seed");
     }
-    match app.add_user(None, "bench-leader", "", Role::Leader, None, "bench-leader-pass").await {
+    match app.accounts().add_user(None, "bench-leader", "", Role::Leader, None, "bench-leader-pass").await {
         Ok(_) | Err(AppError::Invalid(_)) => {}
         Err(e) => bail!(e.to_string()),
     }
-    let token = app.create_token("bench-leader", "bench", None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let token =
+        app.accounts().create_token("bench-leader", "bench", None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
@@ -129,8 +130,11 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
     }
     if import {
         let t = Instant::now();
-        let bytes =
-            app.export_projects(&cli_actor(), &Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let bytes = app
+            .ledger()
+            .export_projects(&cli_actor(), &Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!(
             "\nexport of the whole ledger: {:.1} s ({:.1} MB)",
             t.elapsed().as_secs_f64(),
@@ -142,12 +146,14 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         fengkou_app::demo::ensure_reference_data(&fresh).await?;
         let t = Instant::now();
         let report = fresh
+            .ledger()
             .import_projects(&cli_actor(), bytes.clone(), Default::default())
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         println!("import into a fresh SQLite database: {:.1} s ({})", t.elapsed().as_secs_f64(), report.summary_line());
         let t = Instant::now();
         let report = fresh
+            .ledger()
             .import_projects(&cli_actor(), bytes.clone(), Default::default())
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
@@ -173,7 +179,8 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     fengkou_app::demo::ensure_reference_data(&app).await.map_err(err)?;
     let po = cli_actor();
     let offices = app.offices().await.map_err(err)?;
-    let meeting = app.create_meeting(&po, "并发评分压力测试", chrono::Local::now().date_naive()).await.map_err(err)?;
+    let meeting =
+        app.meetings().create_meeting(&po, "并发评分压力测试", chrono::Local::now().date_naive()).await.map_err(err)?;
     // A composite of rubric scores and rank ballots, so that both kinds of ballot are
     // written under load.
     let composite = fengkou_app::meetings::MethodSettings {
@@ -188,7 +195,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
         good_from: "80".into(),
         ..Default::default()
     };
-    app.set_meeting_method(&po, meeting, &composite).await.map_err(err)?;
+    app.meetings().set_meeting_method(&po, meeting, &composite).await.map_err(err)?;
     for i in 0..sites {
         let header = ProjectHeader {
             name: format!("观摩点{i}"),
@@ -198,19 +205,19 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
             total_investment: Wan::from_wan(10_000),
             ..Default::default()
         };
-        let project = app.create_project(&po, &header).await.map_err(err)?;
-        app.add_site(&po, meeting, project, "").await.map_err(err)?;
+        let project = app.projects().create_project(&po, &header).await.map_err(err)?;
+        app.meetings().add_site(&po, meeting, project, "").await.map_err(err)?;
     }
     let mut tokens = Vec::with_capacity(judges);
     let t = Instant::now();
     for j in 0..judges {
         let name = format!("judge{j:03}");
-        app.add_user(None, &name, "", Role::Leader, None, "judge-password").await.map_err(err)?;
-        app.invite_judge(&po, meeting, &name, None).await.map_err(err)?;
-        tokens.push(app.create_token(&name, "bench", None).await.map_err(err)?);
+        app.accounts().add_user(None, &name, "", Role::Leader, None, "judge-password").await.map_err(err)?;
+        app.meetings().invite_judge(&po, meeting, &name, None).await.map_err(err)?;
+        tokens.push(app.accounts().create_token(&name, "bench", None).await.map_err(err)?);
     }
     println!("set up {judges} judges and {sites} sites in {:.1} s", t.elapsed().as_secs_f64());
-    let view = app.meeting_for(&po, meeting).await.map_err(err)?;
+    let view = app.meetings().meeting_for(&po, meeting).await.map_err(err)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
@@ -272,7 +279,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     }
     let wall = started.elapsed();
     times.sort();
-    let view = app.meeting_for(&po, meeting).await.map_err(err)?;
+    let view = app.meetings().meeting_for(&po, meeting).await.map_err(err)?;
     let submitted = view.judges.iter().filter(|j| j.submitted).count();
     let saved: usize = view.judges.iter().map(|j| j.scored).sum();
     let expected = judges * sites * view.criteria.len();
@@ -289,7 +296,7 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     println!(
         "scores saved {saved} of {expected}; rank-ballot lines {ranked} of {expected_ranks}; sheets submitted {submitted} of {judges}"
     );
-    let results = app.meeting_results(&po, meeting).await.map_err(err)?;
+    let results = app.meetings().meeting_results(&po, meeting).await.map_err(err)?;
     println!("ranked {} offices from {} submitted sheets", results.offices.len(), results.submitted);
     std::fs::remove_dir_all(&dir).ok();
     if saved != expected || ranked != expected_ranks || submitted != judges || failures > 0 {

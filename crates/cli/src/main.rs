@@ -207,23 +207,26 @@ async fn main() -> Result<()> {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
-            app.add_user(None, &name, &display_name, role, office.as_deref(), password).await.map_err(user_error)?;
+            app.accounts()
+                .add_user(None, &name, &display_name, role, office.as_deref(), password)
+                .await
+                .map_err(user_error)?;
             println!("已添加用户 {name}（{}）", role.label());
             Ok(())
         }
         Command::Office { command: OfficeCommand::Add { name } } => {
-            app.add_office(None, &name).await.map_err(user_error)?;
+            app.accounts().add_office(None, &name).await.map_err(user_error)?;
             println!("已添加办事处 {name}");
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { username, label, expires_days } } => {
-            let token = app.create_token(&username, &label, expires_days).await.map_err(user_error)?;
+            let token = app.accounts().create_token(&username, &label, expires_days).await.map_err(user_error)?;
             println!("{token}");
             Ok(())
         }
         Command::Token { command: TokenCommand::List } => {
             println!("编号\t用户\t名称\t创建时间\t到期\t最近使用");
-            for t in app.api_tokens(None).await.map_err(user_error)? {
+            for t in app.accounts().api_tokens(None).await.map_err(user_error)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     t.id,
@@ -237,14 +240,14 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Token { command: TokenCommand::Revoke { id } } => {
-            app.revoke_token(None, id).await.map_err(user_error)?;
+            app.accounts().revoke_token(None, id).await.map_err(user_error)?;
             println!("已吊销 API 令牌 {id}");
             Ok(())
         }
         Command::Import { command: ImportCommand::Projects { file, dry_run, clear_blanks, create_offices } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
             let options = ImportOptions { dry_run, clear_blanks, create_missing: create_offices, max_rows: None };
-            match app.import_projects(&cli_actor(), bytes, options).await {
+            match app.ledger().import_projects(&cli_actor(), bytes, options).await {
                 Ok(report) if report.problems.is_empty() => {
                     print_import(&report);
                     println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
@@ -268,7 +271,7 @@ async fn main() -> Result<()> {
         }
         Command::Export { command: ExportCommand::Projects { file, year } } => {
             let query = fengkou_app::projects::ListQuery { year, ..Default::default() };
-            let bytes = app.export_projects(&cli_actor(), &query).await.map_err(user_error)?;
+            let bytes = app.ledger().export_projects(&cli_actor(), &query).await.map_err(user_error)?;
             std::fs::write(&file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
             println!("已导出到 {}", file.display());
             Ok(())
@@ -378,7 +381,7 @@ async fn serve(app: App, addr: SocketAddr, demo: bool, options: fengkou_web::Ser
             println!("已载入演示区县数据。");
         }
         print_demo_accounts();
-    } else if !app.has_users().await? {
+    } else if !app.accounts().has_users().await? {
         println!("数据库中还没有用户。先创建第一个管理员：");
         println!("  echo '至少8位的密码' | fengkou user add admin --role admin --password-stdin");
         println!("再添加办事处：fengkou office add 湖北路办事处（或登录后在“系统管理”中添加）。");

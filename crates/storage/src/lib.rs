@@ -8,9 +8,13 @@
 //! on a value they cannot read; [`queries`] holds the aggregate queries (ledger page, summaries, comparisons)
 //! that are written once with sea-query and run unchanged on both backends.
 //!
+//! [`integrity`] lists what a hand edit broke (orphans, unknown codes, text in a
+//! number column), checked at every start.
+//!
 //! Money columns are integer yuan (`i64`); the domain's `Wan` converts at the edge.
 
 pub mod entity;
+pub mod integrity;
 pub mod migration;
 pub mod queries;
 pub mod value;

@@ -329,3 +329,51 @@ async fn an_existing_database_keeps_its_rows_when_the_keys_arrive(#[case] backen
     assert!(project("重复", Some("X"), 1, "signed", 1).insert(&db).await.is_err(), "{}", t.backend);
     assert!(project("无主", None, 9, "signed", 1).insert(&db).await.is_err(), "{}", t.backend);
 }
+
+/// What a hand edit on SQLite leaves behind (keys off, text in a number column, a
+/// month 13, a reference to a row that is gone) is listed by the start-up check, each by table, row and column; a fresh
+/// database has nothing to list.
+#[tokio::test]
+async fn the_start_up_check_lists_what_a_hand_edit_broke() {
+    use fengkou_storage::integrity::problems;
+    use sea_orm::ConnectionTrait;
+    let Some(t) = test_database(TestBackend::Sqlite).await else { return };
+    let db = connect(&t.url).await.unwrap();
+    offices_and_an_industry(&db).await;
+    let p = project("手改过的项目", None, 1, "signed", 1).insert(&db).await.unwrap();
+    assert!(problems(&db).await.unwrap().is_empty(), "a clean database has nothing to list");
+    let writer = fengkou_storage::connect_writer(&t.url, &db).await.unwrap();
+    let r = fengkou_storage::entity::report::ActiveModel {
+        project_id: sea_orm::Set(p.id),
+        office_id: sea_orm::Set(1),
+        year: sea_orm::Set(2026),
+        month: sea_orm::Set(10),
+        completed: sea_orm::Set(5),
+        progress: sea_orm::Set(String::new()),
+        problems: sea_orm::Set(String::new()),
+        help_needed: sea_orm::Set(String::new()),
+        submitted_by: sea_orm::Set("x".into()),
+        submitted_at: sea_orm::Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let damage = format!(
+        "PRAGMA foreign_keys = OFF;
+         UPDATE projects SET total_investment = 'abc', office_id = 99 WHERE id = {id};
+         UPDATE reports SET month = 13 WHERE id = {report};
+         PRAGMA foreign_keys = ON;",
+        id = p.id,
+        report = r.id
+    );
+    writer.execute_unprepared(&damage).await.unwrap();
+    let found = problems(&db).await.unwrap().join("\n");
+    for expected in [
+        format!("表 projects 的 id {} 行：total_investment 列为“abc”，不是整数", p.id),
+        format!("表 reports 的 id {} 行：month 不在 1 到 12 之间", r.id),
+        format!("表 projects 的 id {} 行：office_id = 99，但 offices 中没有 id 99", p.id),
+    ] {
+        assert!(found.contains(&expected), "{found}\nlacks: {expected}");
+    }
+}

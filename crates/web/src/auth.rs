@@ -23,11 +23,11 @@ async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Option<(Acto
     if let Some(token) =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
-        return Ok(state.app.token_actor(token.trim()).await?.map(|a| (a, false)));
+        return Ok(state.app.accounts().token_actor(token.trim()).await?.map(|a| (a, false)));
     }
     let jar = CookieJar::from_headers(headers);
     match jar.get(SESSION_COOKIE) {
-        Some(c) => Ok(state.app.session_user(c.value()).await?.map(|s| (s.actor, s.must_change_password))),
+        Some(c) => Ok(state.app.accounts().session_user(c.value()).await?.map(|s| (s.actor, s.must_change_password))),
         None => Ok(None),
     }
 }
@@ -76,7 +76,7 @@ impl FromRequestParts<AppState> for PageUser {
                 page.user = Some(UserCtx::of(&actor));
                 page.demo = state.app.has_demo_data().await.unwrap_or(false);
                 // Reminders (催报) stay on an office user's pages until the reports are in.
-                page.notices = state.app.reminder_notices(&actor).await.unwrap_or_default();
+                page.notices = state.app.reports().reminder_notices(&actor).await.unwrap_or_default();
                 Ok(PageUser { actor, page })
             }
             Ok(None) => {
@@ -277,7 +277,7 @@ pub async fn request_trail(
         };
         let who = signed_in(&headers, &state).await.ok().flatten().map(|(a, _)| a);
         let username = who.as_ref().map_or("（未登录）", |a| a.username.as_str());
-        if let Err(e) = state.app.record_request(username, action, &method, &path).await {
+        if let Err(e) = state.app.audit().record_request(username, action, &method, &path).await {
             tracing::warn!("could not record {action} of {path}: {e}");
         }
         res

@@ -14,16 +14,61 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Invalid(_) | AppError::Rejected(_) | AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid(_)
+        | AppError::Project(_)
+        | AppError::Report(_)
+        | AppError::Meeting(_)
+        | AppError::Ledger(_)
+        | AppError::Batch(_)
+        | AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Document(_)
+        | AppError::Setup(_)
+        | AppError::Internal { .. }
+        | AppError::Damaged(_)
+        | AppError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-fn log(e: &AppError) {
-    if let AppError::Storage(db) = e {
-        tracing::error!("storage error: {db}")
+/// Where an error is answered: on an HTML page (in the signed-in user's frame when
+/// there is one) or in the JSON API.
+pub enum Surface {
+    Page(Option<Page>),
+    Api,
+}
+
+/// The one way an app error becomes a response: its status, the log line for what is
+/// ours to fix, and the message (and field or row problems) for people.
+pub fn respond(error: &AppError, to: Surface) -> Response {
+    match error {
+        AppError::Storage(db) => tracing::error!("storage error: {db}"),
+        AppError::Document(_) | AppError::Setup(_) | AppError::Internal { .. } | AppError::Damaged(_) => {
+            tracing::error!("{error}")
+        }
+        _ => {}
+    }
+    let status = status_of(error);
+    let message = error.to_string();
+    match to {
+        Surface::Page(_) if matches!(error, AppError::Unauthenticated) => Redirect::to("/login").into_response(),
+        Surface::Page(Some(page)) => (status, page.error_page(&message)).into_response(),
+        Surface::Page(None) => (status, crate::render::bare_error_page(&message)).into_response(),
+        Surface::Api => {
+            let problems = match error {
+                AppError::Invalid(list) => list.iter().map(ToString::to_string).collect(),
+                AppError::ImportRejected(r) => r.problems.iter().map(ToString::to_string).collect(),
+                _ => Vec::new(),
+            };
+            (status, Json(ApiErrorBody { error: message, problems })).into_response()
+        }
+    }
+}
+
+impl Surface {
+    /// The API answers under `/api/`; everything else is a page.
+    pub fn of_path(path: &str) -> Surface {
+        if path.starts_with("/api/") { Surface::Api } else { Surface::Page(None) }
     }
 }
 
@@ -31,6 +76,13 @@ fn log(e: &AppError) {
 pub struct PageError {
     pub error: AppError,
     pub page: Option<Page>,
+}
+
+impl PageError {
+    /// The error shown in the user's own page frame (menu, language).
+    pub fn on(page: &Page) -> impl Fn(AppError) -> PageError + Copy + '_ {
+        move |error| PageError { error, page: Some(page.clone()) }
+    }
 }
 
 impl From<AppError> for PageError {
@@ -41,16 +93,7 @@ impl From<AppError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        log(&self.error);
-        if matches!(self.error, AppError::Unauthenticated) {
-            return Redirect::to("/login").into_response();
-        }
-        let status = status_of(&self.error);
-        let message = self.error.to_string();
-        match self.page {
-            Some(page) => (status, page.error_page(&message)).into_response(),
-            None => (status, crate::render::bare_error_page(&message)).into_response(),
-        }
+        respond(&self.error, Surface::Page(self.page))
     }
 }
 
@@ -74,13 +117,7 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        log(&self.0);
-        let problems = match &self.0 {
-            AppError::Invalid(list) => list.iter().map(ToString::to_string).collect(),
-            AppError::ImportRejected(r) => r.problems.iter().map(ToString::to_string).collect(),
-            _ => Vec::new(),
-        };
-        (status_of(&self.0), Json(ApiErrorBody { error: self.0.to_string(), problems })).into_response()
+        respond(&self.0, Surface::Api)
     }
 }
 

@@ -7,12 +7,12 @@
 //! Multipart uploads carry files, not text: their text fields are checked by the use
 //! cases that read them.
 
-use crate::error::{ApiError, PageError};
+use crate::error::{Surface, respond};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use fengkou_app::AppError;
 
 /// The first field holding a character that no text field may hold, and that character.
@@ -48,11 +48,11 @@ fn forbidden_in_json(value: &serde_json::Value, path: &str) -> Option<(String, c
 
 fn refusal(api: bool, field: &str, c: char) -> Response {
     let field = if field.is_empty() { "请求" } else { field };
-    let e = AppError::Rejected(format!(
-        "“{field}”含有不可见的控制字符（U+{:04X}），请删除后重试（复制粘贴时常带入）",
-        c as u32
-    ));
-    if api { ApiError(e).into_response() } else { PageError::from(e).into_response() }
+    let e = AppError::invalid(
+        "请求",
+        format!("“{field}”含有不可见的控制字符（U+{:04X}），请删除后重试（复制粘贴时常带入）", c as u32),
+    );
+    respond(&e, if api { Surface::Api } else { Surface::Page(None) })
 }
 
 pub async fn text_guard(req: Request, next: Next) -> Response {
@@ -75,8 +75,8 @@ pub async fn text_guard(req: Request, next: Next) -> Response {
     let bytes = match axum::body::to_bytes(body, crate::MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            let e = AppError::Rejected(format!("提交的内容超过 {} KB", crate::MAX_FORM_BYTES / 1024));
-            let mut res = if api { ApiError(e).into_response() } else { PageError::from(e).into_response() };
+            let e = AppError::invalid("请求", format!("提交的内容超过 {} KB", crate::MAX_FORM_BYTES / 1024));
+            let mut res = respond(&e, if api { Surface::Api } else { Surface::Page(None) });
             *res.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
             return res;
         }

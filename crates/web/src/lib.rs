@@ -9,15 +9,21 @@
 //! - [`render`] holds the template environment and the zh/en dictionary.
 //! - [`charts`] builds ECharts options as JSON in Rust.
 
+mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+mod batches;
 pub mod charts;
 pub mod error;
 pub mod forms;
 pub mod input;
+mod meetings;
+mod overview;
 pub mod pages;
+mod projects;
 pub mod render;
+mod reports;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -114,14 +120,14 @@ pub async fn serve_on(app: App, listener: tokio::net::TcpListener) -> std::io::R
 pub async fn serve_on_with(app: App, listener: tokio::net::TcpListener, options: ServeOptions) -> std::io::Result<()> {
     // Colours must be current from the first request, so the first pass runs before
     // serving; later passes run in the background.
-    if let Err(e) = app.refresh_all_warnings().await {
+    if let Err(e) = app.warnings().refresh_all_warnings().await {
         tracing::warn!("recomputing warnings failed: {e}");
     }
     let refresher = app.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
-            if let Err(e) = refresher.refresh_all_warnings().await {
+            if let Err(e) = refresher.warnings().refresh_all_warnings().await {
                 tracing::warn!("recomputing warnings failed: {e}");
             }
         }

@@ -108,9 +108,13 @@ async fn office_reports_on_a_phone_and_the_leader_sees_the_change() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
     let app = fengkou_testkit::test_app(&db.url).await;
-    app.add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
-    app.add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
+    app.accounts()
+        .add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1")
+        .await
+        .unwrap();
+    app.accounts().add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
     let project = app
+        .projects()
         .create_project(
             &cli_actor(),
             &ProjectHeader {
@@ -127,7 +131,10 @@ async fn office_reports_on_a_phone_and_the_leader_sees_the_change() {
         .await
         .unwrap();
     // October's reports were due on 10 November: this project has none, so it is red.
-    app.open_period(&cli_actor(), Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap()).await.unwrap();
+    app.reports()
+        .open_period(&cli_actor(), Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap())
+        .await
+        .unwrap();
 
     let base = fengkou_testkit::serve(&app).await;
 
@@ -182,11 +189,11 @@ async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
     let db = fengkou_testkit::fresh_sqlite();
     let app = fengkou_testkit::test_app(&db.url).await;
     for name in ["judge_a", "judge_b"] {
-        app.add_user(None, name, "", Role::Leader, None, "judge-pass-1").await.unwrap();
+        app.accounts().add_user(None, name, "", Role::Leader, None, "judge-pass-1").await.unwrap();
     }
-    app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
+    app.accounts().add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
     let po = cli_actor();
-    let meeting = app.create_meeting(&po, "第四季度项目观摩", "2026-11-20".parse().unwrap()).await.unwrap();
+    let meeting = app.meetings().create_meeting(&po, "第四季度项目观摩", "2026-11-20".parse().unwrap()).await.unwrap();
     for (name, office) in [("卓阳兴业城", "湖北路办事处"), ("清洛基地", "天津路办事处")] {
         let header = ProjectHeader {
             name: name.into(),
@@ -197,12 +204,12 @@ async fn judges_score_on_phones_and_the_board_shows_the_ranking() {
             actual_start: Some("2026-03-01".parse().unwrap()),
             ..Default::default()
         };
-        let project = app.create_project(&po, &header).await.unwrap();
-        app.add_site(&po, meeting, project, "09:00").await.unwrap();
+        let project = app.projects().create_project(&po, &header).await.unwrap();
+        app.meetings().add_site(&po, meeting, project, "09:00").await.unwrap();
     }
-    app.invite_judge(&po, meeting, "judge_a", None).await.unwrap();
-    app.invite_judge(&po, meeting, "judge_b", None).await.unwrap();
-    let view = app.meeting_for(&fengkou_app::ledger::cli_actor(), meeting).await.unwrap();
+    app.meetings().invite_judge(&po, meeting, "judge_a", None).await.unwrap();
+    app.meetings().invite_judge(&po, meeting, "judge_b", None).await.unwrap();
+    let view = app.meetings().meeting_for(&fengkou_app::ledger::cli_actor(), meeting).await.unwrap();
 
     let base = fengkou_testkit::serve(&app).await;
     let d = browser(&driver_url).await;
@@ -292,9 +299,9 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
     let app = fengkou_testkit::test_app(&db.url).await;
-    app.add_user(None, "hb", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
-    app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
-    app.add_user(None, "judge", "", Role::Leader, None, "judge-pass-1").await.unwrap();
+    app.accounts().add_user(None, "hb", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
+    app.accounts().add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
+    app.accounts().add_user(None, "judge", "", Role::Leader, None, "judge-pass-1").await.unwrap();
     let po = cli_actor();
     let header = ProjectHeader {
         name: "湖北路智造园".into(),
@@ -303,15 +310,15 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         total_investment: Wan::from_wan(30_000),
         ..Default::default()
     };
-    app.create_project(&po, &header).await.unwrap();
-    let meeting = app.create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
+    app.projects().create_project(&po, &header).await.unwrap();
+    let meeting = app.meetings().create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
     let offices = app.offices().await.unwrap();
     let three = ["湖北路办事处", "天津路办事处", "长春路办事处"];
     let scope: Vec<ScopeLine> = offices
         .iter()
         .map(|o| ScopeLine { office_id: o.id, taking_part: three.contains(&o.name.as_str()), group: String::new() })
         .collect();
-    app.set_scope(&po, meeting, &scope).await.unwrap();
+    app.meetings().set_scope(&po, meeting, &scope).await.unwrap();
     let settings = MethodSettings {
         method: "rank_ballot".into(),
         aggregate: "mean".into(),
@@ -324,8 +331,8 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         good_from: "90".into(),
         ..Default::default()
     };
-    app.set_meeting_method(&po, meeting, &settings).await.unwrap();
-    app.invite_judge(&po, meeting, "judge", None).await.unwrap();
+    app.meetings().set_meeting_method(&po, meeting, &settings).await.unwrap();
+    app.meetings().invite_judge(&po, meeting, "judge", None).await.unwrap();
     let id_of = |name: &str| offices.iter().find(|o| o.name == name).unwrap().id;
 
     let base = fengkou_testkit::serve(&app).await;
@@ -378,7 +385,7 @@ async fn an_office_proposes_a_site_and_a_judge_ranks_the_offices_on_a_phone() {
         wait_for(&d, "评分表已提交并锁定").await;
 
         // Released, the ranking is on the meeting page: 天津路 100, 湖北路 97, 长春路 94.
-        app.release_results(&po, meeting, "").await.unwrap();
+        app.meetings().release_results(&po, meeting, "").await.unwrap();
         d.goto(format!("{base}/meetings/{meeting}")).await.unwrap();
         let html = wait_for(&d, "100.00").await;
         assert!(html.contains("97.00") && html.contains("94.00"), "{html}");
@@ -396,9 +403,13 @@ async fn a_step_back_is_requested_on_a_phone_and_approved_by_the_project_office(
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
     let app = fengkou_testkit::test_app(&db.url).await;
-    app.add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1").await.unwrap();
-    app.add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
+    app.accounts()
+        .add_user(None, "hubeilu", "", Role::OfficeUser, Some("湖北路办事处"), "office-pass-1")
+        .await
+        .unwrap();
+    app.accounts().add_user(None, "xmb", "", Role::ProjectOffice, None, "xmb-pass-1").await.unwrap();
     let project = app
+        .projects()
         .create_project(
             &cli_actor(),
             &ProjectHeader {
@@ -451,7 +462,7 @@ async fn markup_in_names_changes_nothing_in_the_browser() {
     let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
     let db = fengkou_testkit::fresh_sqlite();
     let app = fengkou_testkit::test_app(&db.url).await;
-    app.add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
+    app.accounts().add_user(None, "leader", "", Role::Leader, None, "leader-pass-1").await.unwrap();
     let evil = "</script><meta http-equiv=refresh content=0;url=//x.invalid/><base href=//x.invalid/>";
     let po = cli_actor();
     let header = ProjectHeader {
@@ -464,9 +475,10 @@ async fn markup_in_names_changes_nothing_in_the_browser() {
         actual_start: Some("2026-03-01".parse().unwrap()),
         ..Default::default()
     };
-    let project = app.create_project(&po, &header).await.unwrap();
-    let meeting = app.create_meeting(&po, &format!("观摩{evil}"), "2026-11-20".parse().unwrap()).await.unwrap();
-    app.add_site(&po, meeting, project, "09:00").await.unwrap();
+    let project = app.projects().create_project(&po, &header).await.unwrap();
+    let meeting =
+        app.meetings().create_meeting(&po, &format!("观摩{evil}"), "2026-11-20".parse().unwrap()).await.unwrap();
+    app.meetings().add_site(&po, meeting, project, "09:00").await.unwrap();
     let base = fengkou_testkit::serve(&app).await;
 
     let d = browser(&driver_url).await;

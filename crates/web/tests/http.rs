@@ -23,8 +23,8 @@ async fn spawn_app(url: &str) -> TestApp {
 
 impl TestApp {
     async fn user(&self, name: &str, role: Role, office: Option<&str>) -> String {
-        self.app.add_user(None, name, "", role, office, "password-123").await.unwrap();
-        self.app.create_token(name, "test", None).await.unwrap()
+        self.app.accounts().add_user(None, name, "", role, office, "password-123").await.unwrap();
+        self.app.accounts().create_token(name, "test", None).await.unwrap()
     }
 
     /// A browser-like client logged in through the login form.
@@ -136,8 +136,9 @@ async fn api_projects_reports_and_summary_on_every_backend(#[case] backend: Back
 
     // Reports.
     t.app
+        .reports()
         .open_period(
-            &t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0,
+            &t.app.accounts().login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0,
             fengkou_domain::Month::new(2026, 10).unwrap(),
             "2026-11-10".parse().unwrap(),
         )
@@ -257,9 +258,11 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
         }
     }
     // Project 1 (卓阳兴业城) belongs to 湖北路办事处; 天津路's user may not see it.
-    let tj = t.app.login("tianjinlu", "fengkou-office", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    let tj =
+        t.app.accounts().login("tianjinlu", "fengkou-office", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     let other = t
         .app
+        .projects()
         .list_projects(&tj, &fengkou_app::projects::ListQuery { per_page: 1, ..Default::default() })
         .await
         .unwrap();
@@ -290,10 +293,10 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
     }
     // Milestones and problems of another office's project cannot be closed, nor its
     // monthly report submitted.
-    let xmb = t.app.login("xmb", "fengkou-xmb", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
-    t.app.add_milestone(&xmb, 1, "主体封顶", None, "张三").await.unwrap();
-    t.app.add_problem(&xmb, 1, "用地指标不足", "区自然资源局", None).await.unwrap();
-    let detail = t.app.project_detail(&xmb, 1).await.unwrap();
+    let xmb = t.app.accounts().login("xmb", "fengkou-xmb", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    t.app.projects().add_milestone(&xmb, 1, "主体封顶", None, "张三").await.unwrap();
+    t.app.projects().add_problem(&xmb, 1, "用地指标不足", "区自然资源局", None).await.unwrap();
+    let detail = t.app.projects().project_detail(&xmb, 1).await.unwrap();
     let (milestone, problem) = (detail.milestones[0].id, detail.problems[0].id);
     for path in [format!("/milestones/{milestone}/done"), format!("/problems/{problem}/resolve")] {
         let res = client.post(format!("{}{}", t.base, path)).form(&[("body", "x")]).send().await.unwrap();
@@ -304,7 +307,7 @@ async fn pages_render_for_every_role_and_guard_other_offices() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = client.post(format!("{}/projects/1/comments", t.base)).form(&[("body", "x")]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "office users do not comment");
-    let after = t.app.project_detail(&xmb, 1).await.unwrap();
+    let after = t.app.projects().project_detail(&xmb, 1).await.unwrap();
     assert!(after.milestones[0].done_on.is_none() && !after.problems[0].resolved);
     assert!(after.reports.iter().all(|r| r.progress != "越权"));
 
@@ -343,7 +346,7 @@ async fn login_logout_throttle_and_cross_site_guard() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(t.app.periods().await.unwrap().is_empty());
+    assert!(t.app.reports().periods().await.unwrap().is_empty());
     let res = client.post(format!("{}/logout", t.base)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(client.get(format!("{}/projects", t.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
@@ -389,8 +392,8 @@ async fn hostile_uploads_change_nothing() {
     }
     // Still serving, nothing written.
     assert_eq!(client.get(format!("{}/healthz", t.base)).send().await.unwrap().status(), StatusCode::OK);
-    let xmb = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
-    assert_eq!(t.app.summary(&xmb, None).await.unwrap().count, 0);
+    let xmb = t.app.accounts().login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    assert_eq!(t.app.views().summary(&xmb, None).await.unwrap().count, 0);
 }
 
 /// Every response the API publishes has a typed schema: no array of free-form objects
@@ -525,8 +528,9 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     let (_, body) =
         t.api(&xmb, reqwest::Method::POST, "/projects", Some(project_body("中科慧远总部基地", "湖北路办事处"))).await;
     let id = body["id"].as_i64().unwrap();
-    let actor = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    let actor = t.app.accounts().login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     t.app
+        .reports()
         .open_period(&actor, fengkou_domain::Month::new(2026, 10).unwrap(), "2026-11-10".parse().unwrap())
         .await
         .unwrap();
@@ -544,13 +548,13 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     let res = submit(b"GIF89a....".to_vec(), "site.gif").await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("“site.gif”不是 JPEG 或 PNG 图片"));
-    let leader = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
-    assert!(t.app.project_detail(&leader, id).await.unwrap().reports.is_empty());
+    let leader = t.app.accounts().login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    assert!(t.app.projects().project_detail(&leader, id).await.unwrap().reports.is_empty());
 
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
     let res = submit(png.clone(), "site.png").await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let detail = t.app.project_detail(&leader, id).await.unwrap();
+    let detail = t.app.projects().project_detail(&leader, id).await.unwrap();
     assert_eq!(detail.reports.len(), 1);
     let photo = detail.photos[0].id;
     let res = hb.get(format!("{}/photos/{photo}", t.base)).send().await.unwrap();

@@ -27,7 +27,7 @@ async fn demo() -> (String, fengkou_testkit::TestDb, String) {
     let db = fengkou_testkit::fresh_sqlite();
     let app = fengkou_testkit::test_app(&db.url).await;
     assert!(app.seed_demo().await.unwrap());
-    let token = app.create_token("xmb", "snapshots", None).await.unwrap();
+    let token = app.accounts().create_token("xmb", "snapshots", None).await.unwrap();
     let base = fengkou_testkit::serve(&app).await;
     (base, db, token)
 }

@@ -8,7 +8,7 @@ mod present;
 pub use present::{ACTIONS, AuditChange, AuditEntry};
 pub(crate) use present::{is_meeting_secret, present};
 
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use fengkou_storage::entity::audit;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -95,7 +95,7 @@ pub struct AuditFilter {
     pub to: Option<chrono::NaiveDate>,
 }
 
-impl App {
+impl Audit<'_> {
     /// Records a request that changed nothing but must be on the trail: a refusal
     /// (`denied`) or a download (`export`).
     pub async fn record_request(&self, username: &str, action: &str, method: &str, path: &str) -> Result<()> {
@@ -226,13 +226,13 @@ impl App {
                 })
                 .collect(),
         };
-        write_sheets(&[sheet]).map_err(|e| AppError::Rejected(e.to_string()))
+        write_sheets(&[sheet]).map_err(AppError::from)
     }
 
     /// A project's trail (whoever may read the project); meeting scores, ballots,
     /// penalties and bonuses in it only for the project office and the leaders.
     pub async fn project_audit(&self, actor: &Actor, project_id: i64) -> Result<Vec<AuditEntry>> {
-        self.readable_project(actor, project_id).await?;
+        self.projects().readable_project(actor, project_id).await?;
         let rows: Vec<audit::Model> = audit::Entity::find()
             .filter(audit::Column::ProjectId.eq(project_id))
             .order_by_desc(audit::Column::Id)
@@ -245,3 +245,9 @@ impl App {
         self.present_all(actor, &rows).await
     }
 }
+
+crate::area!(
+    /// The use cases of the audit trail: `app.audit()`.
+    Audit,
+    audit
+);

@@ -2,12 +2,14 @@
 //! or nothing written) and exporting the ledger (with the page's filters) and the 办事处
 //! comparison.
 
+mod error;
 mod import;
+pub use error::LedgerError;
 
 pub use import::{ImportOptions, ImportReport, ProjectChanges};
 
 use crate::projects::{ListQuery, Names, header_of};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::Datelike;
 use fengkou_domain::{Month, Stage, Wan};
 use fengkou_office::ledger::LedgerWriter;
@@ -22,7 +24,7 @@ pub fn cli_actor() -> Actor {
     Actor { user_id: 0, username: "cli".into(), role: fengkou_domain::Role::ProjectOffice, office_id: None }
 }
 
-impl App {
+impl Ledger<'_> {
     /// The ledger in the offices' layout, sections by industry category, limited to
     /// what the ledger page shows (its filters; the actor's office for office users).
     /// The completed column covers January through the judged month ("1-10月完成投资"),
@@ -33,7 +35,7 @@ impl App {
         // crowd of downloads must queue, not multiply the server's memory.
         let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
         let today = self.today();
-        let judged = self.judged_month().await?;
+        let judged = self.reports().judged_month().await?;
         let year = q.year.unwrap_or(judged.month.year);
         let names = Names::load(&self.db).await?;
         let industries = self.industries().await?;
@@ -51,9 +53,8 @@ impl App {
         } else {
             Month::new(year, 1).unwrap_or(judged.month)
         };
-        let filter = self.filter_of(actor, q);
-        let office_err = |e: fengkou_office::OfficeError| AppError::Rejected(e.to_string());
-        let mut w = LedgerWriter::new(&format!("{year}年重点项目建设台账"), year, through.month).map_err(office_err)?;
+        let filter = self.projects().filter_of(actor, q);
+        let mut w = LedgerWriter::new(&format!("{year}年重点项目建设台账"), year, through.month)?;
         // One grouped pass over the year's reports rather than one per batch: a
         // 2000-id IN list per batch made a 100k-project export take minutes. The map
         // holds one number per reporting project (a few MB at 100k).
@@ -66,7 +67,7 @@ impl App {
             if count == 0 {
                 continue;
             }
-            w.start_section(&category, count as usize).map_err(office_err)?;
+            w.start_section(&category, count as usize)?;
             // The section's ids first (one sorted pass), then the rows by id a batch
             // at a time: paging with "id > last ORDER BY id" made every batch collect
             // and sort all the remaining rows of the section through the industry
@@ -93,20 +94,20 @@ impl App {
                 for p in &batch {
                     let plan = plans.get(&p.id).copied().unwrap_or_default();
                     let completed = Wan::from_yuan(done.get(&p.id).copied().unwrap_or(0));
-                    w.row(&header_of(p, &names, plan), completed).map_err(office_err)?;
+                    w.row(&header_of(p, &names, plan), completed)?;
                 }
             }
-            w.end_section().map_err(office_err)?;
+            w.end_section()?;
         }
         w.finish(&format!(
             "注：完成投资为{}年1-{}月，由系统根据各办事处月报（及导入的期初数）汇总；导出时间 {today}。",
             year, through.month
         ))
-        .map_err(office_err)
+        .map_err(AppError::from)
     }
 
     pub async fn export_comparison(&self, year: Option<i32>) -> Result<Vec<u8>> {
-        let c = self.comparison(year).await?;
+        let c = self.views().comparison(year).await?;
         let mut headers = vec!["办事处", "项目数"];
         headers.extend(Stage::ALL.iter().map(|s| s.label()));
         headers.extend([
@@ -151,8 +152,14 @@ impl App {
             headers: headers.into_iter().map(String::from).collect(),
             rows,
         }])
-        .map_err(|e| AppError::Rejected(e.to_string()))
+        .map_err(AppError::from)
     }
 }
 
 const EXPORT_BATCH: usize = 2_000;
+
+crate::area!(
+    /// The use cases of the Excel ledger in and out: `app.ledger()`.
+    Ledger,
+    ledger
+);

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl App {
+impl Meetings<'_> {
     /// The bulletin's words, composed from the results.
     pub(super) async fn compose_bulletin(&self, view: &MeetingView, r: &Results, mark: &str) -> Result<Vec<u8>> {
         let comments = self.meeting_comments(view.id).await?;
@@ -130,7 +130,7 @@ impl App {
             ],
             signature: vec!["区项目建设指挥部办公室".into(), date],
         };
-        write_bulletin(&bulletin).map_err(|e| AppError::Rejected(e.to_string()))
+        write_bulletin(&bulletin).map_err(AppError::from)
     }
 
     /// All ballots and the computation, for anyone who wants to check the result:
@@ -315,6 +315,6 @@ impl App {
                     .collect(),
             },
         ];
-        write_sheets(&sheets).map_err(|e| AppError::Rejected(e.to_string()))
+        write_sheets(&sheets).map_err(AppError::from)
     }
 }

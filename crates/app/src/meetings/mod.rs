@@ -19,7 +19,7 @@
 
 use crate::audit::{Change, json};
 use crate::rows::{Names, stage_of};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::Permit;
 use fengkou_domain::Wan;
@@ -115,14 +115,12 @@ pub(crate) fn banding_of(m: &meeting::Model) -> fengkou_domain::observation::Ban
 /// they stay. A correction changes ballots, bonus/penalty items or formula inputs.
 pub(crate) fn not_released(m: &meeting::Model) -> Result<()> {
     if m.released {
-        return Err(AppError::Rejected(
-            "评比结果已发布，活动名称、日期、方法、细则、参加范围和路线不能再改；如需更正，可重新开放评分表、调整加减分或扣分后发布更正版".into(),
-        ));
+        return Err(MeetingError::Released.into());
     }
     Ok(())
 }
 
-impl App {
+impl Meetings<'_> {
     fn require_office(actor: &Actor) -> Result<Permit> {
         Ok(actor.permit(actor.can_manage_pipeline(), "只有项目办可以组织观摩评比")?)
     }
@@ -238,7 +236,7 @@ impl App {
             meeting_score::Entity::find().filter(meeting_score::Column::JudgeId.eq(judge_id)).one(&txn).await?;
         let ranked = meeting_rank::Entity::find().filter(meeting_rank::Column::JudgeId.eq(judge_id)).one(&txn).await?;
         if scored.is_some() || ranked.is_some() || judge.submitted_at.is_some() {
-            return Err(AppError::Rejected(format!("{} 已经评分，不能取消邀请", judge.username)));
+            return Err(MeetingError::JudgeHasScored { judge: judge.username }.into());
         }
         meeting_remark::Entity::delete_many().filter(meeting_remark::Column::JudgeId.eq(judge_id)).exec(&txn).await?;
         meeting_judge::Entity::delete_by_id(judge_id).exec(&txn).await?;
@@ -289,7 +287,7 @@ impl App {
             .await?
             .is_some()
         {
-            return Err(AppError::Rejected(format!("{} 已是本次评委", u.username)));
+            return Err(MeetingError::AlreadyJudge { judge: u.username }.into());
         }
         let saved = meeting_judge::ActiveModel {
             meeting_id: Set(meeting_id),
@@ -405,9 +403,7 @@ impl App {
             .one(&txn)
             .await?;
         if judged.is_some() && m.method != method {
-            return Err(AppError::Rejected(
-                "已有评委提交评分表，不能再更换评比方法（汇总方式和等次线仍可调整）".into(),
-            ));
+            return Err(MeetingError::MethodFixedBySubmittedSheets.into());
         }
         let before = json(&m);
         let mut am = m.into_active_model();
@@ -447,23 +443,23 @@ impl App {
         let waiting: Vec<&str> = view.judges.iter().filter(|j| !j.submitted).map(|j| j.display_name.as_str()).collect();
         match &previous {
             None if !waiting.is_empty() && reason.is_empty() => {
-                return Err(AppError::Rejected(format!(
-                    "还有{}/{}名评委未提交（{}）：请等他们提交，或填写提前发布的原因",
-                    waiting.len(),
-                    view.judges.len(),
-                    waiting.join("、")
-                )));
+                return Err(MeetingError::JudgesWaiting {
+                    waiting: waiting.iter().map(ToString::to_string).collect(),
+                    total: view.judges.len(),
+                }
+                .into());
             }
             Some(_) if reason.is_empty() => {
                 return Err(AppError::invalid("更正原因", "结果已发布；发布更正版须写明原因"));
             }
             Some(p) => {
-                let published: Results = serde_json::from_str(&p.snapshot)
-                    .map_err(|e| AppError::Rejected(format!("第{}版发布结果无法读取，不能比较：{e}", p.version)))?;
+                let published: Results = serde_json::from_str(&p.snapshot).map_err(|e| {
+                    MeetingError::PublishedUnreadable { meeting: meeting_id, version: p.version, reason: e.to_string() }
+                })?;
                 if serde_json::to_value(&published.offices).ok() == serde_json::to_value(&results.offices).ok()
                     && serde_json::to_value(&published.top_sites).ok() == serde_json::to_value(&results.top_sites).ok()
                 {
-                    return Err(AppError::Rejected("当前计算结果与已发布的版本相同，无需更正".into()));
+                    return Err(MeetingError::CorrectionUnchanged.into());
                 }
             }
             None => {}
@@ -491,7 +487,7 @@ impl App {
         let workbook = self.compose_workbook(&view, &results).await?;
         let mut snapshot = results.clone();
         snapshot.published = None;
-        let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::Rejected(e.to_string()))?;
+        let snapshot = serde_json::to_string(&snapshot).map_err(|e| AppError::internal("结果快照编码", e))?;
         let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         // Two releases at once: the second finds the version taken (unique index).
@@ -510,9 +506,9 @@ impl App {
         .await
         .map_err(|e| match e.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Rejected("该结果刚刚已被发布，请刷新页面后再看".into())
+                AppError::Conflict("该结果刚刚已被发布，请刷新页面后再看".into())
             }
-            _ => AppError::Storage(e),
+            _ => AppError::from(e),
         })?;
         let mut am = m.into_active_model();
         am.released = Set(true);
@@ -549,7 +545,7 @@ impl App {
         let mut txn = self.write(permit).await?;
         let m = self.meeting_row(&txn, meeting_id).await?;
         if m.released {
-            return Err(AppError::Rejected("结果已发布，文号不能再改".into()));
+            return Err(MeetingError::DocumentNumberReleased.into());
         }
         let year = m.held_on.map_or_else(|| self.today().year(), |d| d.year());
         let taken = meeting::Entity::find()
@@ -614,12 +610,20 @@ fn check_name_and_dates(
 }
 
 mod documents;
+mod error;
 pub mod plan;
 mod results;
 pub mod scoring;
 mod view;
 
+pub use error::MeetingError;
 pub use plan::{CriterionLine, RouteLine, ScopeLine};
 pub use results::{Ballots, Download, History, OfficeResult, Publication, Results, SiteFormula, SiteResult};
 pub use scoring::{JudgeSheet, RankRow, SheetSite};
 pub use view::{AdjustmentView, CommentView, JudgeView, MeetingSummary, MeetingView, ScopeOffice, SiteView};
+
+crate::area!(
+    /// The use cases of on-site observation meetings: `app.meetings()`.
+    Meetings,
+    meetings
+);

@@ -36,7 +36,7 @@ pub struct CriterionLine {
 /// At most this many criteria in a rubric (a judge scores each at every site).
 pub const MAX_CRITERIA: usize = 12;
 
-impl App {
+impl Meetings<'_> {
     /// Replaces the meeting's rubric. Weights must add up to 100 and every maximum be
     /// positive; once a judge has scored, the rubric stays as it is.
     pub async fn set_rubric(&self, actor: &Actor, meeting_id: i64, lines: &[CriterionLine]) -> Result<()> {
@@ -87,7 +87,7 @@ impl App {
             .await?
             .is_some();
         if scored {
-            return Err(AppError::Rejected("已有评委按细则打分，不能再修改评分细则".into()));
+            return Err(MeetingError::CriteriaFixedByScores.into());
         }
         let before = meeting_criterion::Entity::find()
             .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
@@ -142,7 +142,7 @@ impl App {
                 return Err(AppError::NotFound("办事处"));
             };
             if !l.taking_part && sites.iter().any(|s| s.office_id == l.office_id) {
-                return Err(AppError::Rejected(format!("{name}已有观摩点，先从路线上移除后才能不参加")));
+                return Err(MeetingError::OfficeHasSites { office: name.clone() }.into());
             }
         }
         let before: Vec<meeting_office::Model> =
@@ -195,7 +195,7 @@ impl App {
             .await?
             .is_some();
         if !taking_part {
-            return Err(AppError::Rejected(format!("{office_name}不在本次观摩的参加范围内")));
+            return Err(MeetingError::OfficeNotTakingPart { office: office_name }.into());
         }
         let sites: Vec<meeting_site::Model> = meeting_site::Entity::find()
             .filter(meeting_site::Column::MeetingId.eq(m.id))
@@ -205,12 +205,10 @@ impl App {
             .filter(|s| Some(s.id) != except)
             .collect();
         if sites.iter().any(|s| s.project_id == p.id) {
-            return Err(AppError::Rejected(format!("“{}”已在本次观摩的路线或申报中", p.name)));
+            return Err(MeetingError::SiteAlreadyListed { project: p.name.clone() }.into());
         }
         if sites.iter().filter(|s| s.office_id == p.office_id).count() >= MAX_SITES_PER_OFFICE {
-            return Err(AppError::Rejected(format!(
-                "每个办事处最多{MAX_SITES_PER_OFFICE}个观摩点，{office_name}已有{MAX_SITES_PER_OFFICE}个（含待确认的申报）"
-            )));
+            return Err(MeetingError::TooManySites { office: office_name, limit: MAX_SITES_PER_OFFICE }.into());
         }
         if let Some(previous) = self.previous_meeting(db, m).await? {
             let shown_before = meeting_site::Entity::find()
@@ -221,11 +219,12 @@ impl App {
                 .await?
                 .is_some();
             if shown_before {
-                let when = previous.held_on.map(|d| format!("，{d}")).unwrap_or_default();
-                return Err(AppError::Rejected(format!(
-                    "“{}”已在上一次观摩（{}{when}）中展示，按规定本次不再安排",
-                    p.name, previous.name
-                )));
+                return Err(MeetingError::ShownAtPreviousMeeting {
+                    project: p.name.clone(),
+                    previous: previous.name,
+                    held_on: previous.held_on.map(|d| format!("，{d}")).unwrap_or_default(),
+                }
+                .into());
             }
         }
         Ok(())
@@ -320,7 +319,7 @@ impl App {
         let scored =
             meeting_score::Entity::find().filter(meeting_score::Column::SiteId.eq(site_id)).one(&txn).await?.is_some();
         if scored {
-            return Err(AppError::Rejected("该观摩点已有评委打分，不能移除".into()));
+            return Err(MeetingError::SiteScored.into());
         }
         meeting_remark::Entity::delete_many().filter(meeting_remark::Column::SiteId.eq(site_id)).exec(&txn).await?;
         meeting_site::Entity::delete_by_id(site_id).exec(&txn).await?;

@@ -130,7 +130,7 @@ fn published(d: Decimal) -> String {
     format!("{:.2}", round2(d))
 }
 
-impl App {
+impl Meetings<'_> {
     /// The ranking of one meeting by its method, without the comparison with the
     /// previous meeting.
     async fn compute_results(&self, view: &MeetingView) -> Result<Results> {
@@ -395,7 +395,7 @@ impl App {
             .await?;
         let Some(latest) = versions.last() else { return Ok(None) };
         let mut results: Results = serde_json::from_str(&latest.snapshot).map_err(|e| {
-            AppError::Rejected(format!("观摩活动 {meeting_id} 第{}版发布结果无法读取：{e}", latest.version))
+            MeetingError::PublishedUnreadable { meeting: meeting_id, version: latest.version, reason: e.to_string() }
         })?;
         results.published = Some(Publication {
             version: latest.version,

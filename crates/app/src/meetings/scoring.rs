@@ -36,15 +36,20 @@ pub struct SheetSite {
     pub complete: bool,
 }
 
-impl App {
+impl Meetings<'_> {
     /// The judge whose sheet a write changes: being a judge of the meeting is the
-    /// write's permission.
+    /// write's permission. On PostgreSQL the judge's row stays locked until the write
+    /// ends, so one judge's writes (a double tap on a phone, two devices) take turns:
+    /// the second finds the first's scores, or the sheet already submitted. SQLite's
+    /// single writer already runs them one at a time.
     async fn sheet_judge(&self, w: &mut Write, actor: &Actor, meeting_id: i64) -> Result<meeting_judge::Model> {
-        let judge = meeting_judge::Entity::find()
+        let mut query = meeting_judge::Entity::find()
             .filter(meeting_judge::Column::MeetingId.eq(meeting_id))
-            .filter(meeting_judge::Column::UserId.eq(actor.user_id))
-            .one(&*w)
-            .await?;
+            .filter(meeting_judge::Column::UserId.eq(actor.user_id));
+        if w.get_database_backend() == sea_orm::DbBackend::Postgres {
+            query = query.lock_exclusive();
+        }
+        let judge = query.one(&*w).await?;
         w.permit(judge.is_some(), "您不是本次观摩的评委")?;
         judge.ok_or_else(|| AppError::forbidden("您不是本次观摩的评委"))
     }
@@ -157,12 +162,12 @@ impl App {
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
-            return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
+            return Err(MeetingError::SheetLocked.into());
         }
         let m = self.meeting_row(&txn, meeting_id).await?;
         let method = *m.method;
         if !method.needs(*m.weight_rubric, *m.weight_rank).1 {
-            return Err(AppError::Rejected("本次观摩不采用排名投票".into()));
+            return Err(MeetingError::NoRankBallot.into());
         }
         let expected: Vec<&ScopeOffice> =
             offices.iter().filter(|o| o.taking_part && !conflicts(&judge, o.id)).collect();
@@ -256,18 +261,18 @@ impl App {
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
-            return Err(AppError::Rejected("评分表已提交并锁定，如需修改请联系项目办重新开放".into()));
+            return Err(MeetingError::SheetLocked.into());
         }
         let m = self.meeting_row(&txn, meeting_id).await?;
         let method = *m.method;
         if !method.needs(*m.weight_rubric, *m.weight_rank).0 {
-            return Err(AppError::Rejected("本次观摩不采用评委按细则打分".into()));
+            return Err(MeetingError::NoRubric.into());
         }
         let site = meeting_site::Entity::find_by_id(site_id)
             .one(&txn)
             .await?
             .filter(|s| s.meeting_id == meeting_id && s.status == SiteStatus::Confirmed)
-            .ok_or_else(|| AppError::Rejected("该观摩点不在本次观摩路线上".into()))?;
+            .ok_or(MeetingError::SiteNotOnRoute)?;
         if conflicts(&judge, site.office_id) {
             return Err(AppError::forbidden("评委不能为本办事处或申报回避的办事处的观摩点打分（利益回避）"));
         }
@@ -278,7 +283,7 @@ impl App {
             .await?
             .is_some_and(|r| !r.declined_reason.is_empty());
         if declined {
-            return Err(AppError::Rejected("您已回避该观摩点，不能再为它打分（如属误操作，请先取消回避）".into()));
+            return Err(MeetingError::SiteDeclined.into());
         }
         let criteria = meeting_criterion::Entity::find()
             .filter(meeting_criterion::Column::MeetingId.eq(meeting_id))
@@ -394,7 +399,7 @@ impl App {
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
-            return Err(AppError::Rejected("评分表已提交并锁定".into()));
+            return Err(MeetingError::SheetLocked.into());
         }
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         let scores = meeting_score::Entity::find()
@@ -427,7 +432,7 @@ impl App {
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
         if judge.submitted_at.is_some() {
-            return Err(AppError::Rejected("评分表已提交并锁定".into()));
+            return Err(MeetingError::SheetLocked.into());
         }
         let site = self.site_row(&txn, meeting_id, site_id).await?;
         if conflicts(&judge, site.office_id) {
@@ -459,14 +464,18 @@ impl App {
             let missing: Vec<String> =
                 sheet.sites.iter().filter(|s| !s.own_office && !s.complete).map(|s| s.site.project.clone()).collect();
             if !missing.is_empty() {
-                return Err(AppError::Rejected(format!("还有观摩点未评完：{}", missing.join("、"))));
+                return Err(MeetingError::SitesUnscored { sites: missing }.into());
             }
         }
         if sheet.meeting.needs_rank && !sheet.ranking_complete {
-            return Err(AppError::Rejected("办事处排名尚未填完，请先保存排名".into()));
+            return Err(MeetingError::RankingIncomplete.into());
         }
         let mut txn = self.write_checking(actor).await?;
         let judge = self.sheet_judge(&mut txn, actor, meeting_id).await?;
+        if judge.submitted_at.is_some() {
+            // Submitted meanwhile (the same request twice at once): nothing to do.
+            return txn.rollback().await;
+        }
         let mut am = judge.into_active_model();
         am.submitted_at = Set(Some(txn.now()));
         let after = am.update(&txn).await?;

@@ -152,8 +152,8 @@ pub struct MeetingSummary {
     pub released: bool,
 }
 
-impl App {
-    pub async fn meetings(&self) -> Result<Vec<MeetingSummary>> {
+impl Meetings<'_> {
+    pub async fn list(&self) -> Result<Vec<MeetingSummary>> {
         Ok(meeting::Entity::find()
             .order_by_desc(meeting::Column::HeldOn)
             .order_by_desc(meeting::Column::Id)
@@ -551,7 +551,7 @@ pub struct Board {
     pub improved: Option<Vec<(String, i64)>>,
 }
 
-impl App {
+impl Meetings<'_> {
     /// The hall board of a meeting, the same for every signed-in reader (it is computed
     /// once and shared by every open screen): see [`Board`].
     pub async fn hall_board(&self, meeting_id: i64) -> Result<Board> {

@@ -1,16 +1,17 @@
 //! What follows a project after it is registered: milestones (节点), problems (问题)
 //! and their resolution, leaders' comments (点评), and its photos.
 
+use super::Projects;
 use super::insert_problem;
 use crate::audit::json;
 use crate::text::comment_body;
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::{NaiveDate, Utc};
 use fengkou_storage::entity::{comment, milestone, photo, problem};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde::Serialize;
 
-impl App {
+impl Projects<'_> {
     pub async fn add_comment(&self, actor: &Actor, project_id: i64, body: &str) -> Result<()> {
         let permit = actor.permit(actor.can_comment(), "只有领导和项目办可以点评")?;
         self.readable_project(actor, project_id).await?;

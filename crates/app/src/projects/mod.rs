@@ -4,7 +4,7 @@
 
 use crate::Write;
 use crate::audit::{self, json};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::{Datelike, NaiveDate, Utc};
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::project::{FieldError, ProjectHeader, RequestStatus};
@@ -198,7 +198,7 @@ pub struct StageEventView {
     pub at: chrono::DateTime<Utc>,
 }
 
-impl App {
+impl Projects<'_> {
     pub(crate) fn filter_for(&self, actor: &Actor) -> ProjectFilter {
         ProjectFilter { confined_office: actor.confined_to(), ..Default::default() }
     }
@@ -303,7 +303,7 @@ impl App {
                 at: e.created_at,
             })
             .collect();
-        let reports = self.report_views(&p, &plans_models).await?;
+        let reports = self.reports().report_views(&p, &plans_models).await?;
         let milestones = milestone::Entity::find()
             .filter(milestone::Column::ProjectId.eq(id))
             .order_by_asc(milestone::Column::DueOn)
@@ -413,8 +413,10 @@ impl App {
         {
             return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
         }
-        let id = insert_project(&mut txn, header, office_id, industry_id, self.today().year()).await?;
-        self.refresh_project_warning(&txn, id).await?;
+        let id = insert_project(&mut txn, header, office_id, industry_id, self.today().year())
+            .await
+            .map_err(|e| code_taken(e, header))?;
+        self.warnings().refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -455,12 +457,14 @@ impl App {
             return Err(AppError::invalid("项目编号", format!("“{code}”已被其他项目使用")));
         }
         let old_start = before.actual_start;
-        update_project_row(&mut txn, before, &header, office_id, industry_id, self.today().year()).await?;
+        update_project_row(&mut txn, before, &header, office_id, industry_id, self.today().year())
+            .await
+            .map_err(|e| code_taken(e, &header))?;
         let new_start = header.actual_start.map(LedgerDate::first_day);
         if old_start != new_start && new_start.is_some() {
             redate_start_step(&mut txn, id, old_start, new_start).await?;
         }
-        self.refresh_project_warning(&txn, id).await?;
+        self.warnings().refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -506,9 +510,31 @@ impl App {
 
 pub(crate) use crate::rows::{Names, dates_of, light_of, stage_of};
 
+/// The code check before the write cannot see a project another request is creating
+/// at the same moment; the unique index can, and then the answer is the same as the
+/// check's (not a database error).
+fn code_taken(e: AppError, header: &ProjectHeader) -> AppError {
+    match (&e, header.code.as_deref()) {
+        (AppError::Storage(db), Some(code))
+            if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) =>
+        {
+            AppError::invalid("项目编号", format!("“{}”已被其他项目使用", code.trim()))
+        }
+        _ => e,
+    }
+}
+
+mod error;
 mod follow_up;
 mod stages;
 mod store;
+pub use error::ProjectError;
 pub use follow_up::{Comment, Milestone, PhotoFile, Problem};
 use stages::{redate_start_step, request_view};
 pub(crate) use store::*;
+
+crate::area!(
+    /// The use cases of projects, their stages and follow-up: `app.projects()`.
+    Projects,
+    projects
+);

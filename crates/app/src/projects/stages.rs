@@ -9,7 +9,7 @@ use crate::text::plain_text;
 use fengkou_domain::check_transition;
 use fengkou_domain::project::{RequestStatus, TransitionRequest, is_step_back};
 
-impl App {
+impl Projects<'_> {
     /// Moves a project to another stage, if the rules allow it. A jump past 开工 needs
     /// `actual_start` and records the 开工 step too. An office user's step back is a
     /// request for the project office to decide; nothing changes until then.
@@ -32,7 +32,7 @@ impl App {
         let previous_date = last_step_date(&txn, id).await?;
         let steps =
             check_transition(TransitionRequest { from, to, date, reason, previous_date, actual_start }, self.today())
-                .map_err(|e| AppError::Rejected(e.to_string()))?;
+                .map_err(ProjectError::from)?;
         if is_step_back(from, to) && !actor.can_manage_pipeline() {
             if stage_request::Entity::find()
                 .filter(stage_request::Column::ProjectId.eq(id))
@@ -41,7 +41,7 @@ impl App {
                 .await?
                 .is_some()
             {
-                return Err(AppError::Rejected("该项目已有待审批的退回申请，请等待项目办处理".into()));
+                return Err(ProjectError::StepBackAlreadyRequested.into());
             }
             let saved = stage_request::ActiveModel {
                 project_id: Set(id),
@@ -60,10 +60,8 @@ impl App {
             .insert(&txn)
             .await
             .map_err(|e| match e.sql_err() {
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                    AppError::Rejected("该项目已有待审批的退回申请，请等待项目办处理".into())
-                }
-                _ => AppError::Storage(e),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ProjectError::StepBackAlreadyRequested.into(),
+                _ => AppError::from(e),
             })?;
             txn.record(Change {
                 action: "request_step_back",
@@ -77,7 +75,7 @@ impl App {
             return Ok(TransitionOutcome::Requested);
         }
         record_steps(&mut txn, p, &steps, reason).await?;
-        self.refresh_project_warning(&txn, id).await?;
+        self.warnings().refresh_project_warning(&txn, id).await?;
         txn.commit().await?;
         Ok(TransitionOutcome::Done)
     }
@@ -111,7 +109,7 @@ impl App {
             .await?;
         let r = stage_request::Entity::find_by_id(request_id).one(&txn).await?.ok_or(AppError::NotFound("退回申请"))?;
         if taken.rows_affected != 1 {
-            return Err(AppError::Rejected("该申请已经审批过".into()));
+            return Err(ProjectError::RequestAlreadyDecided.into());
         }
         let p = project::Entity::find_by_id(r.project_id).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
         let before = serde_json::json!({"status": RequestStatus::Pending.code()});
@@ -120,10 +118,7 @@ impl App {
         if approve {
             let (from, to) = (stage_of(&p), *r.to_stage);
             if from != *r.from_stage {
-                return Err(AppError::Rejected(format!(
-                    "项目阶段已从申请时的“{}”变为“{from}”，请驳回后由办事处重新申请",
-                    r.from_stage.label()
-                )));
+                return Err(ProjectError::StageMovedSinceRequest { requested_from: *r.from_stage, now: from }.into());
             }
             let date = r.on_date.unwrap_or_else(|| self.today());
             let previous_date = last_step_date(&txn, project_id).await?;
@@ -132,7 +127,7 @@ impl App {
                 TransitionRequest { from, to, date, reason: &request_reason, previous_date, actual_start: None },
                 self.today(),
             )
-            .map_err(|e| AppError::Rejected(e.to_string()))?;
+            .map_err(ProjectError::from)?;
             record_steps(&mut txn, p, &steps, &request_reason).await?;
         }
         let mut am = r.into_active_model();
@@ -149,7 +144,7 @@ impl App {
             before,
             after: json(&after),
         });
-        self.refresh_project_warning(&txn, project_id).await?;
+        self.warnings().refresh_project_warning(&txn, project_id).await?;
         txn.commit().await?;
         Ok(project_id)
     }
@@ -225,7 +220,7 @@ async fn record_steps(
         .exec(&*db)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(AppError::Rejected("项目阶段刚被他人修改，请刷新页面后再办理".into()));
+        return Err(AppError::Conflict("项目阶段刚被他人修改，请刷新页面后再办理".into()));
     }
     for (i, (stage, date)) in steps.iter().enumerate() {
         let why = if i + 1 < steps.len() { "（随阶段变更一并登记开工）" } else { reason };

@@ -44,7 +44,7 @@ pub struct ReminderNotice {
 
 pub const MISSING_LISTED: usize = 100;
 
-impl App {
+impl Reports<'_> {
     /// Projects that owe a report for the month, by office (the actor's own office only
     /// for office users), with the reminders sent so far.
     pub async fn missing_reports(&self, actor: &Actor, month: Month) -> Result<Vec<MissingByOffice>> {
@@ -128,7 +128,7 @@ impl App {
             .filter(period::Column::Month.eq(month.month as i32))
             .one(&txn)
             .await?
-            .ok_or_else(|| AppError::Rejected(format!("{}没有填报期，无从催报", month.label())))?;
+            .ok_or_else(|| ReportError::NoPeriodToChase { month: month.label() })?;
         if let Some(pid) = project_id {
             let p = project::Entity::find_by_id(pid).one(&txn).await?.ok_or(AppError::NotFound("项目"))?;
             if p.office_id != office_id {
@@ -138,7 +138,7 @@ impl App {
         let owing = queries::missing_reports(&txn, month.year, month.month as i32, Some(office_id), 100_000).await?;
         let owing = owing.iter().filter(|p| project_id.is_none_or(|id| id == p.id)).count();
         if owing == 0 {
-            return Err(AppError::Rejected(format!("{}没有欠报的月报，无需催报", month.label())));
+            return Err(ReportError::NothingToChase { month: month.label() }.into());
         }
         let saved = reminder::ActiveModel {
             year: Set(month.year),

@@ -3,7 +3,7 @@
 
 use crate::audit::{Change, json};
 use crate::rows::{Names, month_of};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::{NaiveDate, Utc};
 use fengkou_domain::period::{JudgedMonth, PeriodFacts, PeriodStatus, judged_month};
 use fengkou_domain::progress::{Ledger, OpeningBalance, cumulative};
@@ -15,7 +15,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+mod error;
 mod missing;
+pub use error::ReportError;
 pub use missing::{MISSING_LISTED, MissingByOffice, OverduePeriod, ReminderNotice};
 
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
@@ -105,7 +107,7 @@ fn period_view(p: &period::Model, today: NaiveDate) -> Option<PeriodView> {
     })
 }
 
-impl App {
+impl Reports<'_> {
     pub async fn periods(&self) -> Result<Vec<PeriodView>> {
         let today = self.today();
         Ok(period::Entity::find()
@@ -166,7 +168,7 @@ impl App {
             after: json(&saved),
         });
         txn.commit().await?;
-        self.refresh_all_warnings().await?;
+        self.warnings().refresh_all_warnings().await?;
         Ok(saved.id)
     }
 
@@ -187,7 +189,7 @@ impl App {
             after: json(&after),
         });
         txn.commit().await?;
-        self.refresh_all_warnings().await?;
+        self.warnings().refresh_all_warnings().await?;
         Ok(())
     }
 
@@ -251,17 +253,17 @@ impl App {
             .await?;
         match per {
             Some(per) if per.status == PeriodStatus::Open => {}
-            Some(_) => return Err(AppError::Rejected(format!("{} 的填报期已关闭", input.month.label()))),
-            None => return Err(AppError::Rejected(format!("{} 的填报期尚未开启", input.month.label()))),
+            Some(_) => return Err(ReportError::PeriodClosed { month: input.month.label() }.into()),
+            None => return Err(ReportError::PeriodNotOpen { month: input.month.label() }.into()),
         }
         if let Some((_, b, _, _)) = balances_of(&txn, project_id).await?.into_iter().find(|b| b.1.covers(input.month)) {
-            return Err(AppError::Rejected(format!(
-                "{}已由台账导入的{}（{} 万元）涵盖，不再单独填报；请填报{}以后的月份",
-                input.month.label(),
-                b.label(),
-                b.amount,
-                b.through.label()
-            )));
+            return Err(ReportError::CoveredByLedger {
+                month: input.month.label(),
+                balance: b.label(),
+                amount: b.amount.to_string(),
+                through: b.through.label(),
+            }
+            .into());
         }
         let existing = report::Entity::find()
             .filter(report::Column::ProjectId.eq(project_id))
@@ -324,7 +326,7 @@ impl App {
             before,
             after: json(&saved),
         });
-        self.refresh_project_warning(&txn, project_id).await?;
+        self.warnings().refresh_project_warning(&txn, project_id).await?;
         txn.commit().await?;
         Ok(saved.id)
     }
@@ -408,7 +410,7 @@ impl App {
         if actor.confined_to().is_none() {
             return Ok(Vec::new());
         }
-        let filter = self.filter_for(actor);
+        let filter = self.projects().filter_for(actor);
         let projects = queries::all_projects(&self.db, &filter).await?;
         let done: std::collections::HashSet<i64> = report::Entity::find()
             .filter(report::Column::Year.eq(month.year))
@@ -523,3 +525,9 @@ mod tests {
         assert_eq!(image_type(b"<svg onload=alert(1)>"), None);
     }
 }
+
+crate::area!(
+    /// The use cases of reporting periods and monthly reports: `app.reports()`.
+    Reports,
+    reports
+);

@@ -25,7 +25,7 @@ fn sheet(rows: &[&[&str]]) -> Vec<u8> {
 }
 
 async fn import(app: &App, bytes: &[u8], options: ImportOptions) -> ImportReport {
-    match app.import_projects(&cli_actor(), bytes.to_vec(), options).await {
+    match app.ledger().import_projects(&cli_actor(), bytes.to_vec(), options).await {
         Ok(r) => r,
         Err(AppError::ImportRejected(r)) => panic!("rejected: {:?}", r.problems),
         Err(e) => panic!("{e}"),
@@ -79,8 +79,9 @@ async fn a_slim_sheet_changes_only_what_it_carries(#[case] backend: Backend) {
     let done = import(&app, &slim, write()).await;
     assert_eq!((done.updated, done.changed_fields), (1, 1));
     let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
-    let p = app.list_projects(&xmb, &ListQuery { per_page: 10, ..Default::default() }).await.unwrap().rows[0].id;
-    let detail = app.project_detail(&xmb, p).await.unwrap();
+    let p =
+        app.projects().list_projects(&xmb, &ListQuery { per_page: 10, ..Default::default() }).await.unwrap().rows[0].id;
+    let detail = app.projects().project_detail(&xmb, p).await.unwrap();
     assert_eq!(
         (detail.location.as_str(), detail.responsible_unit.as_str(), detail.leader.as_str()),
         ("创新路", "区工信局", "张三")
@@ -92,12 +93,12 @@ async fn a_slim_sheet_changes_only_what_it_carries(#[case] backend: Backend) {
     // "空白单元格清空原值": the blank 建设地点 clears, on request only.
     let cleared = import(&app, &slim, ImportOptions { clear_blanks: true, ..write() }).await;
     assert_eq!(cleared.changed_fields, 1);
-    assert_eq!(app.project_detail(&xmb, p).await.unwrap().location, "");
-    assert_eq!(app.project_detail(&xmb, p).await.unwrap().leader, "张三", "an absent column stays");
+    assert_eq!(app.projects().project_detail(&xmb, p).await.unwrap().location, "");
+    assert_eq!(app.projects().project_detail(&xmb, p).await.unwrap().leader, "张三", "an absent column stays");
 
     // A new project in a sheet without 产业类别 is refused for that row only.
     let new_row = sheet(&[&["项目名称", "所在办事处", "总投资"], &["新项目", "湖北路办事处", "#100"]]);
-    let err = app.import_projects(&cli_actor(), new_row.clone(), write()).await.unwrap_err();
+    let err = app.ledger().import_projects(&cli_actor(), new_row.clone(), write()).await.unwrap_err();
     let AppError::ImportRejected(r) = err else { panic!("{err}") };
     assert_eq!(r.problems[0].to_string(), "第2行 产业类别：新增项目须填写（表中没有此列或此格为空）");
 }
@@ -156,7 +157,8 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
     assert_eq!(report.created, 3);
     assert_eq!(report.completed_through, Month::new(2026, 10));
 
-    let rows = app.list_projects(&xmb, &ListQuery { per_page: 10, ..Default::default() }).await.unwrap().rows;
+    let rows =
+        app.projects().list_projects(&xmb, &ListQuery { per_page: 10, ..Default::default() }).await.unwrap().rows;
     let row = |name: &str| rows.iter().find(|r| r.name == name).unwrap().clone();
     // 签约 with a planned start in 2025: imported, then warned.
     let signed = row("清洛基地");
@@ -170,7 +172,7 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
     // Under construction with only a planned period: its start is dated from it,
     // marked, and the year's completed investment is not zero.
     let building = row("卓阳兴业城");
-    let detail = app.project_detail(&xmb, building.id).await.unwrap();
+    let detail = app.projects().project_detail(&xmb, building.id).await.unwrap();
     assert!(detail.actual_start_inferred);
     assert_eq!(detail.row.actual_start_label, "2025年");
     assert!(detail.stages[0].reason.contains("日期取自计划开工"), "{:?}", detail.stages[0].reason);
@@ -181,12 +183,12 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
         ("2026年1-10月完成投资（导入）", Wan::from_yuan(210_005_000))
     );
     // The summary's completed equals the column's total.
-    let summary = app.summary(&xmb, Some(2026)).await.unwrap();
+    let summary = app.views().summary(&xmb, Some(2026)).await.unwrap();
     assert_eq!(summary.completed, Wan::from_yuan(210_005_000), "{}", db.backend);
 
     // A November report adds to it; October is inside the balance and is refused.
-    app.open_period(&xmb, Month::new(2026, 10).unwrap(), d("2026-11-30")).await.unwrap();
-    app.open_period(&xmb, Month::new(2026, 11).unwrap(), d("2026-12-10")).await.unwrap();
+    app.reports().open_period(&xmb, Month::new(2026, 10).unwrap(), d("2026-11-30")).await.unwrap();
+    app.reports().open_period(&xmb, Month::new(2026, 11).unwrap(), d("2026-12-10")).await.unwrap();
     let input = |m: u32, wan: i64| ReportInput {
         month: Month::new(2026, m).unwrap(),
         completed: Wan::from_wan(wan),
@@ -195,10 +197,13 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
         help_needed: String::new(),
         photos: vec![],
     };
-    let err = app.submit_report(&xmb, building.id, input(10, 5)).await.unwrap_err();
-    assert!(err.to_string().contains("已由台账导入的2026年1-10月完成投资"), "{err}");
-    app.submit_report(&xmb, building.id, input(11, 1000)).await.unwrap();
-    let summary = app.summary(&xmb, Some(2026)).await.unwrap();
+    let err = app.reports().submit_report(&xmb, building.id, input(10, 5)).await.unwrap_err();
+    assert!(
+        matches!(&err, AppError::Report(ReportError::CoveredByLedger { balance, .. }) if balance.starts_with("2026年1-10月完成投资")),
+        "{err}"
+    );
+    app.reports().submit_report(&xmb, building.id, input(11, 1000)).await.unwrap();
+    let summary = app.views().summary(&xmb, Some(2026)).await.unwrap();
     assert_eq!(summary.completed, Wan::from_yuan(220_005_000));
     // Re-importing a later ledger (1-11月) replaces the balance: November is in it,
     // not counted twice.
@@ -206,11 +211,11 @@ async fn a_real_ledger_is_read_as_offices_mean_it_and_the_years_completed_invest
     let r = import(&app, &later, write()).await;
     assert_eq!(r.updated, 1);
     assert_eq!(r.changes[0].fields[0].to_string(), "本年完成投资：22,000.5 万元 → 23,000 万元（2026年1-11月完成投资）");
-    let detail = app.project_detail(&xmb, building.id).await.unwrap();
+    let detail = app.projects().project_detail(&xmb, building.id).await.unwrap();
     assert_eq!(detail.row.completed, Wan::from_wan(23_000));
     let november = detail.reports.iter().find(|r| !r.opening && r.month == Month::new(2026, 11).unwrap()).unwrap();
     assert!(november.covered, "the November report is inside the new balance");
-    assert_eq!(app.summary(&xmb, Some(2026)).await.unwrap().completed, Wan::from_wan(23_000));
+    assert_eq!(app.views().summary(&xmb, Some(2026)).await.unwrap().completed, Wan::from_wan(23_000));
 
     // The older ledger (1-10月) again: it does not replace the newer balance, and
     // says so; nothing else changes.
@@ -251,7 +256,7 @@ async fn unknown_offices_and_industries_are_listed_and_created_only_when_asked(#
     let industry = app.industries().await.unwrap().into_iter().find(|i| i.name == "氢能装备").unwrap();
     assert_eq!(industry.category, "产业项目", "from the section row");
     let admin = login(&app, "admin", Role::Admin, None).await;
-    let (trail, _) = app.audit_log(&admin, &Default::default(), 1).await.unwrap();
+    let (trail, _) = app.audit().audit_log(&admin, &Default::default(), 1).await.unwrap();
     assert!(trail.iter().any(|a| a.entity_label == "办事处" && a.action_label == "新增"));
 }
 
@@ -267,7 +272,7 @@ async fn an_export_with_filters_reimports_to_the_same_data(#[case] backend: Back
     let offices = app.offices().await.unwrap();
     let tj = offices.iter().find(|o| o.name == "天津路办事处").unwrap().id;
     let only_tj = ListQuery { office_id: Some(tj), ..Default::default() };
-    let bytes = app.export_projects(&xmb, &only_tj).await.unwrap();
+    let bytes = app.ledger().export_projects(&xmb, &only_tj).await.unwrap();
     let parsed = fengkou_office::ledger::read_ledger(&bytes).unwrap();
     assert_eq!(parsed.rows.len(), 1, "the page's filters are kept");
     // The column says through which month; the value is that, and reads back as it.
@@ -289,9 +294,9 @@ async fn an_upload_over_the_row_bound_is_refused_with_the_count() {
     let slices: Vec<&[&str]> = borrowed.iter().map(Vec::as_slice).collect();
     let file = sheet(&slices);
     let bounded = ImportOptions { max_rows: Some(10), ..write() };
-    let e = app.import_projects(&cli_actor(), file.clone(), bounded).await.unwrap_err().to_string();
+    let e = app.ledger().import_projects(&cli_actor(), file.clone(), bounded).await.unwrap_err().to_string();
     assert!(e.contains("超过一次导入的上限（10 行）"), "{e}");
-    assert_eq!(app.summary(&cli_actor(), None).await.unwrap().count, 0);
+    assert_eq!(app.views().summary(&cli_actor(), None).await.unwrap().count, 0);
     let unbounded = import(&app, &file, write()).await;
     assert_eq!(unbounded.created, 12);
 }

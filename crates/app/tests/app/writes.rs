@@ -82,3 +82,49 @@ async fn a_write_that_never_asked_permission_is_refused_and_not_kept(#[case] bac
     let refused = w.permit(viewer.can_manage_pipeline(), "只有项目办可以调整").unwrap_err();
     assert_eq!(refused.to_string(), "没有权限：只有项目办可以调整");
 }
+
+/// Eight requests create a project with the same code at once: one is created, the
+/// others are told the code is taken (the form's answer), none fails on the unique
+/// index.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn one_code_created_eight_times_at_once_is_one_project(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let app = app_on(&db.url).await;
+    let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+    let mut creates = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (app, xmb) = (app.clone(), xmb.clone());
+        let h =
+            ProjectHeader { code: Some("DUP-001".into()), ..header(&format!("同号项目{i}"), "湖北路办事处") };
+        creates.spawn(async move { app.projects().create_project(&xmb, &h).await });
+    }
+    let (mut created, mut taken) = (0, 0);
+    while let Some(done) = creates.join_next().await {
+        match done.unwrap() {
+            Ok(_) => created += 1,
+            Err(AppError::Invalid(errs)) if errs[0].field == "项目编号" => taken += 1,
+            Err(e) => panic!("{}: {e:?}", db.backend),
+        }
+    }
+    assert_eq!((created, taken), (1, 7), "{}", db.backend);
+}
+
+/// A database a hand edit broke is not served: opening it names each problem by
+/// table, row and column, as damaged data (not "try again later").
+#[tokio::test]
+async fn a_damaged_database_is_not_opened() {
+    use sea_orm::ConnectionTrait;
+    let Some(db) = test_database(Backend::Sqlite).await else { return };
+    let app = app_on(&db.url).await;
+    let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+    let id = app.projects().create_project(&xmb, &header("手改项目", "湖北路办事处")).await.unwrap();
+    drop(app);
+    let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+    conn.execute_unprepared(&format!("UPDATE projects SET total_investment = '一亿' WHERE id = {id}")).await.unwrap();
+    let err = App::open(&db.url).await.err().expect("a damaged database does not open");
+    assert!(matches!(err, AppError::Damaged(_)), "{err:?}");
+    assert!(err.to_string().contains(&format!("表 projects 的 id {id} 行：total_investment 列为“一亿”")), "{err}");
+}

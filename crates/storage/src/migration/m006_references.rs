@@ -131,8 +131,8 @@ pub async fn problems<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> 
             for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
                 let id: Option<i64> = row.try_get("", "id")?;
                 let value: i64 = row.try_get("", "value")?;
-                let row = id.map_or_else(|| "一".to_string(), |id| format!("id {id} "));
-                found.push(format!("表 {table} 的{row}行：{column} = {value}，但 {parent} 中没有 id {value}"));
+                let row = id.map_or_else(|| "一行".to_string(), |id| format!("id {id} 行"));
+                found.push(format!("表 {table} 的 {row}：{column} = {value}，但 {parent} 中没有 id {value}"));
             }
         }
     }

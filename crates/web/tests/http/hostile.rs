@@ -18,7 +18,7 @@ fn from(addr: [u8; 4]) -> reqwest::Client {
 async fn trail(t: &TestApp, action: &str) -> Vec<fengkou_app::audit::AuditEntry> {
     let admin = fengkou_domain::Actor { user_id: 0, username: "test".into(), role: Role::Admin, office_id: None };
     let filter = fengkou_app::audit::AuditFilter { action: Some(action.into()), ..Default::default() };
-    t.app.audit_log(&admin, &filter, 1).await.unwrap().0
+    t.app.audit().audit_log(&admin, &filter, 1).await.unwrap().0
 }
 
 async fn login_status(client: &reqwest::Client, base: &str, username: &str, password: &str) -> StatusCode {
@@ -147,7 +147,11 @@ async fn figures_cannot_be_overflowed_and_pages_are_clamped(#[case] backend: Bac
     assert_eq!(s, StatusCode::CREATED);
     let id = created["id"].as_i64().unwrap();
     let october = fengkou_domain::Month::new(2026, 10).unwrap();
-    t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
+    t.app
+        .reports()
+        .open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap())
+        .await
+        .unwrap();
     let report = json!({"month": "2026-10", "completed_wan": "922337203685477", "progress": "x"});
     let (s, _) = t.api(&token, reqwest::Method::POST, &format!("/projects/{id}/reports"), Some(report)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.backend);
@@ -201,7 +205,11 @@ async fn control_characters_are_refused_alike_on_both_backends(#[case] backend: 
         t.api(&token, reqwest::Method::POST, "/projects", Some(project_body("报表项目", "湖北路办事处"))).await;
     let id = created["id"].as_i64().unwrap();
     let october = fengkou_domain::Month::new(2026, 10).unwrap();
-    t.app.open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap()).await.unwrap();
+    t.app
+        .reports()
+        .open_period(&fengkou_app::ledger::cli_actor(), october, "2026-11-10".parse().unwrap())
+        .await
+        .unwrap();
     let form = reqwest::multipart::Form::new()
         .text("month", "2026-10")
         .text("completed", "1")
@@ -216,7 +224,7 @@ async fn control_characters_are_refused_alike_on_both_backends(#[case] backend: 
     body["content"] = json!("第一行\n第二行\t附注");
     let (s, _) = t.api(&token, reqwest::Method::POST, "/projects", Some(body)).await;
     assert_eq!(s, StatusCode::CREATED, "{}", db.backend);
-    assert_eq!(t.app.summary(&fengkou_app::ledger::cli_actor(), None).await.unwrap().count, 2);
+    assert_eq!(t.app.views().summary(&fengkou_app::ledger::cli_actor(), None).await.unwrap().count, 2);
 }
 
 #[rstest]
@@ -295,7 +303,7 @@ async fn accounts_an_administrator_runs(#[case] backend: Backend) {
     let admin = t.browser("admin").await;
     let zhang = t.browser("zhang").await;
     let root = fengkou_domain::Actor { user_id: 0, username: "t".into(), role: Role::Admin, office_id: None };
-    let zhang_id = t.app.users(&root).await.unwrap().iter().find(|u| u.username == "zhang").unwrap().id;
+    let zhang_id = t.app.accounts().users(&root).await.unwrap().iter().find(|u| u.username == "zhang").unwrap().id;
     let post = |client: &reqwest::Client, path: String, form: Vec<(&'static str, String)>| {
         let (client, base) = (client.clone(), t.base.clone());
         async move { client.post(format!("{base}{path}")).form(&form).send().await.unwrap() }
@@ -335,13 +343,13 @@ async fn accounts_an_administrator_runs(#[case] backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let users = t.app.users(&root).await.unwrap();
+    let users = t.app.accounts().users(&root).await.unwrap();
     let z = users.iter().find(|u| u.username == "zhang").unwrap();
     assert_eq!((z.office.as_deref(), z.display_name.as_str()), (Some("天津路办事处"), "张三"));
     // The reset ended the token made before it.
     let (s, _) = t.api(&zhang_token, reqwest::Method::GET, "/projects", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "a reset ends tokens: {}", db.backend);
-    let second = t.app.create_token("zhang", "第二个", None).await.unwrap();
+    let second = t.app.accounts().create_token("zhang", "第二个", None).await.unwrap();
     let res = post(&admin, format!("/admin/users/{zhang_id}/active"), vec![("active", "false".into())]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(again.get(format!("{}/reports", t.base)).send().await.unwrap().status(), StatusCode::SEE_OTHER);
@@ -353,10 +361,10 @@ async fn accounts_an_administrator_runs(#[case] backend: Backend) {
     let (s, _) = t.api(&second, reqwest::Method::GET, "/projects", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "re-enabling does not revive tokens: {}", db.backend);
     // Tokens are listed and revoked.
-    let third = t.app.create_token("zhang", "第三个", Some(30)).await.unwrap();
+    let third = t.app.accounts().create_token("zhang", "第三个", Some(30)).await.unwrap();
     let (s, _) = t.api(&third, reqwest::Method::GET, "/projects", None).await;
     assert_eq!(s, StatusCode::OK, "{}", db.backend);
-    let tokens = t.app.api_tokens(None).await.unwrap();
+    let tokens = t.app.accounts().api_tokens(None).await.unwrap();
     let z_token = tokens.iter().find(|x| x.username == "zhang").unwrap();
     assert!(z_token.expires_at.is_some());
     let res = post(&admin, format!("/account/tokens/{}/revoke", z_token.id), vec![]).await;
@@ -408,7 +416,7 @@ async fn a_user_holds_a_few_board_streams_at_most() {
         .send()
         .await
         .unwrap();
-    let meeting = t.app.meetings().await.unwrap()[0].id;
+    let meeting = t.app.meetings().list().await.unwrap()[0].id;
     let url = format!("{}/meetings/{meeting}/events", t.base);
     let mut open = Vec::new();
     for _ in 0..fengkou_web::pages::MAX_STREAMS_PER_USER {

@@ -29,7 +29,7 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
     let html = judge.get(format!("{}/meetings/1/score", t.base)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("观摩点，按规定回避"));
 
-    let m = t.app.meeting_for(&fengkou_app::ledger::cli_actor(), 1).await.unwrap();
+    let m = t.app.meetings().meeting_for(&fengkou_app::ledger::cli_actor(), 1).await.unwrap();
     let foreign = m.sites.iter().rev().find(|s| s.office != "天津路办事处").unwrap().id;
     let own = m.sites.iter().find(|s| s.office == "天津路办事处").unwrap().id;
     let mut form: Vec<(String, String)> = m.criterion_ids.iter().map(|c| (format!("c{c}"), "5".to_string())).collect();
@@ -80,11 +80,11 @@ async fn judges_score_on_the_meeting_pages_and_the_board_follows() {
 
     // The API: results only for leaders and the project office until released; scoring
     // with a token follows the same rules as the page.
-    let judge_token = t.app.create_token("tianjinlu", "api", None).await.unwrap();
-    let office_token = t.app.create_token("hubeilu", "api", None).await.unwrap();
+    let judge_token = t.app.accounts().create_token("tianjinlu", "api", None).await.unwrap();
+    let office_token = t.app.accounts().create_token("hubeilu", "api", None).await.unwrap();
     let (s, _) = t.api(&office_token, reqwest::Method::GET, "/meetings/1/results", None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let leader_token = t.app.create_token("leader", "api", None).await.unwrap();
+    let leader_token = t.app.accounts().create_token("leader", "api", None).await.unwrap();
     let (s, body) = t.api(&leader_token, reqwest::Method::GET, "/meetings/1/results", None).await;
     assert_eq!(s, StatusCode::OK);
     assert!(body["offices"].as_array().unwrap().len() >= 2, "{body}");
@@ -136,7 +136,7 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
     let tj = t.user("tj", Role::OfficeUser, Some("天津路办事处")).await;
     let leader = t.user("leader", Role::Leader, None).await;
     let viewer = t.user("viewer", Role::Viewer, None).await;
-    let po = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    let po = t.app.accounts().login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     let project = |name: &str, office: &str| ProjectHeader {
         name: name.into(),
         office: office.into(),
@@ -144,9 +144,9 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
         total_investment: fengkou_domain::Wan::from_wan(5_000),
         ..Default::default()
     };
-    let hb_project = t.app.create_project(&po, &project("湖北路观摩项目", "湖北路办事处")).await.unwrap();
-    let tj_project = t.app.create_project(&po, &project("天津路观摩项目", "天津路办事处")).await.unwrap();
-    let m = t.app.create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
+    let hb_project = t.app.projects().create_project(&po, &project("湖北路观摩项目", "湖北路办事处")).await.unwrap();
+    let tj_project = t.app.projects().create_project(&po, &project("天津路观摩项目", "天津路办事处")).await.unwrap();
+    let m = t.app.meetings().create_meeting(&po, "排名投票观摩", "2026-11-20".parse().unwrap()).await.unwrap();
     let offices = t.app.offices().await.unwrap();
     let id_of = |name: &str| offices.iter().find(|o| o.name == name).unwrap().id;
     let three = ["湖北路办事处", "天津路办事处", "长春路办事处"];
@@ -154,7 +154,7 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
         .iter()
         .map(|o| ScopeLine { office_id: o.id, taking_part: three.contains(&o.name.as_str()), group: String::new() })
         .collect();
-    t.app.set_scope(&po, m, &scope).await.unwrap();
+    t.app.meetings().set_scope(&po, m, &scope).await.unwrap();
 
     // Pages: an office proposes only its own projects and cannot plan.
     let hb_page = t.browser("hb").await;
@@ -174,7 +174,7 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
     {
         assert_eq!(post(&hb_page, path.clone(), vec![]).await.status(), StatusCode::FORBIDDEN, "{path}");
     }
-    let view = t.app.meeting_for(&fengkou_app::ledger::cli_actor(), m).await.unwrap();
+    let view = t.app.meetings().meeting_for(&fengkou_app::ledger::cli_actor(), m).await.unwrap();
     let proposal = view.proposals[0].id;
     let res = post(&hb_page, format!("/meetings/{m}/sites/{proposal}/confirm"), vec![]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
@@ -212,9 +212,9 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
         good_from: "90".into(),
         ..Default::default()
     };
-    t.app.set_meeting_method(&po, m, &settings).await.unwrap();
-    t.app.invite_judge(&po, m, "tj", None).await.unwrap();
-    t.app.invite_judge(&po, m, "leader", None).await.unwrap();
+    t.app.meetings().set_meeting_method(&po, m, &settings).await.unwrap();
+    t.app.meetings().invite_judge(&po, m, "tj", None).await.unwrap();
+    t.app.meetings().invite_judge(&po, m, "leader", None).await.unwrap();
 
     // Leaders comment on an office; offices cannot.
     let leader_page = t.browser("leader").await;
@@ -271,9 +271,9 @@ async fn meeting_permissions_proposals_and_rank_ballots_through_pages_and_api(#[
     assert_eq!(body["offices"][0]["office"], "长春路办事处", "{body}");
     assert_eq!(body["offices"][0]["score"], "100.00", "{body}");
     // One judge has not submitted: an early release needs a reason.
-    let err = t.app.release_results(&po, m, "").await.unwrap_err();
+    let err = t.app.meetings().release_results(&po, m, "").await.unwrap_err();
     assert!(err.to_string().contains("1/2名评委未提交"), "{err}");
-    t.app.release_results(&po, m, "领导出差，未能提交评分表").await.unwrap();
+    t.app.meetings().release_results(&po, m, "领导出差，未能提交评分表").await.unwrap();
     assert_eq!(viewer_page.get(&bulletin).send().await.unwrap().status(), StatusCode::OK);
     let (s, body) = t.api(&viewer, M::GET, "/meetings/history", None).await;
     assert_eq!(s, StatusCode::OK);
@@ -302,11 +302,16 @@ async fn a_judge_lands_on_the_score_sheet_while_the_meeting_is_under_way() {
     let t = spawn_app(&db.url).await;
     t.user("xmb", Role::ProjectOffice, None).await;
     t.user("judge", Role::Leader, None).await;
-    let po = t.app.login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
+    let po = t.app.accounts().login("xmb", "password-123", std::net::Ipv4Addr::LOCALHOST.into()).await.unwrap().0;
     // The test clock says 2026-11-25: a meeting of 24–25 November is under way.
-    let today = t.app.create_meeting_spanning(&po, "现场观摩", d("2026-11-24"), Some(d("2026-11-25"))).await.unwrap();
-    let later = t.app.create_meeting(&po, "下次观摩", d("2026-12-20")).await.unwrap();
-    t.app.invite_judge(&po, later, "judge", None).await.unwrap();
+    let today = t
+        .app
+        .meetings()
+        .create_meeting_spanning(&po, "现场观摩", d("2026-11-24"), Some(d("2026-11-25")))
+        .await
+        .unwrap();
+    let later = t.app.meetings().create_meeting(&po, "下次观摩", d("2026-12-20")).await.unwrap();
+    t.app.meetings().invite_judge(&po, later, "judge", None).await.unwrap();
     let judge = t.browser("judge").await;
     let home = |c: reqwest::Client| {
         let base = t.base.clone();
@@ -316,7 +321,7 @@ async fn a_judge_lands_on_the_score_sheet_while_the_meeting_is_under_way() {
         }
     };
     assert_eq!(home(judge.clone()).await, "/dashboard", "not judging today");
-    t.app.invite_judge(&po, today, "judge", None).await.unwrap();
+    t.app.meetings().invite_judge(&po, today, "judge", None).await.unwrap();
     assert_eq!(home(judge.clone()).await, format!("/meetings/{today}/score"));
     // The login form's default destination is the same.
     let fresh =

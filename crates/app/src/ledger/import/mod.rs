@@ -3,13 +3,14 @@
 //! written, and a file with any problem writes nothing. The dry run shows what would
 //! change, field by field, and how every ambiguous cell was read.
 
+use super::{Ledger, LedgerError};
 use crate::audit::{self, Change};
 use crate::projects::{
     Names, blank_project, dates_of, header_of, record_stage, set_annual_plan, stage_of, update_header, with_header,
 };
 use crate::reports::update_year_completed;
 use crate::warnings::{ProjectFacts, WarningContext};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, AppError, Result};
 use chrono::{Datelike, NaiveDate};
 use fengkou_domain::dates::LedgerDate;
 use fengkou_domain::project::{FieldChange, ProjectHeader};
@@ -65,7 +66,7 @@ fn completed_month(parsed: &ParsedLedger, plan_year: i32, judged: Month, today: 
     }
 }
 
-impl App {
+impl Ledger<'_> {
     /// Imports a ledger. With `dry_run` nothing is written and the report lists every
     /// problem, every change and every reading; without it, any problem rejects the
     /// whole file and nothing is written.
@@ -87,7 +88,7 @@ impl App {
                     )
                 }),
             )),
-            Err(AppError::Rejected(reason)) => {
+            Err(AppError::Ledger(reason)) => {
                 Some(("import_rejected", serde_json::json!({ "summary": format!("导入被拒：{reason}") })))
             }
             _ => None,
@@ -115,17 +116,17 @@ impl App {
         let permit = actor.permit(actor.can_manage_pipeline(), "只有项目办可以导入台账")?;
         // One import at a time, and parsing (CPU-bound) off the async workers so that
         // the server keeps answering meanwhile.
-        let _turn = self.imports.acquire().await.map_err(|e| AppError::Rejected(e.to_string()))?;
+        let _turn = self.imports.acquire().await.map_err(|_| AppError::Busy)?;
         let max_rows = options.max_rows.unwrap_or(fengkou_office::ledger::MAX_DATA_ROWS);
         let mut parsed = tokio::task::spawn_blocking(move || read_ledger_at_most(&bytes, max_rows))
             .await
             .map_err(|e| {
                 tracing::error!("reading a ledger failed: {e}");
-                AppError::Rejected("读取台账时出错，文件未导入；请检查文件，或联系管理员".to_string())
+                LedgerError::ReadFailed
             })?
-            .map_err(|e| AppError::Rejected(e.to_string()))?;
+            .map_err(LedgerError::File)?;
         let today = self.today();
-        let judged = self.judged_month().await?.month;
+        let judged = self.reports().judged_month().await?.month;
         let plan_year = parsed.plan_year.unwrap_or_else(|| today.year());
         let mut report = ImportReport {
             dry_run: options.dry_run,
@@ -141,12 +142,9 @@ impl App {
         let through = if parsed.has(Field::Completed) {
             let header = parsed.header_of(Field::Completed).unwrap_or("完成投资").to_string();
             let month = completed_month(&parsed, plan_year, judged, today)
-                .ok_or_else(|| AppError::Rejected(format!("“{header}”：无法确定截至月份")))?;
+                .ok_or_else(|| LedgerError::CompletedMonthUnknown { header: header.clone() })?;
             if month > Month::of(today) {
-                return Err(AppError::Rejected(format!(
-                    "“{header}”：{}尚未到来，本年完成投资只能截至本月",
-                    month.label()
-                )));
+                return Err(LedgerError::CompletedMonthInFuture { header, month: month.label() }.into());
             }
             report.notes.push(format!("“{header}”按{}年1-{}月完成投资导入（期初数）", month.year, month.month));
             if month > judged {
@@ -557,7 +555,7 @@ impl App {
         } else {
             txn.commit().await?;
             if report.updated > 0 || report.created > 0 {
-                self.refresh_all_warnings().await?;
+                self.warnings().refresh_all_warnings().await?;
             }
         }
         Ok(report)

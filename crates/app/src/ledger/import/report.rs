@@ -102,7 +102,7 @@ impl ImportReport {
                 })
                 .collect(),
         };
-        write_sheets(&[sheet]).map_err(|e| AppError::Rejected(e.to_string()))
+        write_sheets(&[sheet]).map_err(AppError::from)
     }
 
     /// Records a problem (kept while fewer than [`MAX_PROBLEMS_KEPT`], always counted).

@@ -1,9 +1,9 @@
 //! Import, the audit trail, users and settings.
 
-use super::{opt_num, see_other};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::pages::{opt_num, see_other};
 use axum::Router;
 use axum::extract::{Form, Multipart, Query, State};
 use axum::http::StatusCode;
@@ -67,7 +67,7 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
         )
             .into_response());
     }
-    let result = state.app.import_projects(&u.actor, std::mem::take(&mut bytes), options).await;
+    let result = state.app.ledger().import_projects(&u.actor, std::mem::take(&mut bytes), options).await;
     // Kept for the download link: the page lists the first 200 problems only.
     let checked = match &result {
         Ok(report) => Some(report),
@@ -86,8 +86,8 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
             u.page.render("import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => "导入未执行：文件中有错误，未写入任何数据。请修改后重新导入。" }),
         )
             .into_response()),
-        Err(AppError::Rejected(msg)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, u.page.render("import.html", crate::ctx! { report => None::<()>, error => msg })).into_response()),
-        Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        Err(AppError::Ledger(refusal)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, u.page.render("import.html", crate::ctx! { report => None::<()>, error => refusal.to_string() })).into_response()),
+        Err(e) => Err(PageError::on(&u.page)(e)),
     }
 }
 
@@ -144,11 +144,8 @@ async fn audit(
     Query(q): Query<AuditParams>,
 ) -> Result<Response, PageError> {
     let page = opt_num(&q.page).unwrap_or(1u64).max(1);
-    let (rows, pages) = state
-        .app
-        .audit_log(&u.actor, &q.filter(), page)
-        .await
-        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let (rows, pages) =
+        state.app.audit().audit_log(&u.actor, &q.filter(), page).await.map_err(PageError::on(&u.page))?;
     let actions: Vec<(&str, &str)> = fengkou_app::audit::ACTIONS.to_vec();
     Ok(u.page
         .render(
@@ -163,19 +160,15 @@ async fn audit_export(
     u: PageUser,
     Query(q): Query<AuditParams>,
 ) -> Result<Response, PageError> {
-    let bytes = state
-        .app
-        .export_audit(&u.actor, &q.filter())
-        .await
-        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
-    Ok(crate::pages::overview::xlsx_response("操作日志.xlsx", bytes))
+    let bytes = state.app.audit().export_audit(&u.actor, &q.filter()).await.map_err(PageError::on(&u.page))?;
+    Ok(crate::pages::xlsx_response("操作日志.xlsx", bytes))
 }
 
 async fn admin_page(state: &AppState, u: &PageUser, error: Option<String>) -> Result<Response, PageError> {
-    let users = state.app.users(&u.actor).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
-    let settings = state.app.warning_settings().await?;
+    let users = state.app.accounts().users(&u.actor).await.map_err(PageError::on(&u.page))?;
+    let settings = state.app.warnings().warning_settings().await?;
     let offices = state.app.offices().await?;
-    let tokens = state.app.api_tokens(Some(&u.actor)).await?;
+    let tokens = state.app.accounts().api_tokens(Some(&u.actor)).await?;
     let roles: Vec<(&str, &str)> = Role::ALL.iter().map(|r| (r.code(), r.label())).collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((
@@ -219,12 +212,12 @@ async fn add_user(State(state): State<AppState>, u: PageUser, Form(f): Form<User
         return admin_page(&state, &u, Some("请选择角色".into())).await;
     };
     let office = Some(f.office.as_str()).filter(|o| !o.is_empty());
-    match state.app.add_user(Some(&u.actor), &f.username, &f.display_name, role, office, &f.password).await {
+    match state.app.accounts().add_user(Some(&u.actor), &f.username, &f.display_name, role, office, &f.password).await {
         Ok(_) => Ok(see_other("/admin")),
         Err(AppError::Invalid(p)) => {
             admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
         }
-        Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        Err(e) => Err(PageError::on(&u.page)(e)),
     }
 }
 
@@ -249,12 +242,12 @@ async fn save_settings(
     };
     let settings =
         WarningSettings { yellow_behind_points: yellow, red_behind_points: red, start_overdue_red_months: months };
-    match state.app.save_warning_settings(&u.actor, settings).await {
+    match state.app.warnings().save_warning_settings(&u.actor, settings).await {
         Ok(()) => Ok(see_other("/admin")),
         Err(AppError::Invalid(p)) => {
             admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
         }
-        Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        Err(e) => Err(PageError::on(&u.page)(e)),
     }
 }
 
@@ -269,12 +262,12 @@ async fn add_office(
     u: PageUser,
     Form(f): Form<OfficeForm>,
 ) -> Result<Response, PageError> {
-    match state.app.add_office(Some(&u.actor), &f.name).await {
+    match state.app.accounts().add_office(Some(&u.actor), &f.name).await {
         Ok(_) => Ok(see_other("/admin")),
         Err(AppError::Invalid(p)) => {
             admin_page(&state, &u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
         }
-        Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        Err(e) => Err(PageError::on(&u.page)(e)),
     }
 }
 
@@ -289,7 +282,7 @@ async fn after_account_action(
         Err(AppError::Invalid(p)) => {
             admin_page(state, u, Some(p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"))).await
         }
-        Err(e) => Err(PageError { error: e, page: Some(u.page.clone()) }),
+        Err(e) => Err(PageError::on(&u.page)(e)),
     }
 }
 
@@ -303,7 +296,7 @@ async fn update_user(
         return admin_page(&state, &u, Some("请选择角色".into())).await;
     };
     let office = Some(f.office.as_str()).filter(|o| !o.is_empty());
-    let result = state.app.update_user(&u.actor, id, role, office, &f.display_name).await;
+    let result = state.app.accounts().update_user(&u.actor, id, role, office, &f.display_name).await;
     after_account_action(&state, &u, result).await
 }
 
@@ -319,7 +312,7 @@ async fn set_active(
     axum::extract::Path(id): axum::extract::Path<i64>,
     Form(f): Form<ActiveForm>,
 ) -> Result<Response, PageError> {
-    let result = state.app.set_user_active(&u.actor, id, f.active == "true").await;
+    let result = state.app.accounts().set_user_active(&u.actor, id, f.active == "true").await;
     after_account_action(&state, &u, result).await
 }
 
@@ -329,7 +322,7 @@ async fn reset_password(
     axum::extract::Path(id): axum::extract::Path<i64>,
     Form(f): Form<UserForm>,
 ) -> Result<Response, PageError> {
-    let result = state.app.reset_password(&u.actor, id, &f.password).await;
+    let result = state.app.accounts().reset_password(&u.actor, id, &f.password).await;
     after_account_action(&state, &u, result).await
 }
 
@@ -337,7 +330,7 @@ async fn reset_password(
 async fn import_problems(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let workbook = state.import_problems.lock().unwrap_or_else(|e| e.into_inner()).get(&u.actor.user_id).cloned();
     match workbook {
-        Some(bytes) => Ok(crate::pages::overview::xlsx_response("台账导入问题清单.xlsx", bytes)),
-        None => Err(PageError { error: AppError::NotFound("导入问题清单"), page: Some(u.page.clone()) }),
+        Some(bytes) => Ok(crate::pages::xlsx_response("台账导入问题清单.xlsx", bytes)),
+        None => Err(PageError::on(&u.page)(AppError::NotFound("导入问题清单"))),
     }
 }

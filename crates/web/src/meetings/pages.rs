@@ -3,11 +3,11 @@
 //! bonus/penalty items, judges, comments), the judges' phone sheet, the hall's live
 //! board (in `board.rs`), the bulletin and the ballots workbook.
 
-use super::{opt_num, see_other};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::forms::optional_date;
+use crate::pages::{opt_num, see_other};
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::header;
@@ -53,12 +53,12 @@ pub fn router() -> Router<AppState> {
 }
 
 pub(super) fn err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
-    move |e| PageError { error: e, page: Some(u.page.clone()) }
+    PageError::on(&u.page)
 }
 
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
-    let meetings = state.app.meetings().await?;
-    let history = state.app.meeting_history().await?;
+    let meetings = state.app.meetings().list().await?;
+    let history = state.app.meetings().meeting_history().await?;
     let chart = (!history.meetings.is_empty()).then(|| crate::charts::rank_history(&history));
     Ok(u.page
         .render(
@@ -80,7 +80,8 @@ struct MeetingForm {
 
 async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<MeetingForm>) -> Result<Response, PageError> {
     let (held_on, ends_on) = meeting_dates(&f).map_err(err(&u))?;
-    let id = state.app.create_meeting_spanning(&u.actor, &f.name, held_on, ends_on).await.map_err(err(&u))?;
+    let id =
+        state.app.meetings().create_meeting_spanning(&u.actor, &f.name, held_on, ends_on).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}")))
 }
 
@@ -103,25 +104,25 @@ async fn edit(
     Form(f): Form<MeetingForm>,
 ) -> Result<Response, PageError> {
     let (held_on, ends_on) = meeting_dates(&f).map_err(err(&u))?;
-    state.app.update_meeting(&u.actor, id, &f.name, held_on, ends_on).await.map_err(err(&u))?;
+    state.app.meetings().update_meeting(&u.actor, id, &f.name, held_on, ends_on).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
 async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
-    let results = state.app.visible_results(&u.actor, id).await.map_err(err(&u))?;
+    let m = state.app.meetings().meeting_for(&u.actor, id).await.map_err(err(&u))?;
+    let results = state.app.meetings().visible_results(&u.actor, id).await.map_err(err(&u))?;
     // After release, the project office sees a ranking that differs from the
     // published one (a correction to publish).
-    let draft = state.app.pending_correction(&u.actor, id).await.map_err(err(&u))?;
+    let draft = state.app.meetings().pending_correction(&u.actor, id).await.map_err(err(&u))?;
     let choices = if u.actor.can_manage_pipeline() {
-        state.app.project_choices(None).await?
+        state.app.batches().project_choices(None).await?
     } else if u.actor.can_create_projects() && m.participants().any(|o| Some(o.id) == u.actor.office_id) {
-        state.app.project_choices(u.actor.office_id).await?
+        state.app.batches().project_choices(u.actor.office_id).await?
     } else {
         Vec::new()
     };
     let is_judge = m.judges.iter().any(|j| j.username == u.actor.username);
-    let comments = state.app.meeting_comments(id).await.map_err(err(&u))?;
+    let comments = state.app.meetings().meeting_comments(id).await.map_err(err(&u))?;
     Ok(u.page
         .render(
             "meeting.html",
@@ -149,7 +150,7 @@ async fn scope(
             group: f.get(&format!("group{}", o.id)).cloned().unwrap_or_default(),
         })
         .collect();
-    state.app.set_scope(&u.actor, id, &lines).await.map_err(err(&u))?;
+    state.app.meetings().set_scope(&u.actor, id, &lines).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#scope")))
 }
 
@@ -170,8 +171,9 @@ async fn add_site(
     // Chosen by name ("name（office）" from the list, or a part of a name); an office
     // looks among its own projects.
     let office = if u.actor.can_manage_pipeline() { None } else { u.actor.confined_to() };
-    let project = state.app.project_by_name(f.project.as_deref().unwrap_or(""), office).await.map_err(err(&u))?;
-    state.app.add_site(&u.actor, id, project, &f.visit_time).await.map_err(err(&u))?;
+    let project =
+        state.app.batches().project_by_name(f.project.as_deref().unwrap_or(""), office).await.map_err(err(&u))?;
+    state.app.meetings().add_site(&u.actor, id, project, &f.visit_time).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
 }
 
@@ -180,7 +182,7 @@ async fn confirm_site(
     u: PageUser,
     Path((id, site)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    state.app.confirm_site(&u.actor, id, site).await.map_err(err(&u))?;
+    state.app.meetings().confirm_site(&u.actor, id, site).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
 }
 
@@ -189,7 +191,7 @@ async fn remove_site(
     u: PageUser,
     Path((id, site)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    state.app.remove_site(&u.actor, id, site).await.map_err(err(&u))?;
+    state.app.meetings().remove_site(&u.actor, id, site).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
 }
 
@@ -210,7 +212,7 @@ async fn route(
         let visit_time = f.get(&format!("time{site_id}")).cloned().unwrap_or_default();
         lines.push(RouteLine { site_id, seq, visit_time });
     }
-    state.app.set_route(&u.actor, id, &lines).await.map_err(err(&u))?;
+    state.app.meetings().set_route(&u.actor, id, &lines).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#sites")))
 }
 
@@ -233,6 +235,7 @@ async fn site_formula(
     let penalty = if f.penalty.trim().is_empty() { "0" } else { f.penalty.as_str() };
     state
         .app
+        .meetings()
         .set_site_formula(&u.actor, id, site, f.concentrated_start.is_some(), penalty, &f.penalty_reason)
         .await
         .map_err(err(&u))?;
@@ -257,7 +260,7 @@ async fn add_adjustment(
 ) -> Result<Response, PageError> {
     // A missing office is the use case's to report, after it has checked permission.
     let office: i64 = opt_num(&f.office_id).unwrap_or(0);
-    state.app.add_adjustment(&u.actor, id, office, &f.points, &f.reason).await.map_err(err(&u))?;
+    state.app.meetings().add_adjustment(&u.actor, id, office, &f.points, &f.reason).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#adjustments-edit")))
 }
 
@@ -266,7 +269,7 @@ async fn remove_adjustment(
     u: PageUser,
     Path((id, adjustment)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    state.app.remove_adjustment(&u.actor, id, adjustment).await.map_err(err(&u))?;
+    state.app.meetings().remove_adjustment(&u.actor, id, adjustment).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#adjustments-edit")))
 }
 
@@ -286,12 +289,12 @@ async fn comment(
     Path(id): Path<i64>,
     Form(f): Form<CommentForm>,
 ) -> Result<Response, PageError> {
-    let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
+    let m = state.app.meetings().meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let pick = |prefix: char| f.target.strip_prefix(prefix).and_then(|v| v.parse::<i64>().ok());
     if let Some(site) = pick('s').and_then(|s| m.sites.iter().find(|x| x.id == s)) {
-        state.app.add_comment(&u.actor, site.project_id, &f.body).await.map_err(err(&u))?;
+        state.app.projects().add_comment(&u.actor, site.project_id, &f.body).await.map_err(err(&u))?;
     } else if let Some(office) = pick('o') {
-        state.app.comment_on_office(&u.actor, id, office, &f.body).await.map_err(err(&u))?;
+        state.app.meetings().comment_on_office(&u.actor, id, office, &f.body).await.map_err(err(&u))?;
     } else {
         return Err(err(&u)(AppError::invalid("点评对象", "请选择观摩点或办事处")));
     }
@@ -314,7 +317,7 @@ async fn invite(
     Path(id): Path<i64>,
     Form(f): Form<JudgeForm>,
 ) -> Result<Response, PageError> {
-    state.app.invite_judge(&u.actor, id, &f.username, Some(f.office.as_str())).await.map_err(err(&u))?;
+    state.app.meetings().invite_judge(&u.actor, id, &f.username, Some(f.office.as_str())).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#judges")))
 }
 
@@ -324,7 +327,7 @@ async fn reopen(
     Path((id, judge)): Path<(i64, i64)>,
     Form(f): Form<JudgeForm>,
 ) -> Result<Response, PageError> {
-    state.app.reopen_sheet(&u.actor, id, judge, &f.reason).await.map_err(err(&u))?;
+    state.app.meetings().reopen_sheet(&u.actor, id, judge, &f.reason).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#judges")))
 }
 
@@ -333,7 +336,7 @@ async fn remove_judge(
     u: PageUser,
     Path((id, judge)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    state.app.remove_judge(&u.actor, id, judge).await.map_err(err(&u))?;
+    state.app.meetings().remove_judge(&u.actor, id, judge).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#judges")))
 }
 
@@ -356,7 +359,7 @@ async fn release(
     if f.confirm.as_deref() != Some("1") {
         return Err(err(&u)(AppError::invalid("确认", "发布后结果不能再改，请勾选“我已核对，确认发布”")));
     }
-    state.app.release_results(&u.actor, id, &f.reason).await.map_err(err(&u))?;
+    state.app.meetings().release_results(&u.actor, id, &f.reason).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#results")))
 }
 
@@ -379,7 +382,7 @@ async fn doc_number(
         .trim()
         .parse()
         .map_err(|_| err(&u)(AppError::invalid("文号", format!("“{}”不是序号", f.number.trim()))))?;
-    state.app.set_doc_number(&u.actor, id, &f.prefix, number).await.map_err(err(&u))?;
+    state.app.meetings().set_doc_number(&u.actor, id, &f.prefix, number).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
@@ -431,7 +434,7 @@ async fn method(
         excellent_share: f.excellent_share,
         good_share: f.good_share,
     };
-    state.app.set_meeting_method(&u.actor, id, &settings).await.map_err(err(&u))?;
+    state.app.meetings().set_meeting_method(&u.actor, id, &settings).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
@@ -447,12 +450,12 @@ async fn rubric(
     let lines: Vec<CriterionLine> = (0..fengkou_app::meetings::plan::MAX_CRITERIA + 4)
         .map(|i| CriterionLine { name: field("name", i), weight: field("weight", i), max: field("max", i) })
         .collect();
-    state.app.set_rubric(&u.actor, id, &lines).await.map_err(err(&u))?;
+    state.app.meetings().set_rubric(&u.actor, id, &lines).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}#method")))
 }
 
 async fn sheet(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let sheet = state.app.score_sheet(&u.actor, id).await.map_err(err(&u))?;
+    let sheet = state.app.meetings().score_sheet(&u.actor, id).await.map_err(err(&u))?;
     let criteria: Vec<(i64, String, String)> = sheet
         .meeting
         .criterion_ids
@@ -487,7 +490,7 @@ async fn score(
         scores.push((cid, score));
     }
     let remark = f.get("remark").map(String::as_str).unwrap_or("");
-    state.app.score_site(&u.actor, id, site, &scores, remark).await.map_err(err(&u))?;
+    state.app.meetings().score_site(&u.actor, id, site, &scores, remark).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}/score#site-{site}")))
 }
 
@@ -510,7 +513,7 @@ async fn ranking(
             .map_err(|_| err(&u)(AppError::invalid("排名", format!("“{value}”不是名次"))))?;
         ranks.push((office, rank));
     }
-    state.app.save_ranking(&u.actor, id, &ranks).await.map_err(err(&u))?;
+    state.app.meetings().save_ranking(&u.actor, id, &ranks).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}/score#ranking")))
 }
 
@@ -520,7 +523,7 @@ async fn decline(
     Path((id, site)): Path<(i64, i64)>,
     Form(f): Form<JudgeForm>,
 ) -> Result<Response, PageError> {
-    state.app.decline_site(&u.actor, id, site, &f.reason).await.map_err(err(&u))?;
+    state.app.meetings().decline_site(&u.actor, id, site, &f.reason).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}/score#site-{site}")))
 }
 
@@ -529,12 +532,12 @@ async fn undecline(
     u: PageUser,
     Path((id, site)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    state.app.withdraw_decline(&u.actor, id, site).await.map_err(err(&u))?;
+    state.app.meetings().withdraw_decline(&u.actor, id, site).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}/score#site-{site}")))
 }
 
 async fn submit(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state.app.submit_sheet(&u.actor, id).await.map_err(err(&u))?;
+    state.app.meetings().submit_sheet(&u.actor, id).await.map_err(err(&u))?;
     Ok(see_other(&format!("/meetings/{id}/score")))
 }
 
@@ -543,7 +546,7 @@ async fn photo(
     u: PageUser,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let p = state.app.meeting_photo(&u.actor, id, photo).await.map_err(err(&u))?;
+    let p = state.app.meetings().meeting_photo(&u.actor, id, photo).await.map_err(err(&u))?;
     Ok((
         [(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())],
         p.data,
@@ -566,8 +569,8 @@ async fn bulletin(
     axum::extract::Query(q): axum::extract::Query<VersionParam>,
 ) -> Result<Response, PageError> {
     let file = match opt_num::<i32>(&q.version) {
-        Some(v) => state.app.published_file(id, v, false).await,
-        None => state.app.meeting_bulletin(&u.actor, id).await,
+        Some(v) => state.app.meetings().published_file(id, v, false).await,
+        None => state.app.meetings().meeting_bulletin(&u.actor, id).await,
     }
     .map_err(err(&u))?;
     Ok(download("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &file.filename, file.bytes))
@@ -580,11 +583,11 @@ async fn ballots(
     axum::extract::Query(q): axum::extract::Query<VersionParam>,
 ) -> Result<Response, PageError> {
     let file = match opt_num::<i32>(&q.version) {
-        Some(v) => state.app.published_file(id, v, true).await,
-        None => state.app.meeting_workbook(&u.actor, id).await,
+        Some(v) => state.app.meetings().published_file(id, v, true).await,
+        None => state.app.meetings().meeting_workbook(&u.actor, id).await,
     }
     .map_err(err(&u))?;
-    Ok(crate::pages::overview::xlsx_response(&file.filename, file.bytes))
+    Ok(crate::pages::xlsx_response(&file.filename, file.bytes))
 }
 
 fn download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {

@@ -1,11 +1,11 @@
 //! The ledger list, the project page and everything done from it.
 
-use super::{opt_num, see_other};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::forms::{ProjectForm, optional_date};
-use crate::pages::overview::xlsx_response;
+use crate::pages::xlsx_response;
+use crate::pages::{opt_num, see_other};
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -89,11 +89,11 @@ impl ListParams {
 }
 
 fn page_err(u: &PageUser) -> impl Fn(AppError) -> PageError + '_ {
-    move |e| PageError { error: e, page: Some(u.page.clone()) }
+    PageError::on(&u.page)
 }
 
 async fn list(State(state): State<AppState>, u: PageUser, Query(p): Query<ListParams>) -> Result<Response, PageError> {
-    let page = state.app.list_projects(&u.actor, &p.query(50)).await.map_err(page_err(&u))?;
+    let page = state.app.projects().list_projects(&u.actor, &p.query(50)).await.map_err(page_err(&u))?;
     let offices = state.app.offices().await?;
     let industries = state.app.industries().await?;
     Ok(u.page
@@ -117,7 +117,7 @@ async fn export(
     u: PageUser,
     Query(p): Query<ListParams>,
 ) -> Result<Response, PageError> {
-    let bytes = state.app.export_projects(&u.actor, &p.query(1)).await.map_err(page_err(&u))?;
+    let bytes = state.app.ledger().export_projects(&u.actor, &p.query(1)).await.map_err(page_err(&u))?;
     let filtered = [&p.office, &p.industry, &p.stage, &p.warning, &p.q]
         .iter()
         .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
@@ -136,8 +136,8 @@ async fn detail(
     Path(id): Path<i64>,
     Query(q): Query<DetailParams>,
 ) -> Result<Response, PageError> {
-    let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(&u))?;
-    let audit = state.app.project_audit(&u.actor, id).await.map_err(page_err(&u))?;
+    let d = state.app.projects().project_detail(&u.actor, id).await.map_err(page_err(&u))?;
+    let audit = state.app.audit().project_audit(&u.actor, id).await.map_err(page_err(&u))?;
     let today = state.app.today();
     let message = match q.msg.as_deref() {
         Some("requested") => Some("退回申请已提交，待项目办审批；审批前项目阶段不变。"),
@@ -202,7 +202,7 @@ async fn create(
         Ok(h) => h,
         Err(errors) => return form_page(&state, &u, &form, None, &errors).await,
     };
-    match state.app.create_project(&u.actor, &header).await {
+    match state.app.projects().create_project(&u.actor, &header).await {
         Ok(id) => Ok(see_other(&format!("/projects/{id}"))),
         Err(AppError::Invalid(errors)) => form_page(&state, &u, &form, None, &errors).await,
         Err(e) => Err(page_err(&u)(e)),
@@ -210,7 +210,7 @@ async fn create(
 }
 
 async fn edit_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(&u))?;
+    let d = state.app.projects().project_detail(&u.actor, id).await.map_err(page_err(&u))?;
     if !d.can_edit {
         return Err(page_err(&u)(AppError::forbidden("只能修改本办事处的项目")));
     }
@@ -228,13 +228,13 @@ async fn update(
         Ok(h) => h,
         Err(errors) => return form_page(&state, &u, &form, Some(id), &errors).await,
     };
-    match state.app.update_project(&u.actor, id, &header, form.version()).await {
+    match state.app.projects().update_project(&u.actor, id, &header, form.version()).await {
         Ok(()) => Ok(see_other(&format!("/projects/{id}"))),
         Err(AppError::Invalid(errors)) => form_page(&state, &u, &form, Some(id), &errors).await,
         Err(AppError::Conflict(message)) => {
             // Their change is in the message; the form keeps what this user typed and
             // now carries the current version, so saving again is a decision, not a slip.
-            let current = state.app.project_version(&u.actor, id).await.map_err(page_err(&u))?;
+            let current = state.app.projects().project_version(&u.actor, id).await.map_err(page_err(&u))?;
             let form = ProjectForm { version: current.to_string(), ..form };
             let mut res = form_page(&state, &u, &form, Some(id), &[FieldError::new("有冲突", message)]).await?;
             *res.status_mut() = StatusCode::CONFLICT;
@@ -275,7 +275,13 @@ async fn transition(
         return Err(page_err(&u)(AppError::Invalid(problems)));
     }
     let date = date.ok_or_else(|| page_err(&u)(AppError::invalid("日期", "请填写有效的日期")))?;
-    match state.app.transition(&u.actor, id, to, date, actual_start, &f.reason).await.map_err(page_err(&u))? {
+    match state
+        .app
+        .projects()
+        .transition(&u.actor, id, to, date, actual_start, &f.reason)
+        .await
+        .map_err(page_err(&u))?
+    {
         TransitionOutcome::Done => Ok(see_other(&format!("/projects/{id}#stages"))),
         TransitionOutcome::Requested => Ok(see_other(&format!("/projects/{id}?msg=requested#stages"))),
     }
@@ -296,7 +302,8 @@ async fn decide_request(
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     let approve = f.approve == "1";
-    let project = state.app.decide_stage_request(&u.actor, id, approve, &f.reason).await.map_err(page_err(&u))?;
+    let project =
+        state.app.projects().decide_stage_request(&u.actor, id, approve, &f.reason).await.map_err(page_err(&u))?;
     let msg = if approve { "approved" } else { "rejected" };
     Ok(see_other(&format!("/projects/{project}?msg={msg}#stages")))
 }
@@ -319,7 +326,7 @@ async fn comment(
     Path(id): Path<i64>,
     Form(f): Form<TextForm>,
 ) -> Result<Response, PageError> {
-    state.app.add_comment(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
+    state.app.projects().add_comment(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
     // Comments written on a meeting page go back there.
     match f.back.as_deref().filter(|b| b.starts_with("/meetings/")) {
         Some(back) => Ok(see_other(crate::auth::safe_next(Some(back)))),
@@ -338,7 +345,7 @@ async fn milestone(
     if !problems.is_empty() {
         return Err(page_err(&u)(AppError::Invalid(problems)));
     }
-    state.app.add_milestone(&u.actor, id, &f.body, due, &f.responsible).await.map_err(page_err(&u))?;
+    state.app.projects().add_milestone(&u.actor, id, &f.body, due, &f.responsible).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{id}#milestones")))
 }
 
@@ -353,7 +360,7 @@ async fn problem(
     if !problems.is_empty() {
         return Err(page_err(&u)(AppError::Invalid(problems)));
     }
-    state.app.add_problem(&u.actor, id, &f.body, &f.responsible, deadline).await.map_err(page_err(&u))?;
+    state.app.projects().add_problem(&u.actor, id, &f.body, &f.responsible, deadline).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{id}#problems")))
 }
 
@@ -363,7 +370,7 @@ async fn milestone_done(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let today = state.app.today();
-    let project = state.app.complete_milestone(&u.actor, id, today).await.map_err(page_err(&u))?;
+    let project = state.app.projects().complete_milestone(&u.actor, id, today).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{project}#milestones")))
 }
 
@@ -373,12 +380,12 @@ async fn problem_resolve(
     Path(id): Path<i64>,
     Form(f): Form<TextForm>,
 ) -> Result<Response, PageError> {
-    let project = state.app.resolve_problem(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
+    let project = state.app.projects().resolve_problem(&u.actor, id, &f.body).await.map_err(page_err(&u))?;
     Ok(see_other(&format!("/projects/{project}#problems")))
 }
 
 async fn photo(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let p = state.app.photo(&u.actor, id).await.map_err(page_err(&u))?;
+    let p = state.app.projects().photo(&u.actor, id).await.map_err(page_err(&u))?;
     Ok((
         [(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, max-age=86400".to_string())],
         p.data,
@@ -402,8 +409,8 @@ async fn report_page(
     values: &ReportFormValues,
     errors: &[FieldError],
 ) -> Result<Response, PageError> {
-    let d = state.app.project_detail(&u.actor, id).await.map_err(page_err(u))?;
-    let periods: Vec<_> = state.app.periods().await?.into_iter().filter(|p| p.open).collect();
+    let d = state.app.projects().project_detail(&u.actor, id).await.map_err(page_err(u))?;
+    let periods: Vec<_> = state.app.reports().periods().await?.into_iter().filter(|p| p.open).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     // What was typed comes back for correction, without the control characters that
     // were refused (a NUL must not reach the page either).
@@ -424,8 +431,15 @@ async fn report_page(
 }
 
 async fn report_form(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let month =
-        state.app.periods().await?.into_iter().find(|p| p.open).map(|p| p.month.to_string()).unwrap_or_default();
+    let month = state
+        .app
+        .reports()
+        .periods()
+        .await?
+        .into_iter()
+        .find(|p| p.open)
+        .map(|p| p.month.to_string())
+        .unwrap_or_default();
     report_page(&state, &u, id, &ReportFormValues { month, ..Default::default() }, &[]).await
 }
 
@@ -442,13 +456,15 @@ async fn submit_report(
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(page_err(&u)(AppError::Rejected(format!("上传中断或文件过大：{e}")))),
+            Err(e) => return Err(page_err(&u)(AppError::invalid("照片", format!("上传中断或文件过大：{e}")))),
         };
         let name = field.name().unwrap_or("").to_string();
         if name == "photos" {
             let filename = field.file_name().unwrap_or("photo").to_string();
-            let bytes =
-                field.bytes().await.map_err(|e| page_err(&u)(AppError::Rejected(format!("照片上传失败：{e}"))))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| page_err(&u)(AppError::invalid("照片", format!("照片上传失败：{e}"))))?;
             if !bytes.is_empty() {
                 photos.push(PhotoUpload { filename, bytes: bytes.to_vec() });
             }
@@ -480,10 +496,12 @@ async fn submit_report(
         help_needed: v.help_needed.clone(),
         photos,
     };
-    match state.app.submit_report(&u.actor, id, input).await {
+    match state.app.reports().submit_report(&u.actor, id, input).await {
         Ok(_) => Ok(see_other(&format!("/projects/{id}#reports"))),
         Err(AppError::Invalid(errors)) => report_page(&state, &u, id, &v, &errors).await,
-        Err(AppError::Rejected(msg)) => report_page(&state, &u, id, &v, &[FieldError::new("月份", msg)]).await,
+        Err(AppError::Report(refusal)) => {
+            report_page(&state, &u, id, &v, &[FieldError::new("月份", refusal.to_string())]).await
+        }
         Err(e) => Err(page_err(&u)(e)),
     }
 }

@@ -51,6 +51,7 @@ async fn list_meetings(
         state
             .app
             .meetings()
+            .list()
             .await?
             .into_iter()
             .map(|m| MeetingListItem {
@@ -251,7 +252,7 @@ async fn get_meeting(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingOut>, ApiError> {
-    Ok(Json(state.app.meeting_for(&actor, id).await?.into()))
+    Ok(Json(state.app.meetings().meeting_for(&actor, id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -278,7 +279,7 @@ async fn add_site(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<SiteIn>,
 ) -> Result<(StatusCode, Json<SiteAdded>), ApiError> {
-    state.app.add_site(&actor, id, body.project_id, &body.visit_time).await?;
+    state.app.meetings().add_site(&actor, id, body.project_id, &body.visit_time).await?;
     let status = if actor.can_manage_pipeline() { "confirmed" } else { "proposed" };
     Ok((StatusCode::CREATED, Json(SiteAdded { status: status.into() })))
 }
@@ -358,8 +359,8 @@ async fn meeting_results(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<MeetingResultsOut>, ApiError> {
-    let r = state.app.meeting_results(&actor, id).await?;
-    let m = state.app.meeting_for(&actor, id).await?;
+    let r = state.app.meetings().meeting_results(&actor, id).await?;
+    let m = state.app.meetings().meeting_for(&actor, id).await?;
     Ok(Json(MeetingResultsOut {
         id: m.id,
         name: m.name,
@@ -445,7 +446,7 @@ async fn meeting_ballots(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<BallotsOut>, ApiError> {
-    let b = state.app.meeting_ballots(&actor, id).await?;
+    let b = state.app.meetings().meeting_ballots(&actor, id).await?;
     Ok(Json(BallotsOut {
         scores: b
             .scores
@@ -491,7 +492,7 @@ async fn score_site(
             .map_err(|_| ApiError(AppError::invalid("评分", format!("“{value}”不是数字"))))?;
         scores.push((cid, score));
     }
-    state.app.score_site(&actor, id, site, &scores, &body.remark).await?;
+    state.app.meetings().score_site(&actor, id, site, &scores, &body.remark).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -518,7 +519,7 @@ async fn rank_offices(
             .map_err(|_| ApiError(AppError::invalid("办事处", format!("“{office}”不是办事处编号"))))?;
         ranks.push((office_id, *rank));
     }
-    state.app.save_ranking(&actor, id, &ranks).await?;
+    state.app.meetings().save_ranking(&actor, id, &ranks).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -529,7 +530,7 @@ async fn submit_sheet(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.app.submit_sheet(&actor, id).await?;
+    state.app.meetings().submit_sheet(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -547,7 +548,7 @@ async fn meeting_history(
     State(state): State<AppState>,
     ApiUser(_actor): ApiUser,
 ) -> Result<Json<HistoryOut>, ApiError> {
-    let h = state.app.meeting_history().await?;
+    let h = state.app.meetings().meeting_history().await?;
     Ok(Json(HistoryOut {
         meetings: h.meetings.into_iter().map(|(id, name, d)| (id, name, d.map(|d| d.to_string()))).collect(),
         offices: h.offices,

@@ -1,13 +1,12 @@
 //! The leaders' pages: the dashboard (驾驶舱) and the 办事处 comparison.
 
-use super::opt_num;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::charts;
 use crate::error::PageError;
+use crate::pages::opt_num;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fengkou_domain::Stage;
@@ -30,11 +29,7 @@ async fn dashboard(
     u: PageUser,
     Query(q): Query<YearParam>,
 ) -> Result<Response, PageError> {
-    let d = state
-        .app
-        .dashboard(&u.actor, opt_num(&q.year))
-        .await
-        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let d = state.app.views().dashboard(&u.actor, opt_num(&q.year)).await.map_err(PageError::on(&u.page))?;
     let lang = u.page.lang;
     let html = u.page.render(
         "dashboard.html",
@@ -54,8 +49,7 @@ async fn comparison(
     u: PageUser,
     Query(q): Query<YearParam>,
 ) -> Result<Response, PageError> {
-    let c =
-        state.app.comparison(opt_num(&q.year)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let c = state.app.views().comparison(opt_num(&q.year)).await.map_err(PageError::on(&u.page))?;
     let lang = u.page.lang;
     Ok(u.page
         .render(
@@ -76,17 +70,6 @@ async fn comparison_xlsx(
     Query(q): Query<YearParam>,
 ) -> Result<Response, PageError> {
     let _ = &u.actor; // any logged-in user may export the comparison
-    let bytes = state.app.export_comparison(opt_num(&q.year)).await?;
-    Ok(xlsx_response("办事处对比.xlsx", bytes))
-}
-
-pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}", crate::auth::urlencode(filename))),
-        ],
-        bytes,
-    )
-        .into_response()
+    let bytes = state.app.ledger().export_comparison(opt_num(&q.year)).await?;
+    Ok(crate::pages::xlsx_response("办事处对比.xlsx", bytes))
 }

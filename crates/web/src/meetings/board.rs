@@ -1,7 +1,7 @@
 //! The hall's live board: the page, and its server-sent events, which wait on
 //! committed meeting writes instead of polling, a few per user at most.
 
-use super::meetings::err;
+use super::pages::err;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let m = state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
+    let m = state.app.meetings().meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let board = board_json(&state, id).await.map_err(err(&u))?;
     Ok(u.page.render("meeting_board.html", crate::ctx! { m => &m, board => board }).into_response())
 }
@@ -28,7 +28,7 @@ async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) 
 /// What the hall's screen shows: who has submitted (N/M), and the ranking once
 /// released: always the published one, never a figure in progress.
 async fn board_json(state: &AppState, id: i64) -> Result<serde_json::Value, AppError> {
-    let board = state.app.hall_board(id).await?;
+    let board = state.app.meetings().hall_board(id).await?;
     Ok(serde_json::to_value(board).unwrap_or_default())
 }
 
@@ -41,7 +41,7 @@ pub const MAX_STREAMS_PER_USER: usize = 4;
 /// nothing; after a change the data is computed once for every stream (see
 /// [`cached_board`]).
 async fn events(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state.app.meeting_for(&u.actor, id).await.map_err(err(&u))?;
+    state.app.meetings().meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let Some(slot) = StreamSlot::take(&state, u.actor.user_id) else {
         let why = format!("你已打开 {MAX_STREAMS_PER_USER} 个实时大屏，请先关闭不用的页面");
         return Ok((StatusCode::TOO_MANY_REQUESTS, why).into_response());

@@ -1,16 +1,10 @@
-//! HTML pages. One module per area; each handler checks nothing itself but asks the
-//! app, which enforces permissions.
+//! The pages of no area (home, sign-in, sign-out, language) and the router that
+//! gathers every area's pages (`crate::<area>::pages`). Each handler checks nothing
+//! itself but asks the app, which enforces permissions.
 
-mod account;
-mod admin;
-mod batches;
-mod board;
-mod meetings;
-pub use board::MAX_STREAMS_PER_USER;
-mod overview;
-mod projects;
-pub(crate) use projects::ListParams;
-mod reports;
+pub use crate::meetings::board::MAX_STREAMS_PER_USER;
+pub(crate) use crate::projects::pages::ListParams;
+use crate::{accounts, batches, meetings, overview, projects, reports};
 
 use crate::AppState;
 use crate::auth::{AnonPage, Client, LANG_COOKIE, PageUser, SESSION_COOKIE, safe_next};
@@ -31,14 +25,14 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login).layer(DefaultBodyLimit::max(crate::MAX_LOGIN_BYTES)))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_lang))
-        .merge(overview::router())
-        .merge(projects::router())
-        .merge(reports::router())
-        .merge(batches::router())
-        .merge(meetings::router())
-        .merge(board::router())
-        .merge(admin::router())
-        .merge(account::router())
+        .merge(overview::pages::router())
+        .merge(projects::pages::router())
+        .merge(reports::pages::router())
+        .merge(batches::pages::router())
+        .merge(meetings::pages::router())
+        .merge(meetings::board::router())
+        .merge(accounts::admin::router())
+        .merge(accounts::pages::router())
 }
 
 /// Where a user lands: a judge on their score sheet while a meeting is under way, an
@@ -49,7 +43,7 @@ async fn home(State(state): State<AppState>, user: Result<PageUser, Response>) -
         Ok(u) => u,
         Err(elsewhere) => return elsewhere,
     };
-    if let Ok(Some(meeting)) = state.app.meeting_under_way_for(&u.actor).await {
+    if let Ok(Some(meeting)) = state.app.meetings().meeting_under_way_for(&u.actor).await {
         return Redirect::to(&format!("/meetings/{meeting}/score")).into_response();
     }
     let to = if u.actor.confined_to().is_some() { "/reports" } else { "/dashboard" };
@@ -91,7 +85,7 @@ async fn login(
         let html = page.render("login.html", crate::ctx! { next => "/", error => why, username => "" });
         return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, html).into_response();
     };
-    match state.app.login(&f.username, &f.password, client.addr).await {
+    match state.app.accounts().login(&f.username, &f.password, client.addr).await {
         Ok((_, secret)) => {
             let cookie = crate::auth::session_cookie(secret, &headers);
             (jar.add(cookie), Redirect::to(safe_next(f.next.as_deref()))).into_response()
@@ -113,7 +107,7 @@ fn time_hours(h: i64) -> time::Duration {
 
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, PageError> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
-        state.app.logout(c.value()).await?;
+        state.app.accounts().logout(c.value()).await?;
     }
     Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
 }
@@ -142,4 +136,22 @@ pub(crate) fn opt_num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
 /// Redirect after a successful POST (303 so the browser GETs the page).
 pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+/// A workbook as a download, named for people (any area's export).
+pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", crate::auth::urlencode(filename)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -1,10 +1,10 @@
 //! One's own account: changing the password (required after an administrator reset it)
 //! and one's API tokens.
 
-use super::see_other;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::pages::see_other;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,8 +35,7 @@ async fn page(
     notice: Option<&str>,
     new_token: Option<String>,
 ) -> Result<Response, PageError> {
-    let tokens =
-        state.app.api_tokens(Some(&u.actor)).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let tokens = state.app.accounts().api_tokens(Some(&u.actor)).await.map_err(PageError::on(&u.page))?;
     let must_change = u.page.path == crate::auth::PASSWORD_PAGE && notice.is_none();
     Ok((
         status,
@@ -93,7 +92,7 @@ async fn change_password(
         let why = Some("两次输入的新密码不一致".to_string());
         return page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, why, None, None).await;
     }
-    match state.app.change_password(&u.actor, &f.current, &f.new_password, client.addr).await {
+    match state.app.accounts().change_password(&u.actor, &f.current, &f.new_password, client.addr).await {
         Ok(secret) => {
             let cookie = crate::auth::session_cookie(secret, &headers);
             Ok((jar.add(cookie), see_other("/account?done=password")).into_response())
@@ -104,7 +103,7 @@ async fn change_password(
         }
         Err(e) => match problems(&e) {
             Some(why) => page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, Some(why), None, None).await,
-            None => Err(PageError { error: e, page: Some(u.page.clone()) }),
+            None => Err(PageError::on(&u.page)(e)),
         },
     }
 }
@@ -132,7 +131,7 @@ async fn create_token(
             }
         },
     };
-    match state.app.create_own_token(&u.actor, &f.name, days).await {
+    match state.app.accounts().create_own_token(&u.actor, &f.name, days).await {
         Ok(token) => {
             page(
                 &state,
@@ -146,13 +145,13 @@ async fn create_token(
         }
         Err(e) => match problems(&e) {
             Some(why) => page(&state, &u, StatusCode::UNPROCESSABLE_ENTITY, Some(why), None, None).await,
-            None => Err(PageError { error: e, page: Some(u.page.clone()) }),
+            None => Err(PageError::on(&u.page)(e)),
         },
     }
 }
 
 async fn revoke_token(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state.app.revoke_token(Some(&u.actor), id).await.map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    state.app.accounts().revoke_token(Some(&u.actor), id).await.map_err(PageError::on(&u.page))?;
     let back = if u.actor.can_administer() { "/admin#tokens" } else { "/account?done=revoked" };
     Ok(see_other(back))
 }

@@ -1,10 +1,10 @@
 //! "三个一批" campaign batches.
 
-use super::{opt_num, see_other};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::forms::optional_date;
+use crate::pages::{opt_num, see_other};
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
@@ -21,13 +21,14 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
-    let batches = state.app.batches(&u.actor).await?;
+    let batches = state.app.batches().list(&u.actor).await?;
     let mut items = Vec::new();
     for b in &batches {
-        items.extend(state.app.batch_items(b.id).await?);
+        items.extend(state.app.batches().batch_items(b.id).await?);
     }
     let next_seq = batches.iter().map(|b| b.seq).max().unwrap_or(0) + 1;
-    let choices = if u.actor.can_manage_pipeline() { state.app.project_choices(None).await? } else { Vec::new() };
+    let choices =
+        if u.actor.can_manage_pipeline() { state.app.batches().project_choices(None).await? } else { Vec::new() };
     Ok(u.page
         .render(
             "batches.html",
@@ -51,12 +52,12 @@ struct BatchForm {
 }
 
 async fn create(State(state): State<AppState>, u: PageUser, Form(f): Form<BatchForm>) -> Result<Response, PageError> {
-    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let err = PageError::on(&u.page);
     let seq: i32 = opt_num(&f.seq).ok_or_else(|| err(AppError::invalid("期数", "请填写数字")))?;
     let mut problems = Vec::new();
     let held_on = optional_date("日期", &f.held_on, &mut problems)
         .ok_or_else(|| err(AppError::invalid("日期", "请填写有效的日期")))?;
-    state.app.create_batch(&u.actor, seq, held_on).await.map_err(err)?;
+    state.app.batches().create_batch(&u.actor, seq, held_on).await.map_err(err)?;
     Ok(see_other("/batches"))
 }
 
@@ -75,19 +76,15 @@ async fn add_item(
     Path(id): Path<i64>,
     Form(f): Form<ItemForm>,
 ) -> Result<Response, PageError> {
-    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
-    let project = state.app.project_by_name(&f.project, None).await.map_err(err)?;
+    let err = PageError::on(&u.page);
+    let project = state.app.batches().project_by_name(&f.project, None).await.map_err(err)?;
     let list =
         BatchList::from_code(&f.list).ok_or_else(|| err(AppError::invalid("名单", "须为 签约、开工 或 投产")))?;
-    state.app.add_to_batch(&u.actor, id, project, list).await.map_err(err)?;
+    state.app.batches().add_to_batch(&u.actor, id, project, list).await.map_err(err)?;
     Ok(see_other(&format!("/batches#batch-{id}")))
 }
 
 async fn remove_item(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let batch = state
-        .app
-        .remove_from_batch(&u.actor, id)
-        .await
-        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    let batch = state.app.batches().remove_from_batch(&u.actor, id).await.map_err(PageError::on(&u.page))?;
     Ok(see_other(&format!("/batches#batch-{batch}")))
 }

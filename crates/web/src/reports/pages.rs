@@ -1,10 +1,10 @@
 //! Reporting periods and the monthly-report overview: what is due, what is missing.
 
-use super::see_other;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::forms::optional_date;
+use crate::pages::see_other;
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
@@ -23,13 +23,13 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
-    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
-    let periods = state.app.periods().await.map_err(err)?;
+    let err = PageError::on(&u.page);
+    let periods = state.app.reports().periods().await.map_err(err)?;
     let current = periods.first().cloned();
     let (missing, checklist) = match &current {
         Some(p) => (
-            state.app.missing_reports(&u.actor, p.month).await.map_err(err)?,
-            state.app.report_checklist(&u.actor, p.month).await.map_err(err)?,
+            state.app.reports().missing_reports(&u.actor, p.month).await.map_err(err)?,
+            state.app.reports().report_checklist(&u.actor, p.month).await.map_err(err)?,
         ),
         None => (Vec::new(), Vec::new()),
     };
@@ -37,6 +37,7 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
     // Earlier periods past their deadline stay listed until their reports are filed.
     let overdue: Vec<_> = state
         .app
+        .reports()
         .overdue_reports(&u.actor)
         .await
         .map_err(err)?
@@ -44,11 +45,11 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
         .filter(|o| current.as_ref().is_none_or(|c| c.month != o.month))
         .collect();
     let requests = if u.actor.can_manage_pipeline() {
-        state.app.pending_stage_requests(&u.actor).await.map_err(err)?
+        state.app.projects().pending_stage_requests(&u.actor).await.map_err(err)?
     } else {
         Vec::new()
     };
-    let judged = state.app.judged_month().await.map_err(err)?;
+    let judged = state.app.reports().judged_month().await.map_err(err)?;
     let today = state.app.today();
     // The month after the latest period (a district opens them in turn), never a
     // future one.
@@ -86,30 +87,22 @@ async fn open_period(
     u: PageUser,
     Form(f): Form<PeriodForm>,
 ) -> Result<Response, PageError> {
-    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let err = PageError::on(&u.page);
     let month = parse_month(&f.month).map_err(|e| err(AppError::invalid("月份", e.to_string())))?;
     let mut problems = Vec::new();
     let deadline = optional_date("截止日期", &f.deadline, &mut problems)
         .ok_or_else(|| err(AppError::invalid("截止日期", "请填写有效的日期")))?;
-    state.app.open_period(&u.actor, month, deadline).await.map_err(err)?;
+    state.app.reports().open_period(&u.actor, month, deadline).await.map_err(err)?;
     Ok(see_other("/reports"))
 }
 
 async fn close_period(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state
-        .app
-        .set_period_open(&u.actor, id, false)
-        .await
-        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    state.app.reports().set_period_open(&u.actor, id, false).await.map_err(PageError::on(&u.page))?;
     Ok(see_other("/reports"))
 }
 
 async fn reopen_period(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    state
-        .app
-        .set_period_open(&u.actor, id, true)
-        .await
-        .map_err(|e| PageError { error: e, page: Some(u.page.clone()) })?;
+    state.app.reports().set_period_open(&u.actor, id, true).await.map_err(PageError::on(&u.page))?;
     Ok(see_other("/reports"))
 }
 
@@ -127,10 +120,10 @@ struct RemindForm {
 
 /// 催报: the project office reminds an office (or about one project).
 async fn remind(State(state): State<AppState>, u: PageUser, Form(f): Form<RemindForm>) -> Result<Response, PageError> {
-    let err = |e| PageError { error: e, page: Some(u.page.clone()) };
+    let err = PageError::on(&u.page);
     let month = parse_month(&f.month).map_err(|e| err(AppError::invalid("月份", e.to_string())))?;
     let office: i64 = f.office_id.trim().parse().map_err(|_| err(AppError::invalid("办事处", "请选择办事处")))?;
     let project: Option<i64> = f.project_id.trim().parse().ok();
-    state.app.send_reminder(&u.actor, month, office, project, &f.note).await.map_err(err)?;
+    state.app.reports().send_reminder(&u.actor, month, office, project, &f.note).await.map_err(err)?;
     Ok(see_other("/reports#overdue"))
 }
