@@ -1,23 +1,15 @@
 //! fengkou's use cases, shared by the web pages, the JSON API and the CLI.
 //!
-//! Every public method of [`App`] follows one shape: check the actor's permission
+//! Use cases are grouped by area and reached through the area's handle:
+//! `app.projects()`, `app.reports()`, `app.meetings()`, `app.accounts()`,
+//! `app.audit()`, `app.batches()`, `app.ledger()`, `app.views()`, `app.warnings()`
+//! (see [`area!`]). Every one follows one shape: check the actor's permission
 //! (`fengkou_domain::role::Actor`), load, ask the domain for a decision, save and record
 //! the audit entries on one [`Write`] (the transaction, the clock's instant and the
-//! pending entries), whose commit writes them together. Nothing outside this crate talks to the
-//! database.
-//!
-//! - [`auth`]: users, password login with throttling, sessions, API tokens.
-//! - [`accounts`]: what an administrator does with accounts (role, office, disable,
-//!   reset), one's own password, listing and revoking tokens.
-//! - [`projects`]: the ledger, project pages, edits, stage transitions, milestones,
-//!   problems, comments, photos.
-//! - [`reports`]: reporting periods and monthly reports.
-//! - [`warnings`]: warning settings and the recomputation of every project's colour.
-//! - [`views`]: summary, dashboard and 办事处 comparison.
-//! - [`batches`]: "三个一批" campaign batches.
-//! - [`ledger`]: Excel import and export.
-//! - [`audit`]: the audit trail.
-//! - [`demo`]: the demo district.
+//! pending entries), whose commit writes them together. What an area refuses is its
+//! own error enum, wrapped in [`AppError`]. Nothing outside this crate talks to the
+//! database, and [`App::open`] refuses a database a hand edit damaged
+//! (`fengkou_storage::integrity`).
 
 /// An area's use cases, reached as `app.projects()`, `app.meetings()` …: a view of the
 /// [`App`] limited to one area, so that each area's methods sit together and callers

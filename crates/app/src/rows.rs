@@ -26,12 +26,15 @@ impl Names {
         })
     }
 
+    /// The office's name. The foreign keys and the start-up check make an unknown id
+    /// impossible; should one still come, it shows as such, never as a blank that a
+    /// total or an export would silently group under "".
     pub(crate) fn office(&self, id: i64) -> String {
-        self.offices.get(&id).cloned().unwrap_or_default()
+        self.offices.get(&id).cloned().unwrap_or_else(|| format!("（不存在的办事处 {id}）"))
     }
 
     pub(crate) fn industry(&self, id: i64) -> String {
-        self.industries.get(&id).cloned().unwrap_or_default()
+        self.industries.get(&id).cloned().unwrap_or_else(|| format!("（不存在的产业 {id}）"))
     }
 }
 

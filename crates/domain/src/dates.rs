@@ -12,6 +12,9 @@ pub enum DateError {
     Unrecognised(String),
     #[error("日期不存在：“{0}”")]
     Impossible(String),
+    /// A real date, but not one a project or a report can have.
+    #[error("日期“{0}”超出范围：年份须在 1900 到 2200 之间")]
+    OutOfRange(String),
 }
 
 /// A calendar month: reporting periods and plans are kept per month.
@@ -196,10 +199,11 @@ pub fn parse_ledger_date_precise(raw: &str) -> Result<LedgerDate, DateError> {
     }
     let parts = numeric_parts(trimmed);
     match parts.as_slice() {
-        [y, m, d] => NaiveDate::from_ymd_opt(*y as i32, *m, *d)
-            .filter(|_| (1900..=2200).contains(&(*y as i32)))
-            .map(LedgerDate::day)
-            .ok_or_else(|| DateError::Impossible(trimmed.to_string())),
+        [y, m, d] => match NaiveDate::from_ymd_opt(*y as i32, *m, *d) {
+            Some(_) if !(1900..=2200).contains(&(*y as i32)) => Err(DateError::OutOfRange(trimmed.to_string())),
+            Some(day) => Ok(LedgerDate::day(day)),
+            None => Err(DateError::Impossible(trimmed.to_string())),
+        },
         [y] if YEARS.contains(&(*y as i32)) => LedgerDate::year(*y as i32).ok_or_else(bad),
         [_, _] | [_] => parse_month(trimmed).map(|m| LedgerDate { date: m.first_day(), precision: Precision::Month }),
         _ => Err(bad()),
@@ -306,6 +310,14 @@ mod tests {
     #[case::empty("")]
     fn refuses_bad_dates(#[case] raw: &str) {
         assert!(parse_ledger_date(raw).is_err(), "{raw}");
+    }
+
+    #[rstest]
+    #[case::impossible_day("2026-02-30", DateError::Impossible("2026-02-30".into()))]
+    #[case::real_but_far("9999-12-31", DateError::OutOfRange("9999-12-31".into()))]
+    #[case::real_but_early("1800-01-01", DateError::OutOfRange("1800-01-01".into()))]
+    fn says_why_a_day_is_refused(#[case] raw: &str, #[case] why: DateError) {
+        assert_eq!(parse_ledger_date_precise(raw).unwrap_err(), why);
     }
 
     #[rstest]

@@ -2,7 +2,9 @@
 //! JSON API under `/api/v1` with its OpenAPI document, sessions, and every asset
 //! embedded in the binary.
 //!
-//! - [`router`] wires pages ([`pages`]), the API ([`api`]) and assets ([`assets`]).
+//! - One folder per area (`projects`, `reports`, `overview`, `batches`, `meetings`,
+//!   `accounts`) holds its pages and API handlers; [`pages`] and [`api`] gather them,
+//!   and [`router`] wires those and the assets ([`assets`]).
 //! - [`auth`] turns a session cookie or a bearer token into an `Actor`, and guards
 //!   unsafe methods against cross-site requests.
 //! - [`error`] is the one place where use-case errors become HTTP responses.

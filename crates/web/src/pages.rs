@@ -133,6 +133,19 @@ pub(crate) fn opt_num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
 }
 
+/// The `year` of a summary, a dashboard or a comparison: absent means this year; a
+/// year that is not a number, or far from any plan, is refused rather than read as
+/// this year (or as a year with no plans at all).
+pub(crate) fn year_param(v: &Option<String>) -> Result<Option<i32>, fengkou_app::AppError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => match text.parse::<i32>() {
+            Ok(year) if (2000..=2100).contains(&year) => Ok(Some(year)),
+            _ => Err(fengkou_app::AppError::invalid("年份", "须为 2000 到 2100 之间的年份")),
+        },
+    }
+}
+
 /// Redirect after a successful POST (303 so the browser GETs the page).
 pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()

@@ -525,6 +525,10 @@ async fn every_page_in_english_has_no_untranslated_chinese() {
         ("tianjinlu", "/meetings/1/score", 200),
         ("tianjinlu", "/projects/1", 403),
         ("viewer", "/admin", 403),
+        // A form whose button could only be refused is the refusal itself.
+        ("viewer", "/projects/1/report", 403),
+        ("viewer", "/import", 403),
+        ("hubeilu", "/import", 403),
     ] {
         assert_eq!(reached[user].get(page), Some(&status), "{user} {page}");
     }

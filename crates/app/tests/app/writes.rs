@@ -128,3 +128,20 @@ async fn a_damaged_database_is_not_opened() {
     assert!(matches!(err, AppError::Damaged(_)), "{err:?}");
     assert!(err.to_string().contains(&format!("表 projects 的 id {id} 行：total_investment 列为“一亿”")), "{err}");
 }
+
+/// The demo district, reopened: a healthy database with every kind of row (first
+/// stage events without a stage before them, released meetings, scores) passes the
+/// start-up check.
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_healthy_district_reopens(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let app = app_on(&db.url).await;
+    app.seed_demo().await.unwrap();
+    drop(app);
+    if let Err(e) = App::open(&db.url).await {
+        panic!("{}: {e}", db.backend);
+    }
+}

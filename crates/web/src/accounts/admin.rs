@@ -33,8 +33,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/offices", axum::routing::post(add_office))
 }
 
-async fn import_form(u: PageUser) -> Response {
-    u.page.render("import.html", crate::ctx! { report => None::<()>, error => None::<String> }).into_response()
+async fn import_form(u: PageUser) -> Result<Response, PageError> {
+    if !u.actor.can_manage_pipeline() {
+        // The upload would be refused; say so instead of showing the form.
+        return Err(PageError::on(&u.page)(AppError::forbidden("只有项目办可以导入台账")));
+    }
+    Ok(u.page
+        .render("accounts/import.html", crate::ctx! { report => None::<()>, error => None::<String> })
+        .into_response())
 }
 
 async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -> Result<Response, PageError> {
@@ -54,7 +60,7 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
                 let msg = format!("上传中断或文件过大（上限 {} MB）：{e}", crate::MAX_UPLOAD_BYTES / 1024 / 1024);
                 return Ok((
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    u.page.render("import.html", crate::ctx! { report => None::<()>, error => msg }),
+                    u.page.render("accounts/import.html", crate::ctx! { report => None::<()>, error => msg }),
                 )
                     .into_response());
             }
@@ -63,7 +69,10 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
     if bytes.is_empty() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            u.page.render("import.html", crate::ctx! { report => None::<()>, error => "请选择要导入的 .xlsx 文件" }),
+            u.page.render(
+                "accounts/import.html",
+                crate::ctx! { report => None::<()>, error => "请选择要导入的 .xlsx 文件" },
+            ),
         )
             .into_response());
     }
@@ -80,13 +89,13 @@ async fn import(State(state): State<AppState>, u: PageUser, mut mp: Multipart) -
         state.import_problems.lock().unwrap_or_else(|e| e.into_inner()).insert(u.actor.user_id, workbook);
     }
     match result {
-        Ok(report) => Ok(u.page.render("import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => None::<String> }).into_response()),
+        Ok(report) => Ok(u.page.render("accounts/import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => None::<String> }).into_response()),
         Err(AppError::ImportRejected(report)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            u.page.render("import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => "导入未执行：文件中有错误，未写入任何数据。请修改后重新导入。" }),
+            u.page.render("accounts/import.html", crate::ctx! { report => &report, summary => report.summary_line(), error => "导入未执行：文件中有错误，未写入任何数据。请修改后重新导入。" }),
         )
             .into_response()),
-        Err(AppError::Ledger(refusal)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, u.page.render("import.html", crate::ctx! { report => None::<()>, error => refusal.to_string() })).into_response()),
+        Err(AppError::Ledger(refusal)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, u.page.render("accounts/import.html", crate::ctx! { report => None::<()>, error => refusal.to_string() })).into_response()),
         Err(e) => Err(PageError::on(&u.page)(e)),
     }
 }
@@ -149,7 +158,7 @@ async fn audit(
     let actions: Vec<(&str, &str)> = fengkou_app::audit::ACTIONS.to_vec();
     Ok(u.page
         .render(
-            "audit.html",
+            "accounts/audit.html",
             crate::ctx! { rows => rows, page => page, pages => pages, params => &q, query => q.query(), actions => actions },
         )
         .into_response())
@@ -174,7 +183,7 @@ async fn admin_page(state: &AppState, u: &PageUser, error: Option<String>) -> Re
     Ok((
         status,
         u.page.render(
-            "admin.html",
+            "accounts/admin.html",
             crate::ctx! {
                 users => users,
                 settings => settings,

@@ -40,7 +40,7 @@ async fn page(
     Ok((
         status,
         u.page.render(
-            "account.html",
+            "accounts/account.html",
             crate::ctx! {
                 tokens => tokens,
                 error => error,

@@ -31,7 +31,7 @@ async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, Pa
         if u.actor.can_manage_pipeline() { state.app.batches().project_choices(None).await? } else { Vec::new() };
     Ok(u.page
         .render(
-            "batches.html",
+            "batches/list.html",
             crate::ctx! {
                 batches => batches,
                 items => items,

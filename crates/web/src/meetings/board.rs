@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
 async fn board(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     let m = state.app.meetings().meeting_for(&u.actor, id).await.map_err(err(&u))?;
     let board = board_json(&state, id).await.map_err(err(&u))?;
-    Ok(u.page.render("meeting_board.html", crate::ctx! { m => &m, board => board }).into_response())
+    Ok(u.page.render("meetings/board.html", crate::ctx! { m => &m, board => board }).into_response())
 }
 
 /// What the hall's screen shows: who has submitted (N/M), and the ranking once

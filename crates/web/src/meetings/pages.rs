@@ -62,7 +62,7 @@ async fn list(State(state): State<AppState>, u: PageUser) -> Result<Response, Pa
     let chart = (!history.meetings.is_empty()).then(|| crate::charts::rank_history(&history));
     Ok(u.page
         .render(
-            "meetings.html",
+            "meetings/list.html",
             crate::ctx! { meetings => meetings, history => &history, chart => chart, today => state.app.today().to_string() },
         )
         .into_response())
@@ -125,7 +125,7 @@ async fn detail(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>)
     let comments = state.app.meetings().meeting_comments(id).await.map_err(err(&u))?;
     Ok(u.page
         .render(
-            "meeting.html",
+            "meetings/meeting.html",
             crate::ctx! { m => &m, results => &results, draft => &draft, choices => choices, is_judge => is_judge,
             comments => comments, own_office => u.actor.office_id },
         )
@@ -465,7 +465,7 @@ async fn sheet(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) 
         .collect();
     Ok(u.page
         .render(
-            "meeting_score.html",
+            "meetings/score.html",
             crate::ctx! { m => &sheet.meeting, sheet => &sheet.sites, ranking => &sheet.ranking,
             ranking_complete => sheet.ranking_complete, submitted => sheet.submitted, criteria => criteria },
         )

@@ -40,7 +40,7 @@ async fn summary(
     ApiUser(actor): ApiUser,
     Query(q): Query<YearParams>,
 ) -> Result<Json<SummaryOut>, ApiError> {
-    let s = state.app.views().summary(&actor, crate::pages::opt_num(&q.year)).await?;
+    let s = state.app.views().summary(&actor, crate::pages::year_param(&q.year)?).await?;
     Ok(Json(SummaryOut {
         year: s.year,
         count: s.count,
@@ -75,7 +75,7 @@ async fn comparison(
     ApiUser(_actor): ApiUser,
     Query(q): Query<YearParams>,
 ) -> Result<Json<Vec<ComparisonOut>>, ApiError> {
-    let c = state.app.views().comparison(crate::pages::opt_num(&q.year)).await?;
+    let c = state.app.views().comparison(crate::pages::year_param(&q.year)?).await?;
     Ok(Json(
         c.rows
             .into_iter()

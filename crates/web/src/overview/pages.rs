@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::charts;
 use crate::error::PageError;
-use crate::pages::opt_num;
+use crate::pages::year_param;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -29,10 +29,15 @@ async fn dashboard(
     u: PageUser,
     Query(q): Query<YearParam>,
 ) -> Result<Response, PageError> {
-    let d = state.app.views().dashboard(&u.actor, opt_num(&q.year)).await.map_err(PageError::on(&u.page))?;
+    let d = state
+        .app
+        .views()
+        .dashboard(&u.actor, year_param(&q.year).map_err(PageError::on(&u.page))?)
+        .await
+        .map_err(PageError::on(&u.page))?;
     let lang = u.page.lang;
     let html = u.page.render(
-        "dashboard.html",
+        "overview/dashboard.html",
         crate::ctx! {
             d => &d,
             funnel => charts::funnel(&d.summary, lang),
@@ -49,11 +54,16 @@ async fn comparison(
     u: PageUser,
     Query(q): Query<YearParam>,
 ) -> Result<Response, PageError> {
-    let c = state.app.views().comparison(opt_num(&q.year)).await.map_err(PageError::on(&u.page))?;
+    let c = state
+        .app
+        .views()
+        .comparison(year_param(&q.year).map_err(PageError::on(&u.page))?)
+        .await
+        .map_err(PageError::on(&u.page))?;
     let lang = u.page.lang;
     Ok(u.page
         .render(
-            "comparison.html",
+            "overview/comparison.html",
             crate::ctx! {
                 c => &c,
                 stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>(),
@@ -70,6 +80,6 @@ async fn comparison_xlsx(
     Query(q): Query<YearParam>,
 ) -> Result<Response, PageError> {
     let _ = &u.actor; // any logged-in user may export the comparison
-    let bytes = state.app.ledger().export_comparison(opt_num(&q.year)).await?;
+    let bytes = state.app.ledger().export_comparison(year_param(&q.year)?).await?;
     Ok(crate::pages::xlsx_response("办事处对比.xlsx", bytes))
 }

@@ -98,7 +98,7 @@ async fn list(State(state): State<AppState>, u: PageUser, Query(p): Query<ListPa
     let industries = state.app.industries().await?;
     Ok(u.page
         .render(
-            "projects.html",
+            "projects/list.html",
             crate::ctx! {
                 page => page,
                 params => &p,
@@ -147,7 +147,7 @@ async fn detail(
     };
     Ok(u.page
         .render(
-            "project.html",
+            "projects/project.html",
             crate::ctx! { d => d, audit => audit, today => today.to_string(), message => message,
             stages => Stage::ALL.iter().map(|s| s.label()).collect::<Vec<_>>() },
         )
@@ -167,7 +167,7 @@ async fn form_page(
     Ok((
         status,
         u.page.render(
-            "project_form.html",
+            "projects/form.html",
             crate::ctx! {
                 form => form,
                 id => id,
@@ -410,6 +410,10 @@ async fn report_page(
     errors: &[FieldError],
 ) -> Result<Response, PageError> {
     let d = state.app.projects().project_detail(&u.actor, id).await.map_err(page_err(u))?;
+    if !d.can_report {
+        // Not a form with a button that can only fail: the refusal, at once.
+        return Err(page_err(u)(AppError::forbidden("只能填报本办事处的项目")));
+    }
     let periods: Vec<_> = state.app.reports().periods().await?.into_iter().filter(|p| p.open).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     // What was typed comes back for correction, without the control characters that
@@ -425,7 +429,7 @@ async fn report_page(
     };
     Ok((
         status,
-        u.page.render("report_form.html", crate::ctx! { d => d, periods => periods, v => shown, errors => errors }),
+        u.page.render("reports/form.html", crate::ctx! { d => d, periods => periods, v => shown, errors => errors }),
     )
         .into_response())
 }

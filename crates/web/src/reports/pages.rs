@@ -57,7 +57,7 @@ async fn overview(State(state): State<AppState>, u: PageUser) -> Result<Response
     let suggested = current.as_ref().map_or(this_month.prev(), |c| c.month.next()).min(this_month);
     Ok(u.page
         .render(
-            "reports.html",
+            "reports/list.html",
             crate::ctx! {
                 periods => periods,
                 current => current,

@@ -165,6 +165,9 @@ async fn figures_cannot_be_overflowed_and_pages_are_clamped(#[case] backend: Bac
         ("/projects?year=99999", "year"),
         ("/projects?page=abc", "page"),
         ("/projects?stage=完工", "stage"),
+        ("/projects/summary?year=abc", "年份"),
+        ("/offices/comparison?year=-1", "年份"),
+        ("/offices/comparison?year=99999", "年份"),
     ] {
         let (s, body) = t.api(&token, reqwest::Method::GET, path, None).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
