@@ -4,7 +4,7 @@
 //! disable ends every session and every API token of that user.
 
 use crate::audit::Change;
-use crate::auth::{new_secret, open_session};
+use crate::auth::{Accounts, administers, new_secret, open_session};
 use crate::{Actor, AppError, Result};
 use chrono::Utc;
 use fengkou_domain::Permit;
@@ -42,15 +42,6 @@ async fn end_sessions<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<()> {
 /// compromise, a token made by the intruder must not outlive the new password.
 async fn end_tokens<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64> {
     Ok(api_token::Entity::delete_many().filter(api_token::Column::UserId.eq(user_id)).exec(db).await?.rows_affected)
-}
-
-/// The permit of an administrator's action; `None` is the command line, which runs
-/// with the server's rights.
-pub(crate) fn administers(by: Option<&Actor>, what: &str) -> Result<Permit> {
-    match by {
-        Some(a) => Ok(a.permit(a.can_administer(), &format!("只有系统管理员可以{what}"))?),
-        None => Ok(Permit::system("cli")),
-    }
 }
 
 impl Accounts<'_> {
@@ -285,9 +276,3 @@ fn public(u: &user::Model) -> serde_json::Value {
         "active": u.active,
     })
 }
-
-crate::area!(
-    /// The use cases of users, sign-in, sessions and API tokens: `app.accounts()`.
-    Accounts,
-    accounts
-);

@@ -5,7 +5,6 @@
 //! leak live sessions. We keep sessions in our own table rather than tower-sessions so
 //! that they live in the same database (SQLite or PostgreSQL) through the same layer.
 
-use crate::accounts::Accounts;
 use crate::audit::{self, Change};
 use crate::{Actor, AppError, Result};
 use argon2::Argon2;
@@ -250,6 +249,23 @@ pub struct UserRow {
     pub must_change_password: bool,
 }
 
+/// The permit of an administrator's action; `None` is the command line, which runs
+/// with the server's rights.
+pub(crate) fn administers(by: Option<&Actor>, what: &str) -> Result<Permit> {
+    match by {
+        Some(a) => Ok(a.permit(a.can_administer(), &format!("只有系统管理员可以{what}"))?),
+        None => Ok(Permit::system("cli")),
+    }
+}
+
+// The accounts handle lives here, with sign-in, so that `accounts` (what an
+// administrator does with accounts) builds on this module and not the other way round.
+crate::area!(
+    /// The use cases of users, sign-in, sessions and API tokens: `app.accounts()`.
+    Accounts,
+    accounts
+);
+
 impl Accounts<'_> {
     /// Adds a user. `by` is None only for the CLI, which runs with the server's rights.
     pub async fn add_user(
@@ -261,7 +277,7 @@ impl Accounts<'_> {
         office_name: Option<&str>,
         password: &str,
     ) -> Result<i64> {
-        let permit = crate::accounts::administers(by, "添加用户")?;
+        let permit = administers(by, "添加用户")?;
         let username = username.trim();
         let mut problems = Vec::new();
         if username.is_empty()
@@ -338,7 +354,7 @@ impl Accounts<'_> {
 
     /// Adds a 办事处 (admin, or the CLI with `by` None).
     pub async fn add_office(&self, by: Option<&Actor>, name: &str) -> Result<i64> {
-        let permit = crate::accounts::administers(by, "添加办事处")?;
+        let permit = administers(by, "添加办事处")?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 40 {
             return Err(AppError::invalid("办事处", "名称须为1到40个字"));

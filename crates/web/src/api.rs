@@ -4,12 +4,9 @@
 //! decimal string in 万元 with four decimals; permissions are the web UI's.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiErrorBody};
-use fengkou_app::AppError;
-use fengkou_domain::Wan;
-use serde::Serialize;
+use crate::error::ApiErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 #[derive(OpenApi)]
@@ -45,18 +42,4 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::overview::api::router())
         .merge(crate::reports::api::router())
         .merge(crate::meetings::api::router())
-}
-
-pub(crate) fn money(w: Wan) -> String {
-    w.to_api_string()
-}
-
-/// What a create answers: the new row's id.
-#[derive(Serialize, ToSchema)]
-pub struct Created {
-    pub(crate) id: i64,
-}
-
-pub(crate) fn invalid(problems: Vec<fengkou_domain::project::FieldError>) -> ApiError {
-    ApiError(AppError::Invalid(problems))
 }

@@ -26,6 +26,7 @@ pub mod pages;
 mod projects;
 pub mod render;
 mod reports;
+mod shared;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -3,7 +3,6 @@
 //! itself but asks the app, which enforces permissions.
 
 pub use crate::meetings::board::MAX_STREAMS_PER_USER;
-pub(crate) use crate::projects::pages::ListParams;
 use crate::{accounts, batches, meetings, overview, projects, reports};
 
 use crate::AppState;
@@ -126,45 +125,4 @@ async fn set_lang(
     let cookie =
         Cookie::build((LANG_COOKIE, lang)).path("/").same_site(SameSite::Lax).max_age(time_hours(24 * 365)).build();
     (jar.add(cookie), Redirect::to(safe_next(Some(&back)))).into_response()
-}
-
-/// Parses an optional number from a query or form value, ignoring junk.
-pub(crate) fn opt_num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
-}
-
-/// The `year` of a summary, a dashboard or a comparison: absent means this year; a
-/// year that is not a number, or far from any plan, is refused rather than read as
-/// this year (or as a year with no plans at all).
-pub(crate) fn year_param(v: &Option<String>) -> Result<Option<i32>, fengkou_app::AppError> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(text) => match text.parse::<i32>() {
-            Ok(year) if (2000..=2100).contains(&year) => Ok(Some(year)),
-            _ => Err(fengkou_app::AppError::invalid("年份", "须为 2000 到 2100 之间的年份")),
-        },
-    }
-}
-
-/// Redirect after a successful POST (303 so the browser GETs the page).
-pub(crate) fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
-
-/// A workbook as a download, named for people (any area's export).
-pub(crate) fn xlsx_response(filename: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", crate::auth::urlencode(filename)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }

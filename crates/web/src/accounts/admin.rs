@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
-use crate::pages::{opt_num, see_other};
+use crate::shared::{opt_num, see_other};
 use axum::Router;
 use axum::extract::{Form, Multipart, Query, State};
 use axum::http::StatusCode;
@@ -170,7 +170,7 @@ async fn audit_export(
     Query(q): Query<AuditParams>,
 ) -> Result<Response, PageError> {
     let bytes = state.app.audit().export_audit(&u.actor, &q.filter()).await.map_err(PageError::on(&u.page))?;
-    Ok(crate::pages::xlsx_response("操作日志.xlsx", bytes))
+    Ok(crate::shared::xlsx_response("操作日志.xlsx", bytes))
 }
 
 async fn admin_page(state: &AppState, u: &PageUser, error: Option<String>) -> Result<Response, PageError> {
@@ -339,7 +339,7 @@ async fn reset_password(
 async fn import_problems(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
     let workbook = state.import_problems.lock().unwrap_or_else(|e| e.into_inner()).get(&u.actor.user_id).cloned();
     match workbook {
-        Some(bytes) => Ok(crate::pages::xlsx_response("台账导入问题清单.xlsx", bytes)),
+        Some(bytes) => Ok(crate::shared::xlsx_response("台账导入问题清单.xlsx", bytes)),
         None => Err(PageError::on(&u.page)(AppError::NotFound("导入问题清单"))),
     }
 }

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::forms::optional_date;
-use crate::pages::{opt_num, see_other};
+use crate::shared::{opt_num, see_other};
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::header;
@@ -587,7 +587,7 @@ async fn ballots(
         None => state.app.meetings().meeting_workbook(&u.actor, id).await,
     }
     .map_err(err(&u))?;
-    Ok(crate::pages::xlsx_response(&file.filename, file.bytes))
+    Ok(crate::shared::xlsx_response(&file.filename, file.bytes))
 }
 
 fn download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {

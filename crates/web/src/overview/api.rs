@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::money;
+use crate::shared::money;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(summary)).routes(routes!(comparison))
@@ -40,7 +40,7 @@ async fn summary(
     ApiUser(actor): ApiUser,
     Query(q): Query<YearParams>,
 ) -> Result<Json<SummaryOut>, ApiError> {
-    let s = state.app.views().summary(&actor, crate::pages::year_param(&q.year)?).await?;
+    let s = state.app.views().summary(&actor, crate::shared::year_param(&q.year)?).await?;
     Ok(Json(SummaryOut {
         year: s.year,
         count: s.count,
@@ -75,7 +75,7 @@ async fn comparison(
     ApiUser(_actor): ApiUser,
     Query(q): Query<YearParams>,
 ) -> Result<Json<Vec<ComparisonOut>>, ApiError> {
-    let c = state.app.views().comparison(crate::pages::year_param(&q.year)?).await?;
+    let c = state.app.views().comparison(crate::shared::year_param(&q.year)?).await?;
     Ok(Json(
         c.rows
             .into_iter()

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::charts;
 use crate::error::PageError;
-use crate::pages::year_param;
+use crate::shared::year_param;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -81,5 +81,5 @@ async fn comparison_xlsx(
 ) -> Result<Response, PageError> {
     let _ = &u.actor; // any logged-in user may export the comparison
     let bytes = state.app.ledger().export_comparison(year_param(&q.year)?).await?;
-    Ok(crate::pages::xlsx_response("办事处对比.xlsx", bytes))
+    Ok(crate::shared::xlsx_response("办事处对比.xlsx", bytes))
 }

@@ -1,10 +1,10 @@
 //! The API's project endpoints: the ledger, a project, its edits and stage changes.
 
+use super::pages::ListParams;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiErrorBody, ApiJson};
 use crate::forms::{ProjectForm, optional_date};
-use crate::pages::ListParams;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{Created, invalid, money};
+use crate::shared::{Created, invalid, money};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -131,7 +131,7 @@ async fn list_projects(
     if !problems.is_empty() {
         return Err(ApiError(AppError::Invalid(problems)));
     }
-    let per_page = crate::pages::opt_num(&p.per_page).unwrap_or(50);
+    let per_page = crate::shared::opt_num(&p.per_page).unwrap_or(50);
     // An office or industry by its id or by its name.
     let by_name = |value: Option<String>, names: Vec<(i64, String)>, what: &'static str| match value
         .as_deref()

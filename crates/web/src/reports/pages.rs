@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
 use crate::forms::optional_date;
-use crate::pages::see_other;
+use crate::shared::see_other;
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
