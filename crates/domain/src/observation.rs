@@ -381,6 +381,16 @@ impl Method {
             Method::Composite => (weight_rubric > Decimal::ZERO, weight_rank > Decimal::ZERO),
         }
     }
+
+    /// Whether the project office enters formula inputs for the sites (the formula
+    /// method, or a composite that gives the formula a weight).
+    pub fn uses_formula(self, weight_formula: Decimal) -> bool {
+        match self {
+            Method::Formula => true,
+            Method::Composite => weight_formula > Decimal::ZERO,
+            Method::Rubric | Method::RankBallot => false,
+        }
+    }
 }
 
 /// Checks one judge's ranking of units (within one group) before it is saved: ranks

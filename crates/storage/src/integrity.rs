@@ -26,27 +26,41 @@ pub async fn problems<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> 
         found.extend(sqlite_integer_columns_holding_other_values(db).await?);
     }
     found.extend(unreadable_decimals(db).await?);
-    let rules: [(&str, &str, &str); 6] = [
-        ("reports", "month NOT BETWEEN 1 AND 12", "month 不在 1 到 12 之间"),
-        ("periods", "month NOT BETWEEN 1 AND 12", "month 不在 1 到 12 之间"),
-        ("reminders", "month NOT BETWEEN 1 AND 12", "month 不在 1 到 12 之间"),
-        ("opening_balances", "through_month NOT BETWEEN 1 AND 12", "through_month 不在 1 到 12 之间"),
+    // (table, the column shown, the condition of a bad row, what is wrong)
+    let rules: [(&str, &str, &str, &str); 12] = [
+        ("reports", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
+        ("periods", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
+        ("reminders", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
+        ("opening_balances", "through_month", "through_month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
+        // No amount is ever entered below zero (`Wan::parse`, the report form).
+        ("projects", "total_investment", "total_investment < 0", "为负数"),
+        ("annual_plans", "amount", "amount < 0", "为负数"),
+        ("annual_plans", "completed", "completed < 0", "为负数"),
+        ("reports", "completed", "completed < 0", "为负数"),
+        ("opening_balances", "amount", "amount < 0", "为负数"),
+        ("report_totals", "completed", "completed < 0", "为负数"),
         (
             "meetings",
+            "released",
             "released = TRUE AND NOT EXISTS (SELECT 1 FROM meeting_releases r WHERE r.meeting_id = meetings.id)",
             "标记为已发布，但 meeting_releases 中没有它发布的版本",
         ),
         (
             "meetings",
+            "released",
             "released = FALSE AND EXISTS (SELECT 1 FROM meeting_releases r WHERE r.meeting_id = meetings.id)",
-            "有已发布的版本，但标记为未发布",
+            "标记为未发布，但已有发布的版本",
         ),
     ];
-    for (table, condition, what) in rules {
-        let sql = format!("SELECT id FROM {table} WHERE {condition} ORDER BY id LIMIT {LISTED}");
+    for (table, column, condition, what) in rules {
+        let sql = format!(
+            "SELECT id, CAST({column} AS TEXT) AS value FROM {table} WHERE {condition} ORDER BY id LIMIT {LISTED}"
+        );
         for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
             let id: i64 = row.try_get("", "id")?;
-            found.push(format!("表 {table} 的 id {id} 行：{what}"));
+            let value: Option<String> = row.try_get("", "value")?;
+            let value: String = value.unwrap_or_default().chars().take(40).collect();
+            found.push(format!("表 {table} 的 id {id} 行：{column} 为 {value}，{what}"));
         }
     }
     found.extend(scores_above_maximum(db).await?);
@@ -78,7 +92,7 @@ async fn sqlite_integer_columns_holding_other_values<C: ConnectionTrait>(db: &C)
             if declared.contains("INT") {
                 typed.push((name, "整数", "'integer'"));
             } else if declared.contains("BOOL") {
-                typed.push((name, "是/否", "'integer'"));
+                typed.push((name, "是/否（0 或 1）", "'integer'"));
             } else if declared.contains("REAL") || declared.contains("DOUBLE") || declared.contains("FLOAT") {
                 typed.push((name, "数字", "'integer', 'real'"));
             }
@@ -88,8 +102,12 @@ async fn sqlite_integer_columns_holding_other_values<C: ConnectionTrait>(db: &C)
         }
         // One pass over the table for all its number columns (a province's reports
         // table holds millions of rows).
-        let wrong =
-            |(name, _, allowed): &(String, &str, &str)| format!("typeof(\"{name}\") NOT IN ({allowed}, 'null')");
+        let wrong = |(name, kind, allowed): &(String, &str, &str)| {
+            // A flag holds 0 or 1; SQLite would keep a 2 and read it as true.
+            let flag =
+                if kind.starts_with("是/否") { format!(" OR \"{name}\" NOT IN (0, 1)") } else { String::new() };
+            format!("(typeof(\"{name}\") NOT IN ({allowed}, 'null'){flag})")
+        };
         let selected: Vec<String> = typed
             .iter()
             .enumerate()

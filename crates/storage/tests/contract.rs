@@ -362,7 +362,7 @@ async fn the_start_up_check_lists_what_a_hand_edit_broke() {
     let damage = format!(
         "PRAGMA foreign_keys = OFF;
          UPDATE projects SET total_investment = 'abc', office_id = 99 WHERE id = {id};
-         UPDATE reports SET month = 13 WHERE id = {report};
+         UPDATE reports SET month = 13, completed = -5 WHERE id = {report};
          PRAGMA foreign_keys = ON;",
         id = p.id,
         report = r.id
@@ -371,8 +371,9 @@ async fn the_start_up_check_lists_what_a_hand_edit_broke() {
     let found = problems(&db).await.unwrap().join("\n");
     for expected in [
         format!("表 projects 的 id {} 行：total_investment 列为“abc”，不是整数", p.id),
-        format!("表 reports 的 id {} 行：month 不在 1 到 12 之间", r.id),
+        format!("表 reports 的 id {} 行：month 为 13，不在 1 到 12 之间", r.id),
         format!("表 projects 的 id {} 行：office_id = 99，但 offices 中没有 id 99", p.id),
+        format!("表 reports 的 id {} 行：completed 为 -5，为负数", r.id),
     ] {
         assert!(found.contains(&expected), "{found}\nlacks: {expected}");
     }

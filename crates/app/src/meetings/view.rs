@@ -90,6 +90,8 @@ pub struct MeetingView {
     /// Whether judges score sites on the rubric, and whether they rank the offices.
     pub needs_rubric: bool,
     pub needs_rank: bool,
+    /// Whether the project office enters formula inputs (`Method::uses_formula`).
+    pub uses_formula: bool,
     pub excellent_from: String,
     pub good_from: String,
     /// score | share, and the shares (percent) for the latter.
@@ -405,6 +407,7 @@ impl Meetings<'_> {
             weight_formula: m.weight_formula.text(),
             needs_rubric,
             needs_rank,
+            uses_formula: method.uses_formula(*m.weight_formula),
             excellent_from: m.excellent_from.text(),
             good_from: m.good_from.text(),
             band_mode: m.band_mode.code().to_string(),

@@ -369,6 +369,16 @@ fn what_each_method_asks_of_judges(
 }
 
 #[rstest]
+#[case(Method::Formula, "0", true)]
+#[case(Method::Composite, "30", true)]
+#[case(Method::Composite, "0", false)]
+#[case(Method::Rubric, "30", false)]
+#[case(Method::RankBallot, "30", false)]
+fn which_methods_take_formula_inputs(#[case] method: Method, #[case] weight_formula: &str, #[case] expected: bool) {
+    assert_eq!(method.uses_formula(d(weight_formula)), expected);
+}
+
+#[rstest]
 #[case(&[("A", 1), ("B", 2), ("C", 3)], None)]
 #[case(&[("A", 1), ("B", 1), ("C", 2)], Some("并列第1名"))]
 #[case(&[("A", 1), ("B", 3)], Some("缺少第2名"))]
