@@ -46,6 +46,7 @@ pub mod demo;
 pub mod ledger;
 pub mod meetings;
 pub mod observation;
+pub mod policy_files;
 pub mod projects;
 pub mod reports;
 mod rows;

@@ -34,6 +34,16 @@ pub enum BenchCommand {
     /// on loopback (a fresh SQLite database in a temporary folder): prints each case's
     /// answer, the server's peak memory, what was written and whether it still serves
     Abuse,
+    /// The policy-match anchor: a hand-written loop over float columns in 4,096-row
+    /// chunks (no exactness, no missing values), timed beside `fengkou policy match`
+    PolicyAnchor {
+        #[arg(long)]
+        enterprises: std::path::PathBuf,
+        #[arg(long)]
+        policies: std::path::PathBuf,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Time pages, API, export and import against a seeded database
     Run {
         /// Requests per endpoint (after 5 warm-up requests)
@@ -57,6 +67,7 @@ pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
         BenchCommand::Run { requests, import } => bench_run(db, requests, import).await,
         BenchCommand::Judges { judges, sites } => bench_judges(judges, sites).await,
         BenchCommand::Abuse => crate::abuse::run().await,
+        BenchCommand::PolicyAnchor { .. } => unreachable!("run without a database, in main"),
     }
 }
 

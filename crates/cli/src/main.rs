@@ -6,7 +6,9 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod abuse;
+mod anchor;
 mod bench;
+mod policy;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -74,6 +76,11 @@ enum Command {
     Meeting {
         #[command(subcommand)]
         command: MeetingCommand,
+    },
+    /// 免申即享 policies on files alone: match enterprises, explain one verdict
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
     },
     /// Benchmarks at provincial scale (see docs/BENCHMARKS.md)
     Bench {
@@ -187,6 +194,13 @@ async fn main() -> Result<()> {
     if let Command::Meeting { command: MeetingCommand::Rank { ballots, method, step, aggregate } } = &cli.command {
         return meeting_rank(ballots, method, step, aggregate);
     }
+    // Policies run on files alone; so does the policy benchmark's anchor.
+    if let Command::Policy { command } = cli.command {
+        return policy::run(command);
+    }
+    if let Command::Bench { command: bench::BenchCommand::PolicyAnchor { enterprises, policies, out } } = &cli.command {
+        return anchor::run(enterprises, policies, out);
+    }
     let app = App::open(&cli.db).await.with_context(|| format!("无法打开数据库 {}", cli.db))?;
     ensure_industries(&app).await?;
     match cli.command {
@@ -285,6 +299,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Meeting { .. } => unreachable!("handled before the database is opened"),
+        Command::Policy { .. } => unreachable!("run without a database, above"),
         Command::Bench { command } => bench::run(&cli.db, command).await,
     }
 }

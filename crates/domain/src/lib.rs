@@ -13,6 +13,7 @@
 //! - [`campaign`]: conversion ratios of a "三个一批" batch.
 //! - [`role`]: who may do what.
 //! - [`code`]: every enumerated value the database stores, by a stable code, read back strictly.
+//! - [`policy`]: the rule language of the enterprise side: parse, check, evaluate over columns, explain.
 //! - [`password`]: what a password must be (length, not the username, not a common one).
 
 pub mod campaign;
@@ -22,6 +23,7 @@ pub mod money;
 pub mod observation;
 pub mod password;
 pub mod period;
+pub mod policy;
 pub mod progress;
 pub mod project;
 pub mod role;
