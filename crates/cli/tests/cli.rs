@@ -90,3 +90,191 @@ fn meeting_rank_ranks_within_each_group() {
         ])
     );
 }
+
+// --- the rule language on files (policy match / explain) ---------------------------------
+
+fn repo(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `bench/policy-match/reference.py` is a second reader: an independent evaluator in
+/// Python's exact fractions. Our output must equal its output byte for byte.
+#[rstest::rstest]
+#[case::the_shared_samples("bench/policy-match/sample-policies.json")]
+#[case::fifty_policies_written_apart("bench/policy-match/policies-50.json")]
+fn policy_match_agrees_with_an_exact_reference_in_python(#[case] policies: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("result.csv");
+    let data = repo("crates/cli/tests/data/enterprises-3000.csv");
+    let run = fengkou(
+        &[
+            "policy",
+            "match",
+            "--enterprises",
+            &data,
+            "--policies",
+            &repo(policies),
+            "--out",
+            out.to_str().unwrap(),
+            "--timings",
+        ],
+        None,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("缺数据 0，出错 0"), "{stdout}");
+    assert!(stdout.contains("用时：读取"), "{stdout}");
+    let reference = dir.path().join("reference.csv");
+    let python = Command::new("python3")
+        .args([&repo("bench/policy-match/reference.py"), &data, &repo(policies), reference.to_str().unwrap()])
+        .output()
+        .expect("python3 runs the reference evaluator");
+    assert!(python.status.success(), "{}", text(&python.stderr));
+    let (ours, theirs) = (std::fs::read_to_string(&out).unwrap(), std::fs::read_to_string(&reference).unwrap());
+    assert!(ours.lines().count() > 500, "too few matches to mean anything: {}", ours.lines().count());
+    assert_eq!(ours, theirs, "policy match and the Python reference disagree");
+
+    // Every explanation's verdict and amount is the one `match` wrote.
+    let paid: std::collections::HashMap<(String, String), String> = ours
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            ((f[0].to_string(), f[1].to_string()), f[2].to_string())
+        })
+        .collect();
+    let ids: Vec<String> =
+        paid.keys().map(|(p, _)| p.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    for (n, policy) in ids.iter().enumerate().take(8) {
+        for enterprise in [format!("{}", 1 + n * 97), format!("{}", 2000 + n * 13)] {
+            let explained = fengkou(
+                &[
+                    "policy",
+                    "explain",
+                    "--enterprises",
+                    &data,
+                    "--policies",
+                    &repo(policies),
+                    "--policy",
+                    policy,
+                    "--enterprise",
+                    &enterprise,
+                    "--json",
+                ],
+                None,
+            );
+            assert!(explained.status.success(), "{}", text(&explained.stderr));
+            let json: serde_json::Value = serde_json::from_slice(&explained.stdout).unwrap();
+            let expected = paid.get(&(policy.clone(), enterprise.clone()));
+            assert_eq!(json["eligible"], serde_json::json!(expected.is_some()), "{policy} {enterprise}");
+            assert_eq!(json["amount"].as_str(), expected.map(String::as_str), "{policy} {enterprise}");
+            assert!(json["condition"]["children"].is_array());
+        }
+    }
+}
+
+#[test]
+fn a_policy_that_does_not_compile_stops_the_run_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("p.json");
+    std::fs::write(
+        &policies,
+        r#"{"schema": [{"name": "id", "type": "int"}, {"name": "revenue", "type": "float"}],
+            "policies": [{"id": "A1", "name": "好", "condition": "revenue > 0", "amount": "1"},
+                         {"id": "B2", "name": "坏", "condition": "revenue > 0 and revenu_prev > 0", "amount": "1"}]}"#,
+    )
+    .unwrap();
+    let data = dir.path().join("e.csv");
+    std::fs::write(&data, "id,revenue\n1,10\n").unwrap();
+    let out = dir.path().join("r.csv");
+    let run = fengkou(
+        &[
+            "policy",
+            "match",
+            "--enterprises",
+            data.to_str().unwrap(),
+            "--policies",
+            policies.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!run.status.success());
+    assert!(
+        text(&run.stderr).contains("策略 B2 的条件，第 17 个字符处：未知字段“revenu_prev”，最接近的有 revenue"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(!out.exists(), "a failed run wrote a result");
+}
+
+#[test]
+fn bad_cells_are_listed_by_line_and_column_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("p.json");
+    std::fs::write(
+        &policies,
+        r#"{"schema": [{"name": "id", "type": "int"}, {"name": "revenue", "type": "float"}, {"name": "ok", "type": "flag"}],
+            "policies": [{"id": "A1", "condition": "ok and revenue > 0", "amount": 1}]}"#,
+    )
+    .unwrap();
+    let data = dir.path().join("e.csv");
+    let mut csv = String::from("\u{feff}id,revenue,ok\r\n1,10,1\r\n2,十万,1\r\n3,5,2\r\n");
+    for i in 4..40 {
+        csv.push_str(&format!("{i},x{i},1\r\n"));
+    }
+    std::fs::write(&data, csv).unwrap();
+    let out = dir.path().join("r.csv");
+    let run = fengkou(
+        &[
+            "policy",
+            "match",
+            "--enterprises",
+            data.to_str().unwrap(),
+            "--policies",
+            policies.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("第3行 revenue：“十万”不是数字"), "{stderr}");
+    assert!(stderr.contains("第4行 ok：“2”不是 0 或 1"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.trim_start().starts_with('第')).count(), 20, "lists the first 20: {stderr}");
+    assert!(!out.exists(), "a failed run wrote a result");
+}
+
+#[test]
+fn without_a_schema_types_are_inferred_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("p.json");
+    std::fs::write(
+        &policies,
+        r#"{"policies": [{"id": "G", "name": "增长", "condition": "prev > 0 and (now - prev) / prev >= 0.2", "amount": "round((now - prev) * 0.05, 2)"}]}"#,
+    )
+    .unwrap();
+    let data = dir.path().join("e.csv");
+    std::fs::write(&data, "id,prev,now,region\nA,10,12,东\nB,0,5,西\nC,,9,东\nD,100.5,130,\n").unwrap();
+    let out = dir.path().join("r.csv");
+    let run = fengkou(
+        &[
+            "policy",
+            "match",
+            "--enterprises",
+            data.to_str().unwrap(),
+            "--policies",
+            policies.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("id text, prev float, now int, region text"), "{stdout}");
+    assert!(stdout.contains("G 增长：匹配 2 家，金额合计 1.5800 万元，缺数据 1，出错 0"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "policy,enterprise,amount\nG,A,0.1000\nG,D,1.4800\n");
+}

@@ -118,7 +118,10 @@ pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec
     let limit = (wanted.chars().count() / 3).clamp(1, 4);
     let mut scored: Vec<(usize, String)> = candidates
         .map(|c| (strsim::levenshtein(&wanted, &c.to_lowercase()), c.to_string()))
-        .filter(|(d, c)| *d <= limit || c.to_lowercase().contains(&wanted) || wanted.contains(&c.to_lowercase()))
+        .filter(|(d, c)| {
+            let c = c.to_lowercase();
+            *d <= limit || c.contains(&wanted) || wanted.contains(&c) || strsim::jaro_winkler(&wanted, &c) >= 0.85
+        })
         .collect();
     scored.sort();
     scored.dedup();
