@@ -28,6 +28,16 @@ const U: f64 = 2.0 * f64::EPSILON;
 /// Largest integer below which every integer is an exact float.
 const EXACT_INT: f64 = 9_007_199_254_740_992.0;
 
+/// Where an arithmetic or a comparison reads a number: a slot, a decimal column read
+/// in place (no copy, its bound computed on the fly), or a constant (never filled in).
+#[derive(Debug, Clone, Copy)]
+enum Src {
+    Slot(usize),
+    Dec(usize),
+    Int(usize),
+    Const(f64, f64),
+}
+
 #[derive(Debug, Clone)]
 enum TextArg {
     Column(usize),
@@ -44,7 +54,7 @@ enum Op {
     Dec(usize),
     Date(usize),
     Neg(usize),
-    Arith(BinOp, usize, usize),
+    Arith(BinOp, Src, Src),
     Min(Vec<usize>),
     Max(Vec<usize>),
     Abs(usize),
@@ -53,7 +63,7 @@ enum Op {
     IfNum(usize, usize, usize),
     BoolConst(bool),
     Flag(usize),
-    Compare(BinOp, usize, usize),
+    Compare(BinOp, Src, Src),
     BoolEq {
         negated: bool,
         a: usize,
@@ -128,13 +138,20 @@ impl Compiler<'_> {
         self.push(Op::TextEq { negated, a, b })
     }
 
+    /// An operand of `+ - * /` or a comparison: columns and literals are read in place.
+    fn src(&mut self, node: &Node) -> Src {
+        match &node.kind {
+            Kind::Num(exact, approx) => Src::Const(*approx, literal_bound(exact, *approx)),
+            Kind::Date(d) => Src::Const(f64::from(*d), 0.0),
+            Kind::Field(i) if self.schema.fields()[*i].ty == FieldType::Float => Src::Dec(*i),
+            Kind::Field(i) if self.schema.fields()[*i].ty == FieldType::Int => Src::Int(*i),
+            _ => Src::Slot(self.node(node)),
+        }
+    }
+
     fn node(&mut self, node: &Node) -> usize {
         match &node.kind {
-            Kind::Num(exact, approx) => {
-                let exact_float = num_rational::BigRational::from_float(*approx).is_some_and(|f| f == *exact);
-                let e = if exact_float { 0.0 } else { U * approx.abs() };
-                self.push(Op::Const { v: *approx, e })
-            }
+            Kind::Num(exact, approx) => self.push(Op::Const { v: *approx, e: literal_bound(exact, *approx) }),
             Kind::Date(d) => self.push(Op::Const { v: f64::from(*d), e: 0.0 }),
             Kind::Bool(b) => self.push(Op::BoolConst(*b)),
             Kind::Text(_) => unreachable!("a text literal is compiled with its comparison"),
@@ -154,17 +171,24 @@ impl Compiler<'_> {
                 self.push(Op::Not(a))
             }
             Kind::Arith(op, l, r) => {
-                let (a, b) = (self.node(l), self.node(r));
+                let (a, b) = (self.src(l), self.src(r));
                 self.push(Op::Arith(*op, a, b))
             }
             Kind::Compare(op, l, r) => match l.ty {
                 super::check::Ty::Text => self.text_eq(*op == BinOp::Ne, l, r),
                 super::check::Ty::Bool => {
+                    // `flag == 1` is the flag itself; `flag == 0` and `flag != 1` its negation.
+                    for (side, literal) in [(l, r), (r, l)] {
+                        if let Kind::Bool(value) = literal.kind {
+                            let a = self.node(side);
+                            return if value == (*op == BinOp::Eq) { a } else { self.push(Op::Not(a)) };
+                        }
+                    }
                     let (a, b) = (self.node(l), self.node(r));
                     self.push(Op::BoolEq { negated: *op == BinOp::Ne, a, b })
                 }
                 _ => {
-                    let (a, b) = (self.node(l), self.node(r));
+                    let (a, b) = (self.src(l), self.src(r));
                     self.push(Op::Compare(*op, a, b))
                 }
             },
@@ -183,7 +207,7 @@ impl Compiler<'_> {
                     let hit = if expr.ty == super::check::Ty::Text {
                         self.text_eq(false, expr, item)
                     } else {
-                        let (a, b) = (self.node(expr), self.node(item));
+                        let (a, b) = (self.src(expr), self.src(item));
                         self.push(Op::Compare(BinOp::Eq, a, b))
                     };
                     any = Some(match any {
@@ -220,6 +244,12 @@ impl Compiler<'_> {
             }
         }
     }
+}
+
+/// A literal's bound: zero when its float is the number itself (0, 3, 2.5).
+fn literal_bound(exact: &num_rational::BigRational, approx: f64) -> f64 {
+    let exact_float = num_rational::BigRational::from_float(approx).is_some_and(|f| f == *exact);
+    if exact_float { 0.0 } else { U * approx.abs() }
 }
 
 impl Program {
@@ -272,7 +302,7 @@ impl Scratch {
         let most = programs.iter().map(|p| p.ops.len()).max().unwrap_or(0);
         let words = rows.div_ceil(64);
         Scratch {
-            slots: (0..most).map(|_| Slot::new(rows)).collect(),
+            slots: (0..most).map(|_| Slot::new(words * 64)).collect(),
             unsure_condition: vec![0; words],
             unsure_amount: vec![0; words],
             rows,
@@ -420,10 +450,13 @@ fn fast_amount(v: f64, e: f64) -> Option<i64> {
 }
 
 fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words: usize, unsure: &mut [u64]) {
+    // Slots are whole words long: loops of a constant 64 rows vectorise; the rows past
+    // the batch hold zeros and their bits are masked.
+    let padded = words * 64;
     match op {
         Op::Const { v, e } => {
-            out.v[..len].fill(*v);
-            out.e[..len].fill(*e);
+            out.v[..padded].fill(*v);
+            out.e[..padded].fill(*e);
             out.a[..words].fill(u64::MAX);
             out.err[..words].fill(0);
         }
@@ -432,7 +465,8 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             for (i, x) in array.values().iter().enumerate() {
                 out.v[i] = *x as f64;
             }
-            out.e[..len].fill(0.0);
+            out.v[len..padded].fill(0.0);
+            out.e[..padded].fill(0.0);
             out.a[..words].copy_from_slice(&batch.known[*col]);
             out.err[..words].fill(0);
         }
@@ -441,7 +475,8 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             for (i, x) in array.values().iter().enumerate() {
                 out.v[i] = f64::from(*x);
             }
-            out.e[..len].fill(0.0);
+            out.v[len..padded].fill(0.0);
+            out.e[..padded].fill(0.0);
             out.a[..words].copy_from_slice(&batch.known[*col]);
             out.err[..words].fill(0);
         }
@@ -449,7 +484,8 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             let Column::Decimal { approx, .. } = &batch.columns[*col] else { unreachable!("a decimal column") };
             let values = approx.values();
             out.v[..len].copy_from_slice(values);
-            for (e, v) in out.e[..len].iter_mut().zip(values.iter()) {
+            out.v[len..padded].fill(0.0);
+            for (e, v) in out.e[..padded].iter_mut().zip(out.v[..padded].iter()) {
                 *e = U * v.abs();
             }
             out.a[..words].copy_from_slice(&batch.known[*col]);
@@ -457,33 +493,33 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
         }
         Op::Neg(a) => {
             let a = &done[*a];
-            for i in 0..len {
+            for i in 0..padded {
                 out.v[i] = -a.v[i];
             }
-            out.e[..len].copy_from_slice(&a.e[..len]);
+            out.e[..padded].copy_from_slice(&a.e[..padded]);
             out.a[..words].copy_from_slice(&a.a[..words]);
             out.err[..words].copy_from_slice(&a.err[..words]);
         }
         Op::Abs(a) => {
             let a = &done[*a];
-            for i in 0..len {
+            for i in 0..padded {
                 out.v[i] = a.v[i].abs();
             }
-            out.e[..len].copy_from_slice(&a.e[..len]);
+            out.e[..padded].copy_from_slice(&a.e[..padded]);
             out.a[..words].copy_from_slice(&a.a[..words]);
             out.err[..words].copy_from_slice(&a.err[..words]);
         }
-        Op::Arith(op, a, b) => arith(*op, &done[*a], &done[*b], out, len, words, unsure),
+        Op::Arith(op, a, b) => with_operands!(done, batch, *a, *b, |x, y| arith(*op, &x, &y, out, len, unsure)),
         Op::Min(args) | Op::Max(args) => {
             let is_min = matches!(op, Op::Min(_));
             let first = &done[args[0]];
-            out.v[..len].copy_from_slice(&first.v[..len]);
-            out.e[..len].copy_from_slice(&first.e[..len]);
+            out.v[..padded].copy_from_slice(&first.v[..padded]);
+            out.e[..padded].copy_from_slice(&first.e[..padded]);
             out.a[..words].copy_from_slice(&first.a[..words]);
             out.err[..words].copy_from_slice(&first.err[..words]);
             for arg in &args[1..] {
                 let x = &done[*arg];
-                for i in 0..len {
+                for i in 0..padded {
                     let pick = if is_min { x.v[i] < out.v[i] } else { x.v[i] > out.v[i] };
                     if pick {
                         out.v[i] = x.v[i];
@@ -503,7 +539,7 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
         Op::Round(a, places) => {
             let a = &done[*a];
             let factor = 10f64.powi(*places as i32);
-            for i in 0..len {
+            for i in 0..padded {
                 let x = a.v[i] * factor;
                 let t = x.abs();
                 // Casts instead of floor() (a libm call in this hot loop); beyond 4·10¹⁸
@@ -527,14 +563,14 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
                 out.err[w] = a.err[w] | b.err[w];
                 out.a[w] = a.a[w] & b.a[w] & !out.err[w];
             }
-            for i in 0..len {
+            for i in 0..padded {
                 out.v[i] = if bit(&out.a, i) { years_between(a.v[i] as i32, b.v[i] as i32) as f64 } else { 0.0 };
             }
-            out.e[..len].fill(0.0);
+            out.e[..padded].fill(0.0);
         }
         Op::IfNum(c, a, b) => {
             let (c, a, b) = (&done[*c], &done[*a], &done[*b]);
-            for i in 0..len {
+            for i in 0..padded {
                 let take_a = bit(&c.a, i);
                 out.v[i] = if take_a { a.v[i] } else { b.v[i] };
                 out.e[i] = if take_a { a.e[i] } else { b.e[i] };
@@ -560,16 +596,15 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             }
         }
         Op::Compare(op, a, b) => {
-            let (a, b) = (&done[*a], &done[*b]);
-            // One monomorphic loop per operator, so the comparison is not matched per row.
-            match op {
-                BinOp::Eq => compare(|x, y| x == y, a, b, out, len, words, unsure),
-                BinOp::Ne => compare(|x, y| x != y, a, b, out, len, words, unsure),
-                BinOp::Lt => compare(|x, y| x < y, a, b, out, len, words, unsure),
-                BinOp::Le => compare(|x, y| x <= y, a, b, out, len, words, unsure),
-                BinOp::Gt => compare(|x, y| x > y, a, b, out, len, words, unsure),
-                _ => compare(|x, y| x >= y, a, b, out, len, words, unsure),
-            }
+            // One monomorphic loop per operator and kind of operand.
+            with_operands!(done, batch, *a, *b, |x, y| match op {
+                BinOp::Eq => compare(|p, q| p == q, &x, &y, out, len, unsure),
+                BinOp::Ne => compare(|p, q| p != q, &x, &y, out, len, unsure),
+                BinOp::Lt => compare(|p, q| p < q, &x, &y, out, len, unsure),
+                BinOp::Le => compare(|p, q| p <= q, &x, &y, out, len, unsure),
+                BinOp::Gt => compare(|p, q| p > q, &x, &y, out, len, unsure),
+                _ => compare(|p, q| p >= q, &x, &y, out, len, unsure),
+            })
         }
         Op::BoolEq { negated, a, b } => {
             let (a, b) = (&done[*a], &done[*b]);
@@ -655,36 +690,176 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
     }
 }
 
+/// A number operand over one batch.
+trait Operand {
+    /// The value of row i and the bound on its rounding error.
+    fn at(&self, i: usize) -> (f64, f64);
+    fn known(&self, w: usize) -> u64;
+    fn err(&self, w: usize) -> u64;
+}
+
+struct SlotOperand<'a>(&'a Slot);
+struct DecOperand<'a> {
+    values: &'a [f64],
+    known: &'a [u64],
+}
+struct IntOperand<'a> {
+    values: &'a [i64],
+    known: &'a [u64],
+}
+struct ConstOperand(f64, f64);
+
+impl Operand for IntOperand<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> (f64, f64) {
+        // Integers are read below 2^53 (columns::parse_int): their floats are exact.
+        (self.values[i] as f64, 0.0)
+    }
+    #[inline(always)]
+    fn known(&self, w: usize) -> u64 {
+        self.known[w]
+    }
+    #[inline(always)]
+    fn err(&self, _: usize) -> u64 {
+        0
+    }
+}
+
+impl Operand for SlotOperand<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> (f64, f64) {
+        (self.0.v[i], self.0.e[i])
+    }
+    #[inline(always)]
+    fn known(&self, w: usize) -> u64 {
+        self.0.a[w]
+    }
+    #[inline(always)]
+    fn err(&self, w: usize) -> u64 {
+        self.0.err[w]
+    }
+}
+
+impl Operand for DecOperand<'_> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> (f64, f64) {
+        let x = self.values[i];
+        // The nearest float of a decimal is within half an ulp of it.
+        (x, U * x.abs())
+    }
+    #[inline(always)]
+    fn known(&self, w: usize) -> u64 {
+        self.known[w]
+    }
+    #[inline(always)]
+    fn err(&self, _: usize) -> u64 {
+        0
+    }
+}
+
+impl Operand for ConstOperand {
+    #[inline(always)]
+    fn at(&self, _: usize) -> (f64, f64) {
+        (self.0, self.1)
+    }
+    #[inline(always)]
+    fn known(&self, _: usize) -> u64 {
+        u64::MAX
+    }
+    #[inline(always)]
+    fn err(&self, _: usize) -> u64 {
+        0
+    }
+}
+
+/// Calls `$body` with the two operands resolved to their concrete kinds, so that each
+/// combination gets its own loop.
+macro_rules! with_operands {
+    ($done:expr, $batch:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $body:expr) => {{
+        macro_rules! second {
+            ($first:expr) => {{
+                let $x = $first;
+                match $b {
+                    Src::Slot(i) => {
+                        let $y = SlotOperand(&$done[i]);
+                        $body
+                    }
+                    Src::Dec(c) => {
+                        let $y = dec_operand($batch, c);
+                        $body
+                    }
+                    Src::Int(c) => {
+                        let $y = int_operand($batch, c);
+                        $body
+                    }
+                    Src::Const(v, e) => {
+                        let $y = ConstOperand(v, e);
+                        $body
+                    }
+                }
+            }};
+        }
+        match $a {
+            Src::Slot(i) => second!(SlotOperand(&$done[i])),
+            Src::Dec(c) => second!(dec_operand($batch, c)),
+            Src::Int(c) => second!(int_operand($batch, c)),
+            Src::Const(v, e) => second!(ConstOperand(v, e)),
+        }
+    }};
+}
+use with_operands;
+
+fn int_operand(batch: &Batch, column: usize) -> IntOperand<'_> {
+    let Column::Int(values) = &batch.columns[column] else { unreachable!("an int column") };
+    IntOperand { values: values.values(), known: &batch.known[column] }
+}
+
+fn dec_operand(batch: &Batch, column: usize) -> DecOperand<'_> {
+    let Column::Decimal { approx, .. } = &batch.columns[column] else { unreachable!("a decimal column") };
+    DecOperand { values: approx.values(), known: &batch.known[column] }
+}
+
+/// Runs `word(w, rows)` over the batch's words: whole words with a constant 64 rows
+/// (so the loops inside vectorise), the last one with what is left.
+#[inline(always)]
+fn by_words(len: usize, mut word: impl FnMut(usize, usize)) {
+    let whole = len / 64;
+    for w in 0..whole {
+        word(w, 64);
+    }
+    if len % 64 != 0 {
+        word(whole, len % 64);
+    }
+}
+
 fn compare(
     holds: impl Fn(f64, f64) -> bool,
-    a: &Slot,
-    b: &Slot,
+    a: &impl Operand,
+    b: &impl Operand,
     out: &mut Slot,
     len: usize,
-    words: usize,
     unsure: &mut [u64],
 ) {
-    for w in 0..words {
-        let (from, to) = (w * 64, (w * 64 + 64).min(len));
-        let (xs, ys, exs, eys) = (&a.v[from..to], &b.v[from..to], &a.e[from..to], &b.e[from..to]);
+    by_words(len, |w, rows| {
+        let base = w * 64;
         let mut result = 0u64;
         let mut doubt = 0u64;
-        for k in 0..xs.len() {
-            let (x, y) = (xs[k], ys[k]);
+        for k in 0..rows {
+            let ((x, ex), (y, ey)) = (a.at(base + k), b.at(base + k));
             result |= u64::from(holds(x, y)) << k;
-            let bound = exs[k] + eys[k];
+            let bound = ex + ey;
             // Non-short-circuit operators keep the loop free of branches. A NaN bound
             // (∞ · 0 upstream) is a doubt too: hence the negated test.
             let close = (bound != 0.0) & !((x - y).abs() > 4.0 * bound) | x.is_nan() | y.is_nan();
             doubt |= u64::from(close) << k;
         }
-        let err = a.err[w] | b.err[w];
-        let known = a.a[w] & b.a[w] & !err;
+        let err = a.err(w) | b.err(w);
+        let known = a.known(w) & b.known(w) & !err;
         out.a[w] = known & result;
         out.b[w] = known & !result;
         out.err[w] = err;
         unsure[w] |= known & doubt;
-    }
+    });
 }
 
 /// Whether a float holds an integer that every float arithmetic keeps exact (no libm
@@ -714,44 +889,41 @@ fn text_at<'a>(batch: &'a Batch, arg: &'a TextArg, row: usize) -> Option<&'a str
     }
 }
 
-fn arith(op: BinOp, a: &Slot, b: &Slot, out: &mut Slot, len: usize, words: usize, unsure: &mut [u64]) {
-    for w in 0..words {
-        out.err[w] = a.err[w] | b.err[w];
-        out.a[w] = a.a[w] & b.a[w] & !out.err[w];
-    }
-    match op {
-        BinOp::Add | BinOp::Sub => {
-            let sign = if op == BinOp::Add { 1.0 } else { -1.0 };
-            for i in 0..len {
-                let r = a.v[i] + sign * b.v[i];
-                out.v[i] = r;
-                let exact = a.e[i] == 0.0 && b.e[i] == 0.0 && exact_integer(r);
-                out.e[i] = if exact { 0.0 } else { a.e[i] + b.e[i] + U * r.abs() };
+fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slot, len: usize, unsure: &mut [u64]) {
+    by_words(len, |w, rows| {
+        let base = w * 64;
+        let err = a.err(w) | b.err(w);
+        let known = a.known(w) & b.known(w) & !err;
+        out.err[w] = err;
+        out.a[w] = known;
+        match op {
+            BinOp::Add | BinOp::Sub => {
+                let sign = if op == BinOp::Add { 1.0 } else { -1.0 };
+                for i in base..base + rows {
+                    let ((x, ex), (y, ey)) = (a.at(i), b.at(i));
+                    let r = x + sign * y;
+                    out.v[i] = r;
+                    let exact = ex == 0.0 && ey == 0.0 && exact_integer(r);
+                    out.e[i] = if exact { 0.0 } else { ex + ey + U * r.abs() };
+                }
             }
-        }
-        BinOp::Mul => {
-            for i in 0..len {
-                let (x, y) = (a.v[i], b.v[i]);
-                let r = x * y;
-                out.v[i] = r;
-                let exact = a.e[i] == 0.0 && b.e[i] == 0.0 && exact_integer(r);
-                out.e[i] =
-                    if exact { 0.0 } else { x.abs() * b.e[i] + y.abs() * a.e[i] + a.e[i] * b.e[i] + U * r.abs() };
+            BinOp::Mul => {
+                for i in base..base + rows {
+                    let ((x, ex), (y, ey)) = (a.at(i), b.at(i));
+                    let r = x * y;
+                    out.v[i] = r;
+                    let exact = ex == 0.0 && ey == 0.0 && exact_integer(r);
+                    out.e[i] = if exact { 0.0 } else { x.abs() * ey + y.abs() * ex + ex * ey + U * r.abs() };
+                }
             }
-        }
-        _ => {
-            for w in 0..words {
+            _ => {
                 let mut zero = 0u64;
                 let mut doubt = 0u64;
-                for bit in 0..64 {
-                    let i = w * 64 + bit;
-                    if i >= len {
-                        break;
-                    }
-                    let (x, y) = (a.v[i], b.v[i]);
-                    let (ex, ey) = (a.e[i], b.e[i]);
+                for k in 0..rows {
+                    let i = base + k;
+                    let ((x, ex), (y, ey)) = (a.at(i), b.at(i));
                     if y == 0.0 && ey == 0.0 {
-                        zero |= 1 << bit;
+                        zero |= 1 << k;
                         out.v[i] = 0.0;
                         out.e[i] = 0.0;
                         continue;
@@ -760,19 +932,18 @@ fn arith(op: BinOp, a: &Slot, b: &Slot, out: &mut Slot, len: usize, words: usize
                     out.v[i] = r;
                     if y.abs() <= 2.0 * ey {
                         // The divisor may be zero: only the exact evaluator can say.
-                        doubt |= 1 << bit;
+                        doubt |= 1 << k;
                         out.e[i] = f64::INFINITY;
                     } else {
                         out.e[i] = (x.abs() * ey + y.abs() * ex) / (y.abs() * (y.abs() - ey)) + U * r.abs();
                     }
                 }
-                let known = out.a[w];
                 unsure[w] |= known & doubt;
                 out.err[w] |= known & zero;
                 out.a[w] = known & !zero;
             }
         }
-    }
+    });
 }
 
 /// The summary of one policy over all the data.
