@@ -138,7 +138,8 @@ pub fn parse_decimal(cell: &str) -> Result<(i128, u32), String> {
 
 fn parse_int(cell: &str) -> Result<i64, String> {
     let text = trimmed(cell);
-    let clean: String = text.chars().filter(|c| *c != ',').collect();
+    // Thousands separators ("1,234") are dropped; most cells have none and are read in place.
+    let clean: std::borrow::Cow<'_, str> = if text.contains(',') { text.replace(',', "").into() } else { text.into() };
     match clean.parse::<i64>() {
         Ok(v) if v.unsigned_abs() < (1u64 << 53) => Ok(v),
         Ok(_) => Err(format!("“{text}”超出可表示的范围")),

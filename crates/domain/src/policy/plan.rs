@@ -349,7 +349,7 @@ pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcom
     assert!(len <= scratch.rows, "a batch larger than the scratch space");
     let words = len.div_ceil(64);
     // Bits past the last row are cleared so that they never count.
-    let tail = if len % 64 == 0 { u64::MAX } else { (1u64 << (len % 64)) - 1 };
+    let tail = if len.is_multiple_of(64) { u64::MAX } else { (1u64 << (len % 64)) - 1 };
     scratch.unsure_condition[..words].fill(0);
     scratch.unsure_amount[..words].fill(0);
     for (index, op) in program.ops.iter().enumerate() {
@@ -443,7 +443,7 @@ fn fast_amount(v: f64, e: f64) -> Option<i64> {
     }
     // Non-negative and below 10¹⁵ here: a cast is floor().
     let half = (scaled as i64) as f64 + 0.5;
-    if !((scaled - half).abs() > bound) {
+    if within((scaled - half).abs(), bound) {
         return None;
     }
     Some((scaled + 0.5) as i64)
@@ -551,7 +551,7 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
                 out.v[i] = rounded;
                 out.e[i] = U * rounded.abs();
                 let bound = 4.0 * (a.e[i] * factor + U * t);
-                let doubt = (bound != 0.0) & !((t - (whole + 0.5)).abs() > bound) | !x.is_finite() | !fits;
+                let doubt = (bound != 0.0) & within((t - (whole + 0.5)).abs(), bound) | !x.is_finite() | !fits;
                 unsure[i / 64] |= u64::from(doubt) << (i % 64) & a.a[i / 64];
             }
             out.a[..words].copy_from_slice(&a.a[..words]);
@@ -827,7 +827,7 @@ fn by_words(len: usize, mut word: impl FnMut(usize, usize)) {
     for w in 0..whole {
         word(w, 64);
     }
-    if len % 64 != 0 {
+    if !len.is_multiple_of(64) {
         word(whole, len % 64);
     }
 }
@@ -848,9 +848,8 @@ fn compare(
             let ((x, ex), (y, ey)) = (a.at(base + k), b.at(base + k));
             result |= u64::from(holds(x, y)) << k;
             let bound = ex + ey;
-            // Non-short-circuit operators keep the loop free of branches. A NaN bound
-            // (∞ · 0 upstream) is a doubt too: hence the negated test.
-            let close = (bound != 0.0) & !((x - y).abs() > 4.0 * bound) | x.is_nan() | y.is_nan();
+            // Non-short-circuit operators keep the loop free of branches.
+            let close = (bound != 0.0) & within((x - y).abs(), 4.0 * bound) | x.is_nan() | y.is_nan();
             doubt |= u64::from(close) << k;
         }
         let err = a.err(w) | b.err(w);
@@ -860,6 +859,13 @@ fn compare(
         out.err[w] = err;
         unsure[w] |= known & doubt;
     });
+}
+
+/// `distance <= bound`, and true when either is NaN (a NaN bound comes from ∞ · 0
+/// upstream and is a doubt too). Non-short-circuit operators keep loops branch-free.
+#[inline(always)]
+fn within(distance: f64, bound: f64) -> bool {
+    (distance <= bound) | distance.is_nan() | bound.is_nan()
 }
 
 /// Whether a float holds an integer that every float arithmetic keeps exact (no libm
