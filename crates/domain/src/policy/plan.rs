@@ -53,14 +53,14 @@ enum Op {
     Int(usize),
     Dec(usize),
     Date(usize),
-    Neg(usize),
+    Neg(Src),
     Arith(BinOp, Src, Src),
-    Min(Vec<usize>),
-    Max(Vec<usize>),
-    Abs(usize),
-    Round(usize, u32),
+    Min(Vec<Src>),
+    Max(Vec<Src>),
+    Abs(Src),
+    Round(Src, u32),
     Years(usize, usize),
-    IfNum(usize, usize, usize),
+    IfNum(usize, Src, Src),
     BoolConst(bool),
     Flag(usize),
     Compare(BinOp, Src, Src),
@@ -163,7 +163,7 @@ impl Compiler<'_> {
                 FieldType::Enum | FieldType::Text => unreachable!("a text field is compiled with its comparison"),
             },
             Kind::Neg(inner) => {
-                let a = self.node(inner);
+                let a = self.src(inner);
                 self.push(Op::Neg(a))
             }
             Kind::Not(inner) => {
@@ -219,15 +219,15 @@ impl Compiler<'_> {
                 if *negated { self.push(Op::Not(any)) } else { any }
             }
             Kind::Min(args) | Kind::Max(args) => {
-                let slots = args.iter().map(|a| self.node(a)).collect();
+                let slots = args.iter().map(|a| self.src(a)).collect();
                 if matches!(node.kind, Kind::Min(_)) { self.push(Op::Min(slots)) } else { self.push(Op::Max(slots)) }
             }
             Kind::Abs(inner) => {
-                let a = self.node(inner);
+                let a = self.src(inner);
                 self.push(Op::Abs(a))
             }
             Kind::Round(inner, places) => {
-                let a = self.node(inner);
+                let a = self.src(inner);
                 self.push(Op::Round(a, *places))
             }
             Kind::YearsBetween(l, r) => {
@@ -235,10 +235,12 @@ impl Compiler<'_> {
                 self.push(Op::Years(a, b))
             }
             Kind::If(c, t, o) => {
-                let (c, a, b) = (self.node(c), self.node(t), self.node(o));
+                let c = self.node(c);
                 if t.ty == super::check::Ty::Bool {
+                    let (a, b) = (self.node(t), self.node(o));
                     self.push(Op::IfBool(c, a, b))
                 } else {
+                    let (a, b) = (self.src(t), self.src(o));
                     self.push(Op::IfNum(c, a, b))
                 }
             }
@@ -491,72 +493,17 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             out.a[..words].copy_from_slice(&batch.known[*col]);
             out.err[..words].fill(0);
         }
-        Op::Neg(a) => {
-            let a = &done[*a];
-            for i in 0..padded {
-                out.v[i] = -a.v[i];
-            }
-            out.e[..padded].copy_from_slice(&a.e[..padded]);
-            out.a[..words].copy_from_slice(&a.a[..words]);
-            out.err[..words].copy_from_slice(&a.err[..words]);
-        }
-        Op::Abs(a) => {
-            let a = &done[*a];
-            for i in 0..padded {
-                out.v[i] = a.v[i].abs();
-            }
-            out.e[..padded].copy_from_slice(&a.e[..padded]);
-            out.a[..words].copy_from_slice(&a.a[..words]);
-            out.err[..words].copy_from_slice(&a.err[..words]);
-        }
+        Op::Neg(a) => with_operand!(done, batch, *a, |x| unary(&x, out, len, |v, e| (-v, e))),
+        Op::Abs(a) => with_operand!(done, batch, *a, |x| unary(&x, out, len, |v, e| (v.abs(), e))),
         Op::Arith(op, a, b) => with_operands!(done, batch, *a, *b, |x, y| arith(*op, &x, &y, out, len, unsure)),
         Op::Min(args) | Op::Max(args) => {
             let is_min = matches!(op, Op::Min(_));
-            let first = &done[args[0]];
-            out.v[..padded].copy_from_slice(&first.v[..padded]);
-            out.e[..padded].copy_from_slice(&first.e[..padded]);
-            out.a[..words].copy_from_slice(&first.a[..words]);
-            out.err[..words].copy_from_slice(&first.err[..words]);
+            with_operand!(done, batch, args[0], |x| unary(&x, out, len, |v, e| (v, e)));
             for arg in &args[1..] {
-                let x = &done[*arg];
-                for i in 0..padded {
-                    let pick = if is_min { x.v[i] < out.v[i] } else { x.v[i] > out.v[i] };
-                    if pick {
-                        out.v[i] = x.v[i];
-                    }
-                    // min and max move no value further than the largest bound.
-                    out.e[i] = out.e[i].max(x.e[i]);
-                }
-                for w in 0..words {
-                    out.err[w] |= x.err[w];
-                    out.a[w] &= x.a[w];
-                }
-            }
-            for w in 0..words {
-                out.a[w] &= !out.err[w];
+                with_operand!(done, batch, *arg, |x| min_max(is_min, &x, out, len));
             }
         }
-        Op::Round(a, places) => {
-            let a = &done[*a];
-            let factor = 10f64.powi(*places as i32);
-            for i in 0..padded {
-                let x = a.v[i] * factor;
-                let t = x.abs();
-                // Casts instead of floor() (a libm call in this hot loop); beyond 4·10¹⁸
-                // the exact evaluator decides.
-                let fits = t < 4.0e18;
-                let whole = if fits { (t as i64) as f64 } else { t };
-                let rounded = if fits { ((t + 0.5) as i64) as f64 } else { t };
-                let rounded = rounded.copysign(x) / factor;
-                out.v[i] = rounded;
-                out.e[i] = U * rounded.abs();
-                let bound = 4.0 * (a.e[i] * factor + U * t);
-                let doubt = (bound != 0.0) & within((t - (whole + 0.5)).abs(), bound) | !x.is_finite() | !fits;
-                unsure[i / 64] |= u64::from(doubt) << (i % 64) & a.a[i / 64];
-            }
-            out.a[..words].copy_from_slice(&a.a[..words]);
-            out.err[..words].copy_from_slice(&a.err[..words]);
-        }
+        Op::Round(a, places) => with_operand!(done, batch, *a, |x| round(&x, *places, out, len, unsure)),
         Op::Years(a, b) => {
             let (a, b) = (&done[*a], &done[*b]);
             for w in 0..words {
@@ -569,16 +516,8 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             out.e[..padded].fill(0.0);
         }
         Op::IfNum(c, a, b) => {
-            let (c, a, b) = (&done[*c], &done[*a], &done[*b]);
-            for i in 0..padded {
-                let take_a = bit(&c.a, i);
-                out.v[i] = if take_a { a.v[i] } else { b.v[i] };
-                out.e[i] = if take_a { a.e[i] } else { b.e[i] };
-            }
-            for w in 0..words {
-                out.err[w] = c.err[w] | (c.a[w] & a.err[w]) | (c.b[w] & b.err[w]);
-                out.a[w] = (c.a[w] & a.a[w]) | (c.b[w] & b.a[w]);
-            }
+            let c = &done[*c];
+            with_operands!(done, batch, *a, *b, |x, y| choose(c, &x, &y, out, len))
         }
         Op::BoolConst(value) => {
             out.a[..words].fill(if *value { u64::MAX } else { 0 });
@@ -808,6 +747,106 @@ macro_rules! with_operands {
     }};
 }
 use with_operands;
+
+/// Calls `$body` with one operand resolved to its concrete kind.
+macro_rules! with_operand {
+    ($done:expr, $batch:expr, $src:expr, |$x:ident| $body:expr) => {{
+        match $src {
+            Src::Slot(i) => {
+                let $x = SlotOperand(&$done[i]);
+                $body
+            }
+            Src::Dec(c) => {
+                let $x = dec_operand($batch, c);
+                $body
+            }
+            Src::Int(c) => {
+                let $x = int_operand($batch, c);
+                $body
+            }
+            Src::Const(v, e) => {
+                let $x = ConstOperand(v, e);
+                $body
+            }
+        }
+    }};
+}
+use with_operand;
+
+/// `out = f(a)` row by row, with a's known and error bits.
+fn unary(a: &impl Operand, out: &mut Slot, len: usize, f: impl Fn(f64, f64) -> (f64, f64)) {
+    by_words(len, |w, rows| {
+        let base = w * 64;
+        for i in base..base + rows {
+            let (v, e) = a.at(i);
+            (out.v[i], out.e[i]) = f(v, e);
+        }
+        out.err[w] = a.err(w);
+        out.a[w] = a.known(w) & !out.err[w];
+    });
+}
+
+/// `out = min(out, a)` (or max): min and max move no value further than the largest bound.
+fn min_max(is_min: bool, a: &impl Operand, out: &mut Slot, len: usize) {
+    by_words(len, |w, rows| {
+        let base = w * 64;
+        for i in base..base + rows {
+            let (v, e) = a.at(i);
+            let pick = if is_min { v < out.v[i] } else { v > out.v[i] };
+            if pick {
+                out.v[i] = v;
+            }
+            out.e[i] = out.e[i].max(e);
+        }
+        out.err[w] |= a.err(w);
+        out.a[w] &= a.known(w) & !out.err[w];
+    });
+}
+
+/// Rounds half away from zero; a value within its bound of a half is in doubt.
+fn round(a: &impl Operand, places: u32, out: &mut Slot, len: usize, unsure: &mut [u64]) {
+    let factor = 10f64.powi(places as i32);
+    by_words(len, |w, rows| {
+        let base = w * 64;
+        let mut doubts = 0u64;
+        for k in 0..rows {
+            let (v, e) = a.at(base + k);
+            let x = v * factor;
+            let t = x.abs();
+            // Casts instead of floor() (a libm call in this hot loop); beyond 4·10¹⁸
+            // the exact evaluator decides.
+            let fits = t < 4.0e18;
+            let whole = if fits { (t as i64) as f64 } else { t };
+            let rounded = if fits { ((t + 0.5) as i64) as f64 } else { t };
+            let rounded = rounded.copysign(x) / factor;
+            out.v[base + k] = rounded;
+            out.e[base + k] = U * rounded.abs();
+            let bound = 4.0 * (e * factor + U * t);
+            let doubt = (bound != 0.0) & within((t - (whole + 0.5)).abs(), bound) | !x.is_finite() | !fits;
+            doubts |= u64::from(doubt) << k;
+        }
+        out.err[w] = a.err(w);
+        out.a[w] = a.known(w) & !out.err[w];
+        unsure[w] |= doubts & out.a[w];
+    });
+}
+
+/// `if c then a else b`, row by row; c undecided passes its state on.
+fn choose(c: &Slot, a: &impl Operand, b: &impl Operand, out: &mut Slot, len: usize) {
+    by_words(len, |w, rows| {
+        let base = w * 64;
+        let take_a = c.a[w];
+        for k in 0..rows {
+            let ((x, ex), (y, ey)) = (a.at(base + k), b.at(base + k));
+            let first = take_a >> k & 1 == 1;
+            out.v[base + k] = if first { x } else { y };
+            out.e[base + k] = if first { ex } else { ey };
+        }
+        let (a_err, b_err) = (a.err(w), b.err(w));
+        out.err[w] = c.err[w] | (c.a[w] & a_err) | (c.b[w] & b_err);
+        out.a[w] = (c.a[w] & a.known(w) & !a_err) | (c.b[w] & b.known(w) & !b_err);
+    });
+}
 
 fn int_operand(batch: &Batch, column: usize) -> IntOperand<'_> {
     let Column::Int(values) = &batch.columns[column] else { unreachable!("an int column") };
