@@ -8,9 +8,9 @@
 
 use arrow_array::{Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field as ArrowField, Schema as ArrowSchema};
-use fengkou_domain::policy::columns::{LISTED_CELL_ERRORS, infer};
+use fengkou_domain::policy::columns::infer;
 use fengkou_domain::policy::plan::Outcome;
-use fengkou_domain::policy::{Batch, CellError, Field, PolicyDef, Schema};
+use fengkou_domain::policy::{BadCells, Batch, CellError, Field, PolicyDef, Schema};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -34,7 +34,7 @@ pub enum FileError {
     Open { path: String, reason: String },
     Policies(String),
     Header(String),
-    Cells(Vec<CellError>),
+    Cells(BadCells),
     Csv(String),
 }
 
@@ -46,8 +46,13 @@ impl fmt::Display for FileError {
             FileError::Header(why) => write!(f, "企业数据的表头有误：{why}"),
             FileError::Csv(why) => write!(f, "企业数据无法读取：{why}"),
             FileError::Cells(cells) => {
-                writeln!(f, "企业数据有 {} 处无法读取（最多列出 {LISTED_CELL_ERRORS} 处）：", cells.len())?;
-                for cell in cells {
+                let shown = if cells.total > cells.listed.len() {
+                    format!("，列出前 {} 处", cells.listed.len())
+                } else {
+                    String::new()
+                };
+                writeln!(f, "企业数据有 {} 处无法读取{shown}（第N行从表头算起，表头是第1行）：", cells.total)?;
+                for cell in &cells.listed {
                     writeln!(f, "  {cell}")?;
                 }
                 Ok(())
@@ -70,11 +75,27 @@ pub fn read_policies(path: &Path) -> Result<PoliciesFile, FileError> {
         return Err(FileError::Policies(format!("超过 {} MB", MAX_POLICIES_BYTES / 1024 / 1024)));
     }
     let file: PoliciesFile = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| FileError::Policies(format!("不是预期的 JSON（第 {} 行第 {} 列）：{e}", e.line(), e.column())))?;
+        .map_err(|e| FileError::Policies(format!("第 {} 行第 {} 列：{}", e.line(), e.column(), json_reason(&e))))?;
     if file.policies.is_empty() {
         return Err(FileError::Policies("没有策略（policies 为空）".into()));
     }
     Ok(file)
+}
+
+/// serde's reasons in Chinese where a policies file most often goes wrong.
+fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let quoted =
+        |after: &str| text.split(after).nth(1).and_then(|r| r.split('`').nth(1)).unwrap_or_default().to_string();
+    if text.starts_with("missing field") {
+        format!("缺少“{}”", quoted("missing field"))
+    } else if text.starts_with("unknown variant") {
+        format!("未知的类型“{}”（可选：int、float、flag、enum、text、date）", quoted("unknown variant"))
+    } else if e.is_syntax() || e.is_eof() {
+        format!("不是合法的 JSON（{text}）")
+    } else {
+        format!("内容不符合预期（{text}）")
+    }
 }
 
 /// The enterprises, typed, in batches; their ids as written.
@@ -82,6 +103,8 @@ pub struct Enterprises {
     pub schema: Schema,
     /// The schema was inferred from the data (no `schema` in the policies file).
     pub inferred: bool,
+    /// The file was GB18030 (GBK) text, not UTF-8.
+    pub decoded: bool,
     pub batches: Vec<Batch>,
     ids: Vec<StringArray>,
     starts: Vec<u32>,
@@ -96,22 +119,112 @@ impl Enterprises {
         self.len() == 0
     }
 
-    /// The id of record `n` (from 0).
+    /// The id of record `n` (from 0), as written (without surrounding spaces).
     pub fn id(&self, record: u32) -> &str {
         let batch = self.starts.partition_point(|s| *s <= record) - 1;
-        self.ids[batch].value((record - self.starts[batch]) as usize)
+        self.ids[batch].value((record - self.starts[batch]) as usize).trim()
     }
 
-    /// The batch and row of the record with this id.
+    /// The batch and row of the record with this id ("07" finds 7).
     pub fn find(&self, id: &str) -> Option<(usize, usize)> {
-        self.ids.iter().enumerate().find_map(|(b, ids)| (0..ids.len()).find(|r| ids.value(*r) == id).map(|r| (b, r)))
+        let wanted = id_key(id);
+        self.ids
+            .iter()
+            .enumerate()
+            .find_map(|(b, ids)| (0..ids.len()).find(|r| id_key(ids.value(*r)) == wanted).map(|r| (b, r)))
     }
 }
 
-fn header_of(path: &Path) -> Result<Vec<String>, FileError> {
+/// The longest line accepted: a real row is a few hundred bytes; a 300 MB "line" would
+/// be held whole by the CSV readers.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Where the CSV's UTF-8 bytes come from: the file itself, or its GB18030 (GBK) text
+/// decoded in memory, as Excel in China saves "CSV (逗号分隔)".
+enum Source {
+    File(std::path::PathBuf),
+    Decoded(Arc<Vec<u8>>),
+}
+
+impl Source {
+    fn open(&self) -> Result<Box<dyn Read + Send>, FileError> {
+        match self {
+            Source::File(path) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| FileError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+                Ok(Box::new(file))
+            }
+            Source::Decoded(bytes) => Ok(Box::new(std::io::Cursor::new(SharedBytes(bytes.clone())))),
+        }
+    }
+}
+
+struct SharedBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// One pass over the file before it is parsed: no line longer than [`MAX_LINE_BYTES`],
+/// and the text UTF-8 or else GB18030.
+fn inspect(path: &Path) -> Result<(Source, bool), FileError> {
     let open = |reason: String| FileError::Open { path: path.display().to_string(), reason };
-    let file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(file);
+    let mut file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
+    let mut chunk = vec![0u8; 4 << 20];
+    let (mut line, mut line_length, mut utf8) = (1usize, 0usize, true);
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let read = file.read(&mut chunk).map_err(|e| open(e.to_string()))?;
+        if read == 0 {
+            break;
+        }
+        let bytes = &chunk[..read];
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'\n', bytes) {
+            line_length += at - from;
+            if line_length > MAX_LINE_BYTES {
+                return Err(FileError::Csv(format!("第{line}行超过 {} MB，不像企业数据", MAX_LINE_BYTES >> 20)));
+            }
+            line += 1;
+            line_length = 0;
+            from = at + 1;
+        }
+        line_length += read - from;
+        if line_length > MAX_LINE_BYTES {
+            return Err(FileError::Csv(format!("第{line}行超过 {} MB，不像企业数据", MAX_LINE_BYTES >> 20)));
+        }
+        if utf8 {
+            // Most chunks are checked in place; only a character cut by a chunk's end
+            // is carried (its first bytes) into the next.
+            let checked = if carry.is_empty() {
+                std::str::from_utf8(bytes).map(|_| ()).map_err(|e| (e, bytes))
+            } else {
+                carry.extend_from_slice(bytes);
+                std::str::from_utf8(&carry).map(|_| ()).map_err(|e| (e, &carry[..]))
+            };
+            match checked {
+                Ok(()) => carry.clear(),
+                Err((e, data)) if e.error_len().is_none() => carry = data[e.valid_up_to()..].to_vec(),
+                Err(_) => utf8 = false,
+            }
+        }
+    }
+    if utf8 && carry.is_empty() {
+        return Ok((Source::File(path.to_path_buf()), false));
+    }
+    let bytes = std::fs::read(path).map_err(|e| open(e.to_string()))?;
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+        Some(text) => Ok((Source::Decoded(Arc::new(text.into_owned().into_bytes())), true)),
+        None => {
+            Err(FileError::Csv("文件既不是 UTF-8 也不是 GBK 编码；在 Excel 中请“另存为”“CSV UTF-8（逗号分隔）”".into()))
+        }
+    }
+}
+
+fn header_of(source: &Source) -> Result<Vec<String>, FileError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(source.open()?);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
         Ok(true) => {}
@@ -125,11 +238,13 @@ fn header_of(path: &Path) -> Result<Vec<String>, FileError> {
 /// name or label); without one, every column's type is inferred. The id column must be
 /// there, filled in and unique.
 pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) -> Result<Enterprises, FileError> {
-    let header = header_of(path)?;
+    let (source, decoded) = inspect(path)?;
+    let header = header_of(&source)?;
     let mut position: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if name.is_empty() {
-            return Err(FileError::Header(format!("第 {} 列没有列名", i + 1)));
+            // Excel leaves empty columns after the table; a column without a name is no field.
+            continue;
         }
         if position.insert(name, i).is_some() {
             return Err(FileError::Header(format!("列名“{name}”出现了两次")));
@@ -145,8 +260,7 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
             .map(|(i, _)| ArrowField::new(format!("c{i}"), DataType::Utf8, true))
             .collect::<Vec<_>>(),
     ));
-    let open = |reason: String| FileError::Open { path: path.display().to_string(), reason };
-    let file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
+    let file = source.open()?;
     let mut reader = Some(
         arrow_csv::ReaderBuilder::new(arrow_schema)
             .with_header(true)
@@ -163,6 +277,7 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
             let fields = header
                 .iter()
                 .enumerate()
+                .filter(|(_, name)| !name.is_empty())
                 .map(|(i, name)| {
                     let cells: Vec<&StringArray> = batches.iter().map(|b| text_column(b, i)).collect();
                     infer(name, &cells)
@@ -185,39 +300,38 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
         return Err(FileError::Header(format!("缺少 schema 中的列：{}", lacking.join("、"))));
     }
 
-    let convert = |index: usize, batch: &RecordBatch| -> Result<(Batch, StringArray), Vec<CellError>> {
+    let convert = |index: usize, batch: &RecordBatch| -> Result<(Batch, StringArray), BadCells> {
         let first_line = index * BATCH_ROWS + 2;
         let text: Vec<&StringArray> = columns.iter().map(|c| text_column(batch, *c)).collect();
         let ids = text_column(batch, id_at).clone();
-        let mut bad = Vec::new();
+        let mut bad = BadCells::default();
         for (row, id) in ids.iter().enumerate() {
-            if id.is_none_or(|id| id.trim().is_empty()) && bad.len() < LISTED_CELL_ERRORS {
-                bad.push(CellError {
-                    line: first_line + row,
-                    column: id_column.to_string(),
-                    reason: "编号为空".into(),
+            if id.is_none_or(|id| id.trim().is_empty()) {
+                bad.merge(BadCells {
+                    listed: vec![CellError {
+                        line: first_line + row,
+                        column: id_column.to_string(),
+                        reason: "编号为空".into(),
+                    }],
+                    total: 1,
                 });
             }
         }
         match Batch::from_text(&schema, &text, first_line) {
-            Ok(typed) if bad.is_empty() => Ok((typed, ids)),
+            Ok(typed) if bad.total == 0 => Ok((typed, ids)),
             Ok(_) => Err(bad),
-            Err(mut more) => {
-                bad.append(&mut more);
+            Err(more) => {
+                bad.merge(more);
                 Err(bad)
             }
         }
     };
 
     let mut typed: Vec<(Batch, StringArray)> = Vec::new();
-    let mut errors: Vec<CellError> = Vec::new();
-    let mut keep = |result: Result<(Batch, StringArray), Vec<CellError>>| match result {
+    let mut errors = BadCells::default();
+    let mut keep = |result: Result<(Batch, StringArray), BadCells>| match result {
         Ok(pair) => typed.push(pair),
-        Err(bad) => {
-            if errors.len() < LISTED_CELL_ERRORS {
-                errors.extend(bad);
-            }
-        }
+        Err(bad) => errors.merge(bad),
     };
     match text_batches {
         Some(batches) => batches.iter().enumerate().for_each(|(i, b)| keep(convert(i, b))),
@@ -255,32 +369,27 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
             outcome?;
         }
     }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        errors.truncate(LISTED_CELL_ERRORS);
+    if errors.total > 0 {
         return Err(FileError::Cells(errors));
     }
-    // Ids are unique: a firm listed twice would be paid twice.
-    let mut seen: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    // Ids are unique, compared as what they mean: " 7", "07" and "7" are one firm, and
+    // a firm listed twice would be paid twice.
+    let mut seen: rustc_hash::FxHashMap<std::borrow::Cow<'_, str>, usize> = Default::default();
     seen.reserve(typed.iter().map(|(b, _)| b.len).sum());
-    let mut duplicates = Vec::new();
-    for (b, (batch, ids)) in typed.iter().enumerate() {
+    let mut duplicates = BadCells::default();
+    for (b, (_, ids)) in typed.iter().enumerate() {
         for row in 0..ids.len() {
             let line = b * BATCH_ROWS + row + 2;
-            if let Some(first) = seen.insert(ids.value(row), line) {
-                duplicates.push(CellError {
-                    line,
-                    column: id_column.to_string(),
-                    reason: format!("编号“{}”与第{first}行重复", ids.value(row)),
+            if let Some(first) = seen.insert(id_key(ids.value(row)), line) {
+                let reason = format!("编号{}与第{first}行重复", fengkou_domain::policy::columns::quote(ids.value(row)));
+                duplicates.merge(BadCells {
+                    listed: vec![CellError { line, column: id_column.to_string(), reason }],
+                    total: 1,
                 });
-                if duplicates.len() >= LISTED_CELL_ERRORS {
-                    break;
-                }
             }
         }
-        let _ = batch;
     }
-    if !duplicates.is_empty() {
+    if duplicates.total > 0 {
         return Err(FileError::Cells(duplicates));
     }
     let mut starts = Vec::with_capacity(typed.len());
@@ -292,11 +401,28 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
         batches.push(batch);
         ids.push(id);
     }
-    Ok(Enterprises { schema, inferred, batches, ids, starts })
+    Ok(Enterprises { schema, inferred, decoded, batches, ids, starts })
+}
+
+/// An id as compared: trimmed, and a number by its value.
+fn id_key(id: &str) -> std::borrow::Cow<'_, str> {
+    let id = id.trim();
+    match id.parse::<i64>() {
+        Ok(n) if n.to_string() != id => std::borrow::Cow::Owned(n.to_string()),
+        _ => std::borrow::Cow::Borrowed(id),
+    }
 }
 
 fn csv_error(index: usize, e: arrow_schema::ArrowError) -> FileError {
-    FileError::Csv(format!("第 {} 至 {} 行附近：{e}", index * BATCH_ROWS + 2, (index + 1) * BATCH_ROWS + 1))
+    let message = e.to_string();
+    let why = if message.contains("incorrect number of fields") {
+        format!("某行的列数与表头不一致（{}）", message.trim_start_matches("Csv error: "))
+    } else if message.contains("UTF-8") || message.contains("utf-8") {
+        "文件不是 UTF-8 编码".to_string()
+    } else {
+        format!("CSV 格式有误（{message}）")
+    };
+    FileError::Csv(format!("第 {} 至 {} 行之间：{why}", index * BATCH_ROWS + 2, (index + 1) * BATCH_ROWS + 1))
 }
 
 fn collect(
@@ -340,12 +466,17 @@ pub fn write_results(
     std::fs::rename(&partial, path)
 }
 
-/// Quotes a field that holds a comma, a quote or a line break, as RFC 4180 says.
+/// Quotes a field that holds a comma, a quote or a line break, as RFC 4180 says; a text
+/// that Excel or WPS would run as a formula (=, +, -, @ first, and not a number) gets a
+/// leading apostrophe.
 fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err();
+    let text: std::borrow::Cow<'_, str> =
+        if formula { std::borrow::Cow::Owned(format!("'{text}")) } else { std::borrow::Cow::Borrowed(text) };
     if text.contains([',', '"', '\n', '\r']) {
         std::borrow::Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
     } else {
-        std::borrow::Cow::Borrowed(text)
+        text
     }
 }
 

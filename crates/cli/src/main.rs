@@ -196,7 +196,12 @@ async fn main() -> Result<()> {
     }
     // Policies run on files alone; so does the policy benchmark's anchor.
     if let Command::Policy { command } = cli.command {
-        return policy::run(command);
+        // A refusal is for an official to read: its Chinese chain, no backtrace.
+        if let Err(error) = policy::run(command) {
+            eprintln!("错误：{error:#}");
+            std::process::exit(1);
+        }
+        return Ok(());
     }
     if let Command::Bench { command: bench::BenchCommand::PolicyAnchor { enterprises, policies, out } } = &cli.command {
         return anchor::run(enterprises, policies, out);

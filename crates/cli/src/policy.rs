@@ -16,10 +16,13 @@ use std::time::Instant;
 pub enum PolicyCommand {
     /// Match every enterprise against every policy; write `policy,enterprise,amount`
     Match {
+        /// The enterprises: CSV with a header row (UTF-8, or GBK as Excel saves it)
         #[arg(long)]
         enterprises: PathBuf,
+        /// The policies: JSON {"schema": [...], "policies": [{"id", "name", "condition", "amount"}]}
         #[arg(long)]
         policies: PathBuf,
+        /// Where to write the result CSV (policy,enterprise,amount); nothing is written if anything is refused
         #[arg(long)]
         out: PathBuf,
         /// The column that identifies a record
@@ -34,14 +37,19 @@ pub enum PolicyCommand {
     },
     /// Explain one policy's verdict on one enterprise, step by step
     Explain {
+        /// The enterprises CSV (as for match)
         #[arg(long)]
         enterprises: PathBuf,
+        /// The policies JSON (as for match)
         #[arg(long)]
         policies: PathBuf,
+        /// The policy's id
         #[arg(long)]
         policy: String,
+        /// The enterprise's id (its value in the id column)
         #[arg(long)]
         enterprise: String,
+        /// The column that identifies a record
         #[arg(long, default_value = "id")]
         id_column: String,
         /// Print JSON: {"policy", "enterprise", "eligible", "amount", "condition", "amount_steps"}
@@ -92,7 +100,15 @@ fn run_match(
     timings: bool,
     threads: Option<usize>,
 ) -> Result<()> {
+    for input in [enterprises, policies] {
+        if same_file(input, out) {
+            bail!("--out 与输入文件 {} 是同一个文件：结果会覆盖输入，请换一个文件名", input.display());
+        }
+    }
     let (compiled, data, load_seconds, compile_seconds) = load(enterprises, policies, id_column)?;
+    if data.decoded {
+        println!("企业数据不是 UTF-8，已按 GBK（GB18030）编码读取");
+    }
     if data.inferred {
         let types: Vec<String> = data.schema.fields().iter().map(|f| format!("{} {}", f.name, f.ty.code())).collect();
         println!("策略文件没有 schema，列类型按数据推断：{}", types.join(", "));
@@ -111,8 +127,8 @@ fn run_match(
         rows += outcome.paid.len();
         let mut line = format!(
             "{} {}：匹配 {} 家，金额合计 {} 万元，缺数据 {}，出错 {}",
-            policy.def.id.trim(),
-            policy.def.name,
+            printable(policy.def.id.trim()),
+            printable(&policy.def.name),
             outcome.paid.len(),
             show_total(outcome.total()),
             outcome.missing,
@@ -120,7 +136,7 @@ fn run_match(
         );
         if !outcome.first_errors.is_empty() {
             let named: Vec<String> =
-                outcome.first_errors.iter().map(|(r, why)| format!("{}（{why}）", data.id(*r))).collect();
+                outcome.first_errors.iter().map(|(r, why)| format!("{}（{why}）", printable(data.id(*r)))).collect();
             line.push_str(&format!("，出错的有 {}", named.join("、")));
         }
         println!("{line}");
@@ -136,6 +152,19 @@ fn run_match(
         );
     }
     Ok(())
+}
+
+/// Whether two paths name one file (the output would overwrite an input).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// A name from a file as a terminal should show it: control characters as �.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
 }
 
 /// The process's peak resident memory (Linux's VmHWM).
@@ -174,6 +203,12 @@ fn explain(
             "enterprise": enterprise.trim(),
             "eligible": eligible,
             "amount": amount,
+            "status": match &explanation.verdict {
+                Verdict::Paid(_) => "符合",
+                Verdict::NotEligible => "不符合",
+                Verdict::MissingData => "缺数据",
+                Verdict::Error(_) => "出错",
+            },
             "verdict": verdict_text(&explanation.verdict),
             "condition": explanation.condition,
             "amount_steps": explanation.amount,
@@ -181,7 +216,12 @@ fn explain(
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("策略 {} {}，企业 {}", policy.def.id.trim(), policy.def.name, enterprise.trim());
+    println!(
+        "策略 {} {}，企业 {}",
+        printable(policy.def.id.trim()),
+        printable(&policy.def.name),
+        printable(enterprise.trim())
+    );
     println!("条件：");
     print_tree(&explanation.condition, 1);
     if matches!(explanation.verdict, Verdict::Paid(_)) || explanation.condition.value == serde_json::Value::Bool(true) {
@@ -202,8 +242,12 @@ fn verdict_text(verdict: &Verdict) -> String {
 }
 
 fn print_tree(step: &Step, depth: usize) {
-    println!("{}{}", "  ".repeat(depth), step.shown);
+    println!("{}{}", "  ".repeat(depth), printable(&step.shown));
     for child in &step.children {
+        // A constant says nothing its parent's line does not.
+        if child.children.is_empty() && child.shown == child.expr {
+            continue;
+        }
         print_tree(child, depth + 1);
     }
 }

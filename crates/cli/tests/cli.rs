@@ -278,3 +278,71 @@ fn without_a_schema_types_are_inferred_and_reported() {
     assert!(stdout.contains("G 增长：匹配 2 家，金额合计 1.5800 万元，缺数据 1，出错 0"), "{stdout}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "policy,enterprise,amount\nG,A,0.1000\nG,D,1.4800\n");
 }
+
+#[test]
+fn messy_enterprise_files_are_read_or_refused_as_an_official_would_expect() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("p.json");
+    std::fs::write(
+        &policies,
+        r#"{"schema": [{"name": "id", "type": "int"}, {"name": "region", "type": "text"}, {"name": "revenue", "type": "float"}],
+            "policies": [{"id": "=E1", "name": "东区", "condition": "region == '东' and revenue > 0", "amount": "revenue * 0.1"}]}"#,
+    )
+    .unwrap();
+    let run = |csv: &[u8]| {
+        let data = dir.path().join("e.csv");
+        std::fs::write(&data, csv).unwrap();
+        let out = dir.path().join("r.csv");
+        let _ = std::fs::remove_file(&out);
+        let result = fengkou(
+            &[
+                "policy",
+                "match",
+                "--enterprises",
+                data.to_str().unwrap(),
+                "--policies",
+                policies.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        );
+        (result, std::fs::read_to_string(&out).ok())
+    };
+    // Excel's "CSV (逗号分隔)" in China is GBK: 东 = B6 AB, 西 = CE F7; an empty column after the table.
+    let (result, written) = run(b"id,region,revenue,\n1,\xB6\xAB,\"1,234.5\",\n2,\xCE\xF7,10,\n");
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert!(text(&result.stdout).contains("已按 GBK（GB18030）编码读取"), "{}", text(&result.stdout));
+    // The policy id would be a formula in Excel: it is written as text.
+    assert_eq!(written.as_deref(), Some("policy,enterprise,amount\n'=E1,1,123.4500\n"));
+
+    // "1,5" is a typo, not fifteen; " 7" and "07" are the firm 7 twice; a refusal is Chinese, without a backtrace.
+    let (result, written) = run("id,region,revenue\n7,东,\"1,5\"\n 07,东,3\n".as_bytes());
+    assert!(!result.status.success());
+    let stderr = text(&result.stderr);
+    assert!(stderr.starts_with("错误："), "{stderr}");
+    assert!(stderr.contains("第2行 revenue：“1,5”不是数字（千分位逗号的位置不对）"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+    assert_eq!(written, None);
+    let (result, _) = run("id,region,revenue\n7,东,1\n 07,东,3\n".as_bytes());
+    assert!(text(&result.stderr).contains("第3行 id：编号“ 07”与第2行重复"), "{}", text(&result.stderr));
+
+    // The result may not overwrite an input.
+    let data = dir.path().join("e.csv");
+    let result = fengkou(
+        &[
+            "policy",
+            "match",
+            "--enterprises",
+            data.to_str().unwrap(),
+            "--policies",
+            policies.to_str().unwrap(),
+            "--out",
+            data.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("是同一个文件"), "{}", text(&result.stderr));
+    assert!(std::fs::read_to_string(&data).unwrap().starts_with("id,region,revenue"));
+}

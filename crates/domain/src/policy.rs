@@ -24,7 +24,7 @@ pub mod plan;
 pub mod schema;
 pub mod syntax;
 
-pub use columns::{Batch, CellError};
+pub use columns::{BadCells, Batch, CellError};
 pub use exact::{Step, Verdict};
 pub use schema::{Field, FieldType, Schema};
 
@@ -121,9 +121,9 @@ impl Policy {
             if node.ty != want {
                 let reason = match part {
                     Part::Condition => {
-                        format!("条件的结果应是是/否，这里是{}（是否缺少比较，如 > 0？）", node.ty.label())
+                        format!("条件应得出是/否，这里得出的是{}（是否缺少比较，如 > 0？）", node.ty.label())
                     }
-                    Part::Amount => format!("金额应是数字（万元），这里是{}", node.ty.label()),
+                    Part::Amount => format!("金额应是数字（万元），这里得出的是{}", node.ty.label()),
                 };
                 return Err(at(part, node.span.start + 1, reason));
             }
@@ -131,6 +131,19 @@ impl Policy {
         };
         let condition = read(Part::Condition, &def.condition, Ty::Bool)?;
         let amount = read(Part::Amount, &def.amount, Ty::Num)?;
+        // An amount that reads no field is the same for every firm: if it cannot be
+        // paid, say so now rather than as an error on every record.
+        if !reads_a_field(&amount) {
+            let value =
+                Evaluator { source: &def.amount, record: &NoRecord, explain: false }.eval(&amount, &mut Vec::new());
+            if let Err(why) = match &value {
+                exact::Value::Num(n) => exact::payable(n).map(|_| ()),
+                exact::Value::Error(why) => Err((*why).to_string()),
+                _ => Ok(()),
+            } {
+                return Err(at(Part::Amount, 1, format!("金额对每家企业都无法支付：{why}")));
+            }
+        }
         let program = plan::Program::compile(&condition, &amount, schema);
         Ok(Policy { def: def.clone(), condition, amount, program })
     }
@@ -163,6 +176,30 @@ impl Policy {
             return exact::verdict(&condition, None);
         }
         exact::verdict(&condition, Some(&run(&self.def.amount, &self.amount)))
+    }
+}
+
+fn reads_a_field(node: &Node) -> bool {
+    use check::Kind;
+    match &node.kind {
+        Kind::Field(_) => true,
+        Kind::Num(..) | Kind::Bool(_) | Kind::Text(_) | Kind::Date(_) => false,
+        Kind::Neg(a) | Kind::Not(a) | Kind::Abs(a) | Kind::Round(a, _) => reads_a_field(a),
+        Kind::Arith(_, a, b) | Kind::Compare(_, a, b) | Kind::And(a, b) | Kind::Or(a, b) | Kind::YearsBetween(a, b) => {
+            reads_a_field(a) || reads_a_field(b)
+        }
+        Kind::In { expr, .. } => reads_a_field(expr),
+        Kind::Min(args) | Kind::Max(args) => args.iter().any(reads_a_field),
+        Kind::If(c, a, b) => reads_a_field(c) || reads_a_field(a) || reads_a_field(b),
+    }
+}
+
+/// The record of a rule that reads no field.
+struct NoRecord;
+
+impl exact::Record for NoRecord {
+    fn cell(&self, _: usize) -> exact::Cell<'_> {
+        exact::Cell::Missing
     }
 }
 

@@ -22,7 +22,7 @@ impl Ty {
     pub fn label(self) -> &'static str {
         match self {
             Ty::Num => "数字",
-            Ty::Bool => "是/否",
+            Ty::Bool => "条件（是/否）",
             Ty::Text => "文本",
             Ty::Date => "日期",
         }
@@ -128,6 +128,13 @@ impl Checker<'_> {
             Expr::Bool(value, span) => Ok(Node { kind: Kind::Bool(*value), ty: Ty::Bool, span: *span }),
             Expr::Field(name, span) => {
                 let Some(index) = self.schema.find(name) else {
+                    let value_of = self.schema.fields().iter().find(|f| f.values.iter().any(|v| v == name));
+                    if let Some(field) = value_of {
+                        return refuse(
+                            *span,
+                            format!("未知字段“{name}”：它是 {} 的取值，取值要加引号：'{name}'", field.name),
+                        );
+                    }
                     let near = self.schema.nearest(name);
                     let hint = if near.is_empty() {
                         String::new()
@@ -342,7 +349,7 @@ impl Checker<'_> {
             if ok {
                 Ok(())
             } else {
-                refuse(name_span, format!("函数 {lower} 需要{expected}，这里给了 {} 个", args.len()))
+                refuse(name_span, format!("函数 {lower} 需要 {expected}，这里给了 {} 个", args.len()))
             }
         };
         match lower.as_str() {

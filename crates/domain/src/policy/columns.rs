@@ -88,11 +88,49 @@ impl std::fmt::Display for CellError {
     }
 }
 
+/// The bad cells of some data: the first [`LISTED_CELL_ERRORS`] by line, and how many in all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BadCells {
+    pub listed: Vec<CellError>,
+    pub total: usize,
+}
+
+impl BadCells {
+    /// Adds another part's bad cells, keeping the first by line.
+    pub fn merge(&mut self, other: BadCells) {
+        self.total += other.total;
+        self.listed.extend(other.listed);
+        self.listed.sort_by_key(|e| e.line);
+        self.listed.truncate(LISTED_CELL_ERRORS);
+    }
+}
+
 /// How many bad cells are reported before reading stops listing them.
 pub const LISTED_CELL_ERRORS: usize = 20;
 
 fn trimmed(cell: &str) -> &str {
     cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
+/// A cell as a message quotes it: at most 40 characters (a 30 MB cell is not echoed).
+pub fn quote(text: &str) -> String {
+    let mut shown: String = text.chars().take(40).map(|c| if c.is_control() { '�' } else { c }).collect();
+    if text.chars().nth(40).is_some() {
+        shown.push('…');
+    }
+    format!("“{shown}”")
+}
+
+/// Thousands separators as ledgers write them ("1,234,567.5"): groups of three digits
+/// after the first, and only in the whole part. "1,5" or "12,34" is a typo, not 15.
+fn separators_in_place(digits: &str) -> bool {
+    let whole = digits.split('.').next().unwrap_or_default();
+    if !whole.contains(',') {
+        return !digits.contains(',');
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3) && !digits[whole.len()..].contains(',')
 }
 
 /// Reads a decimal cell ("35.91", "-2", "1,234.5") exactly: (mantissa, decimals).
@@ -102,6 +140,9 @@ pub fn parse_decimal(cell: &str) -> Result<(i128, u32), String> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
+    if !separators_in_place(digits) {
+        return Err(format!("{}不是数字（千分位逗号的位置不对）", quote(text)));
+    }
     let mut mantissa: i128 = 0;
     let mut scale: Option<u32> = None;
     let mut any = false;
@@ -112,7 +153,7 @@ pub fn parse_decimal(cell: &str) -> Result<(i128, u32), String> {
                 mantissa = mantissa
                     .checked_mul(10)
                     .and_then(|m| m.checked_add(i128::from(b - b'0')))
-                    .ok_or_else(|| format!("“{text}”超出可表示的范围"))?;
+                    .ok_or_else(|| format!("{}超出可表示的范围", quote(text)))?;
                 if let Some(s) = scale.as_mut() {
                     *s += 1;
                 }
@@ -120,31 +161,34 @@ pub fn parse_decimal(cell: &str) -> Result<(i128, u32), String> {
             b'.' if scale.is_none() => scale = Some(0),
             // A thousands separator, as ledgers write "1,234.5".
             b',' if scale.is_none() && any => {}
-            _ => return Err(format!("“{text}”不是数字")),
+            _ => return Err(format!("{}不是数字", quote(text))),
         }
     }
     let scale = scale.unwrap_or(0);
     if !any {
-        return Err(format!("“{text}”不是数字"));
+        return Err(format!("{}不是数字", quote(text)));
     }
     if scale > MAX_SCALE {
-        return Err(format!("“{text}”的小数超过 {MAX_SCALE} 位"));
+        return Err(format!("{}的小数超过 {MAX_SCALE} 位", quote(text)));
     }
     if mantissa > 10i128.pow(30) {
-        return Err(format!("“{text}”超出可表示的范围"));
+        return Err(format!("{}超出可表示的范围", quote(text)));
     }
     Ok((if negative { -mantissa } else { mantissa }, scale))
 }
 
 fn parse_int(cell: &str) -> Result<i64, String> {
     let text = trimmed(cell);
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !separators_in_place(unsigned) {
+        return Err(format!("{}不是整数（千分位逗号的位置不对）", quote(text)));
+    }
     // Thousands separators ("1,234") are dropped; most cells have none and are read in place.
     let clean: std::borrow::Cow<'_, str> = if text.contains(',') { text.replace(',', "").into() } else { text.into() };
     match clean.parse::<i64>() {
         Ok(v) if v.unsigned_abs() < (1u64 << 53) => Ok(v),
-        Ok(_) => Err(format!("“{text}”超出可表示的范围")),
-        Err(_) if parse_decimal(text).is_ok() => Err(format!("“{text}”不是整数")),
-        Err(_) => Err(format!("“{text}”不是整数")),
+        Ok(_) => Err(format!("{}超出可表示的范围", quote(text))),
+        Err(_) => Err(format!("{}不是整数", quote(text))),
     }
 }
 
@@ -152,7 +196,7 @@ fn parse_flag(cell: &str) -> Result<bool, String> {
     match trimmed(cell) {
         "1" | "true" | "TRUE" | "True" | "是" => Ok(true),
         "0" | "false" | "FALSE" | "False" | "否" => Ok(false),
-        other => Err(format!("“{other}”不是 0 或 1")),
+        other => Err(format!("{}不是 0 或 1（也可写 是/否、true/false）", quote(other))),
     }
 }
 
@@ -163,31 +207,29 @@ pub fn parse_date(cell: &str) -> Result<i32, String> {
         .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
         .filter(|d| (1000..=9999).contains(&chrono::Datelike::year(d)))
         .map(days)
-        .ok_or_else(|| format!("“{text}”不是日期（应写成 2026-03-31）"))
+        .ok_or_else(|| format!("{}不是日期（应写成 2026-03-31）", quote(text)))
 }
 
 impl Batch {
     /// Converts text columns (in schema order; `None` for an empty cell) into typed
     /// columns. Bad cells are returned, at most [`LISTED_CELL_ERRORS`] of them.
-    pub fn from_text(schema: &Schema, text: &[&StringArray], first_line: usize) -> Result<Batch, Vec<CellError>> {
+    pub fn from_text(schema: &Schema, text: &[&StringArray], first_line: usize) -> Result<Batch, BadCells> {
         let len = text.first().map_or(0, |c| c.len());
-        let mut errors = Vec::new();
+        let mut errors = BadCells::default();
         let mut columns = Vec::with_capacity(text.len());
         for (field, cells) in schema.fields().iter().zip(text) {
             match convert(field, cells) {
                 Ok(column) => columns.push(column),
-                Err(bad) => {
-                    errors.extend(bad.into_iter().map(|(row, reason)| CellError {
-                        line: first_line + row,
-                        column: field.name.clone(),
-                        reason,
-                    }));
+                Err((bad, total)) => {
+                    let listed = bad
+                        .into_iter()
+                        .map(|(row, reason)| CellError { line: first_line + row, column: field.name.clone(), reason })
+                        .collect();
+                    errors.merge(BadCells { listed, total });
                 }
             }
         }
-        if !errors.is_empty() {
-            errors.sort_by_key(|e| e.line);
-            errors.truncate(LISTED_CELL_ERRORS);
+        if errors.total > 0 {
             return Err(errors);
         }
         let known = columns.iter().map(|c| c.known_words(len)).collect();
@@ -208,17 +250,20 @@ impl Batch {
     }
 }
 
-type Bad = Vec<(usize, String)>;
+/// The first bad cells of a column (row, reason) and how many there were in all.
+type Bad = (Vec<(usize, String)>, usize);
 
 fn each<T>(cells: &StringArray, mut parse: impl FnMut(&str) -> Result<T, String>) -> Result<Vec<Option<T>>, Bad> {
     let mut out = Vec::with_capacity(cells.len());
     let mut bad = Vec::new();
+    let mut total = 0;
     for (row, cell) in cells.iter().enumerate() {
         match cell.map(trimmed) {
             None | Some("") => out.push(None),
             Some(text) => match parse(text) {
                 Ok(v) => out.push(Some(v)),
                 Err(reason) => {
+                    total += 1;
                     if bad.len() < LISTED_CELL_ERRORS {
                         bad.push((row, reason));
                     }
@@ -226,7 +271,7 @@ fn each<T>(cells: &StringArray, mut parse: impl FnMut(&str) -> Result<T, String>
             },
         }
     }
-    if bad.is_empty() { Ok(out) } else { Err(bad) }
+    if bad.is_empty() { Ok(out) } else { Err((bad, total)) }
 }
 
 fn convert(field: &Field, cells: &StringArray) -> Result<Column, Bad> {
@@ -251,10 +296,9 @@ fn convert(field: &Field, cells: &StringArray) -> Result<Column, Bad> {
             let index: HashMap<&str, i16> =
                 field.values.iter().enumerate().map(|(i, v)| (v.as_str(), i as i16)).collect();
             let keys = each(cells, |text| {
-                index
-                    .get(text)
-                    .copied()
-                    .ok_or_else(|| format!("“{text}”不是 {} 的取值（可选：{}）", field.name, field.values.join("、")))
+                index.get(text).copied().ok_or_else(|| {
+                    format!("{}不是 {} 的取值（可选：{}）", quote(text), field.name, field.values.join("、"))
+                })
             })?;
             let values = StringArray::from(field.values.clone());
             let dictionary =
@@ -292,13 +336,16 @@ impl Record for Row<'_> {
 }
 
 /// Infers a column's type from its cells (when the policies come without a schema):
-/// flag when every cell is 0 or 1, then int, float, date, and text otherwise.
+/// int, float, date, and text otherwise. A column of 0s and 1s is an int: whether it is
+/// a flag is the schema's to say, not this month's data's (a policy must not compile or
+/// fail by what the data happen to hold).
 pub fn infer(name: &str, cells: &[&StringArray]) -> Field {
     let all = |test: &dyn Fn(&str) -> bool| {
         cells.iter().all(|c| c.iter().flatten().map(trimmed).filter(|t| !t.is_empty()).all(test))
     };
-    let ty = if all(&|t| t == "0" || t == "1") {
-        FieldType::Flag
+    let empty = cells.iter().all(|c| c.iter().flatten().all(|t| trimmed(t).is_empty()));
+    let ty = if empty {
+        FieldType::Text
     } else if all(&|t| parse_int(t).is_ok()) {
         FieldType::Int
     } else if all(&|t| parse_decimal(t).is_ok()) {

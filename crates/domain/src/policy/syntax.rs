@@ -85,6 +85,20 @@ pub enum Expr {
 }
 
 impl Expr {
+    fn with_span(mut self, new: Span) -> Expr {
+        match &mut self {
+            Expr::Number(_, s)
+            | Expr::Str(_, s)
+            | Expr::Bool(_, s)
+            | Expr::Field(_, s)
+            | Expr::Neg(_, s)
+            | Expr::Not(_, s)
+            | Expr::Binary(_, _, _, s) => *s = new,
+            Expr::In { span, .. } | Expr::Call { span, .. } | Expr::If { span, .. } => *span = new,
+        }
+        self
+    }
+
     pub fn span(&self) -> Span {
         match self {
             Expr::Number(_, s)
@@ -499,8 +513,9 @@ impl Parser {
             Tok::Kw(Kw::False) => Ok(Expr::Bool(false, span)),
             Tok::Op("(") => {
                 let inner = self.expr()?;
-                self.expect_op(")", "括号内的表达式之后")?;
-                Ok(inner)
+                let end = self.expect_op(")", "括号内的表达式之后")?.end;
+                // The parentheses belong to the part, so that an explanation quotes "(a - b)".
+                Ok(inner.with_span(Span { start: span.start, end }))
             }
             Tok::Ident(name) => {
                 if !self.eat_op("(") {

@@ -100,7 +100,7 @@ fn row<'a>(rd: &'a str, revenue: &'a str) -> Vec<Option<&'a str>> {
     "revenue * 2",
     "条件",
     1,
-    "条件的结果应是是/否，这里是数字（是否缺少比较，如 > 0？）"
+    "条件应得出是/否，这里得出的是数字（是否缺少比较，如 > 0？）"
 )]
 #[case::single_equals("revenue = 0", "条件", 9, "相等请写 ==（一个 = 不是比较）")]
 #[case::unclosed_parenthesis("(revenue > 0", "条件", 13, "括号内的表达式之后应有“)”，却遇到结尾")]
@@ -133,6 +133,12 @@ fn row<'a>(rd: &'a str, revenue: &'a str) -> Vec<Option<&'a str>> {
     17,
     "and 两边应是条件（是/否），这里是数字（数字不是条件：请写成比较，如 x > 0）"
 )]
+#[case::enum_value_without_quotes(
+    "industry == 新材料",
+    "条件",
+    13,
+    "未知字段“新材料”：它是 industry 的取值，取值要加引号：'新材料'"
+)]
 #[case::control_character("revenue\u{7} > 0", "条件", 8, "不可见的控制字符 U+0007")]
 fn a_bad_condition_is_refused_with_position_and_reason(
     #[case] condition: &str,
@@ -146,8 +152,10 @@ fn a_bad_condition_is_refused_with_position_and_reason(
 }
 
 #[rstest]
-#[case::amount_is_a_condition("revenue > 0", 1, "金额应是数字（万元），这里是是/否")]
-#[case::amount_is_text("name", 1, "金额应是数字（万元），这里是文本")]
+#[case::amount_is_a_condition("revenue > 0", 1, "金额应是数字（万元），这里得出的是条件（是/否）")]
+#[case::amount_is_text("name", 1, "金额应是数字（万元），这里得出的是文本")]
+#[case::amount_never_payable("-5", 1, "金额对每家企业都无法支付：金额为负数（-5）")]
+#[case::amount_always_divides_by_zero("1 / 0", 1, "金额对每家企业都无法支付：除数为零")]
 #[case::amount_from_unknown_field("min(rd * 0.1, 20)", 5, "未知字段“rd”，最接近的有 id、rd_expense")]
 fn an_amount_that_is_not_a_number_is_refused(#[case] amount: &str, #[case] position: usize, #[case] reason: &str) {
     let error = Policy::compile(&policy("revenue > 0", amount), &schema()).unwrap_err();
@@ -320,6 +328,7 @@ fn dates_compare_with_date_literals_and_count_full_years() {
 fn a_bad_cell_is_named_by_line_column_and_reason() {
     let s = schema();
     let mut bad = row("12,5x", "1");
+    bad[2] = Some("1,5");
     bad[4] = Some("3.5");
     bad[5] = Some("2");
     bad[6] = Some("软件");
@@ -328,13 +337,15 @@ fn a_bad_cell_is_named_by_line_column_and_reason() {
         (0..s.fields().len()).map(|c| StringArray::from(vec![row("1", "1")[c], bad[c]])).collect();
     let refs: Vec<&StringArray> = columns.iter().collect();
     let Err(errors) = Batch::from_text(&s, &refs, 2) else { panic!("bad cells were read") };
-    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.total, 6);
+    let shown: Vec<String> = errors.listed.iter().map(ToString::to_string).collect();
     assert_eq!(
         shown,
         vec![
-            "第3行 rd_expense：“12,5x”不是数字",
+            "第3行 rd_expense：“12,5x”不是数字（千分位逗号的位置不对）",
+            "第3行 revenue：“1,5”不是数字（千分位逗号的位置不对）",
             "第3行 employees：“3.5”不是整数",
-            "第3行 is_high_tech：“2”不是 0 或 1",
+            "第3行 is_high_tech：“2”不是 0 或 1（也可写 是/否、true/false）",
             "第3行 industry：“软件”不是 industry 的取值（可选：电子信息、新材料、其他）",
             "第3行 founded：“2026-13-01”不是日期（应写成 2026-03-31）",
         ]
@@ -349,6 +360,10 @@ fn explanations_show_each_step_and_agree_with_the_verdict() {
     let explanation = compiled.explain(&Row { batch: &b, row: 0 });
     assert_eq!(explanation.verdict, Verdict::NotEligible);
     let ratio = &explanation.condition.children[0];
+    let parenthesised = Policy::compile(&policy("(revenue - rd_expense) / revenue > 0", "1"), &s).unwrap();
+    let steps = parenthesised.explain(&Row { batch: &b, row: 0 });
+    assert_eq!(steps.condition.children[0].expr, "(revenue - rd_expense) / revenue");
+    assert_eq!(steps.condition.children[0].children[0].expr, "(revenue - rd_expense)");
     assert_eq!(ratio.shown, "研发费用 / 营业收入 = 0.031133389… ≥ 0.05 → 否");
     assert_eq!(explanation.condition.value, serde_json::Value::Bool(false));
 }
@@ -480,6 +495,11 @@ proptest! {
         let refs: Vec<&StringArray> = columns.iter().collect();
         let b = Batch::from_text(&s, &refs, 2).unwrap();
         let def = PolicyDef { id: "P".into(), name: String::new(), condition, amount };
+        // A constant amount that can never be paid is refused when compiled; only that.
+        if let Err(refused) = Policy::compile(&def, &s) {
+            prop_assert!(refused.reason.starts_with("金额对每家企业都无法支付"), "{refused}");
+            return Ok(());
+        }
         // decide_both asserts that the two evaluators agree on every row; the
         // explanation's verdict is the exact one.
         let verdicts = decide_both(&def, &s, &b);
