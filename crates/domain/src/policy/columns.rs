@@ -124,6 +124,9 @@ pub fn quote(text: &str) -> String {
 /// Thousands separators as ledgers write them ("1,234,567.5"): groups of three digits
 /// after the first, and only in the whole part. "1,5" or "12,34" is a typo, not 15.
 fn separators_in_place(digits: &str) -> bool {
+    if !digits.contains(',') {
+        return true;
+    }
     let whole = digits.split('.').next().unwrap_or_default();
     if !whole.contains(',') {
         return !digits.contains(',');

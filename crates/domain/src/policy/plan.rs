@@ -358,7 +358,10 @@ pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcom
         let (done, rest) = scratch.slots.split_at_mut(index);
         let out = &mut rest[0];
         let unsure = if program.in_amount[index] { &mut scratch.unsure_amount } else { &mut scratch.unsure_condition };
-        step(op, done, out, batch, len, words, unsure);
+        // An amount is computed only where the condition holds (compiled first, so
+        // its slot is among those done).
+        let only = if program.in_amount[index] { Some(&done[program.condition].a[..]) } else { None };
+        step(op, done, out, batch, (len, words), only, unsure);
         if let Some(last) = out.a.get_mut(words - 1) {
             *last &= tail;
         }
@@ -451,7 +454,16 @@ fn fast_amount(v: f64, e: f64) -> Option<i64> {
     Some((scaled + 0.5) as i64)
 }
 
-fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words: usize, unsure: &mut [u64]) {
+fn step(
+    op: &Op,
+    done: &[Slot],
+    out: &mut Slot,
+    batch: &Batch,
+    (len, words): (usize, usize),
+    only: Option<&[u64]>,
+    unsure: &mut [u64],
+) {
+    let rows = Rows { len, only };
     // Slots are whole words long: loops of a constant 64 rows vectorise; the rows past
     // the batch hold zeros and their bits are masked.
     let padded = words * 64;
@@ -493,17 +505,17 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
             out.a[..words].copy_from_slice(&batch.known[*col]);
             out.err[..words].fill(0);
         }
-        Op::Neg(a) => with_operand!(done, batch, *a, |x| unary(&x, out, len, |v, e| (-v, e))),
-        Op::Abs(a) => with_operand!(done, batch, *a, |x| unary(&x, out, len, |v, e| (v.abs(), e))),
-        Op::Arith(op, a, b) => with_operands!(done, batch, *a, *b, |x, y| arith(*op, &x, &y, out, len, unsure)),
+        Op::Neg(a) => with_operand!(done, batch, *a, |x| unary(&x, out, rows, |v, e| (-v, e))),
+        Op::Abs(a) => with_operand!(done, batch, *a, |x| unary(&x, out, rows, |v, e| (v.abs(), e))),
+        Op::Arith(op, a, b) => with_operands!(done, batch, *a, *b, |x, y| arith(*op, &x, &y, out, rows, unsure)),
         Op::Min(args) | Op::Max(args) => {
             let is_min = matches!(op, Op::Min(_));
-            with_operand!(done, batch, args[0], |x| unary(&x, out, len, |v, e| (v, e)));
+            with_operand!(done, batch, args[0], |x| unary(&x, out, rows, |v, e| (v, e)));
             for arg in &args[1..] {
-                with_operand!(done, batch, *arg, |x| min_max(is_min, &x, out, len));
+                with_operand!(done, batch, *arg, |x| min_max(is_min, &x, out, rows));
             }
         }
-        Op::Round(a, places) => with_operand!(done, batch, *a, |x| round(&x, *places, out, len, unsure)),
+        Op::Round(a, places) => with_operand!(done, batch, *a, |x| round(&x, *places, out, rows, unsure)),
         Op::Years(a, b) => {
             let (a, b) = (&done[*a], &done[*b]);
             for w in 0..words {
@@ -517,7 +529,7 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
         }
         Op::IfNum(c, a, b) => {
             let c = &done[*c];
-            with_operands!(done, batch, *a, *b, |x, y| choose(c, &x, &y, out, len))
+            with_operands!(done, batch, *a, *b, |x, y| choose(c, &x, &y, out, rows))
         }
         Op::BoolConst(value) => {
             out.a[..words].fill(if *value { u64::MAX } else { 0 });
@@ -537,12 +549,12 @@ fn step(op: &Op, done: &[Slot], out: &mut Slot, batch: &Batch, len: usize, words
         Op::Compare(op, a, b) => {
             // One monomorphic loop per operator and kind of operand.
             with_operands!(done, batch, *a, *b, |x, y| match op {
-                BinOp::Eq => compare(|p, q| p == q, &x, &y, out, len, unsure),
-                BinOp::Ne => compare(|p, q| p != q, &x, &y, out, len, unsure),
-                BinOp::Lt => compare(|p, q| p < q, &x, &y, out, len, unsure),
-                BinOp::Le => compare(|p, q| p <= q, &x, &y, out, len, unsure),
-                BinOp::Gt => compare(|p, q| p > q, &x, &y, out, len, unsure),
-                _ => compare(|p, q| p >= q, &x, &y, out, len, unsure),
+                BinOp::Eq => compare(|p, q| p == q, &x, &y, out, rows, unsure),
+                BinOp::Ne => compare(|p, q| p != q, &x, &y, out, rows, unsure),
+                BinOp::Lt => compare(|p, q| p < q, &x, &y, out, rows, unsure),
+                BinOp::Le => compare(|p, q| p <= q, &x, &y, out, rows, unsure),
+                BinOp::Gt => compare(|p, q| p > q, &x, &y, out, rows, unsure),
+                _ => compare(|p, q| p >= q, &x, &y, out, rows, unsure),
             })
         }
         Op::BoolEq { negated, a, b } => {
@@ -774,42 +786,44 @@ macro_rules! with_operand {
 use with_operand;
 
 /// `out = f(a)` row by row, with a's known and error bits.
-fn unary(a: &impl Operand, out: &mut Slot, len: usize, f: impl Fn(f64, f64) -> (f64, f64)) {
-    by_words(len, |w, rows| {
+fn unary(a: &impl Operand, out: &mut Slot, rows: Rows<'_>, f: impl Fn(f64, f64) -> (f64, f64)) {
+    by_words(rows, |w, count, mask| {
         let base = w * 64;
-        for i in base..base + rows {
+        each_row!(count, mask, |k| {
+            let i = base + k;
             let (v, e) = a.at(i);
             (out.v[i], out.e[i]) = f(v, e);
-        }
+        });
         out.err[w] = a.err(w);
         out.a[w] = a.known(w) & !out.err[w];
     });
 }
 
 /// `out = min(out, a)` (or max): min and max move no value further than the largest bound.
-fn min_max(is_min: bool, a: &impl Operand, out: &mut Slot, len: usize) {
-    by_words(len, |w, rows| {
+fn min_max(is_min: bool, a: &impl Operand, out: &mut Slot, rows: Rows<'_>) {
+    by_words(rows, |w, count, mask| {
         let base = w * 64;
-        for i in base..base + rows {
+        each_row!(count, mask, |k| {
+            let i = base + k;
             let (v, e) = a.at(i);
             let pick = if is_min { v < out.v[i] } else { v > out.v[i] };
             if pick {
                 out.v[i] = v;
             }
             out.e[i] = out.e[i].max(e);
-        }
+        });
         out.err[w] |= a.err(w);
         out.a[w] &= a.known(w) & !out.err[w];
     });
 }
 
 /// Rounds half away from zero; a value within its bound of a half is in doubt.
-fn round(a: &impl Operand, places: u32, out: &mut Slot, len: usize, unsure: &mut [u64]) {
+fn round(a: &impl Operand, places: u32, out: &mut Slot, rows: Rows<'_>, unsure: &mut [u64]) {
     let factor = 10f64.powi(places as i32);
-    by_words(len, |w, rows| {
+    by_words(rows, |w, count, mask| {
         let base = w * 64;
         let mut doubts = 0u64;
-        for k in 0..rows {
+        each_row!(count, mask, |k| {
             let (v, e) = a.at(base + k);
             let x = v * factor;
             let t = x.abs();
@@ -824,7 +838,7 @@ fn round(a: &impl Operand, places: u32, out: &mut Slot, len: usize, unsure: &mut
             let bound = 4.0 * (e * factor + U * t);
             let doubt = (bound != 0.0) & within((t - (whole + 0.5)).abs(), bound) | !x.is_finite() | !fits;
             doubts |= u64::from(doubt) << k;
-        }
+        });
         out.err[w] = a.err(w);
         out.a[w] = a.known(w) & !out.err[w];
         unsure[w] |= doubts & out.a[w];
@@ -832,16 +846,16 @@ fn round(a: &impl Operand, places: u32, out: &mut Slot, len: usize, unsure: &mut
 }
 
 /// `if c then a else b`, row by row; c undecided passes its state on.
-fn choose(c: &Slot, a: &impl Operand, b: &impl Operand, out: &mut Slot, len: usize) {
-    by_words(len, |w, rows| {
+fn choose(c: &Slot, a: &impl Operand, b: &impl Operand, out: &mut Slot, rows: Rows<'_>) {
+    by_words(rows, |w, count, mask| {
         let base = w * 64;
         let take_a = c.a[w];
-        for k in 0..rows {
+        each_row!(count, mask, |k| {
             let ((x, ex), (y, ey)) = (a.at(base + k), b.at(base + k));
             let first = take_a >> k & 1 == 1;
             out.v[base + k] = if first { x } else { y };
             out.e[base + k] = if first { ex } else { ey };
-        }
+        });
         let (a_err, b_err) = (a.err(w), b.err(w));
         out.err[w] = c.err[w] | (c.a[w] & a_err) | (c.b[w] & b_err);
         out.a[w] = (c.a[w] & a.known(w) & !a_err) | (c.b[w] & b.known(w) & !b_err);
@@ -861,36 +875,66 @@ fn dec_operand(batch: &Batch, column: usize) -> DecOperand<'_> {
 /// Runs `word(w, rows)` over the batch's words: whole words with a constant 64 rows
 /// (so the loops inside vectorise), the last one with what is left.
 #[inline(always)]
-fn by_words(len: usize, mut word: impl FnMut(usize, usize)) {
-    let whole = len / 64;
+fn by_words(rows: Rows<'_>, mut word: impl FnMut(usize, usize, Option<u64>)) {
+    let whole = rows.len / 64;
+    let mask = |w: usize| rows.only.map(|only| only[w]);
     for w in 0..whole {
-        word(w, 64);
+        word(w, 64, mask(w));
     }
-    if !len.is_multiple_of(64) {
-        word(whole, len % 64);
+    if !rows.len.is_multiple_of(64) {
+        word(whole, rows.len % 64, mask(whole));
     }
 }
+
+/// The rows an operation computes: all of the batch, or (for an amount) only those
+/// whose condition holds: the amount of a firm that gets nothing is never needed.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    len: usize,
+    only: Option<&'a [u64]>,
+}
+
+/// Runs `$body` for each row `$k` of a word: a plain loop over all of them (which
+/// vectorises), or over the set bits of the mask.
+macro_rules! each_row {
+    ($count:expr, $mask:expr, |$k:ident| $body:block) => {
+        match $mask {
+            None => {
+                for $k in 0..$count $body
+            }
+            Some(mask) => {
+                let mut bits: u64 = mask;
+                while bits != 0 {
+                    let $k = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    $body
+                }
+            }
+        }
+    };
+}
+use each_row;
 
 fn compare(
     holds: impl Fn(f64, f64) -> bool,
     a: &impl Operand,
     b: &impl Operand,
     out: &mut Slot,
-    len: usize,
+    rows: Rows<'_>,
     unsure: &mut [u64],
 ) {
-    by_words(len, |w, rows| {
+    by_words(rows, |w, count, mask| {
         let base = w * 64;
         let mut result = 0u64;
         let mut doubt = 0u64;
-        for k in 0..rows {
+        each_row!(count, mask, |k| {
             let ((x, ex), (y, ey)) = (a.at(base + k), b.at(base + k));
             result |= u64::from(holds(x, y)) << k;
             let bound = ex + ey;
             // Non-short-circuit operators keep the loop free of branches.
             let close = (bound != 0.0) & within((x - y).abs(), 4.0 * bound) | x.is_nan() | y.is_nan();
             doubt |= u64::from(close) << k;
-        }
+        });
         let err = a.err(w) | b.err(w);
         let known = a.known(w) & b.known(w) & !err;
         out.a[w] = known & result;
@@ -934,8 +978,8 @@ fn text_at<'a>(batch: &'a Batch, arg: &'a TextArg, row: usize) -> Option<&'a str
     }
 }
 
-fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slot, len: usize, unsure: &mut [u64]) {
-    by_words(len, |w, rows| {
+fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slot, rows: Rows<'_>, unsure: &mut [u64]) {
+    by_words(rows, |w, count, mask| {
         let base = w * 64;
         let err = a.err(w) | b.err(w);
         let known = a.known(w) & b.known(w) & !err;
@@ -944,27 +988,29 @@ fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slot, len: usi
         match op {
             BinOp::Add | BinOp::Sub => {
                 let sign = if op == BinOp::Add { 1.0 } else { -1.0 };
-                for i in base..base + rows {
+                each_row!(count, mask, |k| {
+                    let i = base + k;
                     let ((x, ex), (y, ey)) = (a.at(i), b.at(i));
                     let r = x + sign * y;
                     out.v[i] = r;
                     let exact = ex == 0.0 && ey == 0.0 && exact_integer(r);
                     out.e[i] = if exact { 0.0 } else { ex + ey + U * r.abs() };
-                }
+                });
             }
             BinOp::Mul => {
-                for i in base..base + rows {
+                each_row!(count, mask, |k| {
+                    let i = base + k;
                     let ((x, ex), (y, ey)) = (a.at(i), b.at(i));
                     let r = x * y;
                     out.v[i] = r;
                     let exact = ex == 0.0 && ey == 0.0 && exact_integer(r);
                     out.e[i] = if exact { 0.0 } else { x.abs() * ey + y.abs() * ex + ex * ey + U * r.abs() };
-                }
+                });
             }
             _ => {
                 let mut zero = 0u64;
                 let mut doubt = 0u64;
-                for k in 0..rows {
+                each_row!(count, mask, |k| {
                     let i = base + k;
                     let ((x, ex), (y, ey)) = (a.at(i), b.at(i));
                     if y == 0.0 && ey == 0.0 {
@@ -982,7 +1028,7 @@ fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slot, len: usi
                     } else {
                         out.e[i] = (x.abs() * ey + y.abs() * ex) / (y.abs() * (y.abs() - ey)) + U * r.abs();
                     }
-                }
+                });
                 unsure[w] |= known & doubt;
                 out.err[w] |= known & zero;
                 out.a[w] = known & !zero;
