@@ -243,9 +243,11 @@ fn verdict_text(verdict: &Verdict) -> String {
 
 fn print_tree(step: &Step, depth: usize) {
     println!("{}{}", "  ".repeat(depth), printable(&step.shown));
+    let comparison = step.shown.contains(" → ");
     for child in &step.children {
-        // A constant says nothing its parent's line does not.
-        if child.children.is_empty() && child.shown == child.expr {
+        // A constant says nothing its parent's line does not; nor does a field whose
+        // value the comparison's line already shows.
+        if child.children.is_empty() && (child.shown == child.expr || comparison) {
             continue;
         }
         print_tree(child, depth + 1);

@@ -116,6 +116,9 @@ pub struct Step {
     pub shown: String,
     #[serde(skip)]
     pub value_text: String,
+    /// "and" or "or" for a chain of them (flattened into one step), else empty.
+    #[serde(skip)]
+    pub chain: &'static str,
     pub children: Vec<Step>,
 }
 
@@ -179,8 +182,25 @@ impl<R: Record> Evaluator<'_, R> {
         let mut children = Vec::new();
         let value = self.value(node, &mut children);
         if self.explain {
+            // `a and b and c` is one step with three parts, not pairs nested three deep.
+            let chain = match node.kind {
+                Kind::And(..) => "and",
+                Kind::Or(..) => "or",
+                _ => "",
+            };
+            if !chain.is_empty() {
+                children =
+                    children.into_iter().flat_map(|c| if c.chain == chain { c.children } else { vec![c] }).collect();
+            }
             let shown = self.describe(node, &value, &children);
-            steps.push(Step { expr: self.text(node), value: value.json(), shown, value_text: value.show(), children });
+            steps.push(Step {
+                expr: self.text(node),
+                value: value.json(),
+                shown,
+                value_text: value.show(),
+                chain,
+                children,
+            });
         }
         value
     }

@@ -364,6 +364,11 @@ fn explanations_show_each_step_and_agree_with_the_verdict() {
     let steps = parenthesised.explain(&Row { batch: &b, row: 0 });
     assert_eq!(steps.condition.children[0].expr, "(revenue - rd_expense) / revenue");
     assert_eq!(steps.condition.children[0].children[0].expr, "(revenue - rd_expense)");
+    // A chain of `and` is one step with its parts, not pairs nested.
+    let chain = Policy::compile(&policy("revenue > 0 and rd_expense > 0 and employees >= 10", "1"), &s).unwrap();
+    let steps = chain.explain(&Row { batch: &b, row: 0 });
+    let parts: Vec<&str> = steps.condition.children.iter().map(|c| c.shown.as_str()).collect();
+    assert_eq!(parts, vec!["revenue = 718.2 > 0 → 是", "rd_expense = 22.36 > 0 → 是", "employees = 10 ≥ 10 → 是"]);
     assert_eq!(ratio.shown, "研发费用 / 营业收入 = 0.031133389… ≥ 0.05 → 否");
     assert_eq!(explanation.condition.value, serde_json::Value::Bool(false));
 }
