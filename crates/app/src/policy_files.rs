@@ -10,7 +10,7 @@ use arrow_array::{Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field as ArrowField, Schema as ArrowSchema};
 use fengkou_domain::policy::columns::infer;
 use fengkou_domain::policy::plan::Outcome;
-use fengkou_domain::policy::{BadCells, Batch, CellError, Field, PolicyDef, Schema};
+use fengkou_domain::policy::{BadCells, Batch, CellError, Field, FieldType, PolicyDef, Schema};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -105,6 +105,8 @@ pub struct Enterprises {
     pub inferred: bool,
     /// The file was GB18030 (GBK) text, not UTF-8.
     pub decoded: bool,
+    /// The id column holds numbers: ids are compared by value.
+    numeric_ids: bool,
     pub batches: Vec<Batch>,
     ids: Vec<StringArray>,
     starts: Vec<u32>,
@@ -127,11 +129,10 @@ impl Enterprises {
 
     /// The batch and row of the record with this id ("07" finds 7).
     pub fn find(&self, id: &str) -> Option<(usize, usize)> {
-        let wanted = id_key(id);
-        self.ids
-            .iter()
-            .enumerate()
-            .find_map(|(b, ids)| (0..ids.len()).find(|r| id_key(ids.value(*r)) == wanted).map(|r| (b, r)))
+        let wanted = id_key(id, self.numeric_ids);
+        self.ids.iter().enumerate().find_map(|(b, ids)| {
+            (0..ids.len()).find(|r| id_key(ids.value(*r), self.numeric_ids) == wanted).map(|r| (b, r))
+        })
     }
 }
 
@@ -173,7 +174,7 @@ fn inspect(path: &Path) -> Result<(Source, bool), FileError> {
     let open = |reason: String| FileError::Open { path: path.display().to_string(), reason };
     let mut file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
     let mut chunk = vec![0u8; 4 << 20];
-    let (mut line, mut line_length, mut utf8) = (1usize, 0usize, true);
+    let (mut line, mut record_length, mut utf8, mut quoted) = (1usize, 0usize, true, false);
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let read = file.read(&mut chunk).map_err(|e| open(e.to_string()))?;
@@ -182,17 +183,25 @@ fn inspect(path: &Path) -> Result<(Source, bool), FileError> {
         }
         let bytes = &chunk[..read];
         let mut from = 0;
-        for at in memchr::memchr_iter(b'\n', bytes) {
-            line_length += at - from;
-            if line_length > MAX_LINE_BYTES {
-                return Err(FileError::Csv(format!("第{line}行超过 {} MB，不像企业数据", MAX_LINE_BYTES >> 20)));
+        // A record ends at a line break outside quotes: a quoted cell may hold line
+        // breaks, and is held whole by the readers too.
+        for at in memchr::memchr2_iter(b'\n', b'"', bytes) {
+            if bytes[at] == b'"' {
+                quoted = !quoted;
+                continue;
             }
+            record_length += at - from;
+            from = at;
             line += 1;
-            line_length = 0;
-            from = at + 1;
+            if record_length > MAX_LINE_BYTES {
+                return Err(FileError::Csv(format!("第{}行超过 {} MB，不像企业数据", line - 1, MAX_LINE_BYTES >> 20)));
+            }
+            if !quoted {
+                record_length = 0;
+            }
         }
-        line_length += read - from;
-        if line_length > MAX_LINE_BYTES {
+        record_length += read - from;
+        if record_length > MAX_LINE_BYTES {
             return Err(FileError::Csv(format!("第{line}行超过 {} MB，不像企业数据", MAX_LINE_BYTES >> 20)));
         }
         if utf8 {
@@ -300,7 +309,9 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
         return Err(FileError::Header(format!("缺少 schema 中的列：{}", lacking.join("、"))));
     }
 
-    let convert = |index: usize, batch: &RecordBatch| -> Result<(Batch, StringArray), BadCells> {
+    // Each batch: its ids (kept even when a cell is bad, so that duplicates are counted
+    // with the other faults) and its typed columns or its bad cells.
+    let convert = |index: usize, batch: &RecordBatch| -> (StringArray, Result<Batch, BadCells>) {
         let first_line = index * BATCH_ROWS + 2;
         let text: Vec<&StringArray> = columns.iter().map(|c| text_column(batch, *c)).collect();
         let ids = text_column(batch, id_at).clone();
@@ -317,21 +328,26 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
                 });
             }
         }
-        match Batch::from_text(&schema, &text, first_line) {
-            Ok(typed) if bad.total == 0 => Ok((typed, ids)),
+        let typed = match Batch::from_text(&schema, &text, first_line) {
+            Ok(typed) if bad.total == 0 => Ok(typed),
             Ok(_) => Err(bad),
             Err(more) => {
                 bad.merge(more);
                 Err(bad)
             }
-        }
+        };
+        (ids, typed)
     };
 
     let mut typed: Vec<(Batch, StringArray)> = Vec::new();
+    let mut all_ids: Vec<StringArray> = Vec::new();
     let mut errors = BadCells::default();
-    let mut keep = |result: Result<(Batch, StringArray), BadCells>| match result {
-        Ok(pair) => typed.push(pair),
-        Err(bad) => errors.merge(bad),
+    let mut keep = |(ids, result): (StringArray, Result<Batch, BadCells>)| {
+        all_ids.push(ids.clone());
+        match result {
+            Ok(batch) => typed.push((batch, ids)),
+            Err(bad) => errors.merge(bad),
+        }
     };
     match text_batches {
         Some(batches) => batches.iter().enumerate().for_each(|(i, b)| keep(convert(i, b))),
@@ -369,28 +385,29 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
             outcome?;
         }
     }
-    if errors.total > 0 {
-        return Err(FileError::Cells(errors));
-    }
-    // Ids are unique, compared as what they mean: " 7", "07" and "7" are one firm, and
-    // a firm listed twice would be paid twice.
-    let mut seen: rustc_hash::FxHashMap<std::borrow::Cow<'_, str>, usize> = Default::default();
-    seen.reserve(typed.iter().map(|(b, _)| b.len).sum());
-    let mut duplicates = BadCells::default();
-    for (b, (_, ids)) in typed.iter().enumerate() {
+    // Ids are unique, compared as what they mean (a number id by its value: " 7", "07",
+    // "+7" and "7" are one firm); a firm listed twice would be paid twice.
+    let numeric =
+        schema.find(id_column).is_some_and(|i| matches!(schema.fields()[i].ty, FieldType::Int | FieldType::Float));
+    let mut seen: rustc_hash::FxHashMap<IdKey<'_>, usize> = Default::default();
+    seen.reserve(all_ids.iter().map(|ids| ids.len()).sum());
+    for (b, ids) in all_ids.iter().enumerate() {
         for row in 0..ids.len() {
             let line = b * BATCH_ROWS + row + 2;
-            if let Some(first) = seen.insert(id_key(ids.value(row)), line) {
-                let reason = format!("编号{}与第{first}行重复", fengkou_domain::policy::columns::quote(ids.value(row)));
-                duplicates.merge(BadCells {
+            let Some(id) = ids.is_valid(row).then(|| ids.value(row)).filter(|id| !id.trim().is_empty()) else {
+                continue;
+            };
+            if let Some(first) = seen.insert(id_key(id, numeric), line) {
+                let reason = format!("编号{}与第{first}行重复", fengkou_domain::policy::columns::quote(id));
+                errors.merge(BadCells {
                     listed: vec![CellError { line, column: id_column.to_string(), reason }],
                     total: 1,
                 });
             }
         }
     }
-    if duplicates.total > 0 {
-        return Err(FileError::Cells(duplicates));
+    if errors.total > 0 {
+        return Err(FileError::Cells(errors));
     }
     let mut starts = Vec::with_capacity(typed.len());
     let mut start = 0u32;
@@ -401,21 +418,42 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
         batches.push(batch);
         ids.push(id);
     }
-    Ok(Enterprises { schema, inferred, decoded, batches, ids, starts })
+    Ok(Enterprises { schema, inferred, decoded, numeric_ids: numeric, batches, ids, starts })
 }
 
-/// An id as compared: trimmed, and a number by its value.
-fn id_key(id: &str) -> std::borrow::Cow<'_, str> {
+/// An id as compared: trimmed text, or in a number column its value ("1,234",
+/// "01234" and "1234.0" are one id), without allocating for a million of them.
+#[derive(PartialEq, Eq, Hash)]
+enum IdKey<'a> {
+    Number(i128, u32),
+    Text(&'a str),
+}
+
+fn id_key(id: &str, numeric: bool) -> IdKey<'_> {
     let id = id.trim();
-    match id.parse::<i64>() {
-        Ok(n) if n.to_string() != id => std::borrow::Cow::Owned(n.to_string()),
-        _ => std::borrow::Cow::Borrowed(id),
+    if !numeric {
+        return IdKey::Text(id);
+    }
+    match fengkou_domain::policy::columns::parse_decimal(id) {
+        Ok((mut mantissa, mut scale)) => {
+            while scale > 0 && mantissa % 10 == 0 {
+                mantissa /= 10;
+                scale -= 1;
+            }
+            IdKey::Number(mantissa, scale)
+        }
+        Err(_) => IdKey::Text(id),
     }
 }
 
 fn csv_error(index: usize, e: arrow_schema::ArrowError) -> FileError {
     let message = e.to_string();
-    let why = if message.contains("incorrect number of fields") {
+    let why = if let Some(rest) = message.split("incorrect number of fields for line ").nth(1) {
+        // "… for line 7, expected 20 got 22"
+        let numbers: Vec<&str> = rest.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).collect();
+        if let [line, expected, got, ..] = numbers[..] {
+            return FileError::Csv(format!("第{line}行有 {got} 列，表头有 {expected} 列"));
+        }
         format!("某行的列数与表头不一致（{}）", message.trim_start_matches("Csv error: "))
     } else if message.contains("UTF-8") || message.contains("utf-8") {
         "文件不是 UTF-8 编码".to_string()
@@ -443,8 +481,34 @@ pub fn write_results(
     outcomes: &[Outcome],
     enterprises: &Enterprises,
 ) -> std::io::Result<()> {
-    let partial = path.with_extension("partial");
-    let file = std::fs::File::create(&partial)?;
+    // The result replaces a regular file only (never a device, a pipe or a directory),
+    // and through a symlink the file it points to.
+    let target = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => std::fs::canonicalize(path)?,
+        Ok(_) => {
+            return Err(std::io::Error::other("--out 须是普通文件（不能是目录、设备或管道）"));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let mut partial = target.clone().into_os_string();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let written =
+        write_rows(&partial, policies, outcomes, enterprises).and_then(|()| std::fs::rename(&partial, &target));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+fn write_rows(
+    partial: &Path,
+    policies: &[PolicyDef],
+    outcomes: &[Outcome],
+    enterprises: &Enterprises,
+) -> std::io::Result<()> {
+    let file = std::fs::File::create(partial)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     out.write_all(b"policy,enterprise,amount\n")?;
     let mut line = Vec::with_capacity(128);
@@ -462,8 +526,7 @@ pub fn write_results(
         }
     }
     out.flush()?;
-    drop(out);
-    std::fs::rename(&partial, path)
+    Ok(())
 }
 
 /// Quotes a field that holds a comma, a quote or a line break, as RFC 4180 says; a text

@@ -198,7 +198,7 @@ async fn main() -> Result<()> {
     if let Command::Policy { command } = cli.command {
         // A refusal is for an official to read: its Chinese chain, no backtrace.
         if let Err(error) = policy::run(command) {
-            eprintln!("错误：{error:#}");
+            eprintln!("错误：{}", policy::printable_lines(&format!("{error:#}")));
             std::process::exit(1);
         }
         return Ok(());

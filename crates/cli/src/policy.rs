@@ -162,9 +162,19 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// A name from a file as a terminal should show it: control characters as �.
-fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '�' } else { c }).collect()
+/// A name from a file as a terminal should show it: control characters and the
+/// direction overrides that could disguise it as �.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if hidden(c) { '�' } else { c }).collect()
+}
+
+/// As [`printable`], keeping line breaks (a message of several lines).
+pub fn printable_lines(text: &str) -> String {
+    text.chars().map(|c| if c != '\n' && hidden(c) { '�' } else { c }).collect()
+}
+
+fn hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// The process's peak resident memory (Linux's VmHWM).

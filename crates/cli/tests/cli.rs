@@ -346,3 +346,55 @@ fn messy_enterprise_files_are_read_or_refused_as_an_official_would_expect() {
     assert!(text(&result.stderr).contains("是同一个文件"), "{}", text(&result.stderr));
     assert!(std::fs::read_to_string(&data).unwrap().starts_with("id,region,revenue"));
 }
+
+#[test]
+fn the_result_goes_only_to_a_regular_file_and_ids_are_compared_by_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("p.json");
+    std::fs::write(
+        &policies,
+        r#"{"schema": [{"name": "id", "type": "int"}, {"name": "revenue", "type": "float"}],
+            "policies": [{"id": "A", "condition": "revenue > 0", "amount": "1"}]}"#,
+    )
+    .unwrap();
+    let data = dir.path().join("e.csv");
+    let run = |out: &std::path::Path| {
+        fengkou(
+            &[
+                "policy",
+                "match",
+                "--enterprises",
+                data.to_str().unwrap(),
+                "--policies",
+                policies.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    // "1,234" and 1234 are one firm; so is a duplicate counted with the other faults.
+    std::fs::write(&data, "id,revenue\n\"1,234\",1\n1234,2\n5,x\n").unwrap();
+    let result = run(&dir.path().join("r.csv"));
+    let stderr = text(&result.stderr);
+    assert!(stderr.contains("企业数据有 2 处无法读取"), "{stderr}");
+    assert!(stderr.contains("第3行 id：编号“1234”与第2行重复"), "{stderr}");
+
+    std::fs::write(&data, "id,revenue\n1,1\n2,0\n").unwrap();
+    // A directory is refused and nothing is left beside it.
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let result = run(&folder);
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("--out 须是普通文件"), "{}", text(&result.stderr));
+    assert!(!dir.path().join("folder.partial").exists());
+    // Through a symlink, the file it points to is replaced and the link stays.
+    let real = dir.path().join("real.csv");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let result = run(&link);
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "policy,enterprise,amount\nA,1,1.0000\n");
+}

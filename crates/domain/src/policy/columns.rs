@@ -133,7 +133,11 @@ fn separators_in_place(digits: &str) -> bool {
     }
     let mut groups = whole.split(',');
     let first = groups.next().unwrap_or_default();
-    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3) && !digits[whole.len()..].contains(',')
+    // "0,500" is a decimal comma, not five hundred.
+    (1..=3).contains(&first.len())
+        && !first.starts_with('0')
+        && groups.all(|g| g.len() == 3)
+        && !digits[whole.len()..].contains(',')
 }
 
 /// Reads a decimal cell ("35.91", "-2", "1,234.5") exactly: (mantissa, decimals).

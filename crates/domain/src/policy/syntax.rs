@@ -291,6 +291,10 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
     let mut parser = Parser { tokens, at: 0, depth: 0 };
     let expr = parser.expr()?;
     match parser.peek() {
+        Tok::End if height(&expr) > MAX_HEIGHT => Err(SyntaxError {
+            position: 1,
+            reason: format!("表达式层层嵌套超过 {MAX_HEIGHT} 层（如一长串相乘）：请拆成几项"),
+        }),
         Tok::End => Ok(expr),
         Tok::Op(")") => Err(parser.error_here("多了一个右括号“)”".into())),
         other => {
@@ -303,6 +307,23 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
 /// A rule longer than this is refused: real ones are a few lines, and the checker
 /// and the evaluator recurse over the tree.
 pub const MAX_LENGTH: usize = 4000;
+
+/// A tree taller than this is refused: a chain of 1,700 products fits in 4,000
+/// characters and would exhaust the stack of every evaluator that recurses over it;
+/// real rules are a few dozen parts deep.
+pub const MAX_HEIGHT: usize = 120;
+
+/// How many levels the tree has (its own recursion is shallow: its frames are tiny).
+fn height(expr: &Expr) -> usize {
+    1 + match expr {
+        Expr::Number(..) | Expr::Str(..) | Expr::Bool(..) | Expr::Field(..) => 0,
+        Expr::Neg(e, _) | Expr::Not(e, _) => height(e),
+        Expr::Binary(_, a, b, _) => height(a).max(height(b)),
+        Expr::In { expr, list, .. } => list.iter().map(height).max().unwrap_or(0).max(height(expr)),
+        Expr::Call { args, .. } => args.iter().map(height).max().unwrap_or(0),
+        Expr::If { cond, then, otherwise, .. } => height(cond).max(height(then)).max(height(otherwise)),
+    }
+}
 
 /// Deeper nesting than this is refused rather than risking the stack on hostile text.
 const MAX_DEPTH: usize = 64;

@@ -139,6 +139,7 @@ fn row<'a>(rd: &'a str, revenue: &'a str) -> Vec<Option<&'a str>> {
     13,
     "未知字段“新材料”：它是 industry 的取值，取值要加引号：'新材料'"
 )]
+#[case::a_product_of_two_hundred_factors(&format!("{} >= 0", vec!["revenue"; 200].join(" * ")), "条件", 1, "表达式层层嵌套超过 120 层（如一长串相乘）：请拆成几项")]
 #[case::control_character("revenue\u{7} > 0", "条件", 8, "不可见的控制字符 U+0007")]
 fn a_bad_condition_is_refused_with_position_and_reason(
     #[case] condition: &str,
@@ -328,7 +329,7 @@ fn dates_compare_with_date_literals_and_count_full_years() {
 fn a_bad_cell_is_named_by_line_column_and_reason() {
     let s = schema();
     let mut bad = row("12,5x", "1");
-    bad[2] = Some("1,5");
+    bad[2] = Some("0,500");
     bad[4] = Some("3.5");
     bad[5] = Some("2");
     bad[6] = Some("软件");
@@ -343,7 +344,7 @@ fn a_bad_cell_is_named_by_line_column_and_reason() {
         shown,
         vec![
             "第3行 rd_expense：“12,5x”不是数字（千分位逗号的位置不对）",
-            "第3行 revenue：“1,5”不是数字（千分位逗号的位置不对）",
+            "第3行 revenue：“0,500”不是数字（千分位逗号的位置不对）",
             "第3行 employees：“3.5”不是整数",
             "第3行 is_high_tech：“2”不是 0 或 1（也可写 是/否、true/false）",
             "第3行 industry：“软件”不是 industry 的取值（可选：电子信息、新材料、其他）",
