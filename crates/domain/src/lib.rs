@@ -14,11 +14,16 @@
 //! - [`role`]: who may do what.
 //! - [`code`]: every enumerated value the database stores, by a stable code, read back strictly.
 //! - [`policy`]: the rule language of the enterprise side: parse, check, evaluate over columns, explain.
+//! - [`uscc`]: the 统一社会信用代码 and its two check characters.
+//! - [`enterprise`]: the enterprise side's vocabulary (yearly indicators, their labels and synonyms) and the tiers.
+//! - [`ladder`]: the cultivation ladder: rule sets in the rule language, every firm's verdict and distance per rung.
 //! - [`password`]: what a password must be (length, not the username, not a common one).
 
 pub mod campaign;
 pub mod code;
 pub mod dates;
+pub mod enterprise;
+pub mod ladder;
 pub mod money;
 pub mod observation;
 pub mod password;
@@ -27,6 +32,7 @@ pub mod policy;
 pub mod progress;
 pub mod project;
 pub mod role;
+pub mod uscc;
 pub mod warning;
 
 pub use campaign::BatchList;

@@ -182,7 +182,7 @@ impl Policy {
 fn reads_a_field(node: &Node) -> bool {
     use check::Kind;
     match &node.kind {
-        Kind::Field(_) => true,
+        Kind::Field(_) | Kind::Known(_) => true,
         Kind::Num(..) | Kind::Bool(_) | Kind::Text(_) | Kind::Date(_) => false,
         Kind::Neg(a) | Kind::Not(a) | Kind::Abs(a) | Kind::Round(a, _) => reads_a_field(a),
         Kind::Arith(_, a, b) | Kind::Compare(_, a, b) | Kind::And(a, b) | Kind::Or(a, b) | Kind::YearsBetween(a, b) => {

@@ -65,6 +65,8 @@ pub enum Kind {
     /// Half away from zero, to this many decimals (0–10).
     Round(Box<Node>, u32),
     YearsBetween(Box<Node>, Box<Node>),
+    /// `known(field)`: 是 when the record has a value in the field, 否 when it is empty.
+    Known(usize),
     If(Box<Node>, Box<Node>, Box<Node>),
 }
 
@@ -79,7 +81,7 @@ fn refuse<T>(span: Span, reason: String) -> Result<T, CheckError> {
     Err(CheckError { position: span.start + 1, reason })
 }
 
-pub const FUNCTIONS: &[&str] = &["min", "max", "abs", "round", "date", "years_between"];
+pub const FUNCTIONS: &[&str] = &["min", "max", "abs", "round", "date", "years_between", "known"];
 
 /// The day count of a date as Arrow's Date32 stores it.
 pub fn days(date: NaiveDate) -> i32 {
@@ -376,6 +378,14 @@ impl Checker<'_> {
                     }
                 }
                 Ok(Node { kind: Kind::YearsBetween(Box::new(a), Box::new(b)), ty: Ty::Num, span })
+            }
+            "known" => {
+                arity("1 个字段参数", args.len() == 1)?;
+                let field = self.check(&args[0])?;
+                let Kind::Field(column) = field.kind else {
+                    return refuse(args[0].span(), "known(…) 的参数应是一个字段，如 known(rd_expense_3y)".into());
+                };
+                Ok(Node { kind: Kind::Known(column), ty: Ty::Bool, span })
             }
             "min" | "max" | "abs" | "round" => {
                 match lower.as_str() {

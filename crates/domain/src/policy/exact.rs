@@ -326,6 +326,7 @@ impl<R: Record> Evaluator<'_, R> {
                 let (Value::Date(a), Value::Date(b)) = (a, b) else { unreachable!("checked: dates") };
                 Value::Num(BigRational::from_integer(years_between(a, b).into()))
             }
+            Kind::Known(field) => Value::Bool(self.record.cell(*field) != Cell::Missing),
             Kind::If(c, a, b) => match self.eval(c, steps) {
                 Value::Bool(true) => self.eval(a, steps),
                 Value::Bool(false) => self.eval(b, steps),

@@ -71,6 +71,7 @@ enum Op {
     IfNum(usize, Src, Src),
     BoolConst(bool),
     Flag(usize),
+    Known(usize),
     Compare(BinOp, Src, Src),
     BoolEq {
         negated: bool,
@@ -242,6 +243,7 @@ impl Compiler<'_> {
                 let (a, b) = (self.node(l), self.node(r));
                 self.push(Op::Years(a, b))
             }
+            Kind::Known(field) => self.push(Op::Known(*field)),
             Kind::If(c, t, o) => {
                 let c = self.node(c);
                 if t.ty == super::check::Ty::Bool {
@@ -331,6 +333,27 @@ pub struct BatchOutcome {
     pub first_errors: Vec<(u32, String)>,
     /// Rows the fast path handed to the exact evaluator.
     pub rechecked: u64,
+    /// Which rows are 缺数据 and which 出错, as words (bit i of word w is row 64w + i);
+    /// with `paid`, every row's verdict (the rest are not eligible).
+    pub missing_rows: Vec<u64>,
+    pub error_rows: Vec<u64>,
+}
+
+impl BatchOutcome {
+    /// Every row's verdict (an error's reason is not kept here: ask `Policy::decide`).
+    pub fn verdicts(&self, len: usize) -> Vec<Verdict> {
+        let mut out = vec![Verdict::NotEligible; len];
+        for (row, amount) in &self.paid {
+            out[*row as usize] = Verdict::Paid(*amount);
+        }
+        for row in rows_of(&self.missing_rows, len) {
+            out[row] = Verdict::MissingData;
+        }
+        for row in rows_of(&self.error_rows, len) {
+            out[row] = Verdict::Error(String::new());
+        }
+        out
+    }
 }
 
 fn bit(words: &[u64], row: usize) -> bool {
@@ -382,7 +405,8 @@ pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcom
     }
     let condition = &scratch.slots[program.condition];
     let amount = &scratch.slots[program.amount];
-    let mut outcome = BatchOutcome::default();
+    let mut outcome =
+        BatchOutcome { missing_rows: vec![0; words], error_rows: vec![0; words], ..BatchOutcome::default() };
     for w in 0..words {
         let valid = if w == words - 1 { tail } else { u64::MAX };
         let (yes, no, err) = (condition.a[w], condition.b[w], condition.err[w]);
@@ -391,7 +415,9 @@ pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcom
         let mut paid = yes & amount.a[w] & !unsure;
         let amount_missing = yes & !amount.a[w] & !amount.err[w];
         outcome.missing += u64::from(((missing | amount_missing) & !unsure).count_ones());
+        outcome.missing_rows[w] = (missing | amount_missing) & !unsure;
         let errors = (err | (yes & amount.err[w])) & !unsure;
+        outcome.error_rows[w] = errors;
         let mut recheck = unsure;
         // Amounts: exact half-yuan ties, signs and absurd sizes go to the exact path.
         let mut bits = paid;
@@ -423,9 +449,13 @@ pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcom
             match policy.decide_quietly(&Row { batch, row }) {
                 Verdict::Paid(scaled) => outcome.paid.push((row as u32, scaled)),
                 Verdict::NotEligible => {}
-                Verdict::MissingData => outcome.missing += 1,
+                Verdict::MissingData => {
+                    outcome.missing += 1;
+                    outcome.missing_rows[w] |= 1 << b;
+                }
                 Verdict::Error(why) => {
                     outcome.errors += 1;
+                    outcome.error_rows[w] |= 1 << b;
                     if outcome.first_errors.len() < NAMED_ERRORS {
                         outcome.first_errors.push((row as u32, why));
                     }
@@ -551,6 +581,14 @@ fn step(
                 let word = values[w];
                 out.a[w] = known[w] & word;
                 out.b[w] = known[w] & !word;
+                out.err[w] = 0;
+            }
+        }
+        Op::Known(col) => {
+            let known = &batch.known[*col];
+            for w in 0..words {
+                out.a[w] = known[w];
+                out.b[w] = !known[w];
                 out.err[w] = 0;
             }
         }

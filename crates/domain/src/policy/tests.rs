@@ -117,8 +117,9 @@ fn row<'a>(rd: &'a str, revenue: &'a str) -> Vec<Option<&'a str>> {
     "maxx(revenue, 1) > 0",
     "条件",
     1,
-    "未知函数“maxx”，是否想写 max（可用：min、max、abs、round、date、years_between）"
+    "未知函数“maxx”，是否想写 max（可用：min、max、abs、round、date、years_between、known）"
 )]
+#[case::known_needs_a_field("known(revenue + 1)", "条件", 7, "known(…) 的参数应是一个字段，如 known(rd_expense_3y)")]
 #[case::round_needs_constant_places(
     "round(revenue, employees) > 0",
     "条件",
@@ -432,6 +433,7 @@ fn bool_expr(depth: u32) -> BoxedStrategy<String> {
         1 => Just("g == 0".to_string()),
         1 => prop::sample::select(vec!["k in ('x', 'y')", "k not in ('z')", "k == 'y'", "k != 'x'", "t == 'p'"]).prop_map(str::to_string),
         1 => prop::sample::select(vec!["true", "false"]).prop_map(str::to_string),
+        1 => prop::sample::select(vec!["known(a)", "known(m)", "not known(b)", "known(g)", "known(k)"]).prop_map(str::to_string),
     ];
     if depth == 0 {
         return leaf.boxed();

@@ -1,0 +1,779 @@
+//! The cultivation ladder (梯度培育): for every firm and every rung, whether it is
+//! eligible, by which route, its score, and what it still lacks, in the rung's own unit
+//! ("研发费用/销售收入 3.1% < 4%（还差研发费用 45.2 万元）").
+//!
+//! A rung's rules are a [`RuleSet`], data written in the rule language
+//! ([`crate::policy`]): conditions that must all hold, an optional points route
+//! (items with banded points, "the higher of" alternatives, a pass mark, items that
+//! must score, group minimums), and direct routes (直通车) used when the points route
+//! fails. Each test may say how to show its measure against its target and how to
+//! compute the gap. The sets of DOMAIN.md §11 ship as `ladder/default_rules.json`; the
+//! bureau edits them as new versions with the date they take effect.
+//!
+//! Every expression is compiled into a [`Policy`] and run either over columns for a
+//! whole district or a million-row file ([`Assessor::assess_batch`]), or exactly on
+//! one firm with its explanation trees ([`Assessor::explain_row`]); both hand their
+//! verdicts to one function, [`judge`], so the list and the firm's page cannot differ.
+//!
+//! Conventions of §11 kept here, not in each rule: an empty 0/1 flag counts as 0
+//! ([`fill_empty_flags`]); a division by zero fails a test and earns no points; a test
+//! whose field is empty makes the firm 缺数据 for it, never a failed threshold; a
+//! points item whose fields are all empty earns 0 and is named.
+
+use crate::enterprise::{ASSESSMENT_DATE, ladder_schema};
+use crate::policy::check::{Kind, Node};
+use crate::policy::columns::{Column, Row};
+use crate::policy::exact::{self, Cell, Record};
+use crate::policy::plan::{self, Scratch};
+use crate::policy::{Batch, Policy, PolicyDef, PolicyError, Schema, Step, Verdict};
+use arrow_array::{Array, BooleanArray, Date32Array};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// The rule sets fengkou ships (DOMAIN.md §11).
+pub const DEFAULT_RULES: &str = include_str!("ladder/default_rules.json");
+
+/// One rung's rules, as the bureau writes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleSet {
+    /// The rung's name (科技型中小企业); the same as the tier's label.
+    pub rung: String,
+    /// Which version of the rules (the document's year or number).
+    pub version: String,
+    /// From when this version applies.
+    pub effective_from: NaiveDate,
+    /// The published rule it encodes.
+    #[serde(default)]
+    pub basis: String,
+    #[serde(default)]
+    pub conditions: Vec<Test>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<Points>,
+    /// 直通车: any one of these makes a firm that meets the conditions eligible when
+    /// the points route fails.
+    #[serde(default)]
+    pub direct: Vec<Test>,
+}
+
+/// A condition or a direct route: an expression that must hold, and how to say how far
+/// a firm is from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Test {
+    pub id: String,
+    pub name: String,
+    pub when: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show: Option<Shown>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<Gap>,
+}
+
+/// The measure and its target, shown when the test fails ("3.1% < 4%").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shown {
+    pub measure: String,
+    pub target: String,
+    #[serde(default)]
+    pub format: Format,
+    #[serde(default)]
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Number,
+    Percent,
+}
+
+/// What is missing, in the field's unit ("还差研发费用 45.2 万元").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gap {
+    pub text: String,
+    pub value: String,
+    pub unit: String,
+    /// Round up to a whole number (people, items).
+    #[serde(default)]
+    pub whole: bool,
+}
+
+/// A points route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Points {
+    /// The pass mark (score ≥ pass).
+    pub pass: i64,
+    pub items: Vec<Item>,
+    /// Minimum points per group (创新能力 ≥ 20 …).
+    #[serde(default)]
+    pub groups: Vec<GroupMinimum>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    pub name: String,
+    /// Points as an expression (bands as `if … then … else`).
+    pub value: String,
+    /// Alternatives: the item earns the highest of `value` and these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub or: Vec<String>,
+    /// The points route fails when this item earns nothing (科小's tech staff).
+    #[serde(default)]
+    pub must_score: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupMinimum {
+    pub group: String,
+    pub at_least: i64,
+}
+
+/// The default rule sets, parsed.
+pub fn default_rule_sets() -> Vec<RuleSet> {
+    serde_json::from_str(DEFAULT_RULES).expect("the shipped rules are valid JSON")
+}
+
+/// The version of each rung in force on a day: per rung, the latest that took effect
+/// on or before it. Rungs keep the order of their first appearance.
+pub fn in_force(sets: &[RuleSet], on: NaiveDate) -> Vec<RuleSet> {
+    let mut rungs: Vec<&str> = Vec::new();
+    for set in sets {
+        if !rungs.contains(&set.rung.as_str()) {
+            rungs.push(&set.rung);
+        }
+    }
+    rungs
+        .into_iter()
+        .filter_map(|rung| {
+            sets.iter().filter(|s| s.rung == rung && s.effective_from <= on).max_by_key(|s| s.effective_from).cloned()
+        })
+        .collect()
+}
+
+/// A route to a rung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Route {
+    #[serde(rename = "评分")]
+    Points,
+    #[serde(rename = "直通车")]
+    Direct,
+}
+
+impl Route {
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::Points => "评分",
+            Route::Direct => "直通车",
+        }
+    }
+}
+
+/// Why a firm is not (yet) on a rung: one line each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shortfall {
+    /// The test or item (its id in the rule set, or `score` / `direct`).
+    pub id: String,
+    pub kind: ShortfallKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortfallKind {
+    /// A threshold is not met (or cannot be computed: a zero denominator).
+    Unmet,
+    /// A field it needs is empty.
+    MissingData,
+}
+
+/// One firm on one rung.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RungVerdict {
+    pub rung: String,
+    pub eligible: bool,
+    pub route: Option<Route>,
+    /// The points route's score in ten-thousandths of a point (None without one).
+    pub score: Option<i64>,
+    pub missing: Vec<Shortfall>,
+    /// Each item's points (ten-thousandths), in the set's order.
+    pub item_points: Vec<i64>,
+}
+
+impl RungVerdict {
+    /// The score as people read it (72, 72.5).
+    pub fn score_text(&self) -> Option<String> {
+        self.score.map(show_scaled)
+    }
+
+    /// How far from eligible: the number of unmet tests and empty fields (0 when eligible).
+    pub fn unmet(&self) -> usize {
+        if self.eligible { 0 } else { self.missing.len().max(1) }
+    }
+}
+
+/// An amount in ten-thousandths, trimmed: 720000 → "72", 725000 → "72.5".
+pub fn show_scaled(scaled: i64) -> String {
+    let text = exact::show_amount(scaled);
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+}
+
+/// The rule sets compiled against the ladder's schema.
+#[derive(Debug, Clone)]
+pub struct Assessor {
+    schema: Schema,
+    sets: Vec<CompiledSet>,
+    policies: Vec<Policy>,
+    /// The fields each policy reads (for naming the empty ones).
+    reads: Vec<Vec<usize>>,
+    /// Each field's label (研发费用), or its name.
+    labels: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct CompiledSet {
+    set: RuleSet,
+    conditions: Vec<CompiledTest>,
+    items: Vec<Vec<usize>>,
+    direct: Vec<CompiledTest>,
+}
+
+/// The policies of one test: whether it holds, and where it fails, its measure, target
+/// and gap (computed only on the rows where it fails).
+#[derive(Debug, Clone)]
+struct CompiledTest {
+    when: usize,
+    measure: Option<usize>,
+    target: Option<usize>,
+    gap: Option<usize>,
+}
+
+/// A rule set that does not compile: which rung, which part, and the rule language's
+/// message (with its character position).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetError {
+    pub rung: String,
+    pub part: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RuleSetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}：{}：{}", self.rung, self.part, self.reason)
+    }
+}
+
+impl std::error::Error for RuleSetError {}
+
+impl Assessor {
+    /// Compiles the rule sets in force (see [`in_force`]) against the ladder's schema.
+    pub fn new(sets: &[RuleSet]) -> Result<Assessor, RuleSetError> {
+        let schema = ladder_schema();
+        let mut policies: Vec<Policy> = Vec::new();
+        let mut compiled = Vec::new();
+        for set in sets {
+            let rung = set.rung.trim();
+            let fail = |part: String, reason: String| RuleSetError { rung: rung.to_string(), part, reason };
+            if rung.is_empty() {
+                return Err(fail("rung".into(), "没有写档次名称".into()));
+            }
+            let mut add = |part: &str, condition: String, amount: String| -> Result<usize, RuleSetError> {
+                let def = PolicyDef { id: format!("{rung}/{part}"), name: part.to_string(), condition, amount };
+                let policy = Policy::compile(&def, &schema).map_err(|e: PolicyError| {
+                    fail(part.to_string(), format!("{}，第 {} 个字符处：{}", e.part.label(), e.position, e.reason))
+                })?;
+                policies.push(policy);
+                Ok(policies.len() - 1)
+            };
+            let mut test = |kind: &str, t: &Test| -> Result<CompiledTest, RuleSetError> {
+                let part = format!("{kind} {}（{}）", t.id, t.name);
+                let fails = format!("not ({})", t.when);
+                let when = add(&part, t.when.clone(), "0".into())?;
+                let (measure, target) = match &t.show {
+                    Some(shown) => (
+                        Some(add(&format!("{part} 的 measure"), fails.clone(), shown.measure.clone())?),
+                        Some(add(&format!("{part} 的 target"), fails.clone(), shown.target.clone())?),
+                    ),
+                    None => (None, None),
+                };
+                let gap = match &t.gap {
+                    Some(gap) => Some(add(&format!("{part} 的 gap"), fails.clone(), format!("max({}, 0)", gap.value))?),
+                    None => None,
+                };
+                Ok(CompiledTest { when, measure, target, gap })
+            };
+            let conditions = set.conditions.iter().map(|t| test("条件", t)).collect::<Result<Vec<_>, _>>()?;
+            let direct = set.direct.iter().map(|t| test("直通车", t)).collect::<Result<Vec<_>, _>>()?;
+            let mut items = Vec::new();
+            if let Some(points) = &set.points {
+                for item in &points.items {
+                    let part = format!("评分项 {}（{}）", item.id, item.name);
+                    let mut alternatives = Vec::new();
+                    for value in std::iter::once(&item.value).chain(&item.or) {
+                        alternatives.push(add(&part, "true".into(), value.clone())?);
+                    }
+                    items.push(alternatives);
+                }
+                for group in &points.groups {
+                    if !points.items.iter().any(|i| i.group.as_deref() == Some(group.group.as_str())) {
+                        return Err(fail(format!("分组 {}", group.group), "没有评分项属于这个分组".into()));
+                    }
+                }
+            }
+            if set.conditions.is_empty() && set.points.is_none() && set.direct.is_empty() {
+                return Err(fail("规则".into(), "没有条件、评分项或直通车".into()));
+            }
+            compiled.push(CompiledSet { set: set.clone(), conditions, items, direct });
+        }
+        let reads = policies
+            .iter()
+            .map(|p| {
+                let mut fields = Vec::new();
+                fields_read(&p.condition, &mut fields);
+                fields_read(&p.amount, &mut fields);
+                fields
+            })
+            .collect();
+        let labels = schema.fields().iter().map(|f| f.label.clone().unwrap_or_else(|| f.name.clone())).collect();
+        Ok(Assessor { schema, sets: compiled, policies, reads, labels })
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn rungs(&self) -> impl Iterator<Item = &RuleSet> {
+        self.sets.iter().map(|s| &s.set)
+    }
+
+    /// Every row of a batch on every rung (the batch prepared by [`prepare_batch`]).
+    pub fn assess_batch(&self, batch: &Batch, scratch: &mut Scratch) -> Vec<Vec<RungVerdict>> {
+        let outcomes: Vec<plan::BatchOutcome> = self.policies.iter().map(|p| plan::run(p, batch, scratch)).collect();
+        let verdicts: Vec<Vec<Verdict>> = outcomes.iter().map(|o| o.verdicts(batch.len)).collect();
+        (0..batch.len)
+            .map(|row| {
+                let facts = Facts {
+                    batch,
+                    row,
+                    verdict: &|p: usize| verdicts[p][row].clone(),
+                    reads: &self.reads,
+                    labels: &self.labels,
+                };
+                self.sets.iter().map(|set| judge(set, &facts)).collect()
+            })
+            .collect()
+    }
+
+    /// Scratch space for [`Assessor::assess_batch`] over batches of up to `rows` rows.
+    pub fn scratch(&self, rows: usize) -> Scratch {
+        let programs: Vec<&plan::Program> = self.policies.iter().map(|p| &p.program).collect();
+        Scratch::new(rows, &programs)
+    }
+
+    /// One firm on every rung, exactly, with the explanation of every test and item.
+    pub fn explain_row(&self, batch: &Batch, row: usize) -> Vec<RungExplanation> {
+        let record = Row { batch, row };
+        let explained: Vec<crate::policy::Explanation> = self.policies.iter().map(|p| p.explain(&record)).collect();
+        let facts = Facts {
+            batch,
+            row,
+            verdict: &|p: usize| explained[p].verdict.clone(),
+            reads: &self.reads,
+            labels: &self.labels,
+        };
+        self.sets
+            .iter()
+            .map(|set| {
+                let verdict = judge(set, &facts);
+                let step = |t: &CompiledTest, name: &str, id: &str| TestExplanation {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                    outcome: outcome_of(&explained[t.when].verdict),
+                    step: explained[t.when].condition.clone(),
+                };
+                let conditions =
+                    set.conditions.iter().zip(&set.set.conditions).map(|(c, t)| step(c, &t.name, &t.id)).collect();
+                let direct = set.direct.iter().zip(&set.set.direct).map(|(c, t)| step(c, &t.name, &t.id)).collect();
+                let items = match &set.set.points {
+                    Some(points) => points
+                        .items
+                        .iter()
+                        .zip(&set.items)
+                        .zip(&verdict.item_points)
+                        .map(|((item, alternatives), points)| ItemExplanation {
+                            id: item.id.clone(),
+                            name: item.name.clone(),
+                            points: *points,
+                            steps: alternatives.iter().map(|p| explained[*p].amount.clone()).collect(),
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                RungExplanation {
+                    verdict,
+                    basis: set.set.basis.clone(),
+                    version: set.set.version.clone(),
+                    conditions,
+                    items,
+                    direct,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What a firm's page shows for one rung.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RungExplanation {
+    pub verdict: RungVerdict,
+    pub basis: String,
+    pub version: String,
+    pub conditions: Vec<TestExplanation>,
+    pub items: Vec<ItemExplanation>,
+    pub direct: Vec<TestExplanation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestExplanation {
+    pub id: String,
+    pub name: String,
+    pub outcome: Outcome,
+    pub step: Step,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemExplanation {
+    pub id: String,
+    pub name: String,
+    pub points: i64,
+    pub steps: Vec<Step>,
+}
+
+/// A test's outcome on one firm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Holds,
+    Fails,
+    MissingData,
+    /// A division by zero: counts as failing.
+    Error,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Holds => "符合",
+            Outcome::Fails => "不符合",
+            Outcome::MissingData => "缺数据",
+            Outcome::Error => "无法计算",
+        }
+    }
+}
+
+fn outcome_of(verdict: &Verdict) -> Outcome {
+    match verdict {
+        Verdict::Paid(_) => Outcome::Holds,
+        Verdict::NotEligible => Outcome::Fails,
+        Verdict::MissingData => Outcome::MissingData,
+        Verdict::Error(_) => Outcome::Error,
+    }
+}
+
+/// What [`judge`] reads: each policy's verdict on the row, the row's cells, the fields
+/// each policy reads and the fields' labels.
+struct Facts<'a> {
+    batch: &'a Batch,
+    row: usize,
+    verdict: &'a dyn Fn(usize) -> Verdict,
+    reads: &'a [Vec<usize>],
+    labels: &'a [String],
+}
+
+impl Facts<'_> {
+    fn amount(&self, policy: Option<usize>) -> Option<i64> {
+        match (self.verdict)(policy?) {
+            Verdict::Paid(amount) => Some(amount),
+            _ => None,
+        }
+    }
+}
+
+/// One firm on one rung, from its policies' verdicts: the one place where §11's
+/// conventions and the routes are decided.
+fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
+    let rules = &set.set;
+    let mut missing = Vec::new();
+    let mut conditions_hold = true;
+    for (compiled, test) in set.conditions.iter().zip(&rules.conditions) {
+        if let Some(shortfall) = test_shortfall(compiled, test, facts) {
+            conditions_hold = false;
+            missing.push(shortfall);
+        }
+    }
+    let mut route = None;
+    let mut score = None;
+    let mut item_points = Vec::new();
+    let mut points_missing = Vec::new();
+    if let Some(points) = &rules.points {
+        let mut total = 0i64;
+        let mut passes = true;
+        for (item, alternatives) in points.items.iter().zip(&set.items) {
+            let mut best: Option<i64> = None;
+            let mut all_missing = true;
+            for policy in alternatives {
+                match (facts.verdict)(*policy) {
+                    Verdict::Paid(amount) => {
+                        all_missing = false;
+                        best = Some(best.map_or(amount, |b| b.max(amount)));
+                    }
+                    // A zero denominator earns nothing; the item is not missing.
+                    Verdict::Error(_) | Verdict::NotEligible => {
+                        all_missing = false;
+                        best = Some(best.unwrap_or(0));
+                    }
+                    Verdict::MissingData => {}
+                }
+            }
+            let earned = best.unwrap_or(0);
+            if all_missing {
+                let fields = empty_fields(alternatives, facts);
+                points_missing.push(Shortfall {
+                    id: item.id.clone(),
+                    kind: ShortfallKind::MissingData,
+                    text: format!("{}：缺数据{}（按 0 分计）", item.name, fields),
+                });
+            }
+            if item.must_score && earned == 0 {
+                passes = false;
+                if !all_missing {
+                    points_missing.push(Shortfall {
+                        id: item.id.clone(),
+                        kind: ShortfallKind::Unmet,
+                        text: format!("{}得分为 0（须得分）", item.name),
+                    });
+                }
+            }
+            total += earned;
+            item_points.push(earned);
+        }
+        for group in &points.groups {
+            let got: i64 = points
+                .items
+                .iter()
+                .zip(&item_points)
+                .filter(|(i, _)| i.group.as_deref() == Some(group.group.as_str()))
+                .map(|(_, p)| p)
+                .sum();
+            if got < group.at_least * 10_000 {
+                passes = false;
+                points_missing.push(Shortfall {
+                    id: format!("group:{}", group.group),
+                    kind: ShortfallKind::Unmet,
+                    text: format!("{} {} 分 < {} 分", group.group, show_scaled(got), group.at_least),
+                });
+            }
+        }
+        if total < points.pass * 10_000 {
+            passes = false;
+            points_missing.insert(
+                0,
+                Shortfall {
+                    id: "score".into(),
+                    kind: ShortfallKind::Unmet,
+                    text: format!(
+                        "评分 {} 分 < {} 分（还差 {} 分）",
+                        show_scaled(total),
+                        points.pass,
+                        show_scaled(points.pass * 10_000 - total)
+                    ),
+                },
+            );
+        }
+        score = Some(total);
+        if passes && conditions_hold {
+            route = Some(Route::Points);
+        }
+    }
+    if route.is_none() && conditions_hold && !set.direct.is_empty() {
+        let mut direct_missing = Vec::new();
+        for (compiled, test) in set.direct.iter().zip(&rules.direct) {
+            match test_shortfall(compiled, test, facts) {
+                None => {
+                    route = Some(Route::Direct);
+                    break;
+                }
+                Some(shortfall) => direct_missing.push(shortfall),
+            }
+        }
+        if route.is_none() {
+            if rules.points.is_none() {
+                let names: Vec<&str> = rules.direct.iter().map(|t| t.name.as_str()).collect();
+                missing.push(Shortfall {
+                    id: "direct".into(),
+                    kind: ShortfallKind::Unmet,
+                    text: format!("直通车条件均不满足（{}）", names.join("、")),
+                });
+            }
+            // Only what can still open a route is worth listing: the empty fields, and
+            // the thresholds with a gap.
+            missing.extend(
+                direct_missing.into_iter().filter(|s| s.kind == ShortfallKind::MissingData || s.text.contains('（')),
+            );
+        }
+    }
+    if rules.points.is_none() && set.direct.is_empty() && conditions_hold {
+        // Conditions alone (高企): meeting them is the recognition, scored by its
+        // innovation evaluation.
+        route = Some(Route::Points);
+    }
+    let eligible = route.is_some();
+    if !eligible {
+        missing.extend(points_missing);
+    } else {
+        missing.clear();
+    }
+    RungVerdict { rung: rules.rung.clone(), eligible, route, score, missing, item_points }
+}
+
+/// Why a test does not hold on this row, or None when it holds.
+fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Option<Shortfall> {
+    let (kind, text) = match (facts.verdict)(compiled.when) {
+        Verdict::Paid(_) => return None,
+        Verdict::MissingData => {
+            (ShortfallKind::MissingData, format!("{}：缺数据{}", test.name, empty_fields(&[compiled.when], facts)))
+        }
+        Verdict::Error(_) => (ShortfallKind::Unmet, format!("{}：无法计算（除数为零），按不符合计", test.name)),
+        Verdict::NotEligible => {
+            let mut text = test.name.clone();
+            match (&test.show, facts.amount(compiled.measure), facts.amount(compiled.target)) {
+                (Some(shown), Some(measure), Some(target)) => {
+                    let relation = match measure.cmp(&target) {
+                        std::cmp::Ordering::Less => "<",
+                        std::cmp::Ordering::Equal => "=",
+                        std::cmp::Ordering::Greater => ">",
+                    };
+                    let _ = write!(
+                        text,
+                        " {} {relation} {}",
+                        show_formatted(measure, shown.format, &shown.unit),
+                        show_formatted(target, shown.format, &shown.unit)
+                    );
+                }
+                _ => {
+                    let values = field_values(compiled.when, facts);
+                    let _ = write!(text, "：不符合{values}");
+                }
+            }
+            if let (Some(gap), Some(amount)) = (&test.gap, facts.amount(compiled.gap))
+                && amount > 0
+            {
+                let shown = if gap.whole { ((amount + 9_999) / 10_000).to_string() } else { show_one_decimal(amount) };
+                let _ = write!(text, "（{} {} {}）", gap.text, shown, gap.unit);
+            }
+            (ShortfallKind::Unmet, text)
+        }
+    };
+    Some(Shortfall { id: test.id.clone(), kind, text })
+}
+
+fn show_formatted(scaled: i64, format: Format, unit: &str) -> String {
+    match format {
+        // Ten-thousandths of a ratio are hundredths of a per cent.
+        Format::Percent => format!("{}%", show_scaled(scaled * 100)),
+        Format::Number if unit.is_empty() => show_scaled(scaled),
+        Format::Number => format!("{} {unit}", show_scaled(scaled)),
+    }
+}
+
+/// 万元 to one decimal, rounded up so that "还差" is always enough (45.21 → 45.3).
+fn show_one_decimal(scaled: i64) -> String {
+    let tenths = (scaled + 999) / 1_000;
+    if tenths % 10 == 0 { (tenths / 10).to_string() } else { format!("{}.{}", tenths / 10, tenths % 10) }
+}
+
+/// "（研发费用、销售收入）": the empty fields the policies read on this row.
+fn empty_fields(policies: &[usize], facts: &Facts<'_>) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for policy in policies {
+        for field in &facts.reads[*policy] {
+            let label = facts.labels[*field].as_str();
+            if facts.batch.columns[*field].array().is_null(facts.row) && !names.contains(&label) {
+                names.push(label);
+            }
+        }
+    }
+    if names.is_empty() { String::new() } else { format!("（{}）", names.join("、")) }
+}
+
+/// "（成立日期 2025-12-02，评估日期 2026-12-01）": the values a failed test read.
+fn field_values(policy: usize, facts: &Facts<'_>) -> String {
+    let record = Row { batch: facts.batch, row: facts.row };
+    let shown: Vec<String> = facts.reads[policy]
+        .iter()
+        .filter(|f| facts.batch.columns[**f].array().is_valid(facts.row))
+        .filter(|f| !matches!(record.cell(**f), Cell::Flag(_)))
+        .map(|f| format!("{} {}", facts.labels[*f], exact::cell_value(record.cell(*f)).show()))
+        .collect();
+    if shown.is_empty() { String::new() } else { format!("（{}）", shown.join("，")) }
+}
+
+/// The fields an expression reads, in order of first appearance.
+fn fields_read(node: &Node, out: &mut Vec<usize>) {
+    let add = |f: usize, out: &mut Vec<usize>| {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    };
+    match &node.kind {
+        Kind::Field(f) | Kind::Known(f) => add(*f, out),
+        Kind::Num(..) | Kind::Bool(_) | Kind::Text(_) | Kind::Date(_) => {}
+        Kind::Neg(a) | Kind::Not(a) | Kind::Abs(a) | Kind::Round(a, _) => fields_read(a, out),
+        Kind::Arith(_, a, b) | Kind::Compare(_, a, b) | Kind::And(a, b) | Kind::Or(a, b) | Kind::YearsBetween(a, b) => {
+            fields_read(a, out);
+            fields_read(b, out);
+        }
+        Kind::In { expr, .. } => fields_read(expr, out),
+        Kind::Min(args) | Kind::Max(args) => args.iter().for_each(|a| fields_read(a, out)),
+        Kind::If(c, a, b) => {
+            fields_read(c, out);
+            fields_read(a, out);
+            fields_read(b, out);
+        }
+    }
+}
+
+/// Makes a batch ready for the ladder: empty 0/1 flags become 0 (§11), and the
+/// assessment date fills its column.
+pub fn prepare_batch(batch: &mut Batch, schema: &Schema, on: NaiveDate) {
+    let date_field = schema.find(ASSESSMENT_DATE.0).expect("the ladder's schema has the assessment date");
+    for (field, column) in batch.columns.iter_mut().enumerate() {
+        if field == date_field {
+            let day = crate::policy::check::days(on);
+            *column = Column::Date(Date32Array::from(vec![day; batch.len]));
+            batch.known[field] = vec![u64::MAX; batch.len.div_ceil(64)];
+            continue;
+        }
+        if let Column::Flag(values) = column
+            && values.null_count() > 0
+        {
+            // An empty flag's value bit may be anything: keep only the known ones.
+            let known: Vec<bool> = (0..values.len()).map(|i| values.is_valid(i) && values.value(i)).collect();
+            *column = Column::Flag(BooleanArray::from(known));
+            batch.known[field] = vec![u64::MAX; batch.len.div_ceil(64)];
+            let mut words = vec![0u64; batch.len.div_ceil(64)];
+            if let Column::Flag(values) = column {
+                for (row, value) in values.values().iter().enumerate() {
+                    words[row / 64] |= u64::from(value) << (row % 64);
+                }
+            }
+            batch.flags[field] = words;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
