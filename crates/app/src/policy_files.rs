@@ -243,12 +243,40 @@ fn header_of(source: &Source) -> Result<Vec<String>, FileError> {
     Ok(record.iter().map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string()).collect())
 }
 
+/// How a file's columns meet the schema, beyond names and labels.
+#[derive(Default, Clone, Copy)]
+pub struct ReadOptions<'a> {
+    /// Maps a header as written to a schema field's name (synonyms, units in brackets).
+    pub rename: Option<fn(&str) -> Option<&'static str>>,
+    /// A schema field the file lacks is an empty column instead of a refusal.
+    pub lacking_empty: bool,
+    /// Checks each typed batch further (signs, ranges), naming bad cells.
+    pub check: Option<&'a (dyn Fn(&Batch) -> BadCells + Sync)>,
+}
+
 /// Reads the enterprises CSV. With a schema, every schema field must be a column (by
 /// name or label); without one, every column's type is inferred. The id column must be
 /// there, filled in and unique.
 pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) -> Result<Enterprises, FileError> {
+    read_enterprises_with(path, schema, id_column, ReadOptions::default())
+}
+
+/// [`read_enterprises`] with headers renamed, lacking columns empty or batches checked.
+pub fn read_enterprises_with(
+    path: &Path,
+    schema: Option<Schema>,
+    id_column: &str,
+    options: ReadOptions<'_>,
+) -> Result<Enterprises, FileError> {
     let (source, decoded) = inspect(path)?;
-    let header = header_of(&source)?;
+    let mut header = header_of(&source)?;
+    if let Some(rename) = options.rename {
+        for name in header.iter_mut() {
+            if let Some(field) = rename(name) {
+                *name = field.to_string();
+            }
+        }
+    }
     let mut position: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         if name.is_empty() {
@@ -301,7 +329,8 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
     for field in schema.fields() {
         let at = position.get(field.name.as_str()).or_else(|| field.label.as_deref().and_then(|l| position.get(l)));
         match at {
-            Some(at) => columns.push(*at),
+            Some(at) => columns.push(Some(*at)),
+            None if options.lacking_empty => columns.push(None),
             None => lacking.push(field.name.clone()),
         }
     }
@@ -313,7 +342,14 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
     // with the other faults) and its typed columns or its bad cells.
     let convert = |index: usize, batch: &RecordBatch| -> (StringArray, Result<Batch, BadCells>) {
         let first_line = index * BATCH_ROWS + 2;
-        let text: Vec<&StringArray> = columns.iter().map(|c| text_column(batch, *c)).collect();
+        let empty = columns.iter().any(Option::is_none).then(|| StringArray::new_null(batch.num_rows()));
+        let text: Vec<&StringArray> = columns
+            .iter()
+            .map(|c| match c {
+                Some(c) => text_column(batch, *c),
+                None => empty.as_ref().expect("made when a column is lacking"),
+            })
+            .collect();
         let ids = text_column(batch, id_at).clone();
         let mut bad = BadCells::default();
         for (row, id) in ids.iter().enumerate() {
@@ -328,7 +364,14 @@ pub fn read_enterprises(path: &Path, schema: Option<Schema>, id_column: &str) ->
                 });
             }
         }
-        let typed = match Batch::from_text(&schema, &text, first_line) {
+        let checked = Batch::from_text(&schema, &text, first_line).and_then(|typed| match options.check {
+            Some(check) => {
+                let found = check(&typed);
+                if found.total == 0 { Ok(typed) } else { Err(found) }
+            }
+            None => Ok(typed),
+        });
+        let typed = match checked {
             Ok(typed) if bad.total == 0 => Ok(typed),
             Ok(_) => Err(bad),
             Err(more) => {

@@ -125,6 +125,8 @@ fn eval(node: &Node, cols: &[Col], start: usize, end: usize) -> Vec<f64> {
             Col::Code(v, _) => v[start..end].iter().map(|c| f64::from(*c)).collect(),
             Col::Text => vec![0.0; n],
         },
+        // The anchor's data has no empty cells.
+        Kind::Known(_) => vec![1.0; n],
         Kind::Neg(a) => eval(a, cols, start, end).into_iter().map(|x| -x).collect(),
         Kind::Not(a) => eval(a, cols, start, end).into_iter().map(|x| truth(x == 0.0)).collect(),
         Kind::Arith(op, a, b) => match op {

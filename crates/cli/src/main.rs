@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod abuse;
 mod anchor;
 mod bench;
+mod ladder;
 mod policy;
 
 use anyhow::{Context, Result, bail};
@@ -81,6 +82,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: policy::PolicyCommand,
+    },
+    /// The cultivation ladder (梯度培育) on files alone: assess firms on every rung
+    Ladder {
+        #[command(subcommand)]
+        command: ladder::LadderCommand,
     },
     /// Benchmarks at provincial scale (see docs/BENCHMARKS.md)
     Bench {
@@ -203,6 +209,17 @@ async fn main() -> Result<()> {
         }
         return Ok(());
     }
+    if let Command::Ladder { command } = cli.command {
+        if let Err(error) = ladder::run(command) {
+            // `… | head` closes the pipe early: that is the reader's choice, not a fault.
+            if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                return Ok(());
+            }
+            eprintln!("错误：{}", policy::printable_lines(&format!("{error:#}")));
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     if let Command::Bench { command: bench::BenchCommand::PolicyAnchor { enterprises, policies, out } } = &cli.command {
         return anchor::run(enterprises, policies, out);
     }
@@ -304,7 +321,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Meeting { .. } => unreachable!("handled before the database is opened"),
-        Command::Policy { .. } => unreachable!("run without a database, above"),
+        Command::Policy { .. } | Command::Ladder { .. } => unreachable!("run without a database, above"),
         Command::Bench { command } => bench::run(&cli.db, command).await,
     }
 }

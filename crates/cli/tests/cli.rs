@@ -398,3 +398,80 @@ fn the_result_goes_only_to_a_regular_file_and_ids_are_compared_by_value() {
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert_eq!(std::fs::read_to_string(&real).unwrap(), "policy,enterprise,amount\nA,1,1.0000\n");
 }
+
+/// `ladder assess` against an independent reading of DOMAIN §11 in Python's exact
+/// fractions, on 4,000 invented firms spread over every threshold.
+#[test]
+fn ladder_assess_agrees_with_an_exact_reference_in_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let firms = dir.path().join("firms.csv");
+    let made = Command::new("python3")
+        .args([&repo("bench/ladder/gen.py"), "4000", firms.to_str().unwrap(), "23"])
+        .output()
+        .expect("python3 runs (the reference needs it)");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let out =
+        fengkou(&["ladder", "assess", "--enterprises", firms.to_str().unwrap(), "--on", "2026-12-01", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference = Command::new("python3")
+        .args([&repo("bench/ladder/reference.py"), firms.to_str().unwrap(), "2026-12-01"])
+        .output()
+        .unwrap();
+    assert!(reference.status.success(), "{}", text(&reference.stderr));
+    let reference: serde_json::Value = serde_json::from_slice(&reference.stdout).unwrap();
+    let (ours, reference) = (ours.as_array().unwrap(), reference.as_array().unwrap());
+    assert_eq!(ours.len(), 4000);
+    assert_eq!(ours.len(), reference.len());
+    let mut eligible = [0usize; 3];
+    for (mine, theirs) in ours.iter().zip(reference) {
+        assert_eq!(mine["uscc"], theirs["uscc"]);
+        for (i, (m, t)) in mine["rungs"].as_array().unwrap().iter().zip(theirs["rungs"].as_array().unwrap()).enumerate()
+        {
+            for key in ["rung", "eligible", "route", "score"] {
+                assert_eq!(m[key], t[key], "{} {key}: ours {m} reference {t}", mine["uscc"]);
+            }
+            // Not eligible always says why; eligible says nothing is missing.
+            assert_eq!(m["missing"].as_array().unwrap().is_empty(), m["eligible"] == true, "{m}");
+            eligible[i] += usize::from(m["eligible"] == true);
+        }
+    }
+    // The data reach every verdict (the test would prove little otherwise).
+    assert!(eligible.iter().all(|n| *n > 100 && *n < 3900), "{eligible:?}");
+}
+
+#[test]
+fn ladder_assess_reads_chinese_headers_and_refuses_impossible_values_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let firms = dir.path().join("firms.csv");
+    std::fs::write(
+        &firms,
+        "统一社会信用代码,企业名称,成立日期,职工总数,科技人员数,销售收入（万元）,研发费用（万元）,高企创新能力评价得分\n\
+         914403001922038216,甲公司,2020-03-01,100,10,\"1,000\",31,\n",
+    )
+    .unwrap();
+    let out = fengkou(&["ladder", "assess", "--enterprises", firms.to_str().unwrap(), "--on", "2026-12-01"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("914403001922038216  甲公司"), "{shown}");
+    assert!(shown.contains("研发费用/销售收入 3.1% < 5%（还差研发费用 19 万元）"), "{shown}");
+    assert!(shown.contains("创新能力评价得分：缺数据"), "{shown}");
+
+    std::fs::write(
+        &firms,
+        "uscc,name,employees,tech_staff,revenue\n914403001922038216,甲,-3,1,100\n91110000100011743X,乙,10,1,100\n",
+    )
+    .unwrap();
+    let out = fengkou(&["ladder", "assess", "--enterprises", firms.to_str().unwrap(), "--json"], None);
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("第2行 职工总数：不能为负数"), "{said}");
+    assert!(out.stdout.is_empty(), "nothing is printed when the data are refused");
+
+    std::fs::write(&firms, "uscc,name,revenue\n914403001922038216,甲,abc\n914403001922038216,乙,1\n").unwrap();
+    let out = fengkou(&["ladder", "assess", "--enterprises", firms.to_str().unwrap(), "--json"], None);
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(said.contains("第2行 revenue：“abc”不是数字"), "{said}");
+    assert!(said.contains("第3行 uscc：编号“914403001922038216”与第2行重复"), "{said}");
+}

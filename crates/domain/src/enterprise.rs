@@ -6,7 +6,8 @@
 //! written against `rd_expense` reads the column a tax sheet calls “研发费用（万元）”.
 
 use crate::code::coded_enum;
-use crate::policy::{Field, FieldType, Schema};
+use crate::policy::columns::{Column, LISTED_CELL_ERRORS};
+use crate::policy::{BadCells, Batch, CellError, Field, FieldType, Schema};
 
 /// What kind of value an indicator holds, and so how a cell is read and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +140,25 @@ pub fn indicator_for_header(header: &str) -> Option<&'static Indicator> {
         .find(|i| i.name == key || header_key(i.label) == key || i.synonyms.iter().any(|s| header_key(s) == key))
 }
 
+/// The ladder schema's field a header names: an indicator, or the registry's code, name
+/// and registration date by their names, labels or usual synonyms.
+pub fn field_for_header(header: &str) -> Option<&'static str> {
+    if let Some(found) = indicator_for_header(header) {
+        return Some(found.name);
+    }
+    let key = header_key(header);
+    let is = |names: &[&str]| names.iter().any(|n| header_key(n) == key);
+    if is(&[USCC.0, USCC.1, "社会信用代码", "信用代码", "统一代码"]) {
+        Some(USCC.0)
+    } else if is(&[NAME.0, NAME.1, "单位名称", "企业全称", "名称"]) {
+        Some(NAME.0)
+    } else if is(&[REGISTERED_ON.0, REGISTERED_ON.1, "注册日期", "成立时间", "注册时间"]) {
+        Some(REGISTERED_ON.0)
+    } else {
+        None
+    }
+}
+
 pub fn indicator(name: &str) -> Option<&'static Indicator> {
     INDICATORS.iter().find(|i| i.name == name)
 }
@@ -179,6 +199,56 @@ pub fn check_value(indicator: &Indicator, value: f64) -> Result<(), String> {
         _ if value < 0.0 => Err("不能为负数".into()),
         Kind::Percent if value > 100.0 => Err(format!("比例不能超过 100%（这里是 {value}%）")),
         Kind::Score if value > 100.0 => Err(format!("得分不能超过 100 分（这里是 {value}）")),
+        _ => Ok(()),
+    }
+}
+
+/// The cells of a typed batch that break their indicator's kind (a negative count, a
+/// share over 100 %), as "第N行 列名：原因".
+pub fn check_batch(schema: &Schema, batch: &Batch) -> BadCells {
+    let mut bad = BadCells::default();
+    for (field, column) in schema.fields().iter().zip(&batch.columns) {
+        let Some(indicator) = indicator(&field.name) else { continue };
+        let mut note = |row: usize, reason: String| {
+            bad.total += 1;
+            if bad.listed.len() < LISTED_CELL_ERRORS {
+                bad.listed.push(CellError {
+                    line: batch.first_line + row,
+                    column: field.label.clone().unwrap_or_else(|| field.name.clone()),
+                    reason,
+                });
+            }
+        };
+        match column {
+            Column::Int(values) => {
+                for (row, value) in values.iter().enumerate() {
+                    if let Some(Err(why)) = value.map(|v| check_value(indicator, v as f64)) {
+                        note(row, why);
+                    }
+                }
+            }
+            Column::Decimal { exact, scale, .. } => {
+                for (row, value) in exact.iter().enumerate() {
+                    // The exact value decides (a share of 100.0000001 % is over 100).
+                    if let Some(Err(why)) = value.map(|m| check_exact(indicator, m, *scale)) {
+                        note(row, why);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    bad
+}
+
+fn check_exact(indicator: &Indicator, mantissa: i128, scale: u32) -> Result<(), String> {
+    let hundred = 100i128.checked_mul(10i128.pow(scale)).unwrap_or(i128::MAX);
+    let shown = || crate::policy::exact::fixed(&num_bigint::BigInt::from(mantissa), scale);
+    match indicator.kind {
+        Kind::SignedMoney | Kind::Date | Kind::Flag => Ok(()),
+        _ if mantissa < 0 => Err(format!("不能为负数（这里是 {}）", shown())),
+        Kind::Percent if mantissa > hundred => Err(format!("比例不能超过 100%（这里是 {}%）", shown())),
+        Kind::Score if mantissa > hundred => Err(format!("得分不能超过 100 分（这里是 {}）", shown())),
         _ => Ok(()),
     }
 }

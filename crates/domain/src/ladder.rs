@@ -361,6 +361,7 @@ impl Assessor {
                     verdict: &|p: usize| verdicts[p][row].clone(),
                     reads: &self.reads,
                     labels: &self.labels,
+                    policies: &self.policies,
                 };
                 self.sets.iter().map(|set| judge(set, &facts)).collect()
             })
@@ -383,6 +384,7 @@ impl Assessor {
             verdict: &|p: usize| explained[p].verdict.clone(),
             reads: &self.reads,
             labels: &self.labels,
+            policies: &self.policies,
         };
         self.sets
             .iter()
@@ -491,6 +493,7 @@ struct Facts<'a> {
     verdict: &'a dyn Fn(usize) -> Verdict,
     reads: &'a [Vec<usize>],
     labels: &'a [String],
+    policies: &'a [Policy],
 }
 
 impl Facts<'_> {
@@ -650,18 +653,45 @@ fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Op
         Verdict::NotEligible => {
             let mut text = test.name.clone();
             match (&test.show, facts.amount(compiled.measure), facts.amount(compiled.target)) {
-                (Some(shown), Some(measure), Some(target)) => {
-                    let relation = match measure.cmp(&target) {
-                        std::cmp::Ordering::Less => "<",
-                        std::cmp::Ordering::Equal => "=",
-                        std::cmp::Ordering::Greater => ">",
-                    };
+                (Some(shown), Some(measure), Some(target)) if measure != target => {
+                    let relation = if measure < target { "<" } else { ">" };
                     let _ = write!(
                         text,
                         " {} {relation} {}",
                         show_formatted(measure, shown.format, &shown.unit),
                         show_formatted(target, shown.format, &shown.unit)
                     );
+                }
+                (Some(shown), Some(_), Some(_)) => {
+                    // Equal to four decimals (4.99996 % against 5 %): the exact values say
+                    // which side of the line the firm is on.
+                    let exact = |policy: Option<usize>| {
+                        let policy = &facts.policies[policy.expect("shown tests have a measure and a target")];
+                        let record = Row { batch: facts.batch, row: facts.row };
+                        let evaluator =
+                            exact::Evaluator { source: &policy.def.amount, record: &record, explain: false };
+                        evaluator.eval(&policy.amount, &mut Vec::new())
+                    };
+                    if let (exact::Value::Num(m), exact::Value::Num(t)) =
+                        (exact(compiled.measure), exact(compiled.target))
+                    {
+                        let relation = match m.cmp(&t) {
+                            std::cmp::Ordering::Less => "<",
+                            std::cmp::Ordering::Equal => "=",
+                            std::cmp::Ordering::Greater => ">",
+                        };
+                        let show = |n: &num_rational::BigRational| match shown.format {
+                            Format::Percent => {
+                                format!(
+                                    "{}%",
+                                    exact::show_number(&(n * num_rational::BigRational::from_integer(100.into())))
+                                )
+                            }
+                            Format::Number if shown.unit.is_empty() => exact::show_number(n),
+                            Format::Number => format!("{} {}", exact::show_number(n), shown.unit),
+                        };
+                        let _ = write!(text, " {} {relation} {}", show(&m), show(&t));
+                    }
                 }
                 _ => {
                     let values = field_values(compiled.when, facts);
@@ -689,8 +719,13 @@ fn show_formatted(scaled: i64, format: Format, unit: &str) -> String {
     }
 }
 
-/// 万元 to one decimal, rounded up so that "还差" is always enough (45.21 → 45.3).
+/// 万元 to one decimal, rounded up so that "还差" is always enough (45.21 → 45.3);
+/// below 0.1 to four decimals.
 fn show_one_decimal(scaled: i64) -> String {
+    if scaled < 1_000 {
+        // Less than 0.1: to four decimals, not rounded up to ten times what is missing.
+        return show_scaled(scaled);
+    }
     let tenths = (scaled + 999) / 1_000;
     if tenths % 10 == 0 { (tenths / 10).to_string() } else { format!("{}.{}", tenths / 10, tenths % 10) }
 }

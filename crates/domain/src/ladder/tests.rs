@@ -155,6 +155,13 @@ fn the_gap_is_said_in_the_fields_unit() {
 }
 
 #[test]
+fn a_measure_equal_to_four_decimals_is_shown_exactly() {
+    let verdicts = assess(with(&[("rd_expense", "149.9999"), ("revenue", "3000")]));
+    let gq = rung(&verdicts, "高新技术企业");
+    assert_eq!(texts(gq), vec!["研发费用/销售收入 4.9999966667…% < 5%（还差研发费用 0.0001 万元）".to_string()]);
+}
+
+#[test]
 fn an_empty_score_is_missing_data_never_a_failed_threshold() {
     let verdicts = assess(with(&[("innovation_score", "")]));
     let gq = rung(&verdicts, "高新技术企业");
@@ -236,7 +243,7 @@ fn innovative_sme_by_direct_routes_only() {
     let verdicts = assess(with(&[("equity_financing_3y", "499.99")]));
     let cx = rung(&verdicts, "创新型中小企业");
     assert!(!cx.eligible);
-    assert!(texts(cx).iter().any(|t| t.contains("还差股权融资 0.1 万元")), "{:?}", texts(cx));
+    assert!(texts(cx).iter().any(|t| t.contains("还差股权融资 0.01 万元")), "{:?}", texts(cx));
     let verdicts = assess(with(&[("equity_financing_3y", ""), ("national_award", "1")]));
     assert_eq!(rung(&verdicts, "创新型中小企业").route, Some(Route::Direct));
 }

@@ -533,12 +533,13 @@ fn step(
             out.err[..words].fill(0);
         }
         Op::Dec(col) => {
-            let Column::Decimal { approx, .. } = &batch.columns[*col] else { unreachable!("a decimal column") };
+            let Column::Decimal { approx, scale, .. } = &batch.columns[*col] else { unreachable!("a decimal column") };
             let values = approx.values();
             out.v[..len].copy_from_slice(values);
             out.v[len..padded].fill(0.0);
+            let whole_below = kernels::exact_whole_below(*scale);
             for (e, v) in out.e[..padded].iter_mut().zip(out.v[..padded].iter()) {
-                *e = U * v.abs();
+                *e = if v.fract() == 0.0 && v.abs() < whole_below { 0.0 } else { U * v.abs() };
             }
             out.a[..words].copy_from_slice(&batch.known[*col]);
             out.err[..words].fill(0);
@@ -585,12 +586,12 @@ fn step(
             }
         }
         Op::Known(col) => {
-            let known = &batch.known[*col];
-            for w in 0..words {
-                out.a[w] = known[w];
-                out.b[w] = !known[w];
-                out.err[w] = 0;
+            let known = &batch.known[*col][..words];
+            out.a[..words].copy_from_slice(known);
+            for (b, k) in out.b[..words].iter_mut().zip(known) {
+                *b = !k;
             }
+            out.err[..words].fill(0);
         }
         Op::Compare(op, a, b) => {
             // One monomorphic loop per operator and kind of operand.

@@ -20,6 +20,8 @@ pub(super) struct SlotOperand<'a>(pub(super) &'a Slot);
 pub(super) struct DecOperand<'a> {
     values: &'a [f64],
     known: &'a [u64],
+    /// Below this size a float that is a whole number is the decimal itself (see [`exact_whole_below`]).
+    whole_below: f64,
 }
 pub(super) struct IntOperand<'a> {
     values: &'a [i64],
@@ -62,8 +64,9 @@ impl Operand for DecOperand<'_> {
     #[inline(always)]
     fn at(&self, i: usize) -> (f64, f64) {
         let x = self.values[i];
-        // The nearest float of a decimal is within half an ulp of it.
-        (x, U * x.abs())
+        // The nearest float of a decimal is within half an ulp of it; a whole number
+        // (20000.00, 70) is exact, so comparing it with 20000 needs no second look.
+        if x.fract() == 0.0 && x.abs() < self.whole_below { (x, 0.0) } else { (x, U * x.abs()) }
     }
     #[inline(always)]
     fn known(&self, w: usize) -> u64 {
@@ -235,8 +238,8 @@ pub(super) fn int_operand(batch: &Batch, column: usize) -> IntOperand<'_> {
 }
 
 pub(super) fn dec_operand(batch: &Batch, column: usize) -> DecOperand<'_> {
-    let Column::Decimal { approx, .. } = &batch.columns[column] else { unreachable!("a decimal column") };
-    DecOperand { values: approx.values(), known: &batch.known[column] }
+    let Column::Decimal { approx, scale, .. } = &batch.columns[column] else { unreachable!("a decimal column") };
+    DecOperand { values: approx.values(), known: &batch.known[column], whole_below: exact_whole_below(*scale) }
 }
 
 /// Runs `word(w, rows)` over the batch's words: whole words with a constant 64 rows
@@ -381,4 +384,11 @@ pub(super) fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slo
             }
         }
     });
+}
+
+/// A decimal with `scale` places whose nearest float is a whole number x is that whole
+/// number when |x| < 2^52 / 10^scale: a fraction of at least 10^-scale would be more
+/// than half an ulp away from any float that small.
+pub(super) fn exact_whole_below(scale: u32) -> f64 {
+    (1u64 << 52) as f64 / 10f64.powi(scale as i32)
 }

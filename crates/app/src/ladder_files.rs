@@ -1,0 +1,89 @@
+//! The ladder on files alone: `fengkou ladder assess` reads an enterprises CSV (the
+//! vocabulary of DOMAIN.md §11 as headers, in English or Chinese, with synonyms and
+//! units in brackets), assesses every firm on every rung with the same
+//! [`Assessor`] the product uses, and hands each batch's verdicts to a renderer on
+//! every core, so that a million firms are written in order without holding their text
+//! twice.
+
+use crate::policy_files::{Enterprises, FileError, ReadOptions, read_enterprises_with};
+use chrono::NaiveDate;
+use fengkou_domain::enterprise::{self, check_batch, field_for_header};
+use fengkou_domain::ladder::{Assessor, RungVerdict, prepare_batch};
+use fengkou_domain::policy::Batch;
+use fengkou_domain::policy::columns::Column;
+use std::path::Path;
+
+/// Reads the firms: the code column (uscc / 统一社会信用代码) must be there, filled in
+/// and unique; columns the rules need but the file lacks are empty (缺数据); a
+/// negative count or a share over 100 % is refused with its row.
+pub fn read_firms(path: &Path, assessor: &Assessor) -> Result<Enterprises, FileError> {
+    let schema = assessor.schema().clone();
+    let check = |batch: &Batch| check_batch(assessor.schema(), batch);
+    let options = ReadOptions { rename: Some(field_for_header), lacking_empty: true, check: Some(&check) };
+    read_enterprises_with(path, Some(schema), enterprise::USCC.0, options)
+}
+
+/// A firm's code and name as the file writes them (trimmed).
+pub fn code_and_name(assessor: &Assessor, batch: &Batch, row: usize) -> (String, String) {
+    let text = |name: &str| {
+        let field = assessor.schema().find(name).expect("the ladder's schema");
+        match &batch.columns[field] {
+            Column::Text(values) if values.is_valid(row) => values.value(row).trim().to_string(),
+            _ => String::new(),
+        }
+    };
+    (text(enterprise::USCC.0), text(enterprise::NAME.0))
+}
+
+use arrow_array::Array;
+
+/// Assesses every batch on `threads` threads, renders each batch's verdicts there, and
+/// hands the rendered parts to `sink` in the file's order as they are ready, so that a
+/// million firms' text is never held at once.
+pub fn assess_all<R, E>(
+    assessor: &Assessor,
+    firms: &mut Enterprises,
+    on: NaiveDate,
+    threads: usize,
+    render: R,
+    mut sink: impl FnMut(String) -> Result<(), E>,
+) -> Result<(), E>
+where
+    R: Fn(&Batch, &[Vec<RungVerdict>]) -> String + Sync,
+{
+    let rows = firms.batches.iter().map(|b| b.len).max().unwrap_or(0);
+    let threads = threads.clamp(1, firms.batches.len().max(1));
+    let schema = assessor.schema();
+    let mut chunks: Vec<Vec<(usize, &mut Batch)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (index, batch) in firms.batches.iter_mut().enumerate() {
+        chunks[index % threads].push((index, batch));
+    }
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String)>(threads * 4);
+        for chunk in chunks {
+            let (render, send) = (&render, send.clone());
+            scope.spawn(move || {
+                let mut scratch = assessor.scratch(rows);
+                for (index, batch) in chunk {
+                    prepare_batch(batch, schema, on);
+                    let verdicts = assessor.assess_batch(batch, &mut scratch);
+                    if send.send((index, render(batch, &verdicts))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // Parts arrive in any order; each is written once all before it are.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (index, text) in receive {
+            waiting.insert(index, text);
+            while let Some(text) = waiting.remove(&next) {
+                sink(text)?;
+                next += 1;
+            }
+        }
+        Ok(())
+    })
+}

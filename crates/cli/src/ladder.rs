@@ -1,0 +1,200 @@
+//! `fengkou ladder assess`: every firm of a CSV on every rung of the cultivation
+//! ladder, from files alone (no database), with the rules fengkou ships or a rules
+//! file; the verdicts are those the product shows for the same data.
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use fengkou_app::ladder_files::{assess_all, code_and_name, read_firms};
+use fengkou_domain::ladder::{Assessor, RuleSet, RungVerdict, default_rule_sets, in_force, show_scaled};
+use fengkou_domain::uscc::Uscc;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum LadderCommand {
+    /// Assess every firm of a CSV on every rung (科技型中小企业, 高新技术企业, 创新型中小企业)
+    Assess {
+        /// The firms: CSV with a header row (DOMAIN §11 names or their Chinese labels; UTF-8 or GBK)
+        #[arg(long)]
+        enterprises: PathBuf,
+        /// The assessment date (default: today)
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        /// Print a JSON array: [{"uscc", "name", "rungs": [{"rung", "eligible", "route", "score", "missing"}]}]
+        #[arg(long)]
+        json: bool,
+        /// Rule sets (JSON array) instead of the shipped ones; the version in force on --on applies
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Assessment threads (default: every core)
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print the seconds spent reading, assessing and writing to standard error
+        #[arg(long)]
+        timings: bool,
+    },
+}
+
+pub fn run(command: LadderCommand) -> Result<()> {
+    match command {
+        LadderCommand::Assess { enterprises, on, json, rules, threads, timings } => {
+            let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
+            assess(&enterprises, on, json, rules.as_deref(), threads, timings)
+        }
+    }
+}
+
+fn rule_sets(rules: Option<&Path>, on: NaiveDate) -> Result<Vec<RuleSet>> {
+    let sets = match rules {
+        None => default_rule_sets(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取规则文件 {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("规则文件 {} 有误", path.display()))?
+        }
+    };
+    let sets = in_force(&sets, on);
+    if sets.is_empty() {
+        bail!("{on} 没有生效的规则（每套规则的 effective_from 都晚于评估日期）");
+    }
+    Ok(sets)
+}
+
+#[derive(Serialize)]
+struct FirmOut<'a> {
+    uscc: &'a str,
+    name: &'a str,
+    rungs: Vec<RungOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RungOut<'a> {
+    rung: &'a str,
+    eligible: bool,
+    route: Option<&'static str>,
+    score: Option<serde_json::Number>,
+    missing: Vec<&'a str>,
+}
+
+/// A score as JSON: 72 when whole, 72.5 otherwise.
+fn score_json(scaled: i64) -> serde_json::Number {
+    if scaled % 10_000 == 0 {
+        serde_json::Number::from(scaled / 10_000)
+    } else {
+        serde_json::Number::from_f64(scaled as f64 / 10_000.0).expect("a finite score")
+    }
+}
+
+fn assess(
+    enterprises: &Path,
+    on: NaiveDate,
+    json: bool,
+    rules: Option<&Path>,
+    threads: Option<usize>,
+    timings: bool,
+) -> Result<()> {
+    let started = Instant::now();
+    let sets = rule_sets(rules, on)?;
+    let assessor = Assessor::new(&sets).map_err(|e| anyhow::anyhow!("规则无法编译：{e}"))?;
+    let mut firms = read_firms(enterprises, &assessor)?;
+    let read_seconds = started.elapsed().as_secs_f64();
+    if firms.decoded {
+        eprintln!("企业数据不是 UTF-8，已按 GBK（GB18030）编码读取");
+    }
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let assessing = Instant::now();
+    let invalid_codes = std::sync::Mutex::new(Vec::<String>::new());
+    let total = firms.len();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    if json {
+        out.write_all(b"[")?;
+    } else {
+        writeln!(out, "评估日期 {on}，{total} 家企业")?;
+    }
+    assess_all(
+        &assessor,
+        &mut firms,
+        on,
+        threads,
+        |batch, verdicts| {
+            let mut out = Vec::with_capacity(verdicts.len() * 800);
+            let mut bad = Vec::new();
+            for (row, rungs) in verdicts.iter().enumerate() {
+                let (code, name) = code_and_name(&assessor, batch, row);
+                let code = match Uscc::parse(&code) {
+                    Ok(valid) => valid.to_string(),
+                    Err(why) => {
+                        bad.push(format!("第{}行 {code}：{why}", batch.first_line + row));
+                        code
+                    }
+                };
+                if json {
+                    let firm = FirmOut { uscc: &code, name: &name, rungs: rungs.iter().map(rung_out).collect() };
+                    if batch.first_line != 2 || row != 0 {
+                        out.push(b',');
+                    }
+                    out.push(b'\n');
+                    serde_json::to_writer(&mut out, &firm).expect("JSON into memory");
+                } else {
+                    write_table_rows(&mut out, &code, &name, rungs);
+                }
+            }
+            if !bad.is_empty() {
+                invalid_codes.lock().expect("not poisoned").extend(bad);
+            }
+            String::from_utf8(out).expect("UTF-8 throughout")
+        },
+        |part| out.write_all(part.as_bytes()),
+    )?;
+    let assess_seconds = assessing.elapsed().as_secs_f64();
+    if json {
+        out.write_all(b"\n]\n")?;
+    } else {
+        for set in assessor.rungs() {
+            writeln!(out, "规则：{} {}（{}起）{}", set.rung, set.version, set.effective_from, set.basis)?;
+        }
+    }
+    out.flush()?;
+    let invalid = invalid_codes.into_inner().expect("not poisoned");
+    if !invalid.is_empty() {
+        eprintln!("注意：{} 家企业的统一社会信用代码无效（仍按数据评估），前几处：", invalid.len());
+        for line in invalid.iter().take(10) {
+            eprintln!("  {line}");
+        }
+    }
+    if timings {
+        eprintln!(
+            "读取 {read_seconds:.3} 秒，评估并输出 {assess_seconds:.3} 秒，共 {:.3} 秒",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn rung_out(verdict: &RungVerdict) -> RungOut<'_> {
+    RungOut {
+        rung: &verdict.rung,
+        eligible: verdict.eligible,
+        route: verdict.route.map(|r| r.label()),
+        score: verdict.score.map(score_json),
+        missing: verdict.missing.iter().map(|m| m.text.as_str()).collect(),
+    }
+}
+
+fn write_table_rows(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerdict]) {
+    let _ = writeln!(out, "\n{code}  {name}");
+    for verdict in rungs {
+        let score = verdict.score.map(|s| format!("，评分 {} 分", show_scaled(s))).unwrap_or_default();
+        let line = match verdict.route {
+            Some(route) => format!("  {}：符合（{}{score}）", verdict.rung, route.label()),
+            None => {
+                let why: Vec<&str> = verdict.missing.iter().map(|m| m.text.as_str()).collect();
+                format!("  {}：不符合{score}；{}", verdict.rung, why.join("；"))
+            }
+        };
+        let _ = writeln!(out, "{line}");
+    }
+}
