@@ -43,13 +43,14 @@ pub const INDUSTRIES: [(&str, &str); 7] = [
 ];
 
 /// Demo accounts: (username, role, office, password).
-pub const DEMO_USERS: [(&str, Role, Option<&str>, &str); 6] = [
+pub const DEMO_USERS: [(&str, Role, Option<&str>, &str); 7] = [
     ("admin", Role::Admin, None, "fengkou-admin"),
     ("leader", Role::Leader, None, "fengkou-leader"),
     ("xmb", Role::ProjectOffice, None, "fengkou-xmb"),
     ("hubeilu", Role::OfficeUser, Some("湖北路办事处"), "fengkou-office"),
     ("tianjinlu", Role::OfficeUser, Some("天津路办事处"), "fengkou-office"),
     ("viewer", Role::Viewer, None, "fengkou-viewer"),
+    ("kjj", Role::TechBureau, None, "fengkou-kjj"),
 ];
 
 /// Projects the speech names: (name, industry, total 万元, owner).
@@ -352,6 +353,9 @@ impl App {
         txn.commit().await?;
         self.warnings().refresh_all_warnings().await?;
         self.seed_demo_meeting(today).await?;
+        let office_ids: Vec<i64> = offices.iter().map(|o| o.id).collect();
+        let industry_names: Vec<(i64, String)> = industries.iter().map(|i| (i.id, i.name.clone())).collect();
+        self.enterprises().seed_demo(&office_ids, &industry_names).await?;
         Ok(true)
     }
 

@@ -1,4 +1,5 @@
 use crate::batches::BatchError;
+use crate::enterprises::EnterpriseError;
 use crate::ledger::{ImportReport, LedgerError};
 use crate::meetings::MeetingError;
 use crate::projects::ProjectError;
@@ -37,6 +38,8 @@ pub enum AppError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Batch(#[from] BatchError),
+    #[error(transparent)]
+    Enterprise(#[from] EnterpriseError),
     #[error("导入未执行，发现 {} 个问题", .0.problems.len())]
     ImportRejected(Box<ImportReport>),
     /// Someone else changed it since the form was opened: who, when and what.

@@ -43,6 +43,7 @@ pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod demo;
+pub mod enterprises;
 pub mod ladder_files;
 pub mod ledger;
 pub mod meetings;

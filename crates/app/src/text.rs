@@ -23,3 +23,13 @@ pub(crate) fn plain_text(field: &'static str, text: &str, multiline: bool) -> Re
         Err(AppError::invalid(field, "不能含控制字符"))
     }
 }
+
+/// A short text field: no control characters (line breaks only in notes) and at most
+/// `max` characters.
+pub(crate) fn check_text(field: &'static str, text: &str, max: usize) -> Result<()> {
+    plain_text(field, text, field == "备注")?;
+    if text.chars().count() > max {
+        return Err(AppError::invalid(field, format!("最多 {max} 个字")));
+    }
+    Ok(())
+}

@@ -174,6 +174,23 @@ enum ImportCommand {
         #[arg(long, alias = "create-missing")]
         create_offices: bool,
     },
+    /// Import a department's enterprise sheet (.xlsx): firms, yearly indicators, tiers.
+    /// Nothing is written if any row is invalid.
+    Enterprises {
+        file: PathBuf,
+        /// The department the figures come from (税务, 市场监管, 统计, 科技, 工信, 财政 …)
+        #[arg(long)]
+        source: Option<String>,
+        /// The year of the figures, when the sheet has no 年度 column
+        #[arg(long)]
+        year: Option<i32>,
+        /// Create the firms the registry does not know (otherwise they are listed and nothing is written)
+        #[arg(long)]
+        create: bool,
+        /// Check only; write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -301,6 +318,41 @@ async fn main() -> Result<()> {
                         eprintln!("{p}");
                     }
                     bail!("导入未执行：发现 {} 个问题，未写入任何数据", report.problems.len())
+                }
+                Err(e) => Err(user_error(e)),
+            }
+        }
+        Command::Import { command: ImportCommand::Enterprises { file, source, year, create, dry_run } } => {
+            use fengkou_app::enterprises::EnterpriseError;
+            use fengkou_app::enterprises::import::{ImportOptions as FirmImport, cli_bureau_actor};
+            let source = match source {
+                Some(text) => Some(
+                    fengkou_domain::enterprise::Source::from_text(&text)
+                        .ok_or_else(|| anyhow::anyhow!("{}", EnterpriseError::UnknownSource(text)))?,
+                ),
+                None => None,
+            };
+            let bytes = std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let options = FirmImport { source, year, create, dry_run, max_rows: None };
+            match app.enterprises().import_sheet(&cli_bureau_actor(), bytes, options).await {
+                Ok(report) => {
+                    for line in &report.conflicts {
+                        println!("来源不一致：{line}");
+                    }
+                    if !report.unassigned.is_empty() {
+                        println!("未分配办事处（{} 家）：{}", report.unassigned.len(), report.unassigned.join("、"));
+                    }
+                    if !report.ignored_columns.is_empty() {
+                        println!("未识别、未导入的列：{}", report.ignored_columns.join("、"));
+                    }
+                    println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
+                    Ok(())
+                }
+                Err(AppError::Enterprise(EnterpriseError::ImportRejected(problems))) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    bail!("导入未执行：发现 {} 个问题，未写入任何数据", problems.len())
                 }
                 Err(e) => Err(user_error(e)),
             }

@@ -8,6 +8,7 @@
 use crate::code::coded_enum;
 use crate::policy::columns::{Column, LISTED_CELL_ERRORS};
 use crate::policy::{BadCells, Batch, CellError, Field, FieldType, Schema};
+use chrono::Datelike as _;
 
 /// What kind of value an indicator holds, and so how a cell is read and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,6 +242,33 @@ pub fn check_batch(schema: &Schema, batch: &Batch) -> BadCells {
     bad
 }
 
+/// Reads a value as a department's sheet or a form writes it ("1,234.5", "是", "30%"
+/// for a share) and checks it against the indicator's kind. The value comes back as
+/// canonical decimal text ("1234.5", "1", "30"), exactly as written, for storage.
+pub fn parse_value(indicator: &Indicator, text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let text = text.strip_suffix('%').filter(|_| indicator.kind == Kind::Percent).unwrap_or(text).trim();
+    match indicator.kind {
+        Kind::Flag => match text {
+            "1" | "是" | "有" | "true" | "TRUE" | "True" | "Y" | "y" => Ok("1".into()),
+            "0" | "否" | "无" | "false" | "FALSE" | "False" | "N" | "n" => Ok("0".into()),
+            other => Err(format!("{}不是 是/否（或 1/0）", crate::policy::columns::quote(other))),
+        },
+        Kind::Date => Err("日期不是年度指标".into()),
+        _ => {
+            let (mantissa, scale) = crate::policy::columns::parse_decimal(text)?;
+            if indicator.kind == Kind::Count && scale > 0 && mantissa % 10i128.pow(scale) != 0 {
+                return Err(format!("{}应是整数", crate::policy::columns::quote(text)));
+            }
+            check_exact(indicator, mantissa, scale)?;
+            let shown = crate::policy::exact::fixed(&num_bigint::BigInt::from(mantissa), scale);
+            let shown =
+                if shown.contains('.') { shown.trim_end_matches('0').trim_end_matches('.').to_string() } else { shown };
+            Ok(if shown == "-0" { "0".into() } else { shown })
+        }
+    }
+}
+
 fn check_exact(indicator: &Indicator, mantissa: i128, scale: u32) -> Result<(), String> {
     let hundred = 100i128.checked_mul(10i128.pow(scale)).unwrap_or(i128::MAX);
     let shown = || crate::policy::exact::fixed(&num_bigint::BigInt::from(mantissa), scale);
@@ -284,6 +312,39 @@ impl Tier {
                 _ => return None,
             })
         })
+    }
+
+    /// The tier's name in English (charts in English pages).
+    pub fn english(self) -> &'static str {
+        match self {
+            Tier::TechSme => "Tech-based SME",
+            Tier::InnovativeSme => "Innovative SME",
+            Tier::HighTech => "High-tech enterprise",
+            Tier::Specialised => "Specialised SME",
+            Tier::LittleGiant => "Little giant",
+            Tier::Champion => "Single champion",
+            Tier::AboveScale => "Above-scale industrial",
+        }
+    }
+
+    /// How long a recognition lasts when the certificate does not say: 高企, 专精特新,
+    /// 小巨人, 单项冠军 and 创新型 three years, 科小 one (evaluated yearly); 规上 has no end.
+    pub fn default_years(self) -> Option<i32> {
+        match self {
+            Tier::TechSme => Some(1),
+            Tier::AboveScale => None,
+            _ => Some(3),
+        }
+    }
+
+    /// The last day of a recognition given on `from` (the day before its anniversary).
+    pub fn default_valid_until(self, from: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        let years = self.default_years()?;
+        let end = from.with_year(chrono::Datelike::year(&from) + years).or_else(|| {
+            // 29 February: the anniversary is 1 March.
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&from) + years, 3, 1)
+        })?;
+        end.pred_opt()
     }
 
     /// The rung above this one on the ladder (规上 stands beside it).
@@ -383,12 +444,42 @@ mod tests {
     }
 
     #[test]
+    fn a_recognition_lasts_its_years_to_the_day_before_the_anniversary() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(Tier::HighTech.default_valid_until(day(2024, 12, 1)), Some(day(2027, 11, 30)));
+        assert_eq!(Tier::HighTech.default_valid_until(day(2024, 2, 29)), Some(day(2027, 2, 28)));
+        assert_eq!(Tier::TechSme.default_valid_until(day(2026, 5, 1)), Some(day(2027, 4, 30)));
+        assert_eq!(Tier::AboveScale.default_valid_until(day(2026, 5, 1)), None);
+    }
+
+    #[test]
     fn values_are_checked_by_kind() {
         let staff = indicator("employees").unwrap();
         assert!(check_value(staff, -1.0).is_err());
         assert!(check_value(indicator("profit").unwrap(), -5.0).is_ok());
         assert!(check_value(indicator("capacity_utilisation").unwrap(), 100.5).is_err());
         assert!(check_value(indicator("capacity_utilisation").unwrap(), 100.0).is_ok());
+    }
+
+    #[rstest]
+    #[case("revenue", "1,234.50", Ok("1234.5"))]
+    #[case("revenue", " 3000 ", Ok("3000"))]
+    #[case("revenue", "-5", Err("不能为负数（这里是 -5）"))]
+    #[case("revenue", "abc", Err("“abc”不是数字"))]
+    #[case("profit", "-12.5", Ok("-12.5"))]
+    #[case("employees", "12.0", Ok("12"))]
+    #[case("employees", "12.5", Err("“12.5”应是整数"))]
+    #[case("capacity_utilisation", "85%", Ok("85"))]
+    #[case("capacity_utilisation", "120", Err("比例不能超过 100%（这里是 120%）"))]
+    #[case("violation", "是", Ok("1"))]
+    #[case("violation", "2", Err("“2”不是 是/否（或 1/0）"))]
+    fn values_are_read_as_sheets_write_them(
+        #[case] name: &str,
+        #[case] text: &str,
+        #[case] expected: Result<&str, &str>,
+    ) {
+        let got = parse_value(indicator(name).unwrap(), text);
+        assert_eq!(got.as_deref().map_err(String::as_str), expected);
     }
 
     #[test]

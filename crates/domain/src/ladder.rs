@@ -543,7 +543,7 @@ fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
             }
             let earned = best.unwrap_or(0);
             if all_missing {
-                let fields = empty_fields(alternatives, facts);
+                let fields = empty_fields(alternatives, facts, &item.name);
                 points_missing.push(Shortfall {
                     id: item.id.clone(),
                     kind: ShortfallKind::MissingData,
@@ -646,9 +646,10 @@ fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
 fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Option<Shortfall> {
     let (kind, text) = match (facts.verdict)(compiled.when) {
         Verdict::Paid(_) => return None,
-        Verdict::MissingData => {
-            (ShortfallKind::MissingData, format!("{}：缺数据{}", test.name, empty_fields(&[compiled.when], facts)))
-        }
+        Verdict::MissingData => (
+            ShortfallKind::MissingData,
+            format!("{}：缺数据{}", test.name, empty_fields(&[compiled.when], facts, &test.name)),
+        ),
         Verdict::Error(_) => (ShortfallKind::Unmet, format!("{}：无法计算（除数为零），按不符合计", test.name)),
         Verdict::NotEligible => {
             let mut text = test.name.clone();
@@ -731,7 +732,7 @@ fn show_one_decimal(scaled: i64) -> String {
 }
 
 /// "（研发费用、销售收入）": the empty fields the policies read on this row.
-fn empty_fields(policies: &[usize], facts: &Facts<'_>) -> String {
+fn empty_fields(policies: &[usize], facts: &Facts<'_>, name: &str) -> String {
     let mut names: Vec<&str> = Vec::new();
     for policy in policies {
         for field in &facts.reads[*policy] {
@@ -741,7 +742,12 @@ fn empty_fields(policies: &[usize], facts: &Facts<'_>) -> String {
             }
         }
     }
-    if names.is_empty() { String::new() } else { format!("（{}）", names.join("、")) }
+    // "创新能力评价得分：缺数据" says it already; the field is named only when it adds something.
+    match names.as_slice() {
+        [] => String::new(),
+        [one] if name.ends_with(one) || one.ends_with(name) => String::new(),
+        _ => format!("（{}）", names.join("、")),
+    }
 }
 
 /// "（成立日期 2025-12-02，评估日期 2026-12-01）": the values a failed test read.

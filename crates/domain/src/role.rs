@@ -15,12 +15,15 @@ pub enum Role {
     OfficeUser,
     /// Reads.
     Viewer,
+    /// 科技局: the enterprise registry, indicators, tiers, targets and the ladder's rules.
+    TechBureau,
 }
 
 crate::code::coded!(Role, "角色", Role::ALL);
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Leader, Role::ProjectOffice, Role::OfficeUser, Role::Viewer];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Leader, Role::ProjectOffice, Role::OfficeUser, Role::Viewer, Role::TechBureau];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -29,6 +32,7 @@ impl Role {
             Role::ProjectOffice => "project_office",
             Role::OfficeUser => "office_user",
             Role::Viewer => "viewer",
+            Role::TechBureau => "tech_bureau",
         }
     }
 
@@ -43,6 +47,7 @@ impl Role {
             Role::ProjectOffice => "项目办",
             Role::OfficeUser => "办事处用户",
             Role::Viewer => "只读用户",
+            Role::TechBureau => "科技局",
         }
     }
 }
@@ -154,6 +159,27 @@ impl Actor {
         self.role == Role::Admin
     }
 
+    /// Edit the enterprise side: firms, indicators, tiers, targets, the ladder's rules.
+    pub fn can_edit_enterprises(&self) -> bool {
+        self.role == Role::TechBureau
+    }
+
+    /// Read the enterprise side at all (the registry, tiers, candidate lists): the
+    /// bureau, leaders, the project office, and office users for their own firms.
+    /// The viewer and the administrator are not given firms' figures.
+    pub fn can_read_enterprises(&self) -> bool {
+        matches!(self.role, Role::TechBureau | Role::Leader | Role::ProjectOffice | Role::OfficeUser)
+    }
+
+    /// Read one firm registered in `office_id` (None: not yet assigned, which only the
+    /// district-wide readers see).
+    pub fn can_read_enterprise(&self, office_id: Option<i64>) -> bool {
+        match self.role {
+            Role::OfficeUser => office_id.is_some() && self.office_id == office_id,
+            _ => self.can_read_enterprises(),
+        }
+    }
+
     /// The whole-system audit trail.
     pub fn can_read_audit(&self) -> bool {
         matches!(self.role, Role::Admin | Role::ProjectOffice)
@@ -191,6 +217,22 @@ mod tests {
         // The administrator runs the system, not the meeting.
         assert!(!actor(Role::Admin, None).can_see_meeting_results(false));
         assert!(actor(Role::ProjectOffice, None).can_see_meeting_results(false));
+    }
+
+    #[test]
+    fn the_bureau_edits_firms_and_offices_read_only_their_own() {
+        let bureau = actor(Role::TechBureau, None);
+        assert!(bureau.can_edit_enterprises() && bureau.can_read_enterprise(None));
+        assert!(!bureau.can_edit_project(1) && !bureau.can_manage_pipeline());
+        let office = actor(Role::OfficeUser, Some(3));
+        assert!(office.can_read_enterprise(Some(3)));
+        assert!(!office.can_read_enterprise(Some(4)) && !office.can_read_enterprise(None));
+        assert!(!office.can_edit_enterprises());
+        for reader in [Role::Leader, Role::ProjectOffice] {
+            assert!(actor(reader, None).can_read_enterprise(Some(9)) && !actor(reader, None).can_edit_enterprises());
+        }
+        assert!(!actor(Role::Viewer, None).can_read_enterprises());
+        assert!(!actor(Role::Admin, None).can_read_enterprises());
     }
 
     #[test]

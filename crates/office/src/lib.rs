@@ -14,6 +14,7 @@
 pub mod ballots;
 pub mod bulletin;
 pub mod ledger;
+pub mod sheets;
 pub mod table;
 
 /// A problem with one cell or row of an imported sheet.

@@ -26,6 +26,7 @@ pub async fn problems<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> 
         found.extend(sqlite_integer_columns_holding_other_values(db).await?);
     }
     found.extend(unreadable_decimals(db).await?);
+    found.extend(unknown_enterprise_codes(db).await?);
     // (table, the column shown, the condition of a bad row, what is wrong)
     let rules: [(&str, &str, &str, &str); 12] = [
         ("reports", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
@@ -182,6 +183,39 @@ async fn scores_above_maximum<C: ConnectionTrait>(db: &C) -> Result<Vec<String>,
             if found.len() >= LISTED {
                 break;
             }
+        }
+    }
+    Ok(found)
+}
+
+/// The enterprise tables' codes (added after migration 6, whose check covers the rest;
+/// their references are foreign keys from the start).
+async fn unknown_enterprise_codes<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
+    use fengkou_domain::Coded;
+    use fengkou_domain::enterprise::{Source, Tier};
+    fn codes<T: Coded>() -> Vec<&'static str> {
+        T::ALL.iter().map(|v| v.code()).collect()
+    }
+    let backend = db.get_database_backend();
+    let columns = [
+        ("enterprise_tiers", "tier", codes::<Tier>()),
+        ("tier_targets", "tier", codes::<Tier>()),
+        ("indicator_values", "source", codes::<Source>()),
+        ("indicator_choices", "source", codes::<Source>()),
+        ("ladder_assessments", "route", vec!["", "评分", "直通车"]),
+    ];
+    let mut found = Vec::new();
+    for (table, column, allowed) in columns {
+        let list = allowed.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT id, {column} AS value FROM {table} WHERE {column} IS NULL OR {column} NOT IN ({list}) \
+             ORDER BY id LIMIT {LISTED}"
+        );
+        for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+            let id: i64 = row.try_get("", "id")?;
+            let value: Option<String> = row.try_get("", "value")?;
+            let value = value.map_or("空值".to_string(), |v| format!("“{}”", v.chars().take(40).collect::<String>()));
+            found.push(format!("表 {table} 的 id {id} 行：{column} 为 {value}，应为 {} 之一", allowed.join("、")));
         }
     }
     Ok(found)

@@ -29,6 +29,8 @@ macro_rules! stored_in {
 
 stored_in! {
     fengkou_domain::Stage => "projects / stage_events / stage_requests",
+    fengkou_domain::enterprise::Tier => "enterprise_tiers / tier_targets",
+    fengkou_domain::enterprise::Source => "indicator_values / indicator_choices",
     fengkou_domain::Light => "projects",
     fengkou_domain::Role => "users",
     fengkou_domain::Precision => "projects",
@@ -181,7 +183,8 @@ impl TryGetable for Exact {
 /// The table of each decimal column, for the message when one cannot be read (their
 /// names are unique across the schema). A new `Exact` column is listed here; one
 /// missing is still reported, with "?" for its table.
-pub const DECIMAL_COLUMNS: [(&str, &str); 13] = [
+pub const DECIMAL_COLUMNS: [(&str, &str); 14] = [
+    ("value", "indicator_values"),
     ("weight", "meeting_criteria"),
     ("max", "meeting_criteria"),
     ("score", "meeting_scores"),

@@ -42,4 +42,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::overview::api::router())
         .merge(crate::reports::api::router())
         .merge(crate::meetings::api::router())
+        .merge(crate::enterprises::api::router())
 }

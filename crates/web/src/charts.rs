@@ -132,3 +132,39 @@ pub fn rank_history(h: &fengkou_app::meetings::History) -> Value {
         "series": series
     })
 }
+
+/// Firms holding each tier at each year's end and today, a line per tier.
+pub fn tier_history(s: &fengkou_app::enterprises::tiers::TierSummary, lang: &str) -> Value {
+    let labels: Vec<String> = s
+        .history
+        .iter()
+        .map(
+            |(label, _)| {
+                if en(lang) { label.replace("年末", " year-end").replace("今天", "today") } else { label.clone() }
+            },
+        )
+        .collect();
+    let series: Vec<Value> = s
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let data: Vec<usize> = s.history.iter().map(|(_, counts)| counts[i]).collect();
+            let tier = fengkou_domain::enterprise::Tier::from_code(c.code);
+            let name = match tier {
+                Some(t) if en(lang) => t.english(),
+                _ => c.tier,
+            };
+            json!({"name": name, "type": "line", "data": data, "symbolSize": 6})
+        })
+        .collect();
+    json!({
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "type": "scroll"},
+        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 30},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": series
+    })
+}

@@ -20,6 +20,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::Meeting(_)
         | AppError::Ledger(_)
         | AppError::Batch(_)
+        | AppError::Enterprise(_)
         | AppError::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -58,6 +59,9 @@ pub fn respond(error: &AppError, to: Surface) -> Response {
             let problems = match error {
                 AppError::Invalid(list) => list.iter().map(ToString::to_string).collect(),
                 AppError::ImportRejected(r) => r.problems.iter().map(ToString::to_string).collect(),
+                AppError::Enterprise(fengkou_app::enterprises::EnterpriseError::ImportRejected(problems)) => {
+                    problems.clone()
+                }
                 _ => Vec::new(),
             };
             (status, Json(ApiErrorBody { error: message, problems })).into_response()

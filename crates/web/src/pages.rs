@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(projects::pages::router())
         .merge(reports::pages::router())
         .merge(batches::pages::router())
+        .merge(crate::enterprises::pages::router())
         .merge(meetings::pages::router())
         .merge(meetings::board::router())
         .merge(accounts::admin::router())

@@ -490,6 +490,8 @@ pub struct UserCtx {
     pub can_audit: bool,
     pub can_create: bool,
     pub is_office_user: bool,
+    pub can_enterprises: bool,
+    pub can_edit_enterprises: bool,
 }
 
 impl UserCtx {
@@ -503,6 +505,8 @@ impl UserCtx {
             can_audit: a.can_read_audit(),
             can_create: a.can_create_projects(),
             is_office_user: a.confined_to().is_some(),
+            can_enterprises: a.can_read_enterprises(),
+            can_edit_enterprises: a.can_edit_enterprises(),
         }
     }
 }

@@ -305,6 +305,7 @@ fn code_label(key: &str, code: &str) -> Option<&'static str> {
         ("role", "project_office") => "项目办",
         ("role", "office_user") => "办事处用户",
         ("role", "viewer") => "只读用户",
+        ("role", "tech_bureau") => "科技局",
         ("list", "sign") => "签约",
         ("list", "start") => "开工",
         ("list", "produce") => "投产",

@@ -149,7 +149,7 @@ fn the_gap_is_said_in_the_fields_unit() {
         vec![
             "科技人员占比 8% < 10%（还差科技人员 3 人）".to_string(),
             "研发费用/销售收入 3.1% < 5%（还差研发费用 19 万元）".to_string(),
-            "创新能力评价得分：缺数据（高企创新能力评价得分）".to_string(),
+            "创新能力评价得分：缺数据".to_string(),
         ]
     );
 }

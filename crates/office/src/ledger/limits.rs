@@ -150,7 +150,7 @@ impl Role {
 /// it. Reads every member as a stream: memory stays at a few buffers whatever the file.
 /// `max_rows` is the most data rows the caller takes: a first sheet with far more
 /// `<row>`s is refused here, before calamine loads the shared strings.
-pub(super) fn check_package(bytes: &[u8], max_rows: usize) -> Result<(), OfficeError> {
+pub(crate) fn check_package(bytes: &[u8], max_rows: usize) -> Result<(), OfficeError> {
     // Every member has a central-directory record starting with this signature; a
     // count of the signatures bounds the members the zip library will list.
     let members = bytes.windows(4).filter(|w| w[0] == b'P' && *w == b"PK\x01\x02").count();

@@ -20,8 +20,8 @@
 
 mod apply;
 pub mod hostile;
-mod limits;
-mod read;
+pub(crate) mod limits;
+pub(crate) mod read;
 mod write;
 
 pub use apply::{Applied, CompletedCell, Reading};

@@ -18,7 +18,7 @@ use fengkou_domain::{Stage, Wan};
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-mod sheet_rows;
+pub(crate) mod sheet_rows;
 use sheet_rows::SheetRows;
 
 /// One cell of a column the sheet has.

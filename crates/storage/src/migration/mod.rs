@@ -10,6 +10,7 @@ mod m003_meeting_methods;
 mod m004_honest_figures;
 mod m005_hostile_input;
 pub mod m006_references;
+mod m007_enterprises;
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m004_honest_figures::M004HonestFigures),
             Box::new(m005_hostile_input::M005HostileInput),
             Box::new(m006_references::M006References),
+            Box::new(m007_enterprises::M007Enterprises),
         ]
     }
 }

@@ -11,7 +11,7 @@ type SheetCell = ((u32, u32), Data);
 
 /// The first sheet's non-empty cells a row at a time, as the sheet stores them
 /// (calamine's streaming reader: one cell in memory at a time).
-pub(super) struct SheetRows<'a> {
+pub(crate) struct SheetRows<'a> {
     cells: calamine::XlsxCellReader<'a, Cursor<&'a [u8]>>,
     /// A cell read ahead: the first of the next row.
     ahead: Option<SheetCell>,
@@ -24,13 +24,13 @@ pub(super) struct SheetRows<'a> {
 }
 
 impl<'a> SheetRows<'a> {
-    pub(super) fn new(cells: calamine::XlsxCellReader<'a, Cursor<&'a [u8]>>, max_rows: usize) -> SheetRows<'a> {
+    pub(crate) fn new(cells: calamine::XlsxCellReader<'a, Cursor<&'a [u8]>>, max_rows: usize) -> SheetRows<'a> {
         SheetRows { cells, ahead: None, last: None, non_empty: 0, done: false, max_rows }
     }
 
     /// The next row with a non-empty cell: its 0-based index, and its cells by absolute
     /// column from A (empty where the sheet has none).
-    pub(super) fn next_row(&mut self, row: &mut Vec<Data>) -> Result<Option<u32>, OfficeError> {
+    pub(crate) fn next_row(&mut self, row: &mut Vec<Data>) -> Result<Option<u32>, OfficeError> {
         row.clear();
         let mut current = None;
         loop {
@@ -69,7 +69,7 @@ impl<'a> SheetRows<'a> {
     }
 
     /// Reads the rest of the sheet for the checks [`SheetRows::next_cell`] makes.
-    pub(super) fn drain(&mut self) -> Result<(), OfficeError> {
+    pub(crate) fn drain(&mut self) -> Result<(), OfficeError> {
         while self.next_cell()?.is_some() {}
         Ok(())
     }

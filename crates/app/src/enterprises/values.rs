@@ -1,0 +1,294 @@
+//! A firm's yearly figures as the departments gave them: one value per source, and
+//! the value that counts. Equal values from several sources agree; different values
+//! are a conflict until the bureau chooses a source (audited). An unresolved conflict
+//! counts as 缺数据 in the ladder: a rule never reads a figure nobody has vouched for.
+
+use super::{EnterpriseError, Enterprises};
+use crate::{Actor, AppError, Result};
+use fengkou_domain::enterprise::{INDICATORS, Indicator, Source, indicator, parse_value};
+use fengkou_storage::entity::{enterprise, indicator_choice, indicator_value};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+/// One source's value of one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceValue {
+    pub source: &'static str,
+    pub source_code: &'static str,
+    pub value: String,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub recorded_by: String,
+}
+
+/// One indicator in one year.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorLine {
+    pub indicator: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    /// The value that counts (None: none given, or sources differ and none is chosen).
+    pub value: Option<String>,
+    pub sources: Vec<SourceValue>,
+    pub conflict: bool,
+    /// The source the bureau chose, with its reason.
+    pub chosen: Option<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YearFigures {
+    pub year: i32,
+    pub lines: Vec<IndicatorLine>,
+}
+
+/// The value that counts, from a firm-year-indicator's values and the bureau's choice.
+pub(crate) enum Counted {
+    Value(Decimal),
+    /// Sources differ and no source is chosen.
+    Conflict,
+}
+
+pub(crate) fn counted(values: &[&indicator_value::Model], choice: Option<&indicator_choice::Model>) -> Option<Counted> {
+    let first = values.first()?;
+    if values.iter().all(|v| v.value.0 == first.value.0) {
+        return Some(Counted::Value(first.value.0));
+    }
+    match choice.and_then(|c| values.iter().find(|v| v.source.0 == c.source.0)) {
+        Some(chosen) => Some(Counted::Value(chosen.value.0)),
+        None => Some(Counted::Conflict),
+    }
+}
+
+/// The counted values of the given years (all firms, or those listed): firm → year →
+/// indicator → value; a conflict is left out (缺数据) and listed in the second map.
+pub(crate) async fn counted_values(
+    db: &impl ConnectionTrait,
+    firms: Option<&[i64]>,
+    years: &[i32],
+    only: Option<&[&str]>,
+) -> Result<HashMap<i64, HashMap<i32, HashMap<String, Decimal>>>> {
+    let mut query = indicator_value::Entity::find().filter(indicator_value::Column::Year.is_in(years.iter().copied()));
+    let mut choices =
+        indicator_choice::Entity::find().filter(indicator_choice::Column::Year.is_in(years.iter().copied()));
+    if let Some(firms) = firms {
+        query = query.filter(indicator_value::Column::EnterpriseId.is_in(firms.iter().copied()));
+        choices = choices.filter(indicator_choice::Column::EnterpriseId.is_in(firms.iter().copied()));
+    }
+    if let Some(only) = only {
+        query = query.filter(indicator_value::Column::Indicator.is_in(only.iter().copied()));
+    }
+    let rows = query.all(db).await?;
+    let choices: HashMap<(i64, i32, String), indicator_choice::Model> =
+        choices.all(db).await?.into_iter().map(|c| ((c.enterprise_id, c.year, c.indicator.clone()), c)).collect();
+    let mut grouped: HashMap<(i64, i32, &str), Vec<&indicator_value::Model>> = HashMap::new();
+    for row in &rows {
+        grouped.entry((row.enterprise_id, row.year, row.indicator.as_str())).or_default().push(row);
+    }
+    let mut out: HashMap<i64, HashMap<i32, HashMap<String, Decimal>>> = HashMap::new();
+    for ((firm, year, name), values) in grouped {
+        let choice = choices.get(&(firm, year, name.to_string()));
+        if let Some(Counted::Value(v)) = counted(&values, choice) {
+            out.entry(firm).or_default().entry(year).or_default().insert(name.to_string(), v);
+        }
+    }
+    Ok(out)
+}
+
+/// A sheet or form value ready to store: the indicator and the canonical text.
+pub(crate) fn read_value(name: &str, text: &str) -> std::result::Result<(&'static Indicator, Decimal), String> {
+    let indicator = indicator(name).ok_or_else(|| format!("没有指标 {name}"))?;
+    let canonical = parse_value(indicator, text)?;
+    let value = Decimal::from_str(&canonical).map_err(|_| format!("“{canonical}”超出可保存的范围"))?;
+    Ok((indicator, value))
+}
+
+impl Enterprises<'_> {
+    /// A firm's figures by year (newest first), each indicator with every source.
+    pub async fn figures(&self, actor: &Actor, firm_id: i64) -> Result<Vec<YearFigures>> {
+        self.firm(actor, firm_id).await?;
+        let values = indicator_value::Entity::find()
+            .filter(indicator_value::Column::EnterpriseId.eq(firm_id))
+            .all(&self.db)
+            .await?;
+        let choices = indicator_choice::Entity::find()
+            .filter(indicator_choice::Column::EnterpriseId.eq(firm_id))
+            .all(&self.db)
+            .await?;
+        let mut years: BTreeMap<i32, Vec<&indicator_value::Model>> = BTreeMap::new();
+        for v in &values {
+            years.entry(v.year).or_default().push(v);
+        }
+        Ok(years
+            .into_iter()
+            .rev()
+            .map(|(year, values)| {
+                let lines = INDICATORS
+                    .iter()
+                    .filter_map(|i| {
+                        let mine: Vec<&indicator_value::Model> =
+                            values.iter().copied().filter(|v| v.indicator == i.name).collect();
+                        if mine.is_empty() {
+                            return None;
+                        }
+                        let choice = choices.iter().find(|c| c.year == year && c.indicator == i.name);
+                        let (value, conflict) = match counted(&mine, choice) {
+                            Some(Counted::Value(v)) => (Some(v.normalize().to_string()), false),
+                            Some(Counted::Conflict) => (None, true),
+                            None => (None, false),
+                        };
+                        let distinct = mine.iter().any(|v| v.value.0 != mine[0].value.0);
+                        Some(IndicatorLine {
+                            indicator: i.name,
+                            label: i.label,
+                            unit: i.kind.unit(),
+                            value,
+                            sources: mine
+                                .iter()
+                                .map(|v| SourceValue {
+                                    source: v.source.0.label(),
+                                    source_code: v.source.0.code(),
+                                    value: v.value.0.normalize().to_string(),
+                                    as_of: v.as_of,
+                                    recorded_by: v.recorded_by.clone(),
+                                })
+                                .collect(),
+                            conflict: conflict || (distinct && choice.is_some()),
+                            chosen: choice.filter(|_| distinct).map(|c| (c.source.0.label(), c.reason.clone())),
+                        })
+                    })
+                    .collect();
+                YearFigures { year, lines }
+            })
+            .collect())
+    }
+
+    /// Enters or corrects one value by hand (科技局), with its source; audited.
+    pub async fn set_value(
+        &self,
+        actor: &Actor,
+        firm_id: i64,
+        year: i32,
+        name: &str,
+        source: Source,
+        text: &str,
+    ) -> Result<()> {
+        let permit = actor.permit(actor.can_edit_enterprises(), "只有科技局可以修改企业指标")?;
+        let this_year = chrono::Datelike::year(&self.today());
+        if !(2000..=this_year).contains(&year) {
+            return Err(AppError::invalid("年度", format!("须在 2000 到 {this_year} 之间")));
+        }
+        let (indicator, value) = read_value(name, text).map_err(|why| AppError::invalid("数值", why))?;
+        let mut w = self.write(permit).await?;
+        enterprise::Entity::find_by_id(firm_id).one(&w).await?.ok_or(AppError::NotFound("企业"))?;
+        let existing = indicator_value::Entity::find()
+            .filter(indicator_value::Column::EnterpriseId.eq(firm_id))
+            .filter(indicator_value::Column::Year.eq(year))
+            .filter(indicator_value::Column::Indicator.eq(indicator.name))
+            .filter(indicator_value::Column::Source.eq(source.code()))
+            .one(&w)
+            .await?;
+        let (who, now) = (w.who().to_string(), w.now());
+        match existing {
+            Some(before) if before.value.0 == value => {
+                w.rollback().await?;
+                return Ok(());
+            }
+            Some(before) => {
+                let mut row: indicator_value::ActiveModel = before.clone().into();
+                row.value = Set(value.into());
+                row.recorded_by = Set(who);
+                row.recorded_at = Set(now);
+                let after = row.update(&w).await?;
+                w.updated("indicator_value", after.id, None, serde_json::to_value(&before).ok(), &after);
+            }
+            None => {
+                let saved = indicator_value::ActiveModel {
+                    enterprise_id: Set(firm_id),
+                    year: Set(year),
+                    indicator: Set(indicator.name.to_string()),
+                    source: Set(source.into()),
+                    value: Set(value.into()),
+                    as_of: Set(None),
+                    recorded_by: Set(who),
+                    recorded_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&w)
+                .await?;
+                w.created("indicator_value", saved.id, None, &saved);
+            }
+        }
+        self.reassess_in(&w, Some(&[firm_id])).await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The bureau chooses which source counts where sources differ (audited, with a reason).
+    pub async fn choose_source(
+        &self,
+        actor: &Actor,
+        firm_id: i64,
+        year: i32,
+        name: &str,
+        source: Source,
+        reason: &str,
+    ) -> Result<()> {
+        let permit = actor.permit(actor.can_edit_enterprises(), "只有科技局可以核定指标来源")?;
+        crate::text::check_text("理由", reason.trim(), 200)?;
+        let indicator = indicator(name).ok_or(AppError::NotFound("指标"))?;
+        let mut w = self.write(permit).await?;
+        let values = indicator_value::Entity::find()
+            .filter(indicator_value::Column::EnterpriseId.eq(firm_id))
+            .filter(indicator_value::Column::Year.eq(year))
+            .filter(indicator_value::Column::Indicator.eq(indicator.name))
+            .all(&w)
+            .await?;
+        if !values.iter().any(|v| v.source.0 == source) {
+            return Err(AppError::invalid(
+                "来源",
+                format!("{year} 年的{}没有来自{}的数值", indicator.label, source.label()),
+            ));
+        }
+        if values.iter().all(|v| v.value.0 == values[0].value.0) {
+            return Err(EnterpriseError::NothingToChoose { year }.into());
+        }
+        let before = indicator_choice::Entity::find()
+            .filter(indicator_choice::Column::EnterpriseId.eq(firm_id))
+            .filter(indicator_choice::Column::Year.eq(year))
+            .filter(indicator_choice::Column::Indicator.eq(indicator.name))
+            .one(&w)
+            .await?;
+        let (who, now) = (w.who().to_string(), w.now());
+        match before {
+            Some(before) => {
+                let mut row: indicator_choice::ActiveModel = before.clone().into();
+                row.source = Set(source.into());
+                row.reason = Set(reason.trim().to_string());
+                row.chosen_by = Set(who);
+                row.chosen_at = Set(now);
+                let after = row.update(&w).await?;
+                w.updated("indicator_choice", after.id, None, serde_json::to_value(&before).ok(), &after);
+            }
+            None => {
+                let saved = indicator_choice::ActiveModel {
+                    enterprise_id: Set(firm_id),
+                    year: Set(year),
+                    indicator: Set(indicator.name.to_string()),
+                    source: Set(source.into()),
+                    reason: Set(reason.trim().to_string()),
+                    chosen_by: Set(who),
+                    chosen_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&w)
+                .await?;
+                w.created("indicator_choice", saved.id, None, &saved);
+            }
+        }
+        self.reassess_in(&w, Some(&[firm_id])).await?;
+        w.commit().await?;
+        Ok(())
+    }
+}
