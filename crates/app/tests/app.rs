@@ -286,3 +286,6 @@ mod accounts;
 
 #[path = "app/writes.rs"]
 mod writes;
+
+#[path = "app/enterprises.rs"]
+mod enterprises;

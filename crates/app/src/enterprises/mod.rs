@@ -390,6 +390,7 @@ impl Enterprises<'_> {
         let (uscc, name) = self.check_input(input)?;
         let tags = join_tags(&input.tags)?;
         let mut w = self.write(permit).await?;
+        fengkou_storage::queries::lock_enterprise(&w, id).await?;
         let before = enterprise::Entity::find_by_id(id).one(&w).await?.ok_or(AppError::NotFound("企业"))?;
         if before.version != version {
             return Err(AppError::Conflict("这家企业的信息已被他人修改，请刷新后再改".into()));

@@ -102,6 +102,7 @@ impl Enterprises<'_> {
         }
         crate::text::check_text("证书编号", input.certificate.trim(), 60)?;
         let mut w = self.write(permit).await?;
+        fengkou_storage::queries::lock_enterprise(&w, firm_id).await?;
         enterprise::Entity::find_by_id(firm_id).one(&w).await?.ok_or(AppError::NotFound("企业"))?;
         let saved = enterprise_tier::ActiveModel {
             enterprise_id: Set(firm_id),

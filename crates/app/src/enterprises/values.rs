@@ -181,6 +181,7 @@ impl Enterprises<'_> {
         }
         let (indicator, value) = read_value(name, text).map_err(|why| AppError::invalid("数值", why))?;
         let mut w = self.write(permit).await?;
+        fengkou_storage::queries::lock_enterprise(&w, firm_id).await?;
         enterprise::Entity::find_by_id(firm_id).one(&w).await?.ok_or(AppError::NotFound("企业"))?;
         let existing = indicator_value::Entity::find()
             .filter(indicator_value::Column::EnterpriseId.eq(firm_id))
@@ -239,6 +240,7 @@ impl Enterprises<'_> {
         crate::text::check_text("理由", reason.trim(), 200)?;
         let indicator = indicator(name).ok_or(AppError::NotFound("指标"))?;
         let mut w = self.write(permit).await?;
+        fengkou_storage::queries::lock_enterprise(&w, firm_id).await?;
         let values = indicator_value::Entity::find()
             .filter(indicator_value::Column::EnterpriseId.eq(firm_id))
             .filter(indicator_value::Column::Year.eq(year))

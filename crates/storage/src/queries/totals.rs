@@ -18,6 +18,18 @@ pub async fn lock_project<C: ConnectionTrait>(db: &C, project_id: i64) -> Result
     Ok(())
 }
 
+/// On PostgreSQL, locks a firm's row until the transaction ends: two edits of its
+/// figures, tiers or registry fields saved at once take turns (the second sees the
+/// first's value instead of inserting beside it or writing over it).
+pub async fn lock_enterprise<C: ConnectionTrait>(db: &C, enterprise_id: i64) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        db.execute_raw(stmt(backend, "SELECT id FROM enterprises WHERE id = ? FOR UPDATE", vec![enterprise_id.into()]))
+            .await?;
+    }
+    Ok(())
+}
+
 /// Brings one office-month of `report_totals` up to date with its reports; called in
 /// the transaction that wrote a report, after the write. On PostgreSQL the row is
 /// locked first and the sum taken in a later statement, so two reports saved at once
