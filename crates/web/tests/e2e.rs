@@ -517,3 +517,86 @@ async fn markup_in_names_changes_nothing_in_the_browser() {
     d.quit().await.ok();
     result
 }
+
+/// A department's sheet as it arrives: a title row, the header, the rows.
+fn department_sheet(path: &std::path::Path, title: &str, header: &[&str], rows: &[Vec<&str>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, title).unwrap();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) if v.len() < 15 => ws.write_number(r as u32 + 2, c as u16, n).unwrap(),
+                _ => ws.write_string(r as u32 + 2, c as u16, *v).unwrap(),
+            };
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+/// The S&T bureau imports the tax and the statistics bureaus' sheets, resolves the
+/// revenue they disagree on, opens the 高企 candidate list and reads on the firm's page
+/// why it misses 高企.
+#[tokio::test]
+async fn the_bureau_imports_two_sources_and_reads_why_a_firm_misses_high_tech() {
+    let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = fengkou_testkit::test_app(&db.url).await;
+    app.accounts().add_user(None, "kjj", "", Role::TechBureau, None, "bureau-pass-1").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (tax, stats) = (dir.path().join("税务.xlsx"), dir.path().join("统计.xlsx"));
+    department_sheet(
+        &tax,
+        "2025年度企业纳税数据",
+        &["序号", "统一社会信用代码", "企业名称", "所属办事处", "年度", "销售收入（万元）", "研发费用（万元）", "境内研发费用", "总收入", "高新技术产品收入"],
+        &[vec!["1", "914403001922038216", "洛阳甲科技有限公司", "湖北路办事处", "2025", "1000", "31", "31", "1000", "700"]],
+    );
+    department_sheet(
+        &stats,
+        "统计局",
+        &["统一社会信用代码", "年度", "从业人员", "科技人员数", "营业收入", "资产总额", "I类知识产权数", "主要产品属于国家重点支持的高新技术领域", "成立日期"],
+        &[vec!["914403001922038216", "2025", "100", "8", "1100", "3000", "1", "是", "2019-05-01"]],
+    );
+    let base = fengkou_testkit::serve(&app).await;
+    let d = browser(&driver_url).await;
+    let result = async {
+        login(&d, &base, "kjj", "bureau-pass-1").await;
+        for (file, source, create) in [(&tax, "tax", true), (&stats, "statistics", false)] {
+            d.goto(format!("{base}/enterprises/import")).await.unwrap();
+            wait_for(&d, "导入部门数据").await;
+            d.find(By::Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+            d.find(By::Css(format!("select[name=source] option[value={source}]"))).await.unwrap().click().await.unwrap();
+            if create {
+                d.find(By::Css("input[name=create]")).await.unwrap().click().await.unwrap();
+            }
+            d.find(By::Css("form button.primary")).await.unwrap().click().await.unwrap();
+            wait_for(&d, "导入完成").await;
+        }
+        let html = d.source().await.unwrap();
+        assert!(html.contains("2025 年销售收入：统计 1100 与 税务 1000 不一致"), "the difference is reported");
+
+        d.goto(format!("{base}/ladder/candidates?rung=高新技术企业")).await.unwrap();
+        wait_for(&d, "高新技术企业培育名单").await;
+        d.find(By::LinkText("洛阳甲科技有限公司")).await.unwrap().click().await.unwrap();
+        let html = wait_for(&d, "梯度培育：距下一档还差什么").await;
+        assert!(html.contains("来源不一致"), "the page shows the open difference");
+
+        // The bureau takes the tax figure; the firm's distance to 高企 is then exact.
+        d.find(By::Css("form[action$='/choices'] option[value=tax]")).await.unwrap().click().await.unwrap();
+        d.find(By::Css("form[action$='/choices'] input[name=reason]")).await.unwrap().send_keys("以纳税申报为准").await.unwrap();
+        d.find(By::Css("form[action$='/choices'] button")).await.unwrap().click().await.unwrap();
+        let html = wait_for(&d, "科技局核定采用税务").await;
+        assert!(html.contains("研发费用/销售收入 3.1% &lt; 5%（还差研发费用 19 万元）"), "{html}");
+        assert!(html.contains("科技人员占比 8% &lt; 10%（还差科技人员 3 人）"));
+        assert!(html.contains("创新能力评价得分：缺数据"));
+        // The explanation tree is there to open.
+        d.find(By::Css("#ladder details summary")).await.unwrap().click().await.unwrap();
+        wait_for(&d, "rd_expense / revenue").await;
+    }
+    .await;
+    d.quit().await.ok();
+    result
+}
