@@ -551,13 +551,45 @@ async fn the_bureau_imports_two_sources_and_reads_why_a_firm_misses_high_tech() 
     department_sheet(
         &tax,
         "2025年度企业纳税数据",
-        &["序号", "统一社会信用代码", "企业名称", "所属办事处", "年度", "销售收入（万元）", "研发费用（万元）", "境内研发费用", "总收入", "高新技术产品收入"],
-        &[vec!["1", "914403001922038216", "洛阳甲科技有限公司", "湖北路办事处", "2025", "1000", "31", "31", "1000", "700"]],
+        &[
+            "序号",
+            "统一社会信用代码",
+            "企业名称",
+            "所属办事处",
+            "年度",
+            "销售收入（万元）",
+            "研发费用（万元）",
+            "境内研发费用",
+            "总收入",
+            "高新技术产品收入",
+        ],
+        &[vec![
+            "1",
+            "914403001922038216",
+            "洛阳甲科技有限公司",
+            "湖北路办事处",
+            "2025",
+            "1000",
+            "31",
+            "31",
+            "1000",
+            "700",
+        ]],
     );
     department_sheet(
         &stats,
         "统计局",
-        &["统一社会信用代码", "年度", "从业人员", "科技人员数", "营业收入", "资产总额", "I类知识产权数", "主要产品属于国家重点支持的高新技术领域", "成立日期"],
+        &[
+            "统一社会信用代码",
+            "年度",
+            "从业人员",
+            "科技人员数",
+            "营业收入",
+            "资产总额",
+            "I类知识产权数",
+            "主要产品属于国家重点支持的高新技术领域",
+            "成立日期",
+        ],
         &[vec!["914403001922038216", "2025", "100", "8", "1100", "3000", "1", "是", "2019-05-01"]],
     );
     let base = fengkou_testkit::serve(&app).await;
@@ -568,7 +600,12 @@ async fn the_bureau_imports_two_sources_and_reads_why_a_firm_misses_high_tech() 
             d.goto(format!("{base}/enterprises/import")).await.unwrap();
             wait_for(&d, "导入部门数据").await;
             d.find(By::Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
-            d.find(By::Css(format!("select[name=source] option[value={source}]"))).await.unwrap().click().await.unwrap();
+            d.find(By::Css(format!("select[name=source] option[value={source}]")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
             if create {
                 d.find(By::Css("input[name=create]")).await.unwrap().click().await.unwrap();
             }
@@ -586,7 +623,12 @@ async fn the_bureau_imports_two_sources_and_reads_why_a_firm_misses_high_tech() 
 
         // The bureau takes the tax figure; the firm's distance to 高企 is then exact.
         d.find(By::Css("form[action$='/choices'] option[value=tax]")).await.unwrap().click().await.unwrap();
-        d.find(By::Css("form[action$='/choices'] input[name=reason]")).await.unwrap().send_keys("以纳税申报为准").await.unwrap();
+        d.find(By::Css("form[action$='/choices'] input[name=reason]"))
+            .await
+            .unwrap()
+            .send_keys("以纳税申报为准")
+            .await
+            .unwrap();
         d.find(By::Css("form[action$='/choices'] button")).await.unwrap().click().await.unwrap();
         let html = wait_for(&d, "科技局核定采用税务").await;
         assert!(html.contains("研发费用/销售收入 3.1% &lt; 5%（还差研发费用 19 万元）"), "{html}");
