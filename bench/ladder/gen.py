@@ -2,7 +2,11 @@
 """Invented firms for `fengkou ladder assess`: valid 统一社会信用代码, the §11
 vocabulary as headers, figures spread over every rung's thresholds, some cells empty.
 
-    python3 gen.py N OUT.csv [SEED]
+    python3 gen.py N OUT.csv [SEED] [BOUNDARY_SHARE]
+
+BOUNDARY_SHARE (default 0.4) is the share of firms whose figures sit exactly on a
+threshold (revenue 5,000 or 20,000 万元, R&D exactly 5 % …): many for the tests, which
+check exactness; few (0.02) for the benchmark, as in a real district's data.
 """
 import csv
 import random
@@ -35,11 +39,16 @@ def money(x):
     return "%.2f" % x
 
 
-def row(n, rnd):
+def row(n, rnd, boundary):
     employees = rnd.choice([rnd.randint(5, 80), rnd.randint(80, 600), rnd.randint(0, 3000)])
-    tech = int(employees * rnd.choice([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, rnd.random() * 0.5]))
-    revenue = rnd.choice([rnd.uniform(100, 5000), 5000.0, rnd.uniform(5000, 20000), 20000.0, rnd.uniform(20000, 90000)])
-    rd = revenue * rnd.choice([0.02, 0.03, 0.04, 0.05, 0.06, rnd.uniform(0, 0.1)])
+    if rnd.random() < boundary:
+        tech = int(employees * rnd.choice([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, rnd.random() * 0.5]))
+        revenue = rnd.choice([rnd.uniform(100, 5000), 5000.0, rnd.uniform(5000, 20000), 20000.0, rnd.uniform(20000, 90000)])
+        rd = revenue * rnd.choice([0.02, 0.03, 0.04, 0.05, 0.06, rnd.uniform(0, 0.1)])
+    else:
+        tech = int(employees * rnd.random() * 0.5)
+        revenue = rnd.choice([rnd.uniform(100, 5000), rnd.uniform(5000, 20000), rnd.uniform(20000, 90000)])
+        rd = revenue * rnd.uniform(0, 0.1)
     cells = {
         "uscc": uscc(n), "name": "演示企业%d有限公司" % n,
         "registered_on": "%04d-%02d-%02d" % (rnd.randint(1995, 2026), rnd.randint(1, 12), rnd.randint(1, 28)),
@@ -63,11 +72,12 @@ def row(n, rnd):
 def main():
     n, out = int(sys.argv[1]), sys.argv[2]
     rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 7)
+    boundary = float(sys.argv[4]) if len(sys.argv) > 4 else 0.4
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(HEADER)
         for i in range(1, n + 1):
-            w.writerow(row(i, rnd))
+            w.writerow(row(i, rnd, boundary))
 
 
 if __name__ == "__main__":

@@ -46,10 +46,10 @@ pub fn assess_all<R, E>(
     on: NaiveDate,
     threads: usize,
     render: R,
-    mut sink: impl FnMut(String) -> Result<(), E>,
+    mut sink: impl FnMut(Vec<u8>) -> Result<(), E>,
 ) -> Result<(), E>
 where
-    R: Fn(&Batch, &[Vec<RungVerdict>]) -> String + Sync,
+    R: Fn(&Batch, &[Vec<RungVerdict>]) -> Vec<u8> + Sync,
 {
     let rows = firms.batches.iter().map(|b| b.len).max().unwrap_or(0);
     let threads = threads.clamp(1, firms.batches.len().max(1));
@@ -59,7 +59,7 @@ where
         chunks[index % threads].push((index, batch));
     }
     std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, String)>(threads * 4);
+        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 4);
         for chunk in chunks {
             let (render, send) = (&render, send.clone());
             scope.spawn(move || {

@@ -44,6 +44,15 @@ pub enum BenchCommand {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// The enterprise side at a district's scale: a fresh SQLite database in a temporary
+    /// folder with this many invented firms (three years of figures, tiers), then the
+    /// candidate lists, a firm's page, the registry and the ladder page timed over HTTP
+    Ladder {
+        #[arg(long, default_value_t = 10_000)]
+        firms: usize,
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+    },
     /// Time pages, API, export and import against a seeded database
     Run {
         /// Requests per endpoint (after 5 warm-up requests)
@@ -67,6 +76,7 @@ pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
         BenchCommand::Run { requests, import } => bench_run(db, requests, import).await,
         BenchCommand::Judges { judges, sites } => bench_judges(judges, sites).await,
         BenchCommand::Abuse => crate::abuse::run().await,
+        BenchCommand::Ladder { firms, requests } => bench_ladder(firms, requests).await,
         BenchCommand::PolicyAnchor { .. } => unreachable!("run without a database, in main"),
     }
 }
@@ -313,5 +323,83 @@ async fn bench_judges(judges: usize, sites: usize) -> Result<()> {
     if saved != expected || ranked != expected_ranks || submitted != judges || failures > 0 {
         bail!("scores were lost under load");
     }
+    Ok(())
+}
+
+/// Candidate lists and firm pages over HTTP against a district of `firms` firms.
+async fn bench_ladder(firms: usize, requests: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("fengkou-bench-ladder-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}", dir.join("ladder.db").display());
+    let app = App::open(&url).await?;
+    let bureau = fengkou_app::enterprises::import::cli_bureau_actor();
+    let have =
+        app.enterprises().list(&bureau, &Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?.total;
+    if have == 0 {
+        let t = Instant::now();
+        app.enterprises().seed_scale(firms).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        println!(
+            "seeded {firms} invented firms (+12 named) with three years of figures in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let t = Instant::now();
+    let assessed = app.enterprises().reassess_all().await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    println!("reassessed {assessed} firms on every rung in {:.2} s", t.elapsed().as_secs_f64());
+    match app.accounts().add_user(None, "bench-bureau", "", Role::TechBureau, None, "bench-bureau-pass").await {
+        Ok(_) | Err(AppError::Invalid(_)) => {}
+        Err(e) => bail!(e.to_string()),
+    }
+    let token =
+        app.accounts().create_token("bench-bureau", "bench", None).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let page =
+        app.enterprises().list(&bureau, &Default::default()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let total = page.total;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let client = reqwest::Client::new();
+    // Firm pages: a spread of ids, so that no page is served from a warm row alone.
+    let firm_ids: Vec<i64> = (0..requests + 5).map(|i| 1 + (i as i64 * 7_919) % total as i64).collect();
+    let targets: Vec<(&str, Vec<String>)> = vec![
+        ("高企 candidate list, page 1 of 50", vec!["/ladder/candidates?rung=高新技术企业".into()]),
+        ("科小 candidate list, page 5", vec!["/ladder/candidates?rung=科技型中小企业&page=5".into()]),
+        ("candidates API, page of 100", vec!["/api/v1/ladder/candidates?rung=创新型中小企业".into()]),
+        (
+            "a firm's page (ladder explained, figures, tiers)",
+            firm_ids.iter().map(|id| format!("/enterprises/{id}")).collect(),
+        ),
+        ("registry, search 2 chars", vec!["/enterprises?q=智能".into()]),
+        ("ladder page (counts, chart, lapsing, 规上)", vec!["/ladder".into()]),
+    ];
+    println!("{total} firms in {url}; {requests} sequential requests per endpoint after 5 warm-up\n");
+    println!("| endpoint | p50 ms | p95 ms | max ms |");
+    println!("|---|---:|---:|---:|");
+    for (label, paths) in &targets {
+        let mut times = Vec::with_capacity(requests);
+        for i in 0..requests + 5 {
+            let path = &paths[i % paths.len()];
+            let t = Instant::now();
+            let res = client.get(format!("{base}{path}")).bearer_auth(&token).send().await?;
+            let status = res.status();
+            let _ = res.bytes().await?;
+            if !status.is_success() {
+                bail!("{path} answered {status}");
+            }
+            if i >= 5 {
+                times.push(t.elapsed());
+            }
+        }
+        times.sort();
+        println!(
+            "| {label} | {:.1} | {:.1} | {:.1} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95),
+            percentile(&times, 1.0)
+        );
+    }
+    println!("\npeak memory {:.0} MB", peak_rss_mb().unwrap_or(0.0));
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -145,9 +145,9 @@ fn assess(
             if !bad.is_empty() {
                 invalid_codes.lock().expect("not poisoned").extend(bad);
             }
-            String::from_utf8(out).expect("UTF-8 throughout")
+            out
         },
-        |part| out.write_all(part.as_bytes()),
+        |part| out.write_all(&part),
     )?;
     let assess_seconds = assessing.elapsed().as_secs_f64();
     if json {

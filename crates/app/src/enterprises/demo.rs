@@ -60,6 +60,19 @@ fn money(v: f64) -> Decimal {
 impl Enterprises<'_> {
     /// Loads the demo firms unless firms already exist.
     pub(crate) async fn seed_demo(&self, offices: &[i64], industries: &[(i64, String)]) -> Result<()> {
+        self.seed_firms(offices, industries, 1_200).await
+    }
+
+    /// A district of `invented` firms beside the named ones (`fengkou bench ladder`), with
+    /// the demo's shares of tiers and its three years of figures.
+    pub async fn seed_scale(&self, invented: usize) -> Result<()> {
+        crate::demo::ensure_reference_data(self).await?;
+        let offices: Vec<i64> = self.offices().await?.iter().map(|o| o.id).collect();
+        let industries: Vec<(i64, String)> = self.industries().await?.into_iter().map(|i| (i.id, i.name)).collect();
+        self.seed_firms(&offices, &industries, invented).await
+    }
+
+    async fn seed_firms(&self, offices: &[i64], industries: &[(i64, String)], invented: usize) -> Result<()> {
         if enterprise::Entity::find().count(&self.db).await? > 0 {
             return Ok(());
         }
@@ -96,14 +109,18 @@ impl Enterprises<'_> {
             ));
         }
         let mut names = std::collections::HashSet::new();
-        while rows.len() < NAMED.len() + 1_200 {
+        while rows.len() < NAMED.len() + invented {
             let (trade, industry) = TRADES[rng.random_range(0..TRADES.len())];
-            let name = format!(
+            let mut name = format!(
                 "洛阳{}{}{}有限公司",
                 WORDS[rng.random_range(0..WORDS.len())],
                 WORDS[rng.random_range(0..WORDS.len())],
                 trade
             );
+            if names.contains(&name) && invented > 1_200 {
+                // A large generated district runs out of two-word names.
+                name = name.replace("有限公司", &format!("第{}分公司", rows.len()));
+            }
             if !names.insert(name.clone()) {
                 continue;
             }
@@ -247,7 +264,8 @@ impl Enterprises<'_> {
                     ..Default::default()
                 });
             };
-            let is_high_tech = matches!(profile, Profile::Large | Profile::HighTech) && high_tech_count < 373;
+            let is_high_tech = matches!(profile, Profile::Large | Profile::HighTech)
+                && high_tech_count < 373 * invented.max(1_200) / 1_200;
             if is_high_tech {
                 high_tech_count += 1;
                 // Spread over the last three years; the earliest are up for renewal soon.

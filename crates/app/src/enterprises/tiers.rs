@@ -258,18 +258,20 @@ impl Enterprises<'_> {
             .collect();
         moved_up.sort_by(|a, b| b.day.cmp(&a.day).then(a.firm.name.cmp(&b.firm.name)));
         let horizon = today + chrono::Duration::days(LAPSE_DAYS);
+        // Each firm's and tier's last end (None: one record has no end).
+        let mut latest_end: HashMap<(i64, Tier), Option<NaiveDate>> = HashMap::new();
+        for t in &tiers {
+            let end = latest_end.entry((t.enterprise_id, t.tier.0)).or_insert(t.valid_until);
+            *end = match (*end, t.valid_until) {
+                (None, _) | (_, None) => None,
+                (Some(a), Some(b)) => Some(a.max(b)),
+            };
+        }
         let mut lapsing: Vec<TierEvent> = tiers
             .iter()
             .filter(|t| tier_holds(t, today) && t.valid_until.is_some_and(|v| v <= horizon))
-            // A renewal already recorded (a later record of the same tier) is not a lapse.
-            .filter(|t| {
-                !tiers.iter().any(|o| {
-                    o.enterprise_id == t.enterprise_id
-                        && o.tier.0 == t.tier.0
-                        && o.id != t.id
-                        && o.valid_until.is_none_or(|v| t.valid_until.is_some_and(|tv| v > tv))
-                })
-            })
+            // A renewal already recorded (a later end for the same tier) is not a lapse.
+            .filter(|t| latest_end.get(&(t.enterprise_id, t.tier.0)).copied().flatten() == t.valid_until)
             .filter_map(|t| {
                 Some(TierEvent {
                     firm: reference(t.enterprise_id)?,
