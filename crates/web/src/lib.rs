@@ -127,12 +127,20 @@ pub async fn serve_on_with(app: App, listener: tokio::net::TcpListener, options:
     if let Err(e) = app.warnings().refresh_all_warnings().await {
         tracing::warn!("recomputing warnings failed: {e}");
     }
+    // The ladder's stored verdicts are of a day: a new day can make a firm one year old
+    // or end a certificate.
+    if let Err(e) = app.enterprises().reassess_if_stale().await {
+        tracing::warn!("reassessing the enterprises failed: {e}");
+    }
     let refresher = app.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
             if let Err(e) = refresher.warnings().refresh_all_warnings().await {
                 tracing::warn!("recomputing warnings failed: {e}");
+            }
+            if let Err(e) = refresher.enterprises().reassess_if_stale().await {
+                tracing::warn!("reassessing the enterprises failed: {e}");
             }
         }
     });
