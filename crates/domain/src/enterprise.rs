@@ -72,14 +72,14 @@ macro_rules! indicators {
 }
 
 indicators! {
-    "employees", "职工总数", Count, "统计", ["从业人员", "从业人员数", "职工人数", "员工总数", "年末从业人员"];
+    "employees", "职工总数", Count, "统计", ["从业人员", "从业人员数", "职工人数", "员工总数", "年末从业人员", "从业人员期末人数", "从业人员平均人数"];
     "tech_staff", "科技人员数", Count, "科技", ["科技人员", "科技人员总数"];
     "rd_staff", "研发人员数", Count, "统计", ["研发人员", "R&D人员"];
     "revenue", "销售收入", Money, "税务", ["营业收入", "主营业务收入", "销售收入总额"];
     "total_income", "总收入", Money, "税务", ["收入总额", "企业总收入"];
     "total_assets", "资产总额", Money, "统计", ["总资产", "资产总计"];
     "total_cost", "成本费用总额", Money, "税务", ["成本费用", "成本费用合计"];
-    "rd_expense", "研发费用", Money, "税务", ["研发投入", "研究开发费用", "R&D经费", "研发费用总额"];
+    "rd_expense", "研发费用", Money, "税务", ["研发投入", "研究开发费用", "R&D经费", "研发费用总额", "研究开发费用合计", "研发费用合计"];
     "rd_expense_domestic", "境内研发费用", Money, "税务", ["境内研究开发费用"];
     "high_tech_income", "高新技术产品收入", Money, "科技", ["高新技术产品（服务）收入", "高品收入"];
     "profit", "利润总额", SignedMoney, "税务", ["利润", "净利润"];
@@ -99,7 +99,7 @@ indicators! {
     "provincial_rd_institution", "省部级以上研发机构", Flag, "科技", ["省级研发机构"];
     "led_standard", "近五年主导制定国际、国家或行业标准", Flag, "市场监管", ["主导制定标准"];
     "high_tech_field", "主要产品属于国家重点支持的高新技术领域", Flag, "科技", ["高新技术领域"];
-    "rd_activity", "有研发活动", Flag, "统计", ["开展研发活动"];
+    "rd_activity", "有研发活动", Flag, "统计", ["开展研发活动", "有无研发活动", "是否有研发活动"];
 }
 
 /// The registry's own columns, which are not yearly indicators.
@@ -119,9 +119,14 @@ pub fn header_key(header: &str) -> String {
         .map(|c| match c {
             '（' => '(',
             '）' => ')',
+            '：' => ':',
             other => other,
         })
         .collect();
+    // "其中：境内研发费用" is a sub-column of the one before it: the name is what follows.
+    if let Some(rest) = text.strip_prefix("其中:") {
+        text = rest.to_string();
+    }
     if text.ends_with(')')
         && let Some(open) = text.rfind('(')
     {
@@ -149,9 +154,14 @@ pub fn field_for_header(header: &str) -> Option<&'static str> {
     }
     let key = header_key(header);
     let is = |names: &[&str]| names.iter().any(|n| header_key(n) == key);
-    if is(&[USCC.0, USCC.1, "社会信用代码", "信用代码", "统一代码"]) {
+    // Tax sheets write the code under the taxpayer's number ("纳税人识别号（统一社会信用代码）").
+    if is(&[USCC.0, USCC.1, "社会信用代码", "信用代码", "统一代码", "纳税人识别号"])
+        || key.contains("统一社会信用代码")
+        || key.starts_with("纳税人识别号")
+    {
         Some(USCC.0)
-    } else if is(&[NAME.0, NAME.1, "单位名称", "企业全称", "名称"]) {
+    } else if is(&[NAME.0, NAME.1, "单位名称", "企业全称", "名称", "纳税人名称", "单位详细名称", "企业(单位)名称"])
+    {
         Some(NAME.0)
     } else if is(&[REGISTERED_ON.0, REGISTERED_ON.1, "注册日期", "成立时间", "注册时间"]) {
         Some(REGISTERED_ON.0)
@@ -407,8 +417,19 @@ mod tests {
     #[case("从业人员", "employees")]
     #[case("Ⅰ类知识产权数", "ip_class1")]
     #[case("RD_EXPENSE", "rd_expense")]
+    #[case("其中：境内研发费用（万元）", "rd_expense_domestic")]
+    #[case("研究开发费用合计", "rd_expense")]
+    #[case("从业人员期末人数", "employees")]
     fn headers_find_their_indicator(#[case] header: &str, #[case] name: &str) {
         assert_eq!(indicator_for_header(header).map(|i| i.name), Some(name));
+    }
+
+    #[test]
+    fn tax_sheets_name_the_code_and_the_firm_their_own_way() {
+        assert_eq!(field_for_header("纳税人识别号（统一社会信用代码）"), Some("uscc"));
+        assert_eq!(field_for_header("纳税人识别号"), Some("uscc"));
+        assert_eq!(field_for_header("纳税人名称"), Some("name"));
+        assert_eq!(field_for_header("有无研发活动"), Some("rd_activity"));
     }
 
     #[test]

@@ -323,6 +323,19 @@ impl Assessor {
                     }
                 }
             }
+            let mut ids: Vec<&str> = set.conditions.iter().chain(&set.direct).map(|t| t.id.trim()).collect();
+            ids.extend(set.points.iter().flat_map(|p| p.items.iter().map(|i| i.id.trim())));
+            let count = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() != count {
+                return Err(fail("id".into(), "条件、评分项和直通车的 id 不能重复".into()));
+            }
+            if let Some(points) = &set.points
+                && !(0..=1_000).contains(&points.pass)
+            {
+                return Err(fail("points.pass".into(), format!("及格分 {} 应在 0 到 1000 之间", points.pass)));
+            }
             if set.conditions.is_empty() && set.points.is_none() && set.direct.is_empty() {
                 return Err(fail("规则".into(), "没有条件、评分项或直通车".into()));
             }
@@ -720,15 +733,15 @@ fn show_formatted(scaled: i64, format: Format, unit: &str) -> String {
     }
 }
 
-/// 万元 to one decimal, rounded up so that "还差" is always enough (45.21 → 45.3);
-/// below 0.1 to four decimals.
+/// A gap to two decimals, rounded up so that "还差" is always enough; below 0.1 to
+/// four decimals.
 fn show_one_decimal(scaled: i64) -> String {
     if scaled < 1_000 {
         // Less than 0.1: to four decimals, not rounded up to ten times what is missing.
         return show_scaled(scaled);
     }
-    let tenths = (scaled + 999) / 1_000;
-    if tenths % 10 == 0 { (tenths / 10).to_string() } else { format!("{}.{}", tenths / 10, tenths % 10) }
+    // To the cent of a 万元 (100 yuan), rounded up: 45.2012 → 45.21, 1013752.12 stays.
+    show_scaled((scaled + 99) / 100 * 100)
 }
 
 /// "（研发费用、销售收入）": the empty fields the policies read on this row.

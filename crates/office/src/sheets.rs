@@ -5,7 +5,7 @@
 //! bounds as a ledger (`ledger::limits`), so a hostile file costs what a ledger costs.
 
 use crate::OfficeError;
-use crate::ledger::limits::check_package;
+use crate::ledger::limits::{MAX_KEPT_TEXT, check_package, size};
 use crate::ledger::read::sheet_rows::SheetRows;
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
@@ -87,6 +87,9 @@ pub fn read_table(bytes: &[u8], max_rows: usize, is_header: impl Fn(&[String]) -
         )));
     };
     let mut body = Vec::new();
+    // What the table keeps: one long shared string repeated in every cell would
+    // otherwise be copied into every cell (a 2 MB file held 20 GB).
+    let mut kept = 0usize;
     while let Some(r) = rows.next_row(&mut row)? {
         if body.len() >= max_rows {
             return Err(OfficeError::TooManyRows(r as usize + 1, max_rows));
@@ -96,6 +99,20 @@ pub fn read_table(bytes: &[u8], max_rows: usize, is_header: impl Fn(&[String]) -
         cells.truncate(headers.len());
         if cells.iter().all(Cell::is_empty) {
             continue;
+        }
+        kept += cells
+            .iter()
+            .map(|c| match c {
+                Cell::Text(t) | Cell::Number(t) | Cell::Error(t) => t.len() + 24,
+                _ => 24,
+            })
+            .sum::<usize>();
+        if kept > MAX_KEPT_TEXT {
+            return Err(OfficeError::TooLarge(format!(
+                "读到第{}行时，表中的文字已超过 {}（上限），不像部门报送的企业数据，请检查是否有很长的内容被重复填写",
+                r + 1,
+                size(MAX_KEPT_TEXT as u64)
+            )));
         }
         body.push((r as usize + 1, cells));
     }
@@ -134,4 +151,47 @@ fn excel_serial(serial: f64) -> Option<NaiveDate> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
     let days = if days < 61 { days + 1 } else { days };
     base.checked_add_signed(chrono::Duration::days(days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One 32,000-character text shared by every cell: refused once the kept text
+    /// passes the bound, long before it is copied into every cell.
+    #[test]
+    fn a_long_text_shared_by_every_cell_is_refused() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let long = "长".repeat(10_000);
+        ws.write_string(0, 0, "统一社会信用代码").unwrap();
+        for c in 1..10u16 {
+            ws.write_string(0, c, &format!("列{c}")).unwrap();
+        }
+        for r in 1..1_000u32 {
+            ws.write_string(r, 0, "914403001922038216").unwrap();
+            for c in 1..10u16 {
+                ws.write_string(r, c, &long).unwrap();
+            }
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        assert!(bytes.len() < 2_000_000, "{}", bytes.len());
+        let err = read_table(&bytes, 30_000, |cells| cells.iter().any(|c| c == "统一社会信用代码")).unwrap_err();
+        assert!(err.to_string().contains("表中的文字已超过"), "{err}");
+    }
+
+    #[test]
+    fn the_header_is_found_below_a_title_and_rows_keep_their_numbers() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "2025年度税务数据").unwrap();
+        ws.write_string(2, 0, "统一社会信用代码").unwrap();
+        ws.write_string(2, 1, "销售收入").unwrap();
+        ws.write_string(4, 0, "914403001922038216").unwrap();
+        ws.write_number(4, 1, 1234.5).unwrap();
+        let table =
+            read_table(&wb.save_to_buffer().unwrap(), 100, |c| c.iter().any(|h| h == "统一社会信用代码")).unwrap();
+        assert_eq!(table.header_row, 3);
+        assert_eq!(table.rows, vec![(5, vec![Cell::Text("914403001922038216".into()), Cell::Number("1234.5".into())])]);
+    }
 }

@@ -88,6 +88,14 @@ fn action_label(code: &str) -> String {
 fn entity_label(code: &str) -> &str {
     match code {
         "project" => "项目",
+        "enterprise" | "enterprises" => "企业",
+        "indicator_value" => "企业指标",
+        "indicator_choice" => "指标来源核定",
+        "enterprise_tier" => "企业认定",
+        "enterprise_project" => "企业与项目",
+        "tier_target" => "培育目标",
+        "ladder_rule_set" => "梯度培育规则",
+        "ladder_assessment" => "梯度培育评估",
         "warning" => "预警灯",
         "bench" => "基准数据",
         "report" => "月报",
@@ -124,6 +132,17 @@ fn entity_label(code: &str) -> &str {
 /// Field names as people read them; fields not listed keep their name.
 fn field_label(key: &str) -> &str {
     match key {
+        "uscc" => "统一社会信用代码",
+        "indicator" => "指标",
+        "source" => "来源",
+        "value" => "数值",
+        "tier" => "认定类型",
+        "recognised_on" => "认定日期",
+        "valid_until" => "有效期至",
+        "certificate" => "证书编号",
+        "liaison" => "包联干部",
+        "rung" => "档次",
+        "effective_from" => "生效日期",
         "code" => "项目编号",
         "name" => "名称",
         "office_id" => "办事处",
@@ -325,6 +344,19 @@ pub(crate) fn is_meeting_secret(a: &audit::Model) -> bool {
 /// withdrawn): left out for those who may not see them.
 const SITE_SECRETS: [&str; 3] = ["penalty", "penalty_reason", "concentrated_start"];
 
+/// The enterprise side's entities: their contents are firms' figures.
+const ENTERPRISE_ENTITIES: [&str; 9] = [
+    "enterprise",
+    "enterprises",
+    "indicator_value",
+    "indicator_choice",
+    "enterprise_tier",
+    "enterprise_project",
+    "tier_target",
+    "ladder_rule_set",
+    "ladder_assessment",
+];
+
 /// Presents one entry for `actor`.
 pub(crate) fn present(
     a: &audit::Model,
@@ -339,6 +371,9 @@ pub(crate) fn present(
     let mut note = String::new();
     if is_meeting_secret(a) && !actor.can_see_meeting_results(false) {
         note = "（评分、排名和加减分的内容只对项目办和区领导显示）".to_string();
+    } else if ENTERPRISE_ENTITIES.contains(&a.entity.as_str()) && !actor.can_read_enterprises() {
+        // Firms' figures are the bureau's, the leaders' and the project office's to read.
+        note = "（企业数据的内容只对科技局、区领导和项目办显示）".to_string();
     } else if a.entity == "request" {
         // A refusal or a download: what was asked for.
         note = after

@@ -17,6 +17,8 @@ pub enum EnterpriseError {
     Rules(String),
     #[error("来源“{0}”不是已知的部门（税务、市场监管、统计、科技、工信、财政、企业填报、科技局核定）")]
     UnknownSource(String),
+    #[error("这家企业 {on} 的{tier}认定已登记（记录 {id}）")]
+    TierRecorded { tier: &'static str, on: chrono::NaiveDate, id: i64 },
     #[error("这个指标在 {year} 年只有一个来源，无需选择")]
     NothingToChoose { year: i32 },
 }

@@ -361,6 +361,8 @@ impl Enterprises<'_> {
         }
 
         let mut w = self.write(permit).await?;
+        // Two imports at once (the web and the command line) take turns.
+        fengkou_storage::queries::lock_ladder(&w).await?;
         let codes: Vec<String> = facts.iter().map(|f| f.uscc.to_string()).collect();
         let mut known: HashMap<String, firm_table::Model> = HashMap::new();
         for chunk in codes.chunks(500) {
@@ -376,7 +378,7 @@ impl Enterprises<'_> {
             industry::Entity::find().all(&w).await?.into_iter().map(|i| (i.name.trim().to_string(), i.id)).collect();
         for row in &facts {
             if !known.contains_key(row.uscc.as_str()) {
-                let name = row.name.as_deref().unwrap_or("（表中无名称）");
+                let name = row.name.as_deref().unwrap_or("表中无名称");
                 if !options.create {
                     problems.push(format!(
                         "第{}行 统一社会信用代码：{}（{name}）不在企业名录中；确认是新企业请勾选“新建企业”（命令行加 --create）",
@@ -564,6 +566,7 @@ impl Enterprises<'_> {
         for (before, model) in changes {
             let after = model.update(&w).await?;
             w.updated("indicator_value", after.id, None, serde_json::to_value(&before).ok(), &after);
+            super::values::reopen_choice(&mut w, &after).await?;
         }
         report.values_added = inserts.len();
         let mut pending = inserts;

@@ -171,6 +171,7 @@ impl Enterprises<'_> {
 
     /// Reassesses the given firms (None: all) within a write, replacing their stored verdicts.
     pub(crate) async fn reassess_in(&self, db: &impl ConnectionTrait, firms: Option<&[i64]>) -> Result<usize> {
+        fengkou_storage::queries::lock_ladder(db).await?;
         let assessor = self.assessor(db).await?;
         let today = self.today();
         let year = data_year(today);

@@ -345,12 +345,28 @@ impl Enterprises<'_> {
         Ok((uscc, name))
     }
 
+    /// The 办事处 and industry a form names must exist (a hand-made request could name any id).
+    async fn check_references(&self, db: &impl sea_orm::ConnectionTrait, input: &FirmInput) -> Result<()> {
+        if let Some(id) = input.office_id
+            && office::Entity::find_by_id(id).one(db).await?.is_none()
+        {
+            return Err(AppError::invalid("办事处", format!("没有编号为 {id} 的办事处")));
+        }
+        if let Some(id) = input.industry_id
+            && industry::Entity::find_by_id(id).one(db).await?.is_none()
+        {
+            return Err(AppError::invalid("行业", format!("没有编号为 {id} 的行业")));
+        }
+        Ok(())
+    }
+
     /// Registers a firm (科技局).
     pub async fn create_firm(&self, actor: &Actor, input: &FirmInput) -> Result<i64> {
         let permit = actor.permit(actor.can_edit_enterprises(), "只有科技局可以登记企业")?;
         let (uscc, name) = self.check_input(input)?;
         let tags = join_tags(&input.tags)?;
         let mut w = self.write(permit).await?;
+        self.check_references(&w, input).await?;
         if let Some(existing) =
             enterprise::Entity::find().filter(enterprise::Column::Uscc.eq(uscc.as_str())).one(&w).await?
         {
@@ -390,6 +406,7 @@ impl Enterprises<'_> {
         let (uscc, name) = self.check_input(input)?;
         let tags = join_tags(&input.tags)?;
         let mut w = self.write(permit).await?;
+        self.check_references(&w, input).await?;
         fengkou_storage::queries::lock_enterprise(&w, id).await?;
         let before = enterprise::Entity::find_by_id(id).one(&w).await?.ok_or(AppError::NotFound("企业"))?;
         if before.version != version {

@@ -104,6 +104,21 @@ impl Enterprises<'_> {
         let mut w = self.write(permit).await?;
         fengkou_storage::queries::lock_enterprise(&w, firm_id).await?;
         enterprise::Entity::find_by_id(firm_id).one(&w).await?.ok_or(AppError::NotFound("企业"))?;
+        // The same recognition twice (a double tap, a resent form) is one recognition.
+        let same = enterprise_tier::Entity::find()
+            .filter(enterprise_tier::Column::EnterpriseId.eq(firm_id))
+            .filter(enterprise_tier::Column::Tier.eq(input.tier.code()))
+            .filter(enterprise_tier::Column::RecognisedOn.eq(input.recognised_on))
+            .one(&w)
+            .await?;
+        if let Some(same) = same {
+            return Err(super::EnterpriseError::TierRecorded {
+                tier: input.tier.label(),
+                on: input.recognised_on,
+                id: same.id,
+            }
+            .into());
+        }
         let saved = enterprise_tier::ActiveModel {
             enterprise_id: Set(firm_id),
             tier: Set(input.tier.into()),
@@ -227,8 +242,10 @@ impl Enterprises<'_> {
             .iter()
             .map(|tier| {
                 let count = count_on(today, *tier);
+                // The targets are the district's: an office's own count is not measured against them.
                 let target = targets
                     .iter()
+                    .filter(|_| actor.confined_to().is_none())
                     .filter(|t| t.tier.0 == *tier && t.year >= today.year())
                     .min_by_key(|t| t.year)
                     .map(|t| (t.year, t.target, t.name.clone()));
@@ -244,9 +261,26 @@ impl Enterprises<'_> {
         }
         history.push(("今天".to_string(), Tier::ALL.iter().map(|t| count_on(today, *t)).collect()));
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("a year's start");
+        // Moved up: a tier recognised this year that the firm did not hold before (an
+        // annual 科小 re-entry or a renewed certificate is not a move), and that is not
+        // below a rung it already held then.
+        let rank = |t: Tier| Tier::ALL.iter().position(|x| *x == t).unwrap_or(0);
+        let mut by_firm: HashMap<i64, Vec<&enterprise_tier::Model>> = HashMap::new();
+        for t in &tiers {
+            by_firm.entry(t.enterprise_id).or_default().push(t);
+        }
         let mut moved_up: Vec<TierEvent> = tiers
             .iter()
             .filter(|t| t.recognised_on.is_some_and(|d| d >= year_start && d <= today) && t.tier.0 != Tier::AboveScale)
+            .filter(|t| {
+                let on = t.recognised_on.expect("filtered above");
+                !by_firm[&t.enterprise_id].iter().any(|o| {
+                    o.id != t.id
+                        && o.tier.0 != Tier::AboveScale
+                        && o.recognised_on.is_some_and(|d| d < on)
+                        && (o.tier.0 == t.tier.0 || (rank(o.tier.0) > rank(t.tier.0) && tier_holds(o, on)))
+                })
+            })
             .filter_map(|t| {
                 Some(TierEvent {
                     firm: reference(t.enterprise_id)?,
@@ -257,6 +291,8 @@ impl Enterprises<'_> {
             })
             .collect();
         moved_up.sort_by(|a, b| b.day.cmp(&a.day).then(a.firm.name.cmp(&b.firm.name)));
+        // A firm recognised twice for one tier (records entered twice) moved up once.
+        moved_up.dedup_by(|a, b| a.firm.id == b.firm.id && a.tier == b.tier);
         let horizon = today + chrono::Duration::days(LAPSE_DAYS);
         // Each firm's and tier's last end (None: one record has no end).
         let mut latest_end: HashMap<(i64, Tier), Option<NaiveDate>> = HashMap::new();
@@ -282,6 +318,7 @@ impl Enterprises<'_> {
             })
             .collect();
         lapsing.sort_by_key(|e| (e.day, e.firm.name.clone()));
+        lapsing.dedup_by(|a, b| a.firm.id == b.firm.id && a.tier == b.tier);
         let data_year = super::ladder::data_year(today);
         let above: Vec<i64> = {
             let mut ids: Vec<i64> = tiers

@@ -104,6 +104,22 @@ pub(crate) fn read_value(name: &str, text: &str) -> std::result::Result<(&'stati
     Ok((indicator, value))
 }
 
+/// A value the bureau's choice rested on has changed: the choice no longer holds (the
+/// difference is open again, for the bureau to look at), and the trail says why.
+pub(crate) async fn reopen_choice(w: &mut crate::write::Write, changed: &indicator_value::Model) -> Result<()> {
+    let choice = indicator_choice::Entity::find()
+        .filter(indicator_choice::Column::EnterpriseId.eq(changed.enterprise_id))
+        .filter(indicator_choice::Column::Year.eq(changed.year))
+        .filter(indicator_choice::Column::Indicator.eq(changed.indicator.as_str()))
+        .one(&*w)
+        .await?;
+    if let Some(choice) = choice {
+        w.deleted("indicator_choice", choice.id, None, &choice);
+        indicator_choice::Entity::delete_by_id(choice.id).exec(&*w).await?;
+    }
+    Ok(())
+}
+
 impl Enterprises<'_> {
     /// A firm's figures by year (newest first), each indicator with every source.
     pub async fn figures(&self, actor: &Actor, firm_id: i64) -> Result<Vec<YearFigures>> {
@@ -203,6 +219,7 @@ impl Enterprises<'_> {
                 row.recorded_at = Set(now);
                 let after = row.update(&w).await?;
                 w.updated("indicator_value", after.id, None, serde_json::to_value(&before).ok(), &after);
+                reopen_choice(&mut w, &after).await?;
             }
             None => {
                 let saved = indicator_value::ActiveModel {
@@ -238,6 +255,9 @@ impl Enterprises<'_> {
     ) -> Result<()> {
         let permit = actor.permit(actor.can_edit_enterprises(), "只有科技局可以核定指标来源")?;
         crate::text::check_text("理由", reason.trim(), 200)?;
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("理由", "请写明采用这个来源的理由"));
+        }
         let indicator = indicator(name).ok_or(AppError::NotFound("指标"))?;
         let mut w = self.write(permit).await?;
         fengkou_storage::queries::lock_enterprise(&w, firm_id).await?;

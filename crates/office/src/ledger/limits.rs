@@ -62,7 +62,7 @@ pub(super) const MAX_CELLS: usize = 12_000_000;
 /// Text the parsed ledger keeps (cell values, the section each row is under, problem
 /// reasons), in bytes: about 44 MB for the 200,000-row ledger. One long text repeated
 /// in every row would otherwise be copied into every row.
-pub(super) const MAX_KEPT_TEXT: usize = 128 * MB as usize;
+pub(crate) const MAX_KEPT_TEXT: usize = 128 * MB as usize;
 /// Problems listed: a sheet whose every cell is wrong is refused rather than listed
 /// (each problem is about 200 bytes).
 pub(super) const MAX_PROBLEMS: usize = 100_000;
@@ -93,7 +93,7 @@ fn thousands(n: u64) -> String {
     out
 }
 
-pub(super) fn size(bytes: u64) -> String {
+pub(crate) fn size(bytes: u64) -> String {
     if bytes >= MB {
         format!("{} MB", thousands(bytes / MB))
     } else {

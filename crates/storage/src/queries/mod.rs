@@ -11,7 +11,9 @@ use sea_orm::{
 };
 
 mod totals;
-pub use totals::{lock_enterprise, lock_project, rebuild_report_totals, refresh_report_total, report_total_drift};
+pub use totals::{
+    lock_enterprise, lock_ladder, lock_project, rebuild_report_totals, refresh_report_total, report_total_drift,
+};
 
 /// Builds a statement from SQL written with `?` placeholders. PostgreSQL wants `$1…`;
 /// this is the only rewrite, and our SQL never has a `?` inside a literal.

@@ -30,6 +30,17 @@ pub async fn lock_enterprise<C: ConnectionTrait>(db: &C, enterprise_id: i64) -> 
     Ok(())
 }
 
+/// On PostgreSQL, one transaction at a time rewrites the ladder's stored verdicts and
+/// creates firms from sheets (a transaction-scoped advisory lock): two imports at once
+/// would otherwise both insert the same firm's verdicts, or the same new firm.
+pub async fn lock_ladder<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        db.execute_raw(stmt(backend, "SELECT pg_advisory_xact_lock(7011)", vec![])).await?;
+    }
+    Ok(())
+}
+
 /// Brings one office-month of `report_totals` up to date with its reports; called in
 /// the transaction that wrote a report, after the write. On PostgreSQL the row is
 /// locked first and the sum taken in a later statement, so two reports saved at once

@@ -67,11 +67,18 @@ async fn list(
         Some(code) => Some(Tier::from_code(code).ok_or_else(|| AppError::invalid("tier", "不是已知的认定类型代码"))?),
         None => None,
     };
+    // A filter that is not a number is refused, never read as "no filter".
+    let id = |field: &'static str, v: &Option<String>| -> Result<Option<i64>, AppError> {
+        match v.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(t) => t.parse().map(Some).map_err(|_| AppError::invalid(field, "应是编号（整数）")),
+        }
+    };
     let filter = FirmFilter {
         q: q.q,
         tier,
-        industry_id: opt_num(&q.industry),
-        office_id: opt_num(&q.office),
+        industry_id: id("industry", &q.industry)?,
+        office_id: id("office", &q.office)?,
         tag: q.tag,
         page: opt_num(&q.page).unwrap_or(1),
     };
@@ -278,7 +285,8 @@ pub struct CandidateOut {
     name: String,
     office: String,
     eligible: bool,
-    route: String,
+    /// 评分 or 直通车; null when not eligible.
+    route: Option<String>,
     score: Option<String>,
     unmet: i32,
     missing: Vec<String>,
@@ -301,7 +309,10 @@ async fn candidates(
     ApiUser(actor): ApiUser,
     Query(q): Query<CandidateParams>,
 ) -> Result<Json<CandidatesOut>, ApiError> {
-    let rung = super::pages::RUNGS.iter().find(|r| **r == q.rung).ok_or(AppError::NotFound("档次"))?;
+    let rung = super::pages::RUNGS
+        .iter()
+        .find(|r| **r == q.rung)
+        .ok_or_else(|| AppError::invalid("rung", format!("应是 {} 之一", super::pages::RUNGS.join("、"))))?;
     let page = state.app.enterprises().candidates(&actor, rung, opt_num(&q.page).unwrap_or(1), 100).await?;
     Ok(Json(CandidatesOut {
         rung: page.rung,
@@ -318,7 +329,7 @@ async fn candidates(
                 name: c.name,
                 office: c.office,
                 eligible: c.eligible,
-                route: c.route,
+                route: Some(c.route).filter(|r| !r.is_empty()),
                 score: c.score,
                 unmet: c.unmet,
                 missing: c.missing,

@@ -157,11 +157,18 @@ impl FirmForm {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
+        // Empty means none; anything else must be an id (never read as "none").
+        let id = |field: &'static str, text: &str| -> Result<Option<i64>, AppError> {
+            match text.trim() {
+                "" => Ok(None),
+                t => t.parse::<i64>().map(Some).map_err(|_| AppError::invalid(field, "请从列表中选择")),
+            }
+        };
         Ok(FirmInput {
             uscc: self.uscc.clone(),
             name: self.name.clone(),
-            office_id: opt_num(&Some(self.office.clone())),
-            industry_id: opt_num(&Some(self.industry.clone())),
+            office_id: id("办事处", &self.office)?,
+            industry_id: id("行业", &self.industry)?,
             registered_on,
             address: self.address.clone(),
             contact: self.contact.clone(),
@@ -193,16 +200,35 @@ async fn update(
     Ok(see_other(&format!("/enterprises/{id}")))
 }
 
-/// A step of an explanation as the page draws it: its line and the steps under it.
+/// A line of an explanation as the page draws it: its depth in the tree and its text.
+/// The tree is flattened here, not walked by a recursive template macro: a rule nested
+/// a hundred levels deep would exhaust the template engine's recursion and take every
+/// firm's page down with it.
 #[derive(Serialize)]
-pub(crate) struct StepView {
+pub(crate) struct StepLine {
+    /// Indentation class, capped so that deep trees stay on the screen.
+    depth: usize,
     line: String,
-    children: Vec<StepView>,
 }
 
-pub(crate) fn step_view(step: &Step) -> StepView {
-    let line = if step.shown.is_empty() { format!("{} = {}", step.expr, step.value_text) } else { step.shown.clone() };
-    StepView { line, children: step.children.iter().map(step_view).collect() }
+/// The lines a page shows of one explanation: at most this many.
+const MAX_LINES: usize = 300;
+
+pub(crate) fn step_lines(step: &Step) -> Vec<StepLine> {
+    let mut out = Vec::new();
+    let mut stack = vec![(step, 0usize)];
+    while let Some((s, depth)) = stack.pop() {
+        if out.len() == MAX_LINES {
+            out.push(StepLine { depth: 0, line: "…".into() });
+            break;
+        }
+        let line = if s.shown.is_empty() { format!("{} = {}", s.expr, s.value_text) } else { s.shown.clone() };
+        out.push(StepLine { depth: depth.min(12), line });
+        for child in s.children.iter().rev() {
+            stack.push((child, depth + 1));
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -210,14 +236,14 @@ struct TestView {
     name: String,
     outcome: &'static str,
     outcome_code: String,
-    step: StepView,
+    step: Vec<StepLine>,
 }
 
 #[derive(Serialize)]
 struct ItemView {
     name: String,
     points: String,
-    steps: Vec<StepView>,
+    steps: Vec<StepLine>,
 }
 
 #[derive(Serialize)]
@@ -248,7 +274,7 @@ async fn firm(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -
         name: t.name.clone(),
         outcome: t.outcome.label(),
         outcome_code: format!("{:?}", t.outcome).to_lowercase(),
-        step: step_view(&t.step),
+        step: step_lines(&t.step),
     };
     let rungs: Vec<RungView> = ladder
         .iter()
@@ -267,7 +293,7 @@ async fn firm(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -
                 .map(|i| ItemView {
                     name: i.name.clone(),
                     points: fengkou_domain::ladder::show_scaled(i.points),
-                    steps: i.steps.iter().map(step_view).collect(),
+                    steps: i.steps.iter().flat_map(step_lines).collect(),
                 })
                 .collect(),
             direct: r.direct.iter().map(test).collect(),

@@ -151,5 +151,10 @@ async fn a_new_rule_version_is_checked_before_it_counts() {
     // The change is in the audit trail.
     let xmb = signed_in(&base, "xmb", "fengkou-xmb").await;
     let audit = xmb.get(format!("{base}/audit")).send().await.unwrap().text().await.unwrap();
-    assert!(audit.contains("kjj"), "the bureau's change is recorded");
+    assert!(audit.contains("kjj") && audit.contains("梯度培育规则"), "the bureau's change is recorded");
+    // The administrator runs the system but does not read firms' figures, there either.
+    let admin = signed_in(&base, "admin", "fengkou-admin").await;
+    let audit = admin.get(format!("{base}/audit")).send().await.unwrap().text().await.unwrap();
+    assert!(audit.contains("企业数据的内容只对科技局、区领导和项目办显示"), "{audit}");
+    assert!(!audit.contains("tech_staff / employees &gt;= 0.40"));
 }
