@@ -166,7 +166,7 @@ mod tests {
         let long = "长".repeat(10_000);
         ws.write_string(0, 0, "统一社会信用代码").unwrap();
         for c in 1..10u16 {
-            ws.write_string(0, c, &format!("列{c}")).unwrap();
+            ws.write_string(0, c, format!("列{c}")).unwrap();
         }
         for r in 1..1_000u32 {
             ws.write_string(r, 0, "914403001922038216").unwrap();
