@@ -185,6 +185,7 @@ impl Enterprises<'_> {
         let sums = counted_values(db, firms.map(|_| &ids[..]), &[year - 2, year - 1], Some(&["rd_expense", "revenue"]))
             .await?;
         let held = current_tiers(db, firms.map(|_| &ids[..]), today).await?;
+        let differences = super::values::open_differences(db, firms.map(|_| &ids[..]), year).await?;
         let mut delete = ladder_assessment::Entity::delete_many();
         if firms.is_some() {
             delete = delete.filter(ladder_assessment::Column::EnterpriseId.is_in(ids.iter().copied()));
@@ -196,7 +197,8 @@ impl Enterprises<'_> {
             prepare_batch(&mut batch, assessor.schema(), today);
             let verdicts = assessor.assess_batch(&batch, &mut assessor.scratch(batch.len));
             for (firm, rungs) in chunk.iter().zip(verdicts) {
-                for verdict in rungs {
+                for mut verdict in rungs {
+                    note_differences(&mut verdict, differences.get(&firm.id));
                     pending.push(stored(firm.id, &verdict, today, year));
                 }
             }
@@ -292,7 +294,12 @@ impl Enterprises<'_> {
         let held = current_tiers(&self.db, Some(&ids), today).await?;
         let mut batch = firm_batch(&assessor, std::slice::from_ref(&row), &values, &sums, &held, year)?;
         prepare_batch(&mut batch, assessor.schema(), today);
-        Ok((year, assessor.explain_row(&batch, 0)))
+        let differences = super::values::open_differences(&self.db, Some(&ids), year).await?;
+        let mut explained = assessor.explain_row(&batch, 0);
+        for rung in &mut explained {
+            note_differences(&mut rung.verdict, differences.get(&firm_id));
+        }
+        Ok((year, explained))
     }
 
     /// Every candidate of a rung (for the Excel export), in the list's order.
@@ -349,6 +356,20 @@ impl Enterprises<'_> {
 /// wins over the shipped one (`in_force` keeps the last of equal dates).
 fn ordered(sets: &[RuleSet]) -> Vec<RuleSet> {
     sets.to_vec()
+}
+
+/// A firm whose departments disagree on a figure is told so on every rung it misses:
+/// the figure counts as 缺数据 until 科技局 chooses, and "缺数据" alone would not say why.
+fn note_differences(verdict: &mut RungVerdict, open: Option<&Vec<&'static str>>) {
+    if let Some(labels) = open.filter(|l| !l.is_empty())
+        && !verdict.eligible
+    {
+        verdict.missing.push(fengkou_domain::ladder::Shortfall {
+            id: "differences".into(),
+            kind: fengkou_domain::ladder::ShortfallKind::MissingData,
+            text: format!("各部门数值不一致、待科技局核定：{}", labels.join("、")),
+        });
+    }
 }
 
 fn stored(firm: i64, verdict: &RungVerdict, today: NaiveDate, year: i32) -> ladder_assessment::ActiveModel {

@@ -229,7 +229,8 @@ impl Enterprises<'_> {
             condition = condition.add(enterprise::Column::IndustryId.eq(id));
         }
         if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            let q: String = q.chars().take(50).collect();
+            // LIKE's wildcards are not search terms: "%" would match every firm.
+            let q: String = q.chars().filter(|c| *c != '%' && *c != '_').take(50).collect();
             let code = fengkou_domain::uscc::normalise(&q);
             condition = condition.add(
                 Condition::any()

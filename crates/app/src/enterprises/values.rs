@@ -96,6 +96,43 @@ pub(crate) async fn counted_values(
     Ok(out)
 }
 
+/// The indicators whose sources differ without a choice, per firm, in `year` (their
+/// labels): the ladder counts them as 缺数据 and says why.
+pub(crate) async fn open_differences(
+    db: &impl ConnectionTrait,
+    firms: Option<&[i64]>,
+    year: i32,
+) -> Result<HashMap<i64, Vec<&'static str>>> {
+    let mut query = indicator_value::Entity::find().filter(indicator_value::Column::Year.eq(year));
+    let mut choices = indicator_choice::Entity::find().filter(indicator_choice::Column::Year.eq(year));
+    if let Some(firms) = firms {
+        query = query.filter(indicator_value::Column::EnterpriseId.is_in(firms.iter().copied()));
+        choices = choices.filter(indicator_choice::Column::EnterpriseId.is_in(firms.iter().copied()));
+    }
+    let chosen: std::collections::HashSet<(i64, String)> =
+        choices.all(db).await?.into_iter().map(|c| (c.enterprise_id, c.indicator)).collect();
+    let mut first: HashMap<(i64, String), Decimal> = HashMap::new();
+    let mut out: HashMap<i64, Vec<&'static str>> = HashMap::new();
+    for v in query.all(db).await? {
+        let key = (v.enterprise_id, v.indicator.clone());
+        match first.get(&key) {
+            None => {
+                first.insert(key, v.value.0);
+            }
+            Some(seen) if *seen != v.value.0 && !chosen.contains(&key) => {
+                if let Some(i) = indicator(&v.indicator) {
+                    let list = out.entry(v.enterprise_id).or_default();
+                    if !list.contains(&i.label) {
+                        list.push(i.label);
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}
+
 /// A sheet or form value ready to store: the indicator and the canonical text.
 pub(crate) fn read_value(name: &str, text: &str) -> std::result::Result<(&'static Indicator, Decimal), String> {
     let indicator = indicator(name).ok_or_else(|| format!("没有指标 {name}"))?;

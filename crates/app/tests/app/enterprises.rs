@@ -120,6 +120,15 @@ async fn two_departments_merge_by_code_and_a_difference_waits_for_the_bureau(#[c
     let (_, ladder) = area.ladder_of(&bureau, firm.id).await.unwrap();
     let high_tech = ladder.iter().find(|r| r.verdict.rung == "高新技术企业").unwrap();
     assert!(high_tech.verdict.missing.iter().any(|m| m.text.contains("缺数据")), "{:?}", high_tech.verdict.missing);
+    assert!(
+        high_tech.verdict.missing.iter().any(|m| m.text == "各部门数值不一致、待科技局核定：销售收入"),
+        "says why: {:?}",
+        high_tech.verdict.missing
+    );
+    // The candidate list (stored verdicts) says it too.
+    let listed = area.candidates(&bureau, "高新技术企业", 1, 50).await.unwrap();
+    let row = listed.rows.iter().find(|c| c.firm_id == firm.id).unwrap();
+    assert!(row.missing.iter().any(|m| m.starts_with("各部门数值不一致")), "{:?}", row.missing);
 
     area.choose_source(&bureau, firm.id, 2025, "revenue", Source::Tax, "以税务申报为准").await.unwrap();
     let year = area.figures(&bureau, firm.id).await.unwrap().remove(0);
