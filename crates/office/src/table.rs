@@ -46,6 +46,7 @@ pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, OfficeError> {
         .set_text_wrap()
         .set_background_color("#DDEBF7");
     let cell = Format::new().set_border(FormatBorder::Thin);
+    let wrapped = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
     let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00");
     let whole = Format::new().set_border(FormatBorder::Thin).set_num_format("0");
     let percent = Format::new().set_border(FormatBorder::Thin).set_num_format("0.0%");
@@ -64,13 +65,18 @@ pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, OfficeError> {
         ws.merge_range(1, 0, 1, last.max(1), &sheet.unit, &Format::new().set_align(FormatAlign::Right))?;
         for (c, h) in sheet.headers.iter().enumerate() {
             ws.write_string_with_format(2, c as u16, h, &head)?;
-            ws.set_column_width(c as u16, if c == 0 { 16 } else { 12 })?;
+            ws.set_column_width(c as u16, column_width(c, h, &sheet.rows))?;
         }
+        // The title, the unit and the header stay in sight while scrolling.
+        ws.set_freeze_panes(3, 0)?;
         for (r, row) in sheet.rows.iter().enumerate() {
             let r = r as u32 + 3;
             for (c, value) in row.iter().enumerate() {
                 let c = c as u16;
                 match value {
+                    TableCell::Text(t) if display_width(t) > MAX_WIDTH => {
+                        ws.write_string_with_format(r, c, t, &wrapped)?
+                    }
                     TableCell::Text(t) => ws.write_string_with_format(r, c, t, &cell)?,
                     TableCell::Number(n) => ws.write_number_with_format(r, c, *n, &num)?,
                     TableCell::Count(n) => ws.write_number_with_format(r, c, *n as f64, &whole)?,
@@ -81,4 +87,30 @@ pub fn write_sheets(sheets: &[Sheet]) -> Result<Vec<u8>, OfficeError> {
         }
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// The widest a column grows (characters); longer text wraps.
+const MAX_WIDTH: usize = 60;
+
+/// How wide text shows: a Chinese character takes two columns.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// A column as wide as its header or its widest cell (of the first thousand rows),
+/// within 8 and [`MAX_WIDTH`]: 18-character codes and firms' names are not cut off.
+fn column_width(c: usize, header: &str, rows: &[Vec<TableCell>]) -> f64 {
+    let widest = rows
+        .iter()
+        .take(1_000)
+        .filter_map(|r| r.get(c))
+        .map(|cell| match cell {
+            TableCell::Text(t) => display_width(t),
+            TableCell::Number(n) => format!("{n:.2}").len() + 3,
+            TableCell::Count(n) => n.to_string().len() + 2,
+            TableCell::Percent(_) => 7,
+        })
+        .max()
+        .unwrap_or(0);
+    (widest.max(display_width(header)) + 2).clamp(8, MAX_WIDTH) as f64
 }

@@ -326,7 +326,10 @@ impl Enterprises<'_> {
                     TableCell::Text(c.office.clone()),
                     TableCell::Text(if c.eligible { "符合".into() } else { "尚不符合".into() }),
                     TableCell::Text(c.route.clone()),
-                    TableCell::Text(c.score.clone().unwrap_or_default()),
+                    match c.score.as_deref().and_then(|s| s.parse::<f64>().ok()) {
+                        Some(score) => TableCell::Number(score),
+                        None => TableCell::Text(String::new()),
+                    },
                     TableCell::Count(i64::from(c.unmet)),
                     TableCell::Text(c.missing.join("；")),
                 ]

@@ -600,6 +600,16 @@ async fn candidates_xlsx(
 }
 
 async fn rules(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
+    rules_page(&state, &u, None, String::new()).await
+}
+
+/// The versions, and the form (with what was typed and why it was refused, if it was).
+async fn rules_page(
+    state: &AppState,
+    u: &PageUser,
+    error: Option<String>,
+    body: String,
+) -> Result<Response, PageError> {
     let err = PageError::on(&u.page);
     let versions = state.app.enterprises().rule_versions(&u.actor).await.map_err(err)?;
     let shown: Vec<serde_json::Value> = versions
@@ -615,7 +625,7 @@ async fn rules(State(state): State<AppState>, u: PageUser) -> Result<Response, P
     Ok(u.page
         .render(
             "enterprises/rules.html",
-            crate::ctx! { versions => shown, can_edit => u.actor.can_edit_enterprises(), error => None::<String> },
+            crate::ctx! { versions => shown, can_edit => u.actor.can_edit_enterprises(), error => error, body => body },
         )
         .into_response())
 }
@@ -631,9 +641,15 @@ async fn save_rules(
     u: PageUser,
     Form(f): Form<RulesForm>,
 ) -> Result<Response, PageError> {
-    let err = PageError::on(&u.page);
-    state.app.enterprises().save_rule_set(&u.actor, &f.body).await.map_err(err)?;
-    Ok(see_other("/ladder/rules"))
+    match state.app.enterprises().save_rule_set(&u.actor, &f.body).await {
+        Ok(_) => Ok(see_other("/ladder/rules")),
+        // A refused version comes back with the text as typed, so that it can be fixed.
+        Err(e @ AppError::Enterprise(EnterpriseError::Rules(_))) => {
+            let page = rules_page(&state, &u, Some(e.to_string()), f.body.chars().take(65_536).collect()).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(PageError::on(&u.page)(e)),
+    }
 }
 
 #[cfg(test)]

@@ -119,7 +119,9 @@ async fn a_new_rule_version_is_checked_before_it_counts() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
-    assert!(html.contains("高新技术企业") && html.contains("tech_staff"), "names the rung and the nearest field");
+    assert!(html.contains("规则无法保存：高新技术企业"), "names the rung");
+    let typed = html.split("<textarea").nth(1).unwrap_or_default();
+    assert!(typed.contains("tech_staf ") && typed.contains("2026 试行"), "the text comes back to be fixed");
     // Fixed and with a stricter tech-staff share: saved, in force, and the lists follow.
     let before: Value = bureau
         .get(format!("{base}/api/v1/ladder/candidates?rung=高新技术企业"))
