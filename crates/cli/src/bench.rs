@@ -124,31 +124,8 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         ("office comparison", "/comparison".to_string()),
     ];
     println!("{count} projects in {db}; {requests} sequential requests per endpoint after 5 warm-up\n");
-    println!("| endpoint | p50 ms | p95 ms | max ms |");
-    println!("|---|---:|---:|---:|");
-    for (label, path) in &targets {
-        let url = format!("{base}{path}");
-        let mut times = Vec::with_capacity(requests);
-        for i in 0..requests + 5 {
-            let t = Instant::now();
-            let res = client.get(&url).bearer_auth(&token).send().await?;
-            let status = res.status();
-            let _ = res.bytes().await?;
-            if !status.is_success() {
-                bail!("{path} answered {status}");
-            }
-            if i >= 5 {
-                times.push(t.elapsed());
-            }
-        }
-        times.sort();
-        println!(
-            "| {label} | {:.1} | {:.1} | {:.1} |",
-            percentile(&times, 0.5),
-            percentile(&times, 0.95),
-            percentile(&times, 1.0)
-        );
-    }
+    let targets: Vec<(&str, Vec<String>)> = targets.into_iter().map(|(label, path)| (label, vec![path])).collect();
+    time_endpoints(&client, &base, &token, &targets, requests).await?;
     if import {
         let t = Instant::now();
         let bytes = app
@@ -373,14 +350,30 @@ async fn bench_ladder(firms: usize, requests: usize) -> Result<()> {
         ("ladder page (counts, chart, lapsing, 规上)", vec!["/ladder".into()]),
     ];
     println!("{total} firms in {url}; {requests} sequential requests per endpoint after 5 warm-up\n");
+    time_endpoints(&client, &base, &token, &targets, requests).await?;
+    println!("\npeak memory {:.0} MB", peak_rss_mb().unwrap_or(0.0));
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// Times each endpoint: `requests` sequential GETs with `token` after 5 warm-up
+/// requests (cycling through its paths), printed as a table of p50 / p95 / max.
+async fn time_endpoints(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    targets: &[(&str, Vec<String>)],
+    requests: usize,
+) -> Result<()> {
     println!("| endpoint | p50 ms | p95 ms | max ms |");
     println!("|---|---:|---:|---:|");
-    for (label, paths) in &targets {
+    for (label, paths) in targets {
         let mut times = Vec::with_capacity(requests);
         for i in 0..requests + 5 {
             let path = &paths[i % paths.len()];
             let t = Instant::now();
-            let res = client.get(format!("{base}{path}")).bearer_auth(&token).send().await?;
+            let res = client.get(format!("{base}{path}")).bearer_auth(token).send().await?;
             let status = res.status();
             let _ = res.bytes().await?;
             if !status.is_success() {
@@ -398,8 +391,5 @@ async fn bench_ladder(firms: usize, requests: usize) -> Result<()> {
             percentile(&times, 1.0)
         );
     }
-    println!("\npeak memory {:.0} MB", peak_rss_mb().unwrap_or(0.0));
-    drop(app);
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

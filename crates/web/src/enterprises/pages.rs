@@ -376,6 +376,14 @@ struct ValueForm {
     reason: String,
 }
 
+impl ValueForm {
+    fn year_and_source(&self) -> Result<(i32, Source), AppError> {
+        let year = opt_num(&Some(self.year.clone())).ok_or_else(|| AppError::invalid("年度", "请填写年份"))?;
+        let source = Source::from_code(&self.source).ok_or_else(|| AppError::invalid("来源", "请选择"))?;
+        Ok((year, source))
+    }
+}
+
 async fn set_value(
     State(state): State<AppState>,
     u: PageUser,
@@ -383,8 +391,7 @@ async fn set_value(
     Form(f): Form<ValueForm>,
 ) -> Result<Response, PageError> {
     let err = PageError::on(&u.page);
-    let year: i32 = opt_num(&Some(f.year.clone())).ok_or_else(|| err(AppError::invalid("年度", "请填写年份")))?;
-    let source = Source::from_code(&f.source).ok_or_else(|| err(AppError::invalid("来源", "请选择")))?;
+    let (year, source) = f.year_and_source().map_err(err)?;
     state.app.enterprises().set_value(&u.actor, id, year, &f.indicator, source, &f.value).await.map_err(err)?;
     Ok(see_other(&format!("/enterprises/{id}#figures")))
 }
@@ -396,8 +403,7 @@ async fn choose(
     Form(f): Form<ValueForm>,
 ) -> Result<Response, PageError> {
     let err = PageError::on(&u.page);
-    let year: i32 = opt_num(&Some(f.year.clone())).ok_or_else(|| err(AppError::invalid("年度", "请填写年份")))?;
-    let source = Source::from_code(&f.source).ok_or_else(|| err(AppError::invalid("来源", "请选择")))?;
+    let (year, source) = f.year_and_source().map_err(err)?;
     state.app.enterprises().choose_source(&u.actor, id, year, &f.indicator, source, &f.reason).await.map_err(err)?;
     Ok(see_other(&format!("/enterprises/{id}#figures")))
 }
