@@ -24,12 +24,12 @@ pub fn read_firms(path: &Path, assessor: &Assessor) -> Result<Enterprises, FileE
 }
 
 /// A firm's code and name as the file writes them (trimmed).
-pub fn code_and_name(assessor: &Assessor, batch: &Batch, row: usize) -> (String, String) {
+pub fn code_and_name<'b>(assessor: &Assessor, batch: &'b Batch, row: usize) -> (&'b str, &'b str) {
     let text = |name: &str| {
         let field = assessor.schema().find(name).expect("the ladder's schema");
         match &batch.columns[field] {
-            Column::Text(values) if values.is_valid(row) => values.value(row).trim().to_string(),
-            _ => String::new(),
+            Column::Text(values) if values.is_valid(row) => values.value(row).trim(),
+            _ => "",
         }
     };
     (text(enterprise::USCC.0), text(enterprise::NAME.0))

@@ -395,16 +395,26 @@ pub fn read_enterprises_with(
     match text_batches {
         Some(batches) => batches.iter().enumerate().for_each(|(i, b)| keep(convert(i, b))),
         None => {
-            // The reader reads on while a second thread types the previous batches.
-            let (send, receive) = std::sync::mpsc::sync_channel::<(usize, RecordBatch)>(4);
+            // The reader reads on while the other threads type the previous batches
+            // (one per core: typing and checking cost more than splitting the text).
+            let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+            let (send, receive) = std::sync::mpsc::sync_channel::<(usize, RecordBatch)>(4 * workers);
+            let receive = std::sync::Mutex::new(receive);
             let outcome: Result<(), FileError> = std::thread::scope(|scope| {
-                let worker = scope.spawn(|| {
-                    let mut done = Vec::new();
-                    for (index, batch) in receive {
-                        done.push(convert(index, &batch));
-                    }
-                    done
-                });
+                let handles: Vec<_> = (0..workers)
+                    .map(|_| {
+                        let (receive, convert) = (&receive, &convert);
+                        scope.spawn(move || {
+                            let mut done = Vec::new();
+                            loop {
+                                let next = receive.lock().expect("not poisoned").recv();
+                                let Ok((index, batch)) = next else { break };
+                                done.push((index, convert(index, &batch)));
+                            }
+                            done
+                        })
+                    })
+                    .collect();
                 let mut failure = None;
                 for (index, batch) in reader.take().expect("unread").enumerate() {
                     match batch {
@@ -420,7 +430,10 @@ pub fn read_enterprises_with(
                     }
                 }
                 drop(send);
-                for result in worker.join().expect("the conversion thread") {
+                let mut done: Vec<_> =
+                    handles.into_iter().flat_map(|h| h.join().expect("a conversion thread")).collect();
+                done.sort_unstable_by_key(|(index, _)| *index);
+                for (_, result) in done {
                     keep(result);
                 }
                 failure.map_or(Ok(()), Err)

@@ -6,9 +6,8 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use fengkou_app::ladder_files::{assess_all, code_and_name, read_firms};
-use fengkou_domain::ladder::{Assessor, RuleSet, RungVerdict, default_rule_sets, in_force, show_scaled};
-use fengkou_domain::uscc::Uscc;
-use serde::Serialize;
+use fengkou_domain::ladder::{Assessor, RuleSet, RungVerdict, default_rule_sets, in_force, push_scaled, show_scaled};
+use fengkou_domain::uscc::{Uscc, is_valid_as_written};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,29 +61,62 @@ fn rule_sets(rules: Option<&Path>, on: NaiveDate) -> Result<Vec<RuleSet>> {
     Ok(sets)
 }
 
-#[derive(Serialize)]
-struct FirmOut<'a> {
-    uscc: &'a str,
-    name: &'a str,
-    rungs: Vec<RungOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct RungOut<'a> {
-    rung: &'a str,
-    eligible: bool,
-    route: Option<&'static str>,
-    score: Option<serde_json::Number>,
-    missing: Vec<&'a str>,
-}
-
 /// A score as JSON: 72 when whole, 72.5 otherwise.
-fn score_json(scaled: i64) -> serde_json::Number {
-    if scaled % 10_000 == 0 {
-        serde_json::Number::from(scaled / 10_000)
+fn push_score(out: &mut Vec<u8>, scaled: i64) {
+    let mut text = String::new();
+    push_scaled(&mut text, scaled);
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// A JSON string. Written by hand rather than through serde: a million firms' lines
+/// are written, and most need no escaping; those that do go through serde_json.
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(&mut *out, text).expect("JSON into memory");
     } else {
-        serde_json::Number::from_f64(scaled as f64 / 10_000.0).expect("a finite score")
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
     }
+}
+
+/// `{"uscc", "name", "rungs": [{"rung", "eligible", "route", "score", "missing"}]}`
+fn push_firm_json(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerdict]) {
+    out.extend_from_slice(b"{\"uscc\":");
+    push_json_str(out, code);
+    out.extend_from_slice(b",\"name\":");
+    push_json_str(out, name);
+    out.extend_from_slice(b",\"rungs\":[");
+    for (i, verdict) in rungs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"rung\":");
+        push_json_str(out, &verdict.rung);
+        out.extend_from_slice(if verdict.eligible {
+            b",\"eligible\":true,\"route\":"
+        } else {
+            b",\"eligible\":false,\"route\":"
+        });
+        match verdict.route {
+            Some(route) => push_json_str(out, route.label()),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"score\":");
+        match verdict.score {
+            Some(score) => push_score(out, score),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"missing\":[");
+        for (j, shortfall) in verdict.missing.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            push_json_str(out, &shortfall.text);
+        }
+        out.extend_from_slice(b"]}");
+    }
+    out.extend_from_slice(b"]}");
 }
 
 fn assess(
@@ -124,22 +156,25 @@ fn assess(
             let mut bad = Vec::new();
             for (row, rungs) in verdicts.iter().enumerate() {
                 let (code, name) = code_and_name(&assessor, batch, row);
-                let code = match Uscc::parse(&code) {
-                    Ok(valid) => valid.to_string(),
-                    Err(why) => {
+                // A code written with spaces, lower case or full-width characters is
+                // printed as it should be written.
+                let parsed = if is_valid_as_written(code) { None } else { Some(Uscc::parse(code)) };
+                let code = match &parsed {
+                    None => code,
+                    Some(Ok(valid)) => valid.as_str(),
+                    Some(Err(why)) => {
                         bad.push(format!("第{}行 {code}：{why}", batch.first_line + row));
                         code
                     }
                 };
                 if json {
-                    let firm = FirmOut { uscc: &code, name: &name, rungs: rungs.iter().map(rung_out).collect() };
                     if batch.first_line != 2 || row != 0 {
                         out.push(b',');
                     }
                     out.push(b'\n');
-                    serde_json::to_writer(&mut out, &firm).expect("JSON into memory");
+                    push_firm_json(&mut out, code, name, rungs);
                 } else {
-                    write_table_rows(&mut out, &code, &name, rungs);
+                    write_table_rows(&mut out, code, name, rungs);
                 }
             }
             if !bad.is_empty() {
@@ -147,7 +182,11 @@ fn assess(
             }
             out
         },
-        |part| out.write_all(&part),
+        // Each part is large: written straight through, not copied into the buffer.
+        |part| {
+            out.flush()?;
+            out.get_mut().write_all(&part)
+        },
     )?;
     let assess_seconds = assessing.elapsed().as_secs_f64();
     if json {
@@ -172,16 +211,6 @@ fn assess(
         );
     }
     Ok(())
-}
-
-fn rung_out(verdict: &RungVerdict) -> RungOut<'_> {
-    RungOut {
-        rung: &verdict.rung,
-        eligible: verdict.eligible,
-        route: verdict.route.map(|r| r.label()),
-        score: verdict.score.map(score_json),
-        missing: verdict.missing.iter().map(|m| m.text.as_str()).collect(),
-    }
 }
 
 fn write_table_rows(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerdict]) {

@@ -23,7 +23,6 @@
 use crate::enterprise::{ASSESSMENT_DATE, ladder_schema};
 use crate::policy::check::{Kind, Node};
 use crate::policy::columns::{Column, Row};
-use crate::policy::exact;
 use crate::policy::plan::{self, Scratch};
 use crate::policy::{Batch, Policy, PolicyDef, PolicyError, Schema, Step, Verdict};
 use arrow_array::{Array, BooleanArray, Date32Array};
@@ -33,7 +32,7 @@ use serde::{Deserialize, Serialize};
 mod judge;
 mod rules;
 
-use judge::{Facts, judge};
+use judge::{Facts, Seen, judge};
 pub use rules::{
     DEFAULT_RULES, Format, Gap, GroupMinimum, Item, Points, RuleSet, Shown, Test, default_rule_sets, in_force,
 };
@@ -101,8 +100,30 @@ impl RungVerdict {
 
 /// An amount in ten-thousandths, trimmed: 720000 → "72", 725000 → "72.5".
 pub fn show_scaled(scaled: i64) -> String {
-    let text = exact::show_amount(scaled);
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+    let mut text = String::new();
+    push_scaled(&mut text, scaled);
+    text
+}
+
+/// [`show_scaled`] onto the end of a string (no allocation of its own: a million firms'
+/// lines are written with it).
+pub fn push_scaled(text: &mut String, scaled: i64) {
+    if scaled < 0 {
+        text.push('-');
+    }
+    let (whole, fraction) = (scaled.unsigned_abs() / 10_000, scaled.unsigned_abs() % 10_000);
+    text.push_str(itoa::Buffer::new().format(whole));
+    if fraction != 0 {
+        let mut digits = [b'0'; 5];
+        digits[0] = b'.';
+        let mut rest = fraction;
+        for digit in digits[1..].iter_mut().rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        let end = 1 + digits[1..].iter().rposition(|d| *d != b'0').expect("a fraction that is not 0") + 1;
+        text.push_str(std::str::from_utf8(&digits[..end]).expect("ASCII digits"));
+    }
 }
 
 /// The rule sets compiled against the ladder's schema.
@@ -126,7 +147,8 @@ struct CompiledSet {
 }
 
 /// The policies of one test: whether it holds, and where it fails, its measure, target
-/// and gap (computed only on the rows where it fails).
+/// and gap (computed only on the rows where it fails: elsewhere they may be negative or
+/// land on half-yuan ties, which the exact evaluator would have to settle).
 #[derive(Debug, Clone)]
 struct CompiledTest {
     when: usize,
@@ -248,14 +270,28 @@ impl Assessor {
 
     /// Every row of a batch on every rung (the batch prepared by [`prepare_batch`]).
     pub fn assess_batch(&self, batch: &Batch, scratch: &mut Scratch) -> Vec<Vec<RungVerdict>> {
-        let outcomes: Vec<plan::BatchOutcome> = self.policies.iter().map(|p| plan::run(p, batch, scratch)).collect();
-        let verdicts: Vec<Vec<Verdict>> = outcomes.iter().map(|o| o.verdicts(batch.len)).collect();
+        // Every policy's verdict on every row, row by row (a row's verdicts side by side,
+        // as `judge` reads them).
+        let width = self.policies.len();
+        let mut grid = vec![Seen::NotEligible; batch.len * width];
+        for (policy, compiled) in self.policies.iter().enumerate() {
+            let outcome = plan::run(compiled, batch, scratch);
+            for (row, amount) in &outcome.paid {
+                grid[*row as usize * width + policy] = Seen::Paid(*amount);
+            }
+            for row in plan::rows_of(&outcome.missing_rows, batch.len) {
+                grid[row * width + policy] = Seen::MissingData;
+            }
+            for row in plan::rows_of(&outcome.error_rows, batch.len) {
+                grid[row * width + policy] = Seen::Error;
+            }
+        }
         (0..batch.len)
             .map(|row| {
                 let facts = Facts {
                     batch,
                     row,
-                    verdict: &|p: usize| verdicts[p][row].clone(),
+                    verdicts: &grid[row * width..(row + 1) * width],
                     reads: &self.reads,
                     labels: &self.labels,
                     policies: &self.policies,
@@ -275,14 +311,9 @@ impl Assessor {
     pub fn explain_row(&self, batch: &Batch, row: usize) -> Vec<RungExplanation> {
         let record = Row { batch, row };
         let explained: Vec<crate::policy::Explanation> = self.policies.iter().map(|p| p.explain(&record)).collect();
-        let facts = Facts {
-            batch,
-            row,
-            verdict: &|p: usize| explained[p].verdict.clone(),
-            reads: &self.reads,
-            labels: &self.labels,
-            policies: &self.policies,
-        };
+        let seen: Vec<Seen> = explained.iter().map(|e| Seen::from(&e.verdict)).collect();
+        let facts =
+            Facts { batch, row, verdicts: &seen, reads: &self.reads, labels: &self.labels, policies: &self.policies };
         self.sets
             .iter()
             .map(|set| {

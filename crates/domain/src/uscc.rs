@@ -41,6 +41,9 @@ impl Uscc {
     }
 
     pub fn parse(text: &str) -> Result<Uscc, UsccError> {
+        if is_valid_as_written(text) {
+            return Ok(Uscc(text.to_string()));
+        }
         let text = normalise(text);
         let chars: Vec<char> = text.chars().collect();
         if chars.is_empty() {
@@ -70,6 +73,20 @@ impl fmt::Display for Uscc {
     }
 }
 
+/// Whether the text is a valid code exactly as written (upper-case, half-width, no
+/// spaces), checked without allocating: the common case when a million codes are read.
+pub fn is_valid_as_written(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() != 18 || !bytes.iter().all(|b| b.is_ascii() && VALUE31[usize::from(*b)] != 255) {
+        return false;
+    }
+    let mut chars = ['0'; 18];
+    for (c, b) in chars.iter_mut().zip(bytes) {
+        *c = char::from(*b);
+    }
+    organisation_check(&chars[8..16]) == Some(chars[16]) && gb32100_check(&chars) == chars[17]
+}
+
 /// Trims, upper-cases, and turns full-width letters and digits into half-width ones.
 pub fn normalise(text: &str) -> String {
     text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{3000}')
@@ -91,12 +108,27 @@ fn gb32100_check(chars: &[char]) -> char {
         weight = weight * 3 % 31;
     }
     let check = (31 - sum % 31) % 31;
-    CHARSET.chars().nth(check as usize).expect("a value below 31")
+    char::from(CHARSET.as_bytes()[check as usize])
 }
 
 fn value31(c: char) -> u32 {
-    CHARSET.find(c).expect("checked against the charset") as u32
+    let value = VALUE31[c as usize & 0x7f];
+    debug_assert!(value != 255, "checked against the charset");
+    u32::from(value)
 }
+
+/// Each ASCII character's value in the charset, 255 for those outside it (looked up
+/// rather than searched: a million codes are checked when a file is assessed).
+const VALUE31: [u8; 128] = {
+    let mut table = [255u8; 128];
+    let chars = CHARSET.as_bytes();
+    let mut i = 0;
+    while i < chars.len() {
+        table[chars[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// GB 11714's check over the organisation code's eight characters: digits by value,
 /// letters A = 10 … Z = 35; 11 − (Σ mod 11), 10 written X and 11 written 0.

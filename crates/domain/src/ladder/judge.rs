@@ -1,28 +1,56 @@
 //! One firm on one rung, from its policies' verdicts: the one place where §11's
 //! conventions and the routes are decided, and where what is missing is put into words
 //! ("研发费用/销售收入 3.1% < 5%（还差研发费用 19 万元）").
+//!
+//! The words are pushed into strings piece by piece rather than through `format!`:
+//! `ladder assess` writes them for a million firms, and the formatting machinery was
+//! most of its time.
 
-use super::{CompiledSet, CompiledTest, Format, Route, RungVerdict, Shortfall, ShortfallKind, Test, show_scaled};
+use super::{CompiledSet, CompiledTest, Format, Route, RungVerdict, Shortfall, ShortfallKind, Test, push_scaled};
 use crate::policy::columns::Row;
 use crate::policy::exact::{self, Cell, Record};
 use crate::policy::{Batch, Policy, Verdict};
-use std::fmt::Write as _;
+
+/// A policy's verdict on one row, without an error's reason (which no list shows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Seen {
+    Paid(i64),
+    NotEligible,
+    MissingData,
+    Error,
+}
+
+impl From<&Verdict> for Seen {
+    fn from(verdict: &Verdict) -> Seen {
+        match verdict {
+            Verdict::Paid(amount) => Seen::Paid(*amount),
+            Verdict::NotEligible => Seen::NotEligible,
+            Verdict::MissingData => Seen::MissingData,
+            Verdict::Error(_) => Seen::Error,
+        }
+    }
+}
 
 /// What [`judge`] reads: each policy's verdict on the row, the row's cells, the fields
 /// each policy reads and the fields' labels.
 pub(super) struct Facts<'a> {
     pub(super) batch: &'a Batch,
     pub(super) row: usize,
-    pub(super) verdict: &'a dyn Fn(usize) -> Verdict,
+    /// Indexed by policy.
+    pub(super) verdicts: &'a [Seen],
     pub(super) reads: &'a [Vec<usize>],
     pub(super) labels: &'a [String],
     pub(super) policies: &'a [Policy],
 }
 
 impl Facts<'_> {
+    fn verdict(&self, policy: usize) -> Seen {
+        self.verdicts[policy]
+    }
+
     fn amount(&self, policy: Option<usize>) -> Option<i64> {
-        match (self.verdict)(policy?) {
-            Verdict::Paid(amount) => Some(amount),
+        match self.verdict(policy?) {
+            Seen::Paid(amount) => Some(amount),
             _ => None,
         }
     }
@@ -47,40 +75,38 @@ pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
     if let Some(points) = &rules.points {
         let mut total = 0i64;
         let mut passes = true;
+        item_points.reserve(points.items.len());
         for (item, alternatives) in points.items.iter().zip(&set.items) {
             let mut best: Option<i64> = None;
             let mut all_missing = true;
             for policy in alternatives {
-                match (facts.verdict)(*policy) {
-                    Verdict::Paid(amount) => {
+                match facts.verdict(*policy) {
+                    Seen::Paid(amount) => {
                         all_missing = false;
                         best = Some(best.map_or(amount, |b| b.max(amount)));
                     }
                     // A zero denominator earns nothing; the item is not missing.
-                    Verdict::Error(_) | Verdict::NotEligible => {
+                    Seen::Error | Seen::NotEligible => {
                         all_missing = false;
                         best = Some(best.unwrap_or(0));
                     }
-                    Verdict::MissingData => {}
+                    Seen::MissingData => {}
                 }
             }
             let earned = best.unwrap_or(0);
             if all_missing {
-                let fields = empty_fields(alternatives, facts, &item.name);
-                points_missing.push(Shortfall {
-                    id: item.id.clone(),
-                    kind: ShortfallKind::MissingData,
-                    text: format!("{}：缺数据{}（按 0 分计）", item.name, fields),
-                });
+                let mut text = item.name.clone();
+                text.push_str("：缺数据");
+                push_empty_fields(&mut text, alternatives, facts, &item.name);
+                text.push_str("（按 0 分计）");
+                points_missing.push(Shortfall { id: item.id.clone(), kind: ShortfallKind::MissingData, text });
             }
             if item.must_score && earned == 0 {
                 passes = false;
                 if !all_missing {
-                    points_missing.push(Shortfall {
-                        id: item.id.clone(),
-                        kind: ShortfallKind::Unmet,
-                        text: format!("{}得分为 0（须得分）", item.name),
-                    });
+                    let mut text = item.name.clone();
+                    text.push_str("得分为 0（须得分）");
+                    points_missing.push(Shortfall { id: item.id.clone(), kind: ShortfallKind::Unmet, text });
                 }
             }
             total += earned;
@@ -96,28 +122,30 @@ pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
                 .sum();
             if got < group.at_least * 10_000 {
                 passes = false;
+                let mut text = group.group.clone();
+                text.push(' ');
+                push_scaled(&mut text, got);
+                text.push_str(" 分 < ");
+                push_scaled(&mut text, group.at_least * 10_000);
+                text.push_str(" 分");
                 points_missing.push(Shortfall {
                     id: format!("group:{}", group.group),
                     kind: ShortfallKind::Unmet,
-                    text: format!("{} {} 分 < {} 分", group.group, show_scaled(got), group.at_least),
+                    text,
                 });
             }
         }
         if total < points.pass * 10_000 {
             passes = false;
-            points_missing.insert(
-                0,
-                Shortfall {
-                    id: "score".into(),
-                    kind: ShortfallKind::Unmet,
-                    text: format!(
-                        "评分 {} 分 < {} 分（还差 {} 分）",
-                        show_scaled(total),
-                        points.pass,
-                        show_scaled(points.pass * 10_000 - total)
-                    ),
-                },
-            );
+            let mut text = String::with_capacity(48);
+            text.push_str("评分 ");
+            push_scaled(&mut text, total);
+            text.push_str(" 分 < ");
+            push_scaled(&mut text, points.pass * 10_000);
+            text.push_str(" 分（还差 ");
+            push_scaled(&mut text, points.pass * 10_000 - total);
+            text.push_str(" 分）");
+            points_missing.insert(0, Shortfall { id: "score".into(), kind: ShortfallKind::Unmet, text });
         }
         score = Some(total);
         if passes && conditions_hold {
@@ -167,24 +195,26 @@ pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
 
 /// Why a test does not hold on this row, or None when it holds.
 fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Option<Shortfall> {
-    let (kind, text) = match (facts.verdict)(compiled.when) {
-        Verdict::Paid(_) => return None,
-        Verdict::MissingData => (
-            ShortfallKind::MissingData,
-            format!("{}：缺数据{}", test.name, empty_fields(&[compiled.when], facts, &test.name)),
-        ),
-        Verdict::Error(_) => (ShortfallKind::Unmet, format!("{}：无法计算（除数为零），按不符合计", test.name)),
-        Verdict::NotEligible => {
-            let mut text = test.name.clone();
+    let mut text = String::with_capacity(test.name.len() + 64);
+    text.push_str(&test.name);
+    let kind = match facts.verdict(compiled.when) {
+        Seen::Paid(_) => return None,
+        Seen::MissingData => {
+            text.push_str("：缺数据");
+            push_empty_fields(&mut text, &[compiled.when], facts, &test.name);
+            ShortfallKind::MissingData
+        }
+        Seen::Error => {
+            text.push_str("：无法计算（除数为零），按不符合计");
+            ShortfallKind::Unmet
+        }
+        Seen::NotEligible => {
             match (&test.show, facts.amount(compiled.measure), facts.amount(compiled.target)) {
                 (Some(shown), Some(measure), Some(target)) if measure != target => {
-                    let relation = if measure < target { "<" } else { ">" };
-                    let _ = write!(
-                        text,
-                        " {} {relation} {}",
-                        show_formatted(measure, shown.format, &shown.unit),
-                        show_formatted(target, shown.format, &shown.unit)
-                    );
+                    text.push(' ');
+                    push_formatted(&mut text, measure, shown.format, &shown.unit);
+                    text.push_str(if measure < target { " < " } else { " > " });
+                    push_formatted(&mut text, target, shown.format, &shown.unit);
                 }
                 (Some(shown), Some(_), Some(_)) => {
                     // Equal to four decimals (4.99996 % against 5 %): the exact values say
@@ -214,48 +244,71 @@ fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Op
                             Format::Number if shown.unit.is_empty() => exact::show_number(n),
                             Format::Number => format!("{} {}", exact::show_number(n), shown.unit),
                         };
-                        let _ = write!(text, " {} {relation} {}", show(&m), show(&t));
+                        text.push(' ');
+                        text.push_str(&show(&m));
+                        text.push(' ');
+                        text.push_str(relation);
+                        text.push(' ');
+                        text.push_str(&show(&t));
                     }
                 }
                 _ => {
-                    let values = field_values(compiled.when, facts);
-                    let _ = write!(text, "：不符合{values}");
+                    text.push_str("：不符合");
+                    push_field_values(&mut text, compiled.when, facts);
                 }
             }
             if let (Some(gap), Some(amount)) = (&test.gap, facts.amount(compiled.gap))
                 && amount > 0
             {
-                let shown = if gap.whole { ((amount + 9_999) / 10_000).to_string() } else { show_one_decimal(amount) };
-                let _ = write!(text, "（{} {} {}）", gap.text, shown, gap.unit);
+                text.push_str("（");
+                text.push_str(&gap.text);
+                text.push(' ');
+                if gap.whole {
+                    text.push_str(itoa::Buffer::new().format((amount + 9_999) / 10_000));
+                } else {
+                    push_one_decimal(&mut text, amount);
+                }
+                text.push(' ');
+                text.push_str(&gap.unit);
+                text.push_str("）");
             }
-            (ShortfallKind::Unmet, text)
+            ShortfallKind::Unmet
         }
     };
     Some(Shortfall { id: test.id.clone(), kind, text })
 }
 
-fn show_formatted(scaled: i64, format: Format, unit: &str) -> String {
+fn push_formatted(text: &mut String, scaled: i64, format: Format, unit: &str) {
     match format {
         // Ten-thousandths of a ratio are hundredths of a per cent.
-        Format::Percent => format!("{}%", show_scaled(scaled * 100)),
-        Format::Number if unit.is_empty() => show_scaled(scaled),
-        Format::Number => format!("{} {unit}", show_scaled(scaled)),
+        Format::Percent => {
+            push_scaled(text, scaled * 100);
+            text.push('%');
+        }
+        Format::Number => {
+            push_scaled(text, scaled);
+            if !unit.is_empty() {
+                text.push(' ');
+                text.push_str(unit);
+            }
+        }
     }
 }
 
 /// A gap to two decimals, rounded up so that "还差" is always enough; below 0.1 to
 /// four decimals.
-fn show_one_decimal(scaled: i64) -> String {
+fn push_one_decimal(text: &mut String, scaled: i64) {
     if scaled < 1_000 {
         // Less than 0.1: to four decimals, not rounded up to ten times what is missing.
-        return show_scaled(scaled);
+        push_scaled(text, scaled);
+    } else {
+        // To the cent of a 万元 (100 yuan), rounded up: 45.2012 → 45.21, 1013752.12 stays.
+        push_scaled(text, (scaled + 99) / 100 * 100);
     }
-    // To the cent of a 万元 (100 yuan), rounded up: 45.2012 → 45.21, 1013752.12 stays.
-    show_scaled((scaled + 99) / 100 * 100)
 }
 
 /// "（研发费用、销售收入）": the empty fields the policies read on this row.
-fn empty_fields(policies: &[usize], facts: &Facts<'_>, name: &str) -> String {
+fn push_empty_fields(text: &mut String, policies: &[usize], facts: &Facts<'_>, name: &str) {
     let mut names: Vec<&str> = Vec::new();
     for policy in policies {
         for field in &facts.reads[*policy] {
@@ -267,20 +320,36 @@ fn empty_fields(policies: &[usize], facts: &Facts<'_>, name: &str) -> String {
     }
     // "创新能力评价得分：缺数据" says it already; the field is named only when it adds something.
     match names.as_slice() {
-        [] => String::new(),
-        [one] if name.ends_with(one) || one.ends_with(name) => String::new(),
-        _ => format!("（{}）", names.join("、")),
+        [] => {}
+        [one] if name.ends_with(one) || one.ends_with(name) => {}
+        _ => {
+            text.push_str("（");
+            for (i, name) in names.iter().enumerate() {
+                if i > 0 {
+                    text.push_str("、");
+                }
+                text.push_str(name);
+            }
+            text.push_str("）");
+        }
     }
 }
 
 /// "（成立日期 2025-12-02，评估日期 2026-12-01）": the values a failed test read.
-fn field_values(policy: usize, facts: &Facts<'_>) -> String {
+fn push_field_values(text: &mut String, policy: usize, facts: &Facts<'_>) {
     let record = Row { batch: facts.batch, row: facts.row };
-    let shown: Vec<String> = facts.reads[policy]
-        .iter()
-        .filter(|f| facts.batch.columns[**f].array().is_valid(facts.row))
-        .filter(|f| !matches!(record.cell(**f), Cell::Flag(_)))
-        .map(|f| format!("{} {}", facts.labels[*f], exact::cell_value(record.cell(*f)).show()))
-        .collect();
-    if shown.is_empty() { String::new() } else { format!("（{}）", shown.join("，")) }
+    let mut first = true;
+    for field in &facts.reads[policy] {
+        if !facts.batch.columns[*field].array().is_valid(facts.row) || matches!(record.cell(*field), Cell::Flag(_)) {
+            continue;
+        }
+        text.push_str(if first { "（" } else { "，" });
+        first = false;
+        text.push_str(&facts.labels[*field]);
+        text.push(' ');
+        text.push_str(&exact::cell_value(record.cell(*field)).show());
+    }
+    if !first {
+        text.push_str("）");
+    }
 }

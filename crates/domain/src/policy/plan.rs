@@ -360,7 +360,8 @@ fn bit(words: &[u64], row: usize) -> bool {
     words[row / 64] >> (row % 64) & 1 == 1
 }
 
-fn rows_of(words: &[u64], len: usize) -> impl Iterator<Item = usize> + '_ {
+/// The rows whose bit is set (bit i of word w is row 64w + i), below `len`.
+pub fn rows_of(words: &[u64], len: usize) -> impl Iterator<Item = usize> + '_ {
     words.iter().enumerate().flat_map(move |(w, &word)| {
         let mut word = word;
         std::iter::from_fn(move || {
@@ -539,7 +540,7 @@ fn step(
             out.v[len..padded].fill(0.0);
             let whole_below = kernels::exact_whole_below(*scale);
             for (e, v) in out.e[..padded].iter_mut().zip(out.v[..padded].iter()) {
-                *e = if v.fract() == 0.0 && v.abs() < whole_below { 0.0 } else { U * v.abs() };
+                *e = if kernels::is_exact_whole(*v, whole_below) { 0.0 } else { U * v.abs() };
             }
             out.a[..words].copy_from_slice(&batch.known[*col]);
             out.err[..words].fill(0);

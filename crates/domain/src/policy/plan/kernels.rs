@@ -66,7 +66,7 @@ impl Operand for DecOperand<'_> {
         let x = self.values[i];
         // The nearest float of a decimal is within half an ulp of it; a whole number
         // (20000.00, 70) is exact, so comparing it with 20000 needs no second look.
-        if x.fract() == 0.0 && x.abs() < self.whole_below { (x, 0.0) } else { (x, U * x.abs()) }
+        if is_exact_whole(x, self.whole_below) { (x, 0.0) } else { (x, U * x.abs()) }
     }
     #[inline(always)]
     fn known(&self, w: usize) -> u64 {
@@ -391,4 +391,12 @@ pub(super) fn arith(op: BinOp, a: &impl Operand, b: &impl Operand, out: &mut Slo
 /// than half an ulp away from any float that small.
 pub(super) fn exact_whole_below(scale: u32) -> f64 {
     (1u64 << 52) as f64 / 10f64.powi(scale as i32)
+}
+
+/// Whether a decimal's float is a whole number below `whole_below` (≤ 2^52), so that it
+/// is exactly that number. A round trip through i64 rather than `fract()`, which is a
+/// libm call in the hottest loop (the cast is exact in this range).
+#[inline(always)]
+pub(super) fn is_exact_whole(x: f64, whole_below: f64) -> bool {
+    x.abs() < whole_below && (x as i64) as f64 == x
 }
