@@ -260,7 +260,7 @@ fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Op
             if let (Some(gap), Some(amount)) = (&test.gap, facts.amount(compiled.gap))
                 && amount > 0
             {
-                text.push_str("（");
+                text.push('（');
                 text.push_str(&gap.text);
                 text.push(' ');
                 if gap.whole {
@@ -270,7 +270,7 @@ fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Op
                 }
                 text.push(' ');
                 text.push_str(&gap.unit);
-                text.push_str("）");
+                text.push('）');
             }
             ShortfallKind::Unmet
         }
@@ -323,14 +323,14 @@ fn push_empty_fields(text: &mut String, policies: &[usize], facts: &Facts<'_>, n
         [] => {}
         [one] if name.ends_with(one) || one.ends_with(name) => {}
         _ => {
-            text.push_str("（");
+            text.push('（');
             for (i, name) in names.iter().enumerate() {
                 if i > 0 {
-                    text.push_str("、");
+                    text.push('、');
                 }
                 text.push_str(name);
             }
-            text.push_str("）");
+            text.push('）');
         }
     }
 }
@@ -350,6 +350,6 @@ fn push_field_values(text: &mut String, policy: usize, facts: &Facts<'_>) {
         text.push_str(&exact::cell_value(record.cell(*field)).show());
     }
     if !first {
-        text.push_str("）");
+        text.push('）');
     }
 }
