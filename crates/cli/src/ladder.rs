@@ -227,3 +227,38 @@ fn write_table_rows(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerd
         let _ = writeln!(out, "{line}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::push_firm_json;
+    use fengkou_domain::ladder::{Route, RungVerdict, Shortfall, ShortfallKind};
+
+    #[test]
+    fn a_firm_written_by_hand_is_json_whatever_its_name_holds() {
+        let name = "洛阳\"某\"公司\\\n\u{1}</script>";
+        let verdict = RungVerdict {
+            rung: "科技型中小企业".into(),
+            eligible: false,
+            route: None,
+            score: Some(725_000),
+            missing: vec![Shortfall { id: "x".into(), kind: ShortfallKind::Unmet, text: "评分 \"72.5\" 分".into() }],
+            item_points: Vec::new(),
+        };
+        let direct = RungVerdict {
+            eligible: true,
+            route: Some(Route::Direct),
+            score: None,
+            missing: Vec::new(),
+            ..verdict.clone()
+        };
+        let mut out = Vec::new();
+        push_firm_json(&mut out, "91410303000000019A", name, &[verdict, direct]);
+        let read: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(read["name"], name);
+        assert_eq!(read["rungs"][0]["score"], 72.5);
+        assert_eq!(read["rungs"][0]["route"], serde_json::Value::Null);
+        assert_eq!(read["rungs"][0]["missing"][0], "评分 \"72.5\" 分");
+        assert_eq!(read["rungs"][1]["route"], "直通车");
+        assert_eq!(read["rungs"][1]["eligible"], true);
+    }
+}
