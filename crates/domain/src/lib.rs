@@ -17,10 +17,12 @@
 //! - [`uscc`]: the 统一社会信用代码 and its two check characters.
 //! - [`enterprise`]: the enterprise side's vocabulary (yearly indicators, their labels and synonyms) and the tiers.
 //! - [`ladder`]: the cultivation ladder: rule sets in the rule language, every firm's verdict and distance per rung.
+//! - [`credit`]: the innovation credit (创新积分制): a scheme as data, scores within cohorts, lists, breakdowns.
 //! - [`password`]: what a password must be (length, not the username, not a common one).
 
 pub mod campaign;
 pub mod code;
+pub mod credit;
 pub mod dates;
 pub mod enterprise;
 pub mod ladder;

@@ -376,9 +376,9 @@ pub fn rows_of(words: &[u64], len: usize) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-/// Runs one policy over one batch.
-pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcome {
-    let program = &policy.program;
+/// Runs a program's operations over a batch into the scratch slots; returns the
+/// batch's length, its words and the mask of the last word's rows.
+fn execute(program: &Program, batch: &Batch, scratch: &mut Scratch) -> (usize, usize, u64) {
     let len = batch.len;
     assert!(len <= scratch.rows, "a batch larger than the scratch space");
     let words = len.div_ceil(64);
@@ -404,6 +404,70 @@ pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcom
             *last &= tail;
         }
     }
+    (len, words, tail)
+}
+
+/// A number expression on every row of a batch: its value, or why it has none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    Value(f64),
+    Missing,
+    /// A division by zero (or a value too large for a double).
+    Error,
+}
+
+/// The amount of a policy whose condition is `true`, on every row of a batch, as a
+/// double (the innovation credit's indicator values: DOMAIN §4 compares them in double
+/// precision). A row the fast path is unsure of (a divisor within its bound of zero, a
+/// rounding on a half) is evaluated exactly and that result rounded to the nearest
+/// double, so the answer does not depend on the path taken.
+pub fn run_numbers(policy: &Policy, batch: &Batch, scratch: &mut Scratch, out: &mut Vec<Number>) {
+    let program = &policy.program;
+    let (len, _, _) = execute(program, batch, scratch);
+    let condition = &scratch.slots[program.condition];
+    let amount = &scratch.slots[program.amount];
+    out.clear();
+    out.reserve(len);
+    for row in 0..len {
+        let unsure = bit(&scratch.unsure_condition, row) || bit(&scratch.unsure_amount, row);
+        let number = if unsure || !bit(&condition.a, row) {
+            exact_number(policy, batch, row)
+        } else if bit(&amount.err, row) {
+            Number::Error
+        } else if bit(&amount.a, row) {
+            let v = amount.v[row];
+            if v.is_finite() { Number::Value(v) } else { Number::Error }
+        } else {
+            Number::Missing
+        };
+        out.push(number);
+    }
+}
+
+/// One row's number, exactly, rounded to the nearest double.
+pub fn exact_number(policy: &Policy, batch: &Batch, row: usize) -> Number {
+    use num_traits::ToPrimitive as _;
+    let record = Row { batch, row };
+    let evaluate = |source: &str, node: &Node| {
+        super::exact::Evaluator { source, record: &record, explain: false }.eval(node, &mut Vec::new())
+    };
+    if evaluate(&policy.def.condition, &policy.condition) != super::exact::Value::Bool(true) {
+        return Number::Missing;
+    }
+    match evaluate(&policy.def.amount, &policy.amount) {
+        super::exact::Value::Num(n) => match n.to_f64() {
+            Some(v) if v.is_finite() => Number::Value(v),
+            _ => Number::Error,
+        },
+        super::exact::Value::Error(_) => Number::Error,
+        _ => Number::Missing,
+    }
+}
+
+/// Runs one policy over one batch.
+pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcome {
+    let program = &policy.program;
+    let (_, words, tail) = execute(program, batch, scratch);
     let condition = &scratch.slots[program.condition];
     let amount = &scratch.slots[program.amount];
     let mut outcome =

@@ -1,0 +1,844 @@
+//! The innovation credit (企业创新积分制, DOMAIN.md §4): an indicator scheme as data,
+//! every firm scored within its peer cohort, and why each firm scored what it did.
+//!
+//! A [`Scheme`] is a JSON document the S&T bureau edits: cohorts by a field (revenue
+//! bands), indicators whose values are expressions in the rule language
+//! ([`crate::policy`]), weights that may differ by cohort, bonus and deduction items and
+//! vetoes whose `when` is a condition in the same language. [`Scorer::new`] checks and
+//! compiles it once; [`Scorer::facts`] evaluates every expression over columns (a batch
+//! of rows at a time, on every core) into [`Facts`]; [`Scorer::score`] normalises within
+//! each cohort, sums, rounds, ranks and lists; [`Scorer::explain`] gives one firm's
+//! breakdown with the same functions, and [`Scorer::what_if`] rescores it on changed
+//! data. The computation, exactly (the issue's five steps):
+//!
+//! 1. cohort i when `bounds[i-1] <= x < bounds[i]`; no cohort field → 缺数据, unscored;
+//! 2. a missing value or a division by zero earns 0 points for that indicator;
+//! 3. normalisation within the cohort over the firms with a value and no veto:
+//!    percentile `(average rank − 1) / (n − 1)` (1 when n = 1), or min-max (0.5 when all
+//!    equal); for `lower` the ranks run from the highest value;
+//! 4. points `scale × weight / Σ weights × normalised`, plus bonuses, minus deductions,
+//!    never below 0, rounded half-up to 2 decimals at the end (the double's exact value
+//!    decides a half); a veto scores 0 and is listed 否决;
+//! 5. ranks by the rounded score (1, 2, 2, 4) and lists 领跑 ⌈5 % n⌉, 竞跑 ⌈10 % n⌉,
+//!    进取 ⌈20 % n⌉.
+//!
+//! Indicator values are doubles: values equal as computed are ties (the issue allows
+//! double precision). Where the columnar fast path is unsure (a divisor within its
+//! rounding bound of zero) the exact evaluator decides and its result is rounded to the
+//! nearest double, so the path taken never changes a value.
+
+use crate::enterprise::ladder_schema;
+use crate::ladder::prepare_batch;
+use crate::policy::plan::{self, Number, Scratch};
+use crate::policy::{Batch, Policy, PolicyDef, Schema, Step, Verdict};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+mod normalise;
+mod whatif;
+
+pub use normalise::{Distribution, average_ranks, list_for_rank, round_half_up_cents};
+pub use whatif::{WhatIf, WhatIfError, changed_row};
+
+/// The scheme fengkou ships: modelled on the national guide (3 groups, 18 indicators,
+/// weights differing by stage) with 龙湾's five revenue cohorts and a 失信 veto.
+pub const DEFAULT_SCHEME: &str = include_str!("credit/default_scheme.json");
+
+pub fn default_scheme() -> Scheme {
+    serde_json::from_str(DEFAULT_SCHEME).expect("the shipped scheme is valid JSON")
+}
+
+/// An indicator scheme as the bureau writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scheme {
+    pub name: String,
+    /// The published rule it follows (shown on pages and notices).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub basis: String,
+    /// The points all indicators share (1000).
+    pub scale: f64,
+    pub normalise: Normalise,
+    pub cohorts: Cohorts,
+    pub indicators: Vec<IndicatorDef>,
+    /// Per cohort name, per indicator id: the weight in that cohort (else the indicator's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cohort_weights: BTreeMap<String, BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub bonus: Vec<Adjustment>,
+    #[serde(default)]
+    pub deduct: Vec<Adjustment>,
+    #[serde(default)]
+    pub veto: Vec<Veto>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Normalise {
+    Percentile,
+    Minmax,
+}
+
+impl Normalise {
+    pub fn label(self) -> &'static str {
+        match self {
+            Normalise::Percentile => "百分位",
+            Normalise::Minmax => "最小-最大",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cohorts {
+    /// A number field of the enterprise vocabulary (revenue).
+    pub field: String,
+    /// Ascending: cohort i holds `bounds[i-1] <= x < bounds[i]`.
+    pub bounds: Vec<f64>,
+    /// One more than the bounds.
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorDef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub group: String,
+    /// A number expression in the rule language.
+    pub value: String,
+    pub direction: Direction,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Higher => "越高越好",
+            Direction::Lower => "越低越好",
+        }
+    }
+}
+
+/// A bonus or a deduction: points when `when` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    pub id: String,
+    pub name: String,
+    pub when: String,
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Veto {
+    pub id: String,
+    pub name: String,
+    pub when: String,
+}
+
+/// Why a scheme cannot be used: which part and why, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemeError {
+    pub part: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for SchemeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}：{}", self.part, self.reason)
+    }
+}
+
+impl std::error::Error for SchemeError {}
+
+/// The most indicators, items and cohorts a scheme may have (a scheme is typed by
+/// people; a thousand is already absurd, and each costs a pass over every firm).
+pub const MAX_ITEMS: usize = 200;
+pub const MAX_COHORTS: usize = 50;
+
+/// Reads a scheme from its JSON text, with the reason in Chinese when it is not one.
+pub fn parse_scheme(text: &str) -> Result<Scheme, SchemeError> {
+    serde_json::from_str(text)
+        .map_err(|e| SchemeError { part: "方案 JSON".into(), reason: format!("第 {} 行第 {} 列：{e}", e.line(), e.column()) })
+}
+
+/// A firm's list within its cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum List {
+    #[serde(rename = "领跑")]
+    Lead,
+    #[serde(rename = "竞跑")]
+    Chase,
+    #[serde(rename = "进取")]
+    Strive,
+    /// Scored and ranked, on no list.
+    #[serde(rename = "")]
+    None,
+    #[serde(rename = "否决")]
+    Vetoed,
+    #[serde(rename = "缺数据")]
+    MissingData,
+}
+
+impl List {
+    /// As the CSV, the notices and the pages write it ("" for none).
+    pub fn label(self) -> &'static str {
+        match self {
+            List::Lead => "领跑",
+            List::Chase => "竞跑",
+            List::Strive => "进取",
+            List::None => "",
+            List::Vetoed => "否决",
+            List::MissingData => "缺数据",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            List::Lead => "lead",
+            List::Chase => "chase",
+            List::Strive => "strive",
+            List::None => "none",
+            List::Vetoed => "vetoed",
+            List::MissingData => "missing_data",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<List> {
+        [List::Lead, List::Chase, List::Strive, List::None, List::Vetoed, List::MissingData]
+            .into_iter()
+            .find(|l| l.code() == code)
+    }
+}
+
+/// One firm's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FirmScore {
+    /// The cohort's index (None: the cohort field is empty, 缺数据).
+    pub cohort: Option<usize>,
+    /// The score in hundredths (81240 = 812.40); 0 when vetoed; None when unscored.
+    pub cents: Option<i64>,
+    /// The rank in the cohort (None when vetoed or unscored).
+    pub rank: Option<u32>,
+    pub list: List,
+}
+
+/// Every firm's evaluated data: its cohort field, each indicator's value, and which
+/// bonus, deduction and veto items hold. Rows in the order of the batches.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub len: usize,
+    /// The cohort field's value (NaN: empty).
+    pub cohort_value: Vec<f64>,
+    /// Per indicator, per firm: the value (NaN: none).
+    pub values: Vec<Vec<f64>>,
+    /// Per indicator, per firm: no value because of a division by zero (else it is empty data).
+    pub errors: Vec<Vec<bool>>,
+    pub bonus: Vec<Vec<bool>>,
+    pub deduct: Vec<Vec<bool>>,
+    pub veto: Vec<Vec<bool>>,
+}
+
+impl Facts {
+    fn with_items(scorer: &Scorer) -> Facts {
+        let s = &scorer.scheme;
+        Facts {
+            len: 0,
+            cohort_value: Vec::new(),
+            values: vec![Vec::new(); s.indicators.len()],
+            errors: vec![Vec::new(); s.indicators.len()],
+            bonus: vec![Vec::new(); s.bonus.len()],
+            deduct: vec![Vec::new(); s.deduct.len()],
+            veto: vec![Vec::new(); s.veto.len()],
+        }
+    }
+
+    fn append(&mut self, other: Facts) {
+        self.len += other.len;
+        self.cohort_value.extend(other.cohort_value);
+        for (mine, theirs) in [
+            (&mut self.errors, other.errors),
+            (&mut self.bonus, other.bonus),
+            (&mut self.deduct, other.deduct),
+            (&mut self.veto, other.veto),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.extend(b);
+            }
+        }
+        for (a, b) in self.values.iter_mut().zip(other.values) {
+            a.extend(b);
+        }
+    }
+
+    /// Puts row `from` of `other` in place of row `row` (a what-if).
+    pub fn replace_row(&mut self, row: usize, other: &Facts, from: usize) {
+        self.cohort_value[row] = other.cohort_value[from];
+        for (a, b) in self.values.iter_mut().zip(&other.values) {
+            a[row] = b[from];
+        }
+        for (mine, theirs) in [
+            (&mut self.errors, &other.errors),
+            (&mut self.bonus, &other.bonus),
+            (&mut self.deduct, &other.deduct),
+            (&mut self.veto, &other.veto),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a[row] = b[from];
+            }
+        }
+    }
+}
+
+/// A scheme checked and compiled against the enterprise vocabulary.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    scheme: Scheme,
+    schema: Schema,
+    cohort_field: usize,
+    values: Vec<Policy>,
+    bonus: Vec<Policy>,
+    deduct: Vec<Policy>,
+    veto: Vec<Policy>,
+    /// Per cohort, per indicator: `scale × weight / Σ weights`, the points of a
+    /// normalised 1.
+    factors: Vec<Vec<f64>>,
+    /// Per cohort, per indicator: the weight in force there.
+    weights: Vec<Vec<f64>>,
+}
+
+fn fail(part: impl Into<String>, reason: impl Into<String>) -> SchemeError {
+    SchemeError { part: part.into(), reason: reason.into() }
+}
+
+fn finite_non_negative(part: &str, value: f64) -> Result<(), SchemeError> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(fail(part, format!("{value} 应是不小于 0 的数")));
+    }
+    Ok(())
+}
+
+impl Scorer {
+    /// Checks a scheme and compiles its expressions; the first problem stops it.
+    pub fn new(scheme: &Scheme) -> Result<Scorer, SchemeError> {
+        let schema = ladder_schema();
+        if scheme.name.trim().is_empty() {
+            return Err(fail("name", "方案没有名称"));
+        }
+        if !scheme.scale.is_finite() || scheme.scale <= 0.0 || scheme.scale > 1e6 {
+            return Err(fail("scale", format!("总分 {} 应大于 0 且不超过 1000000", scheme.scale)));
+        }
+        let cohorts = &scheme.cohorts;
+        let cohort_field = schema
+            .find(cohorts.field.trim())
+            .ok_or_else(|| fail("cohorts.field", format!("没有字段 {}（应是企业数据的数值字段，如 revenue）", cohorts.field)))?;
+        if !matches!(schema.fields()[cohort_field].ty, crate::policy::FieldType::Int | crate::policy::FieldType::Float) {
+            return Err(fail("cohorts.field", format!("{} 不是数值字段，不能按它分组", cohorts.field)));
+        }
+        if let Some(bad) = cohorts.bounds.iter().find(|b| !b.is_finite()) {
+            return Err(fail("cohorts.bounds", format!("分界值 {bad} 不是有限的数")));
+        }
+        if cohorts.bounds.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(fail("cohorts.bounds", "分界值应从小到大、互不相同"));
+        }
+        if cohorts.names.len() != cohorts.bounds.len() + 1 {
+            return Err(fail(
+                "cohorts.names",
+                format!("{} 个分界值应分出 {} 组，这里写了 {} 个组名", cohorts.bounds.len(), cohorts.bounds.len() + 1, cohorts.names.len()),
+            ));
+        }
+        if cohorts.names.len() > MAX_COHORTS {
+            return Err(fail("cohorts.names", format!("组数不能超过 {MAX_COHORTS}")));
+        }
+        let mut names: Vec<&str> = cohorts.names.iter().map(|n| n.trim()).collect();
+        if names.iter().any(|n| n.is_empty()) {
+            return Err(fail("cohorts.names", "组名不能为空"));
+        }
+        names.sort_unstable();
+        names.dedup();
+        if names.len() != cohorts.names.len() {
+            return Err(fail("cohorts.names", "组名不能重复"));
+        }
+        if scheme.indicators.is_empty() {
+            return Err(fail("indicators", "方案没有指标"));
+        }
+        let items = scheme.indicators.len() + scheme.bonus.len() + scheme.deduct.len() + scheme.veto.len();
+        if items > MAX_ITEMS {
+            return Err(fail("indicators", format!("指标、加分、减分和否决项合计不能超过 {MAX_ITEMS} 个")));
+        }
+        let mut ids: Vec<&str> = scheme.indicators.iter().map(|i| i.id.trim()).collect();
+        ids.extend(scheme.bonus.iter().chain(&scheme.deduct).map(|a| a.id.trim()));
+        ids.extend(scheme.veto.iter().map(|v| v.id.trim()));
+        if let Some(empty) = ids.iter().position(|id| id.is_empty()) {
+            return Err(fail(format!("第 {} 项", empty + 1), "没有 id"));
+        }
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        if let Some(twice) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(fail(format!("id {}", twice[0]), "指标、加分、减分和否决项的 id 不能重复"));
+        }
+        let compile = |part: String, condition: &str, amount: &str| -> Result<Policy, SchemeError> {
+            let def = PolicyDef { id: part.clone(), name: part.clone(), condition: condition.into(), amount: amount.into() };
+            Policy::compile(&def, &schema).map_err(|e| {
+                fail(part, format!("{}，第 {} 个字符处：{}", e.part.label(), e.position, e.reason))
+            })
+        };
+        let mut values = Vec::new();
+        for indicator in &scheme.indicators {
+            let part = format!("指标 {}（{}）", indicator.id, indicator.name);
+            finite_non_negative(&format!("{part} 的权重"), indicator.weight)?;
+            values.push(compile(format!("{part} 的 value"), "true", &indicator.value)?);
+        }
+        let condition = |kind: &str, id: &str, name: &str, when: &str, points: Option<f64>| {
+            let part = format!("{kind} {id}（{name}）");
+            if let Some(points) = points {
+                finite_non_negative(&format!("{part} 的分值"), points)?;
+            }
+            compile(format!("{part} 的 when"), when, "0")
+        };
+        let adjustments = |kind: &str, list: &[Adjustment]| -> Result<Vec<Policy>, SchemeError> {
+            list.iter().map(|a| condition(kind, &a.id, &a.name, &a.when, Some(a.points))).collect()
+        };
+        let bonus = adjustments("加分项", &scheme.bonus)?;
+        let deduct = adjustments("减分项", &scheme.deduct)?;
+        let veto =
+            scheme.veto.iter().map(|v| condition("否决项", &v.id, &v.name, &v.when, None)).collect::<Result<Vec<_>, _>>()?;
+        for (cohort, overrides) in &scheme.cohort_weights {
+            if !cohorts.names.iter().any(|n| n.trim() == cohort.trim()) {
+                return Err(fail(format!("cohort_weights.{cohort}"), format!("没有这个组（组名：{}）", cohorts.names.join("、"))));
+            }
+            for (id, weight) in overrides {
+                if !scheme.indicators.iter().any(|i| i.id.trim() == id.trim()) {
+                    return Err(fail(format!("cohort_weights.{cohort}.{id}"), "没有这个指标"));
+                }
+                finite_non_negative(&format!("cohort_weights.{cohort}.{id}"), *weight)?;
+            }
+        }
+        let mut weights = Vec::new();
+        let mut factors = Vec::new();
+        for cohort in &cohorts.names {
+            let overrides = scheme.cohort_weights.iter().find(|(name, _)| name.trim() == cohort.trim()).map(|(_, w)| w);
+            let row: Vec<f64> = scheme
+                .indicators
+                .iter()
+                .map(|i| {
+                    overrides
+                        .and_then(|o| o.iter().find(|(id, _)| id.trim() == i.id.trim()).map(|(_, w)| *w))
+                        .unwrap_or(i.weight)
+                })
+                .collect();
+            let sum: f64 = row.iter().sum();
+            if sum <= 0.0 || !sum.is_finite() {
+                return Err(fail(format!("{cohort} 的权重"), "这一组所有指标的权重之和应大于 0"));
+            }
+            factors.push(row.iter().map(|w| scheme.scale * w / sum).collect());
+            weights.push(row);
+        }
+        Ok(Scorer { scheme: scheme.clone(), schema, cohort_field, values, bonus, deduct, veto, factors, weights })
+    }
+
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The cohort a value falls in.
+    pub fn cohort_of(&self, x: f64) -> Option<usize> {
+        if x.is_nan() {
+            return None;
+        }
+        Some(self.scheme.cohorts.bounds.partition_point(|b| *b <= x))
+    }
+
+    /// Scratch space for batches of up to `rows` rows.
+    pub fn scratch(&self, rows: usize) -> Scratch {
+        let programs: Vec<&plan::Program> =
+            self.values.iter().chain(&self.bonus).chain(&self.deduct).chain(&self.veto).map(|p| &p.program).collect();
+        Scratch::new(rows, &programs)
+    }
+
+    /// One batch's facts (the batch is made ready as the ladder's are: empty flags are 0,
+    /// the assessment date is `on`).
+    pub fn batch_facts(&self, batch: &mut Batch, on: NaiveDate, scratch: &mut Scratch) -> Facts {
+        prepare_batch(batch, &self.schema, on);
+        let batch = &*batch;
+        let mut facts = Facts::with_items(self);
+        facts.len = batch.len;
+        facts.cohort_value = cohort_values(batch, self.cohort_field);
+        let mut numbers = Vec::new();
+        for (i, policy) in self.values.iter().enumerate() {
+            plan::run_numbers(policy, batch, scratch, &mut numbers);
+            facts.values[i] = numbers.iter().map(|n| if let Number::Value(v) = n { *v } else { f64::NAN }).collect();
+            facts.errors[i] = numbers.iter().map(|n| matches!(n, Number::Error)).collect();
+        }
+        for (policies, out) in [(&self.bonus, &mut facts.bonus), (&self.deduct, &mut facts.deduct), (&self.veto, &mut facts.veto)]
+        {
+            for (policy, holds) in policies.iter().zip(out.iter_mut()) {
+                let outcome = plan::run(policy, batch, scratch);
+                *holds = vec![false; batch.len];
+                for (row, _) in &outcome.paid {
+                    holds[*row as usize] = true;
+                }
+            }
+        }
+        facts
+    }
+
+    /// Every batch's facts, in order, on `threads` threads.
+    pub fn facts(&self, batches: &mut [Batch], on: NaiveDate, threads: usize) -> Facts {
+        let rows = batches.iter().map(|b| b.len).max().unwrap_or(0);
+        let threads = threads.clamp(1, batches.len().max(1));
+        let mut parts: Vec<Option<Facts>> = vec![None; batches.len()];
+        std::thread::scope(|scope| {
+            let mut chunks: Vec<Vec<(&mut Batch, &mut Option<Facts>)>> = (0..threads).map(|_| Vec::new()).collect();
+            for (i, pair) in batches.iter_mut().zip(parts.iter_mut()).enumerate() {
+                chunks[i % threads].push(pair);
+            }
+            for chunk in chunks {
+                scope.spawn(move || {
+                    let mut scratch = self.scratch(rows);
+                    for (batch, out) in chunk {
+                        *out = Some(self.batch_facts(batch, on, &mut scratch));
+                    }
+                });
+            }
+        });
+        let mut all = Facts::with_items(self);
+        for part in parts.into_iter().flatten() {
+            all.append(part);
+        }
+        all
+    }
+
+    /// Which firms are in each cohort and not vetoed (the firms that are scored and
+    /// ranked), and every firm's cohort and veto.
+    fn members(&self, facts: &Facts) -> (Vec<Option<usize>>, Vec<bool>, Vec<Vec<u32>>) {
+        let cohorts: Vec<Option<usize>> = facts.cohort_value.iter().map(|x| self.cohort_of(*x)).collect();
+        let vetoed: Vec<bool> = (0..facts.len).map(|f| facts.veto.iter().any(|v| v[f])).collect();
+        let mut members = vec![Vec::new(); self.scheme.cohorts.names.len()];
+        for (firm, cohort) in cohorts.iter().enumerate() {
+            if let Some(c) = cohort
+                && !vetoed[firm]
+            {
+                members[*c].push(firm as u32);
+            }
+        }
+        (cohorts, vetoed, members)
+    }
+
+    /// One indicator's normalised values in one cohort: (firm, normalised) for each
+    /// member with a value, and the sorted values (for the distribution).
+    fn normalise(&self, facts: &Facts, indicator: usize, members: &[u32]) -> (Vec<(u32, f64)>, Vec<f64>) {
+        let values = &facts.values[indicator];
+        let mut present: Vec<(f64, u32)> =
+            members.iter().filter(|f| !values[**f as usize].is_nan()).map(|f| (values[*f as usize], *f)).collect();
+        present.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let sorted: Vec<f64> = present.iter().map(|p| p.0).collect();
+        let direction = self.scheme.indicators[indicator].direction;
+        let normalised = match self.scheme.normalise {
+            Normalise::Percentile => normalise::percentile(&sorted, direction),
+            Normalise::Minmax => normalise::minmax(&sorted, direction),
+        };
+        (present.iter().map(|p| p.1).zip(normalised).collect(), sorted)
+    }
+
+    /// The unrounded points of every member of one cohort: indicators in the scheme's
+    /// order, then bonuses, minus deductions, never below 0.
+    fn cohort_points(&self, facts: &Facts, cohort: usize, members: &[u32], sums: &mut [f64]) {
+        // `sums` is indexed by firm; only members are touched.
+        for f in members {
+            sums[*f as usize] = 0.0;
+        }
+        for indicator in 0..self.scheme.indicators.len() {
+            let factor = self.factors[cohort][indicator];
+            for (firm, normalised) in self.normalise(facts, indicator, members).0 {
+                sums[firm as usize] += factor * normalised;
+            }
+        }
+        for f in members {
+            let f = *f as usize;
+            sums[f] = self.adjusted(facts, f, sums[f]);
+        }
+    }
+
+    fn adjusted(&self, facts: &Facts, firm: usize, points: f64) -> f64 {
+        let mut total = points;
+        for (item, holds) in self.scheme.bonus.iter().zip(&facts.bonus) {
+            if holds[firm] {
+                total += item.points;
+            }
+        }
+        for (item, holds) in self.scheme.deduct.iter().zip(&facts.deduct) {
+            if holds[firm] {
+                total -= item.points;
+            }
+        }
+        total.max(0.0)
+    }
+
+    /// Every firm's cohort, score, rank and list.
+    pub fn score(&self, facts: &Facts) -> Vec<FirmScore> {
+        let (cohorts, vetoed, members) = self.members(facts);
+        let mut sums = vec![0.0; facts.len];
+        let mut out: Vec<FirmScore> = (0..facts.len)
+            .map(|f| match cohorts[f] {
+                None => FirmScore { cohort: None, cents: None, rank: None, list: List::MissingData },
+                Some(c) if vetoed[f] => FirmScore { cohort: Some(c), cents: Some(0), rank: None, list: List::Vetoed },
+                Some(c) => FirmScore { cohort: Some(c), cents: None, rank: None, list: List::None },
+            })
+            .collect();
+        for (cohort, members) in members.iter().enumerate() {
+            self.cohort_points(facts, cohort, members, &mut sums);
+            let cents: Vec<(i64, u32)> = members.iter().map(|f| (round_half_up_cents(sums[*f as usize]), *f)).collect();
+            for (firm, cents, rank, list) in rank_cohort(cents) {
+                out[firm as usize] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
+            }
+        }
+        out
+    }
+
+    /// One firm's breakdown: its cohort, each indicator's value, the cohort's
+    /// distribution, the normalised value and points, the items that hold, its score,
+    /// rank and list, all from the same functions as [`Scorer::score`].
+    pub fn explain(&self, facts: &Facts, firm: usize) -> Breakdown {
+        let (cohorts, vetoed, members) = self.members(facts);
+        let scheme = &self.scheme;
+        let cohort = cohorts[firm];
+        let mut indicators = Vec::new();
+        let mut raw = 0.0;
+        let cohort_members: &[u32] = cohort.map_or(&[], |c| &members[c]);
+        for (i, def) in scheme.indicators.iter().enumerate() {
+            let value = facts.values[i][firm];
+            let (normalised, sorted) = match cohort {
+                Some(_) => {
+                    let (all, sorted) = self.normalise(facts, i, cohort_members);
+                    (all.iter().find(|(f, _)| *f as usize == firm).map(|(_, n)| *n), sorted)
+                }
+                None => (None, Vec::new()),
+            };
+            let normalised = if vetoed[firm] { None } else { normalised };
+            let (weight, factor) = match cohort {
+                Some(c) => (self.weights[c][i], self.factors[c][i]),
+                None => (def.weight, 0.0),
+            };
+            let points = normalised.map_or(0.0, |n| factor * n);
+            raw += points;
+            let none_reason = if !value.is_nan() {
+                None
+            } else if facts.errors[i][firm] {
+                Some(crate::policy::exact::DIVISION_BY_ZERO)
+            } else {
+                Some("缺数据")
+            };
+            indicators.push(IndicatorLine {
+                id: def.id.clone(),
+                name: def.name.clone(),
+                group: def.group.clone(),
+                expression: def.value.clone(),
+                direction: def.direction,
+                weight,
+                value: (!value.is_nan()).then_some(value),
+                none_reason,
+                normalised,
+                points,
+                distribution: Distribution::of(&sorted, (!value.is_nan()).then_some(value)),
+            });
+        }
+        let items = |defs: &[Adjustment], holds: &[Vec<bool>]| -> Vec<ItemLine> {
+            defs.iter()
+                .zip(holds)
+                .map(|(d, h)| ItemLine { id: d.id.clone(), name: d.name.clone(), when: d.when.clone(), points: d.points, holds: h[firm] })
+                .collect()
+        };
+        let bonus = items(&scheme.bonus, &facts.bonus);
+        let deduct = items(&scheme.deduct, &facts.deduct);
+        let veto = scheme
+            .veto
+            .iter()
+            .zip(&facts.veto)
+            .map(|(v, h)| ItemLine { id: v.id.clone(), name: v.name.clone(), when: v.when.clone(), points: 0.0, holds: h[firm] })
+            .collect();
+        let score = self.score_in_cohort(facts, firm, cohort, vetoed[firm], cohort_members);
+        let before_adjustments = raw;
+        Breakdown {
+            scheme: scheme.name.clone(),
+            normalise: scheme.normalise,
+            scale: scheme.scale,
+            cohort_field: scheme.cohorts.field.clone(),
+            cohort_value: (!facts.cohort_value[firm].is_nan()).then_some(facts.cohort_value[firm]),
+            cohort_name: cohort.map(|c| scheme.cohorts.names[c].clone()),
+            cohort_size: cohort_members.len(),
+            indicator_points: before_adjustments,
+            score,
+            indicators,
+            bonus,
+            deduct,
+            veto,
+        }
+    }
+
+    /// One firm's score, rank and list, computed over its cohort only (the same
+    /// functions as [`Scorer::score`]).
+    fn score_in_cohort(&self, facts: &Facts, firm: usize, cohort: Option<usize>, vetoed: bool, members: &[u32]) -> FirmScore {
+        let Some(c) = cohort else {
+            return FirmScore { cohort: None, cents: None, rank: None, list: List::MissingData };
+        };
+        if vetoed {
+            return FirmScore { cohort: Some(c), cents: Some(0), rank: None, list: List::Vetoed };
+        }
+        let mut sums = vec![0.0; facts.len];
+        self.cohort_points(facts, c, members, &mut sums);
+        let cents: Vec<(i64, u32)> = members.iter().map(|f| (round_half_up_cents(sums[*f as usize]), *f)).collect();
+        rank_cohort(cents)
+            .into_iter()
+            .find(|(f, ..)| *f as usize == firm)
+            .map(|(_, cents, rank, list)| FirmScore { cohort: Some(c), cents: Some(cents), rank: Some(rank), list })
+            .expect("a member of its cohort")
+    }
+
+    /// The firm's breakdown after its data changed (`changed` holds the firm's new facts
+    /// in its row 0): the rest of the cohort is as it was.
+    pub fn what_if(&self, facts: &Facts, firm: usize, changed: &Facts) -> (Breakdown, Breakdown) {
+        let before = self.explain(facts, firm);
+        let mut after_facts = facts.clone();
+        after_facts.replace_row(firm, changed, 0);
+        (before, self.explain(&after_facts, firm))
+    }
+
+    /// The exact explanation of one item's condition or one indicator's value on one
+    /// row of a batch (the rule language's tree), for a firm's page.
+    pub fn explain_steps(&self, batch: &Batch, row: usize) -> ExpressionSteps {
+        let record = crate::policy::columns::Row { batch, row };
+        let value_steps = |policies: &[Policy]| policies.iter().map(|p| p.explain(&record).amount).collect();
+        let condition_steps = |policies: &[Policy]| -> Vec<(Step, bool)> {
+            policies
+                .iter()
+                .map(|p| {
+                    let e = p.explain(&record);
+                    (e.condition, matches!(e.verdict, Verdict::Paid(_)))
+                })
+                .collect()
+        };
+        ExpressionSteps {
+            indicators: value_steps(&self.values),
+            bonus: condition_steps(&self.bonus),
+            deduct: condition_steps(&self.deduct),
+            veto: condition_steps(&self.veto),
+        }
+    }
+}
+
+/// The rule language's trees for a firm's values and conditions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpressionSteps {
+    pub indicators: Vec<Step>,
+    pub bonus: Vec<(Step, bool)>,
+    pub deduct: Vec<(Step, bool)>,
+    pub veto: Vec<(Step, bool)>,
+}
+
+/// Ranks a cohort's rounded scores: highest first, equal scores sharing a rank
+/// (1, 2, 2, 4), and the list each rank earns. Returns (firm, cents, rank, list).
+pub fn rank_cohort(mut cents: Vec<(i64, u32)>) -> Vec<(u32, i64, u32, List)> {
+    cents.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let n = cents.len();
+    let mut out = Vec::with_capacity(n);
+    let mut rank = 0u32;
+    for (position, (score, firm)) in cents.iter().enumerate() {
+        if position == 0 || cents[position - 1].0 != *score {
+            rank = position as u32 + 1;
+        }
+        out.push((*firm, *score, rank, list_for_rank(rank, n)));
+    }
+    out
+}
+
+/// The cohort field's values as doubles (NaN where empty).
+fn cohort_values(batch: &Batch, field: usize) -> Vec<f64> {
+    use crate::policy::columns::Column;
+    use arrow_array::Array;
+    match &batch.columns[field] {
+        Column::Decimal { approx, .. } => {
+            (0..batch.len).map(|r| if approx.is_valid(r) { approx.value(r) } else { f64::NAN }).collect()
+        }
+        Column::Int(values) => {
+            (0..batch.len).map(|r| if values.is_valid(r) { values.value(r) as f64 } else { f64::NAN }).collect()
+        }
+        _ => vec![f64::NAN; batch.len],
+    }
+}
+
+/// One firm's breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breakdown {
+    pub scheme: String,
+    pub normalise: Normalise,
+    pub scale: f64,
+    pub cohort_field: String,
+    pub cohort_value: Option<f64>,
+    pub cohort_name: Option<String>,
+    /// The firms scored in the cohort (not vetoed).
+    pub cohort_size: usize,
+    /// The indicators' points before bonuses and deductions.
+    pub indicator_points: f64,
+    pub score: FirmScore,
+    pub indicators: Vec<IndicatorLine>,
+    pub bonus: Vec<ItemLine>,
+    pub deduct: Vec<ItemLine>,
+    pub veto: Vec<ItemLine>,
+}
+
+impl Breakdown {
+    /// The score as people read it ("812.40"), or "—".
+    pub fn score_text(&self) -> String {
+        self.score.cents.map_or_else(|| "—".to_string(), show_cents)
+    }
+}
+
+/// 81240 → "812.40".
+pub fn show_cents(cents: i64) -> String {
+    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorLine {
+    pub id: String,
+    pub name: String,
+    pub group: String,
+    pub expression: String,
+    pub direction: Direction,
+    /// The weight in the firm's cohort.
+    pub weight: f64,
+    pub value: Option<f64>,
+    /// Why there is no value: 缺数据 or 除数为零.
+    pub none_reason: Option<&'static str>,
+    pub normalised: Option<f64>,
+    pub points: f64,
+    pub distribution: Distribution,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemLine {
+    pub id: String,
+    pub name: String,
+    pub when: String,
+    pub points: f64,
+    pub holds: bool,
+}
+
+#[cfg(test)]
+mod tests;
