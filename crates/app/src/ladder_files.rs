@@ -9,18 +9,23 @@ use crate::policy_files::{Enterprises, FileError, ReadOptions, read_enterprises_
 use chrono::NaiveDate;
 use fengkou_domain::enterprise::{self, check_batch, field_for_header};
 use fengkou_domain::ladder::{Assessor, RungVerdict, prepare_batch};
-use fengkou_domain::policy::Batch;
 use fengkou_domain::policy::columns::Column;
+use fengkou_domain::policy::{Batch, Schema};
 use std::path::Path;
 
 /// Reads the firms: the code column (uscc / 统一社会信用代码) must be there, filled in
 /// and unique; columns the rules need but the file lacks are empty (缺数据); a
 /// negative count or a share over 100 % is refused with its row.
 pub fn read_firms(path: &Path, assessor: &Assessor) -> Result<Enterprises, FileError> {
-    let schema = assessor.schema().clone();
-    let check = |batch: &Batch| check_batch(assessor.schema(), batch);
+    read_vocabulary_firms(path, assessor.schema())
+}
+
+/// Reads firms whose columns are the enterprise vocabulary (`schema`: the ladder's, which
+/// the innovation credit shares), with the checks of [`read_firms`].
+pub fn read_vocabulary_firms(path: &Path, schema: &Schema) -> Result<Enterprises, FileError> {
+    let check = |batch: &Batch| check_batch(schema, batch);
     let options = ReadOptions { rename: Some(field_for_header), lacking_empty: true, check: Some(&check) };
-    read_enterprises_with(path, Some(schema), enterprise::USCC.0, options)
+    read_enterprises_with(path, Some(schema.clone()), enterprise::USCC.0, options)
 }
 
 /// A firm's code and name as the file writes them (trimmed).

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod abuse;
 mod anchor;
 mod bench;
+mod credit;
 mod ladder;
 mod policy;
 
@@ -87,6 +88,11 @@ enum Command {
     Ladder {
         #[command(subcommand)]
         command: ladder::LadderCommand,
+    },
+    /// The innovation credit (创新积分制) on files alone: score firms, explain one firm's score
+    Credit {
+        #[command(subcommand)]
+        command: credit::CreditCommand,
     },
     /// Benchmarks at provincial scale (see docs/BENCHMARKS.md)
     Bench {
@@ -221,6 +227,16 @@ async fn main() -> Result<()> {
     if let Command::Policy { command } = cli.command {
         // A refusal is for an official to read: its Chinese chain, no backtrace.
         if let Err(error) = policy::run(command) {
+            eprintln!("错误：{}", policy::printable_lines(&format!("{error:#}")));
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
+    if let Command::Credit { command } = cli.command {
+        if let Err(error) = credit::run(command) {
+            if error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                return Ok(());
+            }
             eprintln!("错误：{}", policy::printable_lines(&format!("{error:#}")));
             std::process::exit(1);
         }
@@ -373,7 +389,9 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Meeting { .. } => unreachable!("handled before the database is opened"),
-        Command::Policy { .. } | Command::Ladder { .. } => unreachable!("run without a database, above"),
+        Command::Policy { .. } | Command::Ladder { .. } | Command::Credit { .. } => {
+            unreachable!("run without a database, above")
+        }
         Command::Bench { command } => bench::run(&cli.db, command).await,
     }
 }

@@ -169,8 +169,10 @@ pub const MAX_COHORTS: usize = 50;
 
 /// Reads a scheme from its JSON text, with the reason in Chinese when it is not one.
 pub fn parse_scheme(text: &str) -> Result<Scheme, SchemeError> {
-    serde_json::from_str(text)
-        .map_err(|e| SchemeError { part: "方案 JSON".into(), reason: format!("第 {} 行第 {} 列：{e}", e.line(), e.column()) })
+    serde_json::from_str(text).map_err(|e| SchemeError {
+        part: "方案 JSON".into(),
+        reason: format!("第 {} 行第 {} 列：{e}", e.line(), e.column()),
+    })
 }
 
 /// A firm's list within its cohort.
@@ -340,10 +342,11 @@ impl Scorer {
             return Err(fail("scale", format!("总分 {} 应大于 0 且不超过 1000000", scheme.scale)));
         }
         let cohorts = &scheme.cohorts;
-        let cohort_field = schema
-            .find(cohorts.field.trim())
-            .ok_or_else(|| fail("cohorts.field", format!("没有字段 {}（应是企业数据的数值字段，如 revenue）", cohorts.field)))?;
-        if !matches!(schema.fields()[cohort_field].ty, crate::policy::FieldType::Int | crate::policy::FieldType::Float) {
+        let cohort_field = schema.find(cohorts.field.trim()).ok_or_else(|| {
+            fail("cohorts.field", format!("没有字段 {}（应是企业数据的数值字段，如 revenue）", cohorts.field))
+        })?;
+        if !matches!(schema.fields()[cohort_field].ty, crate::policy::FieldType::Int | crate::policy::FieldType::Float)
+        {
             return Err(fail("cohorts.field", format!("{} 不是数值字段，不能按它分组", cohorts.field)));
         }
         if let Some(bad) = cohorts.bounds.iter().find(|b| !b.is_finite()) {
@@ -355,7 +358,12 @@ impl Scorer {
         if cohorts.names.len() != cohorts.bounds.len() + 1 {
             return Err(fail(
                 "cohorts.names",
-                format!("{} 个分界值应分出 {} 组，这里写了 {} 个组名", cohorts.bounds.len(), cohorts.bounds.len() + 1, cohorts.names.len()),
+                format!(
+                    "{} 个分界值应分出 {} 组，这里写了 {} 个组名",
+                    cohorts.bounds.len(),
+                    cohorts.bounds.len() + 1,
+                    cohorts.names.len()
+                ),
             ));
         }
         if cohorts.names.len() > MAX_COHORTS {
@@ -389,10 +397,10 @@ impl Scorer {
             return Err(fail(format!("id {}", twice[0]), "指标、加分、减分和否决项的 id 不能重复"));
         }
         let compile = |part: String, condition: &str, amount: &str| -> Result<Policy, SchemeError> {
-            let def = PolicyDef { id: part.clone(), name: part.clone(), condition: condition.into(), amount: amount.into() };
-            Policy::compile(&def, &schema).map_err(|e| {
-                fail(part, format!("{}，第 {} 个字符处：{}", e.part.label(), e.position, e.reason))
-            })
+            let def =
+                PolicyDef { id: part.clone(), name: part.clone(), condition: condition.into(), amount: amount.into() };
+            Policy::compile(&def, &schema)
+                .map_err(|e| fail(part, format!("{}，第 {} 个字符处：{}", e.part.label(), e.position, e.reason)))
         };
         let mut values = Vec::new();
         for indicator in &scheme.indicators {
@@ -412,11 +420,17 @@ impl Scorer {
         };
         let bonus = adjustments("加分项", &scheme.bonus)?;
         let deduct = adjustments("减分项", &scheme.deduct)?;
-        let veto =
-            scheme.veto.iter().map(|v| condition("否决项", &v.id, &v.name, &v.when, None)).collect::<Result<Vec<_>, _>>()?;
+        let veto = scheme
+            .veto
+            .iter()
+            .map(|v| condition("否决项", &v.id, &v.name, &v.when, None))
+            .collect::<Result<Vec<_>, _>>()?;
         for (cohort, overrides) in &scheme.cohort_weights {
             if !cohorts.names.iter().any(|n| n.trim() == cohort.trim()) {
-                return Err(fail(format!("cohort_weights.{cohort}"), format!("没有这个组（组名：{}）", cohorts.names.join("、"))));
+                return Err(fail(
+                    format!("cohort_weights.{cohort}"),
+                    format!("没有这个组（组名：{}）", cohorts.names.join("、")),
+                ));
             }
             for (id, weight) in overrides {
                 if !scheme.indicators.iter().any(|i| i.id.trim() == id.trim()) {
@@ -485,7 +499,8 @@ impl Scorer {
             facts.values[i] = numbers.iter().map(|n| if let Number::Value(v) = n { *v } else { f64::NAN }).collect();
             facts.errors[i] = numbers.iter().map(|n| matches!(n, Number::Error)).collect();
         }
-        for (policies, out) in [(&self.bonus, &mut facts.bonus), (&self.deduct, &mut facts.deduct), (&self.veto, &mut facts.veto)]
+        for (policies, out) in
+            [(&self.bonus, &mut facts.bonus), (&self.deduct, &mut facts.deduct), (&self.veto, &mut facts.veto)]
         {
             for (policy, holds) in policies.iter().zip(out.iter_mut()) {
                 let outcome = plan::run(policy, batch, scratch);
@@ -557,16 +572,40 @@ impl Scorer {
     }
 
     /// The unrounded points of every member of one cohort: indicators in the scheme's
-    /// order, then bonuses, minus deductions, never below 0.
-    fn cohort_points(&self, facts: &Facts, cohort: usize, members: &[u32], sums: &mut [f64]) {
+    /// order, then bonuses, minus deductions, never below 0. The normalisations run on
+    /// `threads` threads; the sums are always added in the scheme's order, so the
+    /// result does not depend on the number of threads.
+    fn cohort_points(&self, facts: &Facts, cohort: usize, members: &[u32], sums: &mut [f64], threads: usize) {
         // `sums` is indexed by firm; only members are touched.
         for f in members {
             sums[*f as usize] = 0.0;
         }
-        for indicator in 0..self.scheme.indicators.len() {
+        let count = self.scheme.indicators.len();
+        let mut normalised: Vec<Vec<(u32, f64)>> = vec![Vec::new(); count];
+        let threads = threads.clamp(1, count);
+        if threads == 1 {
+            for (indicator, out) in normalised.iter_mut().enumerate() {
+                *out = self.normalise(facts, indicator, members).0;
+            }
+        } else {
+            std::thread::scope(|scope| {
+                let mut chunks: Vec<Vec<(usize, &mut Vec<(u32, f64)>)>> = (0..threads).map(|_| Vec::new()).collect();
+                for (indicator, out) in normalised.iter_mut().enumerate() {
+                    chunks[indicator % threads].push((indicator, out));
+                }
+                for chunk in chunks {
+                    scope.spawn(move || {
+                        for (indicator, out) in chunk {
+                            *out = self.normalise(facts, indicator, members).0;
+                        }
+                    });
+                }
+            });
+        }
+        for (indicator, values) in normalised.iter().enumerate() {
             let factor = self.factors[cohort][indicator];
-            for (firm, normalised) in self.normalise(facts, indicator, members).0 {
-                sums[firm as usize] += factor * normalised;
+            for (firm, normalised) in values {
+                sums[*firm as usize] += factor * normalised;
             }
         }
         for f in members {
@@ -592,6 +631,12 @@ impl Scorer {
 
     /// Every firm's cohort, score, rank and list.
     pub fn score(&self, facts: &Facts) -> Vec<FirmScore> {
+        self.score_parallel(facts, 1)
+    }
+
+    /// [`Scorer::score`] with each cohort's normalisations on `threads` threads (the
+    /// same result whatever their number).
+    pub fn score_parallel(&self, facts: &Facts, threads: usize) -> Vec<FirmScore> {
         let (cohorts, vetoed, members) = self.members(facts);
         let mut sums = vec![0.0; facts.len];
         let mut out: Vec<FirmScore> = (0..facts.len)
@@ -602,7 +647,7 @@ impl Scorer {
             })
             .collect();
         for (cohort, members) in members.iter().enumerate() {
-            self.cohort_points(facts, cohort, members, &mut sums);
+            self.cohort_points(facts, cohort, members, &mut sums, threads);
             let cents: Vec<(i64, u32)> = members.iter().map(|f| (round_half_up_cents(sums[*f as usize]), *f)).collect();
             for (firm, cents, rank, list) in rank_cohort(cents) {
                 out[firm as usize] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
@@ -661,7 +706,13 @@ impl Scorer {
         let items = |defs: &[Adjustment], holds: &[Vec<bool>]| -> Vec<ItemLine> {
             defs.iter()
                 .zip(holds)
-                .map(|(d, h)| ItemLine { id: d.id.clone(), name: d.name.clone(), when: d.when.clone(), points: d.points, holds: h[firm] })
+                .map(|(d, h)| ItemLine {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    when: d.when.clone(),
+                    points: d.points,
+                    holds: h[firm],
+                })
                 .collect()
         };
         let bonus = items(&scheme.bonus, &facts.bonus);
@@ -670,7 +721,13 @@ impl Scorer {
             .veto
             .iter()
             .zip(&facts.veto)
-            .map(|(v, h)| ItemLine { id: v.id.clone(), name: v.name.clone(), when: v.when.clone(), points: 0.0, holds: h[firm] })
+            .map(|(v, h)| ItemLine {
+                id: v.id.clone(),
+                name: v.name.clone(),
+                when: v.when.clone(),
+                points: 0.0,
+                holds: h[firm],
+            })
             .collect();
         let score = self.score_in_cohort(facts, firm, cohort, vetoed[firm], cohort_members);
         let before_adjustments = raw;
@@ -693,7 +750,14 @@ impl Scorer {
 
     /// One firm's score, rank and list, computed over its cohort only (the same
     /// functions as [`Scorer::score`]).
-    fn score_in_cohort(&self, facts: &Facts, firm: usize, cohort: Option<usize>, vetoed: bool, members: &[u32]) -> FirmScore {
+    fn score_in_cohort(
+        &self,
+        facts: &Facts,
+        firm: usize,
+        cohort: Option<usize>,
+        vetoed: bool,
+        members: &[u32],
+    ) -> FirmScore {
         let Some(c) = cohort else {
             return FirmScore { cohort: None, cents: None, rank: None, list: List::MissingData };
         };
@@ -701,7 +765,7 @@ impl Scorer {
             return FirmScore { cohort: Some(c), cents: Some(0), rank: None, list: List::Vetoed };
         }
         let mut sums = vec![0.0; facts.len];
-        self.cohort_points(facts, c, members, &mut sums);
+        self.cohort_points(facts, c, members, &mut sums, 1);
         let cents: Vec<(i64, u32)> = members.iter().map(|f| (round_half_up_cents(sums[*f as usize]), *f)).collect();
         rank_cohort(cents)
             .into_iter()

@@ -126,7 +126,9 @@ impl Distribution {
         let (min, max) = (sorted.first().copied(), sorted.last().copied());
         let bin = |v: f64| -> usize {
             match (min, max) {
-                (Some(lo), Some(hi)) if hi > lo => (((v - lo) / (hi - lo) * Self::BINS as f64) as usize).min(Self::BINS - 1),
+                (Some(lo), Some(hi)) if hi > lo => {
+                    (((v - lo) / (hi - lo) * Self::BINS as f64) as usize).min(Self::BINS - 1)
+                }
                 _ => 0,
             }
         };

@@ -314,7 +314,10 @@ fn refused(change: impl FnOnce(&mut serde_json::Value)) -> SchemeError {
 #[test]
 fn a_scheme_that_cannot_work_is_refused_saying_where() {
     let e = refused(|s| s["indicators"][0]["value"] = "rd_expens / revenue".into());
-    assert!(e.part.contains("指标 a（A）") && e.reason.contains("第 1 个字符") && e.reason.contains("rd_expense"), "{e}");
+    assert!(
+        e.part.contains("指标 a（A）") && e.reason.contains("第 1 个字符") && e.reason.contains("rd_expense"),
+        "{e}"
+    );
     let e = refused(|s| s["bonus"][0]["when"] = "revenue + 1".into());
     assert!(e.part.contains("加分项 plus") && e.reason.contains("是/否"), "{e}");
     let e = refused(|s| s["cohorts"]["bounds"] = serde_json::json!([500, 100]));

@@ -64,9 +64,8 @@ fn cell_text(column: &Column, row: usize) -> Option<String> {
 /// field, a delta that is not a number (or not whole for a count), and a result the
 /// indicator does not allow (a negative amount).
 pub fn changed_row(schema: &Schema, batch: &Batch, row: usize, change: &WhatIf) -> Result<Batch, WhatIfError> {
-    let field = schema
-        .find(change.field.trim())
-        .ok_or_else(|| WhatIfError(format!("没有字段 {}", change.field.trim())))?;
+    let field =
+        schema.find(change.field.trim()).ok_or_else(|| WhatIfError(format!("没有字段 {}", change.field.trim())))?;
     let def = &schema.fields()[field];
     let label = def.label.clone().unwrap_or_else(|| def.name.clone());
     if !matches!(def.ty, FieldType::Int | FieldType::Float) || indicator(&def.name).is_none() {
@@ -92,7 +91,11 @@ pub fn changed_row(schema: &Schema, batch: &Batch, row: usize, change: &WhatIf) 
     let arrays: Vec<StringArray> = cells.into_iter().map(|c| StringArray::from(vec![c])).collect();
     let refs: Vec<&StringArray> = arrays.iter().collect();
     let changed = Batch::from_text(schema, &refs, batch.first_line + row).map_err(|bad| {
-        WhatIfError(bad.listed.first().map_or_else(|| "变化后的数据无法读取".to_string(), |c| format!("{}：{}", c.column, c.reason)))
+        WhatIfError(
+            bad.listed
+                .first()
+                .map_or_else(|| "变化后的数据无法读取".to_string(), |c| format!("{}：{}", c.column, c.reason)),
+        )
     })?;
     let bad = check_batch(schema, &changed);
     if let Some(cell) = bad.listed.first() {
