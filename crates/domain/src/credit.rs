@@ -571,47 +571,63 @@ impl Scorer {
         (present.iter().map(|p| p.1).zip(normalised).collect(), sorted)
     }
 
-    /// The unrounded points of every member of one cohort: indicators in the scheme's
-    /// order, then bonuses, minus deductions, never below 0. The normalisations run on
-    /// `threads` threads; the sums are always added in the scheme's order, so the
-    /// result does not depend on the number of threads.
-    fn cohort_points(&self, facts: &Facts, cohort: usize, members: &[u32], sums: &mut [f64], threads: usize) {
-        // `sums` is indexed by firm; only members are touched.
-        for f in members {
-            sums[*f as usize] = 0.0;
-        }
+    /// One cohort worked out: each indicator's normalised values (aligned with the
+    /// members, NaN where a member has no value) and sorted values, each member's
+    /// unrounded points, and their scores, ranks and lists. The normalisations run on
+    /// `threads` threads; the points are always added in the scheme's order (indicators,
+    /// then bonuses, minus deductions, never below 0), so the result does not depend on
+    /// the number of threads. [`Scorer::score`] and [`Scorer::explain`] both read it.
+    fn cohort_view(&self, facts: &Facts, cohort: usize, members: Vec<u32>, threads: usize) -> CohortView {
         let count = self.scheme.indicators.len();
-        let mut normalised: Vec<Vec<(u32, f64)>> = vec![Vec::new(); count];
+        let mut worked: Vec<(Vec<(u32, f64)>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); count];
         let threads = threads.clamp(1, count);
         if threads == 1 {
-            for (indicator, out) in normalised.iter_mut().enumerate() {
-                *out = self.normalise(facts, indicator, members).0;
+            for (indicator, out) in worked.iter_mut().enumerate() {
+                *out = self.normalise(facts, indicator, &members);
             }
         } else {
             std::thread::scope(|scope| {
-                let mut chunks: Vec<Vec<(usize, &mut Vec<(u32, f64)>)>> = (0..threads).map(|_| Vec::new()).collect();
-                for (indicator, out) in normalised.iter_mut().enumerate() {
+                let mut chunks: Vec<Vec<(usize, &mut (Vec<(u32, f64)>, Vec<f64>))>> =
+                    (0..threads).map(|_| Vec::new()).collect();
+                for (indicator, out) in worked.iter_mut().enumerate() {
                     chunks[indicator % threads].push((indicator, out));
                 }
                 for chunk in chunks {
+                    let members = &members;
                     scope.spawn(move || {
                         for (indicator, out) in chunk {
-                            *out = self.normalise(facts, indicator, members).0;
+                            *out = self.normalise(facts, indicator, members);
                         }
                     });
                 }
             });
         }
-        for (indicator, values) in normalised.iter().enumerate() {
+        let position = |firm: u32| members.binary_search(&firm).expect("members are sorted");
+        let mut normalised = Vec::with_capacity(count);
+        let mut sorted = Vec::with_capacity(count);
+        let mut points = vec![0.0; members.len()];
+        for (indicator, (values, sorted_values)) in worked.into_iter().enumerate() {
             let factor = self.factors[cohort][indicator];
-            for (firm, normalised) in values {
-                sums[*firm as usize] += factor * normalised;
+            let mut dense = vec![f64::NAN; members.len()];
+            for (firm, n) in values {
+                let at = position(firm);
+                dense[at] = n;
+                points[at] += factor * n;
             }
+            normalised.push(dense);
+            sorted.push(sorted_values);
         }
-        for f in members {
-            let f = *f as usize;
-            sums[f] = self.adjusted(facts, f, sums[f]);
+        let indicator_points = points.clone();
+        for (at, firm) in members.iter().enumerate() {
+            points[at] = self.adjusted(facts, *firm as usize, points[at]);
         }
+        let cents: Vec<(i64, u32)> = members.iter().zip(&points).map(|(f, p)| (round_half_up_cents(*p), *f)).collect();
+        let mut scores =
+            vec![FirmScore { cohort: Some(cohort), cents: None, rank: None, list: List::None }; members.len()];
+        for (firm, cents, rank, list) in rank_cohort(cents) {
+            scores[position(firm)] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
+        }
+        CohortView { members, normalised, sorted, indicator_points, scores }
     }
 
     fn adjusted(&self, facts: &Facts, firm: usize, points: f64) -> f64 {
@@ -634,23 +650,24 @@ impl Scorer {
         self.score_parallel(facts, 1)
     }
 
+    /// The result of a firm outside every cohort's ranking: unscored or vetoed.
+    fn unranked(cohort: Option<usize>, vetoed: bool) -> FirmScore {
+        match cohort {
+            None => FirmScore { cohort: None, cents: None, rank: None, list: List::MissingData },
+            Some(c) if vetoed => FirmScore { cohort: Some(c), cents: Some(0), rank: None, list: List::Vetoed },
+            Some(c) => FirmScore { cohort: Some(c), cents: None, rank: None, list: List::None },
+        }
+    }
+
     /// [`Scorer::score`] with each cohort's normalisations on `threads` threads (the
     /// same result whatever their number).
     pub fn score_parallel(&self, facts: &Facts, threads: usize) -> Vec<FirmScore> {
         let (cohorts, vetoed, members) = self.members(facts);
-        let mut sums = vec![0.0; facts.len];
-        let mut out: Vec<FirmScore> = (0..facts.len)
-            .map(|f| match cohorts[f] {
-                None => FirmScore { cohort: None, cents: None, rank: None, list: List::MissingData },
-                Some(c) if vetoed[f] => FirmScore { cohort: Some(c), cents: Some(0), rank: None, list: List::Vetoed },
-                Some(c) => FirmScore { cohort: Some(c), cents: None, rank: None, list: List::None },
-            })
-            .collect();
-        for (cohort, members) in members.iter().enumerate() {
-            self.cohort_points(facts, cohort, members, &mut sums, threads);
-            let cents: Vec<(i64, u32)> = members.iter().map(|f| (round_half_up_cents(sums[*f as usize]), *f)).collect();
-            for (firm, cents, rank, list) in rank_cohort(cents) {
-                out[firm as usize] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
+        let mut out: Vec<FirmScore> = (0..facts.len).map(|f| Self::unranked(cohorts[f], vetoed[f])).collect();
+        for (cohort, members) in members.into_iter().enumerate() {
+            let view = self.cohort_view(facts, cohort, members, threads);
+            for (firm, score) in view.members.iter().zip(view.scores) {
+                out[*firm as usize] = score;
             }
         }
         out
@@ -660,35 +677,46 @@ impl Scorer {
     /// distribution, the normalised value and points, the items that hold, its score,
     /// rank and list, all from the same functions as [`Scorer::score`].
     pub fn explain(&self, facts: &Facts, firm: usize) -> Breakdown {
+        let (cohorts, vetoed, mut members) = self.members(facts);
+        let view = cohorts[firm].map(|c| self.cohort_view(facts, c, std::mem::take(&mut members[c]), 1));
+        self.breakdown_in(facts, firm, cohorts[firm], vetoed[firm], view.as_ref())
+    }
+
+    /// Every firm's breakdown (for storing a district's run: each cohort worked out once).
+    pub fn explain_all(&self, facts: &Facts, threads: usize) -> Vec<Breakdown> {
         let (cohorts, vetoed, members) = self.members(facts);
+        let views: Vec<CohortView> =
+            members.into_iter().enumerate().map(|(c, m)| self.cohort_view(facts, c, m, threads)).collect();
+        (0..facts.len)
+            .map(|f| self.breakdown_in(facts, f, cohorts[f], vetoed[f], cohorts[f].map(|c| &views[c])))
+            .collect()
+    }
+
+    fn breakdown_in(
+        &self,
+        facts: &Facts,
+        firm: usize,
+        cohort: Option<usize>,
+        vetoed: bool,
+        view: Option<&CohortView>,
+    ) -> Breakdown {
         let scheme = &self.scheme;
-        let cohort = cohorts[firm];
+        let at = view.and_then(|v| v.members.binary_search(&(firm as u32)).ok());
         let mut indicators = Vec::new();
-        let mut raw = 0.0;
-        let cohort_members: &[u32] = cohort.map_or(&[], |c| &members[c]);
         for (i, def) in scheme.indicators.iter().enumerate() {
             let value = facts.values[i][firm];
-            let (normalised, sorted) = match cohort {
-                Some(_) => {
-                    let (all, sorted) = self.normalise(facts, i, cohort_members);
-                    (all.iter().find(|(f, _)| *f as usize == firm).map(|(_, n)| *n), sorted)
-                }
-                None => (None, Vec::new()),
-            };
-            let normalised = if vetoed[firm] { None } else { normalised };
+            let value = (!value.is_nan()).then_some(value);
+            let normalised = view.zip(at).map(|(v, at)| v.normalised[i][at]).filter(|n| !n.is_nan());
             let (weight, factor) = match cohort {
                 Some(c) => (self.weights[c][i], self.factors[c][i]),
                 None => (def.weight, 0.0),
             };
-            let points = normalised.map_or(0.0, |n| factor * n);
-            raw += points;
-            let none_reason = if !value.is_nan() {
-                None
-            } else if facts.errors[i][firm] {
-                Some(crate::policy::exact::DIVISION_BY_ZERO)
-            } else {
-                Some("缺数据")
+            let none_reason = match value {
+                Some(_) => None,
+                None if facts.errors[i][firm] => Some(crate::policy::exact::DIVISION_BY_ZERO),
+                None => Some("缺数据"),
             };
+            let sorted: &[f64] = view.map_or(&[], |v| &v.sorted[i]);
             indicators.push(IndicatorLine {
                 id: def.id.clone(),
                 name: def.name.clone(),
@@ -696,41 +724,27 @@ impl Scorer {
                 expression: def.value.clone(),
                 direction: def.direction,
                 weight,
-                value: (!value.is_nan()).then_some(value),
+                value,
                 none_reason,
                 normalised,
-                points,
-                distribution: Distribution::of(&sorted, (!value.is_nan()).then_some(value)),
+                points: normalised.map_or(0.0, |n| factor * n),
+                distribution: Distribution::of(sorted, value),
             });
         }
-        let items = |defs: &[Adjustment], holds: &[Vec<bool>]| -> Vec<ItemLine> {
-            defs.iter()
-                .zip(holds)
-                .map(|(d, h)| ItemLine {
-                    id: d.id.clone(),
-                    name: d.name.clone(),
-                    when: d.when.clone(),
-                    points: d.points,
-                    holds: h[firm],
-                })
-                .collect()
+        let line = |id: &str, name: &str, when: &str, points: f64, holds: bool| ItemLine {
+            id: id.to_string(),
+            name: name.to_string(),
+            when: when.to_string(),
+            points,
+            holds,
         };
-        let bonus = items(&scheme.bonus, &facts.bonus);
-        let deduct = items(&scheme.deduct, &facts.deduct);
-        let veto = scheme
-            .veto
-            .iter()
-            .zip(&facts.veto)
-            .map(|(v, h)| ItemLine {
-                id: v.id.clone(),
-                name: v.name.clone(),
-                when: v.when.clone(),
-                points: 0.0,
-                holds: h[firm],
-            })
-            .collect();
-        let score = self.score_in_cohort(facts, firm, cohort, vetoed[firm], cohort_members);
-        let before_adjustments = raw;
+        let items = |defs: &[Adjustment], holds: &[Vec<bool>]| -> Vec<ItemLine> {
+            defs.iter().zip(holds).map(|(d, h)| line(&d.id, &d.name, &d.when, d.points, h[firm])).collect()
+        };
+        let score = match (view, at) {
+            (Some(v), Some(at)) => v.scores[at],
+            _ => Self::unranked(cohort, vetoed),
+        };
         Breakdown {
             scheme: scheme.name.clone(),
             normalise: scheme.normalise,
@@ -738,40 +752,22 @@ impl Scorer {
             cohort_field: scheme.cohorts.field.clone(),
             cohort_value: (!facts.cohort_value[firm].is_nan()).then_some(facts.cohort_value[firm]),
             cohort_name: cohort.map(|c| scheme.cohorts.names[c].clone()),
-            cohort_size: cohort_members.len(),
-            indicator_points: before_adjustments,
+            cohort_size: view.map_or(0, |v| v.members.len()),
+            indicator_points: match (view, at) {
+                (Some(v), Some(at)) => v.indicator_points[at],
+                _ => 0.0,
+            },
             score,
             indicators,
-            bonus,
-            deduct,
-            veto,
+            bonus: items(&scheme.bonus, &facts.bonus),
+            deduct: items(&scheme.deduct, &facts.deduct),
+            veto: scheme
+                .veto
+                .iter()
+                .zip(&facts.veto)
+                .map(|(v, h)| line(&v.id, &v.name, &v.when, 0.0, h[firm]))
+                .collect(),
         }
-    }
-
-    /// One firm's score, rank and list, computed over its cohort only (the same
-    /// functions as [`Scorer::score`]).
-    fn score_in_cohort(
-        &self,
-        facts: &Facts,
-        firm: usize,
-        cohort: Option<usize>,
-        vetoed: bool,
-        members: &[u32],
-    ) -> FirmScore {
-        let Some(c) = cohort else {
-            return FirmScore { cohort: None, cents: None, rank: None, list: List::MissingData };
-        };
-        if vetoed {
-            return FirmScore { cohort: Some(c), cents: Some(0), rank: None, list: List::Vetoed };
-        }
-        let mut sums = vec![0.0; facts.len];
-        self.cohort_points(facts, c, members, &mut sums, 1);
-        let cents: Vec<(i64, u32)> = members.iter().map(|f| (round_half_up_cents(sums[*f as usize]), *f)).collect();
-        rank_cohort(cents)
-            .into_iter()
-            .find(|(f, ..)| *f as usize == firm)
-            .map(|(_, cents, rank, list)| FirmScore { cohort: Some(c), cents: Some(cents), rank: Some(rank), list })
-            .expect("a member of its cohort")
     }
 
     /// The firm's breakdown after its data changed (`changed` holds the firm's new facts
@@ -804,6 +800,19 @@ impl Scorer {
             veto: condition_steps(&self.veto),
         }
     }
+}
+
+/// One cohort worked out (see `Scorer::cohort_view`); everything aligned with `members`.
+struct CohortView {
+    /// The firms ranked in it (not vetoed), ascending.
+    members: Vec<u32>,
+    /// Per indicator, per member: the normalised value (NaN: no value).
+    normalised: Vec<Vec<f64>>,
+    /// Per indicator: the members' values, ascending.
+    sorted: Vec<Vec<f64>>,
+    /// Per member: the indicators' points before bonuses and deductions.
+    indicator_points: Vec<f64>,
+    scores: Vec<FirmScore>,
 }
 
 /// The rule language's trees for a firm's values and conditions.

@@ -203,6 +203,10 @@ async fn unknown_enterprise_codes<C: ConnectionTrait>(db: &C) -> Result<Vec<Stri
         ("indicator_values", "source", codes::<Source>()),
         ("indicator_choices", "source", codes::<Source>()),
         ("ladder_assessments", "route", vec!["", "评分", "直通车"]),
+        ("credit_schemes", "status", vec!["proposed", "approved", "rejected"]),
+        ("credit_runs", "status", vec!["computed", "published"]),
+        ("credit_scores", "list", vec!["lead", "chase", "strive", "none", "vetoed", "missing_data"]),
+        ("credit_objections", "outcome", vec!["", "upheld", "dismissed"]),
     ];
     let mut found = Vec::new();
     for (table, column, allowed) in columns {

@@ -339,3 +339,32 @@ fn a_scheme_that_cannot_work_is_refused_saying_where() {
     assert!(parse_scheme("{\"name\": 1}").is_err());
     assert!(parse_scheme("{\"name\": \"x\", \"extra\": 1}").unwrap_err().reason.contains("extra"));
 }
+
+#[test]
+fn the_list_the_breakdowns_and_any_number_of_threads_agree() {
+    // 40 firms over both cohorts, ties, empty values and two vetoes.
+    let scorer = Scorer::new(&two_indicators(Normalise::Percentile)).unwrap();
+    let a: Vec<Option<f64>> = (0..40).map(|i| if i % 7 == 3 { None } else { Some(f64::from(i % 9)) }).collect();
+    let b: Vec<Option<f64>> = (0..40).map(|i| if i % 11 == 5 { None } else { Some(f64::from(i % 4) * 0.1) }).collect();
+    let mut facts = facts(&scorer, &a, &b);
+    for f in 0..40 {
+        facts.cohort_value[f] = if f % 3 == 0 { 50.0 } else { 500.0 };
+    }
+    facts.veto[0][4] = true;
+    facts.veto[0][9] = true;
+    facts.bonus[0][12] = true;
+    let scores = scorer.score(&facts);
+    assert_eq!(scorer.score_parallel(&facts, 3), scores);
+    let all = scorer.explain_all(&facts, 2);
+    for (firm, score) in scores.iter().enumerate() {
+        let one = scorer.explain(&facts, firm);
+        assert_eq!(one, all[firm]);
+        assert_eq!(one.score, *score, "firm {firm}");
+        if let Some(cents) = score.cents.filter(|_| score.list != List::Vetoed) {
+            let bonus = if firm == 12 { 30.0 } else { 0.0 };
+            let sum: f64 = one.indicators.iter().map(|l| l.points).sum::<f64>() + bonus;
+            assert_eq!(round_half_up_cents(sum), cents, "firm {firm}: the lines add up to the score");
+        }
+    }
+    assert_eq!(scores[4].list, List::Vetoed);
+}

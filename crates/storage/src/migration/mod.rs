@@ -11,6 +11,7 @@ mod m004_honest_figures;
 mod m005_hostile_input;
 pub mod m006_references;
 mod m007_enterprises;
+mod m008_credit;
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m005_hostile_input::M005HostileInput),
             Box::new(m006_references::M006References),
             Box::new(m007_enterprises::M007Enterprises),
+            Box::new(m008_credit::M008Credit),
         ]
     }
 }
