@@ -25,15 +25,21 @@ pub struct ScoredFile {
     pub firms: Enterprises,
     pub facts: Facts,
     pub scores: Vec<FirmScore>,
+    /// Seconds spent reading the file, evaluating the expressions, and scoring.
+    pub seconds: [f64; 3],
 }
 
 /// Reads the firms and scores them on `threads` threads (the assessment date `on` is
 /// what a scheme's `years_between(registered_on, assessment_date)` reads).
 pub fn score_file(path: &Path, scorer: &Scorer, on: NaiveDate, threads: usize) -> Result<ScoredFile, FileError> {
+    let started = std::time::Instant::now();
     let mut firms = read_vocabulary_firms(path, scorer.schema())?;
+    let read = started.elapsed().as_secs_f64();
     let facts = scorer.facts(&mut firms.batches, on, threads);
+    let evaluated = started.elapsed().as_secs_f64();
     let scores = scorer.score_parallel(&facts, threads);
-    Ok(ScoredFile { firms, facts, scores })
+    let seconds = [read, evaluated - read, started.elapsed().as_secs_f64() - evaluated];
+    Ok(ScoredFile { firms, facts, scores, seconds })
 }
 
 /// A code as it should be written (the file's own text when it is not a valid code).

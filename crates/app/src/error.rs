@@ -1,4 +1,5 @@
 use crate::batches::BatchError;
+use crate::credit::CreditError;
 use crate::enterprises::EnterpriseError;
 use crate::ledger::{ImportReport, LedgerError};
 use crate::meetings::MeetingError;
@@ -40,6 +41,8 @@ pub enum AppError {
     Batch(#[from] BatchError),
     #[error(transparent)]
     Enterprise(#[from] EnterpriseError),
+    #[error(transparent)]
+    Credit(#[from] CreditError),
     #[error("导入未执行，发现 {} 个问题", .0.problems.len())]
     ImportRejected(Box<ImportReport>),
     /// Someone else changed it since the form was opened: who, when and what.

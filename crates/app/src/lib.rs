@@ -42,6 +42,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod credit;
 pub mod credit_files;
 pub mod demo;
 pub mod enterprises;

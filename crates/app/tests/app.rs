@@ -289,3 +289,6 @@ mod writes;
 
 #[path = "app/enterprises.rs"]
 mod enterprises;
+
+#[path = "app/credit.rs"]
+mod credit;

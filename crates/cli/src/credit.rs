@@ -132,7 +132,10 @@ fn score(
     }
     if timings {
         eprintln!(
-            "读取并计分 {scored_seconds:.3} 秒，输出 {:.3} 秒，共 {:.3} 秒（{} 家企业，{} 项指标）",
+            "读取 {:.3} 秒，计算指标 {:.3} 秒，组内归一化与排名 {:.3} 秒，输出 {:.3} 秒，共 {:.3} 秒（{} 家企业，{} 项指标）",
+            scored.seconds[0],
+            scored.seconds[1],
+            scored.seconds[2],
             started.elapsed().as_secs_f64() - scored_seconds,
             started.elapsed().as_secs_f64(),
             scored.scores.len(),

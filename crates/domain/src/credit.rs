@@ -555,20 +555,31 @@ impl Scorer {
         (cohorts, vetoed, members)
     }
 
-    /// One indicator's normalised values in one cohort: (firm, normalised) for each
-    /// member with a value, and the sorted values (for the distribution).
-    fn normalise(&self, facts: &Facts, indicator: usize, members: &[u32]) -> (Vec<(u32, f64)>, Vec<f64>) {
+    /// One indicator's normalised values in one cohort, aligned with `members` (NaN
+    /// where a member has no value), and the values present, ascending.
+    fn normalise(&self, facts: &Facts, indicator: usize, members: &[u32]) -> (Vec<f64>, Vec<f64>) {
         let values = &facts.values[indicator];
-        let mut present: Vec<(f64, u32)> =
-            members.iter().filter(|f| !values[**f as usize].is_nan()).map(|f| (values[*f as usize], *f)).collect();
-        present.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let sorted: Vec<f64> = present.iter().map(|p| p.0).collect();
+        // Sorted by the double's order as an integer key (cheaper than comparing
+        // doubles); equal values are adjacent whatever their order, which is all that
+        // average ranks need.
+        let mut present: Vec<(u64, u32)> = members
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !values[**f as usize].is_nan())
+            .map(|(at, f)| (order_key(values[*f as usize]), at as u32))
+            .collect();
+        present.sort_unstable();
+        let sorted: Vec<f64> = present.iter().map(|p| values[members[p.1 as usize] as usize]).collect();
         let direction = self.scheme.indicators[indicator].direction;
         let normalised = match self.scheme.normalise {
             Normalise::Percentile => normalise::percentile(&sorted, direction),
             Normalise::Minmax => normalise::minmax(&sorted, direction),
         };
-        (present.iter().map(|p| p.1).zip(normalised).collect(), sorted)
+        let mut dense = vec![f64::NAN; members.len()];
+        for ((_, at), n) in present.iter().zip(normalised) {
+            dense[*at as usize] = n;
+        }
+        (dense, sorted)
     }
 
     /// One cohort worked out: each indicator's normalised values (aligned with the
@@ -579,7 +590,7 @@ impl Scorer {
     /// the number of threads. [`Scorer::score`] and [`Scorer::explain`] both read it.
     fn cohort_view(&self, facts: &Facts, cohort: usize, members: Vec<u32>, threads: usize) -> CohortView {
         let count = self.scheme.indicators.len();
-        let mut worked: Vec<(Vec<(u32, f64)>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); count];
+        let mut worked: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); count];
         let threads = threads.clamp(1, count);
         if threads == 1 {
             for (indicator, out) in worked.iter_mut().enumerate() {
@@ -587,7 +598,7 @@ impl Scorer {
             }
         } else {
             std::thread::scope(|scope| {
-                let mut chunks: Vec<Vec<(usize, &mut (Vec<(u32, f64)>, Vec<f64>))>> =
+                let mut chunks: Vec<Vec<(usize, &mut (Vec<f64>, Vec<f64>))>> =
                     (0..threads).map(|_| Vec::new()).collect();
                 for (indicator, out) in worked.iter_mut().enumerate() {
                     chunks[indicator % threads].push((indicator, out));
@@ -602,17 +613,15 @@ impl Scorer {
                 }
             });
         }
-        let position = |firm: u32| members.binary_search(&firm).expect("members are sorted");
         let mut normalised = Vec::with_capacity(count);
         let mut sorted = Vec::with_capacity(count);
         let mut points = vec![0.0; members.len()];
-        for (indicator, (values, sorted_values)) in worked.into_iter().enumerate() {
+        for (indicator, (dense, sorted_values)) in worked.into_iter().enumerate() {
             let factor = self.factors[cohort][indicator];
-            let mut dense = vec![f64::NAN; members.len()];
-            for (firm, n) in values {
-                let at = position(firm);
-                dense[at] = n;
-                points[at] += factor * n;
+            for (p, n) in points.iter_mut().zip(&dense) {
+                if !n.is_nan() {
+                    *p += factor * n;
+                }
             }
             normalised.push(dense);
             sorted.push(sorted_values);
@@ -621,11 +630,13 @@ impl Scorer {
         for (at, firm) in members.iter().enumerate() {
             points[at] = self.adjusted(facts, *firm as usize, points[at]);
         }
-        let cents: Vec<(i64, u32)> = members.iter().zip(&points).map(|(f, p)| (round_half_up_cents(*p), *f)).collect();
+        // Ranked by position in the cohort (positions follow the firms' order).
+        let cents: Vec<(i64, u32)> =
+            points.iter().enumerate().map(|(at, p)| (round_half_up_cents(*p), at as u32)).collect();
         let mut scores =
             vec![FirmScore { cohort: Some(cohort), cents: None, rank: None, list: List::None }; members.len()];
-        for (firm, cents, rank, list) in rank_cohort(cents) {
-            scores[position(firm)] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
+        for (at, cents, rank, list) in rank_cohort(cents) {
+            scores[at as usize] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
         }
         CohortView { members, normalised, sorted, indicator_points, scores }
     }
@@ -838,6 +849,13 @@ pub fn rank_cohort(mut cents: Vec<(i64, u32)>) -> Vec<(u32, i64, u32, List)> {
         out.push((*firm, *score, rank, list_for_rank(rank, n)));
     }
     out
+}
+
+/// A double as an integer in the same order (negative numbers flipped, positive ones
+/// above them), for sorting.
+fn order_key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
 }
 
 /// The cohort field's values as doubles (NaN where empty).

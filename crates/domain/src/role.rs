@@ -164,6 +164,17 @@ impl Actor {
         self.role == Role::TechBureau
     }
 
+    /// A credit scheme another user proposed is approved by 科技局 or an administrator
+    /// (four eyes: never by its proposer, which the use case checks).
+    pub fn can_approve_credit_schemes(&self) -> bool {
+        matches!(self.role, Role::TechBureau | Role::Admin)
+    }
+
+    /// Credit results before their public notice (公示): 科技局 only.
+    pub fn can_see_unpublished_credit(&self) -> bool {
+        self.role == Role::TechBureau
+    }
+
     /// Read the enterprise side at all (the registry, tiers, candidate lists): the
     /// bureau, leaders, the project office, and office users for their own firms.
     /// The viewer and the administrator are not given firms' figures.

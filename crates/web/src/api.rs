@@ -43,4 +43,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::reports::api::router())
         .merge(crate::meetings::api::router())
         .merge(crate::enterprises::api::router())
+        .merge(crate::credit::api::router())
 }

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fengkou_app::AppError;
+use fengkou_app::credit::CreditError;
 use serde::Serialize;
 
 pub fn status_of(e: &AppError) -> StatusCode {
@@ -13,8 +14,13 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::NotFound(_) | AppError::Credit(CreditError::NoRun(_)) => StatusCode::NOT_FOUND,
+        // Someone else decided, published or answered first.
+        AppError::Credit(
+            CreditError::AlreadyDecided(_) | CreditError::AlreadyPublished(_) | CreditError::AlreadyAnswered,
+        ) => StatusCode::CONFLICT,
         AppError::Invalid(_)
+        | AppError::Credit(_)
         | AppError::Project(_)
         | AppError::Report(_)
         | AppError::Meeting(_)

@@ -17,6 +17,7 @@ pub mod assets;
 pub mod auth;
 mod batches;
 pub mod charts;
+mod credit;
 mod enterprises;
 pub mod error;
 pub mod forms;

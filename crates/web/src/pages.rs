@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::pages::router())
         .merge(batches::pages::router())
         .merge(crate::enterprises::pages::router())
+        .merge(crate::credit::pages::router())
         .merge(meetings::pages::router())
         .merge(meetings::board::router())
         .merge(accounts::admin::router())

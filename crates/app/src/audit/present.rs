@@ -41,7 +41,7 @@ impl std::fmt::Display for AuditChange {
 }
 
 /// The actions, as people name them.
-pub const ACTIONS: [(&str, &str); 37] = [
+pub const ACTIONS: [(&str, &str); 39] = [
     ("create", "新增"),
     ("recompute", "重算预警"),
     ("seed", "写入基准数据"),
@@ -79,6 +79,8 @@ pub const ACTIONS: [(&str, &str); 37] = [
     ("disable", "停用"),
     ("enable", "启用"),
     ("revoke", "吊销API令牌"),
+    ("compute", "计算创新积分"),
+    ("publish", "公示"),
 ];
 
 fn action_label(code: &str) -> String {
@@ -96,6 +98,9 @@ fn entity_label(code: &str) -> &str {
         "tier_target" => "培育目标",
         "ladder_rule_set" => "梯度培育规则",
         "ladder_assessment" => "梯度培育评估",
+        "credit_scheme" => "积分方案",
+        "credit_run" => "创新积分计算",
+        "credit_objection" => "积分异议",
         "warning" => "预警灯",
         "bench" => "基准数据",
         "report" => "月报",
@@ -345,7 +350,7 @@ pub(crate) fn is_meeting_secret(a: &audit::Model) -> bool {
 const SITE_SECRETS: [&str; 3] = ["penalty", "penalty_reason", "concentrated_start"];
 
 /// The enterprise side's entities: their contents are firms' figures.
-const ENTERPRISE_ENTITIES: [&str; 9] = [
+const ENTERPRISE_ENTITIES: [&str; 12] = [
     "enterprise",
     "enterprises",
     "indicator_value",
@@ -355,6 +360,9 @@ const ENTERPRISE_ENTITIES: [&str; 9] = [
     "tier_target",
     "ladder_rule_set",
     "ladder_assessment",
+    "credit_scheme",
+    "credit_run",
+    "credit_objection",
 ];
 
 /// Presents one entry for `actor`.

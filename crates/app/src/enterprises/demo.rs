@@ -60,7 +60,24 @@ fn money(v: f64) -> Decimal {
 impl Enterprises<'_> {
     /// Loads the demo firms unless firms already exist.
     pub(crate) async fn seed_demo(&self, offices: &[i64], industries: &[(i64, String)]) -> Result<()> {
-        self.seed_firms(offices, industries, 1_200).await
+        self.seed_firms(offices, industries, 1_200).await?;
+        // The innovation credit of the last two full years, computed and published by
+        // the bureau, so that the rankings, a firm's year-on-year and the notice show.
+        let bureau = crate::Actor {
+            user_id: 0,
+            username: "kjj".into(),
+            role: fengkou_domain::Role::TechBureau,
+            office_id: None,
+        };
+        if fengkou_storage::entity::credit_run::Entity::find().count(&self.db).await? > 0 {
+            return Ok(());
+        }
+        let last = self.today().year() - 1;
+        for year in [last - 1, last] {
+            let run = self.credit().compute(&bureau, year).await?;
+            self.credit().publish(&bureau, run.id).await?;
+        }
+        Ok(())
     }
 
     /// A district of `invented` firms beside the named ones (`fengkou bench ladder`), with
@@ -80,6 +97,7 @@ impl Enterprises<'_> {
         let this_year = today.year();
         let last = this_year - 1;
         let mut rng = StdRng::seed_from_u64(20_261_201);
+        let mut extra = StdRng::seed_from_u64(20_261_202);
         let w = self.write(Permit::system("demo")).await?;
         let now = w.now();
         let industry_of = |name: &str| industries.iter().find(|(_, n)| n == name).map(|(id, _)| *id);
@@ -248,6 +266,32 @@ impl Enterprises<'_> {
                 // A few departments disagree: statistics' revenue differs from tax's.
                 if n % 61 == 5 && year == last {
                     value(firm, year, "revenue", Source::Statistics, money(rev * 1.07));
+                }
+                // The innovation credit's own figures, from a generator of their own so
+                // that every figure above stays as it was.
+                let research = if profile == Profile::Small { 0.1..0.4 } else { 0.3..0.9 };
+                let rd_staff = (staff * tech_share * extra.random_range(research)).floor() as i64;
+                value(firm, year, "rd_staff", Source::Statistics, Decimal::from(rd_staff));
+                let contracts = if profile == Profile::Small { 0.0 } else { rev * extra.random_range(0.0..0.04) };
+                value(firm, year, "tech_contract_turnover", Source::Science, money(contracts));
+                value(
+                    firm,
+                    year,
+                    "programmes",
+                    Source::Science,
+                    Decimal::from(extra.random_range(0..4) * i64::from(profile != Profile::Small)),
+                );
+                if year == last {
+                    let flag = |on: bool| Decimal::from(i64::from(on));
+                    value(
+                        firm,
+                        year,
+                        "provincial_rd_institution",
+                        Source::Science,
+                        flag(profile != Profile::Small && n % 6 == 1),
+                    );
+                    value(firm, year, "led_standard", Source::Market, flag(n % 9 == 2 || profile == Profile::Large));
+                    value(firm, year, "national_award", Source::Science, flag(n % 53 == 7 || n < 3));
                 }
             }
             // Tiers: recognised over the years, 高企 certificates renewed every three years.

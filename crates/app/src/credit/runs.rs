@@ -1,0 +1,763 @@
+//! Runs: a year's credit computed for every firm with the scheme in force for that
+//! year, stored with the scheme's text and every firm's inputs; published for the public
+//! notice (公示), after which it never changes; read as rankings per cohort, a firm's
+//! breakdown (with its cohort's distributions and last year's result), a what-if on the
+//! run's own data, the notice and the banks' lists; and checked by recomputing.
+
+use super::schemes::scheme_for;
+use super::{Credit, CreditError, Inputs, ROWS_PER_BATCH, firm_inputs, inputs_batch};
+use crate::{Actor, AppError, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use fengkou_domain::credit::{Breakdown, List, Scheme, Scorer, WhatIf, changed_row, parse_scheme, show_cents};
+use fengkou_storage::entity::{credit_run, credit_score, enterprise as firm_table};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Days of the public notice (公示), the last one included.
+pub const NOTICE_DAYS: i64 = 5;
+
+/// Rows per page of a ranking.
+pub const RANKING_PAGE: u64 = 50;
+
+/// A run as the pages list it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub id: i64,
+    pub year: i32,
+    pub scheme_id: Option<i64>,
+    pub scheme_label: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub computed_by: String,
+    pub computed_at: DateTime<Utc>,
+    pub published_by: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub notice_until: Option<NaiveDate>,
+    pub firms: i32,
+    /// Per cohort in the scheme's order: (name, firms ranked).
+    pub cohorts: Vec<(String, u64)>,
+    /// Per list code: how many firms.
+    pub lists: BTreeMap<String, u64>,
+}
+
+/// One firm in a ranking or a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditRow {
+    pub firm_id: i64,
+    pub uscc: String,
+    pub name: String,
+    pub office: String,
+    pub cohort: String,
+    /// "812.40", or empty when unscored.
+    pub score: String,
+    pub rank: Option<i32>,
+    /// 领跑, 竞跑, 进取, 否决, 缺数据 or empty.
+    pub list: &'static str,
+    pub list_code: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RankingPage {
+    pub run: RunSummary,
+    pub cohort: String,
+    pub list: Option<&'static str>,
+    pub rows: Vec<CreditRow>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+}
+
+/// A firm's credit in one run, as its page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirmCredit {
+    pub run: RunSummary,
+    pub firm_id: i64,
+    pub uscc: String,
+    pub name: String,
+    pub score: String,
+    pub rank: Option<i32>,
+    pub list: &'static str,
+    /// `domain::credit::Breakdown` as JSON, each indicator with its cohort's distribution.
+    pub breakdown: serde_json::Value,
+    /// Last year's result in the run pages show for it: (year, score, rank, list).
+    pub last_year: Option<(i32, String, Option<i32>, &'static str)>,
+    pub objections: Vec<super::Objection>,
+    /// Fields a what-if may change (name, label, unit).
+    pub what_if_fields: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+/// A what-if's answer: the score and rank before and after, and the lines that moved.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIfResult {
+    pub field: String,
+    pub label: String,
+    pub unit: String,
+    pub delta: String,
+    pub before: String,
+    pub after: String,
+    pub before_rank: Option<u32>,
+    pub after_rank: Option<u32>,
+    /// "研发费用再增加 100 万元：812.40 → 839.10 分"
+    pub sentence: String,
+    /// (indicator, points before, points after) where they differ.
+    pub changed: Vec<(String, String, String)>,
+}
+
+fn status_label(status: &str) -> &'static str {
+    if status == "published" { "已公示" } else { "未公示（仅科技局可见）" }
+}
+
+fn list_of(code: &str) -> List {
+    List::from_code(code).unwrap_or(List::None)
+}
+
+impl Credit<'_> {
+    /// A run, if the actor may see it (before its notice, only 科技局).
+    async fn visible_run(&self, actor: &Actor, id: i64) -> Result<credit_run::Model> {
+        if !actor.can_read_enterprises() {
+            return Err(AppError::forbidden("创新积分只对科技局、区领导、项目办和办事处开放"));
+        }
+        let run = credit_run::Entity::find_by_id(id).one(&self.db).await?.ok_or(AppError::NotFound("积分计算"))?;
+        if run.status != "published" && !actor.can_see_unpublished_credit() {
+            // Unpublished results are as if they did not exist.
+            return Err(AppError::NotFound("积分计算"));
+        }
+        Ok(run)
+    }
+
+    /// The run pages show for a year: the latest published, or for 科技局 the latest of all.
+    pub async fn current_run(&self, actor: &Actor, year: Option<i32>) -> Result<Option<credit_run::Model>> {
+        if !actor.can_read_enterprises() {
+            return Err(AppError::forbidden("创新积分只对科技局、区领导、项目办和办事处开放"));
+        }
+        let mut query = credit_run::Entity::find();
+        if !actor.can_see_unpublished_credit() {
+            query = query.filter(credit_run::Column::Status.eq("published"));
+        }
+        if let Some(year) = year {
+            query = query.filter(credit_run::Column::Year.eq(year));
+        }
+        Ok(query.order_by_desc(credit_run::Column::Year).order_by_desc(credit_run::Column::Id).one(&self.db).await?)
+    }
+
+    /// Every run the actor may see, newest first.
+    pub async fn runs(&self, actor: &Actor) -> Result<Vec<RunSummary>> {
+        if !actor.can_read_enterprises() {
+            return Err(AppError::forbidden("创新积分只对科技局、区领导、项目办和办事处开放"));
+        }
+        let mut query = credit_run::Entity::find();
+        if !actor.can_see_unpublished_credit() {
+            query = query.filter(credit_run::Column::Status.eq("published"));
+        }
+        let runs = query.order_by_desc(credit_run::Column::Id).limit(100).all(&self.db).await?;
+        let mut out = Vec::new();
+        for run in runs {
+            out.push(self.summary(actor, run).await?);
+        }
+        Ok(out)
+    }
+
+    async fn summary(&self, actor: &Actor, run: credit_run::Model) -> Result<RunSummary> {
+        let mut query = credit_score::Entity::find().filter(credit_score::Column::RunId.eq(run.id));
+        if let Some(mine) = self.confined_firms(actor).await? {
+            query = query.filter(credit_score::Column::EnterpriseId.is_in(mine));
+        }
+        let pairs: Vec<(String, String)> = query
+            .select_only()
+            .column(credit_score::Column::Cohort)
+            .column(credit_score::Column::List)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let names = parse_scheme(&run.scheme_body).map(|s| s.cohorts.names).unwrap_or_default();
+        let mut cohorts: Vec<(String, u64)> = names.into_iter().map(|n| (n, 0)).collect();
+        let mut lists = BTreeMap::new();
+        for (cohort, list) in &pairs {
+            *lists.entry(list.clone()).or_insert(0) += 1;
+            if matches!(list_of(list), List::Lead | List::Chase | List::Strive | List::None)
+                && let Some(entry) = cohorts.iter_mut().find(|(n, _)| n == cohort)
+            {
+                entry.1 += 1;
+            }
+        }
+        Ok(RunSummary {
+            id: run.id,
+            year: run.year,
+            scheme_id: run.scheme_id,
+            scheme_label: run.scheme_label,
+            status_label: status_label(&run.status),
+            status: run.status,
+            computed_by: run.computed_by,
+            computed_at: run.computed_at,
+            published_by: run.published_by,
+            published_at: run.published_at,
+            notice_until: run.notice_until,
+            firms: run.firms,
+            cohorts,
+            lists,
+        })
+    }
+
+    /// An office user's firms (None: the actor sees every firm).
+    async fn confined_firms(&self, actor: &Actor) -> Result<Option<Vec<i64>>> {
+        let Some(office) = actor.confined_to() else { return Ok(None) };
+        Ok(Some(
+            firm_table::Entity::find()
+                .filter(firm_table::Column::OfficeId.eq(office))
+                .select_only()
+                .column(firm_table::Column::Id)
+                .into_tuple()
+                .all(&self.db)
+                .await?,
+        ))
+    }
+
+    /// Computes a data year's credit for every firm in the registry (科技局) with the
+    /// scheme in force for that year, and stores it as a new run (unpublished).
+    pub async fn compute(&self, actor: &Actor, year: i32) -> Result<RunSummary> {
+        let permit = actor.permit(actor.can_edit_enterprises(), "只有科技局可以计算创新积分")?;
+        let today = self.today();
+        if !(2000..=chrono::Datelike::year(&today)).contains(&year) {
+            return Err(CreditError::Year(year).into());
+        }
+        let mut w = self.write(permit).await?;
+        let (scheme_id, scheme, label) = scheme_for(&w, year).await?;
+        let firms = firm_table::Entity::find().order_by_asc(firm_table::Column::Id).all(&w).await?;
+        let inputs = firm_inputs(&w, &firms, year, today).await?;
+        let scored = evaluate(scheme.clone(), inputs.clone(), today).await?;
+        let distributions = distributions_of(&scored.breakdowns);
+        let run = credit_run::ActiveModel {
+            scheme_id: Set(scheme_id),
+            scheme_label: Set(label),
+            scheme_body: Set(serde_json::to_string(&scheme).map_err(|e| AppError::internal("积分方案", e))?),
+            year: Set(year),
+            assessed_on: Set(Some(today)),
+            firms: Set(firms.len() as i32),
+            distributions: Set(distributions.to_string()),
+            status: Set("computed".into()),
+            computed_by: Set(w.who().to_string()),
+            computed_at: Set(w.now()),
+            ..Default::default()
+        }
+        .insert(&w)
+        .await?;
+        let names = &scheme.cohorts.names;
+        let mut pending = Vec::with_capacity(200);
+        for ((firm, cells), breakdown) in firms.iter().zip(&inputs).zip(&scored.breakdowns) {
+            pending.push(credit_score::ActiveModel {
+                run_id: Set(run.id),
+                enterprise_id: Set(firm.id),
+                cohort: Set(breakdown.score.cohort.map(|c| names[c].clone()).unwrap_or_default()),
+                cents: Set(breakdown.score.cents),
+                rank: Set(breakdown.score.rank.map(|r| r as i32)),
+                list: Set(breakdown.score.list.code().to_string()),
+                breakdown: Set(stored_breakdown(breakdown)),
+                inputs: Set(serde_json::to_string(cells).map_err(|e| AppError::internal("积分输入", e))?),
+                ..Default::default()
+            });
+            // Inserts in groups small enough for every backend's parameter limit.
+            if pending.len() == 200 {
+                credit_score::Entity::insert_many(std::mem::take(&mut pending)).exec(&w).await?;
+            }
+        }
+        if !pending.is_empty() {
+            credit_score::Entity::insert_many(pending).exec(&w).await?;
+        }
+        let mut lists: BTreeMap<&str, u64> = BTreeMap::new();
+        for b in &scored.breakdowns {
+            *lists.entry(b.score.list.code()).or_insert(0) += 1;
+        }
+        w.record(crate::audit::Change {
+            action: "compute",
+            entity: "credit_run",
+            entity_id: Some(run.id),
+            project_id: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "year": year, "scheme": run.scheme_label, "scheme_id": scheme_id, "firms": firms.len(), "lists": lists,
+            })),
+        });
+        w.commit().await?;
+        self.summary(actor, run).await
+    }
+
+    /// Publishes a run for its public notice (公示, [`NOTICE_DAYS`] days from today):
+    /// from now on it never changes, and everyone who reads firms sees it.
+    pub async fn publish(&self, actor: &Actor, run_id: i64) -> Result<()> {
+        let permit = actor.permit(actor.can_edit_enterprises(), "只有科技局可以公示创新积分")?;
+        let mut w = self.write(permit).await?;
+        let run = credit_run::Entity::find_by_id(run_id).one(&w).await?.ok_or(AppError::NotFound("积分计算"))?;
+        if run.status == "published" {
+            let on = run.published_at.map(|t| t.date_naive().to_string()).unwrap_or_default();
+            return Err(CreditError::AlreadyPublished(on).into());
+        }
+        let until = self.today() + chrono::Duration::days(NOTICE_DAYS - 1);
+        // Of two publications at once, one wins; the other is told.
+        let done = credit_run::Entity::update_many()
+            .col_expr(credit_run::Column::Status, "published".into())
+            .col_expr(credit_run::Column::PublishedBy, w.who().to_string().into())
+            .col_expr(credit_run::Column::PublishedAt, Some(w.now()).into())
+            .col_expr(credit_run::Column::NoticeUntil, Some(until).into())
+            .filter(credit_run::Column::Id.eq(run_id))
+            .filter(credit_run::Column::Status.eq("computed"))
+            .exec(&w)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(CreditError::AlreadyPublished(self.today().to_string()).into());
+        }
+        w.record(crate::audit::Change {
+            action: "publish",
+            entity: "credit_run",
+            entity_id: Some(run_id),
+            project_id: None,
+            before: Some(serde_json::json!({ "status": run.status })),
+            after: Some(serde_json::json!({ "status": "published", "notice_until": until })),
+        });
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// A run's ranking in one cohort (default: the first), or one list across cohorts.
+    pub async fn ranking(
+        &self,
+        actor: &Actor,
+        run_id: i64,
+        cohort: Option<&str>,
+        list: Option<&str>,
+        page: u64,
+    ) -> Result<RankingPage> {
+        let run = self.visible_run(actor, run_id).await?;
+        let summary = self.summary(actor, run).await?;
+        let list = list.filter(|l| !l.is_empty()).map(list_of);
+        let cohort = match cohort.filter(|c| !c.is_empty()) {
+            Some(c) if summary.cohorts.iter().any(|(n, _)| n == c) => c.to_string(),
+            Some(_) => return Err(AppError::NotFound("分组")),
+            None if list.is_some() => String::new(),
+            None => summary
+                .cohorts
+                .iter()
+                .find(|(_, n)| *n > 0)
+                .or(summary.cohorts.first())
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+        };
+        let mut condition = Condition::all().add(credit_score::Column::RunId.eq(run_id));
+        if !cohort.is_empty() {
+            condition = condition.add(credit_score::Column::Cohort.eq(cohort.clone()));
+        }
+        match list {
+            Some(l) => condition = condition.add(credit_score::Column::List.eq(l.code())),
+            None => condition = condition.add(credit_score::Column::Rank.is_not_null()),
+        }
+        if let Some(mine) = self.confined_firms(actor).await? {
+            condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
+        }
+        let query = credit_score::Entity::find().filter(condition);
+        let total = query.clone().count(&self.db).await?;
+        let pages = total.div_ceil(RANKING_PAGE).max(1);
+        let page = page.clamp(1, pages);
+        let rows = query
+            .order_by_asc(credit_score::Column::Cohort)
+            .order_by_asc(credit_score::Column::Rank)
+            .order_by_asc(credit_score::Column::EnterpriseId)
+            .offset((page - 1) * RANKING_PAGE)
+            .limit(RANKING_PAGE)
+            .all(&self.db)
+            .await?;
+        let rows = self.rows_of(rows).await?;
+        Ok(RankingPage { run: summary, cohort, list: list.map(List::label), rows, total, page, pages })
+    }
+
+    async fn rows_of(&self, rows: Vec<credit_score::Model>) -> Result<Vec<CreditRow>> {
+        let firms: HashMap<i64, firm_table::Model> = firm_table::Entity::find()
+            .filter(firm_table::Column::Id.is_in(rows.iter().map(|r| r.enterprise_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+        let (offices, _) = self.enterprises().names().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let firm = firms.get(&r.enterprise_id)?;
+                let list = list_of(&r.list);
+                Some(CreditRow {
+                    firm_id: firm.id,
+                    uscc: firm.uscc.clone(),
+                    name: firm.name.clone(),
+                    office: crate::enterprises::office_name(&offices, firm.office_id),
+                    cohort: r.cohort,
+                    score: r.cents.map(show_cents).unwrap_or_default(),
+                    rank: r.rank,
+                    list: list.label(),
+                    list_code: list.code(),
+                })
+            })
+            .collect())
+    }
+
+    /// Every scored firm of a run (the banks' list and the notice), cohort by cohort
+    /// in the scheme's order, by rank.
+    pub async fn all_rows(&self, actor: &Actor, run_id: i64, only_lists: bool) -> Result<(RunSummary, Vec<CreditRow>)> {
+        let run = self.visible_run(actor, run_id).await?;
+        let summary = self.summary(actor, run).await?;
+        let mut condition = Condition::all().add(credit_score::Column::RunId.eq(run_id));
+        condition = if only_lists {
+            condition.add(credit_score::Column::List.is_in(["lead", "chase", "strive"]))
+        } else {
+            condition.add(credit_score::Column::Cohort.ne(""))
+        };
+        if let Some(mine) = self.confined_firms(actor).await? {
+            condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
+        }
+        let rows = credit_score::Entity::find()
+            .filter(condition)
+            .order_by_asc(credit_score::Column::Rank)
+            .order_by_asc(credit_score::Column::EnterpriseId)
+            .all(&self.db)
+            .await?;
+        let mut rows = self.rows_of(rows).await?;
+        let order: HashMap<&str, usize> =
+            summary.cohorts.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
+        rows.sort_by_key(|r| (order.get(r.cohort.as_str()).copied().unwrap_or(usize::MAX), r.rank.is_none(), r.rank));
+        Ok((summary, rows))
+    }
+
+    /// The public notice (公示) as a workbook: the firms on the three lists.
+    pub async fn notice_workbook(&self, actor: &Actor, run_id: i64) -> Result<Vec<u8>> {
+        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
+        let (run, rows) = self.all_rows(actor, run_id, true).await?;
+        let headers = ["序号", "分组", "名单", "组内排名", "积分", "统一社会信用代码", "企业名称", "办事处"];
+        let cells = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                use fengkou_office::table::TableCell::{Count, Number, Text};
+                vec![
+                    Count(i as i64 + 1),
+                    Text(r.cohort.clone()),
+                    Text(r.list.to_string()),
+                    r.rank.map_or(Text(String::new()), |k| Count(i64::from(k))),
+                    r.score.parse::<f64>().map_or(Text(String::new()), Number),
+                    Text(r.uscc.clone()),
+                    Text(r.name.clone()),
+                    Text(r.office.clone()),
+                ]
+            })
+            .collect();
+        let unit = match (run.published_at, run.notice_until) {
+            (Some(from), Some(until)) => {
+                format!("公示期：{} 至 {}；方案：{}", from.date_naive(), until, run.scheme_label)
+            }
+            _ => format!("未公示（草稿）；方案：{}", run.scheme_label),
+        };
+        self.workbook(
+            format!("{} 年度企业创新积分评价结果公示（领跑、竞跑、进取名单）", run.year),
+            unit,
+            &headers,
+            cells,
+        )
+    }
+
+    /// The banks' list as a workbook: every scored firm (USCC, name, cohort, score, rank, list).
+    pub async fn bank_workbook(&self, actor: &Actor, run_id: i64) -> Result<Vec<u8>> {
+        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
+        let (run, rows) = self.all_rows(actor, run_id, false).await?;
+        let headers = ["统一社会信用代码", "企业名称", "分组", "积分", "组内排名", "名单"];
+        let cells = rows
+            .iter()
+            .map(|r| {
+                use fengkou_office::table::TableCell::{Count, Number, Text};
+                vec![
+                    Text(r.uscc.clone()),
+                    Text(r.name.clone()),
+                    Text(r.cohort.clone()),
+                    r.score.parse::<f64>().map_or(Text(String::new()), Number),
+                    r.rank.map_or(Text(String::new()), |k| Count(i64::from(k))),
+                    Text(r.list.to_string()),
+                ]
+            })
+            .collect();
+        let unit = format!("数据年度：{} 年；方案：{}；{}", run.year, run.scheme_label, run.status_label);
+        self.workbook(format!("{} 年度企业创新积分（金融机构名单）", run.year), unit, &headers, cells)
+    }
+
+    fn workbook(
+        &self,
+        title: String,
+        unit: String,
+        headers: &[&str],
+        rows: Vec<Vec<fengkou_office::table::TableCell>>,
+    ) -> Result<Vec<u8>> {
+        use fengkou_office::table::{Sheet, write_sheets};
+        let sheet = Sheet {
+            name: "创新积分".into(),
+            title,
+            unit,
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows,
+        };
+        Ok(write_sheets(&[sheet])?)
+    }
+
+    /// A firm's credit in a run (default: the run pages show for the latest year).
+    pub async fn firm_credit(&self, actor: &Actor, firm_id: i64, run_id: Option<i64>) -> Result<Option<FirmCredit>> {
+        let firm = self.enterprises().firm(actor, firm_id).await?;
+        let run = match run_id {
+            Some(id) => Some(self.visible_run(actor, id).await?),
+            None => self.current_run(actor, None).await?,
+        };
+        let Some(run) = run else { return Ok(None) };
+        let Some(row) = credit_score::Entity::find()
+            .filter(credit_score::Column::RunId.eq(run.id))
+            .filter(credit_score::Column::EnterpriseId.eq(firm_id))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut breakdown: serde_json::Value = serde_json::from_str(&row.breakdown).map_err(|e| {
+            AppError::Damaged(format!("表 credit_scores 的 id {} 行：breakdown 无法读取（{e}）", row.id))
+        })?;
+        let distributions: serde_json::Value = serde_json::from_str(&run.distributions).unwrap_or_default();
+        if let Some(lines) = breakdown["indicators"].as_array_mut() {
+            for line in lines {
+                let id = line["id"].as_str().unwrap_or_default().to_string();
+                let mut shown = distributions[&row.cohort][&id].clone();
+                if shown.is_object() {
+                    shown["firm_bin"] = line["distribution"]["firm_bin"].clone();
+                    line["distribution"] = shown;
+                }
+            }
+        }
+        let last_year = match self.current_run(actor, Some(run.year - 1)).await? {
+            Some(previous) => credit_score::Entity::find()
+                .filter(credit_score::Column::RunId.eq(previous.id))
+                .filter(credit_score::Column::EnterpriseId.eq(firm_id))
+                .one(&self.db)
+                .await?
+                .map(|r| {
+                    (previous.year, r.cents.map(show_cents).unwrap_or_default(), r.rank, list_of(&r.list).label())
+                }),
+            None => None,
+        };
+        let objections = self.objections_of(run.id, firm_id).await?;
+        let list = list_of(&row.list);
+        Ok(Some(FirmCredit {
+            run: self.summary(actor, run).await?,
+            firm_id,
+            uscc: firm.uscc,
+            name: firm.name,
+            score: row.cents.map(show_cents).unwrap_or_default(),
+            rank: row.rank,
+            list: list.label(),
+            breakdown,
+            last_year,
+            objections,
+            what_if_fields: what_if_fields(),
+        }))
+    }
+
+    /// A run rebuilt from what it stored: its scheme and every firm's inputs.
+    async fn rebuild(&self, run: &credit_run::Model) -> Result<(Scorer, Vec<i64>, Rebuilt)> {
+        let scheme: Scheme = parse_scheme(&run.scheme_body)
+            .map_err(|e| AppError::Damaged(format!("表 credit_runs 的 id {} 行：方案无法读取（{e}）", run.id)))?;
+        let rows: Vec<(i64, String)> = credit_score::Entity::find()
+            .filter(credit_score::Column::RunId.eq(run.id))
+            .order_by_asc(credit_score::Column::EnterpriseId)
+            .select_only()
+            .column(credit_score::Column::EnterpriseId)
+            .column(credit_score::Column::Inputs)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut inputs = Vec::with_capacity(rows.len());
+        for (id, text) in rows {
+            ids.push(id);
+            inputs.push(serde_json::from_str::<Inputs>(&text).map_err(|e| {
+                AppError::Damaged(format!("表 credit_scores（计算 {}，企业 {id}）：inputs 无法读取（{e}）", run.id))
+            })?);
+        }
+        let on = run.assessed_on.unwrap_or_else(|| self.today());
+        let scorer =
+            Scorer::new(&scheme).map_err(|e| AppError::Damaged(format!("计算 {} 的方案无法编译：{e}", run.id)))?;
+        let rebuilt = tokio::task::spawn_blocking({
+            let scorer = scorer.clone();
+            move || rebuild_facts(&scorer, inputs, on)
+        })
+        .await
+        .map_err(|e| AppError::internal("积分计算", e))??;
+        Ok((scorer, ids, rebuilt))
+    }
+
+    /// Recomputes a run from its stored scheme and inputs and lists every firm whose
+    /// stored result differs (none: the run is reproducible).
+    pub async fn verify_run(&self, actor: &Actor, run_id: i64) -> Result<Vec<String>> {
+        let run = self.visible_run(actor, run_id).await?;
+        let (scorer, ids, rebuilt) = self.rebuild(&run).await?;
+        let scores = scorer.score_parallel(&rebuilt.facts, threads());
+        let stored: HashMap<i64, credit_score::Model> = credit_score::Entity::find()
+            .filter(credit_score::Column::RunId.eq(run_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.enterprise_id, r))
+            .collect();
+        let names = &scorer.scheme().cohorts.names;
+        let mut differences = Vec::new();
+        for (id, score) in ids.iter().zip(&scores) {
+            let Some(row) = stored.get(id) else { continue };
+            let cohort = score.cohort.map(|c| names[c].clone()).unwrap_or_default();
+            let now = (cohort, score.cents, score.rank.map(|r| r as i32), score.list.code());
+            let then = (row.cohort.clone(), row.cents, row.rank, row.list.as_str());
+            if now != then {
+                differences.push(format!("企业 {id}：保存的 {then:?}，重算得 {now:?}"));
+            }
+        }
+        Ok(differences)
+    }
+
+    /// What if one of the firm's figures were different: the run's own data with that
+    /// one change, scored by the same code against the same cohort.
+    pub async fn what_if(
+        &self,
+        actor: &Actor,
+        firm_id: i64,
+        run_id: i64,
+        field: &str,
+        delta: &str,
+    ) -> Result<WhatIfResult> {
+        self.enterprises().firm(actor, firm_id).await?;
+        let run = self.visible_run(actor, run_id).await?;
+        if delta.len() > 40 || field.len() > 60 {
+            return Err(CreditError::WhatIf("字段或变化量太长".into()).into());
+        }
+        let name = fengkou_domain::enterprise::field_for_header(field).unwrap_or(field.trim()).to_string();
+        let Some(indicator) = fengkou_domain::enterprise::indicator(&name) else {
+            return Err(CreditError::WhatIf(format!("没有可增减的指标 {}", field.trim())).into());
+        };
+        let (scorer, ids, rebuilt) = self.rebuild(&run).await?;
+        let record = ids.binary_search(&firm_id).map_err(|_| AppError::NotFound("这家企业的积分"))?;
+        let (b, row) = (record / ROWS_PER_BATCH, record % ROWS_PER_BATCH);
+        let change = WhatIf { field: name.clone(), delta: delta.trim().trim_start_matches('+').to_string() };
+        let mut one = changed_row(scorer.schema(), &rebuilt.batches[b], row, &change)
+            .map_err(|e| CreditError::WhatIf(e.to_string()))?;
+        let on = run.assessed_on.unwrap_or_else(|| self.today());
+        let changed = scorer.facts(std::slice::from_mut(&mut one), on, 1);
+        let (before, after) = scorer.what_if(&rebuilt.facts, record, &changed);
+        let verb = if change.delta.starts_with('-') { "减少" } else { "增加" };
+        let amount = change.delta.trim_start_matches('-');
+        let sentence = format!(
+            "{}再{verb} {amount}{}{}：{} → {} 分",
+            indicator.label,
+            if indicator.kind.unit().is_empty() { "" } else { " " },
+            indicator.kind.unit(),
+            before.score_text(),
+            after.score_text()
+        );
+        let changed_lines = before
+            .indicators
+            .iter()
+            .zip(&after.indicators)
+            .filter(|(a, b)| a.points != b.points)
+            .map(|(a, b)| (a.name.clone(), format!("{:.2}", a.points), format!("{:.2}", b.points)))
+            .collect();
+        Ok(WhatIfResult {
+            field: name,
+            label: indicator.label.to_string(),
+            unit: indicator.kind.unit().to_string(),
+            delta: change.delta,
+            before: before.score_text(),
+            after: after.score_text(),
+            before_rank: before.score.rank,
+            after_rank: after.score.rank,
+            sentence,
+            changed: changed_lines,
+        })
+    }
+}
+
+/// The indicators a what-if may change: the numbers of the vocabulary.
+fn what_if_fields() -> Vec<(&'static str, &'static str, &'static str)> {
+    use fengkou_domain::enterprise::{INDICATORS, Kind};
+    INDICATORS
+        .iter()
+        .filter(|i| matches!(i.kind, Kind::Money | Kind::SignedMoney | Kind::Count))
+        .map(|i| (i.name, i.label, i.kind.unit()))
+        .collect()
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A run's data made ready again: batches of the stored inputs and their facts.
+struct Rebuilt {
+    batches: Vec<fengkou_domain::policy::Batch>,
+    facts: fengkou_domain::credit::Facts,
+}
+
+fn rebuild_facts(scorer: &Scorer, inputs: Vec<Inputs>, on: NaiveDate) -> Result<Rebuilt> {
+    let mut batches = Vec::new();
+    for chunk in inputs.chunks(ROWS_PER_BATCH) {
+        let refs: Vec<&Inputs> = chunk.iter().collect();
+        batches.push(inputs_batch(scorer.schema(), &refs)?);
+    }
+    let facts = scorer.facts(&mut batches, on, threads());
+    Ok(Rebuilt { batches, facts })
+}
+
+/// Every firm scored, with its breakdown.
+struct Scored {
+    breakdowns: Vec<Breakdown>,
+}
+
+/// Scores the inputs off the async threads (a district's 10,000 firms take a moment of
+/// CPU).
+async fn evaluate(scheme: Scheme, inputs: Vec<Inputs>, on: NaiveDate) -> Result<Scored> {
+    tokio::task::spawn_blocking(move || {
+        let scorer = Scorer::new(&scheme).map_err(|e| CreditError::Scheme(e.to_string()))?;
+        let rebuilt = rebuild_facts(&scorer, inputs, on)?;
+        Ok(Scored { breakdowns: scorer.explain_all(&rebuilt.facts, threads()) })
+    })
+    .await
+    .map_err(|e| AppError::internal("积分计算", e))?
+}
+
+/// Per cohort, per indicator: the distribution every member's page draws (each firm's
+/// own bin is kept with its breakdown).
+fn distributions_of(breakdowns: &[Breakdown]) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for b in breakdowns {
+        let Some(cohort) = &b.cohort_name else { continue };
+        if b.score.rank.is_none() || out.contains_key(cohort) {
+            continue;
+        }
+        let mut lines = serde_json::Map::new();
+        for line in &b.indicators {
+            let mut shown = serde_json::to_value(&line.distribution).unwrap_or_default();
+            shown["firm_bin"] = serde_json::Value::Null;
+            lines.insert(line.id.clone(), shown);
+        }
+        out.insert(cohort.clone(), serde_json::Value::Object(lines));
+    }
+    serde_json::Value::Object(out)
+}
+
+/// A breakdown as stored: each indicator's distribution reduced to the firm's own bin
+/// (the cohort's is stored once with the run).
+fn stored_breakdown(b: &Breakdown) -> String {
+    let mut value = serde_json::to_value(b).unwrap_or_default();
+    if let Some(lines) = value["indicators"].as_array_mut() {
+        for line in lines {
+            let bin = line["distribution"]["firm_bin"].clone();
+            line["distribution"] = serde_json::json!({ "firm_bin": bin });
+        }
+    }
+    value.to_string()
+}
