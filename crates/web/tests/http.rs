@@ -564,6 +564,8 @@ async fn photos_are_checked_stored_and_confined_to_their_office() {
     assert_eq!(tj.get(format!("{}/photos/{photo}", t.base)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
 
+#[path = "http/credit.rs"]
+mod credit;
 #[path = "http/enterprises.rs"]
 mod enterprises;
 #[path = "http/hostile.rs"]

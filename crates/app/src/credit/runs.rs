@@ -174,7 +174,12 @@ impl Credit<'_> {
             .await?;
         let names = parse_scheme(&run.scheme_body).map(|s| s.cohorts.names).unwrap_or_default();
         let mut cohorts: Vec<(String, u64)> = names.into_iter().map(|n| (n, 0)).collect();
-        let mut lists = BTreeMap::new();
+        // Every list is named, with 0 where no firm is on it.
+        let mut lists: BTreeMap<String, u64> =
+            [List::Lead, List::Chase, List::Strive, List::None, List::Vetoed, List::MissingData]
+                .iter()
+                .map(|l| (l.code().to_string(), 0))
+                .collect();
         for (cohort, list) in &pairs {
             *lists.entry(list.clone()).or_insert(0) += 1;
             if matches!(list_of(list), List::Lead | List::Chase | List::Strive | List::None)
