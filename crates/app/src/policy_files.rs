@@ -158,6 +158,25 @@ impl Source {
             Source::Decoded(bytes) => Ok(Box::new(std::io::Cursor::new(SharedBytes(bytes.clone())))),
         }
     }
+
+    /// The bytes from `start` to `end` (a piece of the file between record boundaries).
+    fn open_range(&self, start: u64, end: u64) -> Result<Box<dyn Read + Send>, FileError> {
+        use std::io::{Seek, SeekFrom};
+        match self {
+            Source::File(path) => {
+                let fail =
+                    |e: std::io::Error| FileError::Open { path: path.display().to_string(), reason: e.to_string() };
+                let mut file = std::fs::File::open(path).map_err(fail)?;
+                file.seek(SeekFrom::Start(start)).map_err(fail)?;
+                Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, file.take(end - start))))
+            }
+            Source::Decoded(bytes) => {
+                let mut cursor = std::io::Cursor::new(SharedBytes(bytes.clone()));
+                cursor.set_position(start);
+                Ok(Box::new(cursor.take(end - start)))
+            }
+        }
+    }
 }
 
 struct SharedBytes(Arc<Vec<u8>>);
@@ -168,11 +187,58 @@ impl AsRef<[u8]> for SharedBytes {
     }
 }
 
+/// Bytes per piece of a file parsed on its own thread (a few thousand records).
+const PIECE_BYTES: u64 = 4 << 20;
+
+/// Finds where the header ends and, about every [`PIECE_BYTES`], a record boundary (just
+/// after a line break outside quotes), so that the pieces between them can be parsed on
+/// every core. Fed the file's bytes in order.
+#[derive(Default)]
+struct Splitter {
+    quoted: bool,
+    header_end: Option<u64>,
+    points: Vec<u64>,
+}
+
+impl Splitter {
+    fn feed(&mut self, base: u64, bytes: &[u8]) {
+        for at in memchr::memchr2_iter(b'\n', b'"', bytes) {
+            if bytes[at] == b'"' {
+                self.quoted = !self.quoted;
+                continue;
+            }
+            if self.quoted {
+                continue;
+            }
+            let after = base + at as u64 + 1;
+            match self.header_end {
+                None => self.header_end = Some(after),
+                Some(start) => {
+                    if after >= self.points.last().copied().unwrap_or(start) + PIECE_BYTES {
+                        self.points.push(after);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pieces after the header: (start, end) byte ranges; none for an empty body.
+    fn pieces(&self, len: u64) -> Vec<(u64, u64)> {
+        let Some(start) = self.header_end else { return Vec::new() };
+        let mut bounds = vec![start];
+        bounds.extend(self.points.iter().copied().filter(|p| *p < len));
+        bounds.push(len);
+        bounds.windows(2).filter(|w| w[1] > w[0]).map(|w| (w[0], w[1])).collect()
+    }
+}
+
 /// One pass over the file before it is parsed: no line longer than [`MAX_LINE_BYTES`],
 /// and the text UTF-8 or else GB18030.
-fn inspect(path: &Path) -> Result<(Source, bool), FileError> {
+fn inspect(path: &Path) -> Result<(Source, bool, Vec<(u64, u64)>), FileError> {
     let open = |reason: String| FileError::Open { path: path.display().to_string(), reason };
     let mut file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
+    let mut splitter = Splitter::default();
+    let mut offset = 0u64;
     let mut chunk = vec![0u8; 4 << 20];
     let (mut line, mut record_length, mut utf8, mut quoted) = (1usize, 0usize, true, false);
     let mut carry: Vec<u8> = Vec::new();
@@ -182,6 +248,8 @@ fn inspect(path: &Path) -> Result<(Source, bool), FileError> {
             break;
         }
         let bytes = &chunk[..read];
+        splitter.feed(offset, bytes);
+        offset += read as u64;
         let mut from = 0;
         // A record ends at a line break outside quotes: a quoted cell may hold line
         // breaks, and is held whole by the readers too.
@@ -221,11 +289,17 @@ fn inspect(path: &Path) -> Result<(Source, bool), FileError> {
         }
     }
     if utf8 && carry.is_empty() {
-        return Ok((Source::File(path.to_path_buf()), false));
+        return Ok((Source::File(path.to_path_buf()), false, splitter.pieces(offset)));
     }
     let bytes = std::fs::read(path).map_err(|e| open(e.to_string()))?;
     match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
-        Some(text) => Ok((Source::Decoded(Arc::new(text.into_owned().into_bytes())), true)),
+        Some(text) => {
+            let bytes = text.into_owned().into_bytes();
+            let mut splitter = Splitter::default();
+            splitter.feed(0, &bytes);
+            let pieces = splitter.pieces(bytes.len() as u64);
+            Ok((Source::Decoded(Arc::new(bytes)), true, pieces))
+        }
         None => {
             Err(FileError::Csv("文件既不是 UTF-8 也不是 GBK 编码；在 Excel 中请“另存为”“CSV UTF-8（逗号分隔）”".into()))
         }
@@ -268,7 +342,7 @@ pub fn read_enterprises_with(
     id_column: &str,
     options: ReadOptions<'_>,
 ) -> Result<Enterprises, FileError> {
-    let (source, decoded) = inspect(path)?;
+    let (source, decoded, pieces) = inspect(path)?;
     let mut header = header_of(&source)?;
     if let Some(rename) = options.rename {
         for name in header.iter_mut() {
@@ -299,7 +373,7 @@ pub fn read_enterprises_with(
     ));
     let file = source.open()?;
     let mut reader = Some(
-        arrow_csv::ReaderBuilder::new(arrow_schema)
+        arrow_csv::ReaderBuilder::new(arrow_schema.clone())
             .with_header(true)
             .with_batch_size(BATCH_ROWS)
             .build(file)
@@ -340,8 +414,7 @@ pub fn read_enterprises_with(
 
     // Each batch: its ids (kept even when a cell is bad, so that duplicates are counted
     // with the other faults) and its typed columns or its bad cells.
-    let convert = |index: usize, batch: &RecordBatch| -> (StringArray, Result<Batch, BadCells>) {
-        let first_line = index * BATCH_ROWS + 2;
+    let convert = |first_line: usize, batch: &RecordBatch| -> (StringArray, Result<Batch, BadCells>) {
         let empty = columns.iter().any(Option::is_none).then(|| StringArray::new_null(batch.num_rows()));
         let text: Vec<&StringArray> = columns
             .iter()
@@ -393,52 +466,100 @@ pub fn read_enterprises_with(
         }
     };
     match text_batches {
-        Some(batches) => batches.iter().enumerate().for_each(|(i, b)| keep(convert(i, b))),
+        Some(batches) => batches.iter().enumerate().for_each(|(i, b)| keep(convert(i * BATCH_ROWS + 2, b))),
         None => {
-            // The reader reads on while the other threads type the previous batches
-            // (one per core: typing and checking cost more than splitting the text).
+            // The pieces between record boundaries are parsed and typed on every core,
+            // each with its lines counted from the piece's start; the lines are made the
+            // file's once every piece before is known.
             let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-            let (send, receive) = std::sync::mpsc::sync_channel::<(usize, RecordBatch)>(4 * workers);
-            let receive = std::sync::Mutex::new(receive);
-            let outcome: Result<(), FileError> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..workers)
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            type Done = (usize, usize, usize, Result<(StringArray, Result<Batch, BadCells>), String>);
+            let done: Vec<Done> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers.min(pieces.len()).max(1))
                     .map(|_| {
-                        let (receive, convert) = (&receive, &convert);
-                        scope.spawn(move || {
-                            let mut done = Vec::new();
+                        let (next, convert, pieces, source, arrow_schema) =
+                            (&next, &convert, &pieces, &source, &arrow_schema);
+                        scope.spawn(move || -> Vec<Done> {
+                            let mut out = Vec::new();
                             loop {
-                                let next = receive.lock().expect("not poisoned").recv();
-                                let Ok((index, batch)) = next else { break };
-                                done.push((index, convert(index, &batch)));
+                                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(&(start, end)) = pieces.get(k) else { break };
+                                let reader = match source.open_range(start, end).and_then(|r| {
+                                    arrow_csv::ReaderBuilder::new(arrow_schema.clone())
+                                        .with_header(false)
+                                        .with_batch_size(BATCH_ROWS)
+                                        .build(r)
+                                        .map_err(|e| FileError::Csv(e.to_string()))
+                                }) {
+                                    Ok(reader) => reader,
+                                    Err(e) => {
+                                        out.push((k, 0, 0, Err(e.to_string())));
+                                        continue;
+                                    }
+                                };
+                                let mut rows = 0;
+                                for (j, batch) in reader.enumerate() {
+                                    match batch {
+                                        Ok(batch) => {
+                                            let n = batch.num_rows();
+                                            out.push((k, j, n, Ok(convert(rows + 2, &batch))));
+                                            rows += n;
+                                        }
+                                        Err(e) => {
+                                            out.push((k, j, 0, Err(e.to_string())));
+                                            break;
+                                        }
+                                    }
+                                }
                             }
-                            done
+                            out
                         })
                     })
                     .collect();
-                let mut failure = None;
-                for (index, batch) in reader.take().expect("unread").enumerate() {
-                    match batch {
-                        Ok(batch) => {
-                            if send.send((index, batch)).is_err() {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            failure = Some(csv_error(index, e));
-                            break;
-                        }
-                    }
-                }
-                drop(send);
-                let mut done: Vec<_> =
-                    handles.into_iter().flat_map(|h| h.join().expect("a conversion thread")).collect();
-                done.sort_unstable_by_key(|(index, _)| *index);
-                for (_, result) in done {
-                    keep(result);
-                }
-                failure.map_or(Ok(()), Err)
+                handles.into_iter().flat_map(|h| h.join().expect("a parsing thread")).collect()
             });
-            outcome?;
+            let mut done = done;
+            done.sort_unstable_by_key(|(k, j, ..)| (*k, *j));
+            if done.iter().any(|d| d.3.is_err()) {
+                // A piece that does not parse: read the file again in one stream, whose
+                // message names the file's own line.
+                let reader = arrow_csv::ReaderBuilder::new(arrow_schema.clone())
+                    .with_header(true)
+                    .with_batch_size(BATCH_ROWS)
+                    .build(source.open()?)
+                    .map_err(|e| FileError::Csv(e.to_string()))?;
+                collect(reader)?;
+                let first = done.iter().find_map(|d| d.3.as_ref().err()).cloned().unwrap_or_default();
+                return Err(FileError::Csv(format!("CSV 格式有误（{first}）")));
+            }
+            // Each piece's lines moved to the file's: rows of the pieces before it.
+            let mut before = 0usize;
+            let mut piece = usize::MAX;
+            let mut piece_start = 0usize;
+            for (k, _, n, result) in done {
+                if k != piece {
+                    piece = k;
+                    piece_start = before;
+                }
+                let (ids, result) = result.expect("checked above");
+                let shift = |mut bad: BadCells| {
+                    for cell in &mut bad.listed {
+                        cell.line += piece_start;
+                    }
+                    bad
+                };
+                keep((
+                    ids,
+                    match result {
+                        Ok(mut batch) => {
+                            batch.first_line += piece_start;
+                            Ok(batch)
+                        }
+                        Err(bad) => Err(shift(bad)),
+                    },
+                ));
+                before += n;
+            }
         }
     }
     // Ids are unique, compared as what they mean (a number id by its value: " 7", "07",
@@ -447,9 +568,10 @@ pub fn read_enterprises_with(
         schema.find(id_column).is_some_and(|i| matches!(schema.fields()[i].ty, FieldType::Int | FieldType::Float));
     let mut seen: rustc_hash::FxHashMap<IdKey<'_>, usize> = Default::default();
     seen.reserve(all_ids.iter().map(|ids| ids.len()).sum());
-    for (b, ids) in all_ids.iter().enumerate() {
+    let mut line = 1;
+    for ids in &all_ids {
         for row in 0..ids.len() {
-            let line = b * BATCH_ROWS + row + 2;
+            line += 1;
             let Some(id) = ids.is_valid(row).then(|| ids.value(row)).filter(|id| !id.trim().is_empty()) else {
                 continue;
             };

@@ -53,6 +53,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100)]
         requests: usize,
     },
+    /// The innovation credit at a district's scale: a fresh SQLite database with this
+    /// many invented firms; a year's credit computed and stored (timed, three times),
+    /// then the ranking, a firm's breakdown page and its API timed over HTTP, and what-ifs
+    Credit {
+        #[arg(long, default_value_t = 10_000)]
+        firms: usize,
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+    },
     /// Time pages, API, export and import against a seeded database
     Run {
         /// Requests per endpoint (after 5 warm-up requests)
@@ -77,6 +86,7 @@ pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
         BenchCommand::Judges { judges, sites } => bench_judges(judges, sites).await,
         BenchCommand::Abuse => crate::abuse::run().await,
         BenchCommand::Ladder { firms, requests } => bench_ladder(firms, requests).await,
+        BenchCommand::Credit { firms, requests } => bench_credit(firms, requests).await,
         BenchCommand::PolicyAnchor { .. } => unreachable!("run without a database, in main"),
     }
 }
@@ -350,6 +360,79 @@ async fn bench_ladder(firms: usize, requests: usize) -> Result<()> {
         ("ladder page (counts, chart, lapsing, 规上)", vec!["/ladder".into()]),
     ];
     println!("{total} firms in {url}; {requests} sequential requests per endpoint after 5 warm-up\n");
+    time_endpoints(&client, &base, &token, &targets, requests).await?;
+    println!("\npeak memory {:.0} MB", peak_rss_mb().unwrap_or(0.0));
+    drop(app);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A year's credit computed and stored, then its pages over HTTP, against a district
+/// of `firms` firms.
+async fn bench_credit(firms: usize, requests: usize) -> Result<()> {
+    let fail = |e: AppError| anyhow::anyhow!(e.to_string());
+    let dir = std::env::temp_dir().join(format!("fengkou-bench-credit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let url = format!("sqlite://{}", dir.join("credit.db").display());
+    let app = App::open(&url).await?;
+    let bureau = fengkou_app::enterprises::import::cli_bureau_actor();
+    let t = Instant::now();
+    app.enterprises().seed_scale(firms).await.map_err(fail)?;
+    println!(
+        "seeded {firms} invented firms (+12 named) with three years of figures in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let year = chrono::Datelike::year(&app.today()) - 1;
+    let mut seconds = Vec::new();
+    let mut run = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let computed = app.credit().compute(&bureau, year).await.map_err(fail)?;
+        seconds.push(t.elapsed().as_secs_f64());
+        run = Some(computed);
+    }
+    let run = run.expect("computed");
+    println!(
+        "computed and stored the {year} credit of {} firms (18 indicators, 5 cohorts): {}",
+        run.firms,
+        seconds.iter().map(|s| format!("{s:.2} s")).collect::<Vec<_>>().join(", ")
+    );
+    app.credit().publish(&bureau, run.id).await.map_err(fail)?;
+    match app.accounts().add_user(None, "bench-bureau", "", Role::TechBureau, None, "bench-bureau-pass").await {
+        Ok(_) | Err(AppError::Invalid(_)) => {}
+        Err(e) => bail!(e.to_string()),
+    }
+    let token = app.accounts().create_token("bench-bureau", "bench", None).await.map_err(fail)?;
+    let (_, rows) = app.credit().all_rows(&bureau, run.id, false).await.map_err(fail)?;
+    let mut whatif = Vec::new();
+    for row in rows.iter().step_by((rows.len() / 10).max(1)).take(10) {
+        let t = Instant::now();
+        app.credit().what_if(&bureau, row.firm_id, run.id, "rd_expense", "100").await.map_err(fail)?;
+        whatif.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    whatif.sort_by(f64::total_cmp);
+    println!(
+        "what-if (研发费用 +100 万元) on the run's data: median {:.0} ms, max {:.0} ms",
+        whatif[whatif.len() / 2],
+        whatif[whatif.len() - 1]
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(fengkou_web::serve_on(app.clone(), listener));
+    let client = reqwest::Client::new();
+    let firm_ids: Vec<i64> = (0..requests + 5).map(|i| rows[(i * 7_919) % rows.len()].firm_id).collect();
+    let codes: Vec<String> = (0..requests + 5).map(|i| rows[(i * 104_729) % rows.len()].uscc.clone()).collect();
+    let targets: Vec<(&str, Vec<String>)> = vec![
+        ("credit page: a cohort's ranking, page 1", vec![format!("/credit?run={}", run.id)]),
+        ("credit page: 领跑 list", vec![format!("/credit?run={}&list=lead", run.id)]),
+        (
+            "a firm's breakdown page",
+            firm_ids.iter().map(|id| format!("/enterprises/{id}/credit?run={}", run.id)).collect(),
+        ),
+        ("a firm's breakdown, API", codes.iter().map(|c| format!("/api/v1/credit/firms/{c}")).collect()),
+        ("ranking API, page of 50", vec![format!("/api/v1/credit/runs/{}/scores?cohort=扩张期", run.id)]),
+    ];
+    println!("\n{} firms in {url}; {requests} sequential requests per endpoint after 5 warm-up\n", run.firms);
     time_endpoints(&client, &base, &token, &targets, requests).await?;
     println!("\npeak memory {:.0} MB", peak_rss_mb().unwrap_or(0.0));
     drop(app);

@@ -19,10 +19,6 @@ fn fengkou(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn meeting_rank_recomputes_a_ranking_from_a_file_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -662,4 +658,45 @@ fn credit_score_refuses_a_bad_scheme_or_bad_data_saying_where_and_writes_nothing
     assert!(scored.status.success(), "{}", text(&scored.stderr));
     let written = std::fs::read_to_string(&out).unwrap();
     assert_eq!(written.lines().nth(2), Some("91410303000000019A,,,,缺数据"));
+}
+
+/// A file of several pieces (each parsed on its own thread) names the file's own lines:
+/// a negative amount far down and a code repeated from the first row.
+#[test]
+fn a_large_file_is_read_in_pieces_and_still_names_the_files_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let firms = credit_firms(dir.path(), "60000", "3");
+    let original = std::fs::read_to_string(&firms).unwrap();
+    assert!(original.len() > 9 << 20, "the file must span several pieces: {} bytes", original.len());
+    let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+    let first_code = lines[1].split(',').next().unwrap().to_string();
+    // Line 45,001 repeats the first firm's code; line 59,001 has a negative revenue.
+    let repeated: Vec<&str> = lines[45_000].splitn(2, ',').collect();
+    lines[45_000] = format!("{first_code},{}", repeated[1]);
+    let mut cells: Vec<String> = lines[59_000].split(',').map(str::to_string).collect();
+    cells[6] = "-5".into();
+    lines[59_000] = cells.join(",");
+    std::fs::write(&firms, lines.join("\n") + "\n").unwrap();
+    let scheme = dir.path().join("scheme.json");
+    std::fs::write(&scheme, fengkou(&["credit", "scheme"], None).stdout).unwrap();
+    let out = fengkou(&["credit", "score", "--enterprises", &firms, "--scheme", scheme.to_str().unwrap()], None);
+    assert!(!out.status.success());
+    let why = text(&out.stderr);
+    assert!(why.contains("第59001行") && why.contains("不能为负数"), "{why}");
+    assert!(why.contains("第45001行") && why.contains("与第2行重复"), "{why}");
+
+    // Without the faults every firm is scored, in the file's order.
+    lines[45_000] = original.lines().nth(45_000).unwrap().to_string();
+    lines[59_000] = original.lines().nth(59_000).unwrap().to_string();
+    std::fs::write(&firms, lines.join("\n") + "\n").unwrap();
+    let out = fengkou(&["credit", "score", "--enterprises", &firms, "--scheme", scheme.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let scored = text(&out.stdout);
+    let codes: Vec<&str> = scored.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let expected: Vec<&str> = original.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(codes, expected);
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }

@@ -642,3 +642,48 @@ async fn the_bureau_imports_two_sources_and_reads_why_a_firm_misses_high_tech() 
     d.quit().await.ok();
     result
 }
+
+/// The bureau computes a year's credit on a phone, opens the first firm's breakdown and
+/// asks what more R&D would change; the answer is the same code's, on the run's data.
+#[tokio::test]
+async fn the_bureau_computes_the_credit_opens_a_breakdown_and_runs_a_what_if() {
+    let Some((_chromedriver, driver_url)) = start_chromedriver().await else { return };
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = fengkou_testkit::test_app(&db.url).await;
+    app.enterprises().seed_scale(200).await.unwrap();
+    app.accounts().add_user(None, "kjj", "", Role::TechBureau, None, "bureau-pass-1").await.unwrap();
+    let base = fengkou_testkit::serve(&app).await;
+    let d = browser(&driver_url).await;
+    let result = async {
+        login(&d, &base, "kjj", "bureau-pass-1").await;
+        d.goto(format!("{base}/credit")).await.unwrap();
+        wait_for(&d, "还没有可查看的积分结果").await;
+        d.find(By::Css("#compute-form select[name=year] option[value='2025']")).await.unwrap().click().await.unwrap();
+        d.find(By::Css("#compute-form button")).await.unwrap().click().await.unwrap();
+        let html = wait_for(&d, "2025 年度积分").await;
+        assert!(html.contains("未公示（仅科技局可见）"), "a fresh run waits for its notice");
+        // The first firm of the first cohort with firms.
+        let first = d.find(By::Css("table.table tbody tr td a")).await.unwrap();
+        let name = first.text().await.unwrap();
+        first.click().await.unwrap();
+        let html = wait_for(&d, "逐项得分").await;
+        assert!(html.contains(&name), "{name}");
+        assert!(html.contains("研发投入强度") && html.contains("rd_expense / revenue"));
+        let score = d.find(By::Id("credit-score")).await.unwrap().text().await.unwrap();
+        let score = score.trim_end_matches('分').trim().to_string();
+        assert!(score.parse::<f64>().is_ok(), "{score}");
+        // What if R&D were 100 万元 more?
+        d.find(By::Css("#what-if select[name=field] option[value=rd_expense]")).await.unwrap().click().await.unwrap();
+        let delta = d.find(By::Css("#what-if input[name=delta]")).await.unwrap();
+        delta.clear().await.unwrap();
+        delta.send_keys("100").await.unwrap();
+        d.find(By::Css("#what-if button")).await.unwrap().click().await.unwrap();
+        wait_for_css(&d, "#what-if-result").await;
+        let sentence = d.find(By::Id("what-if-result")).await.unwrap().text().await.unwrap();
+        assert!(sentence.starts_with(&format!("研发费用再增加 100 万元：{score} → ")), "{sentence}");
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    d.quit().await.ok();
+    result.unwrap();
+}
