@@ -108,6 +108,8 @@ pub struct Enterprises {
     /// The id column holds numbers: ids are compared by value.
     numeric_ids: bool,
     pub batches: Vec<Batch>,
+    /// The header as the file writes it.
+    pub header: Vec<String>,
     ids: Vec<StringArray>,
     starts: Vec<u32>,
 }
@@ -187,6 +189,16 @@ impl AsRef<[u8]> for SharedBytes {
     }
 }
 
+/// Why a file cannot be read, in Chinese for the common cases.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::IsADirectory => "这是一个文件夹，不是文件".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Bytes per piece of a file parsed on its own thread (a few thousand records).
 const PIECE_BYTES: u64 = 4 << 20;
 
@@ -236,7 +248,7 @@ impl Splitter {
 /// and the text UTF-8 or else GB18030.
 fn inspect(path: &Path) -> Result<(Source, bool, Vec<(u64, u64)>), FileError> {
     let open = |reason: String| FileError::Open { path: path.display().to_string(), reason };
-    let mut file = std::fs::File::open(path).map_err(|e| open(e.to_string()))?;
+    let mut file = std::fs::File::open(path).map_err(|e| open(io_reason(&e)))?;
     let mut splitter = Splitter::default();
     let mut offset = 0u64;
     let mut chunk = vec![0u8; 4 << 20];
@@ -344,6 +356,7 @@ pub fn read_enterprises_with(
 ) -> Result<Enterprises, FileError> {
     let (source, decoded, pieces) = inspect(path)?;
     let mut header = header_of(&source)?;
+    let written = header.clone();
     if let Some(rename) = options.rename {
         for name in header.iter_mut() {
             if let Some(field) = rename(name) {
@@ -362,7 +375,13 @@ pub fn read_enterprises_with(
         }
     }
     let Some(&id_at) = position.get(id_column) else {
-        return Err(FileError::Header(format!("没有编号列“{id_column}”（用 --id-column 指定另一列）")));
+        // The firms' files are keyed by the code; the policies' file by a column the user names.
+        let hint = if id_column == fengkou_domain::enterprise::USCC.0 {
+            "（表头应有“统一社会信用代码”或 uscc）".to_string()
+        } else {
+            "（用 --id-column 指定另一列）".to_string()
+        };
+        return Err(FileError::Header(format!("没有编号列“{id_column}”{hint}")));
     };
     let arrow_schema = Arc::new(ArrowSchema::new(
         header
@@ -596,7 +615,7 @@ pub fn read_enterprises_with(
         batches.push(batch);
         ids.push(id);
     }
-    Ok(Enterprises { schema, inferred, decoded, numeric_ids: numeric, batches, ids, starts })
+    Ok(Enterprises { schema, inferred, decoded, numeric_ids: numeric, batches, header: written, ids, starts })
 }
 
 /// An id as compared: trimmed text, or in a number column its value ("1,234",

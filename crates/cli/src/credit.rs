@@ -81,6 +81,9 @@ fn load(enterprises: &Path, scheme: &Path, on: NaiveDate, threads: usize) -> Res
     if scored.firms.decoded {
         eprintln!("企业数据不是 UTF-8，已按 GBK（GB18030）编码读取");
     }
+    for note in &scored.notes {
+        eprintln!("注意：{note}");
+    }
     Ok((scorer, scored))
 }
 
@@ -94,6 +97,14 @@ fn score(
     timings: bool,
 ) -> Result<()> {
     let started = Instant::now();
+    if let Some(out) = out {
+        let same = |a: &Path, b: &Path| {
+            std::fs::canonicalize(a).ok().zip(std::fs::canonicalize(b).ok()).is_some_and(|(a, b)| a == b)
+        };
+        if same(out, enterprises) || same(out, scheme) {
+            bail!("--out {} 是输入文件，不会覆盖它；请另选一个文件名", out.display());
+        }
+    }
     let (scorer, scored) = load(enterprises, scheme, on, threads)?;
     let scored_seconds = started.elapsed().as_secs_f64();
     let names = &scorer.scheme().cohorts.names;
@@ -243,15 +254,19 @@ fn explain(
                 "breakdown": after,
             });
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        let text = serde_json::to_string_pretty(&value)? + "\n";
+        std::io::stdout().lock().write_all(text.as_bytes())?;
         return Ok(());
     }
-    print_breakdown(&code, &breakdown);
+    let mut out = String::new();
+    print_breakdown(&mut out, &code, &breakdown);
     if let Some((change, after)) = changed {
         let label = fengkou_domain::enterprise::indicator(&change.field).map_or(change.field.as_str(), |i| i.label);
         let unit = fengkou_domain::enterprise::indicator(&change.field).map_or("", |i| i.kind.unit());
         let verb = if change.delta.starts_with('-') { "减少" } else { "增加" };
-        println!(
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
             "\n假如{label}再{verb} {} {unit}：{} → {} 分（排名 {} → {}）",
             change.delta.trim_start_matches('-'),
             breakdown.score_text(),
@@ -260,6 +275,8 @@ fn explain(
             after.score.rank.map_or("—".into(), |r| r.to_string()),
         );
     }
+    // Written at once: a reader that closes early (`| head`) ends the run quietly.
+    std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(())
 }
 
@@ -269,31 +286,36 @@ fn number(v: f64) -> String {
     if text == "-0" { "0".into() } else { text.to_string() }
 }
 
-fn print_breakdown(code: &str, b: &Breakdown) {
-    println!("{code}  方案：{}（{}归一化，满分 {}）", b.scheme, b.normalise.label(), number(b.scale));
-    match &b.cohort_name {
-        Some(cohort) => println!(
-            "分组：{cohort}（{} = {}），组内参评 {} 家",
-            b.cohort_field,
+fn print_breakdown(out: &mut String, code: &str, b: &Breakdown) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "{code}  方案：{}（{}归一化，满分 {}）", b.scheme, b.normalise.label(), number(b.scale));
+    let field = fengkou_domain::enterprise::indicator(&b.cohort_field);
+    let (label, unit) = field.map_or((b.cohort_field.as_str(), ""), |i| (i.label, i.kind.unit()));
+    let _ = match &b.cohort_name {
+        Some(cohort) => writeln!(
+            out,
+            "分组：{cohort}（{label} {} {unit}），组内参评 {} 家",
             b.cohort_value.map_or("—".into(), number),
             b.cohort_size
         ),
-        None => println!("分组：缺数据（{} 为空，不参评）", b.cohort_field),
-    }
-    println!(
+        None => writeln!(out, "分组：缺数据（{label}为空，不参评）"),
+    };
+    let _ = writeln!(
+        out,
         "得分：{}  排名：{}  名单：{}",
         b.score_text(),
         b.score.rank.map_or("—".into(), |r| r.to_string()),
         if b.score.list.label().is_empty() { "—" } else { b.score.list.label() }
     );
-    println!("\n{:<14} {:>10} {:>8} {:>8} {:>9}  依据", "指标", "值", "权重", "归一化", "得分");
+    let _ = writeln!(out, "\n{:<14} {:>10} {:>8} {:>8} {:>9}  依据", "指标", "值", "权重", "归一化", "得分");
     for line in &b.indicators {
         let value = match (line.value, line.none_reason) {
             (Some(v), _) => number(v),
             (None, Some(why)) => why.to_string(),
             (None, None) => "—".into(),
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{:<14} {:>10} {:>8} {:>8} {:>9.2}  {}（组内 {} 家有值，{}）",
             line.name,
             value,
@@ -305,15 +327,21 @@ fn print_breakdown(code: &str, b: &Breakdown) {
             line.direction.label()
         );
     }
-    println!("指标合计 {:.4} 分", b.indicator_points);
+    let _ = writeln!(out, "指标合计 {:.4} 分", b.indicator_points);
     for (kind, items, sign) in [("加分", &b.bonus, "+"), ("减分", &b.deduct, "−")] {
         for item in items.iter() {
             let verdict =
                 if item.holds { format!("符合，{sign}{}", number(item.points)) } else { "不符合".into() };
-            println!("{kind}：{}（{}）：{verdict}", item.name, item.when);
+            let _ = writeln!(out, "{kind}：{}（{}）：{verdict}", item.name, item.when);
         }
     }
     for item in &b.veto {
-        println!("否决：{}（{}）：{}", item.name, item.when, if item.holds { "否决，得 0 分" } else { "不涉及" });
+        let _ = writeln!(
+            out,
+            "否决：{}（{}）：{}",
+            item.name,
+            item.when,
+            if item.holds { "否决，得 0 分" } else { "不涉及" }
+        );
     }
 }

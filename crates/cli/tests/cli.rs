@@ -653,8 +653,22 @@ fn credit_score_refuses_a_bad_scheme_or_bad_data_saying_where_and_writes_nothing
     assert!(text(&refused.stderr).contains("第3行"), "{}", text(&refused.stderr));
     assert!(!out.exists());
 
-    std::fs::write(&firms, "uscc,revenue,rd_expense\n914403001922038216,100,5\n91410303000000019A,,5\n").unwrap();
+    // One firm twice, its code once in lower case: refused (it would be ranked twice).
+    std::fs::write(&firms, "uscc,revenue,rd_expense\n91410303000000019A,100,5\n91410303000000019a,200,5\n").unwrap();
+    let refused = run(&scheme);
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("第3行") && text(&refused.stderr).contains("与第2行是同一家企业"));
+
+    std::fs::write(
+        &firms,
+        "uscc,revenue,rd_expense,rd_expence_prev\n914403001922038216,100,5,3\n91410303000000019A,,5,3\nX12345,50,1,1\n",
+    )
+    .unwrap();
     let scored = run(&scheme);
+    let notes = text(&scored.stderr);
+    assert!(notes.contains("以下列不是企业指标，已忽略：rd_expence_prev"), "{notes}");
+    assert!(notes.contains("上年研发费用（rd_expense_prev）"), "{notes}");
+    assert!(notes.contains("1 家企业的统一社会信用代码无效") && notes.contains("第4行 X12345"), "{notes}");
     assert!(scored.status.success(), "{}", text(&scored.stderr));
     let written = std::fs::read_to_string(&out).unwrap();
     assert_eq!(written.lines().nth(2), Some("91410303000000019A,,,,缺数据"));

@@ -171,8 +171,34 @@ pub const MAX_COHORTS: usize = 50;
 pub fn parse_scheme(text: &str) -> Result<Scheme, SchemeError> {
     serde_json::from_str(text).map_err(|e| SchemeError {
         part: "方案 JSON".into(),
-        reason: format!("第 {} 行第 {} 列：{e}", e.line(), e.column()),
+        reason: format!("第 {} 行第 {} 列：{}", e.line(), e.column(), json_reason(&e)),
     })
+}
+
+/// serde_json's reason in Chinese for the faults people make (the position is said
+/// once, before it).
+fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let text = text.rsplit_once(" at line ").map_or(text.as_str(), |(reason, _)| reason).to_string();
+    let quoted = |t: &str| t.split('`').nth(1).unwrap_or_default().to_string();
+    if text.starts_with("unknown variant") {
+        let expected = text.split("expected ").nth(1).unwrap_or_default().replace('`', "").replace(" or ", "、");
+        format!("不认识的取值“{}”，应为 {expected}", quoted(&text))
+    } else if text.starts_with("unknown field") {
+        format!("不认识的字段“{}”", quoted(&text))
+    } else if text.starts_with("missing field") {
+        format!("缺少字段“{}”", quoted(&text))
+    } else if text.starts_with("invalid type") {
+        format!("类型不对（{text}）")
+    } else if text.starts_with("duplicate field") {
+        format!("字段“{}”写了两次", quoted(&text))
+    } else if e.is_eof() {
+        "JSON 不完整（括号或引号没有配对）".into()
+    } else if e.is_syntax() {
+        format!("JSON 格式有误（{text}）")
+    } else {
+        text
+    }
 }
 
 /// A firm's list within its cohort.
@@ -324,9 +350,24 @@ fn fail(part: impl Into<String>, reason: impl Into<String>) -> SchemeError {
     SchemeError { part: part.into(), reason: reason.into() }
 }
 
+/// The largest weight or bonus a scheme may give: far beyond any real scheme, small
+/// enough that sums of a few hundred of them stay exact to the cent in a double.
+pub const MAX_POINTS: f64 = 1e6;
+
 fn finite_non_negative(part: &str, value: f64) -> Result<(), SchemeError> {
-    if !value.is_finite() || value < 0.0 {
-        return Err(fail(part, format!("{value} 应是不小于 0 的数")));
+    if !value.is_finite() || !(0.0..=MAX_POINTS).contains(&value) {
+        return Err(fail(part, format!("{value} 应在 0 到 {MAX_POINTS} 之间")));
+    }
+    Ok(())
+}
+
+/// Names and ids are shown on pages, notices and terminals: no control characters.
+fn plain(part: &str, text: &str) -> Result<(), SchemeError> {
+    if text.chars().any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')) {
+        return Err(fail(part, "不能含控制字符"));
+    }
+    if text.chars().count() > 200 {
+        return Err(fail(part, "不能超过 200 个字"));
     }
     Ok(())
 }
@@ -337,6 +378,21 @@ impl Scorer {
         let schema = ladder_schema();
         if scheme.name.trim().is_empty() {
             return Err(fail("name", "方案没有名称"));
+        }
+        plain("name", &scheme.name)?;
+        if scheme.basis.chars().any(|c| c.is_control() && c != '\n') || scheme.basis.chars().count() > 2000 {
+            return Err(fail("basis", "不能含控制字符，不能超过 2000 个字"));
+        }
+        for (i, name) in scheme.cohorts.names.iter().enumerate() {
+            plain(&format!("cohorts.names 第 {} 个", i + 1), name)?;
+        }
+        let texts = scheme.indicators.iter().map(|i| (&i.id, &i.name, &i.group));
+        let others = scheme.bonus.iter().chain(&scheme.deduct).map(|a| (&a.id, &a.name, &a.id));
+        let vetoes = scheme.veto.iter().map(|v| (&v.id, &v.name, &v.id));
+        for (id, name, group) in texts.chain(others).chain(vetoes) {
+            plain(&format!("id {id}"), id)?;
+            plain(&format!("{id} 的名称"), name)?;
+            plain(&format!("{id} 的分组"), group)?;
         }
         if !scheme.scale.is_finite() || scheme.scale <= 0.0 || scheme.scale > 1e6 {
             return Err(fail("scale", format!("总分 {} 应大于 0 且不超过 1000000", scheme.scale)));
@@ -464,6 +520,17 @@ impl Scorer {
 
     pub fn scheme(&self) -> &Scheme {
         &self.scheme
+    }
+
+    /// The names of the fields the scheme reads (its cohort field first), for saying
+    /// which are missing from a file and offering what-ifs that can change something.
+    pub fn fields_used(&self) -> Vec<String> {
+        let mut fields = vec![self.cohort_field];
+        for policy in self.values.iter().chain(&self.bonus).chain(&self.deduct).chain(&self.veto) {
+            crate::ladder::fields_read(&policy.condition, &mut fields);
+            crate::ladder::fields_read(&policy.amount, &mut fields);
+        }
+        fields.into_iter().map(|f| self.schema.fields()[f].name.clone()).collect()
     }
 
     pub fn schema(&self) -> &Schema {

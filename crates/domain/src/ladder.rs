@@ -414,7 +414,7 @@ fn outcome_of(verdict: &Verdict) -> Outcome {
 }
 
 /// The fields an expression reads, in order of first appearance.
-fn fields_read(node: &Node, out: &mut Vec<usize>) {
+pub(crate) fn fields_read(node: &Node, out: &mut Vec<usize>) {
     let add = |f: usize, out: &mut Vec<usize>| {
         if !out.contains(&f) {
             out.push(f);

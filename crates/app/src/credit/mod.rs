@@ -19,7 +19,7 @@ mod schemes;
 
 pub use objections::Objection;
 pub use runs::{CreditRow, FirmCredit, RankingPage, RunSummary, WhatIfResult};
-pub use schemes::SchemeVersion;
+pub use schemes::{SchemeVersion, starting_text};
 
 use crate::enterprises::values::counted_values;
 use crate::{AppError, Result};
@@ -43,7 +43,7 @@ pub enum CreditError {
     Scheme(String),
     #[error("不能审核自己提交的方案（需另一位科技局用户或管理员审核）")]
     OwnProposal,
-    #[error("这个方案已{0}，不能再审核")]
+    #[error("这个方案{0}，不能再审核")]
     AlreadyDecided(&'static str),
     #[error("{0} 年的积分还没有计算")]
     NoRun(i32),
@@ -59,6 +59,10 @@ pub enum CreditError {
     WhatIf(String),
     #[error("{0} 年不在可计算的范围（2000 年至今年）")]
     Year(i32),
+    #[error("{year} 年没有一家企业有{field}数据，无法分组计分（请先导入该年度数据）")]
+    NoData { year: i32, field: String },
+    #[error("这次计算没有一家企业参与排名，不能公示")]
+    NothingRanked,
 }
 
 /// A firm's cells as the scheme reads them: field → text, only the filled ones.

@@ -37,6 +37,8 @@ pub struct RunSummary {
     pub published_at: Option<DateTime<Utc>>,
     pub notice_until: Option<NaiveDate>,
     pub firms: i32,
+    /// A later publication of the same year replaced this one (it stays on record).
+    pub superseded: bool,
     /// Per cohort in the scheme's order: (name, firms ranked).
     pub cohorts: Vec<(String, u64)>,
     /// Per list code: how many firms.
@@ -188,7 +190,16 @@ impl Credit<'_> {
                 entry.1 += 1;
             }
         }
+        let superseded = run.status == "published"
+            && credit_run::Entity::find()
+                .filter(credit_run::Column::Year.eq(run.year))
+                .filter(credit_run::Column::Status.eq("published"))
+                .filter(credit_run::Column::Id.gt(run.id))
+                .count(&self.db)
+                .await?
+                > 0;
         Ok(RunSummary {
+            superseded,
             id: run.id,
             year: run.year,
             scheme_id: run.scheme_id,
@@ -232,6 +243,11 @@ impl Credit<'_> {
         let (scheme_id, scheme, label) = scheme_for(&w, year).await?;
         let firms = firm_table::Entity::find().order_by_asc(firm_table::Column::Id).all(&w).await?;
         let inputs = firm_inputs(&w, &firms, year, today).await?;
+        let field = scheme.cohorts.field.trim().to_string();
+        if !inputs.iter().any(|cells| cells.contains_key(&field)) {
+            let label = fengkou_domain::enterprise::indicator(&field).map_or(field.clone(), |i| i.label.to_string());
+            return Err(CreditError::NoData { year, field: label }.into());
+        }
         let scored = evaluate(scheme.clone(), inputs.clone(), today).await?;
         let distributions = distributions_of(&scored.breakdowns);
         let run = credit_run::ActiveModel {
@@ -298,6 +314,14 @@ impl Credit<'_> {
         if run.status == "published" {
             let on = run.published_at.map(|t| t.date_naive().to_string()).unwrap_or_default();
             return Err(CreditError::AlreadyPublished(on).into());
+        }
+        let ranked = credit_score::Entity::find()
+            .filter(credit_score::Column::RunId.eq(run_id))
+            .filter(credit_score::Column::Rank.is_not_null())
+            .count(&w)
+            .await?;
+        if ranked == 0 {
+            return Err(CreditError::NothingRanked.into());
         }
         let until = self.today() + chrono::Duration::days(NOTICE_DAYS - 1);
         // Of two publications at once, one wins; the other is told.
@@ -433,7 +457,7 @@ impl Credit<'_> {
     }
 
     /// The public notice (公示) as a workbook: the firms on the three lists.
-    pub async fn notice_workbook(&self, actor: &Actor, run_id: i64) -> Result<Vec<u8>> {
+    pub async fn notice_workbook(&self, actor: &Actor, run_id: i64) -> Result<(i32, Vec<u8>)> {
         let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
         let (run, rows) = self.all_rows(actor, run_id, true).await?;
         let headers = ["序号", "分组", "名单", "组内排名", "积分", "统一社会信用代码", "企业名称", "办事处"];
@@ -460,16 +484,12 @@ impl Credit<'_> {
             }
             _ => format!("未公示（草稿）；方案：{}", run.scheme_label),
         };
-        self.workbook(
-            format!("{} 年度企业创新积分评价结果公示（领跑、竞跑、进取名单）", run.year),
-            unit,
-            &headers,
-            cells,
-        )
+        let title = format!("{} 年度企业创新积分评价结果公示（领跑、竞跑、进取名单）{}", run.year, scope(actor));
+        Ok((run.year, self.workbook(title, unit, &headers, cells)?))
     }
 
     /// The banks' list as a workbook: every scored firm (USCC, name, cohort, score, rank, list).
-    pub async fn bank_workbook(&self, actor: &Actor, run_id: i64) -> Result<Vec<u8>> {
+    pub async fn bank_workbook(&self, actor: &Actor, run_id: i64) -> Result<(i32, Vec<u8>)> {
         let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
         let (run, rows) = self.all_rows(actor, run_id, false).await?;
         let headers = ["统一社会信用代码", "企业名称", "分组", "积分", "组内排名", "名单"];
@@ -488,7 +508,8 @@ impl Credit<'_> {
             })
             .collect();
         let unit = format!("数据年度：{} 年；方案：{}；{}", run.year, run.scheme_label, run.status_label);
-        self.workbook(format!("{} 年度企业创新积分（金融机构名单）", run.year), unit, &headers, cells)
+        let title = format!("{} 年度企业创新积分（金融机构名单）{}", run.year, scope(actor));
+        Ok((run.year, self.workbook(title, unit, &headers, cells)?))
     }
 
     fn workbook(
@@ -528,7 +549,17 @@ impl Credit<'_> {
         let mut breakdown: serde_json::Value = serde_json::from_str(&row.breakdown).map_err(|e| {
             AppError::Damaged(format!("表 credit_scores 的 id {} 行：breakdown 无法读取（{e}）", row.id))
         })?;
-        let distributions: serde_json::Value = serde_json::from_str(&run.distributions).unwrap_or_default();
+        let mut distributions: serde_json::Value = serde_json::from_str(&run.distributions).unwrap_or_default();
+        if actor.confined_to().is_some() {
+            // An office sees how the district spreads, not other firms' exact figures.
+            for lines in distributions.as_object_mut().into_iter().flat_map(|c| c.values_mut()) {
+                for shown in lines.as_object_mut().into_iter().flat_map(|l| l.values_mut()) {
+                    for key in ["min", "q1", "median", "q3", "max"] {
+                        shown[key] = serde_json::Value::Null;
+                    }
+                }
+            }
+        }
         if let Some(lines) = breakdown["indicators"].as_array_mut() {
             for line in lines {
                 let id = line["id"].as_str().unwrap_or_default().to_string();
@@ -539,7 +570,14 @@ impl Credit<'_> {
                 }
             }
         }
-        let last_year = match self.current_run(actor, Some(run.year - 1)).await? {
+        // Last year as published (a draft of last year is no comparison).
+        let published_last_year = credit_run::Entity::find()
+            .filter(credit_run::Column::Year.eq(run.year - 1))
+            .filter(credit_run::Column::Status.eq("published"))
+            .order_by_desc(credit_run::Column::Id)
+            .one(&self.db)
+            .await?;
+        let last_year = match published_last_year {
             Some(previous) => credit_score::Entity::find()
                 .filter(credit_score::Column::RunId.eq(previous.id))
                 .filter(credit_score::Column::EnterpriseId.eq(firm_id))
@@ -552,6 +590,7 @@ impl Credit<'_> {
         };
         let objections = self.objections_of(run.id, firm_id).await?;
         let list = list_of(&row.list);
+        let what_if_fields = what_if_fields(&run.scheme_body);
         Ok(Some(FirmCredit {
             run: self.summary(actor, run).await?,
             firm_id,
@@ -563,7 +602,7 @@ impl Credit<'_> {
             breakdown,
             last_year,
             objections,
-            what_if_fields: what_if_fields(),
+            what_if_fields,
         }))
     }
 
@@ -646,10 +685,18 @@ impl Credit<'_> {
         let Some(indicator) = fengkou_domain::enterprise::indicator(&name) else {
             return Err(CreditError::WhatIf(format!("没有可增减的指标 {}", field.trim())).into());
         };
+        let delta = what_if_delta(delta)?;
+        // A what-if recomputes the run's district: a few at a time, the rest told to wait.
+        let _turn = self.exports.try_acquire().map_err(|_| AppError::Busy)?;
         let (scorer, ids, rebuilt) = self.rebuild(&run).await?;
+        if !scorer.fields_used().contains(&name) {
+            return Err(
+                CreditError::WhatIf(format!("本次计算的方案不使用{}，改变它不影响积分", indicator.label)).into()
+            );
+        }
         let record = ids.binary_search(&firm_id).map_err(|_| AppError::NotFound("这家企业的积分"))?;
         let (b, row) = (record / ROWS_PER_BATCH, record % ROWS_PER_BATCH);
-        let change = WhatIf { field: name.clone(), delta: delta.trim().trim_start_matches('+').to_string() };
+        let change = WhatIf { field: name.clone(), delta };
         let mut one = changed_row(scorer.schema(), &rebuilt.batches[b], row, &change)
             .map_err(|e| CreditError::WhatIf(e.to_string()))?;
         let on = run.assessed_on.unwrap_or_else(|| self.today());
@@ -657,14 +704,23 @@ impl Credit<'_> {
         let (before, after) = scorer.what_if(&rebuilt.facts, record, &changed);
         let verb = if change.delta.starts_with('-') { "减少" } else { "增加" };
         let amount = change.delta.trim_start_matches('-');
-        let sentence = format!(
-            "{}再{verb} {amount}{}{}：{} → {} 分",
-            indicator.label,
-            if indicator.kind.unit().is_empty() { "" } else { " " },
-            indicator.kind.unit(),
-            before.score_text(),
-            after.score_text()
-        );
+        let unit = match indicator.kind.unit() {
+            "" => String::new(),
+            unit => format!(" {unit}"),
+        };
+        let mut sentence =
+            format!("{}再{verb} {amount}{unit}：{} → {} 分", indicator.label, before.score_text(), after.score_text());
+        if before.cohort_name != after.cohort_name {
+            sentence.push_str(&format!(
+                "（分组由{}变为{}）",
+                before.cohort_name.as_deref().unwrap_or("缺数据"),
+                after.cohort_name.as_deref().unwrap_or("缺数据")
+            ));
+        }
+        if before.score.list != after.score.list {
+            let label = |l: List| if l.label().is_empty() { "不在名单" } else { l.label() };
+            sentence.push_str(&format!("，名单：{} → {}", label(before.score.list), label(after.score.list)));
+        }
         let changed_lines = before
             .indicators
             .iter()
@@ -687,14 +743,46 @@ impl Credit<'_> {
     }
 }
 
-/// The indicators a what-if may change: the numbers of the vocabulary.
-fn what_if_fields() -> Vec<(&'static str, &'static str, &'static str)> {
+/// The indicators a what-if may change: the numbers of the vocabulary the scheme reads.
+fn what_if_fields(scheme: &str) -> Vec<(&'static str, &'static str, &'static str)> {
     use fengkou_domain::enterprise::{INDICATORS, Kind};
+    let used =
+        parse_scheme(scheme).ok().and_then(|s| Scorer::new(&s).ok()).map(|s| s.fields_used()).unwrap_or_default();
     INDICATORS
         .iter()
         .filter(|i| matches!(i.kind, Kind::Money | Kind::SignedMoney | Kind::Count))
+        .filter(|i| used.iter().any(|u| u == i.name))
         .map(|i| (i.name, i.label, i.kind.unit()))
         .collect()
+}
+
+/// A what-if's amount as people type it ("+100", "－2.5", full-width digits): one
+/// sign at most, then a number the vocabulary's reader accepts.
+fn what_if_delta(text: &str) -> Result<String> {
+    let text: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '＋' => '+',
+            '－' | '−' => '-',
+            '．' => '.',
+            other => other,
+        })
+        .collect();
+    let unsigned = text.strip_prefix('+').unwrap_or(&text);
+    let digits = unsigned.strip_prefix('-').unwrap_or(unsigned);
+    if digits.is_empty() || digits.starts_with(['+', '-']) || text.chars().count() > 24 {
+        return Err(
+            CreditError::WhatIf(format!("变化量“{}”不是一个数", text.chars().take(24).collect::<String>())).into()
+        );
+    }
+    Ok(unsigned.to_string())
+}
+
+/// An office's exports say they hold its own firms only.
+fn scope(actor: &Actor) -> &'static str {
+    if actor.confined_to().is_some() { "（本办事处企业）" } else { "" }
 }
 
 fn threads() -> usize {

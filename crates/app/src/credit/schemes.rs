@@ -40,6 +40,11 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
+/// The text a new proposal starts from: the latest approved version, else the shipped one.
+pub fn starting_text(versions: &[SchemeVersion]) -> String {
+    versions.iter().find(|v| v.status == "approved").map_or_else(|| DEFAULT_SCHEME.to_string(), |v| v.body.clone())
+}
+
 fn version_of(row: credit_scheme::Model) -> SchemeVersion {
     let indicators = parse_scheme(&row.body).map(|s| s.indicators.len()).unwrap_or(0);
     SchemeVersion {
@@ -63,7 +68,7 @@ fn shipped() -> SchemeVersion {
     SchemeVersion {
         id: None,
         name: scheme.name.clone(),
-        effective_year: 2000,
+        effective_year: 0,
         status: "approved".into(),
         status_label: "出厂方案",
         proposed_by: "fengkou（出厂方案）".into(),
@@ -161,7 +166,7 @@ impl Credit<'_> {
             return Err(CreditError::AlreadyDecided(status_label(&row.status)).into());
         }
         if row.proposed_by == actor.username {
-            return Err(CreditError::OwnProposal.into());
+            return Err(AppError::forbidden(CreditError::OwnProposal.to_string()));
         }
         let status = if approve { "approved" } else { "rejected" };
         // Only a proposal still waiting is decided: of two decisions at once, one wins.

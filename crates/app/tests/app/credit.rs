@@ -32,6 +32,11 @@ async fn a_year_is_computed_published_once_and_reproduced_from_what_it_stored(#[
         assert!(matches!(credit.compute(who, YEAR).await, Err(AppError::Forbidden(_))));
     }
     assert!(matches!(credit.compute(&bureau, 2099).await, Err(AppError::Credit(CreditError::Year(2099)))));
+    // A year without figures is refused, not published as a list of nobody.
+    assert!(matches!(
+        credit.compute(&bureau, 2010).await,
+        Err(AppError::Credit(CreditError::NoData { year: 2010, .. }))
+    ));
     let run = credit.compute(&bureau, YEAR).await.unwrap();
     assert_eq!(run.status, "computed");
     assert!(run.firms >= 60, "{}", run.firms);
@@ -141,7 +146,7 @@ async fn a_scheme_is_used_only_once_someone_else_approved_it(#[case] backend: Ba
     assert_eq!(run.scheme_id, None);
     assert!(matches!(
         credit.decide_scheme(&bureau, id, true, "").await,
-        Err(AppError::Credit(CreditError::OwnProposal))
+        Err(AppError::Forbidden(why)) if why.contains("自己提交")
     ));
     assert!(matches!(credit.decide_scheme(&leader, id, true, "").await, Err(AppError::Forbidden(_))));
     credit.decide_scheme(&second, id, true, "核对无误").await.unwrap();

@@ -334,10 +334,24 @@ fn a_scheme_that_cannot_work_is_refused_saying_where() {
     assert!(e.reason.contains("不能重复"), "{e}");
     let e = refused(|s| s["indicators"][1]["weight"] = (-1).into());
     assert!(e.part.contains("权重"), "{e}");
+    let e = refused(|s| s["indicators"][0]["weight"] = 1e308.into());
+    assert!(e.part.contains("权重") && e.reason.contains("1000000"), "{e}");
+    let e = refused(|s| s["bonus"][0]["points"] = 1e17.into());
+    assert!(e.part.contains("分值"), "{e}");
+    let e = refused(|s| s["indicators"][0]["name"] = "\u{1b}[2J清屏".into());
+    assert!(e.reason.contains("控制字符"), "{e}");
     let e = refused(|s| s["scale"] = 0.into());
     assert_eq!(e.part, "scale");
     assert!(parse_scheme("{\"name\": 1}").is_err());
-    assert!(parse_scheme("{\"name\": \"x\", \"extra\": 1}").unwrap_err().reason.contains("extra"));
+    assert!(parse_scheme("{\"name\": \"x\", \"extra\": 1}").unwrap_err().reason.contains("不认识的字段“extra”"));
+    let mut value = serde_json::to_value(two_indicators(Normalise::Percentile)).unwrap();
+    value["normalise"] = "zscore".into();
+    let e = parse_scheme(&serde_json::to_string_pretty(&value).unwrap()).unwrap_err();
+    assert!(
+        e.reason.contains("不认识的取值“zscore”，应为 percentile、minmax") && e.reason.matches("列").count() == 1,
+        "{e}"
+    );
+    assert!(parse_scheme("{\"name\": \"x\"").unwrap_err().reason.contains("不完整"));
 }
 
 #[test]

@@ -40,6 +40,8 @@ pub struct RunOut {
     published_at: Option<String>,
     notice_until: Option<String>,
     firms: i32,
+    /// A later publication of the same year replaced this one.
+    superseded: bool,
     /// Per cohort: firms ranked.
     cohorts: Vec<CohortOut>,
     /// Per list code (lead, chase, strive, none, vetoed, missing_data): how many firms.
@@ -62,6 +64,7 @@ fn run_out(r: RunSummary) -> RunOut {
         published_at: r.published_at.map(|t| t.to_rfc3339()),
         notice_until: r.notice_until.map(|d| d.to_string()),
         firms: r.firms,
+        superseded: r.superseded,
         cohorts: r.cohorts.into_iter().map(|(name, ranked)| CohortOut { name, ranked }).collect(),
         lists: r.lists,
     }

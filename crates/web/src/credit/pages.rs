@@ -120,13 +120,13 @@ async fn publish(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>
 }
 
 async fn notice_xlsx(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let bytes = state.app.credit().notice_workbook(&u.actor, id).await.map_err(PageError::on(&u.page))?;
-    Ok(xlsx_response("创新积分公示名单.xlsx", bytes))
+    let (year, bytes) = state.app.credit().notice_workbook(&u.actor, id).await.map_err(PageError::on(&u.page))?;
+    Ok(xlsx_response(&format!("{year}年度创新积分公示名单.xlsx"), bytes))
 }
 
 async fn banks_xlsx(State(state): State<AppState>, u: PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let bytes = state.app.credit().bank_workbook(&u.actor, id).await.map_err(PageError::on(&u.page))?;
-    Ok(xlsx_response("创新积分金融机构名单.xlsx", bytes))
+    let (year, bytes) = state.app.credit().bank_workbook(&u.actor, id).await.map_err(PageError::on(&u.page))?;
+    Ok(xlsx_response(&format!("{year}年度创新积分金融机构名单.xlsx"), bytes))
 }
 
 async fn schemes(State(state): State<AppState>, u: PageUser) -> Result<Response, PageError> {
@@ -144,7 +144,8 @@ async fn schemes_page(
     let err = PageError::on(&u.page);
     let credit = state.app.credit();
     let versions = credit.schemes(&u.actor).await.map_err(err)?;
-    let body = if body.is_empty() { credit.shipped_scheme_text().to_string() } else { body };
+    // A new proposal starts from the version in use, so that it changes only what is meant.
+    let body = if body.is_empty() { fengkou_app::credit::starting_text(&versions) } else { body };
     let this_year = chrono::Datelike::year(&state.app.today());
     Ok(u.page
         .render(
@@ -233,6 +234,9 @@ struct Line {
 }
 
 fn number(v: &serde_json::Value, places: usize) -> String {
+    if v.is_null() {
+        return "—".into();
+    }
     match v.as_f64() {
         Some(x) => {
             let text = format!("{x:.places$}");
@@ -261,10 +265,10 @@ fn lines_of(breakdown: &serde_json::Value) -> Vec<Line> {
                 .enumerate()
                 .map(|(i, n)| (2 + (26 * n / most) as u32, firm_bin == Some(i as u64)))
                 .collect();
-            let spread = if d["n"].as_u64().unwrap_or(0) > 0 {
-                format!("{} / {} / {}", number(&d["min"], 4), number(&d["median"], 4), number(&d["max"], 4))
+            let spread = if d["n"].as_u64().unwrap_or(0) > 0 && !d["median"].is_null() {
+                format!("{} / {} / {}", number(&d["min"], 6), number(&d["median"], 6), number(&d["max"], 6))
             } else {
-                "—".into()
+                String::new()
             };
             Line {
                 name: l["name"].as_str().unwrap_or_default().to_string(),
@@ -304,6 +308,19 @@ async fn firm_page(
     let firm = state.app.enterprises().firm(&u.actor, id).await.map_err(err)?;
     let credit: Option<FirmCredit> = state.app.credit().firm_credit(&u.actor, id, run).await.map_err(err)?;
     let lines = credit.as_ref().map(|c| lines_of(&c.breakdown)).unwrap_or_default();
+    // The cohort's field as people name it (销售收入 … 万元), and the total as text.
+    let (cohort_label, cohort_unit, total) = match &credit {
+        Some(c) => {
+            let field = c.breakdown["cohort_field"].as_str().unwrap_or_default();
+            let found = fengkou_domain::enterprise::indicator(field);
+            (
+                found.map_or(field.to_string(), |i| i.label.to_string()),
+                found.map_or("", |i| i.kind.unit()).to_string(),
+                number(&c.breakdown["indicator_points"], 2),
+            )
+        }
+        None => Default::default(),
+    };
     let open = credit.as_ref().is_some_and(|c| {
         c.run.status == "published" && c.run.notice_until.is_some_and(|until| state.app.today() <= until)
     });
@@ -312,6 +329,8 @@ async fn firm_page(
             "credit/firm.html",
             crate::ctx! {
                 firm => &firm, credit => &credit, lines => lines, what_if => what_if, error => error,
+                cohort_label => cohort_label, cohort_unit => cohort_unit, total => total,
+                cohort_value => credit.as_ref().map(|c| number(&c.breakdown["cohort_value"], 6)),
                 can_edit => u.actor.can_edit_enterprises(), notice_open => open,
             },
         )
