@@ -55,6 +55,9 @@ pub struct ScoredFile {
 pub fn score_file(path: &Path, scorer: &Scorer, on: NaiveDate, threads: usize) -> Result<ScoredFile, FileError> {
     let started = std::time::Instant::now();
     let mut firms = read_vocabulary_firms(path, scorer.schema())?;
+    if std::env::var_os("FENGKOU_TIMINGS").is_some() {
+        eprintln!("读取 CSV {:.3} 秒", started.elapsed().as_secs_f64());
+    }
     let notes = check_firms(&firms, scorer)?;
     let read = started.elapsed().as_secs_f64();
     let facts = scorer.facts(&mut firms.batches, on, threads);
@@ -90,24 +93,45 @@ fn check_firms(firms: &Enterprises, scorer: &Scorer) -> Result<Vec<String>, File
     if !lacking.is_empty() {
         notes.push(format!("文件中没有方案用到的这些列，所有企业按缺数据计：{}", lacking.join("、")));
     }
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // The read already refused a code written twice alike. What is left are codes
+    // written differently (lower case, spaces, full-width) that mean one firm: only those
+    // not valid as written need their canonical form, and they are few.
     let mut twice = BadCells::default();
     let mut invalid = Vec::new();
+    let mut rewritten: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut note_twice = |line: usize, written: &str, first: usize| {
+        twice.total += 1;
+        if twice.listed.len() < fengkou_domain::policy::columns::LISTED_CELL_ERRORS {
+            twice.listed.push(CellError {
+                line,
+                column: fengkou_domain::enterprise::USCC.0.into(),
+                reason: format!("统一社会信用代码 {written} 与第{first}行是同一家企业"),
+            });
+        }
+    };
     for record in 0..firms.len() {
         let written = firms.id(record as u32);
-        let line = record + 2;
-        let code = canonical_code(written);
-        if !is_valid_as_written(written) && Uscc::parse(written).is_err() {
-            invalid.push(format!("第{line}行 {written}"));
+        if is_valid_as_written(written) {
+            continue;
         }
-        if let Some(first) = seen.insert(code.to_string(), line) {
-            twice.total += 1;
-            if twice.listed.len() < fengkou_domain::policy::columns::LISTED_CELL_ERRORS {
-                twice.listed.push(CellError {
-                    line,
-                    column: fengkou_domain::enterprise::USCC.0.into(),
-                    reason: format!("统一社会信用代码 {written} 与第{first}行是同一家企业"),
-                });
+        let line = record + 2;
+        match Uscc::parse(written) {
+            Ok(code) => {
+                if let Some(first) = rewritten.insert(code.as_str().to_string(), line) {
+                    note_twice(line, written, first);
+                }
+            }
+            Err(_) => invalid.push(format!("第{line}行 {written}")),
+        }
+    }
+    if !rewritten.is_empty() {
+        for record in 0..firms.len() {
+            let written = firms.id(record as u32);
+            if is_valid_as_written(written)
+                && let Some(other) = rewritten.get(written)
+            {
+                let (first, line) = (record + 2, *other);
+                note_twice(first.max(line), written, first.min(line));
             }
         }
     }

@@ -705,7 +705,8 @@ impl Scorer {
         for (at, cents, rank, list) in rank_cohort(cents) {
             scores[at as usize] = FirmScore { cohort: Some(cohort), cents: Some(cents), rank: Some(rank), list };
         }
-        CohortView { members, normalised, sorted, indicator_points, scores }
+        let distributions = sorted.iter().map(|values| Distribution::of(values, None)).collect();
+        CohortView { members, normalised, sorted, distributions, indicator_points, scores }
     }
 
     fn adjusted(&self, facts: &Facts, firm: usize, points: f64) -> f64 {
@@ -794,7 +795,10 @@ impl Scorer {
                 None if facts.errors[i][firm] => Some(crate::policy::exact::DIVISION_BY_ZERO),
                 None => Some("缺数据"),
             };
-            let sorted: &[f64] = view.map_or(&[], |v| &v.sorted[i]);
+            let distribution = match view {
+                Some(v) => v.distributions[i].marked(&v.sorted[i], value),
+                None => Distribution::of(&[], value),
+            };
             indicators.push(IndicatorLine {
                 id: def.id.clone(),
                 name: def.name.clone(),
@@ -806,7 +810,7 @@ impl Scorer {
                 none_reason,
                 normalised,
                 points: normalised.map_or(0.0, |n| factor * n),
-                distribution: Distribution::of(sorted, value),
+                distribution,
             });
         }
         let line = |id: &str, name: &str, when: &str, points: f64, holds: bool| ItemLine {
@@ -888,6 +892,8 @@ struct CohortView {
     normalised: Vec<Vec<f64>>,
     /// Per indicator: the members' values, ascending.
     sorted: Vec<Vec<f64>>,
+    /// Per indicator: the distribution of `sorted` (each firm marks its own bin).
+    distributions: Vec<Distribution>,
     /// Per member: the indicators' points before bonuses and deductions.
     indicator_points: Vec<f64>,
     scores: Vec<FirmScore>,

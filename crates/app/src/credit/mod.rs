@@ -77,11 +77,15 @@ pub(crate) async fn firm_inputs(
     firms: &[firm_table::Model],
     year: i32,
     on: chrono::NaiveDate,
+    used: &[&str],
 ) -> Result<Vec<Inputs>> {
     let ids: Vec<i64> = firms.iter().map(|f| f.id).collect();
     let all = firms.len() > 500;
     let scope = if all { None } else { Some(&ids[..]) };
-    let values = counted_values(db, scope, &[year - 1, year], None).await?;
+    // The year's figures that the scheme reads, and from the year before only what
+    // 上年销售收入 / 上年研发费用 take (a district's figures are a quarter million rows).
+    let this_year = counted_values(db, scope, &[year], Some(used)).await?;
+    let before = counted_values(db, scope, &[year - 1], Some(&["revenue", "rd_expense"])).await?;
     let held = crate::enterprises::current_tiers(db, scope, on).await?;
     Ok(firms
         .iter()
@@ -92,15 +96,14 @@ pub(crate) async fn firm_inputs(
             if let Some(day) = firm.registered_on {
                 cells.insert(enterprise::REGISTERED_ON.0.into(), day.to_string());
             }
-            let years = values.get(&firm.id);
-            if let Some(this_year) = years.and_then(|y| y.get(&year)) {
-                for (name, value) in this_year {
+            if let Some(figures) = this_year.get(&firm.id).and_then(|y| y.get(&year)) {
+                for (name, value) in figures {
                     cells.insert(name.clone(), value.normalize().to_string());
                 }
             }
             for (prev, name) in [("revenue_prev", "revenue"), ("rd_expense_prev", "rd_expense")] {
                 if !cells.contains_key(prev)
-                    && let Some(value) = years.and_then(|y| y.get(&(year - 1))).and_then(|v| v.get(name))
+                    && let Some(value) = before.get(&firm.id).and_then(|y| y.get(&(year - 1))).and_then(|v| v.get(name))
                 {
                     cells.insert(prev.into(), value.normalize().to_string());
                 }

@@ -163,17 +163,29 @@ impl Credit<'_> {
     }
 
     async fn summary(&self, actor: &Actor, run: credit_run::Model) -> Result<RunSummary> {
-        let mut query = credit_score::Entity::find().filter(credit_score::Column::RunId.eq(run.id));
-        if let Some(mine) = self.confined_firms(actor).await? {
-            query = query.filter(credit_score::Column::EnterpriseId.is_in(mine));
+        self.summary_counting(actor, run, true).await
+    }
+
+    /// A run's header and, when `count`, its firms per cohort and list (grouped in the
+    /// database: a district's run is ten thousand rows).
+    async fn summary_counting(&self, actor: &Actor, run: credit_run::Model, count: bool) -> Result<RunSummary> {
+        let mut pairs: Vec<(String, String, i64)> = Vec::new();
+        if count {
+            let mut query = credit_score::Entity::find().filter(credit_score::Column::RunId.eq(run.id));
+            if let Some(mine) = self.confined_firms(actor).await? {
+                query = query.filter(credit_score::Column::EnterpriseId.is_in(mine));
+            }
+            pairs = query
+                .select_only()
+                .column(credit_score::Column::Cohort)
+                .column(credit_score::Column::List)
+                .column_as(credit_score::Column::Id.count(), "n")
+                .group_by(credit_score::Column::Cohort)
+                .group_by(credit_score::Column::List)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
         }
-        let pairs: Vec<(String, String)> = query
-            .select_only()
-            .column(credit_score::Column::Cohort)
-            .column(credit_score::Column::List)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
         let names = parse_scheme(&run.scheme_body).map(|s| s.cohorts.names).unwrap_or_default();
         let mut cohorts: Vec<(String, u64)> = names.into_iter().map(|n| (n, 0)).collect();
         // Every list is named, with 0 where no firm is on it.
@@ -182,12 +194,13 @@ impl Credit<'_> {
                 .iter()
                 .map(|l| (l.code().to_string(), 0))
                 .collect();
-        for (cohort, list) in &pairs {
-            *lists.entry(list.clone()).or_insert(0) += 1;
+        for (cohort, list, n) in &pairs {
+            let n = u64::try_from(*n).unwrap_or(0);
+            *lists.entry(list.clone()).or_insert(0) += n;
             if matches!(list_of(list), List::Lead | List::Chase | List::Strive | List::None)
-                && let Some(entry) = cohorts.iter_mut().find(|(n, _)| n == cohort)
+                && let Some(entry) = cohorts.iter_mut().find(|(name, _)| name == cohort)
             {
-                entry.1 += 1;
+                entry.1 += n;
             }
         }
         let superseded = run.status == "published"
@@ -240,15 +253,26 @@ impl Credit<'_> {
             return Err(CreditError::Year(year).into());
         }
         let mut w = self.write(permit).await?;
+        let clock = std::time::Instant::now();
+        let lap = |what: &str| {
+            if std::env::var_os("FENGKOU_TIMINGS").is_some() {
+                eprintln!("{what}: {:.3} s", clock.elapsed().as_secs_f64());
+            }
+        };
         let (scheme_id, scheme, label) = scheme_for(&w, year).await?;
         let firms = firm_table::Entity::find().order_by_asc(firm_table::Column::Id).all(&w).await?;
-        let inputs = firm_inputs(&w, &firms, year, today).await?;
+        lap("firms");
+        let used = Scorer::new(&scheme).map_err(|e| CreditError::Scheme(e.to_string()))?.fields_used();
+        let used: Vec<&str> = used.iter().map(String::as_str).collect();
+        let inputs = firm_inputs(&w, &firms, year, today, &used).await?;
+        lap("inputs");
         let field = scheme.cohorts.field.trim().to_string();
         if !inputs.iter().any(|cells| cells.contains_key(&field)) {
             let label = fengkou_domain::enterprise::indicator(&field).map_or(field.clone(), |i| i.label.to_string());
             return Err(CreditError::NoData { year, field: label }.into());
         }
         let scored = evaluate(scheme.clone(), inputs.clone(), today).await?;
+        lap("scored");
         let distributions = distributions_of(&scored.breakdowns);
         let run = credit_run::ActiveModel {
             scheme_id: Set(scheme_id),
@@ -287,6 +311,7 @@ impl Credit<'_> {
         if !pending.is_empty() {
             credit_score::Entity::insert_many(pending).exec(&w).await?;
         }
+        lap("stored");
         let mut lists: BTreeMap<&str, u64> = BTreeMap::new();
         for b in &scored.breakdowns {
             *lists.entry(b.score.list.code()).or_insert(0) += 1;
@@ -302,6 +327,7 @@ impl Credit<'_> {
             })),
         });
         w.commit().await?;
+        lap("committed");
         self.summary(actor, run).await
     }
 
@@ -592,7 +618,8 @@ impl Credit<'_> {
         let list = list_of(&row.list);
         let what_if_fields = what_if_fields(&run.scheme_body);
         Ok(Some(FirmCredit {
-            run: self.summary(actor, run).await?,
+            // A firm's page shows the run's header, not its counts.
+            run: self.summary_counting(actor, run, false).await?,
             firm_id,
             uscc: firm.uscc,
             name: firm.name,

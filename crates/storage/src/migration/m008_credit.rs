@@ -91,6 +91,7 @@ impl MigrationTrait for M008Credit {
             index("credit_runs", "ix_credit_runs_year", &["year", "status"], false),
             index("credit_scores", "ux_credit_scores", &["run_id", "enterprise_id"], true),
             index("credit_scores", "ix_credit_scores_rank", &["run_id", "cohort", "rank"], false),
+            index("credit_scores", "ix_credit_scores_lists", &["run_id", "cohort", "list"], false),
             index("credit_scores", "ix_credit_scores_firm", &["enterprise_id"], false),
             index("credit_objections", "ix_credit_objections_run", &["run_id", "enterprise_id"], false),
         ];
