@@ -199,6 +199,9 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// A piece of a file between record boundaries: (first byte, end).
+type Piece = (u64, u64);
+
 /// Bytes per piece of a file parsed on its own thread (a few thousand records).
 const PIECE_BYTES: u64 = 4 << 20;
 
@@ -237,7 +240,7 @@ impl Splitter {
     }
 
     /// The pieces after the header: (start, end) byte ranges; none for an empty body.
-    fn pieces(&self, len: u64) -> Vec<(u64, u64)> {
+    fn pieces(&self, len: u64) -> Vec<Piece> {
         let Some(start) = self.header_end else { return Vec::new() };
         let mut bounds = vec![start];
         bounds.extend(self.points.iter().copied().filter(|p| *p < len));
@@ -248,7 +251,7 @@ impl Splitter {
 
 /// One pass over the file before it is parsed: no line longer than [`MAX_LINE_BYTES`],
 /// and the text UTF-8 or else GB18030.
-fn inspect(path: &Path) -> Result<(Source, bool, Vec<(u64, u64)>), FileError> {
+fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileError> {
     let open = |reason: String| FileError::Open { path: path.display().to_string(), reason };
     let mut file = std::fs::File::open(path).map_err(|e| open(io_reason(&e)))?;
     let mut splitter = Splitter::default();

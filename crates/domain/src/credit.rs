@@ -657,7 +657,7 @@ impl Scorer {
     /// the number of threads. [`Scorer::score`] and [`Scorer::explain`] both read it.
     fn cohort_view(&self, facts: &Facts, cohort: usize, members: Vec<u32>, threads: usize) -> CohortView {
         let count = self.scheme.indicators.len();
-        let mut worked: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); count];
+        let mut worked: Vec<Worked> = vec![(Vec::new(), Vec::new()); count];
         let threads = threads.clamp(1, count);
         if threads == 1 {
             for (indicator, out) in worked.iter_mut().enumerate() {
@@ -665,8 +665,7 @@ impl Scorer {
             }
         } else {
             std::thread::scope(|scope| {
-                let mut chunks: Vec<Vec<(usize, &mut (Vec<f64>, Vec<f64>))>> =
-                    (0..threads).map(|_| Vec::new()).collect();
+                let mut chunks: Vec<Vec<(usize, &mut Worked)>> = (0..threads).map(|_| Vec::new()).collect();
                 for (indicator, out) in worked.iter_mut().enumerate() {
                     chunks[indicator % threads].push((indicator, out));
                 }
@@ -883,6 +882,10 @@ impl Scorer {
         }
     }
 }
+
+/// One indicator normalised in a cohort: the values aligned with the members, and the
+/// values present in ascending order.
+type Worked = (Vec<f64>, Vec<f64>);
 
 /// One cohort worked out (see `Scorer::cohort_view`); everything aligned with `members`.
 struct CohortView {
