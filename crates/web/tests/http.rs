@@ -54,6 +54,13 @@ impl TestApp {
     }
 }
 
+/// A browser-like client signed in with a demo account's password.
+async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    c.post(format!("{base}/login")).form(&[("username", name), ("password", password)]).send().await.unwrap();
+    c
+}
+
 fn project_body(name: &str, office: &str) -> Value {
     json!({
         "name": name, "office": office, "industry": "电子信息", "stage": "开工",

@@ -172,7 +172,7 @@ impl Credit<'_> {
         let mut pairs: Vec<(String, String, i64)> = Vec::new();
         if count {
             let mut query = credit_score::Entity::find().filter(credit_score::Column::RunId.eq(run.id));
-            if let Some(mine) = self.confined_firms(actor).await? {
+            if let Some(mine) = self.enterprises().confined_firms(actor).await? {
                 query = query.filter(credit_score::Column::EnterpriseId.is_in(mine));
             }
             pairs = query
@@ -228,20 +228,6 @@ impl Credit<'_> {
             cohorts,
             lists,
         })
-    }
-
-    /// An office user's firms (None: the actor sees every firm).
-    async fn confined_firms(&self, actor: &Actor) -> Result<Option<Vec<i64>>> {
-        let Some(office) = actor.confined_to() else { return Ok(None) };
-        Ok(Some(
-            firm_table::Entity::find()
-                .filter(firm_table::Column::OfficeId.eq(office))
-                .select_only()
-                .column(firm_table::Column::Id)
-                .into_tuple()
-                .all(&self.db)
-                .await?,
-        ))
     }
 
     /// Computes a data year's credit for every firm in the registry (科技局) with the
@@ -407,7 +393,7 @@ impl Credit<'_> {
             Some(l) => condition = condition.add(credit_score::Column::List.eq(l.code())),
             None => condition = condition.add(credit_score::Column::Rank.is_not_null()),
         }
-        if let Some(mine) = self.confined_firms(actor).await? {
+        if let Some(mine) = self.enterprises().confined_firms(actor).await? {
             condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
         }
         let query = credit_score::Entity::find().filter(condition);
@@ -466,7 +452,7 @@ impl Credit<'_> {
         } else {
             condition.add(credit_score::Column::Cohort.ne(""))
         };
-        if let Some(mine) = self.confined_firms(actor).await? {
+        if let Some(mine) = self.enterprises().confined_firms(actor).await? {
             condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
         }
         let rows = credit_score::Entity::find()

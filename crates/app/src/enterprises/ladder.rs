@@ -225,14 +225,7 @@ impl Enterprises<'_> {
             let holders = super::holders_of(&self.db, *tier, self.today()).await?;
             condition = condition.add(ladder_assessment::Column::EnterpriseId.is_not_in(holders));
         }
-        if let Some(office) = actor.confined_to() {
-            let mine: Vec<i64> = firm_table::Entity::find()
-                .filter(firm_table::Column::OfficeId.eq(office))
-                .select_only()
-                .column(firm_table::Column::Id)
-                .into_tuple()
-                .all(&self.db)
-                .await?;
+        if let Some(mine) = self.confined_firms(actor).await? {
             condition = condition.add(ladder_assessment::Column::EnterpriseId.is_in(mine));
         }
         let query = ladder_assessment::Entity::find().filter(condition);

@@ -283,6 +283,21 @@ impl Enterprises<'_> {
     }
 
     /// One firm's registry fields, if the actor may read it.
+    /// An office user's firms (None: the actor sees every firm), for confining lists
+    /// that are read by firm (candidates, credit rankings and exports).
+    pub(crate) async fn confined_firms(&self, actor: &Actor) -> Result<Option<Vec<i64>>> {
+        let Some(office) = actor.confined_to() else { return Ok(None) };
+        Ok(Some(
+            enterprise::Entity::find()
+                .filter(enterprise::Column::OfficeId.eq(office))
+                .select_only()
+                .column(enterprise::Column::Id)
+                .into_tuple()
+                .all(&self.db)
+                .await?,
+        ))
+    }
+
     pub async fn firm(&self, actor: &Actor, id: i64) -> Result<Firm> {
         self.readable(actor)?;
         let row = enterprise::Entity::find_by_id(id).one(&self.db).await?.ok_or(AppError::NotFound("企业"))?;

@@ -65,3 +65,12 @@ pub fn opt_stamp(name: &str) -> ColumnDef {
     c.timestamp_with_time_zone().null();
     c
 }
+
+/// A foreign key from `table.column` to `to.id`, named `fk_{table}_{column}`.
+pub fn key(table: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(Alias::new(table), Alias::new(column))
+        .to(Alias::new(to), Alias::new("id"))
+        .to_owned()
+}

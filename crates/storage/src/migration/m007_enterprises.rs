@@ -13,14 +13,6 @@ impl MigrationName for M007Enterprises {
     }
 }
 
-fn key(table: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(Alias::new(table), Alias::new(column))
-        .to(Alias::new(to), Alias::new("id"))
-        .to_owned()
-}
-
 fn firm(table: &str) -> ForeignKeyCreateStatement {
     key(table, "enterprise_id", "enterprises")
 }

@@ -13,14 +13,6 @@ impl MigrationName for M008Credit {
     }
 }
 
-fn key(table: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(Alias::new(table), Alias::new(column))
-        .to(Alias::new(to), Alias::new("id"))
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for M008Credit {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -5,12 +5,6 @@
 
 use super::*;
 
-async fn signed_in(base: &str, name: &str, password: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    c.post(format!("{base}/login")).form(&[("username", name), ("password", password)]).send().await.unwrap();
-    c
-}
-
 #[tokio::test]
 async fn each_role_reaches_only_what_it_may_of_the_credit() {
     let db = fengkou_testkit::fresh_sqlite();
