@@ -359,7 +359,11 @@ pub fn read_enterprises_with(
     id_column: &str,
     options: ReadOptions<'_>,
 ) -> Result<Enterprises, FileError> {
+    let clock = std::time::Instant::now();
     let (source, decoded, pieces) = inspect(path)?;
+    if std::env::var_os("FENGKOU_TIMINGS").is_some() {
+        eprintln!("inspect: {:.3} s, {} pieces", clock.elapsed().as_secs_f64(), pieces.len());
+    }
     let mut header = header_of(&source)?;
     let written = header.clone();
     if let Some(rename) = options.rename {

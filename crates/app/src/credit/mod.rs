@@ -21,13 +21,12 @@ pub use objections::Objection;
 pub use runs::{CreditRow, FirmCredit, RankingPage, RunSummary, WhatIfResult};
 pub use schemes::{SchemeVersion, starting_text};
 
-use crate::enterprises::values::counted_values;
+use crate::enterprises::values::counted_values_of_all;
 use crate::{AppError, Result};
 use arrow_array::StringArray;
 use fengkou_domain::enterprise::{self, Tier};
 use fengkou_domain::policy::{Batch, Schema};
 use fengkou_storage::entity::enterprise as firm_table;
-use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
 
 crate::area!(
@@ -71,23 +70,33 @@ pub type Inputs = BTreeMap<String, String>;
 /// Every firm's inputs for a data year: the registry's code, name and date, each
 /// indicator's counted value of `year` (the bureau's choice where departments differ),
 /// 上年销售收入 / 上年研发费用 from the year before when not given, and 有效期内高企 from
-/// the firm's tiers on `on`.
+/// the firm's tiers on `on`. Read from the pool (not the write's transaction), the
+/// year's figures in two halves at once: the run stores these inputs, so it is
+/// reproducible whatever is written meanwhile.
 pub(crate) async fn firm_inputs(
-    db: &impl ConnectionTrait,
+    db: &crate::Db,
     firms: &[firm_table::Model],
     year: i32,
     on: chrono::NaiveDate,
     used: &[&str],
 ) -> Result<Vec<Inputs>> {
     let ids: Vec<i64> = firms.iter().map(|f| f.id).collect();
-    let all = firms.len() > 500;
-    let scope = if all { None } else { Some(&ids[..]) };
+    let clock = std::time::Instant::now();
+    let lap = |what: &str| {
+        if std::env::var_os("FENGKOU_TIMINGS").is_some() {
+            eprintln!("  {what}: {:.3} s", clock.elapsed().as_secs_f64());
+        }
+    };
     // The year's figures that the scheme reads, and from the year before only what
-    // 上年销售收入 / 上年研发费用 take (a district's figures are a quarter million rows).
-    let this_year = counted_values(db, scope, &[year], Some(used)).await?;
-    let before = counted_values(db, scope, &[year - 1], Some(&["revenue", "rd_expense"])).await?;
-    let held = crate::enterprises::current_tiers(db, scope, on).await?;
-    Ok(firms
+    // 上年销售收入 / 上年研发费用 take.
+    let (this, last) = ([year], [year - 1]);
+    let (this_year, before, held) = tokio::try_join!(
+        counted_values_of_all(db, &ids, &this, Some(used), 2),
+        counted_values_of_all(db, &ids, &last, Some(&["revenue", "rd_expense"]), 1),
+        crate::enterprises::current_tiers(db, None, on),
+    )?;
+    lap("figures and tiers");
+    let out = firms
         .iter()
         .map(|firm| {
             let mut cells = Inputs::new();
@@ -113,7 +122,9 @@ pub(crate) async fn firm_inputs(
             }
             cells
         })
-        .collect())
+        .collect();
+    lap("cells");
+    Ok(out)
 }
 
 /// Firms' inputs as a batch of the schema's columns.

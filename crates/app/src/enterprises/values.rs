@@ -7,8 +7,9 @@ use super::{EnterpriseError, Enterprises};
 use crate::{Actor, AppError, Result};
 use fengkou_domain::enterprise::{INDICATORS, Indicator, Source, indicator, parse_value};
 use fengkou_storage::entity::{enterprise, indicator_choice, indicator_value};
+use fengkou_storage::value::{Code, Exact};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -50,47 +51,127 @@ pub(crate) enum Counted {
     Conflict,
 }
 
-pub(crate) fn counted(values: &[&indicator_value::Model], choice: Option<&indicator_choice::Model>) -> Option<Counted> {
-    let first = values.first()?;
-    if values.iter().all(|v| v.value.0 == first.value.0) {
-        return Some(Counted::Value(first.value.0));
+pub(crate) fn counted(values: &[(Source, Decimal)], chosen: Option<Source>) -> Option<Counted> {
+    let (_, first) = values.first()?;
+    if values.iter().all(|(_, v)| v == first) {
+        return Some(Counted::Value(*first));
     }
-    match choice.and_then(|c| values.iter().find(|v| v.source.0 == c.source.0)) {
-        Some(chosen) => Some(Counted::Value(chosen.value.0)),
+    match chosen.and_then(|c| values.iter().find(|(s, _)| *s == c)) {
+        Some((_, chosen)) => Some(Counted::Value(*chosen)),
         None => Some(Counted::Conflict),
     }
 }
 
 /// The counted values of the given years (all firms, or those listed): firm → year →
-/// indicator → value; a conflict is left out (缺数据) and listed in the second map.
+/// indicator → value; a conflict is left out (缺数据).
 pub(crate) async fn counted_values(
     db: &impl ConnectionTrait,
     firms: Option<&[i64]>,
     years: &[i32],
     only: Option<&[&str]>,
-) -> Result<HashMap<i64, HashMap<i32, HashMap<String, Decimal>>>> {
-    let mut query = indicator_value::Entity::find().filter(indicator_value::Column::Year.is_in(years.iter().copied()));
-    let mut choices =
-        indicator_choice::Entity::find().filter(indicator_choice::Column::Year.is_in(years.iter().copied()));
+) -> Result<CountedValues> {
+    let (mut values, mut choices) = (Condition::all(), Condition::all());
     if let Some(firms) = firms {
-        query = query.filter(indicator_value::Column::EnterpriseId.is_in(firms.iter().copied()));
-        choices = choices.filter(indicator_choice::Column::EnterpriseId.is_in(firms.iter().copied()));
+        values = values.add(indicator_value::Column::EnterpriseId.is_in(firms.iter().copied()));
+        choices = choices.add(indicator_choice::Column::EnterpriseId.is_in(firms.iter().copied()));
     }
+    counted_where(db, values, choices, years, only).await
+}
+
+/// Firm → year → indicator → the value that counts.
+pub(crate) type CountedValues = HashMap<i64, HashMap<i32, HashMap<String, Decimal>>>;
+
+/// [`counted_values`] of every firm, read in `parts` ranges of firm ids on as many
+/// pooled connections at once: a district's year is a quarter million rows, and the
+/// database driver hands them over one by one (4 µs a row on SQLite), so two readers
+/// halve the wait. `ids` are every firm's ids, ascending.
+pub(crate) async fn counted_values_of_all(
+    db: &crate::Db,
+    ids: &[i64],
+    years: &[i32],
+    only: Option<&[&str]>,
+    parts: usize,
+) -> Result<CountedValues> {
+    let (Some(first), Some(last)) = (ids.first(), ids.last()) else { return Ok(CountedValues::new()) };
+    let parts = parts.clamp(1, ids.len());
+    let mut bounds: Vec<i64> = (1..parts).map(|p| ids[p * ids.len() / parts]).collect();
+    bounds.insert(0, *first);
+    bounds.push(last + 1);
+    let years = years.to_vec();
+    let only: Option<Vec<String>> = only.map(|o| o.iter().map(|n| n.to_string()).collect());
+    let tasks: Vec<_> = bounds
+        .windows(2)
+        .map(|w| {
+            let (db, years, only, (from, to)) = (db.clone(), years.clone(), only.clone(), (w[0], w[1]));
+            tokio::spawn(async move {
+                let only: Option<Vec<&str>> = only.as_ref().map(|o| o.iter().map(String::as_str).collect());
+                let values = Condition::all()
+                    .add(indicator_value::Column::EnterpriseId.gte(from))
+                    .add(indicator_value::Column::EnterpriseId.lt(to));
+                let choices = Condition::all()
+                    .add(indicator_choice::Column::EnterpriseId.gte(from))
+                    .add(indicator_choice::Column::EnterpriseId.lt(to));
+                counted_where(&db, values, choices, &years, only.as_deref()).await
+            })
+        })
+        .collect();
+    let mut out = CountedValues::new();
+    for task in tasks {
+        out.extend(task.await.map_err(|e| AppError::internal("读取企业指标", e))??);
+    }
+    Ok(out)
+}
+
+async fn counted_where(
+    db: &impl ConnectionTrait,
+    values: Condition,
+    choices: Condition,
+    years: &[i32],
+    only: Option<&[&str]>,
+) -> Result<CountedValues> {
+    // Only the columns the choice needs, read as tuples: whole models (with who
+    // recorded them and when) cost twice as much.
+    let mut query = indicator_value::Entity::find()
+        .select_only()
+        .columns([
+            indicator_value::Column::EnterpriseId,
+            indicator_value::Column::Year,
+            indicator_value::Column::Indicator,
+            indicator_value::Column::Source,
+            indicator_value::Column::Value,
+        ])
+        .filter(values)
+        .filter(indicator_value::Column::Year.is_in(years.iter().copied()));
+    let choices = indicator_choice::Entity::find()
+        .select_only()
+        .columns([
+            indicator_choice::Column::EnterpriseId,
+            indicator_choice::Column::Year,
+            indicator_choice::Column::Indicator,
+            indicator_choice::Column::Source,
+        ])
+        .filter(choices)
+        .filter(indicator_choice::Column::Year.is_in(years.iter().copied()));
     if let Some(only) = only {
         query = query.filter(indicator_value::Column::Indicator.is_in(only.iter().copied()));
     }
-    let rows = query.all(db).await?;
-    let choices: HashMap<(i64, i32, String), indicator_choice::Model> =
-        choices.all(db).await?.into_iter().map(|c| ((c.enterprise_id, c.year, c.indicator.clone()), c)).collect();
-    let mut grouped: HashMap<(i64, i32, &str), Vec<&indicator_value::Model>> = HashMap::new();
-    for row in &rows {
-        grouped.entry((row.enterprise_id, row.year, row.indicator.as_str())).or_default().push(row);
+    let rows: Vec<(i64, i32, String, Code<Source>, Exact)> = query.into_tuple().all(db).await?;
+    let choices: HashMap<(i64, i32, String), Source> = choices
+        .into_tuple::<(i64, i32, String, Code<Source>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(firm, year, name, source)| ((firm, year, name), source.0))
+        .collect();
+    let mut grouped: HashMap<(i64, i32, String), Vec<(Source, Decimal)>> = HashMap::new();
+    for (firm, year, name, source, value) in rows {
+        grouped.entry((firm, year, name)).or_default().push((source.0, value.0));
     }
-    let mut out: HashMap<i64, HashMap<i32, HashMap<String, Decimal>>> = HashMap::new();
-    for ((firm, year, name), values) in grouped {
-        let choice = choices.get(&(firm, year, name.to_string()));
-        if let Some(Counted::Value(v)) = counted(&values, choice) {
-            out.entry(firm).or_default().entry(year).or_default().insert(name.to_string(), v);
+    let mut out = CountedValues::new();
+    for (key, values) in grouped {
+        if let Some(Counted::Value(v)) = counted(&values, choices.get(&key).copied()) {
+            let (firm, year, name) = key;
+            out.entry(firm).or_default().entry(year).or_default().insert(name, v);
         }
     }
     Ok(out)
@@ -182,11 +263,12 @@ impl Enterprises<'_> {
                     .filter_map(|i| {
                         let mine: Vec<&indicator_value::Model> =
                             values.iter().copied().filter(|v| v.indicator == i.name).collect();
+                        let pairs: Vec<(Source, Decimal)> = mine.iter().map(|v| (v.source.0, v.value.0)).collect();
                         if mine.is_empty() {
                             return None;
                         }
                         let choice = choices.iter().find(|c| c.year == year && c.indicator == i.name);
-                        let (value, conflict) = match counted(&mine, choice) {
+                        let (value, conflict) = match counted(&pairs, choice.map(|c| c.source.0)) {
                             Some(Counted::Value(v)) => (Some(v.normalize().to_string()), false),
                             Some(Counted::Conflict) => (None, true),
                             None => (None, false),

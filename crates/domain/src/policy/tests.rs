@@ -39,6 +39,31 @@ fn batch(schema: &Schema, rows: &[Vec<Option<&str>>]) -> Batch {
     Batch::from_text(schema, &refs, 2).unwrap()
 }
 
+/// An empty column (a field the file lacks) is read as views of one shared zeroed
+/// buffer; it decides as empty cells read one by one do (in a batch too long to share).
+#[test]
+fn an_empty_column_decides_as_empty_cells() {
+    let s = schema();
+    let empty_rows = |n: usize| vec![vec![None; s.fields().len()]; n];
+    let shared = batch(&s, &empty_rows(3));
+    let own = batch(&s, &empty_rows(5000));
+    for condition in
+        ["revenue > 100", "rd_expense / revenue >= 0.05", "employees >= 0", "is_high_tech", "not is_high_tech", "true"]
+    {
+        for amount in ["1", "revenue * 0.1", "employees"] {
+            let def = policy(condition, amount);
+            if Policy::compile(&def, &s).is_err() {
+                continue;
+            }
+            assert_eq!(decide_both(&def, &s, &shared), decide_both(&def, &s, &own)[..3], "{condition} → {amount}");
+        }
+    }
+    for (a, b) in shared.columns.iter().zip(&own.columns) {
+        assert_eq!((a.array().len(), a.array().null_count()), (3, 3));
+        assert_eq!(b.array().null_count(), 5000);
+    }
+}
+
 /// What both evaluators decide for every row; they must agree.
 fn decide_both(def: &PolicyDef, schema: &Schema, batch: &Batch) -> Vec<Verdict> {
     let compiled = Policy::compile(def, schema).unwrap();

@@ -12,6 +12,7 @@ mod m005_hostile_input;
 pub mod m006_references;
 mod m007_enterprises;
 mod m008_credit;
+mod m009_year_figures;
 
 use sea_orm_migration::prelude::*;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m006_references::M006References),
             Box::new(m007_enterprises::M007Enterprises),
             Box::new(m008_credit::M008Credit),
+            Box::new(m009_year_figures::M009YearFigures),
         ]
     }
 }
