@@ -162,4 +162,20 @@ impl App {
         }
         Ok(())
     }
+
+    /// What a benchmark is run against, as it prints it: the backend, the projects and
+    /// reports, and how fresh the planner's statistics are.
+    pub async fn data_state(&self) -> Result<Vec<String>> {
+        let projects = project::Entity::find().count(&self.db).await?;
+        let reports = report::Entity::find().count(&self.db).await?;
+        let backend = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "PostgreSQL",
+            _ => "SQLite",
+        };
+        let mut lines = vec![format!("backend {backend}: {projects} projects, {reports} reports")];
+        lines.extend(
+            fengkou_storage::queries::statistics_state(&self.db, &["projects", "reports", "report_totals"]).await?,
+        );
+        Ok(lines)
+    }
 }

@@ -133,6 +133,9 @@ async fn bench_run(db: &str, requests: usize, import: bool) -> Result<()> {
         ("dashboard", "/dashboard".to_string()),
         ("office comparison", "/comparison".to_string()),
     ];
+    for line in app.data_state().await.map_err(|e| anyhow::anyhow!(e.to_string()))? {
+        println!("{line}");
+    }
     println!("{count} projects in {db}; {requests} sequential requests per endpoint after 5 warm-up\n");
     let targets: Vec<(&str, Vec<String>)> = targets.into_iter().map(|(label, path)| (label, vec![path])).collect();
     time_endpoints(&client, &base, &token, &targets, requests).await?;

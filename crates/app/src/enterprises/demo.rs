@@ -393,6 +393,11 @@ impl Enterprises<'_> {
         });
         self.reassess_in(&w, None).await?;
         w.commit().await?;
+        fengkou_storage::queries::refresh_statistics(
+            &self.writer,
+            &["enterprises", "indicator_values", "enterprise_tiers", "ladder_assessments", "enterprise_projects"],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -623,6 +623,20 @@ impl Enterprises<'_> {
         } else {
             self.reassess_in(&w, Some(&touched)).await?;
             w.commit().await?;
+            if report.rows > fengkou_storage::queries::BULK_ROWS {
+                fengkou_storage::queries::refresh_statistics(
+                    &self.writer,
+                    &[
+                        "enterprises",
+                        "indicator_values",
+                        "enterprise_tiers",
+                        "ladder_assessments",
+                        "enterprise_projects",
+                        "audit_log",
+                    ],
+                )
+                .await?;
+            }
         }
         Ok(report)
     }

@@ -309,3 +309,41 @@ async fn values_entered_at_once_for_one_firm_all_land(#[case] backend: Backend) 
     assert_eq!(year.lines[0].sources.len(), 1);
     assert_eq!(year.lines[0].value.as_deref(), Some("123.4"));
 }
+
+/// An import of more than a few thousand rows on PostgreSQL refreshes the planner's
+/// statistics of the tables it wrote before it reports success (ANALYZE, which sets
+/// `last_analyze`; autovacuum would set `last_autoanalyze`, minutes later).
+#[tokio::test]
+async fn a_bulk_import_on_postgres_leaves_statistics_fresh() {
+    let Some(db) = test_database(Backend::Postgres).await else { return };
+    let app = app_on(&db.url).await;
+    let bureau = cli_bureau_actor();
+    let codes: Vec<String> = (0..2_100)
+        .map(|i| fengkou_domain::uscc::Uscc::complete(&format!("91410300{i:08}0")).unwrap().as_str().to_string())
+        .collect();
+    let names: Vec<String> = (0..codes.len()).map(|i| format!("统计测试企业{i}有限公司")).collect();
+    let rows: Vec<Vec<&str>> =
+        codes.iter().zip(&names).map(|(code, name)| vec![code.as_str(), name.as_str(), "2025", "1200", "36"]).collect();
+    let bytes = sheet("2025年度税务数据", &["统一社会信用代码", "企业名称", "年度", "销售收入", "研发费用"], &rows);
+    let report = app.enterprises().import_sheet(&bureau, bytes, options(Source::Tax, true)).await.unwrap();
+    assert_eq!(report.rows, 2_100);
+
+    use sea_orm::FromQueryResult;
+    let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+    #[derive(Debug, FromQueryResult)]
+    struct Analysed {
+        relname: String,
+        analysed: bool,
+    }
+    let seen = Analysed::find_by_statement(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT relname::text AS relname, last_analyze IS NOT NULL AS analysed FROM pg_stat_user_tables \
+         WHERE relname IN ('enterprises', 'indicator_values', 'ladder_assessments') ORDER BY relname",
+    ))
+    .all(&conn)
+    .await
+    .unwrap();
+    let names: Vec<&str> = seen.iter().map(|t| t.relname.as_str()).collect();
+    assert_eq!(names, ["enterprises", "indicator_values", "ladder_assessments"]);
+    assert!(seen.iter().all(|t| t.analysed), "{seen:?}");
+}

@@ -12,7 +12,8 @@ use sea_orm::{
 
 mod totals;
 pub use totals::{
-    lock_enterprise, lock_ladder, lock_project, rebuild_report_totals, refresh_report_total, report_total_drift,
+    BULK_ROWS, lock_enterprise, lock_ladder, lock_project, rebuild_report_totals, refresh_report_total,
+    refresh_statistics, report_total_drift, statistics_state,
 };
 
 /// Builds a statement from SQL written with `?` placeholders. PostgreSQL wants `$1…`;

@@ -112,3 +112,80 @@ pub async fn report_total_drift<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr
     let row = Drift::find_by_statement(stmt(db.get_database_backend(), sql, vec![])).one(db).await?;
     Ok(row.map_or(0, |d| d.n))
 }
+
+/// Rows written by one import or seed above which PostgreSQL's planner statistics are
+/// refreshed before it reports success.
+pub const BULK_ROWS: usize = 2_000;
+
+/// After a bulk write on PostgreSQL: ANALYZE of the tables it touched, so that the next
+/// page is planned on the data just loaded rather than on what autovacuum last saw
+/// (minutes later; until then a province's ledger and dashboard take 2-4× longer).
+/// SQLite plans from its indexes' shape and needs none. `tables` are the code's own
+/// names, never a user's text.
+pub async fn refresh_statistics<C: ConnectionTrait>(db: &C, tables: &[&str]) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres || tables.is_empty() {
+        return Ok(());
+    }
+    assert!(
+        tables.iter().all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')),
+        "table names are identifiers"
+    );
+    db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await?;
+    Ok(())
+}
+
+/// How fresh the planner's statistics of `tables` are, one line each, as a benchmark
+/// prints them: on PostgreSQL when each was last analysed (by hand or by autovacuum) and
+/// how many rows changed since; on SQLite whether `ANALYZE` has ever run (its planner
+/// otherwise works from the indexes' shape alone).
+pub async fn statistics_state<C: ConnectionTrait>(db: &C, tables: &[&str]) -> Result<Vec<String>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Pg {
+        relname: String,
+        rows: i64,
+        analysed: Option<String>,
+        auto: Option<String>,
+        changed: i64,
+    }
+    #[derive(FromQueryResult)]
+    struct Lite {
+        n: i64,
+    }
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let names: Vec<Value> = tables.iter().map(|t| Value::from(t.to_string())).collect();
+        let marks = vec!["?"; names.len()].join(", ");
+        let sql = format!(
+            "SELECT relname::text AS relname, n_live_tup AS rows, \
+             to_char(last_analyze, 'YYYY-MM-DD HH24:MI:SS') AS analysed, \
+             to_char(last_autoanalyze, 'YYYY-MM-DD HH24:MI:SS') AS auto, n_mod_since_analyze AS changed \
+             FROM pg_stat_user_tables WHERE relname IN ({marks}) ORDER BY relname"
+        );
+        let rows = Pg::find_by_statement(stmt(backend, &sql, names)).all(db).await?;
+        return Ok(rows
+            .into_iter()
+            .map(|r| {
+                let when = match (r.analysed, r.auto) {
+                    (Some(a), Some(b)) => format!("analysed {} (auto {b})", a.max(b.clone())),
+                    (Some(a), None) => format!("analysed {a}"),
+                    (None, Some(b)) => format!("auto-analysed {b}"),
+                    (None, None) => "NEVER analysed".to_string(),
+                };
+                format!("{}: ~{} rows, {when}, {} rows changed since", r.relname, r.rows, r.changed)
+            })
+            .collect());
+    }
+    let stat1 = Lite::find_by_statement(stmt(
+        backend,
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+        vec![],
+    ))
+    .one(db)
+    .await?
+    .map_or(0, |r| r.n);
+    Ok(vec![if stat1 > 0 {
+        "SQLite: ANALYZE has run (sqlite_stat1 present)".to_string()
+    } else {
+        "SQLite: no ANALYZE statistics (the planner uses the indexes' shape)".to_string()
+    }])
+}

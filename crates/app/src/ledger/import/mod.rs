@@ -557,6 +557,13 @@ impl Ledger<'_> {
             if report.updated > 0 || report.created > 0 {
                 self.warnings().refresh_all_warnings().await?;
             }
+            if report.updated + report.created > fengkou_storage::queries::BULK_ROWS {
+                fengkou_storage::queries::refresh_statistics(
+                    &self.writer,
+                    &["projects", "opening_balances", "milestones", "stage_events", "audit_log"],
+                )
+                .await?;
+            }
         }
         Ok(report)
     }
