@@ -105,10 +105,18 @@ impl SetClock {
 
     fn today(&self) -> NaiveDate {
         match self.clock {
-            Clock::System => chrono::Local::now().date_naive(),
+            // The district's day, as every page shows times (UTC+8), whatever the
+            // server's own time zone: a notice ends at midnight in Beijing.
+            Clock::System => china_date(chrono::Utc::now()),
             Clock::Fixed(d) => d,
         }
     }
+}
+
+/// The calendar day of an instant in China (UTC+8, no daylight saving).
+pub fn china_date(instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    instant.with_timezone(&china).date_naive()
 }
 
 /// The application: a database and the state use cases share.
@@ -127,6 +135,9 @@ pub struct App {
     imports: Arc<tokio::sync::Semaphore>,
     /// Two ledger exports at a time (see `export_projects`).
     exports: Arc<tokio::sync::Semaphore>,
+    /// One credit computation at a time (a province's run holds every firm's inputs
+    /// and breakdowns in memory); a second is told to wait.
+    computes: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -153,6 +164,7 @@ impl App {
             meeting_changes: Arc::new(tokio::sync::watch::Sender::new(0)),
             imports: Arc::new(tokio::sync::Semaphore::new(1)),
             exports: Arc::new(tokio::sync::Semaphore::new(2)),
+            computes: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 

@@ -133,11 +133,54 @@ pub fn header_key(header: &str) -> String {
         && let Some(open) = text.rfind('(')
     {
         let inside = &text[open + 1..text.len() - 1];
-        if matches!(inside, "万元" | "人" | "个" | "项" | "%" | "分" | "是/否" | "0/1" | "件" | "元") {
+        if matches!(inside, "万元" | "人" | "个" | "项" | "%" | "分" | "是/否" | "0/1" | "件" | "元" | "千元" | "亿元")
+        {
             text.truncate(open);
         }
     }
     text.to_lowercase()
+}
+
+/// The unit a header writes in parentheses at its end ("营业收入（元）" → "元"), if any.
+pub fn header_unit(header: &str) -> Option<String> {
+    let text: String = header.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    let text = text.replace('（', "(").replace('）', ")");
+    let inner = text.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    Some(inner[open + 1..].to_string())
+}
+
+/// How a column's values are brought to the indicator's own unit: the power of ten to
+/// multiply by (营业收入（元） → −4: 12,345,678 元 is 1,234.5678 万元), or why the
+/// header's unit cannot be this indicator's ("研发人员（万元）"). A header without a
+/// unit, or with a unit that is not one (“（含税）”), is read in the indicator's unit.
+pub fn unit_scale(indicator: &Indicator, unit: Option<&str>) -> Result<i32, String> {
+    let Some(unit) = unit else { return Ok(0) };
+    let money = matches!(indicator.kind, Kind::Money | Kind::SignedMoney);
+    let mismatch = || Err(format!("单位“{unit}”不是{}的单位（{}）", indicator.label, unit_of(indicator)));
+    match unit {
+        "元" if money => Ok(-4),
+        "千元" if money => Ok(-1),
+        "万元" if money => Ok(0),
+        "亿元" if money => Ok(4),
+        "元" | "千元" | "万元" | "亿元" => mismatch(),
+        "人" | "个" | "项" | "件" if indicator.kind == Kind::Count => Ok(0),
+        "人" | "个" | "项" | "件" => mismatch(),
+        "%" if indicator.kind == Kind::Percent => Ok(0),
+        "%" => mismatch(),
+        "分" if indicator.kind == Kind::Score => Ok(0),
+        "分" => mismatch(),
+        _ => Ok(0),
+    }
+}
+
+fn unit_of(indicator: &Indicator) -> &'static str {
+    match indicator.kind {
+        Kind::Count => "人、个、项或件",
+        Kind::Flag => "是/否",
+        Kind::Date => "日期",
+        other => other.unit(),
+    }
 }
 
 /// The indicator a header names: its English name, its label or a synonym.
@@ -281,9 +324,18 @@ pub fn parse_value(indicator: &Indicator, text: &str) -> Result<String, String> 
     }
 }
 
+/// The largest magnitude a yearly figure may have (a trillion: 万元 of revenue, people,
+/// patents). Larger is a slip (a unit, digits pasted twice), and sums of such values
+/// would overflow the exact arithmetic that rules and totals rely on.
+pub const MAX_VALUE: i64 = 1_000_000_000_000;
+
 fn check_exact(indicator: &Indicator, mantissa: i128, scale: u32) -> Result<(), String> {
     let hundred = 100i128.checked_mul(10i128.pow(scale)).unwrap_or(i128::MAX);
+    let largest = i128::from(MAX_VALUE).checked_mul(10i128.pow(scale)).unwrap_or(i128::MAX);
     let shown = || crate::policy::exact::fixed(&num_bigint::BigInt::from(mantissa), scale);
+    if mantissa.unsigned_abs() > largest.unsigned_abs() {
+        return Err(format!("数值过大（{}），超过一万亿；请核对单位和位数", shown()));
+    }
     match indicator.kind {
         Kind::SignedMoney | Kind::Date | Kind::Flag => Ok(()),
         _ if mantissa < 0 => Err(format!("不能为负数（这里是 {}）", shown())),
@@ -426,6 +478,24 @@ mod tests {
         assert_eq!(indicator_for_header(header).map(|i| i.name), Some(name));
     }
 
+    /// A header's unit brings its values to the indicator's: money in 元, 千元 or 亿元
+    /// is scaled to 万元; a unit of another kind is refused with the reason.
+    #[rstest]
+    #[case("营业收入（元）", Ok(-4))]
+    #[case("营业收入(千元)", Ok(-1))]
+    #[case("营业收入（万元）", Ok(0))]
+    #[case("营业收入（亿元）", Ok(4))]
+    #[case("营业收入", Ok(0))]
+    #[case("从业人员（人）", Ok(0))]
+    #[case("从业人员（万元）", Err("单位“万元”不是职工总数的单位（人、个、项或件）"))]
+    #[case("研发费用（人）", Err("单位“人”不是研发费用的单位（万元）"))]
+    #[case("从业人员（%）", Err("单位“%”不是职工总数的单位（人、个、项或件）"))]
+    fn a_headers_unit_scales_or_is_refused(#[case] header: &str, #[case] expected: Result<i32, &str>) {
+        let indicator = indicator_for_header(header).expect("a known indicator");
+        let unit = header_unit(header);
+        assert_eq!(unit_scale(indicator, unit.as_deref()), expected.map_err(str::to_string), "{header}");
+    }
+
     #[test]
     fn tax_sheets_name_the_code_and_the_firm_their_own_way() {
         assert_eq!(field_for_header("纳税人识别号（统一社会信用代码）"), Some("uscc"));
@@ -496,6 +566,13 @@ mod tests {
     #[case("capacity_utilisation", "120", Err("比例不能超过 100%（这里是 120%）"))]
     #[case("violation", "是", Ok("1"))]
     #[case("violation", "2", Err("“2”不是 是/否（或 1/0）"))]
+    #[case("revenue", "1000000000000", Ok("1000000000000"))]
+    #[case("revenue", "1000000000000.01", Err("数值过大（1000000000000.01），超过一万亿；请核对单位和位数"))]
+    #[case(
+        "profit",
+        "-79228162514264337593543950335",
+        Err("数值过大（-79228162514264337593543950335），超过一万亿；请核对单位和位数")
+    )]
     fn values_are_read_as_sheets_write_them(
         #[case] name: &str,
         #[case] text: &str,

@@ -15,9 +15,12 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) | AppError::Credit(CreditError::NoRun(_)) => StatusCode::NOT_FOUND,
-        // Someone else decided, published or answered first.
+        // Someone else decided, published or answered first, or published anew.
         AppError::Credit(
-            CreditError::AlreadyDecided(_) | CreditError::AlreadyPublished(_) | CreditError::AlreadyAnswered,
+            CreditError::AlreadyDecided(_)
+            | CreditError::AlreadyPublished(_)
+            | CreditError::AlreadyAnswered
+            | CreditError::Superseded(_),
         ) => StatusCode::CONFLICT,
         AppError::Invalid(_)
         | AppError::Credit(_)

@@ -62,6 +62,8 @@ pub enum CreditError {
     NoData { year: i32, field: String },
     #[error("这次计算没有一家企业参与排名，不能公示")]
     NothingRanked,
+    #[error("这次公示已被同年度更新的公示（计算 #{0}）取代，异议请针对新的公示登记")]
+    Superseded(i64),
 }
 
 /// A firm's cells as the scheme reads them: field → text, only the filled ones.

@@ -83,6 +83,16 @@ impl Credit<'_> {
         {
             return Err(CreditError::NoticeOver(until).into());
         }
+        // A later publication of the same year replaced this one: objections go to it.
+        if let Some(later) = credit_run::Entity::find()
+            .filter(credit_run::Column::Year.eq(run.year))
+            .filter(credit_run::Column::Status.eq("published"))
+            .filter(credit_run::Column::Id.gt(run.id))
+            .one(&w)
+            .await?
+        {
+            return Err(CreditError::Superseded(later.id).into());
+        }
         credit_score::Entity::find()
             .filter(credit_score::Column::RunId.eq(run_id))
             .filter(credit_score::Column::EnterpriseId.eq(firm_id))

@@ -16,6 +16,18 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// A firm's place in a run as lists read it: (firm, cohort, cents, rank, list code),
+/// without the breakdown and inputs a firm's page alone needs.
+type Listed = (i64, String, Option<i64>, Option<i32>, String);
+
+const LISTED: [credit_score::Column; 5] = [
+    credit_score::Column::EnterpriseId,
+    credit_score::Column::Cohort,
+    credit_score::Column::Cents,
+    credit_score::Column::Rank,
+    credit_score::Column::List,
+];
+
 /// Days of the public notice (公示), the last one included.
 pub const NOTICE_DAYS: i64 = 5;
 
@@ -39,9 +51,10 @@ pub struct RunSummary {
     pub firms: i32,
     /// A later publication of the same year replaced this one (it stays on record).
     pub superseded: bool,
-    /// Per cohort in the scheme's order: (name, firms ranked).
+    /// Per cohort in the scheme's order: (name, firms ranked); empty where the run's
+    /// header alone is read (a firm's credit).
     pub cohorts: Vec<(String, u64)>,
-    /// Per list code: how many firms.
+    /// Per list code: how many firms; empty where the header alone is read.
     pub lists: BTreeMap<String, u64>,
 }
 
@@ -89,6 +102,9 @@ pub struct FirmCredit {
     pub objections: Vec<super::Objection>,
     /// Fields a what-if may change (name, label, unit).
     pub what_if_fields: Vec<(&'static str, &'static str, &'static str)>,
+    /// The indicators (labels) whose departments differ for the run's year with no
+    /// source chosen, as the registry stands today: why a figure may be 缺数据.
+    pub open_differences: Vec<&'static str>,
 }
 
 /// A what-if's answer: the score and rank before and after, and the lines that moved.
@@ -186,12 +202,19 @@ impl Credit<'_> {
                 .all(&self.db)
                 .await?;
         }
-        let names = parse_scheme(&run.scheme_body).map(|s| s.cohorts.names).unwrap_or_default();
+        // Uncounted (a firm's page, which shows the run's header only): no cohort and no
+        // list, rather than zeros that would read as figures.
+        let names = if count {
+            parse_scheme(&run.scheme_body).map(|s| s.cohorts.names).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let mut cohorts: Vec<(String, u64)> = names.into_iter().map(|n| (n, 0)).collect();
         // Every list is named, with 0 where no firm is on it.
         let mut lists: BTreeMap<String, u64> =
             [List::Lead, List::Chase, List::Strive, List::None, List::Vetoed, List::MissingData]
                 .iter()
+                .filter(|_| count)
                 .map(|l| (l.code().to_string(), 0))
                 .collect();
         for (cohort, list, n) in &pairs {
@@ -238,6 +261,7 @@ impl Credit<'_> {
         if !(2000..=chrono::Datelike::year(&today)).contains(&year) {
             return Err(CreditError::Year(year).into());
         }
+        let _turn = self.computes.try_acquire().map_err(|_| AppError::Busy)?;
         let clock = std::time::Instant::now();
         let lap = |what: &str| {
             if std::env::var_os("FENGKOU_TIMINGS").is_some() {
@@ -298,6 +322,28 @@ impl Credit<'_> {
             credit_score::Entity::insert_many(pending).exec(&w).await?;
         }
         lap("stored");
+        // The year's earlier unpublished drafts are replaced by this one (never shown
+        // outside the bureau, and each holds every firm's inputs and breakdown); the
+        // trail keeps what each one counted.
+        let replaced: Vec<i64> = credit_run::Entity::find()
+            .filter(credit_run::Column::Year.eq(year))
+            .filter(credit_run::Column::Status.eq("computed"))
+            .filter(credit_run::Column::Id.ne(run.id))
+            .select_only()
+            .column(credit_run::Column::Id)
+            .into_tuple()
+            .all(&w)
+            .await?;
+        if !replaced.is_empty() {
+            credit_score::Entity::delete_many()
+                .filter(credit_score::Column::RunId.is_in(replaced.iter().copied()))
+                .exec(&w)
+                .await?;
+            credit_run::Entity::delete_many()
+                .filter(credit_run::Column::Id.is_in(replaced.iter().copied()))
+                .exec(&w)
+                .await?;
+        }
         let mut lists: BTreeMap<&str, u64> = BTreeMap::new();
         for b in &scored.breakdowns {
             *lists.entry(b.score.list.code()).or_insert(0) += 1;
@@ -310,6 +356,7 @@ impl Credit<'_> {
             before: None,
             after: Some(serde_json::json!({
                 "year": year, "scheme": run.scheme_label, "scheme_id": scheme_id, "firms": firms.len(), "lists": lists,
+                "replaced_drafts": replaced,
             })),
         });
         w.commit().await?;
@@ -334,6 +381,16 @@ impl Credit<'_> {
             .await?;
         if ranked == 0 {
             return Err(CreditError::NothingRanked.into());
+        }
+        // A newer publication of the year stands: an older run is not published over it.
+        if let Some(newer) = credit_run::Entity::find()
+            .filter(credit_run::Column::Year.eq(run.year))
+            .filter(credit_run::Column::Status.eq("published"))
+            .filter(credit_run::Column::Id.gt(run_id))
+            .one(&w)
+            .await?
+        {
+            return Err(CreditError::Superseded(newer.id).into());
         }
         let until = self.today() + chrono::Duration::days(NOTICE_DAYS - 1);
         // Of two publications at once, one wins; the other is told.
@@ -406,34 +463,48 @@ impl Credit<'_> {
             .order_by_asc(credit_score::Column::EnterpriseId)
             .offset((page - 1) * RANKING_PAGE)
             .limit(RANKING_PAGE)
+            .select_only()
+            .columns(LISTED)
+            .into_tuple()
             .all(&self.db)
             .await?;
         let rows = self.rows_of(rows).await?;
         Ok(RankingPage { run: summary, cohort, list: list.map(List::label), rows, total, page, pages })
     }
 
-    async fn rows_of(&self, rows: Vec<credit_score::Model>) -> Result<Vec<CreditRow>> {
-        let firms: HashMap<i64, firm_table::Model> = firm_table::Entity::find()
-            .filter(firm_table::Column::Id.is_in(rows.iter().map(|r| r.enterprise_id)))
+    async fn rows_of(&self, rows: Vec<Listed>) -> Result<Vec<CreditRow>> {
+        // A page names its firms; a whole list reads every firm's code and name (an IN
+        // list of tens of thousands of ids would pass SQLite's limit of variables).
+        let mut firms = firm_table::Entity::find().select_only().columns([
+            firm_table::Column::Id,
+            firm_table::Column::Uscc,
+            firm_table::Column::Name,
+            firm_table::Column::OfficeId,
+        ]);
+        if rows.len() <= 500 {
+            firms = firms.filter(firm_table::Column::Id.is_in(rows.iter().map(|r| r.0)));
+        }
+        let firms: HashMap<i64, (String, String, Option<i64>)> = firms
+            .into_tuple::<(i64, String, String, Option<i64>)>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|f| (f.id, f))
+            .map(|(id, uscc, name, office)| (id, (uscc, name, office)))
             .collect();
         let (offices, _) = self.enterprises().names().await?;
         Ok(rows
             .into_iter()
-            .filter_map(|r| {
-                let firm = firms.get(&r.enterprise_id)?;
-                let list = list_of(&r.list);
+            .filter_map(|(firm_id, cohort, cents, rank, list)| {
+                let (uscc, name, office) = firms.get(&firm_id)?;
+                let list = list_of(&list);
                 Some(CreditRow {
-                    firm_id: firm.id,
-                    uscc: firm.uscc.clone(),
-                    name: firm.name.clone(),
-                    office: crate::enterprises::office_name(&offices, firm.office_id),
-                    cohort: r.cohort,
-                    score: r.cents.map(show_cents).unwrap_or_default(),
-                    rank: r.rank,
+                    firm_id,
+                    uscc: uscc.clone(),
+                    name: name.clone(),
+                    office: crate::enterprises::office_name(&offices, *office),
+                    cohort,
+                    score: cents.map(show_cents).unwrap_or_default(),
+                    rank,
                     list: list.label(),
                     list_code: list.code(),
                 })
@@ -459,6 +530,9 @@ impl Credit<'_> {
             .filter(condition)
             .order_by_asc(credit_score::Column::Rank)
             .order_by_asc(credit_score::Column::EnterpriseId)
+            .select_only()
+            .columns(LISTED)
+            .into_tuple()
             .all(&self.db)
             .await?;
         let mut rows = self.rows_of(rows).await?;
@@ -466,6 +540,13 @@ impl Credit<'_> {
             summary.cohorts.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
         rows.sort_by_key(|r| (order.get(r.cohort.as_str()).copied().unwrap_or(usize::MAX), r.rank.is_none(), r.rank));
         Ok((summary, rows))
+    }
+
+    /// The banks' list (every scored firm): a whole run's rows, so it takes its turn
+    /// with the workbooks (a few at a time, whoever asks).
+    pub async fn bank_rows(&self, actor: &Actor, run_id: i64) -> Result<(RunSummary, Vec<CreditRow>)> {
+        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
+        self.all_rows(actor, run_id, false).await
     }
 
     /// The public notice (公示) as a workbook: the firms on the three lists.
@@ -490,11 +571,17 @@ impl Credit<'_> {
                 ]
             })
             .collect();
+        // Who issues it, how many firms took part, and where objections go.
         let unit = match (run.published_at, run.notice_until) {
-            (Some(from), Some(until)) => {
-                format!("公示期：{} 至 {}；方案：{}", from.date_naive(), until, run.scheme_label)
-            }
-            _ => format!("未公示（草稿）；方案：{}", run.scheme_label),
+            (Some(from), Some(until)) => format!(
+                "公示单位：区科技局；全区参评企业 {} 家；方案：{}；公示期：{} 至 {}，对结果有异议的，请在公示期内向区科技局书面提出{}",
+                run.firms,
+                run.scheme_label,
+                crate::china_date(from),
+                until,
+                if run.superseded { "（已被更新的公示取代）" } else { "" }
+            ),
+            _ => format!("未公示（草稿，不得对外）；全区参评企业 {} 家；方案：{}", run.firms, run.scheme_label),
         };
         let title = format!("{} 年度企业创新积分评价结果公示（领跑、竞跑、进取名单）{}", run.year, scope(actor));
         Ok((run.year, self.workbook(title, unit, &headers, cells)?))
@@ -519,7 +606,13 @@ impl Credit<'_> {
                 ]
             })
             .collect();
-        let unit = format!("数据年度：{} 年；方案：{}；{}", run.year, run.scheme_label, run.status_label);
+        let unit = format!(
+            "数据年度：{} 年；方案：{}；{}{}",
+            run.year,
+            run.scheme_label,
+            run.status_label,
+            if run.superseded { "（已被更新的公示取代）" } else { "" }
+        );
         let title = format!("{} 年度企业创新积分（金融机构名单）{}", run.year, scope(actor));
         Ok((run.year, self.workbook(title, unit, &headers, cells)?))
     }
@@ -604,6 +697,12 @@ impl Credit<'_> {
             None => None,
         };
         let objections = self.objections_of(run.id, firm_id).await?;
+        // Why a figure may be missing now: the departments differ and the bureau has not
+        // chosen (the run keeps what it read; this is today's state of the registry).
+        let open_differences = crate::enterprises::values::open_differences(&self.db, Some(&[firm_id]), run.year)
+            .await?
+            .remove(&firm_id)
+            .unwrap_or_default();
         let list = list_of(&row.list);
         let what_if_fields = what_if_fields(&run.scheme_body);
         Ok(Some(FirmCredit {
@@ -619,6 +718,7 @@ impl Credit<'_> {
             last_year,
             objections,
             what_if_fields,
+            open_differences,
         }))
     }
 

@@ -9,7 +9,9 @@ use super::values::read_value;
 use super::{EnterpriseError, Enterprises, split_tags};
 use crate::{Actor, AppError, Result};
 use chrono::{Datelike, NaiveDate};
-use fengkou_domain::enterprise::{self, Indicator, Source, Tier, field_for_header, header_key, indicator_for_header};
+use fengkou_domain::enterprise::{
+    self, Indicator, Source, Tier, field_for_header, header_key, header_unit, indicator_for_header, unit_scale,
+};
 use fengkou_domain::uscc::Uscc;
 use fengkou_domain::{Coded, parse_ledger_date};
 use fengkou_office::sheets::{Cell, read_table};
@@ -98,6 +100,13 @@ enum Column {
     Certificate,
     Indicator(&'static Indicator),
     Ignored,
+}
+
+/// A value times 10^power, exactly (元 → 万元 is power −4).
+fn scaled(value: rust_decimal::Decimal, power: i32) -> Option<rust_decimal::Decimal> {
+    let step = rust_decimal::Decimal::from(10i64.pow(power.unsigned_abs()));
+    let out = if power < 0 { value.checked_div(step)? } else { value.checked_mul(step)? };
+    (out.abs() <= rust_decimal::Decimal::from(enterprise::MAX_VALUE)).then(|| out.normalize())
 }
 
 fn column_for(header: &str) -> Option<Column> {
@@ -205,12 +214,27 @@ impl Enterprises<'_> {
         let mut report =
             EnterpriseImport { dry_run: options.dry_run, sheet: table.sheet.clone(), ..Default::default() };
         let mut problems: Vec<String> = Vec::new();
-        for (header, column) in table.headers.iter().zip(&columns) {
+        // A value column in 元 (or 千元, 亿元) is brought to the indicator's 万元; a
+        // unit of another kind (研发人员（万元）) is refused before any row is read.
+        let mut scales: Vec<i32> = vec![0; columns.len()];
+        for ((header, column), scale) in table.headers.iter().zip(&columns).zip(scales.iter_mut()) {
             match column {
                 Some(Column::Ignored) if !matches!(header_key(header).as_str(), "序号" | "备注" | "no" | "#") => {
                     report.ignored_columns.push(header.clone())
                 }
-                Some(Column::Indicator(i)) => report.columns.push(format!("{header} → {}", i.label)),
+                Some(Column::Indicator(i)) => match unit_scale(i, header_unit(header).as_deref()) {
+                    Ok(0) => report.columns.push(format!("{header} → {}", i.label)),
+                    Ok(power) => {
+                        *scale = power;
+                        let how = if power < 0 {
+                            format!("÷{}", 10i64.pow(power.unsigned_abs()))
+                        } else {
+                            format!("×{}", 10i64.pow(power as u32))
+                        };
+                        report.columns.push(format!("{header} → {}（换算为万元，{how}）", i.label));
+                    }
+                    Err(why) => problems.push(format!("列“{header}”：{why}")),
+                },
                 _ => {}
             }
         }
@@ -247,7 +271,7 @@ impl Enterprises<'_> {
             let mut year_refused = false;
             let mut tier_cells: (Option<Tier>, Option<NaiveDate>, Option<NaiveDate>, String) =
                 (None, None, None, String::new());
-            for ((header, column), cell) in table.headers.iter().zip(&columns).zip(cells) {
+            for (((header, column), cell), scale) in table.headers.iter().zip(&columns).zip(cells).zip(&scales) {
                 let Some(column) = column else { continue };
                 let text = cell.text();
                 if let Cell::Error(e) = cell {
@@ -321,7 +345,10 @@ impl Enterprises<'_> {
                     },
                     Column::Certificate => tier_cells.3 = text,
                     Column::Indicator(indicator) if !cell.is_empty() => match read_value(indicator.name, &text) {
-                        Ok((_, value)) => row.values.push((indicator, value)),
+                        Ok((_, value)) => match scaled(value, *scale) {
+                            Some(value) => row.values.push((indicator, value)),
+                            None => bad(header, format!("“{text}”换算为万元后超出可保存的范围")),
+                        },
                         Err(why) => bad(header, why),
                     },
                     _ => {}

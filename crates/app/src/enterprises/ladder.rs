@@ -406,7 +406,9 @@ fn firm_batch(
             let earlier = sums.get(&firm.id)?;
             let a = earlier.get(&(year - 1))?.get(name)?;
             let b = earlier.get(&(year - 2))?.get(name)?;
-            Some((now + a + b).normalize().to_string())
+            // Checked: a sum past the decimal's range is no figure (the input is bounded
+            // by `MAX_VALUE`; values stored before the bound may not be).
+            Some(now.checked_add(*a)?.checked_add(*b)?.normalize().to_string())
         };
         for (field, column) in schema.fields().iter().zip(columns.iter_mut()) {
             let value = match field.name.as_str() {

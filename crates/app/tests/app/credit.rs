@@ -194,6 +194,15 @@ async fn objections_are_recorded_during_the_notice_and_answered_once(#[case] bac
     assert_eq!(page.objections.len(), 1);
     assert_eq!(page.objections[0].outcome, "dismissed");
 
+    // A later publication of the year replaces this one: objections go to the new one.
+    let again = credit.compute(&bureau, YEAR).await.unwrap();
+    credit.publish(&bureau, again.id).await.unwrap();
+    assert!(matches!(
+        credit.object(&bureau, run.id, firm, "", "针对旧公示").await,
+        Err(AppError::Credit(CreditError::Superseded(id))) if id == again.id
+    ));
+    credit.object(&bureau, again.id, firm, "", "针对新公示").await.unwrap();
+
     // After the notice, no more objections.
     let later = fengkou_testkit::test_app_on(&db.url, d("2026-12-31")).await;
     assert!(matches!(

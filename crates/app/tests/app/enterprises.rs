@@ -347,3 +347,34 @@ async fn a_bulk_import_on_postgres_leaves_statistics_fresh() {
     assert_eq!(names, ["enterprises", "indicator_values", "ladder_assessments"]);
     assert!(seen.iter().all(|t| t.analysed), "{seen:?}");
 }
+
+/// A column whose header says 元 is stored in 万元 (÷10,000, exactly, and the report
+/// says so); a unit of another kind refuses the sheet, naming the column.
+#[tokio::test]
+async fn a_column_in_yuan_is_stored_in_wan_and_a_wrong_unit_is_refused() {
+    let db = fengkou_testkit::fresh_sqlite();
+    let app = app_on(&db.url).await;
+    let bureau = cli_bureau_actor();
+    let area = app.enterprises();
+    let yuan = sheet(
+        "税务",
+        &["统一社会信用代码", "企业名称", "年度", "营业收入（元）", "研发费用（千元）"],
+        &[vec![A, "洛阳甲科技有限公司", "2025", "12345678", "315"]],
+    );
+    let report = area.import_sheet(&bureau, yuan, options(Source::Tax, true)).await.unwrap();
+    assert!(
+        report.columns.iter().any(|c| c == "营业收入（元） → 销售收入（换算为万元，÷10000）"),
+        "{:?}",
+        report.columns
+    );
+    let firm = area.list(&bureau, &FirmFilter::default()).await.unwrap().rows[0].clone();
+    let year = area.figures(&bureau, firm.id).await.unwrap().remove(0);
+    let value = |name: &str| year.lines.iter().find(|l| l.indicator == name).unwrap().value.clone();
+    assert_eq!(value("revenue").as_deref(), Some("1234.5678"));
+    assert_eq!(value("rd_expense").as_deref(), Some("31.5"));
+
+    let wrong = sheet("统计", &["统一社会信用代码", "年度", "从业人员（万元）"], &[vec![A, "2025", "100"]]);
+    let err = area.import_sheet(&bureau, wrong, options(Source::Statistics, false)).await.unwrap_err();
+    let AppError::Enterprise(EnterpriseError::ImportRejected(problems)) = err else { panic!("{err}") };
+    assert_eq!(problems, vec!["列“从业人员（万元）”：单位“万元”不是职工总数的单位（人、个、项或件）".to_string()]);
+}

@@ -42,9 +42,11 @@ pub struct RunOut {
     firms: i32,
     /// A later publication of the same year replaced this one.
     superseded: bool,
-    /// Per cohort: firms ranked.
+    /// Per cohort: firms ranked (empty in a firm's credit, which carries the run's
+    /// header only: read `/credit/runs` for the counts).
     cohorts: Vec<CohortOut>,
-    /// Per list code (lead, chase, strive, none, vetoed, missing_data): how many firms.
+    /// Per list code (lead, chase, strive, none, vetoed, missing_data): how many firms
+    /// (empty in a firm's credit).
     lists: std::collections::BTreeMap<String, u64>,
 }
 
@@ -178,7 +180,7 @@ async fn banks(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ScoreOut>>, ApiError> {
-    let (_, rows) = state.app.credit().all_rows(&actor, id, false).await?;
+    let (_, rows) = state.app.credit().bank_rows(&actor, id).await?;
     Ok(Json(rows.into_iter().map(score_out).collect()))
 }
 

@@ -230,6 +230,8 @@ struct Line {
     points: String,
     /// Ten bars (height 2–28 px) with the firm's own marked.
     bars: Vec<(u32, bool)>,
+    /// Firms of the cohort with this figure (None: a breakdown without its cohort's).
+    count: Option<u64>,
     spread: String,
 }
 
@@ -265,7 +267,10 @@ fn lines_of(breakdown: &serde_json::Value) -> Vec<Line> {
                 .enumerate()
                 .map(|(i, n)| (2 + (26 * n / most) as u32, firm_bin == Some(i as u64)))
                 .collect();
-            let spread = if d["n"].as_u64().unwrap_or(0) > 0 && !d["median"].is_null() {
+            // How many firms of the cohort have this figure, and (where the reader may see
+            // them) how they spread.
+            let count = d["n"].as_u64();
+            let spread = if count.unwrap_or(0) > 0 && !d["median"].is_null() {
                 format!("{} / {} / {}", number(&d["min"], 6), number(&d["median"], 6), number(&d["max"], 6))
             } else {
                 String::new()
@@ -281,6 +286,7 @@ fn lines_of(breakdown: &serde_json::Value) -> Vec<Line> {
                 normalised: number(&l["normalised"], 4),
                 points: number(&l["points"], 2),
                 bars,
+                count,
                 spread,
             }
         })
@@ -321,6 +327,16 @@ async fn firm_page(
         }
         None => Default::default(),
     };
+    // The bonuses and deductions that count (a firm outside the ranking gets none).
+    let items_total = |key: &str| -> String {
+        let sum: f64 = credit
+            .as_ref()
+            .and_then(|c| c.breakdown[key].as_array())
+            .map(|items| items.iter().filter(|i| i["holds"] == true).filter_map(|i| i["points"].as_f64()).sum())
+            .unwrap_or(0.0);
+        format!("{sum:.2}")
+    };
+    let (bonus_total, deduct_total) = (items_total("bonus"), items_total("deduct"));
     let open = credit.as_ref().is_some_and(|c| {
         c.run.status == "published" && c.run.notice_until.is_some_and(|until| state.app.today() <= until)
     });
@@ -332,6 +348,9 @@ async fn firm_page(
                 cohort_label => cohort_label, cohort_unit => cohort_unit, total => total,
                 cohort_value => credit.as_ref().map(|c| number(&c.breakdown["cohort_value"], 6)),
                 can_edit => u.actor.can_edit_enterprises(), notice_open => open,
+                bonus_total => bonus_total, deduct_total => deduct_total,
+                differences => credit.as_ref().map(|c| c.open_differences.clone()).unwrap_or_default(),
+                confined => u.actor.confined_to().is_some(),
             },
         )
         .into_response())

@@ -49,6 +49,12 @@ async fn each_role_reaches_only_what_it_may_of_the_credit() {
     assert_eq!(firm["score"], foreign["score"]);
     assert_eq!(firm["rank"], foreign["rank"]);
     assert_eq!(firm["breakdown"]["indicators"].as_array().unwrap().len(), 18);
+    // The scheme's words are put back into the stored breakdown, the same on the API.
+    let line = &firm["breakdown"]["indicators"][0];
+    assert!(line["name"].is_string() && line["group"].is_string() && line["expression"].is_string(), "{line}");
+    assert!(firm["breakdown"]["veto"][0]["when"].is_string(), "{}", firm["breakdown"]["veto"]);
+    // The run's header only: no counts rather than zeros.
+    assert!(firm["run"]["lists"].as_object().unwrap().is_empty(), "{}", firm["run"]);
     assert!(firm["last_year"]["year"].is_i64(), "{}", firm["last_year"]);
 
     // Workbooks: the notice holds the three lists, the banks' list every scored firm;
@@ -61,7 +67,7 @@ async fn each_role_reaches_only_what_it_may_of_the_credit() {
         std::fs::write(&path, res.bytes().await.unwrap()).unwrap();
         let script = "import openpyxl,sys\nws=openpyxl.load_workbook(sys.argv[1]).active\n\
             rows=[[c.value for c in r] for r in ws.iter_rows(min_row=4)]\n\
-            print(ws['A1'].value); print(len(rows)); print(sorted(set(r[2] for r in rows))); print(sorted(set(r[7] for r in rows)))";
+            print(ws['A1'].value); print(len(rows)); print(sorted(set(r[2] for r in rows))); print(sorted(set(r[7] for r in rows))); print(ws['A2'].value)";
         if let Some(out) = python(script, &path) {
             let lines: Vec<&str> = out.lines().collect();
             assert!(lines[0].contains("年度企业创新积分评价结果公示（领跑、竞跑、进取名单）"), "{out}");
@@ -69,6 +75,9 @@ async fn each_role_reaches_only_what_it_may_of_the_credit() {
             assert!(lines[1].parse::<usize>().unwrap() > 0, "{out}");
             assert!(lines[2].contains("领跑"), "{out}");
             assert_eq!(only_hubei, lines[3] == "['湖北路办事处']", "{out}");
+            // Who issues the notice, how many took part, where objections go.
+            assert!(lines[4].starts_with("公示单位：区科技局；全区参评企业 "), "{out}");
+            assert!(lines[4].contains("请在公示期内向区科技局书面提出"), "{out}");
         }
     }
     let res = get(&bureau, &format!("/credit/runs/{run}/banks.xlsx")).await.unwrap();
