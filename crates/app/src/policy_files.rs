@@ -259,12 +259,17 @@ fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileError> {
     let mut chunk = vec![0u8; 4 << 20];
     let (mut line, mut record_length, mut utf8, mut quoted) = (1usize, 0usize, true, false);
     let mut carry: Vec<u8> = Vec::new();
+    // A file whose lines end in a bare carriage return (old Mac) would read as one line.
+    let mut carriage = false;
     loop {
         let read = file.read(&mut chunk).map_err(|e| open(e.to_string()))?;
         if read == 0 {
             break;
         }
         let bytes = &chunk[..read];
+        if line == 1 && !carriage {
+            carriage = memchr::memchr(b'\r', bytes).is_some();
+        }
         splitter.feed(offset, bytes);
         offset += read as u64;
         let mut from = 0;
@@ -304,6 +309,12 @@ fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileError> {
                 Err(_) => utf8 = false,
             }
         }
+    }
+    if line == 1 && carriage {
+        return Err(FileError::Csv(
+            "文件只用回车符（CR）分行（旧式 Mac 格式），读不出各行；在 Excel 中请“另存为”“CSV UTF-8（逗号分隔）”"
+                .into(),
+        ));
     }
     if utf8 && carry.is_empty() {
         return Ok((Source::File(path.to_path_buf()), false, splitter.pieces(offset)));

@@ -50,8 +50,18 @@ fn rule_sets(rules: Option<&Path>, on: NaiveDate) -> Result<Vec<RuleSet>> {
     let sets = match rules {
         None => default_rule_sets(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取规则文件 {}", path.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("规则文件 {} 有误", path.display()))?
+            // Rule sets are a few KB; reading at most 4 MB keeps /dev/zero from filling memory.
+            use std::io::Read as _;
+            const MAX_RULES_FILE: u64 = 4 << 20;
+            let file = std::fs::File::open(path).with_context(|| format!("无法读取规则文件 {}", path.display()))?;
+            let mut bytes = Vec::new();
+            file.take(MAX_RULES_FILE + 1)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("无法读取规则文件 {}", path.display()))?;
+            if bytes.len() as u64 > MAX_RULES_FILE {
+                bail!("规则文件 {} 超过 4 MB，不像规则", path.display());
+            }
+            serde_json::from_slice(&bytes).with_context(|| format!("规则文件 {} 有误", path.display()))?
         }
     };
     let sets = in_force(&sets, on);

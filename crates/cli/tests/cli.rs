@@ -322,6 +322,11 @@ fn messy_enterprise_files_are_read_or_refused_as_an_official_would_expect() {
     assert_eq!(written, None);
     let (result, _) = run("id,region,revenue\n7,东,1\n 07,东,3\n".as_bytes());
     assert!(text(&result.stderr).contains("第3行 id：编号“ 07”与第2行重复"), "{}", text(&result.stderr));
+    // Lines ended by a bare carriage return (old Mac) are told, not read as no firm at all.
+    let (result, written) = run(b"id,region,revenue\r7,x,1\r8,y,2\r");
+    assert!(!result.status.success());
+    assert!(text(&result.stderr).contains("只用回车符（CR）分行"), "{}", text(&result.stderr));
+    assert_eq!(written, None);
 
     // The result may not overwrite an input.
     let data = dir.path().join("e.csv");

@@ -429,7 +429,10 @@ impl Credit<'_> {
     ) -> Result<RankingPage> {
         let run = self.visible_run(actor, run_id).await?;
         let summary = self.summary(actor, run).await?;
-        let list = list.filter(|l| !l.is_empty()).map(list_of);
+        let list = match list.filter(|l| !l.is_empty()) {
+            Some(code) => Some(List::from_code(code).ok_or(AppError::NotFound("名单"))?),
+            None => None,
+        };
         let cohort = match cohort.filter(|c| !c.is_empty()) {
             Some(c) if summary.cohorts.iter().any(|(n, _)| n == c) => c.to_string(),
             Some(_) => return Err(AppError::NotFound("分组")),

@@ -334,7 +334,8 @@ async fn firm_page(
             .and_then(|c| c.breakdown[key].as_array())
             .map(|items| items.iter().filter(|i| i["holds"] == true).filter_map(|i| i["points"].as_f64()).sum())
             .unwrap_or(0.0);
-        format!("{sum:.2}")
+        // + 0.0: an empty sum of floats is −0.0, which would print as "-0.00".
+        format!("{:.2}", sum + 0.0)
     };
     let (bonus_total, deduct_total) = (items_total("bonus"), items_total("deduct"));
     let open = credit.as_ref().is_some_and(|c| {

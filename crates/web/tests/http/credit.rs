@@ -53,6 +53,11 @@ async fn each_role_reaches_only_what_it_may_of_the_credit() {
     let line = &firm["breakdown"]["indicators"][0];
     assert!(line["name"].is_string() && line["group"].is_string() && line["expression"].is_string(), "{line}");
     assert!(firm["breakdown"]["veto"][0]["when"].is_string(), "{}", firm["breakdown"]["veto"]);
+    // A list that does not exist is not quietly read as "no list".
+    assert_eq!(
+        get(&leader, &format!("/api/v1/credit/runs/{run}/scores?list=bogus")).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     // The run's header only: no counts rather than zeros.
     assert!(firm["run"]["lists"].as_object().unwrap().is_empty(), "{}", firm["run"]);
     assert!(firm["last_year"]["year"].is_i64(), "{}", firm["last_year"]);
