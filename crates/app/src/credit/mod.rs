@@ -6,20 +6,28 @@
 //!
 //! - `mod.rs`: the area, what it refuses, and the firms' inputs as the scheme reads them.
 //! - `schemes.rs`: versions, proposal, approval (never by the proposer), the one in force.
-//! - `runs.rs`: compute, publish, rankings, a firm's credit, what-if, exports, verify.
+//! - `runs.rs`: compute, publish, verify; `views.rs`: rankings, lists, a firm's credit;
+//!   `exports.rs`: the notice and the banks' lists; `whatif.rs`; `stored.rs`: a
+//!   breakdown as stored and read back.
 //! - `objections.rs`: objections during the notice and the bureau's answers.
 //!
 //! Who sees what: results are read by those who read firms (`can_read_enterprise`: an
 //! office user only its own 办事处's firms); a run before its notice only by 科技局.
 //! Writes: 科技局 (`can_edit_enterprises`); approval by another 科技局 user or an admin.
 
+mod exports;
 mod objections;
 mod runs;
 mod schemes;
+mod stored;
+mod views;
+mod whatif;
 
 pub use objections::Objection;
-pub use runs::{CreditRow, FirmCredit, RankingPage, RunSummary, WhatIfResult};
+pub use runs::RunSummary;
 pub use schemes::{SchemeVersion, starting_text};
+pub use views::{CreditRow, FirmCredit, RankingPage};
+pub use whatif::WhatIfResult;
 
 use crate::enterprises::values::counted_values_of_all;
 use crate::{AppError, Result};

@@ -1,38 +1,24 @@
 //! Runs: a year's credit computed for every firm with the scheme in force for that
 //! year, stored with the scheme's text and every firm's inputs; published for the public
-//! notice (公示), after which it never changes; read as rankings per cohort, a firm's
-//! breakdown (with its cohort's distributions and last year's result), a what-if on the
-//! run's own data, the notice and the banks' lists; and checked by recomputing.
+//! notice (公示), after which it never changes; and checked by recomputing. The other
+//! readings of a run live beside it: `views.rs` (rankings, lists, a firm's credit),
+//! `exports.rs` (the notice and the banks' lists), `whatif.rs`, and `stored.rs` (a
+//! breakdown as stored and as read back).
 
 use super::schemes::scheme_for;
-use super::{Credit, CreditError, Inputs, ROWS_PER_BATCH, firm_inputs, inputs_batch};
+use super::stored::stored_breakdown;
+use super::{Credit, CreditError, Inputs};
+use super::{ROWS_PER_BATCH, firm_inputs, inputs_batch};
 use crate::{Actor, AppError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use fengkou_domain::credit::{Breakdown, List, Scheme, Scorer, WhatIf, changed_row, parse_scheme, show_cents};
+use fengkou_domain::credit::{Breakdown, List, Scheme, Scorer, parse_scheme};
 use fengkou_storage::entity::{credit_run, credit_score, enterprise as firm_table};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// A firm's place in a run as lists read it: (firm, cohort, cents, rank, list code),
-/// without the breakdown and inputs a firm's page alone needs.
-type Listed = (i64, String, Option<i64>, Option<i32>, String);
-
-const LISTED: [credit_score::Column; 5] = [
-    credit_score::Column::EnterpriseId,
-    credit_score::Column::Cohort,
-    credit_score::Column::Cents,
-    credit_score::Column::Rank,
-    credit_score::Column::List,
-];
-
 /// Days of the public notice (公示), the last one included.
 pub const NOTICE_DAYS: i64 = 5;
-
-/// Rows per page of a ranking.
-pub const RANKING_PAGE: u64 = 50;
 
 /// A run as the pages list it.
 #[derive(Debug, Clone, Serialize)]
@@ -58,83 +44,17 @@ pub struct RunSummary {
     pub lists: BTreeMap<String, u64>,
 }
 
-/// One firm in a ranking or a list.
-#[derive(Debug, Clone, Serialize)]
-pub struct CreditRow {
-    pub firm_id: i64,
-    pub uscc: String,
-    pub name: String,
-    pub office: String,
-    pub cohort: String,
-    /// "812.40", or empty when unscored.
-    pub score: String,
-    pub rank: Option<i32>,
-    /// 领跑, 竞跑, 进取, 否决, 缺数据 or empty.
-    pub list: &'static str,
-    pub list_code: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RankingPage {
-    pub run: RunSummary,
-    pub cohort: String,
-    pub list: Option<&'static str>,
-    pub rows: Vec<CreditRow>,
-    pub total: u64,
-    pub page: u64,
-    pub pages: u64,
-}
-
-/// A firm's credit in one run, as its page shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct FirmCredit {
-    pub run: RunSummary,
-    pub firm_id: i64,
-    pub uscc: String,
-    pub name: String,
-    pub score: String,
-    pub rank: Option<i32>,
-    pub list: &'static str,
-    /// `domain::credit::Breakdown` as JSON, each indicator with its cohort's distribution.
-    pub breakdown: serde_json::Value,
-    /// Last year's result in the run pages show for it: (year, score, rank, list).
-    pub last_year: Option<(i32, String, Option<i32>, &'static str)>,
-    pub objections: Vec<super::Objection>,
-    /// Fields a what-if may change (name, label, unit).
-    pub what_if_fields: Vec<(&'static str, &'static str, &'static str)>,
-    /// The indicators (labels) whose departments differ for the run's year with no
-    /// source chosen, as the registry stands today: why a figure may be 缺数据.
-    pub open_differences: Vec<&'static str>,
-}
-
-/// A what-if's answer: the score and rank before and after, and the lines that moved.
-#[derive(Debug, Clone, Serialize)]
-pub struct WhatIfResult {
-    pub field: String,
-    pub label: String,
-    pub unit: String,
-    pub delta: String,
-    pub before: String,
-    pub after: String,
-    pub before_rank: Option<u32>,
-    pub after_rank: Option<u32>,
-    /// "研发费用再增加 100 万元：812.40 → 839.10 分"
-    pub sentence: String,
-    /// (indicator, points before, points after) where they differ.
-    pub changed: Vec<(String, String, String)>,
-}
-
-fn status_label(status: &str) -> &'static str {
+pub(super) fn status_label(status: &str) -> &'static str {
     if status == "published" { "已公示" } else { "未公示（仅科技局可见）" }
 }
 
-fn list_of(code: &str) -> List {
+pub(super) fn list_of(code: &str) -> List {
     List::from_code(code).unwrap_or(List::None)
 }
 
 impl Credit<'_> {
     /// A run, if the actor may see it (before its notice, only 科技局).
-    async fn visible_run(&self, actor: &Actor, id: i64) -> Result<credit_run::Model> {
+    pub(super) async fn visible_run(&self, actor: &Actor, id: i64) -> Result<credit_run::Model> {
         if !actor.can_read_enterprises() {
             return Err(AppError::forbidden("创新积分只对科技局、区领导、项目办和办事处开放"));
         }
@@ -178,13 +98,18 @@ impl Credit<'_> {
         Ok(out)
     }
 
-    async fn summary(&self, actor: &Actor, run: credit_run::Model) -> Result<RunSummary> {
+    pub(super) async fn summary(&self, actor: &Actor, run: credit_run::Model) -> Result<RunSummary> {
         self.summary_counting(actor, run, true).await
     }
 
     /// A run's header and, when `count`, its firms per cohort and list (grouped in the
     /// database: a district's run is ten thousand rows).
-    async fn summary_counting(&self, actor: &Actor, run: credit_run::Model, count: bool) -> Result<RunSummary> {
+    pub(super) async fn summary_counting(
+        &self,
+        actor: &Actor,
+        run: credit_run::Model,
+        count: bool,
+    ) -> Result<RunSummary> {
         let mut pairs: Vec<(String, String, i64)> = Vec::new();
         if count {
             let mut query = credit_score::Entity::find().filter(credit_score::Column::RunId.eq(run.id));
@@ -418,315 +343,8 @@ impl Credit<'_> {
         Ok(())
     }
 
-    /// A run's ranking in one cohort (default: the first), or one list across cohorts.
-    pub async fn ranking(
-        &self,
-        actor: &Actor,
-        run_id: i64,
-        cohort: Option<&str>,
-        list: Option<&str>,
-        page: u64,
-    ) -> Result<RankingPage> {
-        let run = self.visible_run(actor, run_id).await?;
-        let summary = self.summary(actor, run).await?;
-        let list = match list.filter(|l| !l.is_empty()) {
-            Some(code) => Some(List::from_code(code).ok_or(AppError::NotFound("名单"))?),
-            None => None,
-        };
-        let cohort = match cohort.filter(|c| !c.is_empty()) {
-            Some(c) if summary.cohorts.iter().any(|(n, _)| n == c) => c.to_string(),
-            Some(_) => return Err(AppError::NotFound("分组")),
-            None if list.is_some() => String::new(),
-            None => summary
-                .cohorts
-                .iter()
-                .find(|(_, n)| *n > 0)
-                .or(summary.cohorts.first())
-                .map(|c| c.0.clone())
-                .unwrap_or_default(),
-        };
-        let mut condition = Condition::all().add(credit_score::Column::RunId.eq(run_id));
-        if !cohort.is_empty() {
-            condition = condition.add(credit_score::Column::Cohort.eq(cohort.clone()));
-        }
-        match list {
-            Some(l) => condition = condition.add(credit_score::Column::List.eq(l.code())),
-            None => condition = condition.add(credit_score::Column::Rank.is_not_null()),
-        }
-        if let Some(mine) = self.enterprises().confined_firms(actor).await? {
-            condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
-        }
-        let query = credit_score::Entity::find().filter(condition);
-        let total = query.clone().count(&self.db).await?;
-        let pages = total.div_ceil(RANKING_PAGE).max(1);
-        let page = page.clamp(1, pages);
-        let rows = query
-            .order_by_asc(credit_score::Column::Cohort)
-            .order_by_asc(credit_score::Column::Rank)
-            .order_by_asc(credit_score::Column::EnterpriseId)
-            .offset((page - 1) * RANKING_PAGE)
-            .limit(RANKING_PAGE)
-            .select_only()
-            .columns(LISTED)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let rows = self.rows_of(rows).await?;
-        Ok(RankingPage { run: summary, cohort, list: list.map(List::label), rows, total, page, pages })
-    }
-
-    async fn rows_of(&self, rows: Vec<Listed>) -> Result<Vec<CreditRow>> {
-        // A page names its firms; a whole list reads every firm's code and name (an IN
-        // list of tens of thousands of ids would pass SQLite's limit of variables).
-        let mut firms = firm_table::Entity::find().select_only().columns([
-            firm_table::Column::Id,
-            firm_table::Column::Uscc,
-            firm_table::Column::Name,
-            firm_table::Column::OfficeId,
-        ]);
-        if rows.len() <= 500 {
-            firms = firms.filter(firm_table::Column::Id.is_in(rows.iter().map(|r| r.0)));
-        }
-        let firms: HashMap<i64, (String, String, Option<i64>)> = firms
-            .into_tuple::<(i64, String, String, Option<i64>)>()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|(id, uscc, name, office)| (id, (uscc, name, office)))
-            .collect();
-        let (offices, _) = self.enterprises().names().await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(firm_id, cohort, cents, rank, list)| {
-                let (uscc, name, office) = firms.get(&firm_id)?;
-                let list = list_of(&list);
-                Some(CreditRow {
-                    firm_id,
-                    uscc: uscc.clone(),
-                    name: name.clone(),
-                    office: crate::enterprises::office_name(&offices, *office),
-                    cohort,
-                    score: cents.map(show_cents).unwrap_or_default(),
-                    rank,
-                    list: list.label(),
-                    list_code: list.code(),
-                })
-            })
-            .collect())
-    }
-
-    /// Every scored firm of a run (the banks' list and the notice), cohort by cohort
-    /// in the scheme's order, by rank.
-    pub async fn all_rows(&self, actor: &Actor, run_id: i64, only_lists: bool) -> Result<(RunSummary, Vec<CreditRow>)> {
-        let run = self.visible_run(actor, run_id).await?;
-        let summary = self.summary(actor, run).await?;
-        let mut condition = Condition::all().add(credit_score::Column::RunId.eq(run_id));
-        condition = if only_lists {
-            condition.add(credit_score::Column::List.is_in(["lead", "chase", "strive"]))
-        } else {
-            condition.add(credit_score::Column::Cohort.ne(""))
-        };
-        if let Some(mine) = self.enterprises().confined_firms(actor).await? {
-            condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
-        }
-        let rows = credit_score::Entity::find()
-            .filter(condition)
-            .order_by_asc(credit_score::Column::Rank)
-            .order_by_asc(credit_score::Column::EnterpriseId)
-            .select_only()
-            .columns(LISTED)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        let mut rows = self.rows_of(rows).await?;
-        let order: HashMap<&str, usize> =
-            summary.cohorts.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
-        rows.sort_by_key(|r| (order.get(r.cohort.as_str()).copied().unwrap_or(usize::MAX), r.rank.is_none(), r.rank));
-        Ok((summary, rows))
-    }
-
-    /// The banks' list (every scored firm): a whole run's rows, so it takes its turn
-    /// with the workbooks (a few at a time, whoever asks).
-    pub async fn bank_rows(&self, actor: &Actor, run_id: i64) -> Result<(RunSummary, Vec<CreditRow>)> {
-        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
-        self.all_rows(actor, run_id, false).await
-    }
-
-    /// The public notice (公示) as a workbook: the firms on the three lists.
-    pub async fn notice_workbook(&self, actor: &Actor, run_id: i64) -> Result<(i32, Vec<u8>)> {
-        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
-        let (run, rows) = self.all_rows(actor, run_id, true).await?;
-        let headers = ["序号", "分组", "名单", "组内排名", "积分", "统一社会信用代码", "企业名称", "办事处"];
-        let cells = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                use fengkou_office::table::TableCell::{Count, Number, Text};
-                vec![
-                    Count(i as i64 + 1),
-                    Text(r.cohort.clone()),
-                    Text(r.list.to_string()),
-                    r.rank.map_or(Text(String::new()), |k| Count(i64::from(k))),
-                    r.score.parse::<f64>().map_or(Text(String::new()), Number),
-                    Text(r.uscc.clone()),
-                    Text(r.name.clone()),
-                    Text(r.office.clone()),
-                ]
-            })
-            .collect();
-        // Who issues it, how many firms took part, and where objections go.
-        let unit = match (run.published_at, run.notice_until) {
-            (Some(from), Some(until)) => format!(
-                "公示单位：区科技局；全区参评企业 {} 家；方案：{}；公示期：{} 至 {}，对结果有异议的，请在公示期内向区科技局书面提出{}",
-                run.firms,
-                run.scheme_label,
-                crate::china_date(from),
-                until,
-                if run.superseded { "（已被更新的公示取代）" } else { "" }
-            ),
-            _ => format!("未公示（草稿，不得对外）；全区参评企业 {} 家；方案：{}", run.firms, run.scheme_label),
-        };
-        let title = format!("{} 年度企业创新积分评价结果公示（领跑、竞跑、进取名单）{}", run.year, scope(actor));
-        Ok((run.year, self.workbook(title, unit, &headers, cells)?))
-    }
-
-    /// The banks' list as a workbook: every scored firm (USCC, name, cohort, score, rank, list).
-    pub async fn bank_workbook(&self, actor: &Actor, run_id: i64) -> Result<(i32, Vec<u8>)> {
-        let _turn = self.exports.acquire().await.map_err(|_| AppError::Busy)?;
-        let (run, rows) = self.all_rows(actor, run_id, false).await?;
-        let headers = ["统一社会信用代码", "企业名称", "分组", "积分", "组内排名", "名单"];
-        let cells = rows
-            .iter()
-            .map(|r| {
-                use fengkou_office::table::TableCell::{Count, Number, Text};
-                vec![
-                    Text(r.uscc.clone()),
-                    Text(r.name.clone()),
-                    Text(r.cohort.clone()),
-                    r.score.parse::<f64>().map_or(Text(String::new()), Number),
-                    r.rank.map_or(Text(String::new()), |k| Count(i64::from(k))),
-                    Text(r.list.to_string()),
-                ]
-            })
-            .collect();
-        let unit = format!(
-            "数据年度：{} 年；方案：{}；{}{}",
-            run.year,
-            run.scheme_label,
-            run.status_label,
-            if run.superseded { "（已被更新的公示取代）" } else { "" }
-        );
-        let title = format!("{} 年度企业创新积分（金融机构名单）{}", run.year, scope(actor));
-        Ok((run.year, self.workbook(title, unit, &headers, cells)?))
-    }
-
-    fn workbook(
-        &self,
-        title: String,
-        unit: String,
-        headers: &[&str],
-        rows: Vec<Vec<fengkou_office::table::TableCell>>,
-    ) -> Result<Vec<u8>> {
-        use fengkou_office::table::{Sheet, write_sheets};
-        let sheet = Sheet {
-            name: "创新积分".into(),
-            title,
-            unit,
-            headers: headers.iter().map(|h| h.to_string()).collect(),
-            rows,
-        };
-        Ok(write_sheets(&[sheet])?)
-    }
-
-    /// A firm's credit in a run (default: the run pages show for the latest year).
-    pub async fn firm_credit(&self, actor: &Actor, firm_id: i64, run_id: Option<i64>) -> Result<Option<FirmCredit>> {
-        let firm = self.enterprises().firm(actor, firm_id).await?;
-        let run = match run_id {
-            Some(id) => Some(self.visible_run(actor, id).await?),
-            None => self.current_run(actor, None).await?,
-        };
-        let Some(run) = run else { return Ok(None) };
-        let Some(row) = credit_score::Entity::find()
-            .filter(credit_score::Column::RunId.eq(run.id))
-            .filter(credit_score::Column::EnterpriseId.eq(firm_id))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let mut breakdown: serde_json::Value = serde_json::from_str(&row.breakdown).map_err(|e| {
-            AppError::Damaged(format!("表 credit_scores 的 id {} 行：breakdown 无法读取（{e}）", row.id))
-        })?;
-        let scheme = parse_scheme(&run.scheme_body)
-            .map_err(|e| AppError::Damaged(format!("表 credit_runs 的 id {} 行：方案无法读取（{e}）", run.id)))?;
-        described(&mut breakdown, &scheme);
-        let mut distributions: serde_json::Value = serde_json::from_str(&run.distributions).unwrap_or_default();
-        if actor.confined_to().is_some() {
-            // An office sees how the district spreads, not other firms' exact figures.
-            for lines in distributions.as_object_mut().into_iter().flat_map(|c| c.values_mut()) {
-                for shown in lines.as_object_mut().into_iter().flat_map(|l| l.values_mut()) {
-                    for key in ["min", "q1", "median", "q3", "max"] {
-                        shown[key] = serde_json::Value::Null;
-                    }
-                }
-            }
-        }
-        if let Some(lines) = breakdown["indicators"].as_array_mut() {
-            for line in lines {
-                let id = line["id"].as_str().unwrap_or_default().to_string();
-                let mut shown = distributions[&row.cohort][&id].clone();
-                if shown.is_object() {
-                    shown["firm_bin"] = line["distribution"]["firm_bin"].clone();
-                    line["distribution"] = shown;
-                }
-            }
-        }
-        // Last year as published (a draft of last year is no comparison).
-        let published_last_year = credit_run::Entity::find()
-            .filter(credit_run::Column::Year.eq(run.year - 1))
-            .filter(credit_run::Column::Status.eq("published"))
-            .order_by_desc(credit_run::Column::Id)
-            .one(&self.db)
-            .await?;
-        let last_year = match published_last_year {
-            Some(previous) => credit_score::Entity::find()
-                .filter(credit_score::Column::RunId.eq(previous.id))
-                .filter(credit_score::Column::EnterpriseId.eq(firm_id))
-                .one(&self.db)
-                .await?
-                .map(|r| {
-                    (previous.year, r.cents.map(show_cents).unwrap_or_default(), r.rank, list_of(&r.list).label())
-                }),
-            None => None,
-        };
-        let objections = self.objections_of(run.id, firm_id).await?;
-        // Why a figure may be missing now: the departments differ and the bureau has not
-        // chosen (the run keeps what it read; this is today's state of the registry).
-        let open_differences = crate::enterprises::values::open_differences(&self.db, Some(&[firm_id]), run.year)
-            .await?
-            .remove(&firm_id)
-            .unwrap_or_default();
-        let list = list_of(&row.list);
-        let what_if_fields = what_if_fields(&run.scheme_body);
-        Ok(Some(FirmCredit {
-            // A firm's page shows the run's header, not its counts.
-            run: self.summary_counting(actor, run, false).await?,
-            firm_id,
-            uscc: firm.uscc,
-            name: firm.name,
-            score: row.cents.map(show_cents).unwrap_or_default(),
-            rank: row.rank,
-            list: list.label(),
-            breakdown,
-            last_year,
-            objections,
-            what_if_fields,
-            open_differences,
-        }))
-    }
-
     /// A run rebuilt from what it stored: its scheme and every firm's inputs.
-    async fn rebuild(&self, run: &credit_run::Model) -> Result<(Scorer, Vec<i64>, Rebuilt)> {
+    pub(super) async fn rebuild(&self, run: &credit_run::Model) -> Result<(Scorer, Vec<i64>, Rebuilt)> {
         let scheme: Scheme = parse_scheme(&run.scheme_body)
             .map_err(|e| AppError::Damaged(format!("表 credit_runs 的 id {} 行：方案无法读取（{e}）", run.id)))?;
         let rows: Vec<(i64, String)> = credit_score::Entity::find()
@@ -784,134 +402,16 @@ impl Credit<'_> {
         }
         Ok(differences)
     }
-
-    /// What if one of the firm's figures were different: the run's own data with that
-    /// one change, scored by the same code against the same cohort.
-    pub async fn what_if(
-        &self,
-        actor: &Actor,
-        firm_id: i64,
-        run_id: i64,
-        field: &str,
-        delta: &str,
-    ) -> Result<WhatIfResult> {
-        self.enterprises().firm(actor, firm_id).await?;
-        let run = self.visible_run(actor, run_id).await?;
-        if delta.len() > 40 || field.len() > 60 {
-            return Err(CreditError::WhatIf("字段或变化量太长".into()).into());
-        }
-        let name = fengkou_domain::enterprise::field_for_header(field).unwrap_or(field.trim()).to_string();
-        let Some(indicator) = fengkou_domain::enterprise::indicator(&name) else {
-            return Err(CreditError::WhatIf(format!("没有可增减的指标 {}", field.trim())).into());
-        };
-        let delta = what_if_delta(delta)?;
-        // A what-if recomputes the run's district: a few at a time, the rest told to wait.
-        let _turn = self.exports.try_acquire().map_err(|_| AppError::Busy)?;
-        let (scorer, ids, rebuilt) = self.rebuild(&run).await?;
-        if !scorer.fields_used().contains(&name) {
-            return Err(
-                CreditError::WhatIf(format!("本次计算的方案不使用{}，改变它不影响积分", indicator.label)).into()
-            );
-        }
-        let record = ids.binary_search(&firm_id).map_err(|_| AppError::NotFound("这家企业的积分"))?;
-        let (b, row) = (record / ROWS_PER_BATCH, record % ROWS_PER_BATCH);
-        let change = WhatIf { field: name.clone(), delta };
-        let mut one = changed_row(scorer.schema(), &rebuilt.batches[b], row, &change)
-            .map_err(|e| CreditError::WhatIf(e.to_string()))?;
-        let on = run.assessed_on.unwrap_or_else(|| self.today());
-        let changed = scorer.facts(std::slice::from_mut(&mut one), on, 1);
-        let (before, after) = scorer.what_if(&rebuilt.facts, record, &changed);
-        let verb = if change.delta.starts_with('-') { "减少" } else { "增加" };
-        let amount = change.delta.trim_start_matches('-');
-        let unit = match indicator.kind.unit() {
-            "" => String::new(),
-            unit => format!(" {unit}"),
-        };
-        let mut sentence =
-            format!("{}再{verb} {amount}{unit}：{} → {} 分", indicator.label, before.score_text(), after.score_text());
-        if before.cohort_name != after.cohort_name {
-            sentence.push_str(&format!(
-                "（分组由{}变为{}）",
-                before.cohort_name.as_deref().unwrap_or("缺数据"),
-                after.cohort_name.as_deref().unwrap_or("缺数据")
-            ));
-        }
-        if before.score.list != after.score.list {
-            let label = |l: List| if l.label().is_empty() { "不在名单" } else { l.label() };
-            sentence.push_str(&format!("，名单：{} → {}", label(before.score.list), label(after.score.list)));
-        }
-        let changed_lines = before
-            .indicators
-            .iter()
-            .zip(&after.indicators)
-            .filter(|(a, b)| a.points != b.points)
-            .map(|(a, b)| (a.name.clone(), format!("{:.2}", a.points), format!("{:.2}", b.points)))
-            .collect();
-        Ok(WhatIfResult {
-            field: name,
-            label: indicator.label.to_string(),
-            unit: indicator.kind.unit().to_string(),
-            delta: change.delta,
-            before: before.score_text(),
-            after: after.score_text(),
-            before_rank: before.score.rank,
-            after_rank: after.score.rank,
-            sentence,
-            changed: changed_lines,
-        })
-    }
 }
 
-/// The indicators a what-if may change: the numbers of the vocabulary the scheme reads.
-fn what_if_fields(scheme: &str) -> Vec<(&'static str, &'static str, &'static str)> {
-    use fengkou_domain::enterprise::{INDICATORS, Kind};
-    let used =
-        parse_scheme(scheme).ok().and_then(|s| Scorer::new(&s).ok()).map(|s| s.fields_used()).unwrap_or_default();
-    INDICATORS
-        .iter()
-        .filter(|i| matches!(i.kind, Kind::Money | Kind::SignedMoney | Kind::Count))
-        .filter(|i| used.iter().any(|u| u == i.name))
-        .map(|i| (i.name, i.label, i.kind.unit()))
-        .collect()
-}
-
-/// A what-if's amount as people type it ("+100", "－2.5", full-width digits): one
-/// sign at most, then a number the vocabulary's reader accepts.
-fn what_if_delta(text: &str) -> Result<String> {
-    let text: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '＋' => '+',
-            '－' | '−' => '-',
-            '．' => '.',
-            other => other,
-        })
-        .collect();
-    let unsigned = text.strip_prefix('+').unwrap_or(&text);
-    let digits = unsigned.strip_prefix('-').unwrap_or(unsigned);
-    if digits.is_empty() || digits.starts_with(['+', '-']) || text.chars().count() > 24 {
-        return Err(
-            CreditError::WhatIf(format!("变化量“{}”不是一个数", text.chars().take(24).collect::<String>())).into()
-        );
-    }
-    Ok(unsigned.to_string())
-}
-
-/// An office's exports say they hold its own firms only.
-fn scope(actor: &Actor) -> &'static str {
-    if actor.confined_to().is_some() { "（本办事处企业）" } else { "" }
-}
-
-fn threads() -> usize {
+pub(super) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// A run's data made ready again: batches of the stored inputs and their facts.
-struct Rebuilt {
-    batches: Vec<fengkou_domain::policy::Batch>,
-    facts: fengkou_domain::credit::Facts,
+pub(super) struct Rebuilt {
+    pub(super) batches: Vec<fengkou_domain::policy::Batch>,
+    pub(super) facts: fengkou_domain::credit::Facts,
 }
 
 fn rebuild_facts(scorer: &Scorer, inputs: Vec<Inputs>, on: NaiveDate) -> Result<Rebuilt> {
@@ -925,13 +425,13 @@ fn rebuild_facts(scorer: &Scorer, inputs: Vec<Inputs>, on: NaiveDate) -> Result<
 }
 
 /// Every firm scored, with its breakdown.
-struct Scored {
-    breakdowns: Vec<Breakdown>,
+pub(super) struct Scored {
+    pub(super) breakdowns: Vec<Breakdown>,
 }
 
 /// Scores the inputs off the async threads (a district's 10,000 firms take a moment of
 /// CPU).
-async fn evaluate(scheme: Scheme, inputs: Vec<Inputs>, on: NaiveDate) -> Result<Scored> {
+pub(super) async fn evaluate(scheme: Scheme, inputs: Vec<Inputs>, on: NaiveDate) -> Result<Scored> {
     tokio::task::spawn_blocking(move || {
         let scorer = Scorer::new(&scheme).map_err(|e| CreditError::Scheme(e.to_string()))?;
         let rebuilt = rebuild_facts(&scorer, inputs, on)?;
@@ -959,156 +459,4 @@ fn distributions_of(breakdowns: &[Breakdown]) -> serde_json::Value {
         out.insert(cohort.clone(), serde_json::Value::Object(lines));
     }
     serde_json::Value::Object(out)
-}
-
-/// A breakdown as stored: only what is the firm's own (values, normalised values,
-/// points, its bin in each distribution, which items hold). The scheme's words (names,
-/// groups, expressions, directions) are in the run's scheme and put back by
-/// [`described`] when read: a district's 10,000 breakdowns are then a quarter of the
-/// text to write, and the cohort's distributions are stored once with the run.
-fn stored_breakdown(b: &Breakdown) -> String {
-    #[derive(Serialize)]
-    struct Bin {
-        firm_bin: Option<usize>,
-    }
-    #[derive(Serialize)]
-    struct Line<'a> {
-        id: &'a str,
-        weight: f64,
-        value: Option<f64>,
-        none_reason: Option<&'static str>,
-        normalised: Option<f64>,
-        points: f64,
-        distribution: Bin,
-    }
-    #[derive(Serialize)]
-    struct Item<'a> {
-        id: &'a str,
-        holds: bool,
-    }
-    #[derive(Serialize)]
-    struct Stored<'a> {
-        cohort_value: Option<f64>,
-        cohort_name: Option<&'a str>,
-        cohort_size: usize,
-        indicator_points: f64,
-        score: &'a fengkou_domain::credit::FirmScore,
-        indicators: Vec<Line<'a>>,
-        bonus: Vec<Item<'a>>,
-        deduct: Vec<Item<'a>>,
-        veto: Vec<Item<'a>>,
-    }
-    fn items(lines: &[fengkou_domain::credit::ItemLine]) -> Vec<Item<'_>> {
-        lines.iter().map(|l| Item { id: &l.id, holds: l.holds }).collect()
-    }
-    let stored = Stored {
-        cohort_value: b.cohort_value,
-        cohort_name: b.cohort_name.as_deref(),
-        cohort_size: b.cohort_size,
-        indicator_points: b.indicator_points,
-        score: &b.score,
-        indicators: b
-            .indicators
-            .iter()
-            .map(|l| Line {
-                id: &l.id,
-                weight: l.weight,
-                value: l.value,
-                none_reason: l.none_reason,
-                normalised: l.normalised,
-                points: l.points,
-                distribution: Bin { firm_bin: l.distribution.firm_bin },
-            })
-            .collect(),
-        bonus: items(&b.bonus),
-        deduct: items(&b.deduct),
-        veto: items(&b.veto),
-    };
-    serde_json::to_string(&stored).unwrap_or_default()
-}
-
-/// A stored breakdown with the scheme's words put back, as [`Scorer::explain`] gives
-/// it: the run's scheme, the indicators' names, groups, expressions and directions, and
-/// the items' names, conditions and points. Breakdowns stored whole (before the compact
-/// form) keep their own words.
-fn described(breakdown: &mut serde_json::Value, scheme: &Scheme) {
-    use serde_json::{Value, json};
-    let Some(top) = breakdown.as_object_mut() else { return };
-    let mut fill = |key: &str, value: Value| {
-        top.entry(key.to_string()).or_insert(value);
-    };
-    fill("scheme", json!(scheme.name));
-    fill("normalise", serde_json::to_value(scheme.normalise).unwrap_or_default());
-    fill("scale", json!(scheme.scale));
-    fill("cohort_field", json!(scheme.cohorts.field));
-    if let Some(lines) = top.get_mut("indicators").and_then(Value::as_array_mut) {
-        for line in lines {
-            let Some(def) = scheme.indicators.iter().find(|d| Some(d.id.as_str()) == line["id"].as_str()) else {
-                continue;
-            };
-            let Some(line) = line.as_object_mut() else { continue };
-            line.entry("name").or_insert(json!(def.name));
-            line.entry("group").or_insert(json!(def.group));
-            line.entry("expression").or_insert(json!(def.value));
-            line.entry("direction").or_insert(serde_json::to_value(def.direction).unwrap_or_default());
-        }
-    }
-    // (id, name, when, points) of each item; a veto has no points.
-    let adjustments = |defs: &[fengkou_domain::credit::Adjustment]| -> Vec<(String, String, String, f64)> {
-        defs.iter().map(|d| (d.id.clone(), d.name.clone(), d.when.clone(), d.points)).collect()
-    };
-    let vetoes = scheme.veto.iter().map(|v| (v.id.clone(), v.name.clone(), v.when.clone(), 0.0)).collect();
-    for (key, defs) in
-        [("bonus", adjustments(&scheme.bonus)), ("deduct", adjustments(&scheme.deduct)), ("veto", vetoes)]
-    {
-        let Some(lines) = top.get_mut(key).and_then(Value::as_array_mut) else { continue };
-        for line in lines {
-            let Some((_, name, when, points)) = defs.iter().find(|d| Some(d.0.as_str()) == line["id"].as_str()) else {
-                continue;
-            };
-            let Some(line) = line.as_object_mut() else { continue };
-            line.entry("name").or_insert(json!(name));
-            line.entry("when").or_insert(json!(when));
-            line.entry("points").or_insert(json!(points));
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A firm's breakdown as the product reads it back (the compact form with the
-    /// scheme's words put back) is the domain's own, distribution reduced to the firm's
-    /// bin (the cohort's is the run's): firms vetoed, unscored, with and without values.
-    #[tokio::test]
-    async fn a_stored_breakdown_reads_back_as_explained() {
-        let scheme = fengkou_domain::credit::default_scheme();
-        let firm = |uscc: &str, cells: &[(&str, &str)]| -> Inputs {
-            let mut inputs: Inputs = cells.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            inputs.insert("uscc".into(), uscc.into());
-            inputs
-        };
-        let inputs = vec![
-            firm("A", &[("revenue", "1200"), ("rd_expense", "80"), ("employees", "40"), ("tech_staff", "9")]),
-            firm("B", &[("revenue", "1500"), ("rd_expense", "20"), ("employees", "60"), ("ip_class1", "2")]),
-            firm("C", &[("revenue", "1800"), ("rd_expense", "0"), ("violation", "1")]),
-            firm("D", &[("rd_expense", "5")]),
-            firm("E", &[("revenue", "90"), ("revenue_prev", "60"), ("is_high_tech", "1")]),
-        ];
-        let on = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-        let scored = evaluate(scheme.clone(), inputs, on).await.unwrap();
-        assert!(scored.breakdowns.iter().any(|b| b.veto.iter().any(|v| v.holds)), "a vetoed firm is among them");
-        assert!(scored.breakdowns.iter().any(|b| b.cohort_name.is_none()), "an unscored firm is among them");
-        for b in &scored.breakdowns {
-            let mut read: serde_json::Value = serde_json::from_str(&stored_breakdown(b)).unwrap();
-            described(&mut read, &scheme);
-            let mut explained = serde_json::to_value(b).unwrap();
-            for line in explained["indicators"].as_array_mut().unwrap() {
-                let bin = line["distribution"]["firm_bin"].clone();
-                line["distribution"] = serde_json::json!({ "firm_bin": bin });
-            }
-            assert_eq!(read, explained);
-        }
-    }
 }
