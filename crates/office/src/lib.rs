@@ -50,7 +50,7 @@ pub enum OfficeError {
     /// (the row where reading stopped, the bound)
     #[error("表格的数据行超过一次导入的上限（{1} 行），请按办事处或产业拆成几个文件分批导入")]
     TooManyRows(usize, usize),
-    #[error("表格超过 {0} 列，不像项目台账，请检查文件")]
+    #[error("表格超过 {0} 列，不像正常的表格，请检查文件")]
     TooManyColumns(usize),
     #[error("文件过大：{0}")]
     TooLarge(String),

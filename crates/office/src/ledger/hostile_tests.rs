@@ -106,10 +106,10 @@ fn an_inline_string_of_a_gigabyte_is_refused_at_the_cell() {
 
 #[test]
 fn a_sheet_padded_with_a_gigabyte_of_whitespace_is_refused_by_its_size() {
-    assert_eq!(refused("whitespace_gigabyte"), "文件过大：第一张工作表解压后超过 512 MB（上限），不像项目台账");
+    assert_eq!(refused("whitespace_gigabyte"), "文件过大：第一张工作表解压后超过 512 MB（上限），不像正常的表格");
     assert_eq!(
         refused("whitespace_run"),
-        "文件过大：第一张工作表里有一段空白或文字连续超过 1 MB，一个单元格最多 32,767 个字符，不像项目台账"
+        "文件过大：第一张工作表里有一段空白或文字连续超过 1 MB，一个单元格最多 32,767 个字符，不像正常的表格"
     );
 }
 
@@ -117,9 +117,9 @@ fn a_sheet_padded_with_a_gigabyte_of_whitespace_is_refused_by_its_size() {
 fn twenty_four_million_shared_strings_are_refused_before_they_are_read() {
     assert_eq!(
         refused("shared_strings_declared"),
-        "文件过大：共享字符串表声明有 2,400 万个字符串，超过上限 200 万，不像项目台账"
+        "文件过大：共享字符串表声明有 2,400 万个字符串，超过上限 200 万，不像正常的表格"
     );
-    assert_eq!(refused("shared_strings_counted"), "文件过大：共享字符串表的字符串超过 200 万个（上限），不像项目台账");
+    assert_eq!(refused("shared_strings_counted"), "文件过大：共享字符串表的字符串超过 200 万个（上限），不像正常的表格");
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn message(bytes: &[u8]) -> String {
 fn a_zip_of_thousands_of_members_is_refused_before_its_directory_is_read() {
     let parts: Vec<(String, String)> = (0..3_000).map(|i| (format!("m{i}"), String::new())).collect();
     let parts: Vec<(&str, String)> = parts.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-    assert_eq!(message(&package(&parts)), "文件过大：压缩包里有 3,000 个部件，超过上限 2,000，不像项目台账");
+    assert_eq!(message(&package(&parts)), "文件过大：压缩包里有 3,000 个部件，超过上限 2,000，不像正常的表格");
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn style_records_beyond_any_workbook_are_refused() {
     let bytes = zip.finish().unwrap().into_inner();
     assert_eq!(
         message(&bytes),
-        "文件过大：部件“xl/styles.xml”等处的样式、名称和关系记录超过 20 万条（上限），不像项目台账"
+        "文件过大：部件“xl/styles.xml”等处的样式、名称和关系记录超过 20 万条（上限），不像正常的表格"
     );
 }
 
@@ -289,7 +289,7 @@ fn a_long_text_repeated_into_every_row_is_refused() {
     );
     assert_eq!(
         message(&bytes),
-        "文件过大：读到第1494行时，要导入的文字已超过 128 MB（上限），不像项目台账，请检查是否有很长的内容被重复填写"
+        "文件过大：读到第1494行时，要导入的文字已超过 128 MB（上限），不像正常的表格，请检查是否有很长的内容被重复填写"
     );
 }
 

@@ -156,7 +156,7 @@ pub(crate) fn check_package(bytes: &[u8], max_rows: usize) -> Result<(), OfficeE
     let members = bytes.windows(4).filter(|w| w[0] == b'P' && *w == b"PK\x01\x02").count();
     if members > MAX_ZIP_MEMBERS {
         return Err(too_large(format!(
-            "压缩包里有 {}部件，超过上限 {}，不像项目台账",
+            "压缩包里有 {}部件，超过上限 {}，不像正常的表格",
             many(members as u64, "个"),
             count(MAX_ZIP_MEMBERS as u64)
         )));
@@ -308,10 +308,10 @@ impl Package {
             part += n as u64;
             self.inflated += n as u64;
             if part > role.cap() {
-                return Err(too_large(format!("{what}解压后超过 {}（上限），不像项目台账", size(role.cap()))));
+                return Err(too_large(format!("{what}解压后超过 {}（上限），不像正常的表格", size(role.cap()))));
             }
             if self.inflated > MAX_INFLATED {
-                return Err(too_large(format!("文件解压后超过 {}（上限），不像项目台账", size(MAX_INFLATED))));
+                return Err(too_large(format!("文件解压后超过 {}（上限），不像正常的表格", size(MAX_INFLATED))));
             }
             if let Some(scan) = &mut scan {
                 scan.feed(&buffer[..n], &mut self.records)?;

@@ -515,7 +515,7 @@ impl Body {
                 out.rows.push(LedgerRow { row: excel_row, values, section: self.section.clone() });
                 if self.kept > limits::MAX_KEPT_TEXT {
                     return Err(OfficeError::TooLarge(format!(
-                        "读到第{excel_row}行时，要导入的文字已超过 {}（上限），不像项目台账，请检查是否有很长的内容被重复填写",
+                        "读到第{excel_row}行时，要导入的文字已超过 {}（上限），不像正常的表格，请检查是否有很长的内容被重复填写",
                         limits::size(limits::MAX_KEPT_TEXT as u64)
                     )));
                 }

@@ -190,7 +190,7 @@ impl XmlScan {
             unit.bytes += n;
             if unit.bytes > MAX_CELL_XML {
                 return Err(too_large(format!(
-                    "{}超过 {}，一个单元格用不了这么多，不像项目台账",
+                    "{}超过 {}，一个单元格用不了这么多，不像正常的表格",
                     join(&self.what, &self.label()),
                     size(MAX_CELL_XML)
                 )));
@@ -220,7 +220,7 @@ impl XmlScan {
         };
         let at = if self.unit.is_some() { format!("（{}）", self.label()) } else { String::new() };
         too_large(format!(
-            "{}里有{kind}{at}连续超过 {}，一个单元格最多 {}字符，不像项目台账",
+            "{}里有{kind}{at}连续超过 {}，一个单元格最多 {}字符，不像正常的表格",
             self.what,
             size(MAX_RUN),
             many(MAX_CELL_CHARS, "个")
@@ -234,7 +234,7 @@ impl XmlScan {
             self.shared_text += 1;
             if self.shared_text > MAX_SHARED_TEXT {
                 return Err(too_large(format!(
-                    "共享字符串表的文字超过 {}（上限），不像项目台账",
+                    "共享字符串表的文字超过 {}（上限），不像正常的表格",
                     size(MAX_SHARED_TEXT)
                 )));
             }
@@ -345,7 +345,7 @@ impl XmlScan {
                     .and_then(|v| v.trim().parse::<u64>().ok());
                 if let Some(n) = declared.filter(|n| *n > MAX_SHARED_STRINGS) {
                     return Err(too_large(format!(
-                        "共享字符串表声明有 {}字符串，超过上限 {}，不像项目台账",
+                        "共享字符串表声明有 {}字符串，超过上限 {}，不像正常的表格",
                         many(n, "个"),
                         count(MAX_SHARED_STRINGS)
                     )));
@@ -355,7 +355,7 @@ impl XmlScan {
                 self.shared_strings += 1;
                 if self.shared_strings > MAX_SHARED_STRINGS {
                     return Err(too_large(format!(
-                        "共享字符串表的字符串超过 {}（上限），不像项目台账",
+                        "共享字符串表的字符串超过 {}（上限），不像正常的表格",
                         many(MAX_SHARED_STRINGS, "个")
                     )));
                 }
@@ -370,7 +370,7 @@ impl XmlScan {
             *records += 1;
             if *records > MAX_RECORDS {
                 return Err(too_large(format!(
-                    "{}等处的样式、名称和关系记录超过 {}（上限），不像项目台账",
+                    "{}等处的样式、名称和关系记录超过 {}（上限），不像正常的表格",
                     self.what,
                     many(MAX_RECORDS, "条")
                 )));
