@@ -119,7 +119,10 @@ fn twenty_four_million_shared_strings_are_refused_before_they_are_read() {
         refused("shared_strings_declared"),
         "文件过大：共享字符串表声明有 2,400 万个字符串，超过上限 200 万，不像正常的表格"
     );
-    assert_eq!(refused("shared_strings_counted"), "文件过大：共享字符串表的字符串超过 200 万个（上限），不像正常的表格");
+    assert_eq!(
+        refused("shared_strings_counted"),
+        "文件过大：共享字符串表的字符串超过 200 万个（上限），不像正常的表格"
+    );
 }
 
 #[test]
