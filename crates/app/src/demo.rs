@@ -349,7 +349,6 @@ impl App {
                 .await?;
             }
         }
-        fengkou_storage::queries::rebuild_report_totals(&txn).await?;
         txn.commit().await?;
         self.warnings().refresh_all_warnings().await?;
         self.seed_demo_meeting(today).await?;

@@ -56,6 +56,7 @@ pub mod reports;
 mod rows;
 pub mod scale;
 mod text;
+mod totals;
 pub mod views;
 pub mod warnings;
 pub mod write;
@@ -65,6 +66,7 @@ mod error;
 pub use error::AppError;
 pub use fengkou_domain::role::Actor;
 pub use fengkou_storage::{Backend, Db};
+pub use totals::kept_total_tables;
 pub use write::Write;
 
 use chrono::NaiveDate;

@@ -133,7 +133,6 @@ impl App {
                 report::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
             }
         }
-        fengkou_storage::queries::rebuild_report_totals(&txn).await?;
         txn.record(Change {
             action: "seed",
             entity: "bench",
@@ -174,7 +173,11 @@ impl App {
         };
         let mut lines = vec![format!("backend {backend}: {projects} projects, {reports} reports")];
         lines.extend(
-            fengkou_storage::queries::statistics_state(&self.db, &["projects", "reports", "report_totals"]).await?,
+            fengkou_storage::queries::statistics_state(
+                &self.db,
+                &["projects", "reports", "project_totals", "month_totals"],
+            )
+            .await?,
         );
         Ok(lines)
     }

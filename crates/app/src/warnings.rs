@@ -265,6 +265,8 @@ impl Warnings<'_> {
             });
             txn.commit().await?;
         }
+        // Each changed colour left two journal rows of `project_totals` on PostgreSQL.
+        self.fold_totals().await?;
         Ok(changed)
     }
 }

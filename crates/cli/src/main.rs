@@ -94,10 +94,26 @@ enum Command {
         #[command(subcommand)]
         command: credit::CreditCommand,
     },
+    /// Checks of the stored data
+    Check {
+        #[command(subcommand)]
+        command: CheckCommand,
+    },
     /// Benchmarks at provincial scale (see docs/BENCHMARKS.md)
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CheckCommand {
+    /// Recompute the kept totals (the dashboard's and the comparison's figures) from the
+    /// projects, plans, reports and balances, and list every difference; exit 1 if any
+    Totals {
+        /// Rewrite the kept totals from the raw rows afterwards (audited)
+        #[arg(long)]
+        rebuild: bool,
     },
 }
 
@@ -380,6 +396,34 @@ async fn main() -> Result<()> {
             println!("已导出到 {}", file.display());
             Ok(())
         }
+        Command::Check { command: CheckCommand::Totals { rebuild } } => {
+            let drift = app.check_totals().await.map_err(user_error)?;
+            let tables = fengkou_app::kept_total_tables().join("、");
+            if drift.is_empty() {
+                println!("汇总一致：{tables} 与项目、计划、月报和年初数逐项相符。");
+            } else {
+                println!("汇总与原始数据不符，共 {} 处：", drift.len());
+                for d in drift.iter().take(200) {
+                    println!("  {d}");
+                }
+                if drift.len() > 200 {
+                    println!("  ……另有 {} 处未列出", drift.len() - 200);
+                }
+            }
+            if rebuild {
+                app.rebuild_totals(fengkou_domain::Permit::system("cli")).await.map_err(user_error)?;
+                let after = app.check_totals().await.map_err(user_error)?;
+                println!("已按原始数据重建汇总；重建后不符 {} 处。", after.len());
+                if !after.is_empty() {
+                    std::process::exit(1);
+                }
+                return Ok(());
+            }
+            if !drift.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Demo => {
             if app.seed_demo().await? {
                 print_demo_accounts();
@@ -493,6 +537,7 @@ async fn serve(app: App, addr: SocketAddr, demo: bool, options: fengkou_web::Ser
         println!("  echo '至少8位的密码' | fengkou user add admin --role admin --password-stdin");
         println!("再添加办事处：fengkou office add 湖北路办事处（或登录后在“系统管理”中添加）。");
     }
+    app.keep_totals_folded();
     println!("fengkou 正在 http://{addr} 提供服务（Ctrl+C 停止）");
     fengkou_web::serve(app, addr, options).await.context("服务器停止")
 }

@@ -28,7 +28,7 @@ pub async fn problems<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> 
     found.extend(unreadable_decimals(db).await?);
     found.extend(unknown_enterprise_codes(db).await?);
     // (table, the column shown, the condition of a bad row, what is wrong)
-    let rules: [(&str, &str, &str, &str); 12] = [
+    let rules: [(&str, &str, &str, &str); 11] = [
         ("reports", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
         ("periods", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
         ("reminders", "month", "month NOT BETWEEN 1 AND 12", "不在 1 到 12 之间"),
@@ -39,7 +39,6 @@ pub async fn problems<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> 
         ("annual_plans", "completed", "completed < 0", "为负数"),
         ("reports", "completed", "completed < 0", "为负数"),
         ("opening_balances", "amount", "amount < 0", "为负数"),
-        ("report_totals", "completed", "completed < 0", "为负数"),
         (
             "meetings",
             "released",

@@ -317,7 +317,6 @@ impl Reports<'_> {
             .await?;
         }
         update_year_completed(&txn, project_id, input.month.year).await?;
-        queries::refresh_report_total(&txn, saved.year, saved.month, saved.office_id).await?;
         txn.record(Change {
             action: if before.is_some() { "update" } else { "create" },
             entity: "report",

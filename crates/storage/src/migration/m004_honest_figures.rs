@@ -86,7 +86,7 @@ impl MigrationTrait for M004HonestFigures {
                 .col(stamp("released_at"))
                 .to_owned(),
             // The reports' completed investment summed per office and month, kept by
-            // every report write (see `queries::refresh_report_total`): the dashboard
+            // every report write (m010 replaced it by `month_totals`): the dashboard
             // and the comparison read 120 rows a year instead of a million reports.
             id(Table::create().table(Alias::new("report_totals")))
                 .col(int("year"))
@@ -131,7 +131,12 @@ impl MigrationTrait for M004HonestFigures {
              COALESCE((SELECT office_id FROM users u WHERE u.id = meeting_judges.user_id), -1)",
         )
         .await?;
-        crate::queries::rebuild_report_totals(db).await?;
+        // The office-month totals of the time (m010 replaced them by `month_totals`).
+        db.execute_unprepared(
+            "INSERT INTO report_totals (year, month, office_id, completed, reports) \
+             SELECT year, month, office_id, SUM(completed), COUNT(*) FROM reports GROUP BY year, month, office_id",
+        )
+        .await?;
         Ok(())
     }
 }

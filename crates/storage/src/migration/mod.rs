@@ -13,6 +13,7 @@ pub mod m006_references;
 mod m007_enterprises;
 mod m008_credit;
 mod m009_year_figures;
+mod m010_kept_totals;
 
 use sea_orm_migration::prelude::*;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m007_enterprises::M007Enterprises),
             Box::new(m008_credit::M008Credit),
             Box::new(m009_year_figures::M009YearFigures),
+            Box::new(m010_kept_totals::M010KeptTotals),
         ]
     }
 }
