@@ -279,9 +279,8 @@ fn triggers(b: DbBackend) -> Vec<Trigger> {
         v.extend(f(b, Rows::New));
         v
     };
-    let mut project_update = both(project_rows);
-    project_update.extend(project_children(b, "OLD", -1));
-    project_update.extend(project_children(b, "NEW", 1));
+    let mut project_move = project_children(b, "OLD", -1);
+    project_move.extend(project_children(b, "NEW", 1));
     vec![
         Trigger {
             name: "tr_projects_kept_insert",
@@ -299,7 +298,19 @@ fn triggers(b: DbBackend) -> Vec<Trigger> {
                  OR OLD.warning_light <> NEW.warning_light OR OLD.total_investment <> NEW.total_investment \
                  OR COALESCE(OLD.actual_start, '1900-01-01') <> COALESCE(NEW.actual_start, '1900-01-01')",
             ),
-            body: project_update,
+            body: both(project_rows),
+        },
+        // Apart, so that a colour pass (100,000 projects changing colour) runs none of
+        // the children's statements.
+        Trigger {
+            name: "tr_projects_kept_move",
+            table: "projects",
+            op: "UPDATE",
+            when: Some(
+                "OLD.office_id <> NEW.office_id OR OLD.industry_id <> NEW.industry_id OR OLD.stage <> NEW.stage \
+                 OR COALESCE(OLD.actual_start, '1900-01-01') <> COALESCE(NEW.actual_start, '1900-01-01')",
+            ),
+            body: project_move,
         },
         Trigger {
             name: "tr_projects_kept_delete",

@@ -14,6 +14,7 @@ mod m007_enterprises;
 mod m008_credit;
 mod m009_year_figures;
 mod m010_kept_totals;
+mod m011_search_index;
 
 use sea_orm_migration::prelude::*;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m008_credit::M008Credit),
             Box::new(m009_year_figures::M009YearFigures),
             Box::new(m010_kept_totals::M010KeptTotals),
+            Box::new(m011_search_index::M011SearchIndex),
         ]
     }
 }

@@ -264,14 +264,14 @@ pub async fn rebuild_kept_totals<C: ConnectionTrait>(db: &C) -> Result<(), DbErr
     Ok(())
 }
 
-/// Journal rows folded at once above which the kept tables are vacuumed.
-const FOLDED_BEFORE_VACUUM: i64 = 5_000;
+/// Journal rows folded at once above which the kept tables are compacted.
+const FOLDED_BEFORE_COMPACTING: i64 = 5_000;
 
 /// On PostgreSQL, folds each key's journal rows into one (rows summing to nothing
 /// vanish), so that readers sum a few thousand rows however many writes came before.
 /// The readers' figures are the same before and after; folding only keeps them fast.
 /// One fold at a time (an advisory lock; a second returns at once). After a large fold
-/// the kept tables are vacuumed. SQLite's triggers add into one row per key and need
+/// the kept tables are compacted. SQLite's triggers add into one row per key and need
 /// none. Returns the journal rows folded.
 pub async fn fold_totals(db: &sea_orm::DatabaseConnection) -> Result<i64, DbErr> {
     use sea_orm::TransactionTrait;
@@ -311,20 +311,38 @@ pub async fn fold_totals(db: &sea_orm::DatabaseConnection) -> Result<i64, DbErr>
         folded += Count::find_by_statement(stmt(DbBackend::Postgres, &sql, vec![])).one(&txn).await?.map_or(0, |c| c.n);
     }
     txn.commit().await?;
-    if folded > FOLDED_BEFORE_VACUUM {
-        // A bulk write's journal, now dead rows: reclaim them and mark the pages
-        // visible, so that the index-only scans the readers use stay index-only.
-        let tables = KEPT_TABLES.iter().map(|k| k.table).collect::<Vec<_>>().join(", ");
-        db.execute_unprepared(&format!("VACUUM (ANALYZE) {tables}")).await?;
+    if folded > FOLDED_BEFORE_COMPACTING {
+        compact_totals(db).await?;
     }
     Ok(folded)
+}
+
+/// After a bulk write (a seed's million reports, a colour pass over 100,000 projects)
+/// the kept tables hold a few thousand live rows in pages grown for the journal (50 MB
+/// for 840 rows), and every reader scans them all. `VACUUM FULL` rewrites each at its
+/// live size (a few milliseconds), keeping rows' visibility (MVCC-safe, unlike
+/// TRUNCATE). It needs the table to itself: waiting at most 200 ms for readers and
+/// writers to let go, and otherwise left for the next bulk fold, so that a page view
+/// never waits behind it for long.
+async fn compact_totals(db: &sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+    let pool = db.get_postgres_connection_pool();
+    let mut conn = pool.acquire().await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    let run = |sql: String| sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql));
+    run("SET lock_timeout = '200ms'".into()).execute(&mut *conn).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    for kept in KEPT_TABLES {
+        if let Err(e) = run(format!("VACUUM (FULL, ANALYZE) {}", kept.table)).execute(&mut *conn).await {
+            tracing::info!("kept totals: {} not compacted now ({e})", kept.table);
+        }
+    }
+    run("RESET lock_timeout".into()).execute(&mut *conn).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(())
 }
 
 /// Rows written by one import or seed above which PostgreSQL's planner statistics are
 /// refreshed before it reports success.
 pub const BULK_ROWS: usize = 2_000;
 
-/// After a bulk write on PostgreSQL: ANALYZE of the tables it touched, so that the next
+/// After a bulk write on PostgreSQL: VACUUM ANALYZE of the tables it touched, so that the next
 /// page is planned on the data just loaded rather than on what autovacuum last saw
 /// (minutes later; until then a province's ledger and dashboard take 2-4× longer).
 /// SQLite plans from its indexes' shape and needs none. `tables` are the code's own
@@ -337,7 +355,11 @@ pub async fn refresh_statistics<C: ConnectionTrait>(db: &C, tables: &[&str]) -> 
         tables.iter().all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')),
         "table names are identifiers"
     );
-    db.execute_unprepared(&format!("ANALYZE {}", tables.join(", "))).await?;
+    // VACUUM as well: index-only scans (the ledger search's count) read the table
+    // again for every page the visibility map does not yet mark, and a bulk write
+    // leaves all its pages unmarked until autovacuum. Not in a transaction: run it on
+    // the pool after the write committed.
+    db.execute_unprepared(&format!("VACUUM (ANALYZE) {}", tables.join(", "))).await?;
     Ok(())
 }
 

@@ -560,7 +560,7 @@ impl Ledger<'_> {
             if report.updated + report.created > fengkou_storage::queries::BULK_ROWS {
                 fengkou_storage::queries::refresh_statistics(
                     &self.writer,
-                    &["projects", "opening_balances", "milestones", "stage_events", "audit_log"],
+                    &["projects", "annual_plans", "opening_balances", "milestones", "stage_events", "audit_log"],
                 )
                 .await?;
             }
