@@ -21,6 +21,10 @@ pub enum BenchCommand {
         year: i32,
         #[arg(long, default_value_t = 12)]
         months: u32,
+        /// Also copy that year's reports into this many years before it (9 → ten years,
+        /// 12,000,000 reports at 100,000 projects)
+        #[arg(long, default_value_t = 0)]
+        history_years: u32,
     },
     /// Load test: many judges score every site of a meeting and submit at once
     /// (loopback only, a fresh SQLite database in a temporary folder)
@@ -75,11 +79,14 @@ pub enum BenchCommand {
 
 pub async fn run(db: &str, command: BenchCommand) -> Result<()> {
     match command {
-        BenchCommand::Seed { projects, year, months } => {
+        BenchCommand::Seed { projects, year, months, history_years } => {
             let app = App::open(db).await?;
             let t = Instant::now();
-            app.seed_scale(projects, year, months).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            println!("seeded {projects} projects × {months} months into {db} in {:.1} s", t.elapsed().as_secs_f64());
+            app.seed_scale(projects, year, months, history_years).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            println!(
+                "seeded {projects} projects × {months} months (and {history_years} earlier years) into {db} in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         BenchCommand::Run { requests, import } => bench_run(db, requests, import).await,

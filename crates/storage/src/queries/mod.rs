@@ -142,7 +142,31 @@ pub fn filtered(filter: &ProjectFilter) -> sea_orm::Select<project::Entity> {
 }
 
 /// One page of the ledger and the number of matching projects.
-pub async fn list_projects<C: ConnectionTrait>(
+pub async fn list_projects<C: ConnectionTrait + sea_orm::TransactionTrait>(
+    db: &C,
+    filter: &ProjectFilter,
+    sort: ProjectSort,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<project::Model>, u64), DbErr> {
+    let searching = filter.search.as_deref().is_some_and(|t| !t.trim().is_empty());
+    if db.get_database_backend() == DbBackend::Postgres && searching {
+        // A search of a few characters reads every name: from the narrow (name, office,
+        // code) index rather than the 73 MB table. PostgreSQL costs a full index scan as
+        // random reads (4× a table page by default), so once the index passes a quarter
+        // of the table's size, as it does when it grew with the rows, it scans the table
+        // instead (56 ms against 15 ms at 100,000 projects). For this query only, the
+        // cost of a page read at random is that of a cached one.
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL random_page_cost = 1.1").await?;
+        let found = ledger_page(&txn, filter, sort, page, per_page).await?;
+        sea_orm::TransactionSession::commit(txn).await?;
+        return Ok(found);
+    }
+    ledger_page(db, filter, sort, page, per_page).await
+}
+
+async fn ledger_page<C: ConnectionTrait>(
     db: &C,
     filter: &ProjectFilter,
     sort: ProjectSort,

@@ -1,0 +1,23 @@
+//! `fengkou check totals`: the kept totals of a district agree with its rows, and a
+//! rebuild says so again.
+
+use std::process::Command;
+
+fn run(db: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fengkou")).arg("--db").arg(db).args(args).output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn the_demo_districts_totals_agree_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("d.db").display());
+    let (ok, out) = run(&db, &["demo"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&db, &["check", "totals"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("汇总一致：project_totals、plan_totals、month_totals、start_totals、cover_totals"), "{out}");
+    let (ok, out) = run(&db, &["check", "totals", "--rebuild"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("已按原始数据重建汇总；重建后不符 0 处。"), "{out}");
+}
