@@ -4,8 +4,9 @@
 //! (audited), and PostgreSQL's fold of journal rows, which the server runs now and then
 //! and bulk writes run when they finish.
 
+use crate::rows::Names;
 use crate::{App, Result};
-use fengkou_domain::Permit;
+use fengkou_domain::{Light, Permit, Stage, Wan};
 use fengkou_storage::queries::{self, TotalDrift};
 use sea_orm::{AccessMode, ConnectionTrait, DbBackend, IsolationLevel, TransactionTrait};
 use std::time::Duration;
@@ -25,15 +26,64 @@ impl App {
         Ok(drift)
     }
 
+    /// Each difference as an official reads it: the key by office, industry, stage,
+    /// colour and month names, money in 万元, counts as counts.
+    pub async fn drift_lines(&self, drift: &[TotalDrift]) -> Result<Vec<String>> {
+        let names = Names::load(&self.db).await?;
+        let key_part = |column: &str, value: &str| -> String {
+            let id = || value.parse::<i64>().unwrap_or_default();
+            match column {
+                "office_id" => names.office(id()),
+                "industry_id" => names.industry(id()),
+                "stage" => Stage::from_code(value).map_or(format!("阶段“{value}”"), |s| s.label().to_string()),
+                "warning_light" => Light::from_code(value).map_or("未评价".to_string(), |l| l.label().to_string()),
+                "year" => format!("{value}年"),
+                "month" => format!("{value}月"),
+                "start_month" if value == "0" => "开工日期未知".to_string(),
+                "start_month" => format!("{}年{}月开工", id() / 100, id() % 100),
+                other => format!("{other}={value}"),
+            }
+        };
+        let sum_label = |column: &str| -> (&'static str, bool) {
+            match column {
+                "projects" => ("项目数", false),
+                "reports" => ("月报数", false),
+                "investment" => ("总投资", true),
+                "plan" => ("年度计划", true),
+                "completed" => ("完成投资", true),
+                "covered" => ("年初数已含的月报完成", true),
+                "balance" => ("年初数", true),
+                _ => ("数值", false),
+            }
+        };
+        Ok(drift
+            .iter()
+            .map(|d| {
+                let key = d.key.iter().map(|(k, v)| key_part(k, v)).collect::<Vec<_>>().join(" ");
+                let sums = d
+                    .sums
+                    .iter()
+                    .filter(|(_, kept, actual)| kept != actual)
+                    .map(|(column, kept, actual)| {
+                        let (label, money) = sum_label(column);
+                        let show = |n: i64| if money { format!("{} 万元", Wan::from_yuan(n)) } else { n.to_string() };
+                        format!("{label}记为 {}，按原始数据应为 {}", show(*kept), show(*actual))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；");
+                format!("{}（{key}）：{sums}", d.table)
+            })
+            .collect())
+    }
+
     /// Rewrites the kept totals from the raw rows, with an audit entry naming how many
     /// keys differed before. For a database edited by hand with the triggers off; the
     /// check says whether it is needed.
     pub async fn rebuild_totals(&self, permit: Permit) -> Result<usize> {
-        let mut w = self.write(permit).await?;
+        // Alone: no write of the app's runs meanwhile, so the delete and the sums see
+        // the same rows; and no fold in between.
+        let mut w = self.write_alone(permit).await?;
         if w.get_database_backend() == DbBackend::Postgres {
-            // One snapshot for the delete and the sums (a write committed meanwhile keeps
-            // its own journal rows), and no fold in between.
-            w.execute_unprepared("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").await?;
             w.execute_unprepared("SELECT pg_advisory_xact_lock(7012)").await?;
         }
         let drift = queries::kept_totals_drift(&w).await?;

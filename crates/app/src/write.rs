@@ -22,6 +22,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+/// Whether a write runs beside others or alone (see [`App::write_alone`]).
+#[derive(Clone, Copy)]
+enum Turn {
+    Shared,
+    Alone,
+}
+
 /// An audit entry waiting for the commit.
 struct Pending {
     action: String,
@@ -47,24 +54,38 @@ impl App {
     /// Opens a write under `permit` (the actor's permission, asked before): a
     /// transaction on the writer, the clock's instant, an empty list of entries.
     pub async fn write(&self, permit: Permit) -> Result<Write> {
-        self.open_write(permit.who(), true).await
+        self.open_write(permit.who(), true, Turn::Shared).await
+    }
+
+    /// Opens a write that runs alone: a ledger import, which changes thousands of
+    /// projects' rows, plans and balances. On PostgreSQL every other write holds a
+    /// shared turn for its whole transaction; this one waits for them to finish and
+    /// keeps new ones waiting until it commits. Without it an import and report
+    /// submissions locked the same rows in opposite orders and one of them failed on
+    /// a deadlock. (SQLite's one writer already runs writes one at a time.)
+    pub async fn write_alone(&self, permit: Permit) -> Result<Write> {
+        self.open_write(permit.who(), true, Turn::Alone).await
     }
 
     /// Opens a write for `actor` whose permission depends on rows the write loads (the
     /// project's office, the judge's sheet): the use case must call
     /// [`Write::permit`] before it commits, or the commit is refused.
     pub async fn write_checking(&self, actor: &Actor) -> Result<Write> {
-        self.open_write(&actor.username, false).await
+        self.open_write(&actor.username, false, Turn::Shared).await
     }
 
-    async fn open_write(&self, who: &str, permitted: bool) -> Result<Write> {
-        Ok(Write {
-            txn: self.writer.begin().await?,
-            who: who.to_string(),
-            permitted,
-            now: self.now(),
-            entries: Vec::new(),
-        })
+    async fn open_write(&self, who: &str, permitted: bool, turn: Turn) -> Result<Write> {
+        let txn = self.writer.begin().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // A transaction-scoped advisory lock, taken before any row: writes never
+            // wait for each other on it, only for a write that runs alone.
+            txn.execute_unprepared(match turn {
+                Turn::Shared => "SELECT pg_advisory_xact_lock_shared(7013)",
+                Turn::Alone => "SELECT pg_advisory_xact_lock(7013)",
+            })
+            .await?;
+        }
+        Ok(Write { txn, who: who.to_string(), permitted, now: self.now(), entries: Vec::new() })
     }
 }
 

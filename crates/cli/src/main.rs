@@ -403,8 +403,8 @@ async fn main() -> Result<()> {
                 println!("汇总一致：{tables} 与项目、计划、月报和年初数逐项相符。");
             } else {
                 println!("汇总与原始数据不符，共 {} 处：", drift.len());
-                for d in drift.iter().take(200) {
-                    println!("  {d}");
+                for line in app.drift_lines(&drift[..drift.len().min(200)]).await.map_err(user_error)? {
+                    println!("  {line}");
                 }
                 if drift.len() > 200 {
                     println!("  ……另有 {} 处未列出", drift.len() - 200);

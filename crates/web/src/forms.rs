@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct ProjectForm {
     /// 项目编号 (optional, unique)
+    #[serde(deserialize_with = "text_or_null")]
     pub code: String,
     /// 项目名称
     pub name: String,
@@ -29,10 +30,14 @@ pub struct ProjectForm {
     /// This year's 年度计划投资, 万元 as a decimal string
     pub annual_plan_wan: String,
     /// 计划开工, e.g. "2026-03-01" (also "2026.03", "2026年3月", or a year "2026")
+    #[serde(deserialize_with = "text_or_null")]
     pub planned_start: String,
+    #[serde(deserialize_with = "text_or_null")]
     pub planned_finish: String,
     /// Required for a project at 开工 or later.
+    #[serde(deserialize_with = "text_or_null")]
     pub actual_start: String,
+    #[serde(deserialize_with = "text_or_null")]
     pub actual_finish: String,
     /// When editing: the project's `version` as read (GET /projects/{id}). A save from
     /// an older version is refused with 409 and who changed it since; ignored on creation.
@@ -43,6 +48,12 @@ pub struct ProjectForm {
 
 /// A field a client may send as a number or as text (`"version": 3` or `"3"`; a form
 /// sends text).
+/// A date as GET /projects/{id} gives it back: text, or null when there is none (so
+/// that a client can send back what it read).
+fn text_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
 fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]

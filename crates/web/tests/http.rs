@@ -121,6 +121,17 @@ async fn api_projects_reports_and_summary_on_every_backend(#[case] backend: Back
         .api(&hb, M::POST, &format!("/projects/{id}/transitions"), Some(json!({"stage": "建设", "date": "2026-04-01"})))
         .await;
     assert_eq!((s, body["status"].as_str()), (StatusCode::OK, Some("done")), "{body}");
+    // What GET gives, PUT takes back unchanged: nulls for dates it has not, every date
+    // it has (an edit through the API once cleared 实际竣工, which GET did not give).
+    let (s, detail) = t.api(&xmb, M::GET, &format!("/projects/{id}"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(detail.get("actual_finish").is_some() && detail["planned_finish"].is_null(), "{detail}");
+    let (s, body) = t.api(&xmb, M::PUT, &format!("/projects/{id}"), Some(detail.clone())).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    let (_, again) = t.api(&xmb, M::GET, &format!("/projects/{id}"), None).await;
+    for field in ["actual_start", "actual_finish", "planned_start", "planned_finish", "total_investment_wan"] {
+        assert_eq!(again[field], detail[field], "{field}");
+    }
     // No project reaches 开工 or later without an actual start date.
     let mut undated = project_body("无开工日期项目", "湖北路办事处");
     undated["stage"] = json!("建设");

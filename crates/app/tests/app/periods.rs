@@ -249,6 +249,60 @@ async fn reports_saved_at_once_all_count(#[case] backend: Backend) {
     assert_eq!(plan.completed, Wan::from_wan(130), "the year total counts every month: {}", db.backend);
 }
 
+/// A project moved to another office takes its year along: its plan, its reports and
+/// its place among those owing a report, on the comparison and on each office's
+/// dashboard (the old office no longer counts money of a project it cannot open).
+#[rstest]
+#[case::sqlite(Backend::Sqlite)]
+#[case::postgres(Backend::Postgres)]
+#[tokio::test]
+async fn a_project_moved_to_another_office_takes_its_figures_along(#[case] backend: Backend) {
+    let Some(db) = test_database(backend).await else { return };
+    let app = fengkou_testkit::test_app_on(&db.url, d("2026-11-30")).await;
+    let xmb = login(&app, "xmb", Role::ProjectOffice, None).await;
+    let hb = login(&app, "hb", Role::OfficeUser, Some("湖北路办事处")).await;
+    let tj = login(&app, "tj", Role::OfficeUser, Some("天津路办事处")).await;
+    for m in 9..=10 {
+        app.reports()
+            .open_period(&xmb, Month::new(2026, m).unwrap(), d(&format!("2026-{:02}-10", m + 1)))
+            .await
+            .unwrap();
+    }
+    let id = app.projects().create_project(&xmb, &started("迁移项目", "湖北路办事处", "2026-01-10")).await.unwrap();
+    app.reports().submit_report(&hb, id, report(10, 300)).await.unwrap();
+    let mut moved = started("迁移项目", "天津路办事处", "2026-01-10");
+    moved.stage = None;
+    let version = app.projects().project_detail(&xmb, id).await.unwrap().version;
+    app.projects().update_project(&xmb, id, &moved, Some(version)).await.unwrap();
+
+    let c = app.views().comparison(Some(2026)).await.unwrap();
+    let row = |office: &str| c.rows.iter().find(|r| r.office == office).unwrap().clone();
+    let (hubei, tianjin) = (row("湖北路办事处"), row("天津路办事处"));
+    assert_eq!((hubei.projects, hubei.completed, hubei.annual_plan), (0, Wan::ZERO, Wan::ZERO), "{}", db.backend);
+    assert_eq!((tianjin.projects, tianjin.completed), (1, Wan::from_wan(300)), "{}", db.backend);
+    assert_eq!(tianjin.annual_plan, Wan::from_wan(1_200), "{}", db.backend);
+    // September's report is owed by the project's office now.
+    assert_eq!((hubei.missing_reports, tianjin.missing_reports), (0, 0), "October is reported: {}", db.backend);
+    let owed = app.reports().missing_reports(&xmb, Month::new(2026, 9).unwrap()).await.unwrap();
+    assert_eq!(owed.iter().map(|o| (o.office.as_str(), o.count)).collect::<Vec<_>>(), [("天津路办事处", 1)]);
+    assert_eq!(app.views().dashboard(&hb, Some(2026)).await.unwrap().completed_through, Wan::ZERO);
+    assert_eq!(app.views().dashboard(&tj, Some(2026)).await.unwrap().completed_through, Wan::from_wan(300));
+    assert_eq!(app.check_totals().await.unwrap(), vec![], "{}", db.backend);
+    // A total changed by hand is named as officials read it.
+    let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &conn,
+        "UPDATE project_totals SET investment = investment + 10000 WHERE id = (SELECT MAX(id) FROM project_totals)",
+    )
+    .await
+    .unwrap();
+    let drift = app.check_totals().await.unwrap();
+    let lines = app.drift_lines(&drift).await.unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("project_totals（天津路办事处 智能制造 建设 "), "{}", lines[0]);
+    assert!(lines[0].contains("总投资记为 12,001 万元，按原始数据应为 12,000 万元"), "{}", lines[0]);
+}
+
 /// Fifty first reports of one project and month sent at once: one is created, the rest
 /// update it (or are refused as a conflict), none fails on a duplicate key, and the
 /// year's total is the one report's amount.

@@ -16,11 +16,12 @@ use sea_orm_migration::prelude::*;
 ///   stage × colour (the pipeline as it is now).
 /// - `plan_totals`: the annual plans and the plans' completed figure per year × office
 ///   (the project's office).
-/// - `month_totals`: per year × month × office (the reporting office) × industry ×
-///   stage (the project's, now): the reports' completed investment and their number;
+/// - `month_totals`: per year × month × office × industry × stage (the project's, now,
+///   like its plan: a project moved to another office takes its figures along): the
+///   reports' completed investment and their number;
 ///   `covered`, the part of it an opening balance of the same project and year stands
 ///   for (a ledger's "1-10月完成投资"), and `balance`, the balances at the month they
-///   run through (office, industry and stage the project's). What the year counts is
+///   run through. What the year counts is
 ///   `completed - covered + balance`, the rule of `domain::progress::Ledger`.
 /// - `start_totals` and `cover_totals`: projects per office × stage × start month, and
 ///   per month the projects whose month is accounted for (a report, or a balance
@@ -92,7 +93,7 @@ impl Rows {
 
 const PROJECT_COLUMNS: &[&str] =
     &["id", "office_id", "industry_id", "stage", "warning_light", "total_investment", "actual_start"];
-const REPORT_COLUMNS: &[&str] = &["project_id", "office_id", "year", "month", "completed"];
+const REPORT_COLUMNS: &[&str] = &["project_id", "year", "month", "completed"];
 const PLAN_COLUMNS: &[&str] = &["project_id", "year", "amount", "completed"];
 const BALANCE_COLUMNS: &[&str] = &["project_id", "year", "through_month", "amount"];
 
@@ -150,9 +151,9 @@ fn project_children(b: DbBackend, row: &str, sign: i64) -> Vec<String> {
             &MONTHS,
             b,
             &format!(
-                "SELECT r.year, r.month, r.office_id, {row}.industry_id, {row}.stage, {sign} * SUM(r.completed), {sign} * COUNT(*), \
-                 {sign} * SUM({}), 0 FROM reports r WHERE r.project_id = NEW.id AND {kind_moved} \
-                 GROUP BY r.year, r.month, r.office_id",
+                "SELECT r.year, r.month, {row}.office_id, {row}.industry_id, {row}.stage, {sign} * SUM(r.completed), {sign} * COUNT(*), \
+                 {sign} * SUM({}), 0 FROM reports r WHERE r.project_id = NEW.id AND ({office_moved} OR {kind_moved}) \
+                 GROUP BY r.year, r.month",
                 covered("r")
             ),
         ),
@@ -190,9 +191,9 @@ fn report_rows(b: DbBackend, rows: Rows) -> Vec<String> {
             &MONTHS,
             b,
             &format!(
-                "SELECT n.year, n.month, n.office_id, p.industry_id, p.stage, {s} * SUM(n.completed), {s} * COUNT(*), \
+                "SELECT n.year, n.month, p.office_id, p.industry_id, p.stage, {s} * SUM(n.completed), {s} * COUNT(*), \
                  {s} * SUM({}), 0 FROM {from}, projects p WHERE p.id = n.project_id \
-                 GROUP BY n.year, n.month, n.office_id, p.industry_id, p.stage",
+                 GROUP BY n.year, n.month, p.office_id, p.industry_id, p.stage",
                 covered("n")
             ),
         ),
@@ -240,10 +241,10 @@ fn balance_rows(b: DbBackend, rows: Rows) -> Vec<String> {
             &MONTHS,
             b,
             &format!(
-                "SELECT r.year, r.month, r.office_id, p.industry_id, p.stage, 0, 0, {s} * SUM(r.completed), 0 \
+                "SELECT r.year, r.month, p.office_id, p.industry_id, p.stage, 0, 0, {s} * SUM(r.completed), 0 \
                  FROM {from}, reports r, projects p WHERE p.id = r.project_id AND r.project_id = n.project_id \
                  AND r.year = n.year AND r.month <= n.through_month \
-                 GROUP BY r.year, r.month, r.office_id, p.industry_id, p.stage"
+                 GROUP BY r.year, r.month, p.office_id, p.industry_id, p.stage"
             ),
         ),
         add(
@@ -270,6 +271,21 @@ struct Trigger {
     body: Vec<String>,
 }
 
+/// On PostgreSQL, a child row's trigger (a report, a plan, a balance) first locks its
+/// project's row for share: the totals are keyed by the project's office, industry,
+/// stage and start, and a project changed at the same moment must either wait for this
+/// write and then move its figures along, or finish first and be read as changed.
+/// Without it a report saved while its project changed office stayed counted at the
+/// old office. SQLite runs one writer at a time and needs none.
+fn lock_projects(b: DbBackend, op: &str) -> Option<String> {
+    let ids = match op {
+        "INSERT" => "SELECT project_id FROM new_rows",
+        "UPDATE" => "SELECT OLD.project_id UNION SELECT NEW.project_id",
+        _ => "SELECT OLD.project_id",
+    };
+    (b == DbBackend::Postgres).then(|| format!("PERFORM 1 FROM projects WHERE id IN ({ids}) ORDER BY id FOR SHARE"))
+}
+
 fn triggers(b: DbBackend) -> Vec<Trigger> {
     // Inserts come in bulk (imports, seeds): on PostgreSQL one statement-level trigger
     // per statement; SQLite has row triggers only.
@@ -281,7 +297,7 @@ fn triggers(b: DbBackend) -> Vec<Trigger> {
     };
     let mut project_move = project_children(b, "OLD", -1);
     project_move.extend(project_children(b, "NEW", 1));
-    vec![
+    let mut all = vec![
         Trigger {
             name: "tr_projects_kept_insert",
             table: "projects",
@@ -332,7 +348,7 @@ fn triggers(b: DbBackend) -> Vec<Trigger> {
             op: "UPDATE",
             when: Some(
                 "OLD.completed <> NEW.completed OR OLD.year <> NEW.year OR OLD.month <> NEW.month \
-                 OR OLD.office_id <> NEW.office_id OR OLD.project_id <> NEW.project_id",
+                 OR OLD.project_id <> NEW.project_id",
             ),
             body: both(report_rows),
         },
@@ -391,7 +407,11 @@ fn triggers(b: DbBackend) -> Vec<Trigger> {
             when: None,
             body: balance_rows(b, Rows::Old),
         },
-    ]
+    ];
+    for t in all.iter_mut().filter(|t| t.table != "projects") {
+        t.body.splice(0..0, lock_projects(b, t.op));
+    }
+    all
 }
 
 /// The DDL of one trigger on a backend.

@@ -661,8 +661,8 @@ pub async fn stages_on<C: ConnectionTrait>(db: &C, on: NaiveDate) -> Result<Vec<
     ProjectStage::find_by_statement(stmt(db.get_database_backend(), sql, vec![on.into()])).all(db).await
 }
 
-/// Per office, the year's completed investment through `month` (reports through the
-/// month by the office that filed them, opening balances in, what they cover out), from
+/// Per office (the project's), the year's completed investment through `month`
+/// (reports through the month, opening balances in, what they cover out), from
 /// `month_totals`.
 pub async fn office_completed_through<C: ConnectionTrait>(
     db: &C,

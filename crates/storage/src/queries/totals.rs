@@ -94,15 +94,15 @@ pub const PLAN_TOTALS: KeptTable = KeptTable {
     },
 };
 
-/// Per year × month × office × industry × stage: the reports (by the office that filed
-/// them; the project's industry and stage now), the part an opening balance covers,
-/// and the balances at the month they run through (the project's office).
+/// Per year × month × the project's office, industry and stage now (a project moved to
+/// another office takes its figures along, like its plan): the reports, the part an
+/// opening balance covers, and the balances at the month they run through.
 pub const MONTH_TOTALS: KeptTable = KeptTable {
     table: "month_totals",
     keys: &["year", "month", "office_id", "industry_id", "stage"],
     sums: &["completed", "reports", "covered", "balance"],
     actual: |_| {
-        "SELECT r.year AS year, r.month AS month, r.office_id AS office_id, p.industry_id AS industry_id, p.stage AS stage, \
+        "SELECT r.year AS year, r.month AS month, p.office_id AS office_id, p.industry_id AS industry_id, p.stage AS stage, \
          r.completed AS completed, 1 AS reports, \
          CASE WHEN b.id IS NULL THEN 0 ELSE r.completed END AS covered, 0 AS balance \
          FROM reports r JOIN projects p ON p.id = r.project_id \

@@ -191,6 +191,8 @@ pub struct ProjectDetailOut {
     responsible_unit: String,
     owner_unit: String,
     planned_finish: Option<String>,
+    /// 实际竣工 (send it back with an edit: an edit without it clears it)
+    actual_finish: Option<String>,
     stage_history: Vec<StageEventOut>,
 }
 
@@ -219,6 +221,7 @@ async fn get_project(
         responsible_unit: d.responsible_unit,
         owner_unit: d.owner_unit,
         planned_finish: d.header.planned_finish.map(|x| x.to_string()),
+        actual_finish: d.header.actual_finish.map(|x| x.to_string()),
         stage_history: d
             .stages
             .into_iter()

@@ -446,7 +446,7 @@ impl Ledger<'_> {
             return if options.dry_run { Ok(report) } else { Err(AppError::ImportRejected(Box::new(report))) };
         }
 
-        let mut txn = self.write(permit).await?;
+        let mut txn = self.write_alone(permit).await?;
         // Offices and industries the user asked to create, in the order the sheet
         // names them.
         let mut office_ids: HashMap<String, i64> = HashMap::new();
