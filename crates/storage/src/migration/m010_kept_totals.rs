@@ -264,10 +264,10 @@ fn balance_rows(b: DbBackend, rows: Rows) -> Vec<String> {
 /// One trigger: a name, the table, the operation, the condition (UPDATE only) and the
 /// statements.
 struct Trigger {
-    name: &'static str,
+    name: String,
     table: &'static str,
     op: &'static str,
-    when: Option<&'static str>,
+    when: Option<String>,
     body: Vec<String>,
 }
 
@@ -287,131 +287,67 @@ fn lock_projects(b: DbBackend, op: &str) -> Option<String> {
 }
 
 fn triggers(b: DbBackend) -> Vec<Trigger> {
+    let mut project_move = project_children(b, "OLD", -1);
+    project_move.extend(project_children(b, "NEW", 1));
+    let mut all = three(b, "projects", PROJECT_CHANGED, project_rows);
+    // Apart, so that a colour pass (100,000 projects changing colour) runs none of the
+    // children's statements.
+    all.push(Trigger {
+        name: "tr_projects_kept_move".into(),
+        table: "projects",
+        op: "UPDATE",
+        when: Some(PROJECT_MOVED.into()),
+        body: project_move,
+    });
+    all.extend(three(b, "reports", "OLD.completed <> NEW.completed OR OLD.month <> NEW.month", report_rows));
+    all.extend(three(b, "annual_plans", "OLD.amount <> NEW.amount OR OLD.completed <> NEW.completed", plan_rows));
+    all.extend(three(
+        b,
+        "opening_balances",
+        "OLD.amount <> NEW.amount OR OLD.through_month <> NEW.through_month",
+        balance_rows,
+    ));
+    all
+}
+
+/// A project's key columns changed: its office, industry, stage or start.
+const PROJECT_MOVED: &str = "OLD.office_id <> NEW.office_id OR OLD.industry_id <> NEW.industry_id \
+     OR OLD.stage <> NEW.stage OR COALESCE(OLD.actual_start, '1900-01-01') <> COALESCE(NEW.actual_start, '1900-01-01')";
+const PROJECT_CHANGED: &str = "OLD.office_id <> NEW.office_id OR OLD.industry_id <> NEW.industry_id \
+     OR OLD.stage <> NEW.stage OR COALESCE(OLD.actual_start, '1900-01-01') <> COALESCE(NEW.actual_start, '1900-01-01') \
+     OR OLD.warning_light <> NEW.warning_light OR OLD.total_investment <> NEW.total_investment";
+
+/// A table's insert, update and delete triggers: the update's adds the NEW rows and
+/// subtracts the OLD ones when `changed` (for a child row: or its year or project)
+/// holds. A child row's triggers first lock its project (see `lock_projects`).
+fn three(
+    b: DbBackend,
+    table: &'static str,
+    changed: &'static str,
+    rows: fn(DbBackend, Rows) -> Vec<String>,
+) -> Vec<Trigger> {
     // Inserts come in bulk (imports, seeds): on PostgreSQL one statement-level trigger
     // per statement; SQLite has row triggers only.
     let inserted = if b == DbBackend::Postgres { Rows::Inserted } else { Rows::New };
-    let both = |f: fn(DbBackend, Rows) -> Vec<String>| {
-        let mut v = f(b, Rows::Old);
-        v.extend(f(b, Rows::New));
-        v
+    let mut both = rows(b, Rows::Old);
+    both.extend(rows(b, Rows::New));
+    let changed = if table == "projects" {
+        changed.to_string()
+    } else {
+        format!("{changed} OR OLD.year <> NEW.year OR OLD.project_id <> NEW.project_id")
     };
-    let mut project_move = project_children(b, "OLD", -1);
-    project_move.extend(project_children(b, "NEW", 1));
-    let mut all = vec![
-        Trigger {
-            name: "tr_projects_kept_insert",
-            table: "projects",
-            op: "INSERT",
-            when: None,
-            body: project_rows(b, inserted),
-        },
-        Trigger {
-            name: "tr_projects_kept_update",
-            table: "projects",
-            op: "UPDATE",
-            when: Some(
-                "OLD.office_id <> NEW.office_id OR OLD.industry_id <> NEW.industry_id OR OLD.stage <> NEW.stage \
-                 OR OLD.warning_light <> NEW.warning_light OR OLD.total_investment <> NEW.total_investment \
-                 OR COALESCE(OLD.actual_start, '1900-01-01') <> COALESCE(NEW.actual_start, '1900-01-01')",
-            ),
-            body: both(project_rows),
-        },
-        // Apart, so that a colour pass (100,000 projects changing colour) runs none of
-        // the children's statements.
-        Trigger {
-            name: "tr_projects_kept_move",
-            table: "projects",
-            op: "UPDATE",
-            when: Some(
-                "OLD.office_id <> NEW.office_id OR OLD.industry_id <> NEW.industry_id OR OLD.stage <> NEW.stage \
-                 OR COALESCE(OLD.actual_start, '1900-01-01') <> COALESCE(NEW.actual_start, '1900-01-01')",
-            ),
-            body: project_move,
-        },
-        Trigger {
-            name: "tr_projects_kept_delete",
-            table: "projects",
-            op: "DELETE",
-            when: None,
-            body: project_rows(b, Rows::Old),
-        },
-        Trigger {
-            name: "tr_reports_kept_insert",
-            table: "reports",
-            op: "INSERT",
-            when: None,
-            body: report_rows(b, inserted),
-        },
-        Trigger {
-            name: "tr_reports_kept_update",
-            table: "reports",
-            op: "UPDATE",
-            when: Some(
-                "OLD.completed <> NEW.completed OR OLD.year <> NEW.year OR OLD.month <> NEW.month \
-                 OR OLD.project_id <> NEW.project_id",
-            ),
-            body: both(report_rows),
-        },
-        Trigger {
-            name: "tr_reports_kept_delete",
-            table: "reports",
-            op: "DELETE",
-            when: None,
-            body: report_rows(b, Rows::Old),
-        },
-        Trigger {
-            name: "tr_plans_kept_insert",
-            table: "annual_plans",
-            op: "INSERT",
-            when: None,
-            body: plan_rows(b, inserted),
-        },
-        Trigger {
-            name: "tr_plans_kept_update",
-            table: "annual_plans",
-            op: "UPDATE",
-            when: Some(
-                "OLD.amount <> NEW.amount OR OLD.completed <> NEW.completed OR OLD.year <> NEW.year \
-                 OR OLD.project_id <> NEW.project_id",
-            ),
-            body: both(plan_rows),
-        },
-        Trigger {
-            name: "tr_plans_kept_delete",
-            table: "annual_plans",
-            op: "DELETE",
-            when: None,
-            body: plan_rows(b, Rows::Old),
-        },
-        Trigger {
-            name: "tr_balances_kept_insert",
-            table: "opening_balances",
-            op: "INSERT",
-            when: None,
-            body: balance_rows(b, inserted),
-        },
-        Trigger {
-            name: "tr_balances_kept_update",
-            table: "opening_balances",
-            op: "UPDATE",
-            when: Some(
-                "OLD.amount <> NEW.amount OR OLD.through_month <> NEW.through_month OR OLD.year <> NEW.year \
-                 OR OLD.project_id <> NEW.project_id",
-            ),
-            body: both(balance_rows),
-        },
-        Trigger {
-            name: "tr_balances_kept_delete",
-            table: "opening_balances",
-            op: "DELETE",
-            when: None,
-            body: balance_rows(b, Rows::Old),
-        },
+    let short = table.trim_start_matches("annual_").trim_start_matches("opening_");
+    let mut out = vec![
+        Trigger { name: format!("tr_{short}_kept_insert"), table, op: "INSERT", when: None, body: rows(b, inserted) },
+        Trigger { name: format!("tr_{short}_kept_update"), table, op: "UPDATE", when: Some(changed), body: both },
+        Trigger { name: format!("tr_{short}_kept_delete"), table, op: "DELETE", when: None, body: rows(b, Rows::Old) },
     ];
-    for t in all.iter_mut().filter(|t| t.table != "projects") {
-        t.body.splice(0..0, lock_projects(b, t.op));
+    if table != "projects" {
+        for t in &mut out {
+            t.body.splice(0..0, lock_projects(b, t.op));
+        }
     }
-    all
+    out
 }
 
 /// The DDL of one trigger on a backend.
@@ -436,7 +372,7 @@ fn create_trigger(b: DbBackend, t: &Trigger) -> Vec<String> {
                     name = t.name,
                     op = t.op,
                     table = t.table,
-                    when = t.when.map(|w| format!(" WHEN ({w})")).unwrap_or_default()
+                    when = t.when.as_ref().map(|w| format!(" WHEN ({w})")).unwrap_or_default()
                 )
             },
         ],
@@ -445,7 +381,7 @@ fn create_trigger(b: DbBackend, t: &Trigger) -> Vec<String> {
             name = t.name,
             op = t.op,
             table = t.table,
-            when = t.when.map(|w| format!(" WHEN {w}")).unwrap_or_default()
+            when = t.when.as_ref().map(|w| format!(" WHEN {w}")).unwrap_or_default()
         )],
     }
 }
