@@ -8,7 +8,7 @@
 use crate::policy_files::{Enterprises, FileError, ReadOptions, read_enterprises_with};
 use chrono::NaiveDate;
 use fengkou_domain::enterprise::{self, check_batch, field_for_header};
-use fengkou_domain::ladder::{Assessor, RungVerdict, prepare_batch};
+use fengkou_domain::ladder::{Assessor, Judged, prepare_batch};
 use fengkou_domain::policy::columns::Column;
 use fengkou_domain::policy::{Batch, Schema};
 use std::path::Path;
@@ -42,19 +42,21 @@ pub fn code_and_name<'b>(assessor: &Assessor, batch: &'b Batch, row: usize) -> (
 
 use arrow_array::Array;
 
-/// Assesses every batch on `threads` threads, renders each batch's verdicts there, and
-/// hands the rendered parts to `sink` in the file's order as they are ready, so that a
-/// million firms' text is never held at once.
+/// Assesses every batch on `threads` threads, renders each row's verdicts there
+/// (`render` appends a row to its batch's text), and hands each batch's text to `sink`
+/// in the file's order as it is ready, so that a million firms' text is never held at
+/// once. The texts' buffers go back to the threads once written: a batch's text is
+/// most of a megabyte, and fresh memory is dear (each page is zeroed by the kernel).
 pub fn assess_all<R, E>(
     assessor: &Assessor,
     firms: &mut Enterprises,
     on: NaiveDate,
     threads: usize,
     render: R,
-    mut sink: impl FnMut(Vec<u8>) -> Result<(), E>,
+    mut sink: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), E>
 where
-    R: Fn(&Batch, &[Vec<RungVerdict>]) -> Vec<u8> + Sync,
+    R: Fn(&Batch, usize, &[Judged], &mut Vec<u8>) + Sync,
 {
     let rows = firms.batches.iter().map(|b| b.len).max().unwrap_or(0);
     let threads = threads.clamp(1, firms.batches.len().max(1));
@@ -63,16 +65,18 @@ where
     for (index, batch) in firms.batches.iter_mut().enumerate() {
         chunks[index % threads].push((index, batch));
     }
+    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 4);
         for chunk in chunks {
-            let (render, send) = (&render, send.clone());
+            let (render, send, spare) = (&render, send.clone(), &spare);
             scope.spawn(move || {
                 let mut scratch = assessor.scratch(rows);
                 for (index, batch) in chunk {
                     prepare_batch(batch, schema, on);
-                    let verdicts = assessor.assess_batch(batch, &mut scratch);
-                    if send.send((index, render(batch, &verdicts))).is_err() {
+                    let mut text = spare.lock().expect("not poisoned").pop().unwrap_or_default();
+                    assessor.judge_batch(batch, &mut scratch, |row, judged| render(batch, row, judged, &mut text));
+                    if send.send((index, text)).is_err() {
                         return;
                     }
                 }
@@ -84,8 +88,10 @@ where
         let mut next = 0;
         for (index, text) in receive {
             waiting.insert(index, text);
-            while let Some(text) = waiting.remove(&next) {
-                sink(text)?;
+            while let Some(mut text) = waiting.remove(&next) {
+                sink(&text)?;
+                text.clear();
+                spare.lock().expect("not poisoned").push(text);
                 next += 1;
             }
         }

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use fengkou_app::ladder_files::{assess_all, code_and_name, read_firms};
-use fengkou_domain::ladder::{Assessor, RuleSet, RungVerdict, default_rule_sets, in_force, push_scaled, show_scaled};
+use fengkou_domain::ladder::{Assessor, Judged, RuleSet, default_rule_sets, in_force, push_scaled, show_scaled};
 use fengkou_domain::uscc::{Uscc, is_valid_as_written};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,9 @@ fn rule_sets(rules: Option<&Path>, on: NaiveDate) -> Result<Vec<RuleSet>> {
     Ok(sets)
 }
 
+/// How many invalid codes are named on standard error.
+const LISTED_INVALID_CODES: usize = 10;
+
 /// A score as JSON: 72 when whole, 72.5 otherwise.
 fn push_score(out: &mut Vec<u8>, scaled: i64) {
     let mut text = String::new();
@@ -81,7 +84,10 @@ fn push_score(out: &mut Vec<u8>, scaled: i64) {
 /// A JSON string. Written by hand rather than through serde: a million firms' lines
 /// are written, and most need no escaping; those that do go through serde_json.
 fn push_json_str(out: &mut Vec<u8>, text: &str) {
-    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    // Every byte is looked at, without stopping at the first that needs escaping: a
+    // loop without an early exit is vectorised.
+    let escaped = text.bytes().fold(false, |any, b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
+    if escaped {
         serde_json::to_writer(&mut *out, text).expect("JSON into memory");
     } else {
         out.push(b'"');
@@ -91,7 +97,7 @@ fn push_json_str(out: &mut Vec<u8>, text: &str) {
 }
 
 /// `{"uscc", "name", "rungs": [{"rung", "eligible", "route", "score", "missing"}]}`
-fn push_firm_json(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerdict]) {
+fn push_firm_json(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[Judged]) {
     out.extend_from_slice(b"{\"uscc\":");
     push_json_str(out, code);
     out.extend_from_slice(b",\"name\":");
@@ -118,11 +124,11 @@ fn push_firm_json(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerdic
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"missing\":[");
-        for (j, shortfall) in verdict.missing.iter().enumerate() {
+        for (j, shortfall) in verdict.missing().enumerate() {
             if j > 0 {
                 out.push(b',');
             }
-            push_json_str(out, &shortfall.text);
+            push_json_str(out, shortfall.text);
         }
         out.extend_from_slice(b"]}");
     }
@@ -147,7 +153,9 @@ fn assess(
     }
     let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let assessing = Instant::now();
-    let invalid_codes = std::sync::Mutex::new(Vec::<String>::new());
+    // How many codes are invalid, and the first few by line (a file of a million bad
+    // codes is not listed whole).
+    let invalid_codes = std::sync::Mutex::new((0usize, Vec::<(usize, String)>::new()));
     let total = firms.len();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -161,41 +169,40 @@ fn assess(
         &mut firms,
         on,
         threads,
-        |batch, verdicts| {
-            let mut out = Vec::with_capacity(verdicts.len() * 800);
-            let mut bad = Vec::new();
-            for (row, rungs) in verdicts.iter().enumerate() {
-                let (code, name) = code_and_name(&assessor, batch, row);
-                // A code written with spaces, lower case or full-width characters is
-                // printed as it should be written.
-                let parsed = if is_valid_as_written(code) { None } else { Some(Uscc::parse(code)) };
-                let code = match &parsed {
-                    None => code,
-                    Some(Ok(valid)) => valid.as_str(),
-                    Some(Err(why)) => {
-                        bad.push(format!("第{}行 {code}：{why}", batch.first_line + row));
-                        code
+        |batch, row, rungs, out| {
+            let (code, name) = code_and_name(&assessor, batch, row);
+            // A code written with spaces, lower case or full-width characters is
+            // printed as it should be written.
+            let parsed = if is_valid_as_written(code) { None } else { Some(Uscc::parse(code)) };
+            let code = match &parsed {
+                None => code,
+                Some(Ok(valid)) => valid.as_str(),
+                Some(Err(why)) => {
+                    let line = batch.first_line + row;
+                    let mut invalid = invalid_codes.lock().expect("not poisoned");
+                    invalid.0 += 1;
+                    if invalid.1.len() < LISTED_INVALID_CODES || invalid.1.iter().any(|(l, _)| *l > line) {
+                        invalid.1.push((line, format!("第{line}行 {code}：{why}")));
+                        invalid.1.sort_unstable_by_key(|(l, _)| *l);
+                        invalid.1.truncate(LISTED_INVALID_CODES);
                     }
-                };
-                if json {
-                    if batch.first_line != 2 || row != 0 {
-                        out.push(b',');
-                    }
-                    out.push(b'\n');
-                    push_firm_json(&mut out, code, name, rungs);
-                } else {
-                    write_table_rows(&mut out, code, name, rungs);
+                    code
                 }
+            };
+            if json {
+                if batch.first_line != 2 || row != 0 {
+                    out.push(b',');
+                }
+                out.push(b'\n');
+                push_firm_json(out, code, name, rungs);
+            } else {
+                write_table_rows(out, code, name, rungs);
             }
-            if !bad.is_empty() {
-                invalid_codes.lock().expect("not poisoned").extend(bad);
-            }
-            out
         },
         // Each part is large: written straight through, not copied into the buffer.
         |part| {
             out.flush()?;
-            out.get_mut().write_all(&part)
+            out.get_mut().write_all(part)
         },
     )?;
     let assess_seconds = assessing.elapsed().as_secs_f64();
@@ -207,10 +214,10 @@ fn assess(
         }
     }
     out.flush()?;
-    let invalid = invalid_codes.into_inner().expect("not poisoned");
-    if !invalid.is_empty() {
-        eprintln!("注意：{} 家企业的统一社会信用代码无效（仍按数据评估），前几处：", invalid.len());
-        for line in invalid.iter().take(10) {
+    let (invalid, first) = invalid_codes.into_inner().expect("not poisoned");
+    if invalid > 0 {
+        eprintln!("注意：{invalid} 家企业的统一社会信用代码无效（仍按数据评估），前几处：");
+        for (_, line) in &first {
             eprintln!("  {line}");
         }
     }
@@ -223,14 +230,14 @@ fn assess(
     Ok(())
 }
 
-fn write_table_rows(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerdict]) {
+fn write_table_rows(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[Judged]) {
     let _ = writeln!(out, "\n{code}  {name}");
     for verdict in rungs {
         let score = verdict.score.map(|s| format!("，评分 {} 分", show_scaled(s))).unwrap_or_default();
         let line = match verdict.route {
             Some(route) => format!("  {}：符合（{}{score}）", verdict.rung, route.label()),
             None => {
-                let why: Vec<&str> = verdict.missing.iter().map(|m| m.text.as_str()).collect();
+                let why: Vec<&str> = verdict.missing().map(|m| m.text).collect();
                 format!("  {}：不符合{score}；{}", verdict.rung, why.join("；"))
             }
         };
@@ -241,34 +248,47 @@ fn write_table_rows(out: &mut Vec<u8>, code: &str, name: &str, rungs: &[RungVerd
 #[cfg(test)]
 mod tests {
     use super::push_firm_json;
-    use fengkou_domain::ladder::{Route, RungVerdict, Shortfall, ShortfallKind};
+    use arrow_array::StringArray;
+    use fengkou_domain::ladder::{Assessor, RuleSet, prepare_batch};
+    use fengkou_domain::policy::Batch;
 
     #[test]
-    fn a_firm_written_by_hand_is_json_whatever_its_name_holds() {
+    fn a_firm_written_by_hand_is_json_whatever_its_name_and_the_rules_hold() {
         let name = "洛阳\"某\"公司\\\n\u{1}</script>";
-        let verdict = RungVerdict {
-            rung: "科技型中小企业".into(),
-            eligible: false,
-            route: None,
-            score: Some(725_000),
-            missing: vec![Shortfall { id: "x".into(), kind: ShortfallKind::Unmet, text: "评分 \"72.5\" 分".into() }],
-            item_points: Vec::new(),
+        // A rule whose name has quotes: its shortfall text is escaped too.
+        let sets: Vec<RuleSet> = serde_json::from_value(serde_json::json!([
+            {"rung": "科技型中小企业", "version": "v", "effective_from": "2017-01-01",
+             "conditions": [{"id": "x", "name": "职工 \"总数\"", "when": "employees <= 500"}],
+             "points": {"pass": 60, "items": [{"id": "s", "name": "创新", "value": "innovation_score"}]}},
+            {"rung": "高新技术企业", "version": "v", "effective_from": "2017-01-01",
+             "conditions": [{"id": "y", "name": "职工", "when": "employees <= 900"}]}
+        ]))
+        .unwrap();
+        let assessor = Assessor::new(&sets).unwrap();
+        let schema = assessor.schema();
+        let cell = |field: &str| match field {
+            "employees" => Some("600"),
+            "innovation_score" => Some("72.5"),
+            _ => None,
         };
-        let direct = RungVerdict {
-            eligible: true,
-            route: Some(Route::Direct),
-            score: None,
-            missing: Vec::new(),
-            ..verdict.clone()
-        };
+        let columns: Vec<StringArray> =
+            schema.fields().iter().map(|f| StringArray::from(vec![cell(&f.name)])).collect();
+        let text: Vec<&StringArray> = columns.iter().collect();
+        let mut batch = Batch::from_text(schema, &text, 2).unwrap();
+        prepare_batch(&mut batch, schema, chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         let mut out = Vec::new();
-        push_firm_json(&mut out, "91410303000000019A", name, &[verdict, direct]);
+        assessor.judge_batch(&batch, &mut assessor.scratch(1), |_, rungs| {
+            push_firm_json(&mut out, "91410303000000019A", name, rungs)
+        });
         let read: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
         assert_eq!(read["name"], name);
         assert_eq!(read["rungs"][0]["score"], 72.5);
+        assert_eq!(read["rungs"][0]["eligible"], false);
         assert_eq!(read["rungs"][0]["route"], serde_json::Value::Null);
-        assert_eq!(read["rungs"][0]["missing"][0], "评分 \"72.5\" 分");
-        assert_eq!(read["rungs"][1]["route"], "直通车");
+        assert_eq!(read["rungs"][0]["missing"][0], "职工 \"总数\"：不符合（职工总数 600）");
+        assert_eq!(read["rungs"][1]["route"], "评分");
         assert_eq!(read["rungs"][1]["eligible"], true);
+        assert_eq!(read["rungs"][1]["score"], serde_json::Value::Null);
+        assert_eq!(read["rungs"][1]["missing"], serde_json::json!([]));
     }
 }

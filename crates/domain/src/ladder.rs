@@ -33,6 +33,7 @@ mod judge;
 mod rules;
 
 use judge::{Facts, Seen, judge};
+pub use judge::{Judged, ShortfallRef};
 pub use rules::{
     DEFAULT_RULES, Format, Gap, GroupMinimum, Item, Points, RuleSet, Shown, Test, default_rule_sets, in_force,
 };
@@ -268,14 +269,17 @@ impl Assessor {
         self.sets.iter().map(|s| &s.set)
     }
 
-    /// Every row of a batch on every rung (the batch prepared by [`prepare_batch`]).
-    pub fn assess_batch(&self, batch: &Batch, scratch: &mut Scratch) -> Vec<Vec<RungVerdict>> {
+    /// Every row of a batch on every rung (the batch prepared by [`prepare_batch`]),
+    /// handed to `each` row by row in buffers that the next row reuses.
+    pub fn judge_batch(&self, batch: &Batch, scratch: &mut AssessScratch, mut each: impl FnMut(usize, &[Judged])) {
         // Every policy's verdict on every row, row by row (a row's verdicts side by side,
         // as `judge` reads them).
         let width = self.policies.len();
-        let mut grid = vec![Seen::NotEligible; batch.len * width];
+        let AssessScratch { plan: plan_scratch, grid, judged } = scratch;
+        grid.clear();
+        grid.resize(batch.len * width, Seen::NotEligible);
         for (policy, compiled) in self.policies.iter().enumerate() {
-            let outcome = plan::run(compiled, batch, scratch);
+            let outcome = plan::run(compiled, batch, plan_scratch);
             for (row, amount) in &outcome.paid {
                 grid[*row as usize * width + policy] = Seen::Paid(*amount);
             }
@@ -286,25 +290,38 @@ impl Assessor {
                 grid[row * width + policy] = Seen::Error;
             }
         }
-        (0..batch.len)
-            .map(|row| {
-                let facts = Facts {
-                    batch,
-                    row,
-                    verdicts: &grid[row * width..(row + 1) * width],
-                    reads: &self.reads,
-                    labels: &self.labels,
-                    policies: &self.policies,
-                };
-                self.sets.iter().map(|set| judge(set, &facts)).collect()
-            })
-            .collect()
+        for row in 0..batch.len {
+            let facts = Facts {
+                batch,
+                row,
+                verdicts: &grid[row * width..(row + 1) * width],
+                reads: &self.reads,
+                labels: &self.labels,
+                policies: &self.policies,
+            };
+            for (set, out) in self.sets.iter().zip(judged.iter_mut()) {
+                judge(set, &facts, out);
+            }
+            each(row, judged);
+        }
     }
 
-    /// Scratch space for [`Assessor::assess_batch`] over batches of up to `rows` rows.
-    pub fn scratch(&self, rows: usize) -> Scratch {
+    /// Every row of a batch on every rung, owned (for the product's few thousand firms;
+    /// `ladder assess` reads [`Assessor::judge_batch`]'s buffers instead).
+    pub fn assess_batch(&self, batch: &Batch, scratch: &mut AssessScratch) -> Vec<Vec<RungVerdict>> {
+        let mut out = Vec::with_capacity(batch.len);
+        self.judge_batch(batch, scratch, |_, judged| out.push(judged.iter().map(Judged::to_verdict).collect()));
+        out
+    }
+
+    /// Scratch space for [`Assessor::judge_batch`] over batches of up to `rows` rows.
+    pub fn scratch(&self, rows: usize) -> AssessScratch {
         let programs: Vec<&plan::Program> = self.policies.iter().map(|p| &p.program).collect();
-        Scratch::new(rows, &programs)
+        AssessScratch {
+            plan: Scratch::new(rows, &programs),
+            grid: Vec::with_capacity(rows * self.policies.len()),
+            judged: self.sets.iter().map(|s| Judged::for_rung(&s.set.rung)).collect(),
+        }
     }
 
     /// One firm on every rung, exactly, with the explanation of every test and item.
@@ -317,7 +334,9 @@ impl Assessor {
         self.sets
             .iter()
             .map(|set| {
-                let verdict = judge(set, &facts);
+                let mut judged = Judged::for_rung(&set.set.rung);
+                judge(set, &facts, &mut judged);
+                let verdict = judged.to_verdict();
                 let step = |t: &CompiledTest, name: &str, id: &str| TestExplanation {
                     id: id.to_string(),
                     name: name.to_string(),
@@ -353,6 +372,14 @@ impl Assessor {
             })
             .collect()
     }
+}
+
+/// One thread's space for assessing batch after batch: the columnar evaluator's slots,
+/// every policy's verdict on every row, and each rung's verdict of the row at hand.
+pub struct AssessScratch {
+    plan: Scratch,
+    grid: Vec<Seen>,
+    judged: Vec<Judged>,
 }
 
 /// What a firm's page shows for one rung.

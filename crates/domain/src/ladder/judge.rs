@@ -2,9 +2,10 @@
 //! conventions and the routes are decided, and where what is missing is put into words
 //! ("研发费用/销售收入 3.1% < 5%（还差研发费用 19 万元）").
 //!
-//! The words are pushed into strings piece by piece rather than through `format!`:
-//! `ladder assess` writes them for a million firms, and the formatting machinery was
-//! most of its time.
+//! The words are pushed piece by piece rather than through `format!`, into a
+//! [`Judged`] whose buffers are reused from firm to firm: `ladder assess` writes them
+//! for a million firms, and the formatting machinery, then a `String` per shortfall,
+//! were most of its time.
 
 use super::{CompiledSet, CompiledTest, Format, Route, RungVerdict, Shortfall, ShortfallKind, Test, push_scaled};
 use crate::policy::columns::Row;
@@ -56,26 +57,102 @@ impl Facts<'_> {
     }
 }
 
+/// One firm's verdict on one rung, kept in buffers that the next firm reuses: the
+/// shortfalls' ids and texts share one string. [`RungVerdict`] is its owned form.
+#[derive(Debug, Clone, Default)]
+pub struct Judged {
+    /// The rung's name (set once: a buffer serves one rung).
+    pub rung: String,
+    pub eligible: bool,
+    pub route: Option<Route>,
+    /// The points route's score in ten-thousandths of a point (None without one).
+    pub score: Option<i64>,
+    /// Each item's points (ten-thousandths), in the set's order.
+    pub item_points: Vec<i64>,
+    missing: Vec<Entry>,
+    /// While judging: the points route's and the direct routes' shortfalls.
+    points_missing: Vec<Entry>,
+    direct_missing: Vec<Entry>,
+    text: String,
+}
+
+/// A shortfall in [`Judged`]: its kind, and where its id and its text lie in the text.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    kind: ShortfallKind,
+    id: (u32, u32),
+    text: (u32, u32),
+}
+
+/// A shortfall as [`Judged`] holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortfallRef<'a> {
+    pub id: &'a str,
+    pub kind: ShortfallKind,
+    pub text: &'a str,
+}
+
+impl Judged {
+    /// An empty verdict for the rung named `rung`.
+    pub fn for_rung(rung: &str) -> Judged {
+        Judged { rung: rung.to_string(), ..Judged::default() }
+    }
+
+    /// Why the firm is not (yet) on the rung: one line each, in order.
+    pub fn missing(&self) -> impl ExactSizeIterator<Item = ShortfallRef<'_>> + '_ {
+        self.missing.iter().map(|e| self.shortfall(e))
+    }
+
+    pub fn to_verdict(&self) -> RungVerdict {
+        RungVerdict {
+            rung: self.rung.clone(),
+            eligible: self.eligible,
+            route: self.route,
+            score: self.score,
+            missing: self
+                .missing()
+                .map(|s| Shortfall { id: s.id.to_string(), kind: s.kind, text: s.text.to_string() })
+                .collect(),
+            item_points: self.item_points.clone(),
+        }
+    }
+
+    fn shortfall(&self, entry: &Entry) -> ShortfallRef<'_> {
+        let at = |(start, end): (u32, u32)| &self.text[start as usize..end as usize];
+        ShortfallRef { id: at(entry.id), kind: entry.kind, text: at(entry.text) }
+    }
+
+    /// A shortfall: its id, then its text as `write` puts it.
+    fn add(&mut self, kind: ShortfallKind, id: &[&str], write: impl FnOnce(&mut String)) -> Entry {
+        let id_start = self.text.len() as u32;
+        id.iter().for_each(|part| self.text.push_str(part));
+        let text_start = self.text.len() as u32;
+        write(&mut self.text);
+        Entry { kind, id: (id_start, text_start), text: (text_start, self.text.len() as u32) }
+    }
+}
+
 /// One firm on one rung, from its policies' verdicts: the one place where §11's
-/// conventions and the routes are decided.
-pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
+/// conventions and the routes are decided. Written into `out` (its rung's buffer).
+pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>, out: &mut Judged) {
     let rules = &set.set;
-    let mut missing = Vec::new();
+    out.text.clear();
+    out.missing.clear();
+    out.points_missing.clear();
+    out.direct_missing.clear();
+    out.item_points.clear();
     let mut conditions_hold = true;
     for (compiled, test) in set.conditions.iter().zip(&rules.conditions) {
-        if let Some(shortfall) = test_shortfall(compiled, test, facts) {
+        if let Some(shortfall) = test_shortfall(compiled, test, facts, out) {
             conditions_hold = false;
-            missing.push(shortfall);
+            out.missing.push(shortfall);
         }
     }
     let mut route = None;
     let mut score = None;
-    let mut item_points = Vec::new();
-    let mut points_missing = Vec::new();
     if let Some(points) = &rules.points {
         let mut total = 0i64;
         let mut passes = true;
-        item_points.reserve(points.items.len());
         for (item, alternatives) in points.items.iter().zip(&set.items) {
             let mut best: Option<i64> = None;
             let mut all_missing = true;
@@ -95,57 +172,60 @@ pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
             }
             let earned = best.unwrap_or(0);
             if all_missing {
-                let mut text = item.name.clone();
-                text.push_str("：缺数据");
-                push_empty_fields(&mut text, alternatives, facts, &item.name);
-                text.push_str("（按 0 分计）");
-                points_missing.push(Shortfall { id: item.id.clone(), kind: ShortfallKind::MissingData, text });
+                let entry = out.add(ShortfallKind::MissingData, &[&item.id], |text| {
+                    text.push_str(&item.name);
+                    text.push_str("：缺数据");
+                    push_empty_fields(text, alternatives, facts, &item.name);
+                    text.push_str("（按 0 分计）");
+                });
+                out.points_missing.push(entry);
             }
             if item.must_score && earned == 0 {
                 passes = false;
                 if !all_missing {
-                    let mut text = item.name.clone();
-                    text.push_str("得分为 0（须得分）");
-                    points_missing.push(Shortfall { id: item.id.clone(), kind: ShortfallKind::Unmet, text });
+                    let entry = out.add(ShortfallKind::Unmet, &[&item.id], |text| {
+                        text.push_str(&item.name);
+                        text.push_str("得分为 0（须得分）");
+                    });
+                    out.points_missing.push(entry);
                 }
             }
             total += earned;
-            item_points.push(earned);
+            out.item_points.push(earned);
         }
         for group in &points.groups {
             let got: i64 = points
                 .items
                 .iter()
-                .zip(&item_points)
+                .zip(&out.item_points)
                 .filter(|(i, _)| i.group.as_deref() == Some(group.group.as_str()))
                 .map(|(_, p)| p)
                 .sum();
             if got < group.at_least * 10_000 {
                 passes = false;
-                let mut text = group.group.clone();
-                text.push(' ');
-                push_scaled(&mut text, got);
-                text.push_str(" 分 < ");
-                push_scaled(&mut text, group.at_least * 10_000);
-                text.push_str(" 分");
-                points_missing.push(Shortfall {
-                    id: format!("group:{}", group.group),
-                    kind: ShortfallKind::Unmet,
-                    text,
+                let entry = out.add(ShortfallKind::Unmet, &["group:", &group.group], |text| {
+                    text.push_str(&group.group);
+                    text.push(' ');
+                    push_scaled(text, got);
+                    text.push_str(" 分 < ");
+                    push_scaled(text, group.at_least * 10_000);
+                    text.push_str(" 分");
                 });
+                out.points_missing.push(entry);
             }
         }
         if total < points.pass * 10_000 {
             passes = false;
-            let mut text = String::with_capacity(48);
-            text.push_str("评分 ");
-            push_scaled(&mut text, total);
-            text.push_str(" 分 < ");
-            push_scaled(&mut text, points.pass * 10_000);
-            text.push_str(" 分（还差 ");
-            push_scaled(&mut text, points.pass * 10_000 - total);
-            text.push_str(" 分）");
-            points_missing.insert(0, Shortfall { id: "score".into(), kind: ShortfallKind::Unmet, text });
+            let entry = out.add(ShortfallKind::Unmet, &["score"], |text| {
+                text.push_str("评分 ");
+                push_scaled(text, total);
+                text.push_str(" 分 < ");
+                push_scaled(text, points.pass * 10_000);
+                text.push_str(" 分（还差 ");
+                push_scaled(text, points.pass * 10_000 - total);
+                text.push_str(" 分）");
+            });
+            out.points_missing.insert(0, entry);
         }
         score = Some(total);
         if passes && conditions_hold {
@@ -153,30 +233,37 @@ pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
         }
     }
     if route.is_none() && conditions_hold && !set.direct.is_empty() {
-        let mut direct_missing = Vec::new();
         for (compiled, test) in set.direct.iter().zip(&rules.direct) {
-            match test_shortfall(compiled, test, facts) {
+            match test_shortfall(compiled, test, facts, out) {
                 None => {
                     route = Some(Route::Direct);
                     break;
                 }
-                Some(shortfall) => direct_missing.push(shortfall),
+                Some(shortfall) => out.direct_missing.push(shortfall),
             }
         }
         if route.is_none() {
             if rules.points.is_none() {
-                let names: Vec<&str> = rules.direct.iter().map(|t| t.name.as_str()).collect();
-                missing.push(Shortfall {
-                    id: "direct".into(),
-                    kind: ShortfallKind::Unmet,
-                    text: format!("直通车条件均不满足（{}）", names.join("、")),
+                let entry = out.add(ShortfallKind::Unmet, &["direct"], |text| {
+                    text.push_str("直通车条件均不满足（");
+                    for (i, test) in rules.direct.iter().enumerate() {
+                        if i > 0 {
+                            text.push('、');
+                        }
+                        text.push_str(&test.name);
+                    }
+                    text.push('）');
                 });
+                out.missing.push(entry);
             }
             // Only what can still open a route is worth listing: the empty fields, and
             // the thresholds with a gap.
-            missing.extend(
-                direct_missing.into_iter().filter(|s| s.kind == ShortfallKind::MissingData || s.text.contains('（')),
-            );
+            for i in 0..out.direct_missing.len() {
+                let entry = out.direct_missing[i];
+                if entry.kind == ShortfallKind::MissingData || out.shortfall(&entry).text.contains('（') {
+                    out.missing.push(entry);
+                }
+            }
         }
     }
     if rules.points.is_none() && set.direct.is_empty() && conditions_hold {
@@ -184,37 +271,47 @@ pub(super) fn judge(set: &CompiledSet, facts: &Facts<'_>) -> RungVerdict {
         // innovation evaluation.
         route = Some(Route::Points);
     }
-    let eligible = route.is_some();
-    if !eligible {
-        missing.extend(points_missing);
+    out.eligible = route.is_some();
+    out.route = route;
+    out.score = score;
+    if out.eligible {
+        out.missing.clear();
     } else {
-        missing.clear();
+        let Judged { missing, points_missing, .. } = out;
+        missing.extend_from_slice(points_missing);
     }
-    RungVerdict { rung: rules.rung.clone(), eligible, route, score, missing, item_points }
 }
 
-/// Why a test does not hold on this row, or None when it holds.
-fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Option<Shortfall> {
-    let mut text = String::with_capacity(test.name.len() + 64);
+/// Why a test does not hold on this row (written into `out`), or None when it holds.
+fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>, out: &mut Judged) -> Option<Entry> {
+    let seen = facts.verdict(compiled.when);
+    if let Seen::Paid(_) = seen {
+        return None;
+    }
+    let kind = match seen {
+        Seen::MissingData => ShortfallKind::MissingData,
+        _ => ShortfallKind::Unmet,
+    };
+    Some(out.add(kind, &[&test.id], |text| test_text(compiled, test, facts, seen, text)))
+}
+
+/// "研发费用/销售收入 3.1% < 4%（还差研发费用 45.2 万元）": a test that does not hold, in words.
+fn test_text(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>, seen: Seen, text: &mut String) {
     text.push_str(&test.name);
-    let kind = match facts.verdict(compiled.when) {
-        Seen::Paid(_) => return None,
+    match seen {
+        Seen::Paid(_) => {}
         Seen::MissingData => {
             text.push_str("：缺数据");
-            push_empty_fields(&mut text, &[compiled.when], facts, &test.name);
-            ShortfallKind::MissingData
+            push_empty_fields(text, &[compiled.when], facts, &test.name);
         }
-        Seen::Error => {
-            text.push_str("：无法计算（除数为零），按不符合计");
-            ShortfallKind::Unmet
-        }
+        Seen::Error => text.push_str("：无法计算（除数为零），按不符合计"),
         Seen::NotEligible => {
             match (&test.show, facts.amount(compiled.measure), facts.amount(compiled.target)) {
                 (Some(shown), Some(measure), Some(target)) if measure != target => {
                     text.push(' ');
-                    push_formatted(&mut text, measure, shown.format, &shown.unit);
+                    push_formatted(text, measure, shown.format, &shown.unit);
                     text.push_str(if measure < target { " < " } else { " > " });
-                    push_formatted(&mut text, target, shown.format, &shown.unit);
+                    push_formatted(text, target, shown.format, &shown.unit);
                 }
                 (Some(shown), Some(_), Some(_)) => {
                     // Equal to four decimals (4.99996 % against 5 %): the exact values say
@@ -254,7 +351,7 @@ fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Op
                 }
                 _ => {
                     text.push_str("：不符合");
-                    push_field_values(&mut text, compiled.when, facts);
+                    push_field_values(text, compiled.when, facts);
                 }
             }
             if let (Some(gap), Some(amount)) = (&test.gap, facts.amount(compiled.gap))
@@ -266,16 +363,14 @@ fn test_shortfall(compiled: &CompiledTest, test: &Test, facts: &Facts<'_>) -> Op
                 if gap.whole {
                     text.push_str(itoa::Buffer::new().format((amount + 9_999) / 10_000));
                 } else {
-                    push_one_decimal(&mut text, amount);
+                    push_one_decimal(text, amount);
                 }
                 text.push(' ');
                 text.push_str(&gap.unit);
                 text.push('）');
             }
-            ShortfallKind::Unmet
         }
-    };
-    Some(Shortfall { id: test.id.clone(), kind, text })
+    }
 }
 
 fn push_formatted(text: &mut String, scaled: i64, format: Format, unit: &str) {
