@@ -28,16 +28,27 @@ pub fn read_vocabulary_firms(path: &Path, schema: &Schema) -> Result<Enterprises
     read_enterprises_with(path, Some(schema.clone()), enterprise::USCC.0, options)
 }
 
-/// A firm's code and name as the file writes them (trimmed).
-pub fn code_and_name<'b>(assessor: &Assessor, batch: &'b Batch, row: usize) -> (&'b str, &'b str) {
-    let text = |name: &str| {
-        let field = assessor.schema().find(name).expect("the ladder's schema");
-        match &batch.columns[field] {
+/// Where a firm's code and name are in the ladder's batches (found once, not per firm).
+#[derive(Debug, Clone, Copy)]
+pub struct CodeAndName {
+    code: usize,
+    name: usize,
+}
+
+impl CodeAndName {
+    pub fn new(assessor: &Assessor) -> CodeAndName {
+        let field = |name: &str| assessor.schema().find(name).expect("the ladder's schema");
+        CodeAndName { code: field(enterprise::USCC.0), name: field(enterprise::NAME.0) }
+    }
+
+    /// A firm's code and name as the file writes them (trimmed).
+    pub fn of<'b>(&self, batch: &'b Batch, row: usize) -> (&'b str, &'b str) {
+        let text = |field: usize| match &batch.columns[field] {
             Column::Text(values) if values.is_valid(row) => values.value(row).trim(),
             _ => "",
-        }
-    };
-    (text(enterprise::USCC.0), text(enterprise::NAME.0))
+        };
+        (text(self.code), text(self.name))
+    }
 }
 
 use arrow_array::Array;

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
-use fengkou_app::ladder_files::{assess_all, code_and_name, read_firms};
+use fengkou_app::ladder_files::{CodeAndName, assess_all, read_firms};
 use fengkou_domain::ladder::{Assessor, Judged, RuleSet, default_rule_sets, in_force, push_scaled, show_scaled};
 use fengkou_domain::uscc::{Uscc, is_valid_as_written};
 use std::io::Write;
@@ -164,13 +164,14 @@ fn assess(
     } else {
         writeln!(out, "评估日期 {on}，{total} 家企业")?;
     }
+    let firm = CodeAndName::new(&assessor);
     assess_all(
         &assessor,
         &mut firms,
         on,
         threads,
         |batch, row, rungs, out| {
-            let (code, name) = code_and_name(&assessor, batch, row);
+            let (code, name) = firm.of(batch, row);
             // A code written with spaces, lower case or full-width characters is
             // printed as it should be written.
             let parsed = if is_valid_as_written(code) { None } else { Some(Uscc::parse(code)) };

@@ -283,10 +283,12 @@ pub fn check_batch(schema: &Schema, batch: &Batch) -> BadCells {
                     }
                 }
             }
-            Column::Decimal { exact, scale, .. } => {
-                for (row, value) in exact.iter().enumerate() {
+            Column::Decimal { exact, scale, approx } => {
+                for row in 0..arrow_array::Array::len(approx) {
                     // The exact value decides (a share of 100.0000001 % is over 100).
-                    if let Some(Err(why)) = value.map(|m| check_exact(indicator, m, *scale)) {
+                    if arrow_array::Array::is_valid(approx, row)
+                        && let Err(why) = check_exact(indicator, exact.value(row), *scale)
+                    {
                         note(row, why);
                     }
                 }

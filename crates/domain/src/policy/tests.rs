@@ -351,6 +351,38 @@ fn dates_compare_with_date_literals_and_count_full_years() {
 
 // --- reading cells -----------------------------------------------------------------------
 
+/// A decimal column is kept in 64-bit mantissas when they fit and in 128 when one does
+/// not; either way each cell reads back exactly, at the batch's largest scale.
+#[rstest]
+#[case::narrow(&["35.91", "-2", "1,234.5"], &[(3591, 2), (-200, 2), (123450, 2)])]
+#[case::wide(&["123456789012345678901234", "0.5"], &[(1234567890123456789012340, 1), (5, 1)])]
+fn decimals_read_back_exactly_in_narrow_or_wide_mantissas(#[case] cells: &[&str], #[case] exact: &[(i128, u32)]) {
+    use super::exact::{Cell, Record};
+    let s = schema();
+    let rows: Vec<Vec<Option<&str>>> = cells.iter().map(|c| row(c, "1")).collect();
+    let batch = batch(&s, &rows);
+    for (r, (mantissa, scale)) in exact.iter().enumerate() {
+        assert_eq!(Row { batch: &batch, row: r }.cell(1), Cell::Decimal { mantissa: *mantissa, scale: *scale });
+    }
+}
+
+/// 10^27 beside a cell with twelve decimals would need 39 digits: the cell is refused
+/// by its line, not wrapped around.
+#[test]
+fn a_decimal_too_wide_for_its_column_is_refused_not_wrapped() {
+    let s = schema();
+    let rows = [row("0.000000000001", "1"), row("1000000000000000000000000000", "1")];
+    let columns: Vec<StringArray> =
+        (0..s.fields().len()).map(|c| StringArray::from(rows.iter().map(|r| r[c]).collect::<Vec<_>>())).collect();
+    let refs: Vec<&StringArray> = columns.iter().collect();
+    let Err(errors) = Batch::from_text(&s, &refs, 2) else { panic!("a value that does not fit was read") };
+    assert_eq!(errors.total, 1);
+    assert_eq!(
+        errors.listed[0].to_string(),
+        "第3行 rd_expense：“1000000000000000000000000000”与本列其他数的小数位数相差太大，超出可表示的范围"
+    );
+}
+
 #[test]
 fn a_bad_cell_is_named_by_line_column_and_reason() {
     let s = schema();
