@@ -137,6 +137,9 @@ pub struct Assessor {
     reads: Vec<Vec<usize>>,
     /// Each field's label (研发费用), or its name.
     labels: Vec<String>,
+    /// For a test's measure, target and gap: the policy of the test (`when`), on whose
+    /// failing rows it runs.
+    where_fails: Vec<Option<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,7 +152,9 @@ struct CompiledSet {
 
 /// The policies of one test: whether it holds, and where it fails, its measure, target
 /// and gap (computed only on the rows where it fails: elsewhere they may be negative or
-/// land on half-yuan ties, which the exact evaluator would have to settle).
+/// land on half-yuan ties, which the exact evaluator would have to settle). The three
+/// are compiled with the condition `true` and run on the rows where `when` failed
+/// ([`Assessor::judge_batch`]), so that the test is not computed again for each.
 #[derive(Debug, Clone)]
 struct CompiledTest {
     when: usize,
@@ -180,6 +185,7 @@ impl Assessor {
     pub fn new(sets: &[RuleSet]) -> Result<Assessor, RuleSetError> {
         let schema = ladder_schema();
         let mut policies: Vec<Policy> = Vec::new();
+        let mut where_fails: Vec<Option<usize>> = Vec::new();
         let mut compiled = Vec::new();
         for set in sets {
             let rung = set.rung.trim();
@@ -197,17 +203,22 @@ impl Assessor {
             };
             let mut test = |kind: &str, t: &Test| -> Result<CompiledTest, RuleSetError> {
                 let part = format!("{kind} {}（{}）", t.id, t.name);
-                let fails = format!("not ({})", t.when);
                 let when = add(&part, t.when.clone(), "0".into())?;
+                let mut where_fails = |part: String, amount: String| -> Result<usize, RuleSetError> {
+                    let policy = add(&part, "true".into(), amount)?;
+                    where_fails.resize(policy, None);
+                    where_fails.push(Some(when));
+                    Ok(policy)
+                };
                 let (measure, target) = match &t.show {
                     Some(shown) => (
-                        Some(add(&format!("{part} 的 measure"), fails.clone(), shown.measure.clone())?),
-                        Some(add(&format!("{part} 的 target"), fails.clone(), shown.target.clone())?),
+                        Some(where_fails(format!("{part} 的 measure"), shown.measure.clone())?),
+                        Some(where_fails(format!("{part} 的 target"), shown.target.clone())?),
                     ),
                     None => (None, None),
                 };
                 let gap = match &t.gap {
-                    Some(gap) => Some(add(&format!("{part} 的 gap"), fails.clone(), format!("max({}, 0)", gap.value))?),
+                    Some(gap) => Some(where_fails(format!("{part} 的 gap"), format!("max({}, 0)", gap.value))?),
                     None => None,
                 };
                 Ok(CompiledTest { when, measure, target, gap })
@@ -258,7 +269,8 @@ impl Assessor {
             })
             .collect();
         let labels = schema.fields().iter().map(|f| f.label.clone().unwrap_or_else(|| f.name.clone())).collect();
-        Ok(Assessor { schema, sets: compiled, policies, reads, labels })
+        where_fails.resize(policies.len(), None);
+        Ok(Assessor { schema, sets: compiled, policies, reads, labels, where_fails })
     }
 
     pub fn schema(&self) -> &Schema {
@@ -275,11 +287,24 @@ impl Assessor {
         // Every policy's verdict on every row, row by row (a row's verdicts side by side,
         // as `judge` reads them).
         let width = self.policies.len();
-        let AssessScratch { plan: plan_scratch, grid, judged } = scratch;
+        let AssessScratch { plan: plan_scratch, grid, judged, fails } = scratch;
         grid.clear();
         grid.resize(batch.len * width, Seen::NotEligible);
         for (policy, compiled) in self.policies.iter().enumerate() {
-            let outcome = plan::run(compiled, batch, plan_scratch);
+            let outcome = match self.where_fails[policy] {
+                None => plan::run(compiled, batch, plan_scratch),
+                Some(test) => {
+                    // The rows where the test (run before: its index is lower) fails.
+                    fails.clear();
+                    fails.resize(batch.len.div_ceil(64), 0);
+                    for row in 0..batch.len {
+                        if grid[row * width + test] == Seen::NotEligible {
+                            fails[row / 64] |= 1 << (row % 64);
+                        }
+                    }
+                    plan::run_where(compiled, batch, plan_scratch, fails)
+                }
+            };
             for (row, amount) in &outcome.paid {
                 grid[*row as usize * width + policy] = Seen::Paid(*amount);
             }
@@ -321,6 +346,7 @@ impl Assessor {
             plan: Scratch::new(rows, &programs),
             grid: Vec::with_capacity(rows * self.policies.len()),
             judged: self.sets.iter().map(|s| Judged::for_rung(&s.set.rung)).collect(),
+            fails: Vec::with_capacity(rows.div_ceil(64)),
         }
     }
 
@@ -380,6 +406,8 @@ pub struct AssessScratch {
     plan: Scratch,
     grid: Vec<Seen>,
     judged: Vec<Judged>,
+    /// The rows where a test fails, as words.
+    fails: Vec<u64>,
 }
 
 /// What a firm's page shows for one rung.

@@ -377,8 +377,9 @@ pub fn rows_of(words: &[u64], len: usize) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// Runs a program's operations over a batch into the scratch slots; returns the
-/// batch's length, its words and the mask of the last word's rows.
-fn execute(program: &Program, batch: &Batch, scratch: &mut Scratch) -> (usize, usize, u64) {
+/// batch's length, its words and the mask of the last word's rows. With `given`, the
+/// condition's result is replaced by those rows (see [`run_where`]).
+fn execute(program: &Program, batch: &Batch, scratch: &mut Scratch, given: Option<&[u64]>) -> (usize, usize, u64) {
     let len = batch.len;
     assert!(len <= scratch.rows, "a batch larger than the scratch space");
     let words = len.div_ceil(64);
@@ -403,6 +404,18 @@ fn execute(program: &Program, batch: &Batch, scratch: &mut Scratch) -> (usize, u
         if let Some(last) = out.err.get_mut(words - 1) {
             *last &= tail;
         }
+        if let Some(given) = given
+            && index == program.condition
+        {
+            // The rows are known for sure: none of the condition's doubts remain.
+            for w in 0..words {
+                let valid = if w == words - 1 { tail } else { u64::MAX };
+                out.a[w] = given[w] & valid;
+                out.b[w] = !given[w] & valid;
+                out.err[w] = 0;
+            }
+            scratch.unsure_condition[..words].fill(0);
+        }
     }
     (len, words, tail)
 }
@@ -423,7 +436,7 @@ pub enum Number {
 /// double, so the answer does not depend on the path taken.
 pub fn run_numbers(policy: &Policy, batch: &Batch, scratch: &mut Scratch, out: &mut Vec<Number>) {
     let program = &policy.program;
-    let (len, _, _) = execute(program, batch, scratch);
+    let (len, _, _) = execute(program, batch, scratch, None);
     let condition = &scratch.slots[program.condition];
     let amount = &scratch.slots[program.amount];
     out.clear();
@@ -466,8 +479,24 @@ pub fn exact_number(policy: &Policy, batch: &Batch, row: usize) -> Number {
 
 /// Runs one policy over one batch.
 pub fn run(policy: &Policy, batch: &Batch, scratch: &mut Scratch) -> BatchOutcome {
+    run_given(policy, batch, scratch, None)
+}
+
+/// Runs a policy whose condition is `true` on the rows of `rows` only (bit i of word w
+/// is row 64w + i; the others are not eligible): the ladder's measure, target and gap
+/// of a test are needed only where the test fails, which the test's own run has just
+/// found, so its condition is not computed again for each of them.
+pub fn run_where(policy: &Policy, batch: &Batch, scratch: &mut Scratch, rows: &[u64]) -> BatchOutcome {
+    assert!(
+        matches!(policy.program.ops.get(policy.program.condition), Some(Op::BoolConst(true))),
+        "run_where is for policies whose condition is `true`"
+    );
+    run_given(policy, batch, scratch, Some(rows))
+}
+
+fn run_given(policy: &Policy, batch: &Batch, scratch: &mut Scratch, given: Option<&[u64]>) -> BatchOutcome {
     let program = &policy.program;
-    let (_, words, tail) = execute(program, batch, scratch);
+    let (_, words, tail) = execute(program, batch, scratch, given);
     let condition = &scratch.slots[program.condition];
     let amount = &scratch.slots[program.amount];
     let mut outcome =

@@ -64,6 +64,54 @@ fn an_empty_column_decides_as_empty_cells() {
     }
 }
 
+/// A policy run on the rows where a test fails decides as one whose condition is that
+/// the test fails, on every row: where the amount is computed, where it is not (the
+/// test holds, is empty, or divides by zero).
+#[test]
+fn run_where_a_test_fails_decides_as_the_condition_that_it_fails() {
+    use super::plan::run_where;
+    let s = schema();
+    let rows: Vec<Vec<Option<&str>>> = [
+        ("4.99", "100"),
+        ("5", "100"),
+        ("", "100"),
+        ("1", "0"),
+        ("0.00005", "1"),
+        ("3.3333", "100.0001"),
+        ("-1", "100"),
+        ("1,234.5", "30000"),
+    ]
+    .iter()
+    .map(|(rd, revenue)| row(rd, revenue))
+    .collect();
+    let batch = batch(&s, &rows);
+    let test = Policy::compile(&policy("rd_expense / revenue >= 0.05", "0"), &s).unwrap();
+    for amount in ["revenue * 0.05 - rd_expense", "rd_expense / revenue", "max(revenue * 0.05 - rd_expense, 0)"] {
+        let given = Policy::compile(&policy("true", amount), &s).unwrap();
+        let conditioned = Policy::compile(&policy("not (rd_expense / revenue >= 0.05)", amount), &s).unwrap();
+        let mut scratch = Scratch::new(batch.len, &[&test.program, &given.program, &conditioned.program]);
+        let verdicts = run(&test, &batch, &mut scratch).verdicts(batch.len);
+        let mut fails = vec![0u64; 1];
+        for (row, verdict) in verdicts.iter().enumerate() {
+            if *verdict == Verdict::NotEligible {
+                fails[0] |= 1 << row;
+            }
+        }
+        assert_eq!(fails[0], 0b1111_0001, "the rows where the test fails");
+        let where_fails = run_where(&given, &batch, &mut scratch, &fails);
+        let expected = run(&conditioned, &batch, &mut scratch);
+        assert_eq!(where_fails.paid, expected.paid, "{amount}");
+        // Elsewhere nothing is computed: no row is empty or in error there.
+        let elsewhere = !fails[0] & 0xff;
+        assert_eq!(
+            (where_fails.missing_rows[0] & elsewhere, where_fails.error_rows[0] & elsewhere),
+            (0, 0),
+            "{amount}"
+        );
+        assert_eq!(where_fails.error_rows[0], expected.error_rows[0] & fails[0], "{amount}");
+    }
+}
+
 /// What both evaluators decide for every row; they must agree.
 fn decide_both(def: &PolicyDef, schema: &Schema, batch: &Batch) -> Vec<Verdict> {
     let compiled = Policy::compile(def, schema).unwrap();
