@@ -377,7 +377,10 @@ fn decimal_column(cells: &StringArray) -> Result<Column, Bad> {
     for (row, &(mantissa, decimals)) in parsed.iter().enumerate() {
         // 10^30 at 12 more decimals would not fit: such a column is refused, not wrapped.
         let exact = mantissa.checked_mul(10i128.pow(scale - decimals)).unwrap_or_else(|| {
-            bad.note(row, format!("{}与本列其他数的小数位数相差太大，超出可表示的范围", quote(cells.value(row))));
+            bad.note(
+                row,
+                format!("{}与本列其他数的小数位数相差太大，超出可表示的范围", quote(trimmed(cells.value(row)))),
+            );
             0
         });
         // m / 10^s is correctly rounded when m and 10^s are exact floats (below 2^53).

@@ -408,10 +408,10 @@ fn execute(program: &Program, batch: &Batch, scratch: &mut Scratch, given: Optio
             && index == program.condition
         {
             // The rows are known for sure: none of the condition's doubts remain.
-            for w in 0..words {
+            for (w, rows) in given[..words].iter().enumerate() {
                 let valid = if w == words - 1 { tail } else { u64::MAX };
-                out.a[w] = given[w] & valid;
-                out.b[w] = !given[w] & valid;
+                out.a[w] = rows & valid;
+                out.b[w] = !rows & valid;
                 out.err[w] = 0;
             }
             scratch.unsure_condition[..words].fill(0);
