@@ -97,13 +97,17 @@ impl Splitter {
             if self.quoted {
                 continue;
             }
-            let after = base + at as u64 + 1;
-            match self.header_end {
-                None => self.header_end = Some(after),
-                Some(start) => {
-                    if after >= self.points.last().copied().unwrap_or(start) + PIECE_BYTES {
-                        self.points.push(after);
-                    }
+            self.record_end(base + at as u64 + 1);
+        }
+    }
+
+    /// A line break outside quotes just before byte `after`.
+    fn record_end(&mut self, after: u64) {
+        match self.header_end {
+            None => self.header_end = Some(after),
+            Some(start) => {
+                if after >= self.points.last().copied().unwrap_or(start) + PIECE_BYTES {
+                    self.points.push(after);
                 }
             }
         }
@@ -140,11 +144,12 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
         if line == 1 && !carriage {
             carriage = memchr::memchr(b'\r', bytes).is_some();
         }
-        splitter.feed(offset, bytes);
+        let base = offset;
         offset += read as u64;
         let mut from = 0;
         // A record ends at a line break outside quotes: a quoted cell may hold line
-        // breaks, and is held whole by the readers too.
+        // breaks, and is held whole by the readers too. One scan finds the long lines
+        // and the pieces' boundaries.
         for at in memchr::memchr2_iter(b'\n', b'"', bytes) {
             if bytes[at] == b'"' {
                 quoted = !quoted;
@@ -158,6 +163,7 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
             }
             if !quoted {
                 record_length = 0;
+                splitter.record_end(base + at as u64 + 1);
             }
         }
         record_length += read - from;
@@ -166,12 +172,14 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
         }
         if utf8 {
             // Most chunks are checked in place; only a character cut by a chunk's end
-            // is carried (its first bytes) into the next.
+            // is carried (its first bytes) into the next. simdutf8 (a dependency of
+            // Arrow's already) checks in SIMD words: this pass runs on one core before
+            // the others can start, and std's check was a third of it.
             let checked = if carry.is_empty() {
-                std::str::from_utf8(bytes).map(|_| ()).map_err(|e| (e, bytes))
+                simdutf8::compat::from_utf8(bytes).map(|_| ()).map_err(|e| (e, bytes))
             } else {
                 carry.extend_from_slice(bytes);
-                std::str::from_utf8(&carry).map(|_| ()).map_err(|e| (e, &carry[..]))
+                simdutf8::compat::from_utf8(&carry).map(|_| ()).map_err(|e| (e, &carry[..]))
             };
             match checked {
                 Ok(()) => carry.clear(),
