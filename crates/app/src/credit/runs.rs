@@ -113,8 +113,8 @@ impl Credit<'_> {
         let mut pairs: Vec<(String, String, i64)> = Vec::new();
         if count {
             let mut query = credit_score::Entity::find().filter(credit_score::Column::RunId.eq(run.id));
-            if let Some(mine) = self.enterprises().confined_firms(actor).await? {
-                query = query.filter(credit_score::Column::EnterpriseId.is_in(mine));
+            if let Some(mine) = self.enterprises().confined_firms(actor) {
+                query = query.filter(credit_score::Column::EnterpriseId.in_subquery(mine));
             }
             pairs = query
                 .select_only()

@@ -112,8 +112,8 @@ impl Credit<'_> {
             Some(l) => condition = condition.add(credit_score::Column::List.eq(l.code())),
             None => condition = condition.add(credit_score::Column::Rank.is_not_null()),
         }
-        if let Some(mine) = self.enterprises().confined_firms(actor).await? {
-            condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
+        if let Some(mine) = self.enterprises().confined_firms(actor) {
+            condition = condition.add(credit_score::Column::EnterpriseId.in_subquery(mine));
         }
         let query = credit_score::Entity::find().filter(condition);
         let total = query.clone().count(&self.db).await?;
@@ -185,8 +185,8 @@ impl Credit<'_> {
         } else {
             condition.add(credit_score::Column::Cohort.ne(""))
         };
-        if let Some(mine) = self.enterprises().confined_firms(actor).await? {
-            condition = condition.add(credit_score::Column::EnterpriseId.is_in(mine));
+        if let Some(mine) = self.enterprises().confined_firms(actor) {
+            condition = condition.add(credit_score::Column::EnterpriseId.in_subquery(mine));
         }
         let rows = credit_score::Entity::find()
             .filter(condition)

@@ -16,6 +16,7 @@ use fengkou_domain::policy::Batch;
 use fengkou_domain::{Coded, Permit};
 use fengkou_storage::entity::{enterprise as firm_table, ladder_assessment, ladder_rule_set};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -222,15 +223,29 @@ impl Enterprises<'_> {
         }
         let mut condition = Condition::all().add(ladder_assessment::Column::Rung.eq(rung));
         if let Some(tier) = Tier::ALL.iter().find(|t| t.label() == rung) {
-            let holders = super::holders_of(&self.db, *tier, self.today()).await?;
-            condition = condition.add(ladder_assessment::Column::EnterpriseId.is_not_in(holders));
+            condition = condition
+                .add(ladder_assessment::Column::EnterpriseId.not_in_subquery(super::holders_of(*tier, self.today())));
         }
-        if let Some(mine) = self.confined_firms(actor).await? {
-            condition = condition.add(ladder_assessment::Column::EnterpriseId.is_in(mine));
+        if let Some(mine) = self.confined_firms(actor) {
+            condition = condition.add(ladder_assessment::Column::EnterpriseId.in_subquery(mine));
         }
         let query = ladder_assessment::Entity::find().filter(condition);
-        let total = query.clone().count(&self.db).await?;
-        let eligible = query.clone().filter(ladder_assessment::Column::Eligible.eq(true)).count(&self.db).await?;
+        // Both counts in one pass over the rung's rows.
+        let (total, eligible): (i64, Option<i64>) = query
+            .clone()
+            .select_only()
+            .column_as(ladder_assessment::Column::Id.count(), "total")
+            .column_as(
+                sea_orm::sea_query::ExprTrait::sum(
+                    Expr::case(ladder_assessment::Column::Eligible.eq(true), 1).finally(0),
+                ),
+                "eligible",
+            )
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .unwrap_or((0, Some(0)));
+        let (total, eligible) = (total.max(0) as u64, eligible.unwrap_or(0).max(0) as u64);
         let pages = total.div_ceil(per_page.max(1)).max(1);
         let page = page.clamp(1, pages);
         let rows = query

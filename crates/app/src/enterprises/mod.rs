@@ -28,6 +28,7 @@ use chrono::NaiveDate;
 use fengkou_domain::enterprise::Tier;
 use fengkou_domain::uscc::Uscc;
 use fengkou_storage::entity::{enterprise, enterprise_project, enterprise_tier, industry, office, project};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -178,26 +179,28 @@ pub(crate) async fn current_tiers(
 
 use fengkou_domain::Coded;
 
-/// The firms holding `tier` on `day`.
-pub(crate) async fn holders_of(db: &impl sea_orm::ConnectionTrait, tier: Tier, day: NaiveDate) -> Result<Vec<i64>> {
-    let rows = enterprise_tier::Entity::find()
-        .filter(enterprise_tier::Column::Tier.eq(tier.code()))
-        .filter(
-            Condition::any()
-                .add(enterprise_tier::Column::RecognisedOn.is_null())
-                .add(enterprise_tier::Column::RecognisedOn.lte(day)),
+/// The firms holding `tier` on `day`, as a subquery: lists filter by it in the
+/// database rather than binding a few thousand holders' ids one by one (the 科小
+/// candidate list of a district of 10,000 firms spent most of its time doing that).
+pub(crate) fn holders_of(tier: Tier, day: NaiveDate) -> SelectStatement {
+    Query::select()
+        .column(enterprise_tier::Column::EnterpriseId)
+        .from(enterprise_tier::Entity)
+        .cond_where(
+            Condition::all()
+                .add(enterprise_tier::Column::Tier.eq(tier.code()))
+                .add(
+                    Condition::any()
+                        .add(enterprise_tier::Column::RecognisedOn.is_null())
+                        .add(enterprise_tier::Column::RecognisedOn.lte(day)),
+                )
+                .add(
+                    Condition::any()
+                        .add(enterprise_tier::Column::ValidUntil.is_null())
+                        .add(enterprise_tier::Column::ValidUntil.gte(day)),
+                ),
         )
-        .filter(
-            Condition::any()
-                .add(enterprise_tier::Column::ValidUntil.is_null())
-                .add(enterprise_tier::Column::ValidUntil.gte(day)),
-        )
-        .all(db)
-        .await?;
-    let mut ids: Vec<i64> = rows.into_iter().map(|t| t.enterprise_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+        .to_owned()
 }
 
 pub(crate) fn tier_holds(t: &enterprise_tier::Model, day: NaiveDate) -> bool {
@@ -243,8 +246,7 @@ impl Enterprises<'_> {
             condition = condition.add(enterprise::Column::Tags.contains(&tag));
         }
         if let Some(tier) = filter.tier {
-            let holders = holders_of(&self.db, tier, self.today()).await?;
-            condition = condition.add(enterprise::Column::Id.is_in(holders));
+            condition = condition.add(enterprise::Column::Id.in_subquery(holders_of(tier, self.today())));
         }
         let query = enterprise::Entity::find().filter(condition);
         let total = query.clone().count(&self.db).await?;
@@ -282,22 +284,20 @@ impl Enterprises<'_> {
         Ok((offices, industries))
     }
 
-    /// One firm's registry fields, if the actor may read it.
-    /// An office user's firms (None: the actor sees every firm), for confining lists
-    /// that are read by firm (candidates, credit rankings and exports).
-    pub(crate) async fn confined_firms(&self, actor: &Actor) -> Result<Option<Vec<i64>>> {
-        let Some(office) = actor.confined_to() else { return Ok(None) };
-        Ok(Some(
-            enterprise::Entity::find()
-                .filter(enterprise::Column::OfficeId.eq(office))
-                .select_only()
+    /// An office user's firms as a subquery (None: the actor sees every firm), for
+    /// confining lists that are read by firm (candidates, credit rankings and exports).
+    pub(crate) fn confined_firms(&self, actor: &Actor) -> Option<SelectStatement> {
+        let office = actor.confined_to()?;
+        Some(
+            Query::select()
                 .column(enterprise::Column::Id)
-                .into_tuple()
-                .all(&self.db)
-                .await?,
-        ))
+                .from(enterprise::Entity)
+                .and_where(enterprise::Column::OfficeId.eq(office))
+                .to_owned(),
+        )
     }
 
+    /// One firm's registry fields, if the actor may read it.
     pub async fn firm(&self, actor: &Actor, id: i64) -> Result<Firm> {
         self.readable(actor)?;
         let row = enterprise::Entity::find_by_id(id).one(&self.db).await?.ok_or(AppError::NotFound("企业"))?;

@@ -226,12 +226,19 @@ async fn each_role_sees_and_changes_what_it_may(#[case] backend: Backend) {
             Err(AppError::Forbidden(_))
         ));
     }
+    let before = area.candidates(&bureau, "高新技术企业", 1, 50).await.unwrap();
     area.record_tier(&bureau, in_hubei, &tier).await.unwrap();
     let tiers = area.tiers_of(&bureau, in_hubei).await.unwrap();
     assert_eq!(tiers[0].valid_until, Some(d("2028-11-30")), "three years by default");
     // A holder leaves the rung's candidate list.
     let page = area.candidates(&bureau, "高新技术企业", 1, 50).await.unwrap();
     assert!(page.rows.iter().all(|c| c.uscc != A), "{:?}", page.rows.iter().map(|c| &c.uscc).collect::<Vec<_>>());
+    assert_eq!(page.total, before.total - 1, "counted without the holder");
+    assert_eq!(
+        page.eligible as usize,
+        page.rows.iter().filter(|c| c.eligible).count(),
+        "eligible counted in the same query"
+    );
     let summary = area.tier_summary(&hubei).await.unwrap();
     assert_eq!(summary.counts.iter().find(|c| c.code == "high_tech").unwrap().count, 1);
     assert_eq!(area.tier_summary(&tianjin).await.unwrap().counts.iter().map(|c| c.count).sum::<usize>(), 0);

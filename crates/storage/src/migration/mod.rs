@@ -15,6 +15,7 @@ mod m008_credit;
 mod m009_year_figures;
 mod m010_kept_totals;
 mod m011_search_index;
+mod m012_candidate_lists;
 
 use sea_orm_migration::prelude::*;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m009_year_figures::M009YearFigures),
             Box::new(m010_kept_totals::M010KeptTotals),
             Box::new(m011_search_index::M011SearchIndex),
+            Box::new(m012_candidate_lists::M012CandidateLists),
         ]
     }
 }
