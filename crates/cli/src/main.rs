@@ -5,6 +5,22 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!` that does not panic when the reader has gone: `fengkou check totals |
+/// head` closes the pipe early, which is the reader's choice, not a fault. The lines
+/// nobody reads are dropped and the command goes on (a rebuild still happens, the exit
+/// code still says whether the totals agree); any other failure to write panics as
+/// `println!` does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*)
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            panic!("failed printing to stdout: {e}");
+        }
+    }};
+}
+
 mod abuse;
 mod anchor;
 mod bench;
@@ -279,7 +295,7 @@ async fn main() -> Result<()> {
             serve(app, addr, demo, fengkou_web::ServeOptions { trusted_proxy }).await
         }
         Command::Migrate => {
-            println!("数据库已是最新结构：{}", cli.db);
+            say!("数据库已是最新结构：{}", cli.db);
             Ok(())
         }
         Command::User { command: UserCommand::Add { name, role, office, password_stdin, display_name } } => {
@@ -296,23 +312,23 @@ async fn main() -> Result<()> {
                 .add_user(None, &name, &display_name, role, office.as_deref(), password)
                 .await
                 .map_err(user_error)?;
-            println!("已添加用户 {name}（{}）", role.label());
+            say!("已添加用户 {name}（{}）", role.label());
             Ok(())
         }
         Command::Office { command: OfficeCommand::Add { name } } => {
             app.accounts().add_office(None, &name).await.map_err(user_error)?;
-            println!("已添加办事处 {name}");
+            say!("已添加办事处 {name}");
             Ok(())
         }
         Command::Token { command: TokenCommand::Create { username, label, expires_days } } => {
             let token = app.accounts().create_token(&username, &label, expires_days).await.map_err(user_error)?;
-            println!("{token}");
+            say!("{token}");
             Ok(())
         }
         Command::Token { command: TokenCommand::List } => {
-            println!("编号\t用户\t名称\t创建时间\t到期\t最近使用");
+            say!("编号\t用户\t名称\t创建时间\t到期\t最近使用");
             for t in app.accounts().api_tokens(None).await.map_err(user_error)? {
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.username,
@@ -326,7 +342,7 @@ async fn main() -> Result<()> {
         }
         Command::Token { command: TokenCommand::Revoke { id } } => {
             app.accounts().revoke_token(None, id).await.map_err(user_error)?;
-            println!("已吊销 API 令牌 {id}");
+            say!("已吊销 API 令牌 {id}");
             Ok(())
         }
         Command::Import { command: ImportCommand::Projects { file, dry_run, clear_blanks, create_offices } } => {
@@ -335,7 +351,7 @@ async fn main() -> Result<()> {
             match app.ledger().import_projects(&cli_actor(), bytes, options).await {
                 Ok(report) if report.problems.is_empty() => {
                     print_import(&report);
-                    println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
+                    say!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
                     Ok(())
                 }
                 Ok(report) => {
@@ -369,15 +385,15 @@ async fn main() -> Result<()> {
             match app.enterprises().import_sheet(&cli_bureau_actor(), bytes, options).await {
                 Ok(report) => {
                     for line in &report.conflicts {
-                        println!("来源不一致：{line}");
+                        say!("来源不一致：{line}");
                     }
                     if !report.unassigned.is_empty() {
-                        println!("未分配办事处（{} 家）：{}", report.unassigned.len(), report.unassigned.join("、"));
+                        say!("未分配办事处（{} 家）：{}", report.unassigned.len(), report.unassigned.join("、"));
                     }
                     if !report.ignored_columns.is_empty() {
-                        println!("未识别、未导入的列：{}", report.ignored_columns.join("、"));
+                        say!("未识别、未导入的列：{}", report.ignored_columns.join("、"));
                     }
-                    println!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
+                    say!("{}{}", if dry_run { "试运行（未写入）：" } else { "导入完成：" }, report.summary_line());
                     Ok(())
                 }
                 Err(AppError::Enterprise(EnterpriseError::ImportRejected(problems))) => {
@@ -393,27 +409,27 @@ async fn main() -> Result<()> {
             let query = fengkou_app::projects::ListQuery { year, ..Default::default() };
             let bytes = app.ledger().export_projects(&cli_actor(), &query).await.map_err(user_error)?;
             std::fs::write(&file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
-            println!("已导出到 {}", file.display());
+            say!("已导出到 {}", file.display());
             Ok(())
         }
         Command::Check { command: CheckCommand::Totals { rebuild } } => {
             let drift = app.check_totals().await.map_err(user_error)?;
             let tables = fengkou_app::kept_total_tables().join("、");
             if drift.is_empty() {
-                println!("汇总一致：{tables} 与项目、计划、月报和年初数逐项相符。");
+                say!("汇总一致：{tables} 与项目、计划、月报和年初数逐项相符。");
             } else {
-                println!("汇总与原始数据不符，共 {} 处：", drift.len());
+                say!("汇总与原始数据不符，共 {} 处：", drift.len());
                 for line in app.drift_lines(&drift[..drift.len().min(200)]).await.map_err(user_error)? {
-                    println!("  {line}");
+                    say!("  {line}");
                 }
                 if drift.len() > 200 {
-                    println!("  ……另有 {} 处未列出", drift.len() - 200);
+                    say!("  ……另有 {} 处未列出", drift.len() - 200);
                 }
             }
             if rebuild {
                 app.rebuild_totals(fengkou_domain::Permit::system("cli")).await.map_err(user_error)?;
                 let after = app.check_totals().await.map_err(user_error)?;
-                println!("已按原始数据重建汇总；重建后不符 {} 处。", after.len());
+                say!("已按原始数据重建汇总；重建后不符 {} 处。", after.len());
                 if !after.is_empty() {
                     std::process::exit(1);
                 }
@@ -428,7 +444,7 @@ async fn main() -> Result<()> {
             if app.seed_demo().await? {
                 print_demo_accounts();
             } else {
-                println!("数据库中已有项目，未载入演示数据。");
+                say!("数据库中已有项目，未载入演示数据。");
             }
             Ok(())
         }
@@ -464,7 +480,7 @@ fn meeting_rank(path: &std::path::Path, method: &str, step: &str, aggregate: &st
                 let group = v.group.as_deref().map(|g| format!("（{g}）")).unwrap_or_default();
                 eprintln!("废票：{}{} — {}", v.judge, group, v.reason);
             }
-            println!("{}", serde_json::to_string(&result.ranking)?);
+            say!("{}", serde_json::to_string(&result.ranking)?);
             Ok(())
         }
         Err(problems) => {
@@ -479,35 +495,35 @@ fn meeting_rank(path: &std::path::Path, method: &str, step: &str, aggregate: &st
 /// What an import read and would change, for people: the columns and how each was
 /// taken, names not registered, every field that changes, every reading.
 fn print_import(report: &ImportReport) {
-    println!("识别的列：{}", report.columns.join("；"));
+    say!("识别的列：{}", report.columns.join("；"));
     for n in &report.notes {
-        println!("说明：{n}");
+        say!("说明：{n}");
     }
     if !report.unknown_offices.is_empty() {
-        println!("系统中没有的办事处：{}", report.unknown_offices.join("、"));
+        say!("系统中没有的办事处：{}", report.unknown_offices.join("、"));
     }
     if !report.unknown_industries.is_empty() {
-        println!("系统中没有的产业类别：{}", report.unknown_industries.join("、"));
+        say!("系统中没有的产业类别：{}", report.unknown_industries.join("、"));
     }
     let created: Vec<&String> = report.created_offices.iter().chain(&report.created_industries).collect();
     if !created.is_empty() {
         let verb = if report.dry_run { "将新建" } else { "已新建" };
-        println!("{verb}：{}", created.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、"));
+        say!("{verb}：{}", created.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、"));
     }
     for c in &report.changes {
-        println!("第{}行 {}：", c.row, c.name);
+        say!("第{}行 {}：", c.row, c.name);
         for f in &c.fields {
-            println!("  {f}");
+            say!("  {f}");
         }
     }
     if report.changes.len() < report.updated {
-        println!("（只列出前 {} 个项目的修改）", report.changes.len());
+        say!("（只列出前 {} 个项目的修改）", report.changes.len());
     }
     for r in &report.readings {
-        println!("{r}");
+        say!("{r}");
     }
     if report.readings_total > report.readings.len() {
-        println!("（另有 {} 条读取说明未列出）", report.readings_total - report.readings.len());
+        say!("（另有 {} 条读取说明未列出）", report.readings_total - report.readings.len());
     }
 }
 
@@ -516,28 +532,24 @@ fn user_error(e: AppError) -> anyhow::Error {
 }
 
 fn print_demo_accounts() {
-    println!("演示账号（用户名 / 密码 / 角色）：");
+    say!("演示账号（用户名 / 密码 / 角色）：");
     for (name, role, office, password) in DEMO_USERS {
-        println!(
-            "  {name:<10} {password:<16} {}{}",
-            role.label(),
-            office.map(|o| format!("（{o}）")).unwrap_or_default()
-        );
+        say!("  {name:<10} {password:<16} {}{}", role.label(), office.map(|o| format!("（{o}）")).unwrap_or_default());
     }
 }
 
 async fn serve(app: App, addr: SocketAddr, demo: bool, options: fengkou_web::ServeOptions) -> Result<()> {
     if demo {
         if app.seed_demo().await? {
-            println!("已载入演示区县数据。");
+            say!("已载入演示区县数据。");
         }
         print_demo_accounts();
     } else if !app.accounts().has_users().await? {
-        println!("数据库中还没有用户。先创建第一个管理员：");
-        println!("  echo '至少8位的密码' | fengkou user add admin --role admin --password-stdin");
-        println!("再添加办事处：fengkou office add 湖北路办事处（或登录后在“系统管理”中添加）。");
+        say!("数据库中还没有用户。先创建第一个管理员：");
+        say!("  echo '至少8位的密码' | fengkou user add admin --role admin --password-stdin");
+        say!("再添加办事处：fengkou office add 湖北路办事处（或登录后在“系统管理”中添加）。");
     }
     app.keep_totals_folded();
-    println!("fengkou 正在 http://{addr} 提供服务（Ctrl+C 停止）");
+    say!("fengkou 正在 http://{addr} 提供服务（Ctrl+C 停止）");
     fengkou_web::serve(app, addr, options).await.context("服务器停止")
 }
