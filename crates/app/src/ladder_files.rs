@@ -72,18 +72,19 @@ where
     let rows = firms.batches.iter().map(|b| b.len).max().unwrap_or(0);
     let threads = threads.clamp(1, firms.batches.len().max(1));
     let schema = assessor.schema();
-    let mut chunks: Vec<Vec<(usize, &mut Batch)>> = (0..threads).map(|_| Vec::new()).collect();
-    for (index, batch) in firms.batches.iter_mut().enumerate() {
-        chunks[index % threads].push((index, batch));
-    }
+    // Each thread takes the next batch in the file's order when it is free, rather
+    // than every n-th batch: the threads finish together, and the batches come back
+    // nearly in order, so few wait to be written.
+    let next_batch = std::sync::Mutex::new(firms.batches.iter_mut().enumerate());
     let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 4);
-        for chunk in chunks {
-            let (render, send, spare) = (&render, send.clone(), &spare);
+        for _ in 0..threads {
+            let (render, send, spare, next_batch) = (&render, send.clone(), &spare, &next_batch);
             scope.spawn(move || {
                 let mut scratch = assessor.scratch(rows);
-                for (index, batch) in chunk {
+                loop {
+                    let Some((index, batch)) = next_batch.lock().expect("not poisoned").next() else { break };
                     prepare_batch(batch, schema, on);
                     let mut text = spare.lock().expect("not poisoned").pop().unwrap_or_default();
                     assessor.judge_batch(batch, &mut scratch, |row, judged| render(batch, row, judged, &mut text));
