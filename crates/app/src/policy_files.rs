@@ -2,13 +2,16 @@
 //! file (CSV) in, results out, no database. `fengkou policy match` and `fengkou policy
 //! explain` are built on it so that anyone can recompute a published 免申即享 result.
 //!
-//! The CSV is read by Arrow's CSV reader (quoting, batches of [`BATCH_ROWS`] rows) into
-//! text columns; the domain converts each batch to typed columns and names every bad
-//! cell. Conversion runs on a second thread while the reader reads on.
+//! The CSV is cut into pieces at record boundaries ([`pieces`]); each piece is split
+//! into records of [`BATCH_ROWS`] by csv-core, the splitter of Arrow's CSV reader, on
+//! every core ([`records`]), and the domain types each batch's cells straight from the
+//! records' buffer and names every bad cell. Arrow's reader reads a file whose schema
+//! is inferred (every cell is needed before the first is typed), and reads a file again
+//! when a piece does not split, for its message naming the line.
 
 use arrow_array::{Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field as ArrowField, Schema as ArrowSchema};
-use fengkou_domain::policy::columns::infer;
+use fengkou_domain::policy::columns::{Column, TextCells, infer};
 use fengkou_domain::policy::plan::Outcome;
 use fengkou_domain::policy::{BadCells, Batch, CellError, Field, FieldType, PolicyDef, Schema};
 use serde::Deserialize;
@@ -19,8 +22,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod pieces;
+mod records;
 pub use pieces::MAX_LINE_BYTES;
 use pieces::{header_of, inspect};
+use records::Records;
 
 /// Rows per batch: a batch's columns stay in the cache while all policies run over it.
 pub const BATCH_ROWS: usize = 1024;
@@ -250,45 +255,15 @@ pub fn read_enterprises_with(
 
     // Each batch: its ids (kept even when a cell is bad, so that duplicates are counted
     // with the other faults) and its typed columns or its bad cells.
+    let fields_in_file = header.len();
+    let id_field = columns.iter().position(|c| *c == Some(id_at)).filter(|f| schema.fields()[*f].ty == FieldType::Text);
+    let typing = Typing { schema: &schema, columns: &columns, id_at, id_field, id_column, check: options.check };
     let convert = |first_line: usize, batch: &RecordBatch| -> (StringArray, Result<Batch, BadCells>) {
         let empty = columns.iter().any(Option::is_none).then(|| StringArray::new_null(batch.num_rows()));
-        let text: Vec<&StringArray> = columns
-            .iter()
-            .map(|c| match c {
-                Some(c) => text_column(batch, *c),
-                None => empty.as_ref().expect("made when a column is lacking"),
-            })
-            .collect();
-        let ids = text_column(batch, id_at).clone();
-        let mut bad = BadCells::default();
-        for (row, id) in ids.iter().enumerate() {
-            if id.is_none_or(|id| id.trim().is_empty()) {
-                bad.merge(BadCells {
-                    listed: vec![CellError {
-                        line: first_line + row,
-                        column: id_column.to_string(),
-                        reason: "编号为空".into(),
-                    }],
-                    total: 1,
-                });
-            }
-        }
-        let checked = Batch::from_text(&schema, &text, first_line).and_then(|typed| match options.check {
-            Some(check) => {
-                let found = check(&typed);
-                if found.total == 0 { Ok(typed) } else { Err(found) }
-            }
-            None => Ok(typed),
-        });
-        let typed = match checked {
-            Ok(typed) if bad.total == 0 => Ok(typed),
-            Ok(_) => Err(bad),
-            Err(more) => {
-                bad.merge(more);
-                Err(bad)
-            }
-        };
-        (ids, typed)
+        typing.run(first_line, |c| match c {
+            Some(c) => text_column(batch, c),
+            None => empty.as_ref().expect("made when a column is lacking"),
+        })
     };
 
     let mut typed: Vec<(Batch, StringArray)> = Vec::new();
@@ -313,36 +288,33 @@ pub fn read_enterprises_with(
             let done: Vec<Done> = std::thread::scope(|scope| {
                 let handles: Vec<_> = (0..workers.min(pieces.len()).max(1))
                     .map(|_| {
-                        let (next, convert, pieces, source, arrow_schema) =
-                            (&next, &convert, &pieces, &source, &arrow_schema);
+                        let (next, typing, pieces, source) = (&next, &typing, &pieces, &source);
                         scope.spawn(move || -> Vec<Done> {
                             let mut out = Vec::new();
+                            let mut bytes = Vec::new();
+                            let mut records = Records::new(fields_in_file);
                             loop {
                                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                 let Some(&(start, end)) = pieces.get(k) else { break };
-                                let reader = match source.open_range(start, end).and_then(|r| {
-                                    arrow_csv::ReaderBuilder::new(arrow_schema.clone())
-                                        .with_header(false)
-                                        .with_batch_size(BATCH_ROWS)
-                                        .build(r)
-                                        .map_err(|e| FileError::Csv(e.to_string()))
+                                bytes.clear();
+                                if let Err(e) = source.open_range(start, end).and_then(|mut r| {
+                                    r.read_to_end(&mut bytes).map_err(|e| FileError::Csv(e.to_string()))
                                 }) {
-                                    Ok(reader) => reader,
-                                    Err(e) => {
-                                        out.push((k, 0, 0, Err(e.to_string())));
-                                        continue;
-                                    }
-                                };
-                                let mut rows = 0;
-                                for (j, batch) in reader.enumerate() {
-                                    match batch {
-                                        Ok(batch) => {
-                                            let n = batch.num_rows();
-                                            out.push((k, j, n, Ok(convert(rows + 2, &batch))));
+                                    out.push((k, 0, 0, Err(e.to_string())));
+                                    continue;
+                                }
+                                records.start_piece();
+                                let (mut at, mut rows) = (0, 0);
+                                for j in 0.. {
+                                    match records.split(&bytes, &mut at, BATCH_ROWS) {
+                                        Ok(split) if split.rows == 0 => break,
+                                        Ok(split) => {
+                                            let n = split.rows;
+                                            out.push((k, j, n, Ok(typing.run(rows + 2, |c| split.column(c)))));
                                             rows += n;
                                         }
-                                        Err(e) => {
-                                            out.push((k, j, 0, Err(e.to_string())));
+                                        Err(()) => {
+                                            out.push((k, j, 0, Err(format!("第{}条记录之后", rows + 1))));
                                             break;
                                         }
                                     }
@@ -419,6 +391,69 @@ pub fn read_enterprises_with(
         ids.push(id);
     }
     Ok(Enterprises { schema, inferred, decoded, numeric_ids: numeric, batches, header: written, ids, starts })
+}
+
+/// What typing a batch needs to know of the file: the schema, where each field is
+/// (None: a column the file lacks, empty), the id column, and the further check.
+struct Typing<'a> {
+    schema: &'a Schema,
+    columns: &'a [Option<usize>],
+    id_at: usize,
+    /// The schema's text field that is the id column, whose typed array is the ids.
+    id_field: Option<usize>,
+    id_column: &'a str,
+    check: Option<&'a (dyn Fn(&Batch) -> BadCells + Sync)>,
+}
+
+impl Typing<'_> {
+    /// A batch's ids and its typed columns or bad cells, from its text columns (by
+    /// position in the file; None for a lacking one).
+    fn run<C: TextCells>(
+        &self,
+        first_line: usize,
+        column: impl Fn(Option<usize>) -> C,
+    ) -> (StringArray, Result<Batch, BadCells>) {
+        let ids = column(Some(self.id_at));
+        let mut bad = BadCells::default();
+        for row in 0..ids.rows() {
+            if ids.cell(row).is_none_or(|id| id.trim().is_empty()) {
+                bad.merge(BadCells {
+                    listed: vec![CellError {
+                        line: first_line + row,
+                        column: self.id_column.to_string(),
+                        reason: "编号为空".into(),
+                    }],
+                    total: 1,
+                });
+            }
+        }
+        let cells: Vec<C> = self.columns.iter().map(|c| column(*c)).collect();
+        let refs: Vec<&C> = cells.iter().collect();
+        let checked = Batch::from_cells(self.schema, &refs, first_line).and_then(|typed| match self.check {
+            Some(check) => {
+                let found = check(&typed);
+                if found.total == 0 { Ok(typed) } else { Err(found) }
+            }
+            None => Ok(typed),
+        });
+        // The id column typed as text is the ids, not copied again.
+        let ids = match (&checked, self.id_field) {
+            (Ok(batch), Some(field)) => match &batch.columns[field] {
+                Column::Text(array) => array.clone(),
+                _ => ids.to_array(),
+            },
+            _ => ids.to_array(),
+        };
+        let typed = match checked {
+            Ok(typed) if bad.total == 0 => Ok(typed),
+            Ok(_) => Err(bad),
+            Err(more) => {
+                bad.merge(more);
+                Err(bad)
+            }
+        };
+        (ids, typed)
+    }
 }
 
 /// The ids written again: (line, the line where it was written before, the id), by

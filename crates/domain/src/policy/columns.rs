@@ -300,11 +300,20 @@ impl Batch {
     /// Converts text columns (in schema order; `None` for an empty cell) into typed
     /// columns. Bad cells are returned, at most [`LISTED_CELL_ERRORS`] of them.
     pub fn from_text(schema: &Schema, text: &[&StringArray], first_line: usize) -> Result<Batch, BadCells> {
-        let len = text.first().map_or(0, |c| c.len());
+        Batch::from_cells(schema, text, first_line)
+    }
+
+    /// [`Batch::from_text`] for cells from anywhere (see [`TextCells`]).
+    pub fn from_cells<C: TextCells + ?Sized>(
+        schema: &Schema,
+        text: &[&C],
+        first_line: usize,
+    ) -> Result<Batch, BadCells> {
+        let len = text.first().map_or(0, |c| c.rows());
         let mut errors = BadCells::default();
         let mut columns = Vec::with_capacity(text.len());
         for (field, cells) in schema.fields().iter().zip(text) {
-            match convert(field, cells) {
+            match convert(field, *cells) {
                 Ok(column) => columns.push(column),
                 Err((bad, total)) => {
                     let listed = bad
@@ -336,6 +345,59 @@ impl Batch {
     }
 }
 
+/// A column's cells as text, wherever they come from: an Arrow string array (the CSV
+/// reader's, a test's), or the fields of the records a reader has just split, typed
+/// without being copied into a string array first.
+pub trait TextCells {
+    fn rows(&self) -> usize;
+    /// The cell of `row` as written; None (or "") when it is empty.
+    fn cell(&self, row: usize) -> Option<&str>;
+    /// Whether every cell is empty (a column the file does not have).
+    fn all_empty(&self) -> bool {
+        (0..self.rows()).all(|row| self.cell(row).is_none_or(str::is_empty))
+    }
+    /// The cells as an Arrow array, an empty cell null (for a text column).
+    fn to_array(&self) -> StringArray {
+        (0..self.rows()).map(|row| self.cell(row).filter(|c| !c.is_empty())).collect()
+    }
+}
+
+impl<T: TextCells + ?Sized> TextCells for &T {
+    fn rows(&self) -> usize {
+        (**self).rows()
+    }
+
+    fn cell(&self, row: usize) -> Option<&str> {
+        (**self).cell(row)
+    }
+
+    fn all_empty(&self) -> bool {
+        (**self).all_empty()
+    }
+
+    fn to_array(&self) -> StringArray {
+        (**self).to_array()
+    }
+}
+
+impl TextCells for StringArray {
+    fn rows(&self) -> usize {
+        Array::len(self)
+    }
+
+    fn cell(&self, row: usize) -> Option<&str> {
+        self.is_valid(row).then(|| self.value(row))
+    }
+
+    fn all_empty(&self) -> bool {
+        self.null_count() == Array::len(self)
+    }
+
+    fn to_array(&self) -> StringArray {
+        self.clone()
+    }
+}
+
 /// The first bad cells of a column (row, reason) and how many there were in all.
 type Bad = (Vec<(usize, String)>, usize);
 
@@ -360,15 +422,15 @@ impl BadList {
 }
 
 /// Each cell parsed: the values (`T::default()` where empty) and the null bitmap.
-fn each<T: Default>(
-    cells: &StringArray,
+fn each<T: Default, C: TextCells + ?Sized>(
+    cells: &C,
     mut parse: impl FnMut(&str) -> Result<T, String>,
 ) -> Result<(Vec<T>, Option<NullBuffer>), Bad> {
-    let mut values = Vec::with_capacity(cells.len());
-    let mut nulls = NullBufferBuilder::new(cells.len());
+    let mut values = Vec::with_capacity(cells.rows());
+    let mut nulls = NullBufferBuilder::new(cells.rows());
     let mut bad = BadList::default();
-    for (row, cell) in cells.iter().enumerate() {
-        let parsed = match cell.map(trimmed) {
+    for row in 0..cells.rows() {
+        let parsed = match cells.cell(row).map(trimmed) {
             None | Some("") => None,
             Some(text) => parse(text).map_err(|reason| bad.note(row, reason)).ok(),
         };
@@ -411,7 +473,7 @@ fn empty_column(field: &Field, len: usize) -> Option<Column> {
 
 /// A decimal column: every cell at the batch's largest scale, exactly and as the
 /// nearest float.
-fn decimal_column(cells: &StringArray) -> Result<Column, Bad> {
+fn decimal_column<C: TextCells + ?Sized>(cells: &C) -> Result<Column, Bad> {
     let (parsed, nulls) = each(cells, parse_decimal)?;
     let scale = parsed.iter().map(|(_, s)| *s).max().unwrap_or(0);
     let power = 10f64.powi(scale as i32);
@@ -424,7 +486,10 @@ fn decimal_column(cells: &StringArray) -> Result<Column, Bad> {
         let exact = mantissa.checked_mul(10i128.pow(scale - decimals)).unwrap_or_else(|| {
             bad.note(
                 row,
-                format!("{}与本列其他数的小数位数相差太大，超出可表示的范围", quote(trimmed(cells.value(row)))),
+                format!(
+                    "{}与本列其他数的小数位数相差太大，超出可表示的范围",
+                    quote(trimmed(cells.cell(row).unwrap_or_default()))
+                ),
             );
             0
         });
@@ -448,9 +513,9 @@ fn decimal_column(cells: &StringArray) -> Result<Column, Bad> {
     Ok(Column::Decimal { exact, scale, approx: Float64Array::new(approx.into(), nulls) })
 }
 
-fn convert(field: &Field, cells: &StringArray) -> Result<Column, Bad> {
-    if cells.null_count() == cells.len()
-        && let Some(empty) = empty_column(field, cells.len())
+fn convert<C: TextCells + ?Sized>(field: &Field, cells: &C) -> Result<Column, Bad> {
+    if cells.all_empty()
+        && let Some(empty) = empty_column(field, cells.rows())
     {
         return Ok(empty);
     }
@@ -468,7 +533,7 @@ fn convert(field: &Field, cells: &StringArray) -> Result<Column, Bad> {
             let (values, nulls) = each(cells, parse_date)?;
             Column::Date(Date32Array::new(values.into(), nulls))
         }
-        FieldType::Text => Column::Text(cells.clone()),
+        FieldType::Text => Column::Text(cells.to_array()),
         FieldType::Enum => {
             let index: HashMap<&str, i16> =
                 field.values.iter().enumerate().map(|(i, v)| (v.as_str(), i as i16)).collect();
