@@ -24,7 +24,7 @@ use std::sync::Arc;
 mod pieces;
 mod records;
 pub use pieces::MAX_LINE_BYTES;
-use pieces::{header_of, inspect};
+use pieces::{after_header, header_of, inspect};
 use records::Records;
 
 /// Rows per batch: a batch's columns stay in the cache while all policies run over it.
@@ -177,7 +177,8 @@ pub fn read_enterprises_with(
     if std::env::var_os("FENGKOU_TIMINGS").is_some() {
         eprintln!("inspect: {:.3} s, {} pieces", clock.elapsed().as_secs_f64(), pieces.len());
     }
-    let mut header = header_of(&source)?;
+    let (mut header, header_end) = header_of(&source)?;
+    let pieces = after_header(pieces, header_end, source.len()?);
     let written = header.clone();
     if let Some(rename) = options.rename {
         for name in header.iter_mut() {
@@ -329,44 +330,45 @@ pub fn read_enterprises_with(
             let mut done = done;
             done.sort_unstable_by_key(|(k, j, ..)| (*k, *j));
             if done.iter().any(|d| d.3.is_err()) {
-                // A piece that does not parse: read the file again in one stream, whose
-                // message names the file's own line.
+                // A piece that does not split: the file is read again in one stream,
+                // whose message names the file's own line. A file that reads whole
+                // (pieces cut where they should not have been) is typed from it.
                 let reader = arrow_csv::ReaderBuilder::new(arrow_schema.clone())
                     .with_header(true)
                     .with_batch_size(BATCH_ROWS)
                     .build(source.open()?)
                     .map_err(|e| FileError::Csv(e.to_string()))?;
-                collect(reader)?;
-                let first = done.iter().find_map(|d| d.3.as_ref().err()).cloned().unwrap_or_default();
-                return Err(FileError::Csv(format!("CSV 格式有误（{first}）")));
-            }
-            // Each piece's lines moved to the file's: rows of the pieces before it.
-            let mut before = 0usize;
-            let mut piece = usize::MAX;
-            let mut piece_start = 0usize;
-            for (k, _, n, result) in done {
-                if k != piece {
-                    piece = k;
-                    piece_start = before;
-                }
-                let (ids, result) = result.expect("checked above");
-                let shift = |mut bad: BadCells| {
-                    for cell in &mut bad.listed {
-                        cell.line += piece_start;
+                let batches = collect(reader)?;
+                batches.iter().enumerate().for_each(|(i, b)| keep(convert(i * BATCH_ROWS + 2, b)));
+            } else {
+                // Each piece's lines moved to the file's: rows of the pieces before it.
+                let mut before = 0usize;
+                let mut piece = usize::MAX;
+                let mut piece_start = 0usize;
+                for (k, _, n, result) in done {
+                    if k != piece {
+                        piece = k;
+                        piece_start = before;
                     }
-                    bad
-                };
-                keep((
-                    ids,
-                    match result {
-                        Ok(mut batch) => {
-                            batch.first_line += piece_start;
-                            Ok(batch)
+                    let (ids, result) = result.expect("checked above");
+                    let shift = |mut bad: BadCells| {
+                        for cell in &mut bad.listed {
+                            cell.line += piece_start;
                         }
-                        Err(bad) => Err(shift(bad)),
-                    },
-                ));
-                before += n;
+                        bad
+                    };
+                    keep((
+                        ids,
+                        match result {
+                            Ok(mut batch) => {
+                                batch.first_line += piece_start;
+                                Ok(batch)
+                            }
+                            Err(bad) => Err(shift(bad)),
+                        },
+                    ));
+                    before += n;
+                }
             }
         }
     }
@@ -693,5 +695,33 @@ mod tests {
             push_amount(&mut line, scaled);
             assert_eq!(String::from_utf8(line).unwrap(), text);
         }
+    }
+
+    /// A file of two pieces with a quote inside an unquoted cell, then quoted line
+    /// breaks: valid CSV, read whole (it was refused when a piece was cut inside quotes).
+    #[test]
+    fn a_stray_quote_does_not_cut_pieces_inside_quotes() {
+        use fengkou_domain::policy::{Field, FieldType, Schema};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("firms.csv");
+        let mut text = String::from("id,name,n\n");
+        let rows = 200_000;
+        for i in 0..rows {
+            match i {
+                9 => text.push_str(&format!("{i},ab\"cd,{i}\n")),
+                _ if i > 9 => text.push_str(&format!("{i},\"公司\n第{i}号\",{i}\n")),
+                _ => text.push_str(&format!("{i},甲,{i}\n")),
+            }
+        }
+        assert!(text.len() > 5 << 20, "more than one piece");
+        std::fs::write(&path, &text).unwrap();
+        let field = |name: &str, ty| Field { name: name.into(), ty, values: Vec::new(), label: None };
+        let schema =
+            Schema::new(vec![field("id", FieldType::Text), field("name", FieldType::Text), field("n", FieldType::Int)])
+                .unwrap();
+        let firms = super::read_enterprises(&path, Some(schema), "id").unwrap();
+        assert_eq!(firms.len(), rows);
+        assert_eq!(firms.id(9), "9");
+        assert_eq!(firms.id(rows as u32 - 1), (rows - 1).to_string());
     }
 }

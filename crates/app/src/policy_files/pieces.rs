@@ -31,6 +31,16 @@ impl Source {
         }
     }
 
+    /// How many bytes there are.
+    pub(super) fn len(&self) -> Result<u64, FileError> {
+        match self {
+            Source::File(path) => std::fs::metadata(path)
+                .map(|m| m.len())
+                .map_err(|e| FileError::Open { path: path.display().to_string(), reason: io_reason(&e) }),
+            Source::Decoded(bytes) => Ok(bytes.len() as u64),
+        }
+    }
+
     /// The bytes from `start` to `end` (a piece of the file between record boundaries).
     pub(super) fn open_range(&self, start: u64, end: u64) -> Result<Box<dyn Read + Send>, FileError> {
         use std::io::{Seek, SeekFrom};
@@ -75,6 +85,71 @@ pub(super) type Piece = (u64, u64);
 /// Bytes per piece of a file parsed on its own thread (a few thousand records).
 const PIECE_BYTES: u64 = 4 << 20;
 
+/// Whether a line break ends a record, with quotes read as csv-core (the splitter of
+/// the readers that parse the pieces) reads them: a quote opens a quoted field only as
+/// the field's first byte; inside one, two quotes are a quote and one closes it;
+/// anywhere else a quote is text (`ab"cd` is five characters). Flipping at every quote
+/// took a stray quote for an opening one, and then cut pieces inside quoted line breaks
+/// further on (a valid file refused) or counted the rest of the file as one line.
+#[derive(Default)]
+struct Quotes {
+    quoted: bool,
+    /// A quote inside a quoted field, at this byte of the file: the next byte decides.
+    closing: Option<u64>,
+    /// The last byte of the chunk before (a field starts after a comma or a line break).
+    last: Option<u8>,
+    /// The file's first bytes (up to three: a byte order mark).
+    head: Vec<u8>,
+}
+
+/// The UTF-8 byte order mark, which the readers skip.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+impl Quotes {
+    /// Reads a quote or line feed at `bytes[at]` (byte `base + at` of the file); true
+    /// for a line feed that ends a record.
+    fn hit(&mut self, base: u64, bytes: &[u8], at: usize) -> bool {
+        let position = base + at as u64;
+        if let Some(quote) = self.closing.take() {
+            if position == quote + 1 && bytes[at] == b'"' {
+                // Two quotes inside a quoted field: a quote.
+                return false;
+            }
+            self.quoted = false;
+        }
+        match (bytes[at], self.quoted) {
+            (b'"', true) => {
+                self.closing = Some(position);
+                false
+            }
+            (b'"', false) => {
+                let before = if at > 0 { Some(bytes[at - 1]) } else { self.last };
+                let file_start = position == 0 || (position == BOM.len() as u64 && self.head_with(&bytes[..at]) == BOM);
+                if file_start || matches!(before, Some(b',' | b'\n' | b'\r')) {
+                    self.quoted = true;
+                }
+                false
+            }
+            (_, quoted) => !quoted,
+        }
+    }
+
+    fn end_chunk(&mut self, bytes: &[u8]) {
+        if let Some(&byte) = bytes.last() {
+            self.last = Some(byte);
+        }
+        let wanted = BOM.len().saturating_sub(self.head.len()).min(bytes.len());
+        self.head.extend_from_slice(&bytes[..wanted]);
+    }
+
+    /// The file's first bytes, with the chunk so far.
+    fn head_with(&self, chunk: &[u8]) -> Vec<u8> {
+        let mut head = self.head.clone();
+        head.extend_from_slice(chunk);
+        head
+    }
+}
+
 /// Finds where the header ends and, about every [`PIECE_BYTES`], a record boundary (just
 /// after a line break outside quotes), so that the pieces between them can be parsed on
 /// every core. Fed the file's bytes in order. Written here because Arrow's CSV reader
@@ -82,7 +157,7 @@ const PIECE_BYTES: u64 = 4 << 20;
 /// scan is the same quote-aware one as [`inspect`]'s, on bytes already in cache.
 #[derive(Default)]
 struct Splitter {
-    quoted: bool,
+    quotes: Quotes,
     header_end: Option<u64>,
     points: Vec<u64>,
 }
@@ -90,15 +165,11 @@ struct Splitter {
 impl Splitter {
     fn feed(&mut self, base: u64, bytes: &[u8]) {
         for at in memchr::memchr2_iter(b'\n', b'"', bytes) {
-            if bytes[at] == b'"' {
-                self.quoted = !self.quoted;
-                continue;
+            if self.quotes.hit(base, bytes, at) {
+                self.record_end(base + at as u64 + 1);
             }
-            if self.quoted {
-                continue;
-            }
-            self.record_end(base + at as u64 + 1);
         }
+        self.quotes.end_chunk(bytes);
     }
 
     /// A line break outside quotes just before byte `after`.
@@ -131,7 +202,8 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
     let mut splitter = Splitter::default();
     let mut offset = 0u64;
     let mut chunk = vec![0u8; 4 << 20];
-    let (mut line, mut record_length, mut utf8, mut quoted) = (1usize, 0usize, true, false);
+    let (mut line, mut record_length, mut utf8) = (1usize, 0usize, true);
+    let mut quotes = Quotes::default();
     let mut carry: Vec<u8> = Vec::new();
     // A file whose lines end in a bare carriage return (old Mac) would read as one line.
     let mut carriage = false;
@@ -151,8 +223,8 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
         // breaks, and is held whole by the readers too. One scan finds the long lines
         // and the pieces' boundaries.
         for at in memchr::memchr2_iter(b'\n', b'"', bytes) {
+            let ends_record = quotes.hit(base, bytes, at);
             if bytes[at] == b'"' {
-                quoted = !quoted;
                 continue;
             }
             record_length += at - from;
@@ -161,11 +233,12 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
             if record_length > MAX_LINE_BYTES {
                 return Err(FileError::Csv(format!("第{}行超过 {} MB，不像企业数据", line - 1, MAX_LINE_BYTES >> 20)));
             }
-            if !quoted {
+            if ends_record {
                 record_length = 0;
                 splitter.record_end(base + at as u64 + 1);
             }
         }
+        quotes.end_chunk(bytes);
         record_length += read - from;
         if record_length > MAX_LINE_BYTES {
             return Err(FileError::Csv(format!("第{line}行超过 {} MB，不像企业数据", MAX_LINE_BYTES >> 20)));
@@ -212,7 +285,8 @@ pub(super) fn inspect(path: &Path) -> Result<(Source, bool, Vec<Piece>), FileErr
     }
 }
 
-pub(super) fn header_of(source: &Source) -> Result<Vec<String>, FileError> {
+/// The header's names, and the byte where the records after it begin.
+pub(super) fn header_of(source: &Source) -> Result<(Vec<String>, u64), FileError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(source.open()?);
     let mut record = csv::StringRecord::new();
     match reader.read_record(&mut record) {
@@ -220,5 +294,88 @@ pub(super) fn header_of(source: &Source) -> Result<Vec<String>, FileError> {
         Ok(false) => return Err(FileError::Header("文件是空的".into())),
         Err(e) => return Err(FileError::Header(format!("第一行无法读取：{e}"))),
     }
-    Ok(record.iter().map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string()).collect())
+    let names = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string()).collect();
+    Ok((names, reader.position().byte()))
+}
+
+/// The pieces, the first starting where the CSV reader ended the header. The pre-pass
+/// ends it at the first line feed outside quotes; a header ended by a lone carriage
+/// return ("a,b\r1,2\n") ends before, and its first record was lost.
+pub(super) fn after_header(pieces: Vec<Piece>, header_end: u64, len: u64) -> Vec<Piece> {
+    let mut pieces: Vec<Piece> = pieces.into_iter().filter(|(_, end)| *end > header_end).collect();
+    match pieces.first_mut() {
+        Some(first) => first.0 = header_end,
+        None if header_end < len => pieces.push((header_end, len)),
+        None => {}
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record boundary the pre-pass finds lies between two records as the csv
+    /// crate (csv-core) reads them, whatever the chunks the bytes come in.
+    #[test]
+    fn boundaries_fall_between_records_as_the_csv_reader_reads_them() {
+        for text in [
+            "a,b\n1,2\n3,4\n",
+            "a,b\nab\"cd,2\n\"x\ny\",3\n",
+            "a,b\n\"ab\"c\"d\",2\n\"x\ny\",3\n",
+            "a,b\n\"a\"\"\nb\",2\n\"\"\"\",\"\n\"\n",
+            "a,b\n1,\"\n\"\n\"2\",\"3\"\"\n4\"\n",
+            "\u{feff}\"a\nb\",c\n1,2\n",
+            "a,b\n\n\n1,2\n",
+            "a,b\r\n1,\"x\r\ny\"\r\n3,4\r\n",
+        ] {
+            let bytes = text.as_bytes();
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(bytes);
+            let mut records = Vec::new();
+            let mut record = csv::ByteRecord::new();
+            loop {
+                let start = reader.position().byte();
+                if !reader.read_byte_record(&mut record).unwrap() {
+                    break;
+                }
+                // The reader skips empty lines before a record; they are between records.
+                let skipped = bytes[start as usize..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+                records.push((start + skipped as u64, reader.position().byte()));
+            }
+            for chunk in [1, 2, 3, 5, bytes.len()] {
+                let mut quotes = Quotes::default();
+                let mut ends = Vec::new();
+                for (k, part) in bytes.chunks(chunk).enumerate() {
+                    let base = (k * chunk) as u64;
+                    for at in memchr::memchr2_iter(b'\n', b'"', part) {
+                        if quotes.hit(base, part, at) {
+                            ends.push(base + at as u64 + 1);
+                        }
+                    }
+                    quotes.end_chunk(part);
+                }
+                for end in &ends {
+                    assert!(
+                        records.iter().all(|(start, stop)| end <= start || end >= stop),
+                        "{text:?} in chunks of {chunk}: a boundary at {end} inside a record of {records:?}"
+                    );
+                }
+                // Each record that ends with a line feed is found.
+                let fed: Vec<u64> = records.iter().map(|r| r.1).filter(|e| bytes[*e as usize - 1] == b'\n').collect();
+                assert!(
+                    fed.iter().all(|e| ends.contains(e)),
+                    "{text:?} in chunks of {chunk}: {ends:?} lacks some of {fed:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_ended_by_a_carriage_return_keeps_the_record_after_it() {
+        // "a,b\r1,2\n3,4\n": the pre-pass ends the header at the line feed (byte 8).
+        assert_eq!(after_header(vec![(8, 12)], 4, 12), vec![(4, 12)]);
+        assert_eq!(after_header(vec![], 4, 8), vec![(4, 8)]);
+        assert_eq!(after_header(vec![], 8, 8), vec![]);
+        assert_eq!(after_header(vec![(4, 9), (9, 12)], 4, 12), vec![(4, 9), (9, 12)]);
+    }
 }
