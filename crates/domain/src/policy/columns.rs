@@ -68,13 +68,26 @@ impl Column {
 /// while they are assessed); in 128 otherwise.
 #[derive(Debug, Clone)]
 pub enum Mantissas {
+    /// Every mantissa of the batch below 2^51: read back from the column's floats
+    /// (`power` is 10^scale), not held a second time: a million firms' nine decimal
+    /// columns are held until the last firm is read, and fresh memory is dear. The
+    /// float is m / 10^s correctly rounded (m and 10^s exact below 2^53), so the
+    /// product with 10^s is within |m| · 2^-52 < 1/2 of m and rounds back to it.
+    Derived {
+        values: ScalarBuffer<f64>,
+        power: f64,
+    },
     Narrow(ScalarBuffer<i64>),
     Wide(ScalarBuffer<i128>),
 }
 
+/// Mantissas below this are read back exactly from their floats ([`Mantissas::Derived`]).
+const DERIVED_BELOW: u128 = 1 << 51;
+
 impl Mantissas {
     pub fn value(&self, row: usize) -> i128 {
         match self {
+            Mantissas::Derived { values, power } => (values[row] * power).round() as i128,
             Mantissas::Narrow(values) => i128::from(values[row]),
             Mantissas::Wide(values) => values[row],
         }
@@ -506,7 +519,11 @@ fn decimal_column<C: TextCells + ?Sized>(cells: &C) -> Result<Column, Bad> {
         }
     }
     bad.check()?;
+    let approx = ScalarBuffer::from(approx);
     let exact = match wide {
+        None if narrow.iter().all(|m| u128::from(m.unsigned_abs()) < DERIVED_BELOW) => {
+            Mantissas::Derived { values: approx.clone(), power }
+        }
         None => Mantissas::Narrow(narrow.into()),
         Some(values) => Mantissas::Wide(values.into()),
     };
@@ -605,7 +622,28 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// "-12.345" for (-12345, 3).
+    fn decimal_text(mantissa: i64, scale: u32) -> String {
+        let digits = format!("{:0>width$}", mantissa.unsigned_abs(), width = scale as usize + 1);
+        let (whole, part) = digits.split_at(digits.len() - scale as usize);
+        let sign = if mantissa < 0 { "-" } else { "" };
+        if scale == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole}.{part}") }
+    }
+
     proptest! {
+        /// A decimal column's exact values read back from its floats are the cells'
+        /// exact values, for every mantissa below 2^51 at every scale.
+        #[test]
+        fn derived_mantissas_are_exact(mantissa in -(1i64 << 51) + 1..(1i64 << 51), scale in 0u32..=MAX_SCALE, other in 0u32..=MAX_SCALE) {
+            // A second cell of another scale: the column takes the larger.
+            let cells = StringArray::from(vec![decimal_text(mantissa, scale), decimal_text(7, other)]);
+            let Ok(Column::Decimal { exact, scale: column_scale, .. }) = decimal_column(&cells) else { panic!("a decimal column") };
+            let widened = i128::from(mantissa) * 10i128.pow(column_scale - scale);
+            prop_assert_eq!(exact.value(0), widened);
+            prop_assert_eq!(exact.value(1), 7 * 10i128.pow(column_scale - other));
+            prop_assert_eq!(matches!(exact, Mantissas::Derived { .. }), widened.unsigned_abs() < DERIVED_BELOW);
+        }
+
         /// The fast reading of plain decimals gives what the full reading gives, and
         /// leaves to it every cell it does not read.
         #[test]
