@@ -1,10 +1,12 @@
 //! The enterprises' data as typed Arrow columns, a batch of rows at a time. The edge
-//! reads a CSV into text columns (Arrow's CSV reader); [`Batch::from_text`] checks and
-//! converts every cell here, so the messages ("第N行 列名：原因") are the domain's.
+//! splits a CSV into cells ([`TextCells`]: the records' buffer, or Arrow's string
+//! arrays); [`Batch::from_cells`] checks and converts every cell here, so the messages
+//! ("第N行 列名：原因") are the domain's.
 //!
 //! Each column is an Arrow array whose null bitmap marks the empty cells. A decimal
-//! column is kept twice: exactly ([`Mantissas`], for the exact evaluator and the
-//! output) and as the nearest float (`Float64`, for the fast path).
+//! column is the nearest float of each cell (`Float64`, for the fast path) and its
+//! exact value ([`Mantissas`], for the exact evaluator and the output), read back from
+//! the float when every mantissa of the batch is below 2^51.
 //!
 //! Cells are typed straight into the columns' buffers (values, then the null bitmap),
 //! without a `Vec<Option<_>>` between: `ladder assess` types a million firms' cells,
@@ -527,7 +529,7 @@ fn decimal_column<C: TextCells + ?Sized>(cells: &C) -> Result<Column, Bad> {
         None => Mantissas::Narrow(narrow.into()),
         Some(values) => Mantissas::Wide(values.into()),
     };
-    Ok(Column::Decimal { exact, scale, approx: Float64Array::new(approx.into(), nulls) })
+    Ok(Column::Decimal { exact, scale, approx: Float64Array::new(approx, nulls) })
 }
 
 fn convert<C: TextCells + ?Sized>(field: &Field, cells: &C) -> Result<Column, Bad> {
