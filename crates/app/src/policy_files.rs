@@ -30,6 +30,9 @@ use records::Records;
 /// Rows per batch: a batch's columns stay in the cache while all policies run over it.
 pub const BATCH_ROWS: usize = 1024;
 
+/// The most columns a file may have: Excel's limit for one sheet.
+pub const MAX_COLUMNS: usize = 16_384;
+
 /// The policies file: `{"schema"?: [...], "policies": [...]}`; other keys are notes.
 #[derive(Debug, Deserialize)]
 pub struct PoliciesFile {
@@ -178,6 +181,14 @@ pub fn read_enterprises_with(
         eprintln!("inspect: {:.3} s, {} pieces", clock.elapsed().as_secs_f64(), pieces.len());
     }
     let (mut header, header_end) = header_of(&source)?;
+    if header.len() > MAX_COLUMNS {
+        // A 1 MB header of commas is a million columns: the readers keep every field's
+        // end for a batch of rows, gigabytes for such a file.
+        return Err(FileError::Header(format!(
+            "表头有 {} 列，超过 {MAX_COLUMNS} 列（Excel 一张表最多的列数），不像企业数据",
+            header.len()
+        )));
+    }
     let pieces = after_header(pieces, header_end, source.len()?);
     let written = header.clone();
     if let Some(rename) = options.rename {
@@ -257,6 +268,8 @@ pub fn read_enterprises_with(
     // Each batch: its ids (kept even when a cell is bad, so that duplicates are counted
     // with the other faults) and its typed columns or its bad cells.
     let fields_in_file = header.len();
+    // A batch keeps each field's end: at most about a million of them for a wide file.
+    let batch_rows = ((1 << 20) / fields_in_file.max(1)).clamp(1, BATCH_ROWS);
     let id_field = columns.iter().position(|c| *c == Some(id_at)).filter(|f| schema.fields()[*f].ty == FieldType::Text);
     let typing = Typing { schema: &schema, columns: &columns, id_at, id_field, id_column, check: options.check };
     let convert = |first_line: usize, batch: &RecordBatch| -> (StringArray, Result<Batch, BadCells>) {
@@ -304,10 +317,17 @@ pub fn read_enterprises_with(
                                     out.push((k, 0, 0, Err(e.to_string())));
                                     continue;
                                 }
+                                // csv-core skips a byte order mark where it starts
+                                // reading; in the middle of a file the mark is text,
+                                // as the reader of the whole file (below) reads it.
+                                if bytes.starts_with(b"\xef\xbb\xbf") {
+                                    out.push((k, 0, 0, Err("第1条记录以字节顺序标记开头".into())));
+                                    continue;
+                                }
                                 records.start_piece();
                                 let (mut at, mut rows) = (0, 0);
                                 for j in 0.. {
-                                    match records.split(&bytes, &mut at, BATCH_ROWS) {
+                                    match records.split(&bytes, &mut at, batch_rows) {
                                         Ok(split) if split.rows == 0 => break,
                                         Ok(split) => {
                                             let n = split.rows;
@@ -723,5 +743,46 @@ mod tests {
         assert_eq!(firms.len(), rows);
         assert_eq!(firms.id(9), "9");
         assert_eq!(firms.id(rows as u32 - 1), (rows - 1).to_string());
+    }
+
+    fn text_schema() -> fengkou_domain::policy::Schema {
+        use fengkou_domain::policy::{Field, FieldType, Schema};
+        let field = |name: &str| Field { name: name.into(), ty: FieldType::Text, values: Vec::new(), label: None };
+        Schema::new(vec![field("id"), field("name")]).unwrap()
+    }
+
+    /// A byte order mark in the middle of a file is text, also where a piece begins (the
+    /// splitter skips one where it starts reading): the same file is refused wherever
+    /// its pieces fall.
+    #[test]
+    fn a_byte_order_mark_where_a_piece_begins_is_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("firms.csv");
+        // Rows of 16 bytes: the first piece ends after 4 MiB of them, at row 262,144.
+        let mut text = String::from("id,name\n");
+        for i in 0..300_000 {
+            if i == 262_144 {
+                text.push_str("\u{feff}\"x,y\",z\n");
+            } else {
+                text.push_str(&format!("{i:07},abcdefg\n"));
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        match super::read_enterprises(&path, Some(text_schema()), "id") {
+            Err(super::FileError::Csv(message)) => assert!(message.contains("262146"), "{message}"),
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("a record of three fields was read"),
+        }
+    }
+
+    #[test]
+    fn a_header_wider_than_a_sheet_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.csv");
+        std::fs::write(&path, format!("id,name{}\n1,a\n", ",".repeat(super::MAX_COLUMNS))).unwrap();
+        match super::read_enterprises(&path, Some(text_schema()), "id") {
+            Err(super::FileError::Header(message)) => assert!(message.contains("超过 16384 列"), "{message}"),
+            other => panic!("{:?}", other.map(|f| f.len())),
+        }
     }
 }
