@@ -24,7 +24,7 @@ use std::sync::Arc;
 mod pieces;
 mod records;
 pub use pieces::MAX_LINE_BYTES;
-use pieces::{after_header, header_of, inspect};
+use pieces::{BOM, after_header, header_of, inspect};
 use records::Records;
 
 /// Rows per batch: a batch's columns stay in the cache while all policies run over it.
@@ -320,7 +320,7 @@ pub fn read_enterprises_with(
                                 // csv-core skips a byte order mark where it starts
                                 // reading; in the middle of a file the mark is text,
                                 // as the reader of the whole file (below) reads it.
-                                if bytes.starts_with(b"\xef\xbb\xbf") {
+                                if bytes.starts_with(BOM) {
                                     out.push((k, 0, 0, Err("第1条记录以字节顺序标记开头".into())));
                                     continue;
                                 }
@@ -721,7 +721,7 @@ mod tests {
     /// breaks: valid CSV, read whole (it was refused when a piece was cut inside quotes).
     #[test]
     fn a_stray_quote_does_not_cut_pieces_inside_quotes() {
-        use fengkou_domain::policy::{Field, FieldType, Schema};
+        use fengkou_domain::policy::FieldType;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("firms.csv");
         let mut text = String::from("id,name,n\n");
@@ -735,20 +735,22 @@ mod tests {
         }
         assert!(text.len() > 5 << 20, "more than one piece");
         std::fs::write(&path, &text).unwrap();
-        let field = |name: &str, ty| Field { name: name.into(), ty, values: Vec::new(), label: None };
-        let schema =
-            Schema::new(vec![field("id", FieldType::Text), field("name", FieldType::Text), field("n", FieldType::Int)])
-                .unwrap();
+        let schema = schema_of(&[("id", FieldType::Text), ("name", FieldType::Text), ("n", FieldType::Int)]);
         let firms = super::read_enterprises(&path, Some(schema), "id").unwrap();
         assert_eq!(firms.len(), rows);
         assert_eq!(firms.id(9), "9");
         assert_eq!(firms.id(rows as u32 - 1), (rows - 1).to_string());
     }
 
+    fn schema_of(fields: &[(&str, fengkou_domain::policy::FieldType)]) -> fengkou_domain::policy::Schema {
+        use fengkou_domain::policy::{Field, Schema};
+        let field = |(name, ty): &(&str, _)| Field { name: name.to_string(), ty: *ty, values: Vec::new(), label: None };
+        Schema::new(fields.iter().map(field).collect()).unwrap()
+    }
+
     fn text_schema() -> fengkou_domain::policy::Schema {
-        use fengkou_domain::policy::{Field, FieldType, Schema};
-        let field = |name: &str| Field { name: name.into(), ty: FieldType::Text, values: Vec::new(), label: None };
-        Schema::new(vec![field("id"), field("name")]).unwrap()
+        use fengkou_domain::policy::FieldType;
+        schema_of(&[("id", FieldType::Text), ("name", FieldType::Text)])
     }
 
     /// A byte order mark in the middle of a file is text, also where a piece begins (the

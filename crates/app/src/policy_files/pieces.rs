@@ -103,7 +103,7 @@ struct Quotes {
 }
 
 /// The UTF-8 byte order mark, which the readers skip.
-const BOM: &[u8] = b"\xef\xbb\xbf";
+pub(super) const BOM: &[u8] = b"\xef\xbb\xbf";
 
 impl Quotes {
     /// Reads a quote or line feed at `bytes[at]` (byte `base + at` of the file); true
